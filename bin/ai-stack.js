@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The CLI runs the TypeScript sources directly on Node 24 (type stripping): no build step.
+await import('../src/cli/main.ts');

@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { ConfigError, type FieldIssue } from '../shared/errors.ts';
+import type { Config, DatabaseConfig, LogLevel, RedisConfig } from './schema.ts';
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_ADMIN_KEY_LENGTH = 24;
+
+/**
+ * Reads the environment once and returns a validated Config. Every problem is collected, so one start-up
+ * attempt reports all bad variables, each named, instead of failing on them one at a time.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const issues: FieldIssue[] = [];
+  const read = <T>(name: string, parse: (raw: string) => T, fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    try {
+      return parse(raw.trim());
+    } catch (error) {
+      issues.push({ field: name, message: error instanceof Error ? error.message : String(error) });
+      return fallback;
+    }
+  };
+
+  const dataDir = path.resolve(read('AI_STACK_DATA_DIR', (v) => v, './data'));
+  const config: Config = {
+    port: read('PORT', (v) => integer(v, 0, 65_535), 3000),
+    host: read('HOST', hostName, '127.0.0.1'),
+    dataDir,
+    database: read('DATABASE_URL', databaseUrl, { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') } as DatabaseConfig),
+    redis: read('REDIS_URL', (v) => redisUrl(v, env), null),
+    adminKey: read('AI_STACK_ADMIN_KEY', adminKey, undefined),
+    logLevel: read('LOG_LEVEL', (v) => oneOf(v.toLowerCase(), LOG_LEVELS), 'info'),
+    http: {
+      bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
+      shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
+    },
+  };
+  if (config.database.kind === 'postgres') {
+    config.database.poolSize = read('AI_STACK_DB_POOL_SIZE', (v) => integer(v, 1, 1000), 10);
+  }
+  if (issues.length > 0) {
+    const lines = issues.map((i) => `  ${i.field}: ${i.message}`).join('\n');
+    throw new ConfigError(`Invalid configuration:\n${lines}`, issues);
+  }
+  return config;
+}
+
+/** The effective configuration with secrets masked, for `ai-stack doctor` and start-up logs. */
+export function describeConfig(config: Config): Record<string, string> {
+  const db = config.database;
+  return {
+    PORT: String(config.port),
+    HOST: config.host,
+    AI_STACK_DATA_DIR: config.dataDir,
+    DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
+    REDIS_URL: config.redis ? maskUrl(config.redis.url) : '(unset: in-process cache, rate limits and SQLite task queue)',
+    AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
+    LOG_LEVEL: config.logLevel,
+  };
+}
+
+function maskUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '***';
+  }
+}
+
+function integer(raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new Error(`must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function hostName(raw: string): string {
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(raw)) throw new Error(`is not a host name or IP address: "${raw}"`);
+  return raw;
+}
+
+function databaseUrl(raw: string): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (file === '') throw new Error('sqlite: URL needs a file path, e.g. sqlite:./data/ai-stack.db');
+    return { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('is not a URL; use postgres://user@host:5432/db or sqlite:<file>');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new Error(`unsupported scheme "${url.protocol}"; use postgres:// or sqlite:`);
+  }
+  if (url.pathname.length <= 1) throw new Error('must name a database, e.g. postgres://127.0.0.1:5432/test');
+  return { kind: 'postgres', url: raw, poolSize: 10 };
+}
+
+function redisUrl(raw: string, env: Env): RedisConfig {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('is not a URL; use redis://host:6379 or rediss://host:6380');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`unsupported scheme "${url.protocol}"; use redis:// or rediss://`);
+  const keyPrefix = env.AI_STACK_REDIS_PREFIX?.trim() || 'ai-stack';
+  return { url: raw, keyPrefix };
+}
+
+function adminKey(raw: string): string {
+  if (raw.length < MIN_ADMIN_KEY_LENGTH) throw new Error(`must be at least ${MIN_ADMIN_KEY_LENGTH} characters (use a random secret)`);
+  if (/\s/.test(raw)) throw new Error('must not contain whitespace');
+  return raw;
+}

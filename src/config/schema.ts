@@ -1,0 +1,28 @@
+/** The one typed view of AI Stack's settings. Defaults are the embedded ones: nothing installed, nothing configured. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; poolSize: number };
+
+export interface RedisConfig {
+  url: string;
+  /** Prefix for every key AI Stack writes, so several deployments can share one Redis. */
+  keyPrefix: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  redis: RedisConfig | null;
+  /** Optional bootstrap admin key; when unset and no key exists, start-up generates one and prints it once. */
+  adminKey: string | undefined;
+  logLevel: LogLevel;
+  http: {
+    bodyLimitBytes: number;
+    /** How long SIGTERM waits for in-flight requests before closing connections. */
+    shutdownTimeoutMs: number;
+  };
+}

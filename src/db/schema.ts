@@ -1,0 +1,167 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The table shapes shared by both dialects. Conventions that keep one query code for SQLite and PostgreSQL:
+ * - money is integer minor units (`*_cents`): exact on both engines, no DECIMAL emulation on SQLite;
+ * - timestamps are ISO-8601 UTC strings (`2026-11-30T23:22:37.123Z`), dates are `YYYY-MM-DD` strings
+ *   (PostgreSQL's timestamptz/date values are converted by the pg type parsers in the dialect setup);
+ * - JSON columns carry JSON text (PostgreSQL jsonb is returned as text); repositories parse it;
+ * - `version` counts updates, for ETags and optimistic concurrency.
+ */
+export type Timestamp = ColumnType<string, string | undefined, string>;
+export type IsoDate = string;
+export type JsonText = string;
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  /** First characters of the key, shown in listings so a key can be recognised without revealing it. */
+  prefix: string;
+  /** SHA-256 (hex) of the whole key; keys are 256-bit random, so a fast hash is sufficient. */
+  key_hash: string;
+  /** Comma-separated subset of admin,write,read. */
+  scopes: string;
+  created_at: Timestamp;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export type DocumentStatus = 'pending' | 'processing' | 'ready' | 'failed';
+
+export interface DocumentsTable {
+  id: Generated<number>;
+  title: string;
+  filename: string;
+  media_type: string;
+  size_bytes: number;
+  sha256: string;
+  status: DocumentStatus;
+  metadata: JsonText;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DocumentChunksTable {
+  id: Generated<number>;
+  document_id: number;
+  ordinal: number;
+  text: string;
+  token_count: number;
+}
+
+export interface CustomersTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  email: string | null;
+  country: string;
+  city: string | null;
+  segment: string;
+  credit_limit_cents: number;
+  payment_terms_days: number;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ProductsTable {
+  id: Generated<number>;
+  sku: string;
+  name: string;
+  category: string;
+  unit_cost_cents: number;
+  unit_price_cents: number;
+  active: Generated<number>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type OrderStatus = 'draft' | 'confirmed' | 'shipped' | 'invoiced' | 'paid' | 'cancelled';
+
+export interface OrdersTable {
+  id: Generated<number>;
+  order_no: string;
+  customer_id: number;
+  order_date: IsoDate;
+  status: OrderStatus;
+  currency: string;
+  total_cents: number;
+  cost_cents: number;
+  notes: string | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrderLinesTable {
+  id: Generated<number>;
+  order_id: number;
+  line_no: number;
+  product_id: number;
+  quantity: number;
+  unit_price_cents: number;
+  /** Cost at the time of sale, so cost of goods sold does not move when a product's cost changes later. */
+  unit_cost_cents: number;
+  discount_bp: number;
+  line_total_cents: number;
+}
+
+export type InvoiceStatus = 'open' | 'paid' | 'void';
+
+export interface InvoicesTable {
+  id: Generated<number>;
+  invoice_no: string;
+  order_id: number;
+  customer_id: number;
+  issue_date: IsoDate;
+  due_date: IsoDate;
+  total_cents: number;
+  status: InvoiceStatus;
+  created_at: Timestamp;
+}
+
+export interface PaymentsTable {
+  id: Generated<number>;
+  invoice_id: number;
+  paid_on: IsoDate;
+  amount_cents: number;
+  method: string;
+  created_at: Timestamp;
+}
+
+export type AccountType = 'asset' | 'liability' | 'equity' | 'revenue' | 'cogs' | 'expense';
+
+export interface AccountsTable {
+  code: string;
+  name: string;
+  type: AccountType;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<number>;
+  entry_date: IsoDate;
+  account_code: string;
+  debit_cents: number;
+  credit_cents: number;
+  /** Business document the entry comes from, e.g. `INV-0000042`, `PAY-0000042`, `EXP-2026-03-RENT`. */
+  reference: string;
+  description: string | null;
+  created_at: Timestamp;
+}
+
+export interface DatabaseSchema {
+  api_keys: ApiKeysTable;
+  documents: DocumentsTable;
+  document_chunks: DocumentChunksTable;
+  customers: CustomersTable;
+  products: ProductsTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  invoices: InvoicesTable;
+  payments: PaymentsTable;
+  accounts: AccountsTable;
+  ledger_entries: LedgerEntriesTable;
+}
