@@ -1,0 +1,35 @@
+import { Redis } from 'ioredis';
+import { createRedisBackend } from 'bullmq';
+import { bindBullmq, type TaskBackend } from '../../backend.ts';
+import { createRedisTaskStore } from './redis-store.ts';
+
+export interface RedisTaskBackendOptions {
+  /** e.g. `redis://127.0.0.1:6379/0` */
+  url: string;
+  /** Namespaces every key (queues and store), so deployments and tests can share one Redis. */
+  keyPrefix: string;
+}
+
+/**
+ * The distributed backend: BullMQ's own Redis adapter plus a Redis-backed TaskStore.
+ * One client is shared by all queues (BullMQ duplicates it for each worker's blocking fetch).
+ */
+export function createRedisTaskBackend(opts: RedisTaskBackendOptions): TaskBackend {
+  // maxRetriesPerRequest null: BullMQ requires it so a Redis blip does not fail blocking commands.
+  const client = new Redis(opts.url, { maxRetriesPerRequest: null, lazyConnect: false });
+  let closed: Promise<void> | undefined;
+  return {
+    kind: 'redis',
+    bullmq: bindBullmq(createRedisBackend, client, `${opts.keyPrefix}bull`),
+    store: createRedisTaskStore(client, `${opts.keyPrefix}tasks:`),
+    close() {
+      closed ??= client.quit().then(
+        () => undefined,
+        () => client.disconnect(),
+      );
+      return closed;
+    },
+  };
+}
+
+export { createRedisTaskStore } from './redis-store.ts';
