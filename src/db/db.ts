@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { NodeSqliteHandles } from './dialects/sqlite/index.ts';
+import type { DatabaseSchema } from './schema.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** The driver objects under Kysely, for bulk paths (COPY, multi-row prepared inserts) and stats. */
+export type NativeHandles =
+  | { dialect: 'sqlite'; sqlite: NodeSqliteHandles }
+  | { dialect: 'postgres'; pool: pg.Pool };
+
+/** An open database: one Kysely instance and the dialect it speaks. */
+export interface Db {
+  kysely: Kysely<DatabaseSchema>;
+  dialect: DialectName;
+  /** Resolves when the database answers a trivial query; rejects with UnavailableError otherwise. */
+  ping(): Promise<void>;
+  /** Closes every connection; idempotent. */
+  close(): Promise<void>;
+  native: NativeHandles;
+}

@@ -1,0 +1,1 @@
+export { sharedTypeParsers, parseInt8, parseNumeric, parseTimestamp } from './type-parsers.ts';

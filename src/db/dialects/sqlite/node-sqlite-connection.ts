@@ -1,0 +1,79 @@
+import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
+import { SelectQueryNode } from 'kysely';
+import type { SQLInputValue } from 'node:sqlite';
+import type { SqliteHandle } from './node-sqlite-handles.ts';
+import type { NodeSqliteHandles } from './node-sqlite-handles.ts';
+
+/** Raw SQL that can safely run on a read-only connection. `WITH` is left out: SQLite allows `WITH … INSERT`. */
+const READ_ONLY_RAW_SQL = /^\s*(select|explain|values)\b/i;
+
+/**
+ * One lease handed to Kysely. Outside a transaction it routes each statement: SELECTs to a reader
+ * (WAL lets them run while a write transaction is open), everything else to the single writer under
+ * its lock. Inside a transaction it stays on the writer, which the driver locked for it.
+ */
+export class NodeSqliteConnection implements DatabaseConnection {
+  readonly #handles: NodeSqliteHandles;
+  inTransaction = false;
+
+  constructor(handles: NodeSqliteHandles) {
+    this.#handles = handles;
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.inTransaction) return runOn<R>(this.#handles.writer, compiledQuery);
+    if (isRead(compiledQuery)) {
+      const reader = this.#handles.nextReader();
+      if (reader) return runOn<R>(reader, compiledQuery);
+    }
+    await this.#handles.writerLock.lock();
+    try {
+      return runOn<R>(this.#handles.writer, compiledQuery);
+    } finally {
+      this.#handles.writerLock.unlock();
+    }
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(compiledQuery.query)) {
+      throw new Error('The SQLite driver streams SELECT queries only');
+    }
+    const handle = this.inTransaction ? this.#handles.writer : (this.#handles.nextReader() ?? this.#handles.writer);
+    const { statement } = handle.statements.get(compiledQuery.sql);
+    for (const row of statement.iterate(...toSqliteParameters(compiledQuery.parameters))) {
+      yield { rows: [row as R] };
+    }
+  }
+}
+
+function isRead(query: CompiledQuery): boolean {
+  if (SelectQueryNode.is(query.query)) return true;
+  return query.query.kind === 'RawNode' && READ_ONLY_RAW_SQL.test(query.sql);
+}
+
+function runOn<R>(handle: SqliteHandle, query: CompiledQuery): QueryResult<R> {
+  const { statement, returnsRows } = handle.statements.get(query.sql);
+  const parameters = toSqliteParameters(query.parameters);
+  if (returnsRows) return { rows: statement.all(...parameters) as R[] };
+  const { changes, lastInsertRowid } = statement.run(...parameters);
+  return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+}
+
+/** node:sqlite binds only null, numbers, bigints, strings and bytes; map the other JS values we allow. */
+export function toSqliteParameters(parameters: readonly unknown[]): SQLInputValue[] {
+  return parameters.map((value, index): SQLInputValue => {
+    if (value === null || value === undefined) return null;
+    switch (typeof value) {
+      case 'number':
+      case 'bigint':
+      case 'string':
+        return value;
+      case 'boolean':
+        return value ? 1 : 0;
+      default:
+        if (value instanceof Uint8Array) return value;
+        if (value instanceof Date) return value.toISOString();
+        throw new TypeError(`SQLite parameter $${index + 1} has unsupported type ${typeof value}`);
+    }
+  });
+}

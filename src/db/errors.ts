@@ -1,0 +1,100 @@
+import { AiStackError, ConflictError, UnavailableError, ValidationError } from '../shared/errors.ts';
+
+/** What the caller was doing; only needed to tell SQLite's two kinds of foreign-key failure apart. */
+export interface TranslateHint {
+  operation?: 'insert' | 'update' | 'delete';
+}
+
+interface Violation {
+  kind: 'unique' | 'foreign_key' | 'check' | 'not_null' | 'unavailable';
+  table?: string;
+  columns: string[];
+  constraint?: string;
+  /** PostgreSQL says whether a FK failed because the parent is missing or because children remain. */
+  stillReferenced?: boolean;
+}
+
+/**
+ * Maps a driver error from either dialect to our typed errors so the HTTP edge answers 409/400/503
+ * instead of 500. Messages name tables, columns and constraints but never the values (they may be
+ * personal data). Errors that are not constraint or availability failures are returned unchanged.
+ */
+export function translateDatabaseError(error: unknown, hint: TranslateHint = {}): unknown {
+  if (error instanceof AiStackError || !(error instanceof Error)) return error;
+  const violation = sqliteViolation(error) ?? postgresViolation(error);
+  if (!violation) return error;
+  const where = violation.columns.length > 0 ? violation.columns.join(', ') : (violation.constraint ?? 'a constraint');
+  const issues = violation.columns.map((field) => ({ field, message: messageFor(violation.kind) }));
+  switch (violation.kind) {
+    case 'unique':
+      return new ConflictError(`A ${violation.table ?? 'row'} with the same ${where} already exists`, { code: 'already_exists', cause: error });
+    case 'foreign_key':
+      if (violation.stillReferenced || hint.operation === 'delete') {
+        return new ConflictError(`The ${violation.table ?? 'row'} is still referenced${violation.constraint ? ` (${violation.constraint})` : ''}`, { code: 'still_referenced', cause: error });
+      }
+      return withCause(new ValidationError(`${where} refers to a row that does not exist`, issues), error);
+    case 'check':
+      return withCause(new ValidationError(`The value violates ${violation.constraint ?? 'a check constraint'}`, issues), error);
+    case 'not_null':
+      return withCause(new ValidationError(`${where} is required`, issues), error);
+    case 'unavailable':
+      return new UnavailableError(`The database is busy or unreachable: ${error.message}`, { code: 'database_unavailable', cause: error });
+  }
+}
+
+function messageFor(kind: Violation['kind']): string {
+  return kind === 'foreign_key' ? 'refers to a row that does not exist' : kind === 'not_null' ? 'is required' : 'is invalid';
+}
+
+function withCause<E extends Error>(target: E, cause: unknown): E {
+  Object.defineProperty(target, 'cause', { value: cause, enumerable: false });
+  return target;
+}
+
+/** node:sqlite errors carry `errcode` (extended result code) and a message naming `table.column`s. */
+function sqliteViolation(error: Error): Violation | undefined {
+  const { code, errcode } = error as Error & { code?: unknown; errcode?: unknown };
+  if (code !== 'ERR_SQLITE_ERROR' || typeof errcode !== 'number') return undefined;
+  const primary = errcode & 0xff;
+  if (primary === 5 || primary === 6) return { kind: 'unavailable', columns: [] };
+  if (primary !== 19) return undefined;
+  const detail = error.message.replace(/^.*constraint failed:?\s*/i, '');
+  const qualified = detail.split(',').map((part) => part.trim()).filter((part) => /^\w+\.\w+$/.test(part));
+  const table = qualified[0]?.split('.')[0];
+  const columns = qualified.map((part) => part.split('.')[1] ?? part);
+  switch (errcode) {
+    case 2067: // SQLITE_CONSTRAINT_UNIQUE
+    case 1555: // SQLITE_CONSTRAINT_PRIMARYKEY
+      return { kind: 'unique', table, columns };
+    case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+      return { kind: 'foreign_key', columns: [] };
+    case 275: // SQLITE_CONSTRAINT_CHECK
+      return { kind: 'check', columns: [], constraint: detail || undefined };
+    case 1299: // SQLITE_CONSTRAINT_NOTNULL
+      return { kind: 'not_null', table, columns };
+    default:
+      return undefined;
+  }
+}
+
+const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET']);
+
+/** pg's DatabaseError has the SQLSTATE in `code` and `table`, `column`, `constraint`, `detail` fields. */
+function postgresViolation(error: Error): Violation | undefined {
+  const e = error as Error & { code?: unknown; table?: string; column?: string; constraint?: string; detail?: string };
+  if (typeof e.code !== 'string') return undefined;
+  if (PG_UNAVAILABLE.has(e.code)) return { kind: 'unavailable', columns: [] };
+  const keyColumns = /^Key \(([^)]*)\)/.exec(e.detail ?? '')?.[1]?.split(',').map((c) => c.trim()) ?? [];
+  switch (e.code) {
+    case '23505':
+      return { kind: 'unique', table: e.table, columns: keyColumns, constraint: e.constraint };
+    case '23503':
+      return { kind: 'foreign_key', table: e.table, columns: keyColumns, constraint: e.constraint, stillReferenced: /still referenced/.test(e.detail ?? '') };
+    case '23514':
+      return { kind: 'check', table: e.table, columns: [], constraint: e.constraint };
+    case '23502':
+      return { kind: 'not_null', table: e.table, columns: e.column ? [e.column] : [] };
+    default:
+      return undefined;
+  }
+}

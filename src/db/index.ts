@@ -1,0 +1,11 @@
+/**
+ * The data layer: one Kysely API over SQLite (node:sqlite) and PostgreSQL (pg), the migrations,
+ * error translation and demo data. See docs/database.md.
+ */
+export type { Db, DialectName, NativeHandles } from './db.ts';
+export { openDatabase } from './open.ts';
+export type { OpenDatabaseOptions } from './open.ts';
+export { migrateToLatest, pendingMigrations, ACCOUNTS, CHART_OF_ACCOUNTS } from './migrations/index.ts';
+export { translateDatabaseError } from './errors.ts';
+export type { TranslateHint } from './errors.ts';
+export type * from './schema.ts';

@@ -1,0 +1,36 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import { Migrator } from 'kysely/migration';
+import type { Db, DialectName } from '../db.ts';
+import { coreTables } from './0001-core-tables.ts';
+import { erpTables } from './0002-erp-tables.ts';
+
+export { ACCOUNTS, CHART_OF_ACCOUNTS } from './0002-erp-tables.ts';
+
+/** Migrations live in code (not files found at run time), so a bundled or installed package migrates too. */
+export function migrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    '0001-core-tables': coreTables(dialect),
+    '0002-erp-tables': erpTables(dialect),
+  };
+}
+
+function provider(dialect: DialectName): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}
+
+function migrator(db: Db): Migrator {
+  return new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+}
+
+/** Applies every pending migration (in one transaction on both dialects); reports the names applied. */
+export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
+  const { error, results = [] } = await migrator(db).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(`Migration failed: ${JSON.stringify(error)}`);
+  return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** Names of migrations not yet applied (for `doctor` and `/readyz`). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await migrator(db).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
