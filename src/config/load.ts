@@ -29,7 +29,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: read('PORT', (v) => integer(v, 0, 65_535), 3000),
     host: read('HOST', hostName, '127.0.0.1'),
     dataDir,
-    database: read('DATABASE_URL', databaseUrl, { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') } as DatabaseConfig),
+    database: read('DATABASE_URL', databaseUrl, { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') }),
     redis: read('REDIS_URL', (v) => redisUrl(v, env), null),
     adminKey: read('AI_STACK_ADMIN_KEY', adminKey, undefined),
     logLevel: read('LOG_LEVEL', (v) => oneOf(v.toLowerCase(), LOG_LEVELS), 'info'),

@@ -1,0 +1,84 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ApiKeyService } from '../auth/index.ts';
+import type { Config } from '../config/index.ts';
+import { migrateToLatest, openDatabase, translateDatabaseError, type Db } from '../db/index.ts';
+import { documentRoutes } from '../documents/index.ts';
+import { erpRoutes } from '../erp/index.ts';
+import { buildServer, type App, type ReadinessCheck } from '../http/index.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+
+/** Everything one AI Stack process runs, built from the config in one place (the composition root). */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  db: Db;
+  keys: ApiKeyService;
+  server: App;
+  /** Set when start-up had to create the first admin key: shown to the operator once, never stored in clear. */
+  bootstrapKey: string | null;
+  listen(): Promise<string>;
+  /** Graceful stop: refuse new requests, finish in-flight ones (bounded by the shutdown timeout), close pools. */
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger?: Logger;
+}
+
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'ai_stack_process_' });
+
+  const db = await openDatabase(config.database, { logger, registry });
+  const applied = await migrateToLatest(db);
+  if (applied.applied.length > 0) logger.info({ migrations: applied.applied }, 'database migrated');
+
+  const keys = new ApiKeyService(db.kysely);
+  const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
+
+  const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
+  const server = await buildServer({
+    logger,
+    registry,
+    keys,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    readiness,
+    translateError: (error) => translateDatabaseError(error),
+    api: [erpRoutes(db.kysely), documentRoutes(db.kysely)],
+    admin: [],
+    version: '0.1.0',
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    registry,
+    db,
+    keys,
+    server,
+    bootstrapKey: bootstrap.generatedKey,
+    listen: () => server.listen({ port: config.port, host: config.host }),
+    stop() {
+      stopping ??= stopGracefully(server, db, config.http.shutdownTimeoutMs, logger);
+      return stopping;
+    },
+  };
+}
+
+async function stopGracefully(server: App, db: Db, timeoutMs: number, logger: Logger): Promise<void> {
+  // server.close() stops accepting, answers 503 to requests arriving on open keep-alive sockets and waits for
+  // in-flight requests; the timer is the backstop for a client that never finishes its request.
+  const timer = setTimeout(() => {
+    logger.warn({ timeoutMs }, 'shutdown timeout reached; closing remaining connections');
+    server.server.closeAllConnections();
+  }, timeoutMs);
+  try {
+    await server.close();
+  } finally {
+    clearTimeout(timer);
+    await db.close();
+  }
+}

@@ -1,0 +1,2 @@
+export { ApiKeyService, generateKey, hashKey, type ApiKeyInfo, type AuthContext } from './api-keys.ts';
+export { SCOPES, allows, isScope, parseScopes, type Scope } from './scopes.ts';

@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { createRuntime } from '../../app/index.ts';
+import type { Command } from '../command.ts';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'Run the service: HTTP API, admin, workers and scheduler in one process',
+  usage: 'Usage: ai-stack start\n\nConfigured by environment variables (see README: PORT, HOST, DATABASE_URL, REDIS_URL, …).',
+  async run(args, ctx) {
+    parseArgs({ args, options: {}, strict: true });
+    const config = ctx.loadConfig();
+    const runtime = await createRuntime(config);
+    if (runtime.bootstrapKey) {
+      ctx.stdout.write(
+        [
+          '',
+          '================================================================================',
+          ' No API key existed, so a bootstrap admin key was created. It is shown only now:',
+          '',
+          `   ${runtime.bootstrapKey}`,
+          '',
+          ' Use it as "Authorization: Bearer <key>". Create scoped keys with "ai-stack keys create".',
+          '================================================================================',
+          '',
+        ].join('\n') + '\n',
+      );
+    }
+    const stopped = new Promise<void>((resolve) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        runtime.logger.info({ signal }, 'shutting down: finishing in-flight work');
+        runtime.stop().then(resolve, (error: unknown) => {
+          runtime.logger.error({ err: error }, 'error during shutdown');
+          resolve();
+        });
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    });
+    const address = await runtime.listen();
+    runtime.logger.info({ address, database: config.database.kind, redis: config.redis !== null }, 'AI Stack is serving');
+    await stopped;
+    runtime.logger.info('stopped');
+    return 0;
+  },
+};

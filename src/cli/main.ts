@@ -1,0 +1,47 @@
+import { loadConfig } from '../config/index.ts';
+import { AiStackError } from '../shared/errors.ts';
+import type { CliContext } from './command.ts';
+import { commands } from './commands/index.ts';
+
+/** `ai-stack <command> [args]`: dispatches to src/cli/commands/*. Exit codes: 0 ok, 1 failure, 2 usage error. */
+export async function main(argv: string[], ctx: CliContext): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    ctx.stdout.write(helpText());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    ctx.stderr.write(`ai-stack: unknown command "${name}"\n\n${helpText()}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    ctx.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args, ctx);
+  } catch (error) {
+    ctx.stderr.write(`ai-stack ${name}: ${describe(error)}\n`);
+    return 1;
+  }
+}
+
+function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `Usage: ai-stack <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "ai-stack <command> --help" for a command's options.\n`;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AiStackError) return error.message;
+  if (error instanceof Error) return error.stack ?? error.message;
+  return String(error);
+}
+
+const isEntryPoint = process.argv[1] !== undefined && import.meta.filename === (await import('node:fs')).realpathSync(process.argv[1]);
+const invokedByBin = process.argv[1]?.endsWith('ai-stack.js') === true || process.argv[1]?.endsWith('/ai-stack') === true;
+if (isEntryPoint || invokedByBin) {
+  const code = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = code;
+}

@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import { Type, type Static } from 'typebox';
+import type { DatabaseSchema } from '../db/schema.ts';
+import type { ResourceSpec } from '../resources/crud.ts';
+import { stringEnum } from '../resources/schema.ts';
+import { tableRepository } from '../resources/table-repository.ts';
+
+const SEGMENTS = ['enterprise', 'mid-market', 'smb', 'consumer', 'public-sector'] as const;
+
+const fields = {
+  code: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$', description: 'Unique customer code' }),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  email: Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()]),
+  country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
+  city: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+  segment: stringEnum(SEGMENTS),
+  credit_limit_cents: Type.Integer({ minimum: 0, maximum: 1e12 }),
+  payment_terms_days: Type.Integer({ minimum: 0, maximum: 365 }),
+};
+
+export const CustomerCreate = Type.Object(
+  {
+    code: fields.code,
+    name: fields.name,
+    email: Type.Optional(fields.email),
+    country: fields.country,
+    city: Type.Optional(fields.city),
+    segment: Type.Optional(fields.segment),
+    credit_limit_cents: Type.Optional(fields.credit_limit_cents),
+    payment_terms_days: Type.Optional(fields.payment_terms_days),
+  },
+  { additionalProperties: false },
+);
+export const CustomerPatch = Type.Object(
+  {
+    name: Type.Optional(fields.name),
+    email: Type.Optional(fields.email),
+    country: Type.Optional(fields.country),
+    city: Type.Optional(fields.city),
+    segment: Type.Optional(fields.segment),
+    credit_limit_cents: Type.Optional(fields.credit_limit_cents),
+    payment_terms_days: Type.Optional(fields.payment_terms_days),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const Customer = Type.Object({
+  id: Type.Integer(),
+  ...fields,
+  version: Type.Integer(),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+export type CustomerCreate = Static<typeof CustomerCreate>;
+export type CustomerPatch = Static<typeof CustomerPatch>;
+export type Customer = Static<typeof Customer>;
+
+export function customerResource(db: Kysely<DatabaseSchema>): ResourceSpec<CustomerCreate, CustomerPatch, Customer> {
+  return {
+    path: '/customers',
+    name: 'Customer',
+    createSchema: CustomerCreate,
+    patchSchema: CustomerPatch,
+    itemSchema: Customer,
+    sortable: ['id', 'code', 'name', 'created_at'],
+    repository: tableRepository(db, {
+      table: 'customers',
+      toInsert: (c) => ({
+        code: c.code,
+        name: c.name,
+        email: c.email ?? null,
+        country: c.country,
+        city: c.city ?? null,
+        segment: c.segment ?? 'smb',
+        credit_limit_cents: c.credit_limit_cents ?? 0,
+        payment_terms_days: c.payment_terms_days ?? 30,
+      }),
+      toUpdate: (p) => ({ ...p }),
+      fromRow: (row) => row as Customer,
+      sortColumns: { id: 'id', code: 'code', name: 'name', created_at: 'created_at' },
+    }),
+  };
+}

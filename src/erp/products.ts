@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import { Type, type Static } from 'typebox';
+import type { DatabaseSchema } from '../db/schema.ts';
+import type { ResourceSpec } from '../resources/crud.ts';
+import { tableRepository } from '../resources/table-repository.ts';
+
+const money = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Minor currency units (cents)' });
+const fields = {
+  sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  category: Type.String({ minLength: 1, maxLength: 100 }),
+  unit_cost_cents: money,
+  unit_price_cents: money,
+  active: Type.Boolean(),
+};
+
+export const ProductCreate = Type.Object(
+  {
+    sku: fields.sku,
+    name: fields.name,
+    category: fields.category,
+    unit_cost_cents: fields.unit_cost_cents,
+    unit_price_cents: fields.unit_price_cents,
+    active: Type.Optional(fields.active),
+  },
+  { additionalProperties: false },
+);
+export const ProductPatch = Type.Object(
+  {
+    name: Type.Optional(fields.name),
+    category: Type.Optional(fields.category),
+    unit_cost_cents: Type.Optional(fields.unit_cost_cents),
+    unit_price_cents: Type.Optional(fields.unit_price_cents),
+    active: Type.Optional(fields.active),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const Product = Type.Object({
+  id: Type.Integer(),
+  ...fields,
+  version: Type.Integer(),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+export type ProductCreate = Static<typeof ProductCreate>;
+export type ProductPatch = Static<typeof ProductPatch>;
+export type Product = Static<typeof Product>;
+
+export function productResource(db: Kysely<DatabaseSchema>): ResourceSpec<ProductCreate, ProductPatch, Product> {
+  return {
+    path: '/products',
+    name: 'Product',
+    createSchema: ProductCreate,
+    patchSchema: ProductPatch,
+    itemSchema: Product,
+    sortable: ['id', 'sku', 'name', 'category', 'unit_price_cents'],
+    repository: tableRepository(db, {
+      table: 'products',
+      toInsert: (p) => ({ ...p, active: p.active === false ? 0 : 1 }),
+      // SQLite has no boolean type: both dialects store 0/1 so one query code reads them.
+      toUpdate: (p) => (p.active === undefined ? { ...p } : { ...p, active: p.active ? 1 : 0 }),
+      fromRow: (row) => ({ ...row, active: Boolean(row.active) }) as Product,
+      sortColumns: { id: 'id', sku: 'sku', name: 'name', category: 'category', unit_price_cents: 'unit_price_cents' },
+    }),
+  };
+}

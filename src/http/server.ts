@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Registry } from 'prom-client';
+import type { ApiKeyService } from '../auth/index.ts';
+import { NotFoundError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { authDecorator, requireApiKey } from './auth.ts';
+import { healthRoutes, type ReadinessCheck } from './health.ts';
+import { httpMetrics } from './metrics.ts';
+import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
+import { requestIdFrom } from './request-id.ts';
+import { createValidatorCompiler } from './validation.ts';
+
+export type App = FastifyInstance;
+/** A feature's routes; registered inside an authenticated, encapsulated context. */
+export type RoutePlugin = FastifyPluginAsync;
+
+export interface ServerOptions {
+  logger: Logger;
+  registry: Registry;
+  keys: ApiKeyService;
+  bodyLimitBytes: number;
+  readiness: ReadinessCheck[];
+  /** Maps driver errors (unique violations, …) to typed errors before they become problem+json. */
+  translateError?: ErrorTranslator;
+  /** Registered under /api/v1 behind API-key auth (reads need `read`, writes need `write`). */
+  api: RoutePlugin[];
+  /** Registered under /admin behind `admin` scope. */
+  admin: RoutePlugin[];
+  /** Runs before any route, at the root: e.g. compression and rate limits that wrap every response. */
+  root?: RoutePlugin[];
+  version?: string;
+}
+
+/** Builds the Fastify app: one error mapper, request ids, metrics, OpenAPI, health, and the authenticated contexts. */
+export async function buildServer(options: ServerOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: requestIdFrom,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toAiStackError(error, options.translateError);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: mapped.code, status: mapped.status }, mapped.message);
+    return sendProblem(reply, request, mapped);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new NotFoundError(`Route ${request.method} ${request.url.split('?')[0] ?? ''}`)));
+
+  await app.register(authDecorator);
+  await app.register(httpMetrics, { registry: options.registry });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'AI Stack API', version: options.version ?? '0.0.0', description: 'Knowledge base, ERP and task-system API. Send `Authorization: Bearer <key>`.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(healthRoutes, { checks: options.readiness, registry: options.registry });
+
+  for (const plugin of options.root ?? []) await app.register(plugin);
+  await app.register(
+    async (api) => {
+      await requireApiKey(api, { keys: options.keys });
+      for (const plugin of options.api) await api.register(plugin);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(
+    async (admin) => {
+      await requireApiKey(admin, { keys: options.keys, minimumScope: 'admin' });
+      for (const plugin of options.admin) await admin.register(plugin);
+    },
+    { prefix: '/admin' },
+  );
+  return app;
+}
