@@ -4,8 +4,10 @@ import type { Config } from '../config/index.ts';
 import { migrateToLatest, openDatabase, translateDatabaseError, type Db } from '../db/index.ts';
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
-import { buildServer, type App, type ReadinessCheck } from '../http/index.ts';
+import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+
+const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
 /** Everything one AI Stack process runs, built from the config in one place (the composition root). */
 export interface Runtime {
@@ -45,9 +47,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     keys,
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
-    translateError: (error) => translateDatabaseError(error),
+    translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
     api: [erpRoutes(db.kysely), documentRoutes(db.kysely)],
-    admin: [],
+    admin: [apiKeyAdminRoutes(keys)],
     version: '0.1.0',
   });
 

@@ -1,3 +1,4 @@
 export { buildServer, type App, type RoutePlugin, type ServerOptions } from './server.ts';
 export type { ReadinessCheck } from './health.ts';
+export { apiKeyAdminRoutes } from './admin-keys.ts';
 export { PROBLEM_CONTENT_TYPE, problemFor, sendProblem, toAiStackError, type ProblemDetails, type ErrorTranslator } from './problem.ts';

@@ -30,10 +30,10 @@ interface AjvIssue {
 }
 
 /** Turns any thrown value into an AiStackError; one place decides what a client may learn from a failure. */
-export type ErrorTranslator = (error: unknown) => unknown;
+export type ErrorTranslator = (error: unknown, request: { method: string }) => unknown;
 
-export function toAiStackError(error: unknown, translate?: ErrorTranslator): AiStackError {
-  const translated = translate ? translate(error) : error;
+export function toAiStackError(error: unknown, translate?: ErrorTranslator, request: { method: string } = { method: 'GET' }): AiStackError {
+  const translated = translate ? translate(error, request) : error;
   if (translated instanceof AiStackError) return translated;
   const fastifyError = translated as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (Array.isArray(fastifyError.validation)) return fromValidation(fastifyError.validation, fastifyError.validationContext ?? 'body');

@@ -50,7 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     void reply.header('x-request-id', request.id);
   });
   app.setErrorHandler((error, request, reply) => {
-    const mapped = toAiStackError(error, options.translateError);
+    const mapped = toAiStackError(error, options.translateError, request);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: mapped.code, status: mapped.status }, mapped.message);
     return sendProblem(reply, request, mapped);

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import { Migrator } from 'kysely/migration';
+import { sql } from 'kysely';
 import type { Db, DialectName } from '../db.ts';
 import { coreTables } from './0001-core-tables.ts';
 import { erpTables } from './0002-erp-tables.ts';
@@ -18,19 +19,27 @@ function provider(dialect: DialectName): MigrationProvider {
   return { getMigrations: async () => migrations(dialect) };
 }
 
-function migrator(db: Db): Migrator {
-  return new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+/**
+ * On PostgreSQL the migration tables are pinned to the connection's current schema: Kysely otherwise
+ * looks for them in every schema, and a database holding several AI Stack schemas (tests, tenants)
+ * would see another schema's lock table and skip creating its own.
+ */
+async function migrator(db: Db): Promise<Migrator> {
+  if (db.dialect === 'sqlite') return new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely);
+  const schema = rows[0]?.schema ?? 'public';
+  return new Migrator({ db: db.kysely, provider: provider(db.dialect), migrationTableSchema: schema });
 }
 
 /** Applies every pending migration (in one transaction on both dialects); reports the names applied. */
 export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
-  const { error, results = [] } = await migrator(db).migrateToLatest();
+  const { error, results = [] } = await (await migrator(db)).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`Migration failed: ${JSON.stringify(error)}`);
   return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }
 
 /** Names of migrations not yet applied (for `doctor` and `/readyz`). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const all = await migrator(db).getMigrations();
+  const all = await (await migrator(db)).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
