@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { loadConfig } from '../../src/config/index.ts';
+
+async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(args, { loadConfig: () => loadConfig(env), stdout, stderr });
+  return { code, out, err };
+}
+
+describe('ai-stack CLI', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-cli-'));
+  const env = { AI_STACK_DATA_DIR: dataDir };
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints help, and exits 2 on an unknown command', async () => {
+    expect((await cli(['--help'], env)).out).toMatch(/Commands:[\s\S]*start[\s\S]*keys/);
+    const unknown = await cli(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it('migrates, then reports the database up to date', async () => {
+    expect((await cli(['migrate'], env)).code).toBe(0);
+    expect((await cli(['migrate'], env)).out).toMatch(/up to date/);
+  });
+
+  it('creates, lists and revokes keys; the secret is printed once', async () => {
+    const created = await cli(['keys', 'create', '--name', 'etl', '--scopes', 'read,write'], env);
+    expect(created.code).toBe(0);
+    const key = /ask_[A-Za-z0-9_-]{43}/.exec(created.out)?.[0];
+    expect(key).toBeDefined();
+    const id = /Created key (\d+)/.exec(created.out)?.[1];
+    const listed = await cli(['keys', 'list'], env);
+    expect(listed.out).toMatch(/etl/);
+    expect(listed.out).not.toContain(key);
+    expect((await cli(['keys', 'revoke', id!], env)).out).toMatch(/Revoked/);
+    expect((await cli(['keys', 'list'], env)).out).toMatch(/revoked\tetl/);
+  });
+
+  it('rejects bad key arguments with a clear message', async () => {
+    const badScope = await cli(['keys', 'create', '--name', 'x', '--scopes', 'root'], env);
+    expect(badScope.code).toBe(1);
+    expect(badScope.err).toMatch(/Unknown scope\(s\): root/);
+    expect((await cli(['keys', 'create'], env)).err).toMatch(/--name is required/);
+    expect((await cli(['keys', 'revoke', 'abc'], env)).code).toBe(1);
+    expect((await cli(['keys', 'explode'], env)).code).toBe(2);
+  });
+
+  it('doctor prints masked configuration and checks each backend', async () => {
+    const ok = await cli(['doctor'], { ...env, AI_STACK_ADMIN_KEY: 'z'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/\[ ok \] database/);
+    expect(ok.out).toMatch(/\[ ok \] redis/);
+    expect(ok.out).not.toContain('z'.repeat(32));
+    const down = await cli(['doctor'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(down.code).toBe(1);
+    expect(down.out).toMatch(/\[FAIL\] redis/);
+  });
+
+  it('stops with one clear message when the configuration is invalid', async () => {
+    const result = await cli(['migrate'], { PORT: 'abc' });
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/PORT: must be a whole number/);
+  });
+});

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeConfig, loadConfig } from '../../src/config/index.ts';
+import { ConfigError } from '../../src/shared/errors.ts';
+
+describe('configuration', () => {
+  it('defaults to the embedded setup: port 3000, SQLite in ./data, no Redis', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('./data/ai-stack.db') });
+    expect(config.redis).toBeNull();
+    expect(config.adminKey).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('reads PostgreSQL and Redis URLs', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://127.0.0.1:5432/test' });
+    expect(config.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', keyPrefix: 'ai-stack' });
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT: must be a whole number/],
+    ['PORT', '70000', /PORT: must be between 0 and 65535/],
+    ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL: unsupported scheme "mysql:"/],
+    ['DATABASE_URL', 'postgres://localhost', /DATABASE_URL: must name a database/],
+    ['REDIS_URL', 'not a url', /REDIS_URL: is not a URL/],
+    ['AI_STACK_ADMIN_KEY', 'admin123', /AI_STACK_ADMIN_KEY: must be at least 24 characters/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: must be one of/],
+    ['HOST', 'bad host;rm -rf', /HOST: is not a host name/],
+  ])('names the variable when %s=%s is invalid', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reports every invalid variable at once', () => {
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues.map((i) => i.field)).toEqual(['PORT', 'LOG_LEVEL']);
+    }
+  });
+
+  it('masks secrets when describing the configuration', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://app:s3cret@db:5432/prod', REDIS_URL: 'redis://:hunter2@cache:6379', AI_STACK_ADMIN_KEY: 'k'.repeat(40) });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('s3cret');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('k'.repeat(40));
+  });
+});
