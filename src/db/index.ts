@@ -9,3 +9,5 @@ export { migrateToLatest, pendingMigrations, ACCOUNTS, CHART_OF_ACCOUNTS } from 
 export { translateDatabaseError } from './errors.ts';
 export type { TranslateHint } from './errors.ts';
 export type * from './schema.ts';
+export { loadDemoData, DEMO_TABLES } from './demo-data/index.ts';
+export type { DemoDataOptions, DemoDataProgress, DemoDataReport, DemoTable } from './demo-data/index.ts';
