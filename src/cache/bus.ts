@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger.ts';
+
+/**
+ * What travels on the bus: keys and scopes, never values (a receiver drops its L1 copy and reads
+ * L2 on the next access). `src` suppresses our own echo.
+ */
+export type BusMessage =
+  | { op: 'keys'; keys: string[] }
+  | { op: 'prefix'; prefix: string }
+  | { op: 'pattern'; pattern: string }
+  | { op: 'version'; namespace: string; version: number }
+  | { op: 'all' };
+
+type Envelope = BusMessage & { v: 1; src: string };
+
+/** Largest bus message accepted; anything larger is dropped as hostile. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export interface BusOptions {
+  publisher: Redis;
+  subscriber: Redis;
+  channel: string;
+  logger: Logger;
+  onMessage: (message: BusMessage) => void;
+  /** Called when the subscriber reconnects: messages may have been missed, so L1 must be flushed. */
+  onResync: () => void;
+  onCount?: (direction: 'published' | 'received' | 'dropped') => void;
+}
+
+export class InvalidationBus {
+  readonly instanceId = randomUUID();
+  readonly #options: BusOptions;
+  #wasReady = false;
+
+  constructor(options: BusOptions) {
+    this.#options = options;
+    const { subscriber } = options;
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel === options.channel) this.#receive(text);
+    });
+    subscriber.on('ready', () => {
+      if (this.#wasReady) {
+        options.logger.warn('cache bus reconnected; flushing L1 because invalidations may have been missed');
+        options.onResync();
+      }
+      this.#wasReady = true;
+    });
+    // Errors are reported by the reconnect cycle; without a listener ioredis would print them.
+    subscriber.on('error', () => {});
+  }
+
+  async start(): Promise<void> {
+    await this.#options.subscriber.subscribe(this.#options.channel);
+    this.#wasReady = true;
+  }
+
+  /** Publishes; failures are logged, not thrown: L1 TTLs bound the staleness, and reconnecting peers resync. */
+  async publish(message: BusMessage): Promise<void> {
+    try {
+      await this.#options.publisher.publish(this.#options.channel, JSON.stringify({ ...message, v: 1, src: this.instanceId }));
+      this.#options.onCount?.('published');
+    } catch (error) {
+      this.#options.logger.warn({ err: error, op: message.op }, 'cache bus publish failed');
+      this.#options.onCount?.('dropped');
+    }
+  }
+
+  #receive(text: string): void {
+    const message = text.length <= MAX_MESSAGE_BYTES ? parseEnvelope(text) : undefined;
+    if (message === undefined) {
+      this.#options.onCount?.('dropped');
+      return;
+    }
+    if (message.src === this.instanceId) return;
+    this.#options.onCount?.('received');
+    this.#options.onMessage(message);
+  }
+
+  async close(): Promise<void> {
+    this.#options.subscriber.disconnect();
+  }
+}
+
+/** Validates a message from the wire; anything malformed is ignored, never trusted. */
+export function parseEnvelope(text: string): Envelope | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const m = raw as Record<string, unknown>;
+  if (m.v !== 1 || typeof m.src !== 'string') return undefined;
+  switch (m.op) {
+    case 'keys':
+      return Array.isArray(m.keys) && m.keys.every((k) => typeof k === 'string') ? { v: 1, src: m.src, op: 'keys', keys: m.keys } : undefined;
+    case 'prefix':
+      return typeof m.prefix === 'string' && m.prefix.length > 0 ? { v: 1, src: m.src, op: 'prefix', prefix: m.prefix } : undefined;
+    case 'pattern':
+      return typeof m.pattern === 'string' && m.pattern.length > 0 && m.pattern.length <= 512 ? { v: 1, src: m.src, op: 'pattern', pattern: m.pattern } : undefined;
+    case 'version':
+      return typeof m.namespace === 'string' && Number.isSafeInteger(m.version) ? { v: 1, src: m.src, op: 'version', namespace: m.namespace, version: m.version as number } : undefined;
+    case 'all':
+      return { v: 1, src: m.src, op: 'all' };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,308 @@
+import type { CacheCore } from './core.ts';
+import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
+import { getOrSetEntry, type Loader } from './get-or-set.ts';
+import { assertName } from './keys.ts';
+import { assertPattern, globToRegExp } from './glob.ts';
+import { durationOr, parseDuration, type Duration } from './ttl.ts';
+import { wrapEntry } from './envelope.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { CounterHelper, HashHelper, SetHelper } from './helpers.ts';
+import { pruneCache } from './prune.ts';
+
+const MAX_TAGS = 64;
+
+/**
+ * The cache API. One instance per namespace view: `cache.namespace('users')` shares tiers, bus and
+ * in-flight loads with its parent. Keys are `<prefix>:<namespace>:v<version>:<key>`.
+ */
+export class Cache {
+  readonly #core: CacheCore;
+  readonly name: string;
+  readonly #close: () => Promise<void>;
+
+  constructor(core: CacheCore, namespace: string, close: () => Promise<void>) {
+    assertName(namespace, 'namespace');
+    this.#core = core;
+    this.name = namespace;
+    this.#close = close;
+  }
+
+  /** A view on another namespace (same connections). */
+  namespace(name: string): Cache {
+    return new Cache(this.#core, name, this.#close);
+  }
+
+  /** The underlying ioredis client for commands without a helper; null when running in-process only. */
+  get raw(): unknown {
+    return this.#core.raw;
+  }
+
+  /** The full Redis key for a cache key (for raw commands and debugging). */
+  async keyFor(key: string): Promise<string> {
+    return this.#full(key);
+  }
+
+  #full(key: string): string | Promise<string> {
+    const normalized = this.#core.keys.normalize(key);
+    const prefix = this.#core.prefixes.get(this.name);
+    return prefix !== undefined ? prefix + normalized : this.#core.prefixFor(this.name).then((p) => p + normalized);
+  }
+
+  #tagKey = (tag: string): string => this.#core.keys.internal('tag', `${this.name}:${tag}`);
+
+  #tags(tags: readonly string[] | undefined): readonly string[] {
+    if (tags === undefined) return [];
+    const list: unknown = tags;
+    if (!Array.isArray(list) || list.length > MAX_TAGS) throw new ValidationError(`tags must be an array of at most ${MAX_TAGS}`);
+    for (const t of tags) if (typeof t !== 'string' || t.length === 0 || t.length > 256) throw new ValidationError('each tag must be a 1-256 character string');
+    return tags;
+  }
+
+  #ttl(ttl: Duration | undefined): number {
+    return durationOr(ttl, this.#core.defaults.ttlMs);
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const full = await this.#full(key);
+    const core = this.#core;
+    const now = Date.now();
+    const hit = core.l1?.peek(full, now);
+    if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {
+      core.counters.l1Hits++;
+      return hit.value as T;
+    }
+    core.counters.l1Misses++;
+    const l2 = await core.readL2(full, now);
+    if (l2.state === 'fresh') {
+      core.counters.l2Hits++;
+      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
+      return l2.value as T;
+    }
+    if (l2.state === 'raw') return l2.value as T;
+    core.counters.l2Misses++;
+    return undefined;
+  }
+
+  async has(key: string): Promise<boolean> {
+    const full = await this.#full(key);
+    const now = Date.now();
+    const hit = this.#core.l1?.peek(full, now);
+    if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) return true;
+    const l2 = await this.#core.readL2(full, now);
+    return l2.state === 'fresh' || l2.state === 'raw';
+  }
+
+  async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
+    const full = await this.#full(key);
+    await this.#core.write(full, value, this.#ttl(options.ttl), durationOr(options.grace, this.#core.defaults.graceMs, 'grace'), this.#tags(options.tags), this.#tagKey);
+  }
+
+  /** Sets only if the key is absent (in L2, or L1 when in-process only); true when written. */
+  async add<T>(key: string, value: T, options: SetOptions = {}): Promise<boolean> {
+    const full = await this.#full(key);
+    const ttlMs = this.#ttl(options.ttl);
+    const payload = this.#core.codec.encode(value);
+    const expiresAt = ttlMs === Infinity ? 0 : Date.now() + ttlMs;
+    const added = await this.#core.l2('add', (d) => d.add(full, wrapEntry(expiresAt, payload), ttlMs === Infinity ? undefined : ttlMs));
+    if (added) {
+      this.#core.rememberL1(full, this.#core.codec.decode(payload), expiresAt, payload.length);
+      await this.#core.bus?.publish({ op: 'keys', keys: [full] });
+    }
+    return added;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.#core.remove([await this.#full(key)])) > 0;
+  }
+
+  async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const core = this.#core;
+    const fulls = await Promise.all(keys.map(async (k) => this.#full(k)));
+    const now = Date.now();
+    const out: (T | undefined)[] = new Array<T | undefined>(fulls.length);
+    const missing: number[] = [];
+    fulls.forEach((full, i) => {
+      const hit = core.l1?.peek(full, now);
+      if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {
+        core.counters.l1Hits++;
+        out[i] = hit.value as T;
+      } else missing.push(i);
+    });
+    if (missing.length === 0) return out;
+    core.counters.l1Misses += missing.length;
+    const texts = await core.l2Soft('mget', (d) => d.getMany(missing.map((i) => fulls[i] as string)), missing.map(() => undefined));
+    missing.forEach((index, j) => {
+      const text = texts[j];
+      const read = text === undefined ? undefined : core.classify(text, now);
+      if (read?.state === 'fresh') {
+        core.counters.l2Hits++;
+        core.rememberL1(fulls[index] as string, read.value, read.expiresAt, read.size);
+        out[index] = read.value as T;
+      } else if (read?.state === 'raw') out[index] = read.value as T;
+      else core.counters.l2Misses++;
+    });
+    return out;
+  }
+
+  async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
+    // Sequential writes keep the tag index and bus messages per key; L2 round trips overlap per call.
+    await Promise.all(entries.map((e) => this.set(e.key, e.value, e)));
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.#core.remove(await Promise.all(keys.map(async (k) => this.#full(k))));
+  }
+
+  /** Atomic counter add (L2); the key's TTL applies only when the counter is created. */
+  async incr(key: string, by = 1, options: { ttl?: Duration } = {}): Promise<number> {
+    const full = await this.#full(key);
+    this.#core.l1?.delete(full);
+    const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl);
+    return this.#core.l2('incr', (d) => d.incrBy(full, by, ttlMs));
+  }
+
+  async decr(key: string, by = 1, options: { ttl?: Duration } = {}): Promise<number> {
+    return this.incr(key, -by, options);
+  }
+
+  /** Gives the key a new remaining lifetime (`0` = stale now but still graced); false when missing. */
+  async expire(key: string, ttl: Duration): Promise<boolean> {
+    const full = await this.#full(key);
+    const core = this.#core;
+    const ttlMs = parseDuration(ttl);
+    const now = Date.now();
+    const text = await core.l2('get', (d) => d.get(full));
+    if (text === undefined) return false;
+    const read = core.classify(text, now);
+    if (read.state === 'raw') return core.l2('expire', (d) => d.expire(full, ttlMs === 0 ? 1 : ttlMs));
+    if (read.state === 'absent') return false;
+    const expiresAt = ttlMs === Infinity ? 0 : now + ttlMs;
+    const payload = core.codec.encode(read.value);
+    const graceMs = core.defaults.graceMs;
+    await core.l2('expire', (d) => d.set(full, wrapEntry(expiresAt, payload), ttlMs === Infinity ? undefined : ttlMs + Math.max(graceMs, 1)));
+    core.rememberL1(full, read.value, expiresAt, payload.length);
+    await core.bus?.publish({ op: 'keys', keys: [full] });
+    return true;
+  }
+
+  /** Extends a key's life by `ttl` (default: the cache's default TTL) from now. */
+  async touch(key: string, ttl?: Duration): Promise<boolean> {
+    return this.expire(key, ttl ?? this.#core.defaults.ttlMs);
+  }
+
+  /** Remaining lifetime in ms; Infinity without expiry; undefined when missing or stale. */
+  async ttl(key: string): Promise<number | undefined> {
+    const full = await this.#full(key);
+    const core = this.#core;
+    const now = Date.now();
+    const text = await core.l2('get', (d) => d.get(full));
+    if (text === undefined) return undefined;
+    const read = core.classify(text, now);
+    if (read.state === 'raw') {
+      const ms = await core.l2('pttl', (d) => d.pttl(full));
+      return ms === -1 ? Infinity : ms < 0 ? undefined : ms;
+    }
+    if (read.state !== 'fresh') return undefined;
+    return read.expiresAt === 0 ? Infinity : read.expiresAt - now;
+  }
+
+  async getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
+    const full = await this.#full(key);
+    return getOrSetEntry(this.#core, full, loader, {
+      ttlMs: this.#ttl(options.ttl),
+      graceMs: durationOr(options.grace, this.#core.defaults.graceMs, 'grace'),
+      tags: this.#tags(options.tags),
+      opts: options,
+      tagKey: this.#tagKey,
+    });
+  }
+
+  /** Removes every key of a namespace (default: this one), all versions, in every process. */
+  async clear(namespace: string = this.name): Promise<number> {
+    assertName(namespace, 'namespace');
+    const core = this.#core;
+    const scope = `${core.keys.prefix}:${core.keys.hashTag ? `{${namespace}}` : namespace}:`;
+    core.l1?.deleteWhere((k) => k.startsWith(scope));
+    const removed = await core.l2('clear', (d) => d.deleteMatching(core.keys.namespacePattern(namespace)));
+    await core.bus?.publish({ op: 'prefix', prefix: scope });
+    return removed;
+  }
+
+  /** Invalidates this namespace at once by bumping its version (O(1); old keys expire by TTL). */
+  async bumpVersion(): Promise<number> {
+    return this.#core.bumpVersion(this.name);
+  }
+
+  async deleteByTag(tags: string | readonly string[]): Promise<number> {
+    const list = this.#tags(typeof tags === 'string' ? [tags] : tags);
+    let removed = 0;
+    for (const tag of list) {
+      const tagKey = this.#tagKey(tag);
+      const members = await this.#core.l2('smembers', (d) => d.sMembers(tagKey));
+      if (members.length > 0) removed += await this.#core.remove(members);
+      await this.#core.l2('delete', (d) => d.delete([tagKey]));
+    }
+    return removed;
+  }
+
+  /** Deletes keys of this namespace matching a glob (`user:*`), everywhere. SCAN + UNLINK, never KEYS. */
+  async deleteByPattern(pattern: string): Promise<number> {
+    assertPattern(pattern);
+    const prefix = await this.#core.prefixFor(this.name);
+    const match = escapeGlob(prefix) + pattern;
+    const re = globToRegExp(match);
+    this.#core.l1?.deleteWhere((k) => re.test(k));
+    const removed = await this.#core.l2('delete', (d) => d.deleteMatching(match));
+    await this.#core.bus?.publish({ op: 'pattern', pattern: match });
+    return removed;
+  }
+
+  /** Typed hash helper: `cache.hash<{ views: number; title: string }>('post:1')`. */
+  hash<T extends Record<string, string | number>>(key: string): HashHelper<T> {
+    return new HashHelper<T>(this.#core, () => this.#full(key));
+  }
+
+  counter(key: string, options: { ttl?: Duration } = {}): CounterHelper {
+    return new CounterHelper(this, key, options);
+  }
+
+  setOf<T extends string | number = string>(key: string): SetHelper<T> {
+    return new SetHelper<T>(this.#core, () => this.#full(key));
+  }
+
+  /** Maintenance (scheduled `sync.cleanup_cache`): drop expired L1 entries and dangling tag-index members. */
+  async prune(): Promise<PruneResult> {
+    return pruneCache(this.#core);
+  }
+
+  async health(): Promise<CacheHealth> {
+    try {
+      await this.#core.driver.ping();
+      return this.#core.breaker.isOpen ? { ok: true, detail: 'recovering: circuit breaker open' } : { ok: true };
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  stats(): CacheStats {
+    const core = this.#core;
+    return {
+      namespace: this.name,
+      driver: core.driver.name,
+      bus: core.bus !== null,
+      circuitOpen: core.breaker.isOpen,
+      l1: { enabled: core.l1 !== null, entries: core.l1?.size ?? 0, bytes: core.l1?.bytes ?? 0, evictions: core.l1?.evictions ?? 0 },
+      counters: { ...core.counters },
+    };
+  }
+
+  /** Releases connections (Redis client and bus subscriber). */
+  async close(): Promise<void> {
+    await this.#close();
+  }
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

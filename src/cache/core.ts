@@ -1,0 +1,210 @@
+import type { CacheDriver } from './driver.ts';
+import type { Codec } from './codec.ts';
+import type { KeyStrategy } from './keys.ts';
+import type { L1Store } from './l1.ts';
+import type { InvalidationBus, BusMessage } from './bus.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { CacheStatsCounters, CacheHistograms } from './metrics.ts';
+import type { Logger } from '../shared/logger.ts';
+import { CacheUnavailableError } from './errors.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { wrapEntry, unwrapEntry, rawValue } from './envelope.ts';
+import { globToRegExp } from './glob.ts';
+
+export interface CoreDefaults {
+  ttlMs: number;
+  graceMs: number;
+  lockTtlMs: number;
+  suppressL2Errors: boolean;
+  baseVersion: number;
+}
+
+export interface CoreParts {
+  driver: CacheDriver;
+  codec: Codec;
+  keys: KeyStrategy;
+  l1: L1Store | null;
+  bus: InvalidationBus | null;
+  breaker: CircuitBreaker;
+  counters: CacheStatsCounters;
+  histograms: CacheHistograms;
+  logger: Logger;
+  defaults: CoreDefaults;
+  raw: unknown;
+}
+
+/** An L2 read, classified: fresh, stale (inside its grace window), raw (written by another client) or absent. */
+export type L2Read =
+  | { state: 'fresh' | 'stale'; value: unknown; expiresAt: number; size: number }
+  | { state: 'raw'; value: unknown }
+  | { state: 'absent' };
+
+/**
+ * State shared by a cache and all its namespace views: the tiers, bus, breaker, in-flight loads and
+ * namespace versions. Everything that touches L2 goes through `l2()` so the breaker and metrics see it.
+ */
+export class CacheCore {
+  readonly driver: CacheDriver;
+  readonly codec: Codec;
+  readonly keys: KeyStrategy;
+  readonly l1: L1Store | null;
+  readonly bus: InvalidationBus | null;
+  readonly breaker: CircuitBreaker;
+  readonly counters: CacheStatsCounters;
+  readonly histograms: CacheHistograms;
+  readonly logger: Logger;
+  readonly defaults: CoreDefaults;
+  readonly raw: unknown;
+  /** Single-flight: one load per full key per process. */
+  readonly inflight = new Map<string, Promise<unknown>>();
+  /** Current key prefix per namespace (includes its version). */
+  readonly prefixes = new Map<string, string>();
+
+  constructor(parts: CoreParts) {
+    this.driver = parts.driver;
+    this.codec = parts.codec;
+    this.keys = parts.keys;
+    this.l1 = parts.l1;
+    this.bus = parts.bus;
+    this.breaker = parts.breaker;
+    this.counters = parts.counters;
+    this.histograms = parts.histograms;
+    this.logger = parts.logger;
+    this.defaults = parts.defaults;
+    this.raw = parts.raw;
+  }
+
+  /** Runs one L2 command through the breaker; data errors (ValidationError) do not trip it. */
+  async l2<T>(op: string, fn: (driver: CacheDriver) => Promise<T>): Promise<T> {
+    if (!this.breaker.allow()) throw new CacheUnavailableError('Cache L2 is unavailable (circuit open)');
+    const started = performance.now();
+    try {
+      const result = await fn(this.driver);
+      this.breaker.success();
+      this.histograms.observeL2(op, (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        this.breaker.success();
+        throw error;
+      }
+      this.counters.l2Errors++;
+      this.breaker.failure();
+      throw error instanceof CacheUnavailableError ? error : new CacheUnavailableError('Cache L2 command failed', error);
+    }
+  }
+
+  /** Like l2() but returns `fallback` on unavailability (reads, and writes when errors are suppressed). */
+  async l2Soft<T>(op: string, fn: (driver: CacheDriver) => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await this.l2(op, fn);
+    } catch (error) {
+      if (!(error instanceof CacheUnavailableError)) throw error;
+      this.logger.debug({ err: error, op }, 'cache L2 unavailable; continuing without it');
+      return fallback;
+    }
+  }
+
+  async prefixFor(namespace: string): Promise<string> {
+    const known = this.prefixes.get(namespace);
+    if (known !== undefined) return known;
+    const stored = await this.l2Soft('get', (d) => d.get(this.keys.internal('ver', namespace)), undefined);
+    const bumps = stored === undefined ? 0 : Number(stored) || 0;
+    return this.prefixes.get(namespace) ?? this.#setVersion(namespace, bumps);
+  }
+
+  #setVersion(namespace: string, bumps: number): string {
+    const base = this.defaults.baseVersion;
+    const prefix = this.keys.namespacePrefix(namespace, bumps === 0 ? base : `${base}.${bumps}`);
+    this.prefixes.set(namespace, prefix);
+    return prefix;
+  }
+
+  /** Invalidates a whole namespace by moving it to a new version; old keys age out by TTL. */
+  async bumpVersion(namespace: string): Promise<number> {
+    const bumps = await this.l2('incr', (d) => d.incrBy(this.keys.internal('ver', namespace), 1));
+    const old = this.prefixes.get(namespace);
+    this.#setVersion(namespace, bumps);
+    if (old !== undefined) this.l1?.deleteWhere((k) => k.startsWith(old));
+    await this.bus?.publish({ op: 'version', namespace, version: bumps });
+    return bumps;
+  }
+
+  async readL2(full: string, now: number): Promise<L2Read> {
+    const text = await this.l2Soft('get', (d) => d.get(full), undefined);
+    return text === undefined ? { state: 'absent' } : this.classify(text, now);
+  }
+
+  classify(text: string, now: number): L2Read {
+    const u = unwrapEntry(text);
+    if (u.kind === 'raw') return { state: 'raw', value: rawValue(u.text) };
+    let value: unknown;
+    try {
+      value = this.codec.decode(u.payload);
+    } catch (error) {
+      // Corrupt or foreign data is a miss, not an outage.
+      this.logger.warn({ err: error }, 'cache entry could not be decoded; treating it as a miss');
+      return { state: 'absent' };
+    }
+    const fresh = u.expiresAt === 0 || u.expiresAt > now;
+    return { state: fresh ? 'fresh' : 'stale', value, expiresAt: u.expiresAt, size: u.payload.length };
+  }
+
+  rememberL1(full: string, value: unknown, expiresAt: number, size: number): void {
+    this.l1?.set(full, { value, expiresAt, graceUntil: expiresAt === 0 ? 0 : expiresAt + this.defaults.graceMs, size });
+  }
+
+  /** Encodes and writes one entry to both tiers and tells other processes; returns the decoded copy. */
+  async write(full: string, value: unknown, ttlMs: number, graceMs: number, tags: readonly string[], tagKey: (tag: string) => string): Promise<unknown> {
+    const payload = this.codec.encode(value);
+    const expiresAt = ttlMs === Infinity ? 0 : Date.now() + ttlMs;
+    // L1 keeps what L2 would return, so both tiers hand out the same types.
+    const decoded = this.l1 === null ? value : this.codec.decode(payload);
+    this.l1?.set(full, { value: decoded, expiresAt, graceUntil: expiresAt === 0 ? 0 : expiresAt + graceMs, size: payload.length });
+    this.counters.writes++;
+    const physical = ttlMs === Infinity ? undefined : ttlMs + graceMs;
+    const run = async (d: CacheDriver): Promise<void> => {
+      await d.set(full, wrapEntry(expiresAt, payload), physical);
+      for (const tag of tags) await d.sAdd(tagKey(tag), [full]);
+    };
+    if (this.defaults.suppressL2Errors) await this.l2Soft('set', run, undefined);
+    else await this.l2('set', run);
+    await this.bus?.publish({ op: 'keys', keys: [full] });
+    return decoded;
+  }
+
+  async remove(fulls: readonly string[]): Promise<number> {
+    for (const k of fulls) this.l1?.delete(k);
+    this.counters.deletes += fulls.length;
+    const removed = await this.l2('delete', (d) => d.delete(fulls));
+    await this.bus?.publish({ op: 'keys', keys: [...fulls] });
+    return removed;
+  }
+
+  /** Applies an invalidation from another process to this process's L1. */
+  applyBusMessage(message: BusMessage): void {
+    const l1 = this.l1;
+    switch (message.op) {
+      case 'keys':
+        for (const k of message.keys) l1?.delete(k);
+        return;
+      case 'prefix':
+        l1?.deleteWhere((k) => k.startsWith(message.prefix));
+        return;
+      case 'pattern': {
+        const re = globToRegExp(message.pattern);
+        l1?.deleteWhere((k) => re.test(k));
+        return;
+      }
+      case 'version': {
+        const old = this.prefixes.get(message.namespace);
+        if (old !== undefined) l1?.deleteWhere((k) => k.startsWith(old));
+        this.#setVersion(message.namespace, message.version);
+        return;
+      }
+      case 'all':
+        l1?.clear();
+        return;
+    }
+  }
+}

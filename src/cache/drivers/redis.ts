@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { CacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
+import { CacheUnavailableError } from '../errors.ts';
+import { ValidationError } from '../../shared/errors.ts';
+
+// Token-checked release: only the holder of the lease may delete it (a late holder whose lease
+// expired must not release someone else's).
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// INCRBY that sets the TTL only when it creates the key, in one round trip.
+const INCR_WITH_TTL = `local existed = redis.call('exists', KEYS[1])
+local v = redis.call('incrby', KEYS[1], ARGV[1])
+if existed == 0 and ARGV[2] ~= '' then redis.call('pexpire', KEYS[1], ARGV[2]) end
+return v`;
+
+interface Script { source: string; sha: string }
+const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const SCRIPTS = { release: script(RELEASE_LOCK), incr: script(INCR_WITH_TTL) };
+
+/** Redis driver over one ioredis connection (the caller owns its options: offline queue off, command timeout). */
+export class RedisDriver implements CacheDriver {
+  readonly name = 'redis';
+  readonly client: Redis;
+
+  constructor(client: Redis) {
+    this.client = client;
+  }
+
+  async #run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (error) {
+      throw mapError(error);
+    }
+  }
+
+  // EVALSHA, loading the script only on NOSCRIPT (a restart or failover flushes the script cache);
+  // any other failure is not retried because the script may already have run.
+  async #eval(s: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.#run(async () => {
+      try {
+        return await this.client.evalsha(s.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        return this.client.eval(s.source, keys.length, ...keys, ...args);
+      }
+    });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.#run(() => this.client.get(key));
+    return value ?? undefined;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.#run(() => this.client.mget(...keys));
+    return values.map((v) => v ?? undefined);
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    await this.#run(() => (ttlMs === undefined || ttlMs === Infinity ? this.client.set(key, value) : this.client.set(key, value, 'PX', Math.max(1, ttlMs))));
+  }
+
+  async setMany(entries: readonly { key: string; value: string; ttlMs?: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const pipeline = this.client.pipeline();
+    for (const e of entries) {
+      if (e.ttlMs === undefined || e.ttlMs === Infinity) pipeline.set(e.key, e.value);
+      else pipeline.set(e.key, e.value, 'PX', Math.max(1, e.ttlMs));
+    }
+    await this.#exec(pipeline);
+  }
+
+  async #exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+    const results = await this.#run(() => pipeline.exec());
+    const out: unknown[] = [];
+    for (const [error, value] of results ?? []) {
+      if (error) throw mapError(error);
+      out.push(value);
+    }
+    return out;
+  }
+
+  async add(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    const result = await this.#run(() => (ttlMs === undefined || ttlMs === Infinity ? this.client.set(key, value, 'NX') : this.client.set(key, value, 'PX', Math.max(1, ttlMs), 'NX')));
+    return result === 'OK';
+  }
+
+  async delete(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.#run(() => this.client.unlink(...keys));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.#run(() => this.client.exists(key))) === 1;
+  }
+
+  async incrBy(key: string, by: number, ttlMsIfNew?: number): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new ValidationError('increment must be a safe integer');
+    return Number(await this.#eval(SCRIPTS.incr, [key], [by, ttlMsIfNew === undefined || ttlMsIfNew === Infinity ? '' : Math.max(1, ttlMsIfNew)]));
+  }
+
+  async expire(key: string, ttlMs: number | undefined): Promise<boolean> {
+    if (ttlMs === undefined || ttlMs === Infinity) return (await this.#run(() => this.client.persist(key))) === 1 || this.exists(key);
+    return (await this.#run(() => this.client.pexpire(key, Math.max(1, ttlMs)))) === 1;
+  }
+
+  async pttl(key: string): Promise<number> {
+    return this.#run(() => this.client.pttl(key));
+  }
+
+  async scan(match: string, cursor: string, count: number): Promise<ScanPage> {
+    const [next, keys] = await this.#run(() => this.client.scan(cursor, 'MATCH', match, 'COUNT', Math.max(1, count)));
+    return { cursor: next, keys };
+  }
+
+  async deleteMatching(match: string): Promise<number> {
+    let cursor = '0';
+    let removed = 0;
+    do {
+      const page = await this.scan(match, cursor, 500);
+      cursor = page.cursor;
+      if (page.keys.length > 0) removed += await this.delete(page.keys);
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  async info(keys: readonly string[]): Promise<KeyInfo[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const key of keys) pipeline.type(key).pttl(key).memory('USAGE', key);
+    const r = await this.#exec(pipeline);
+    return keys.map((key, i) => ({
+      key,
+      type: toKeyType(String(r[i * 3])),
+      ttlMs: Number(r[i * 3 + 1]),
+      sizeBytes: r[i * 3 + 2] === null ? null : Number(r[i * 3 + 2]),
+    }));
+  }
+
+  async sAdd(key: string, members: readonly string[], ttlMs?: number): Promise<number> {
+    if (members.length === 0) return 0;
+    const pipeline = this.client.pipeline().sadd(key, ...members);
+    if (ttlMs !== undefined && ttlMs !== Infinity) pipeline.pexpire(key, Math.max(1, ttlMs));
+    const [added] = await this.#exec(pipeline);
+    return Number(added);
+  }
+
+  async sRem(key: string, members: readonly string[]): Promise<number> {
+    if (members.length === 0) return 0;
+    return this.#run(() => this.client.srem(key, ...members));
+  }
+
+  async sMembers(key: string): Promise<string[]> {
+    return this.#run(() => this.client.smembers(key));
+  }
+
+  async sIsMember(key: string, member: string): Promise<boolean> {
+    return (await this.#run(() => this.client.sismember(key, member))) === 1;
+  }
+
+  async sCard(key: string): Promise<number> {
+    return this.#run(() => this.client.scard(key));
+  }
+
+  async hSet(key: string, fields: Readonly<Record<string, string>>): Promise<void> {
+    if (Object.keys(fields).length === 0) return;
+    await this.#run(() => this.client.hset(key, fields));
+  }
+
+  async hGet(key: string, field: string): Promise<string | undefined> {
+    return (await this.#run(() => this.client.hget(key, field))) ?? undefined;
+  }
+
+  async hGetAll(key: string): Promise<Record<string, string>> {
+    return this.#run(() => this.client.hgetall(key));
+  }
+
+  async hDel(key: string, fields: readonly string[]): Promise<number> {
+    if (fields.length === 0) return 0;
+    return this.#run(() => this.client.hdel(key, ...fields));
+  }
+
+  async hIncrBy(key: string, field: string, by: number): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new ValidationError('increment must be a safe integer');
+    return this.#run(() => this.client.hincrby(key, field, by));
+  }
+
+  async acquireLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    return this.add(key, token, ttlMs);
+  }
+
+  async releaseLock(key: string, token: string): Promise<boolean> {
+    return Number(await this.#eval(SCRIPTS.release, [key], [token])) === 1;
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
+
+function toKeyType(type: string): KeyType {
+  return type === 'string' || type === 'hash' || type === 'set' || type === 'none' ? type : 'other';
+}
+
+/** Redis reply errors about the data are the caller's fault; everything else means Redis is unavailable. */
+function mapError(error: unknown): Error {
+  if (error instanceof ValidationError || error instanceof CacheUnavailableError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/WRONGTYPE|not an integer|overflow|out of range/i.test(message)) return new ValidationError(message);
+  return new CacheUnavailableError(`Redis command failed: ${message}`, error);
+}

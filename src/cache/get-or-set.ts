@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { CacheCore } from './core.ts';
+import type { GetOrSetOptions, LoaderContext } from './types.ts';
+import { CacheLoaderTimeoutError, CacheUnavailableError } from './errors.ts';
+import { durationOr, parseDuration, type Duration } from './ttl.ts';
+
+export type Loader<T> = (ctx: LoaderContext<T>) => Promise<T> | T;
+
+interface Resolved<T> {
+  ttlMs: number;
+  graceMs: number;
+  tags: readonly string[];
+  opts: GetOrSetOptions<T>;
+  tagKey: (tag: string) => string;
+}
+
+/**
+ * getOrSet for one full key: L1 → in-flight load → L2 → (optional lease lock) → loader, with grace,
+ * stale-while-revalidate and soft/hard timeouts. Returns the decoded value both tiers would return.
+ */
+export function getOrSetEntry<T>(core: CacheCore, full: string, loader: Loader<T>, r: Resolved<T>): Promise<T> {
+  const now = Date.now();
+  if (r.opts.forceRefresh !== true) {
+    const hit = core.l1?.peek(full, now);
+    if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {
+      core.counters.l1Hits++;
+      return Promise.resolve(hit.value as T);
+    }
+    core.counters.l1Misses++;
+  }
+  const running = core.inflight.get(full);
+  if (running !== undefined) return running as Promise<T>;
+  const load = resolveMiss(core, full, loader, r).finally(() => core.inflight.delete(full));
+  core.inflight.set(full, load);
+  return load;
+}
+
+async function resolveMiss<T>(core: CacheCore, full: string, loader: Loader<T>, r: Resolved<T>): Promise<T> {
+  const now = Date.now();
+  let stale: { value: T } | undefined;
+  const l1 = core.l1?.peek(full, now);
+  if (l1 !== undefined) stale = { value: l1.value as T };
+  if (r.opts.forceRefresh !== true) {
+    const l2 = await core.readL2(full, now);
+    if (l2.state === 'fresh') {
+      core.counters.l2Hits++;
+      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
+      return l2.value as T;
+    }
+    if (l2.state === 'raw') return l2.value as T;
+    core.counters.l2Misses++;
+    if (l2.state === 'stale') stale ??= { value: l2.value as T };
+  }
+  const work = loadAndStore(core, full, loader, r, stale);
+  if (stale !== undefined && r.opts.staleWhileRevalidate === true) {
+    work.catch((error: unknown) => core.logger.warn({ err: error, key: full }, 'cache background refresh failed'));
+    core.counters.gracedHits++;
+    return stale.value;
+  }
+  return raceTimeouts(core, full, work, stale, r.opts);
+}
+
+async function raceTimeouts<T>(core: CacheCore, full: string, work: Promise<T>, stale: { value: T } | undefined, opts: GetOrSetOptions<T>): Promise<T> {
+  const softMs = stale !== undefined && opts.softTimeout !== undefined ? parseDuration(opts.softTimeout, 'softTimeout') : undefined;
+  const hardMs = opts.hardTimeout !== undefined ? parseDuration(opts.hardTimeout, 'hardTimeout') : undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const after = (ms: number, fn: () => T): Promise<T> => new Promise((resolve, reject) => {
+    timers.push(setTimeout(() => { try { resolve(fn()); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); } }, ms));
+  });
+  const serveStale = (): T => {
+    core.counters.gracedHits++;
+    return (stale as { value: T }).value;
+  };
+  const contenders: Promise<T>[] = [work.catch((error: unknown) => {
+    core.counters.loaderErrors++;
+    if (stale === undefined) throw error;
+    core.logger.warn({ err: error, key: full }, 'cache loader failed; serving the graced value');
+    return serveStale();
+  })];
+  if (softMs !== undefined) contenders.push(after(softMs, serveStale));
+  if (hardMs !== undefined) contenders.push(after(hardMs, () => {
+    if (stale !== undefined) return serveStale();
+    throw new CacheLoaderTimeoutError(full, hardMs);
+  }));
+  if (contenders.length > 1) work.catch(() => {}); // the load may outlive the caller; its failure is already counted
+  try {
+    return await Promise.race(contenders);
+  } finally {
+    for (const t of timers) clearTimeout(t);
+  }
+}
+
+async function loadAndStore<T>(core: CacheCore, full: string, loader: Loader<T>, r: Resolved<T>, stale: { value: T } | undefined): Promise<T> {
+  const lock = r.opts.lock === undefined || r.opts.lock === false ? undefined : r.opts.lock === true ? {} : r.opts.lock;
+  let token: string | undefined;
+  if (lock !== undefined) {
+    const outcome = await acquireOrWait(core, full, lock.ttl, lock.waitTimeout);
+    if ('value' in outcome) return outcome.value as T;
+    token = outcome.token === '' ? undefined : outcome.token;
+  }
+  try {
+    let ttlMs = r.ttlMs;
+    let tags = r.tags;
+    let skipped = false;
+    const ctx: LoaderContext<T> = {
+      key: full,
+      stale: stale?.value,
+      setTtl: (ttl: Duration) => { ttlMs = parseDuration(ttl); },
+      setTags: (t: readonly string[]) => { tags = t; },
+      skip: () => { skipped = true; },
+    };
+    core.counters.loaderCalls++;
+    const started = performance.now();
+    const value = await loader(ctx);
+    core.histograms.observeLoader((performance.now() - started) / 1000);
+    if (skipped || (r.opts.shouldCache !== undefined && !r.opts.shouldCache(value))) return value;
+    return (await core.write(full, value, ttlMs, r.graceMs, tags, r.tagKey)) as T;
+  } finally {
+    if (token !== undefined) {
+      const t = token;
+      await core.l2Soft('unlock', (d) => d.releaseLock(core.keys.internal('lock', full), t), false);
+    }
+  }
+}
+
+/**
+ * Lease lock: SET NX PX with a random token. A process that loses the race polls L2 for the
+ * holder's value (backing off to 50 ms) and takes the lock itself if the holder released it without
+ * writing; after the wait timeout it loads anyway (fail open). With Redis down there is no lock.
+ */
+async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | undefined, wait: Duration | undefined): Promise<{ token: string } | { value: unknown }> {
+  const lockKey = core.keys.internal('lock', full);
+  const leaseMs = durationOr(ttl, core.defaults.lockTtlMs, 'lock.ttl');
+  const deadline = Date.now() + durationOr(wait, leaseMs, 'lock.waitTimeout');
+  const token = randomUUID();
+  const tryLock = async (): Promise<boolean | 'down'> => {
+    try {
+      return await core.l2('lock', (d) => d.acquireLock(lockKey, token, leaseMs));
+    } catch (error) {
+      if (error instanceof CacheUnavailableError) return 'down';
+      throw error;
+    }
+  };
+  let got = await tryLock();
+  let delay = 5;
+  while (got === false && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(50, delay * 2);
+    const l2 = await core.readL2(full, Date.now());
+    if (l2.state === 'fresh') {
+      core.counters.l2Hits++;
+      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
+      return { value: l2.value };
+    }
+    got = await tryLock();
+  }
+  return got === true ? { token } : { token: '' };
+}
