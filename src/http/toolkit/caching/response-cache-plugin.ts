@@ -1,0 +1,97 @@
+import { hash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Logger } from '../../../shared/logger.ts';
+import { apiKeyId } from '../client-key.ts';
+import { negotiatedCoding } from '../compression/plugin.ts';
+import { appendVary } from '../vary.ts';
+import { decodeEntry, encodeEntry, REPLAYED_HEADERS } from './entry.ts';
+import type { ResponseCacheStore } from './store.ts';
+
+export interface ResponseCacheOptions {
+  store: ResponseCacheStore;
+  /**
+   * Who may share an entry. Default: the API key id, so one key never sees a response built for another;
+   * return a constant for truly public data.
+   */
+  scope?: (request: FastifyRequest) => string;
+  /** Responses larger than this are not stored. Default 1 MiB. */
+  maxEntryBytes?: number;
+  logger?: Logger;
+}
+
+/** Purges every cached response carrying one of the tags; write paths call it (or declare `config.invalidates`). */
+export async function invalidateTags(store: ResponseCacheStore, tags: Iterable<string>): Promise<void> {
+  await Promise.all([...new Set(tags)].map((tag) => store.deleteByTag(tag)));
+}
+
+const CACHE_KEY = Symbol('ai-stack.responseCacheKey');
+type WithKey = FastifyRequest & { [CACHE_KEY]?: string };
+
+async function responseCache(app: FastifyInstance, options: ResponseCacheOptions): Promise<void> {
+  const { store } = options;
+  const scopeOf = options.scope ?? ((request: FastifyRequest) => `key:${apiKeyId(request) ?? 'anonymous'}`);
+  const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
+
+  app.addHook('preHandler', async (request: WithKey, reply) => {
+    const config = request.routeOptions.config.responseCache;
+    if (config === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+    const key = cacheKey(request, scopeOf(request), config.vary ?? []);
+    let stored: Buffer | undefined;
+    try {
+      stored = await store.get(key);
+    } catch (error) {
+      options.logger?.warn({ err: error }, 'response cache read failed; serving from the handler');
+    }
+    const entry = stored === undefined ? null : decodeEntry(stored);
+    if (entry === null) {
+      request[CACHE_KEY] = key;
+      reply.header('x-cache', 'MISS');
+      return;
+    }
+    reply.headers(entry.headers).header('x-cache', 'HIT');
+    return reply.code(entry.status).send(entry.body);
+  });
+
+  // Runs after compression (registration order), so what is stored is the encoded representation and a
+  // hit costs neither serialization nor compression.
+  app.addHook('onSend', async (request: WithKey, reply, payload: unknown) => {
+    const key = request[CACHE_KEY];
+    const config = request.routeOptions.config.responseCache;
+    if (key === undefined || config === undefined) return payload;
+    for (const name of config.vary ?? []) appendVary(reply, name);
+    if (reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload;
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (body.length > maxEntryBytes) return payload;
+    const headers: Record<string, string> = {};
+    for (const name of REPLAYED_HEADERS) {
+      const value = reply.getHeader(name);
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    const tags = config.tags?.(request) ?? [];
+    // Not awaited: the client should not wait for a cache write; a failed write only costs a future miss.
+    store.set(key, encodeEntry({ status: 200, headers, body }), { ttlMs: config.ttlMs, tags }).catch((error: unknown) => {
+      options.logger?.warn({ err: error }, 'response cache write failed');
+    });
+    return body;
+  });
+
+  // Writes purge before the reply leaves, so a client that reads right after its own write sees it.
+  app.addHook('onSend', async (request, reply, payload: unknown) => {
+    const invalidates = request.routeOptions.config.invalidates;
+    if (invalidates === undefined || reply.statusCode >= 400) return payload;
+    await invalidateTags(store, invalidates(request));
+    return payload;
+  });
+}
+
+function cacheKey(request: FastifyRequest, scope: string, vary: readonly string[]): string {
+  const varied = vary.map((name) => `${name.toLowerCase()}=${String(request.headers[name.toLowerCase()] ?? '')}`).join('&');
+  const parts = [request.routeOptions.url ?? '', request.url, scope, negotiatedCoding(request), varied].join('\n');
+  // HEAD shares GET's entry: same representation, Fastify drops the body.
+  return `rc:GET:${hash('sha256', parts, 'base64url')}`;
+}
+
+/** Shared server-side response cache for GET routes that opt in with `config.responseCache`, invalidated by tags. */
+export const responseCachePlugin = fp(responseCache, { fastify: '5.x', name: 'ai-stack-response-cache' });

@@ -1,0 +1,97 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { NotAcceptableError } from '../errors.ts';
+import { appendVary } from '../vary.ts';
+import { buildCodecs, FAST_LEVELS, type CodecLevels } from './codecs.ts';
+import { DEFAULT_PREFERENCE, negotiateEncoding, type Coding, type Negotiated } from './negotiate.ts';
+
+export interface CompressionOptions extends Partial<CodecLevels> {
+  /** Bodies smaller than this go out uncompressed (unless the client forbids identity). Default 1024 bytes. */
+  threshold?: number;
+  /** Bodies up to this size compress synchronously (cheaper than a threadpool hop); larger ones off-thread. Default 16 KiB. */
+  syncLimit?: number;
+  /** Server preference among codings the client weights equally. Default zstd, br, gzip. */
+  preference?: readonly Coding[];
+  /** Media types worth compressing; already-compressed types (images, zip, video…) never match. */
+  compressible?: RegExp;
+}
+
+const DEFAULT_COMPRESSIBLE = /^(?:text\/|application\/(?:json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|javascript|x-ndjson|csv|graphql)|image\/svg\+xml)/i;
+const NEGOTIATED = Symbol('ai-stack.negotiatedCoding');
+type WithCoding = FastifyRequest & { [NEGOTIATED]?: Negotiated };
+
+async function compression(app: FastifyInstance, options: CompressionOptions): Promise<void> {
+  const threshold = options.threshold ?? 1024;
+  const syncLimit = options.syncLimit ?? 16 * 1024;
+  const preference = options.preference ?? DEFAULT_PREFERENCE;
+  const compressible = options.compressible ?? DEFAULT_COMPRESSIBLE;
+  const codecs = buildCodecs({ ...FAST_LEVELS, ...stripUndefined(options) });
+  // Clients send a handful of distinct headers; remembering the answer skips re-parsing per request.
+  const memo = new Map<string, Negotiated>();
+
+  app.addHook('onRequest', async (request: WithCoding) => {
+    if (request.routeOptions.config.compress === false) return;
+    const header = request.headers['accept-encoding'];
+    let negotiated = header === undefined ? undefined : memo.get(header);
+    if (negotiated === undefined) {
+      negotiated = negotiateEncoding(header, preference);
+      if (header !== undefined && memo.size < 256) memo.set(header, negotiated);
+    }
+    if (negotiated.coding === null) {
+      throw new NotAcceptableError(`Accept-Encoding "${header ?? ''}" rules out every coding this server produces (${preference.join(', ')}, identity)`);
+    }
+    request[NEGOTIATED] = negotiated;
+  });
+
+  app.addHook('onSend', async (request: WithCoding, reply, payload: unknown) => {
+    const negotiated = request[NEGOTIATED];
+    if (negotiated === undefined || payload === null || payload === undefined) return payload;
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (!compressible.test(type)) return payload;
+    appendVary(reply, 'Accept-Encoding');
+    if (reply.hasHeader('content-encoding') || reply.statusCode === 204 || reply.statusCode === 304 || reply.statusCode === 206) return payload;
+    if (/\bno-transform\b/i.test(String(reply.getHeader('cache-control') ?? ''))) return payload;
+    const coding = negotiated.coding;
+    if (coding === 'identity' || coding === null) return payload;
+    const codec = codecs[coding];
+
+    if (payload instanceof Readable) {
+      reply.removeHeader('content-length');
+      markEncoded(reply, coding);
+      return payload.pipe(codec.stream());
+    }
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    const input = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (input.length < threshold && negotiated.identityAllowed) return payload;
+    const output = input.length <= syncLimit ? codec.sync(input) : await codec.async(input);
+    markEncoded(reply, coding);
+    reply.header('content-length', output.length);
+    return output;
+  });
+}
+
+/** A strong ETag names exact bytes, so the encoded representation gets its own (`"tag-br"`, as Apache does). */
+function markEncoded(reply: FastifyReply, coding: Coding): void {
+  reply.header('content-encoding', coding);
+  const etag = reply.getHeader('etag');
+  if (typeof etag === 'string' && etag.startsWith('"') && etag.endsWith('"')) {
+    reply.header('etag', `${etag.slice(0, -1)}-${coding}"`);
+  }
+}
+
+function stripUndefined(options: CompressionOptions): Partial<CodecLevels> {
+  const levels: Partial<CodecLevels> = {};
+  if (options.brotliQuality !== undefined) levels.brotliQuality = options.brotliQuality;
+  if (options.gzipLevel !== undefined) levels.gzipLevel = options.gzipLevel;
+  if (options.zstdLevel !== undefined) levels.zstdLevel = options.zstdLevel;
+  return levels;
+}
+
+/** Negotiated compression for every route of the context it is registered in (route opt-out: `config.compress: false`). */
+export const compressionPlugin = fp(compression, { fastify: '5.x', name: 'ai-stack-compression' });
+
+/** The coding chosen for this request ('identity' when the compression plugin is not active on the route). */
+export function negotiatedCoding(request: FastifyRequest): Coding | 'identity' {
+  return (request as WithCoding)[NEGOTIATED]?.coding ?? 'identity';
+}

@@ -1,0 +1,85 @@
+import { hash } from 'node:crypto';
+import { Counter, type Registry } from 'prom-client';
+import { ValidationError } from '../../../shared/errors.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import { MemoryRateLimitStore } from './memory-store.ts';
+import type { RateLimitDecision, RateLimitPolicy, RateLimitStore } from './types.ts';
+
+/** What happens when the store (Redis) fails: count in-process instead, let everyone through, or reject. */
+export type StoreFailureMode = 'insurance' | 'open' | 'closed';
+
+export interface RateLimiterOptions extends RateLimitPolicy {
+  /** Policy name used in headers and metrics. Default `default`. */
+  name?: string;
+  /** Default: in-process. */
+  store?: RateLimitStore;
+  onStoreError?: StoreFailureMode;
+  /** Used in `insurance` mode; default a fresh in-process store (state is per node, not synced back). */
+  insurance?: RateLimitStore;
+  logger?: Logger;
+  registry?: Registry;
+}
+
+export interface RateLimitResult extends RateLimitDecision {
+  /** Which path decided: the configured store, the insurance store, or the failure mode. */
+  source: 'store' | 'insurance' | 'fail-open' | 'fail-closed';
+}
+
+export interface RateLimiter {
+  readonly name: string;
+  readonly policy: RateLimitPolicy;
+  /** Consumes `cost` units for `key` when allowed (the seed's `limiter.is_allowed(key)`). */
+  isAllowed(key: string, cost?: number): Promise<RateLimitResult>;
+}
+
+const POLICY_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const name = options.name ?? 'default';
+  validatePolicy(name, options);
+  const policy: RateLimitPolicy = { limit: options.limit, windowMs: options.windowMs };
+  const store = options.store ?? new MemoryRateLimitStore();
+  const mode = options.onStoreError ?? 'insurance';
+  const insurance = options.insurance ?? new MemoryRateLimitStore();
+  const decisions = options.registry === undefined ? undefined : decisionCounter(options.registry);
+
+  async function isAllowed(key: string, cost = 1): Promise<RateLimitResult> {
+    if (!Number.isInteger(cost) || cost < 1 || cost > policy.limit) {
+      throw new ValidationError(`Rate-limit cost must be an integer from 1 to ${policy.limit}`);
+    }
+    // Keys come from clients (IPs, headers): bound their size so they cannot bloat Redis or memory.
+    const safeKey = key.length <= 200 ? key : `h:${hash('sha256', key, 'base64url')}`;
+    let result: RateLimitResult;
+    try {
+      result = { ...(await store.consume(`${name}:${safeKey}`, policy, cost)), source: 'store' };
+    } catch (error) {
+      options.logger?.warn({ err: error, policy: name }, `rate-limit store failed; ${mode}`);
+      result = await fallback(`${name}:${safeKey}`, cost);
+    }
+    decisions?.inc({ policy: name, outcome: result.allowed ? 'allowed' : 'limited', source: result.source });
+    return result;
+  }
+
+  async function fallback(key: string, cost: number): Promise<RateLimitResult> {
+    if (mode === 'insurance') return { ...(await insurance.consume(key, policy, cost)), source: 'insurance' };
+    if (mode === 'open') return { allowed: true, remaining: policy.limit, resetMs: 0, retryAfterMs: 0, source: 'fail-open' };
+    return { allowed: false, remaining: 0, resetMs: policy.windowMs, retryAfterMs: Math.min(policy.windowMs, 1000), source: 'fail-closed' };
+  }
+
+  return { name, policy, isAllowed };
+}
+
+function validatePolicy(name: string, policy: RateLimitPolicy): void {
+  if (!POLICY_NAME.test(name)) throw new ValidationError(`Rate-limit policy name "${name}" must match ${POLICY_NAME.source}`);
+  if (!Number.isInteger(policy.limit) || policy.limit < 1) throw new ValidationError(`Rate-limit policy "${name}": limit must be a positive integer`);
+  if (!Number.isInteger(policy.windowMs) || policy.windowMs < 1 || policy.windowMs > 366 * 86_400_000) {
+    throw new ValidationError(`Rate-limit policy "${name}": windowMs must be a positive integer up to a year`);
+  }
+}
+
+function decisionCounter(registry: Registry): Counter<'policy' | 'outcome' | 'source'> {
+  const name = 'ai_stack_rate_limit_decisions_total';
+  const existing = registry.getSingleMetric(name);
+  if (existing !== undefined) return existing as Counter<'policy' | 'outcome' | 'source'>;
+  return new Counter({ name, help: 'Rate-limit decisions by policy, outcome and deciding store', labelNames: ['policy', 'outcome', 'source'], registers: [registry] });
+}
