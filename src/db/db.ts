@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { NodeSqliteHandles } from './dialects/sqlite/index.ts';
+import type { WriteTracker } from './query-cache/write-tracker.ts';
+import type { SlowQueryLog } from './slow-queries/index.ts';
 import type { DatabaseSchema } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -19,4 +21,8 @@ export interface Db {
   /** Closes every connection; idempotent. */
   close(): Promise<void>;
   native: NativeHandles;
+  /** Statement statistics per fingerprint; undefined when opened with `slowQueries: false`. */
+  slowQueries: SlowQueryLog | undefined;
+  /** Per-table write versions of everything written through `kysely` (the query cache's invalidation source). */
+  writes: WriteTracker;
 }

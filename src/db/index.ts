@@ -11,3 +11,6 @@ export type { TranslateHint } from './errors.ts';
 export type * from './schema.ts';
 export { loadDemoData, DEMO_TABLES } from './demo-data/index.ts';
 export type { DemoDataOptions, DemoDataProgress, DemoDataReport, DemoTable } from './demo-data/index.ts';
+export { SlowQueryLog, normalizeSql, tablesOf, fingerprintOf } from './slow-queries/index.ts';
+export type { QueryStats, SlowQueryLogOptions } from './slow-queries/index.ts';
+export { WriteTracker } from './query-cache/write-tracker.ts';

@@ -8,14 +8,18 @@ import type { Logger } from '../shared/logger.ts';
 import type { Db, NativeHandles } from './db.ts';
 import { sharedTypeParsers } from './dialects/postgres/index.ts';
 import { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
+import { WriteTracker } from './query-cache/write-tracker.ts';
 import type { DatabaseSchema } from './schema.ts';
+import { SlowQueryLog, type SlowQueryLogOptions } from './slow-queries/index.ts';
 
 export interface OpenDatabaseOptions {
   logger?: Logger;
   registry?: Registry;
   /** SQLite only: read-only WAL connections beside the writer (default 2). */
   sqliteReaders?: number;
-  /** Called after every statement Kysely runs, with its driver-level duration (slow-query log hook). */
+  /** Slow-query log settings, or false to switch statement timing off entirely. Default on, 100 ms. */
+  slowQueries?: SlowQueryLogOptions | false;
+  /** Called after every statement Kysely runs, with its driver-level duration. */
   onQuery?: (event: LogEvent) => void;
 }
 
@@ -23,13 +27,20 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOptions = {}): Promise<Db> {
   const native = createNative(config, opts);
   const dialect = native.dialect === 'sqlite' ? new NodeSqliteDialect(native.sqlite) : new PostgresDialect({ pool: native.pool });
-  const onQuery = opts.onQuery;
-  const kysely = new Kysely<DatabaseSchema>({ dialect, ...(onQuery ? { log: onQuery } : {}) });
+  const slowQueries = opts.slowQueries === false
+    ? undefined
+    : new SlowQueryLog({ logger: opts.logger, registry: opts.registry, dialect: native.dialect, ...opts.slowQueries });
+  const hooks = [slowQueries?.onQuery, opts.onQuery].filter((hook) => hook !== undefined);
+  const log = hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : (event: LogEvent) => hooks.forEach((hook) => hook(event));
+  const writes = new WriteTracker();
+  const kysely = new Kysely<DatabaseSchema>({ dialect, plugins: [writes], ...(log ? { log } : {}) });
   let closed: Promise<void> | undefined;
   return {
     kysely,
     dialect: native.dialect,
     native,
+    slowQueries,
+    writes,
     async ping() {
       try {
         await sql`select 1`.execute(kysely);

@@ -1,0 +1,62 @@
+import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { AliasNode, DeleteQueryNode, InsertQueryNode, MergeQueryNode, TableNode, UpdateQueryNode } from 'kysely';
+
+/**
+ * Counts writes per table for every INSERT/UPDATE/DELETE/MERGE built with Kysely on this Db. The
+ * query cache compares these versions to decide whether a cached read is still valid. A write bumps
+ * the version both before it runs and after it returns, so a read that overlaps the write cannot
+ * cache the old rows under the new version.
+ */
+export class WriteTracker implements KyselyPlugin {
+  readonly #versions = new Map<string, number>();
+  readonly #pending = new WeakMap<object, string[]>();
+  readonly #listeners = new Set<(tables: readonly string[]) => void>();
+
+  version(table: string): number {
+    return this.#versions.get(table) ?? 0;
+  }
+
+  /** Marks tables as written, for writes that bypass Kysely (bulk loads, raw SQL). */
+  touch(tables: readonly string[]): void {
+    for (const table of tables) this.#versions.set(table, this.version(table) + 1);
+    for (const listener of this.#listeners) listener(tables);
+  }
+
+  onWrite(listener: (tables: readonly string[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    const tables = writtenTables(args.node);
+    if (tables.length > 0) {
+      this.#pending.set(args.queryId, tables);
+      this.touch(tables);
+    }
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    const tables = this.#pending.get(args.queryId);
+    if (tables) {
+      this.#pending.delete(args.queryId);
+      this.touch(tables);
+    }
+    return args.result;
+  }
+}
+
+function writtenTables(node: RootOperationNode): string[] {
+  if (InsertQueryNode.is(node)) return tableNames(node.into);
+  if (UpdateQueryNode.is(node)) return tableNames(node.table);
+  if (DeleteQueryNode.is(node)) return node.from.froms.flatMap(tableNames);
+  if (MergeQueryNode.is(node)) return tableNames(node.into);
+  return [];
+}
+
+function tableNames(node: OperationNode | undefined): string[] {
+  if (!node) return [];
+  if (TableNode.is(node)) return [node.table.identifier.name];
+  if (AliasNode.is(node)) return tableNames(node.node);
+  return [];
+}
