@@ -1,0 +1,96 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { NotFoundError } from '../../shared/errors.ts';
+import { WorkerRegistry } from '../registry.ts';
+import { Schedules, type ScheduleSpec } from '../scheduler.ts';
+import type { TaskSystem } from '../system.ts';
+import { listTasks, retryTask, taskDetail } from './jobs.ts';
+
+export interface TasksAdminOptions {
+  /** Full public path of Bull Board, including where this plugin is mounted, e.g. `/admin/queues`. */
+  basePath?: string;
+  /** Declared schedules, so the schedules view shows code entries (defaults to none). */
+  schedules?: readonly ScheduleSpec[];
+}
+
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+const ListQuery = Type.Object({
+  queue: Type.Optional(Type.String({ maxLength: 64 })),
+  state: Type.Optional(Type.Union(['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed'].map((s) => Type.Literal(s)))),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  since: Type.Optional(Type.Integer({ minimum: 0 })),
+  until: Type.Optional(Type.Integer({ minimum: 0 })),
+  search: Type.Optional(Type.String({ maxLength: 500 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+}, { additionalProperties: false });
+const RevokeBody = Type.Object({ terminate: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+const ScheduleBody = Type.Object({
+  task: Type.Optional(Type.String({ maxLength: 200 })),
+  args: Type.Optional(Type.Unknown()),
+  cron: Type.Optional(Type.String({ maxLength: 200 })),
+  every: Type.Optional(Type.Integer({ minimum: 100 })),
+  tz: Type.Optional(Type.String({ maxLength: 64 })),
+  enabled: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+const IdParams = Type.Object({ id: Id });
+const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/**
+ * Flower's role: Bull Board at `/queues` and a JSON API under `/tasks/...`, relative to wherever the
+ * caller mounts the plugin. Authentication is the caller's job (it is enforced before these routes).
+ */
+export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {}): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    const known = (): string[] => [...system.queueNames];
+    const board = new FastifyAdapter();
+    board.setBasePath(opts.basePath ?? '/queues');
+    createBullBoard({ queues: known().map((q) => new BullMQAdapter(system.queue(q) as unknown as Queue)), serverAdapter: board });
+    await app.register(board.registerPlugin(), { prefix: '/queues' });
+
+    const workers = new WorkerRegistry(system.backend.store);
+    const schedules = new Schedules(system, opts.schedules);
+    const requireQueue = (name: string): string => {
+      if (!known().includes(name)) throw new NotFoundError(`queue "${name}"`);
+      return name;
+    };
+
+    app.get('/tasks/queues', async () => Promise.all(known().map(async (name) => {
+      const q = system.queue(name);
+      return { name, paused: await q.isPaused(), counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed') };
+    })));
+    app.get('/tasks/workers', async () => workers.list());
+    app.get('/tasks/registered', async () => system.definitions().map((d) => ({ name: d.name, queue: d.queue, retries: d.options.retries?.max ?? 0, timeLimit: d.options.timeLimit ?? null, rateLimit: d.options.rateLimit ?? null })));
+    app.get<{ Querystring: Static<typeof ListQuery> }>('/tasks/jobs', { schema: { querystring: ListQuery } }, async (req) => {
+      const q = req.query;
+      if (q.queue !== undefined) requireQueue(q.queue);
+      return listTasks(system, { ...q, state: q.state });
+    });
+    app.get<{ Params: Static<typeof IdParams> }>('/tasks/jobs/:id', { schema: { params: IdParams } }, async (req) => taskDetail(system, req.params.id));
+    app.post<{ Params: Static<typeof IdParams> }>('/tasks/jobs/:id/retry', { schema: { params: IdParams } }, async (req) => {
+      await retryTask(system, req.params.id);
+      return { id: req.params.id, retried: true };
+    });
+    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RevokeBody> }>('/tasks/jobs/:id/revoke', { schema: { params: IdParams, body: RevokeBody } }, async (req) => {
+      await system.revoke(req.params.id, { terminate: req.body?.terminate === true });
+      return { id: req.params.id, revoked: true, terminate: req.body?.terminate === true };
+    });
+    app.post<{ Params: Static<typeof NameParams> }>('/tasks/queues/:name/purge', { schema: { params: NameParams } }, async (req) => {
+      const q = system.queue(requireQueue(req.params.name));
+      const before = await q.getJobCounts('waiting', 'delayed', 'prioritized');
+      // Celery's purge: drop what waits (including delayed); running jobs are left alone.
+      await q.drain(true);
+      return { queue: q.name, purged: Object.values(before).reduce((a, b) => a + b, 0) };
+    });
+    app.get('/tasks/schedules', async () => schedules.list());
+    app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof ScheduleBody> }>('/tasks/schedules/:id', { schema: { params: IdParams, body: ScheduleBody } }, async (req) => schedules.update(req.params.id, req.body));
+    app.delete<{ Params: Static<typeof IdParams> }>('/tasks/schedules/:id', { schema: { params: IdParams } }, async (req) => {
+      await schedules.reset(req.params.id);
+      return { id: req.params.id, reset: true };
+    });
+    app.post<{ Params: Static<typeof IdParams> }>('/tasks/schedules/:id/run', { schema: { params: IdParams } }, async (req) => ({ id: await schedules.runNow(req.params.id) }));
+  };
+}

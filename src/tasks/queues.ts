@@ -1,0 +1,83 @@
+import { FlowProducer, Queue, type IQueueBackend, type Job, type JobsOptions } from 'bullmq';
+import type { TaskBackend } from './backend.ts';
+import type { TaskDefinition } from './define.ts';
+import type { TaskEnvelope } from './results.ts';
+
+export type TaskQueue = Queue<TaskEnvelope, unknown, string, TaskEnvelope, unknown, string, IQueueBackend, unknown>;
+export type TaskJob = Job<TaskEnvelope, unknown, string>;
+export type TaskFlowProducer = FlowProducer<IQueueBackend, unknown>;
+
+/** Completed/failed jobs stay visible in the monitor for a while; results live on in the result store. */
+const KEEP_COMPLETED = { age: 24 * 3600, count: 5_000 };
+const KEEP_FAILED = { age: 7 * 24 * 3600, count: 20_000 };
+
+/** Lazily opened BullMQ queues and flow producer over one backend. */
+export class QueueSet {
+  readonly #backend: TaskBackend;
+  readonly #queues = new Map<string, TaskQueue>();
+  #flow: TaskFlowProducer | undefined;
+
+  constructor(backend: TaskBackend) {
+    this.#backend = backend;
+  }
+
+  get(name: string): TaskQueue {
+    let q = this.#queues.get(name);
+    if (!q) {
+      const { factory, connection, prefix } = this.#backend.bullmq;
+      q = new Queue(name, { connection, prefix }, factory);
+      this.#queues.set(name, q);
+    }
+    return q;
+  }
+
+  flow(): TaskFlowProducer {
+    if (!this.#flow) {
+      const { factory, connection, prefix } = this.#backend.bullmq;
+      this.#flow = new FlowProducer({ connection, prefix }, factory);
+    }
+    return this.#flow;
+  }
+
+  opened(): TaskQueue[] {
+    return [...this.#queues.values()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
+    await this.#flow?.close();
+    this.#queues.clear();
+    this.#flow = undefined;
+  }
+}
+
+export interface ApplyOptions {
+  /** Run no earlier than this many milliseconds from now. */
+  countdown?: number;
+  /** Run no earlier than this time (wins over countdown). */
+  eta?: Date;
+  /** Drop the job unstarted after this time (a Date, or ms from now). */
+  expires?: Date | number;
+  priority?: number;
+}
+
+/** BullMQ options for one job of `def`. */
+export function jobOptionsFor(def: TaskDefinition, id: string, opts: ApplyOptions, now: number, dedupeId?: string): JobsOptions {
+  const delay = opts.eta ? Math.max(0, opts.eta.getTime() - now) : Math.max(0, opts.countdown ?? 0);
+  const priority = opts.priority ?? def.options.priority;
+  return {
+    jobId: id,
+    attempts: (def.options.retries?.max ?? 0) + 1,
+    backoff: { type: 'ai-stack' },
+    ...(delay > 0 ? { delay } : {}),
+    ...(priority === undefined ? {} : { priority }),
+    ...(dedupeId === undefined ? {} : { deduplication: { id: dedupeId } }),
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+export function expiresAtFor(opts: ApplyOptions, now: number): number | undefined {
+  if (opts.expires === undefined) return undefined;
+  return opts.expires instanceof Date ? opts.expires.getTime() : now + opts.expires;
+}
