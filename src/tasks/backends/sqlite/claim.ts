@@ -1,0 +1,100 @@
+import type { QueueCtx } from './context.ts';
+import { emitEvent } from './events.ts';
+import { rowToJobJson, type JobRow } from './rows.ts';
+
+/** The worker's `[jobData, id, rateLimitDelay, delayUntil]` tuple. */
+export type NextJobTuple = [ReturnType<typeof rowToJobJson> | null, string, number, number];
+
+/** `setRateLimit` stores this many points so the window is closed whatever the limiter's max. */
+export const FORCED_LIMIT = Number.MAX_SAFE_INTEGER;
+
+interface QueueFlags {
+  paused: boolean;
+  concurrency?: number;
+  max?: number;
+  duration?: number;
+}
+
+export function readFlags(ctx: QueueCtx): QueueFlags {
+  const rows = ctx.store.all<{ field: string; value: string }>(
+    `SELECT field, value FROM meta WHERE queue = ? AND field IN ('paused', 'concurrency', 'max', 'duration')`, ctx.queue,
+  );
+  const flags: QueueFlags = { paused: false };
+  for (const { field, value } of rows) {
+    if (field === 'paused') flags.paused = true;
+    else if (field === 'concurrency' || field === 'max' || field === 'duration') {
+      const n = Number(value);
+      if (Number.isFinite(n) && n > 0) flags[field] = n;
+    }
+  }
+  return flags;
+}
+
+/** Moves due delayed jobs to wait (the Redis `promoteDelayedJobs` step of moveToActive). */
+export function promoteDueJobs(ctx: QueueCtx, now: number, limit = 1000): number {
+  const { store, queue } = ctx;
+  const due = store.all<{ id: string }>(
+    `SELECT id FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at <= ? ORDER BY process_at LIMIT ?`,
+    queue, now, limit,
+  );
+  for (const { id } of due) {
+    store.run(`UPDATE jobs SET state = 'wait', seq = ?, process_at = NULL WHERE queue = ? AND id = ?`,
+      store.reserve(queue, 'seq'), queue, id);
+    emitEvent(ctx, 'waiting', { jobId: id, prev: 'delayed' });
+  }
+  return due.length;
+}
+
+export function nextDelayedAt(ctx: QueueCtx): number {
+  return ctx.store.one<{ at: number | null }>(
+    `SELECT MIN(process_at) AS at FROM jobs WHERE queue = ? AND state = 'delayed'`, ctx.queue,
+  )?.at ?? 0;
+}
+
+/** Remaining ms of a closed rate-limit window, or 0 when a job may start now. */
+export function rateLimitDelay(ctx: QueueCtx, flags: QueueFlags, now: number): number {
+  const window = ctx.store.one<{ points: number; expire_at: number }>(
+    'SELECT points, expire_at FROM rate_limit WHERE queue = ?', ctx.queue,
+  );
+  if (!window || window.expire_at <= now) return 0;
+  const max = ctx.settings.limiter?.max ?? flags.max;
+  if (window.points >= FORCED_LIMIT || (max !== undefined && window.points >= max)) return window.expire_at - now;
+  return 0;
+}
+
+/** Atomically claims the next job for `token` (call inside a transaction). */
+export function claimNext(ctx: QueueCtx, token: string, workerName: string | undefined, now: number): NextJobTuple {
+  const { store, queue, settings } = ctx;
+  promoteDueJobs(ctx, now);
+  const flags = readFlags(ctx);
+  if (flags.paused) return [null, '', 0, 0];
+  if (flags.concurrency !== undefined) {
+    const active = store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, queue);
+    if ((active?.n ?? 0) >= flags.concurrency) return [null, '', 0, 0];
+  }
+  const limitDelay = rateLimitDelay(ctx, flags, now);
+  if (limitDelay > 0) return [null, '', limitDelay, 0];
+
+  const row = store.one<JobRow>(
+    `UPDATE jobs SET state = 'active', lock_token = ?, locked_until = ?, processed_on = ?,
+       attempts_started = attempts_started + 1, processed_by = COALESCE(?, processed_by)
+     WHERE queue = ? AND id = (SELECT id FROM jobs WHERE queue = ? AND state = 'wait' ORDER BY priority, seq LIMIT 1)
+     RETURNING *`,
+    token, now + settings.lockDuration, now, workerName ?? null, queue, queue,
+  );
+  if (!row) return [null, '', 0, nextDelayedAt(ctx)];
+
+  const max = settings.limiter?.max ?? flags.max;
+  const duration = settings.limiter?.duration ?? flags.duration;
+  if (max !== undefined && duration !== undefined) {
+    store.run(
+      `INSERT INTO rate_limit (queue, points, expire_at) VALUES (?, 1, ?)
+       ON CONFLICT (queue) DO UPDATE SET
+         points = CASE WHEN expire_at <= ? THEN 1 ELSE points + 1 END,
+         expire_at = CASE WHEN expire_at <= ? THEN excluded.expire_at ELSE expire_at END`,
+      queue, now + duration, now, now,
+    );
+  }
+  emitEvent(ctx, 'active', { jobId: row.id, prev: 'waiting' });
+  return [rowToJobJson(row), row.id, 0, 0];
+}

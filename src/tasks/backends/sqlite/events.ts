@@ -1,0 +1,57 @@
+import type { QueueCtx } from './context.ts';
+
+/** How many appends between two trims of a queue's event log (trimming is a range DELETE). */
+const TRIM_EVERY = 512;
+const appendsSinceTrim = new WeakMap<object, Map<string, number>>();
+
+/**
+ * Appends one event to the queue's durable event log (the Redis events stream's role) and wakes
+ * in-process QueueEvents readers once the surrounding transaction has been committed.
+ */
+export function emitEvent(ctx: QueueCtx, event: string, fields: Record<string, string | number> = {}): void {
+  const flat: string[] = ['event', event];
+  for (const [key, value] of Object.entries(fields)) flat.push(key, String(value));
+  ctx.store.run('INSERT INTO events (queue, fields) VALUES (?, ?)', ctx.queue, JSON.stringify(flat));
+  let counts = appendsSinceTrim.get(ctx.store);
+  if (!counts) {
+    counts = new Map();
+    appendsSinceTrim.set(ctx.store, counts);
+  }
+  const n = (counts.get(ctx.queue) ?? 0) + 1;
+  counts.set(ctx.queue, n);
+  if (n >= TRIM_EVERY) {
+    counts.set(ctx.queue, 0);
+    trimEventLog(ctx, ctx.settings.maxLenEvents);
+  }
+  queueMicrotask(() => ctx.store.bus.emit(`event:${ctx.queue}`));
+}
+
+/** Keeps the newest `maxLen` events of the queue; returns how many were removed. */
+export function trimEventLog(ctx: QueueCtx, maxLen: number): number {
+  const cutoff = ctx.store.one<{ id: number }>(
+    'SELECT id FROM events WHERE queue = ? ORDER BY id DESC LIMIT 1 OFFSET ?',
+    ctx.queue, Math.max(0, Math.floor(maxLen)),
+  );
+  if (!cutoff) return 0;
+  return ctx.store.run('DELETE FROM events WHERE queue = ? AND id <= ?', ctx.queue, cutoff.id);
+}
+
+export interface StoredEvent {
+  id: number;
+  fields: string;
+}
+
+export function lastEventId(ctx: QueueCtx): number {
+  return ctx.store.one<{ id: number | null }>('SELECT MAX(id) AS id FROM events WHERE queue = ?', ctx.queue)?.id ?? 0;
+}
+
+export function eventsAfter(ctx: QueueCtx, id: number, limit: number): StoredEvent[] {
+  return ctx.store.all<StoredEvent>(
+    'SELECT id, fields FROM events WHERE queue = ? AND id > ? ORDER BY id LIMIT ?', ctx.queue, id, limit,
+  );
+}
+
+/** Tells in-process workers of `queue` that a job may be claimable (after the current transaction commits). */
+export function wakeWorkers(ctx: QueueCtx, queue = ctx.queue): void {
+  queueMicrotask(() => ctx.store.bus.emit(`job:${queue}`));
+}

@@ -1,0 +1,117 @@
+import { EventEmitter } from 'node:events';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+
+export type SqlValue = SQLInputValue;
+
+export interface StoreOptions {
+  /** How long a write waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * One SQLite connection per database file per process, shared by every queue, worker and flow
+ * producer. node:sqlite is synchronous, so every operation of this backend is one short
+ * transaction that cannot interleave with another inside the process; across processes SQLite's
+ * file lock serialises writers (`BEGIN IMMEDIATE` + busy_timeout, so no upgrade deadlock).
+ */
+export class SqliteStore {
+  readonly file: string;
+  readonly db: DatabaseSync;
+  /** In-process wake-ups: `job:<queue>` when a job may be claimable, `event:<queue>` on new events. */
+  readonly bus = new EventEmitter();
+  /** Identifies this process's rows in the `clients` table. */
+  readonly owner = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+  private readonly statements = new Map<string, StatementSync>();
+  private depth = 0;
+  refs = 0;
+
+  constructor(file: string, opts: StoreOptions = {}) {
+    this.file = file;
+    this.db = new DatabaseSync(file);
+    this.bus.setMaxListeners(0);
+    this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
+    if (file !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    this.db.exec('PRAGMA foreign_keys = OFF');
+    this.tx(() => {
+      this.db.exec(SCHEMA_SQL);
+      this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    });
+  }
+
+  private prepare(sql: string): StatementSync {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  one<T>(sql: string, ...params: SqlValue[]): T | undefined {
+    return this.prepare(sql).get(...params) as T | undefined;
+  }
+
+  all<T>(sql: string, ...params: SqlValue[]): T[] {
+    return this.prepare(sql).all(...params) as T[];
+  }
+
+  run(sql: string, ...params: SqlValue[]): number {
+    return Number(this.prepare(sql).run(...params).changes);
+  }
+
+  /** Runs `fn` in one write transaction; nested calls join the outer one. */
+  tx<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth++;
+    try {
+      const result = fn();
+      this.depth--;
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.depth--;
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Reserves `n` consecutive values of a per-queue counter and returns the first. */
+  reserve(queue: string, name: string, n = 1): number {
+    const row = this.one<{ value: number }>(
+      `INSERT INTO counters (queue, name, value) VALUES (?, ?, ?)
+       ON CONFLICT (queue, name) DO UPDATE SET value = value + excluded.value RETURNING value`,
+      queue, name, n,
+    );
+    return (row?.value ?? n) - n + 1;
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.bus.removeAllListeners();
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+const openStores = new Map<string, SqliteStore>();
+
+/** Returns this process's shared connection to `file`, opening it on first use. */
+export function acquireStore(file: string, opts?: StoreOptions): SqliteStore {
+  let store = openStores.get(file);
+  if (!store || !store.db.isOpen) {
+    store = new SqliteStore(file, opts);
+    openStores.set(file, store);
+  }
+  store.refs++;
+  return store;
+}
+
+/** Closes the shared connection to `file` now, whatever still uses it. */
+export function closeStore(file: string): void {
+  const store = openStores.get(file);
+  if (!store) return;
+  openStores.delete(file);
+  store.close();
+}
