@@ -27,7 +27,7 @@ function replacer(this: Record<string, unknown>, key: string, jsonValue: unknown
   switch (typeof raw) {
     case 'undefined': return tag('u');
     case 'bigint': return tag('n', raw.toString());
-    case 'number': return Number.isFinite(raw) && !Object.is(raw, -0) ? raw : tag('f', String(raw));
+    case 'number': return Number.isFinite(raw) && !Object.is(raw, -0) ? raw : tag('f', Object.is(raw, -0) ? '-0' : String(raw));
     case 'object': {
       if (raw === null) return null;
       if (raw instanceof Date) return tag('D', raw.getTime());

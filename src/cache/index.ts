@@ -12,3 +12,4 @@ export { MemoryDriver, type MemoryDriverOptions } from './drivers/memory.ts';
 export { RedisDriver } from './drivers/redis.ts';
 export type { L1Options } from './l1.ts';
 export { CacheUnavailableError, CacheLoaderTimeoutError, CacheCodecError } from './errors.ts';
+export { cached, cachedFunction, withCacheControl, renderKeyTemplate, type CachedOptions, type CachedFunction, type CacheControl } from './cached.ts';

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCache, CacheLoaderTimeoutError, CacheUnavailableError, type Cache } from '../../src/cache/index.ts';
+import { ThrowawayRedis, freePort, sleep } from './support.ts';
+
+describe('grace, stale-while-revalidate and loader timeouts', () => {
+  let cache: Cache;
+  beforeAll(async () => {
+    cache = await createCache({ redis: null, namespace: 'res' });
+  });
+  afterAll(async () => {
+    await cache.close();
+  });
+
+  it('serves the stale value within the grace period when the loader fails', async () => {
+    await cache.getOrSet('g', () => 'v1', { ttl: '30ms', grace: '1h' });
+    await sleep(60);
+    expect(await cache.get('g')).toBeUndefined();
+    const value = await cache.getOrSet('g', () => { throw new Error('db down'); }, { ttl: '30ms', grace: '1h' });
+    expect(value).toBe('v1');
+    expect(cache.stats().counters.gracedHits).toBeGreaterThan(0);
+  });
+
+  it('rethrows loader errors when there is nothing stale', async () => {
+    await expect(cache.getOrSet('nostale', () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    // A failure is not cached: the next call loads again.
+    expect(await cache.getOrSet('nostale', () => 'ok')).toBe('ok');
+  });
+
+  it('stale-while-revalidate returns stale at once and refreshes in the background', async () => {
+    await cache.getOrSet('swr', () => 'old', { ttl: '20ms', grace: '1h' });
+    await sleep(40);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const value = await cache.getOrSet('swr', async () => { await gate; return 'new'; }, { ttl: '1h', grace: '1h', staleWhileRevalidate: true });
+    expect(value).toBe('old');
+    release();
+    await expect.poll(() => cache.get('swr')).toBe('new');
+  });
+
+  it('soft timeout serves stale while the slow load completes later', async () => {
+    await cache.getOrSet('soft', () => 'old', { ttl: '20ms', grace: '1h' });
+    await sleep(40);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const value = await cache.getOrSet('soft', async () => { await gate; return 'new'; }, { ttl: '1h', grace: '1h', softTimeout: '20ms' });
+    expect(value).toBe('old');
+    release();
+    await expect.poll(() => cache.get('soft')).toBe('new');
+  });
+
+  it('hard timeout throws CacheLoaderTimeoutError without stale data, and the load still lands', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    await expect(cache.getOrSet('hard', async () => { await gate; return 'late'; }, { hardTimeout: '20ms' })).rejects.toBeInstanceOf(CacheLoaderTimeoutError);
+    release();
+    await expect.poll(() => cache.get('hard')).toBe('late');
+  });
+
+  it('adaptive options from the loader context (ttl)', async () => {
+    await cache.getOrSet('adaptive', (ctx) => { ctx.setTtl('20ms'); return 1; });
+    await sleep(50);
+    expect(await cache.get('adaptive')).toBeUndefined();
+  });
+});
+
+describe('fail fast when Redis is down', () => {
+  it('answers from L1 and loaders without waiting, opens the breaker, and reports unhealthy', async () => {
+    const port = await freePort();
+    const cache = await createCache({ redis: { url: `redis://127.0.0.1:${port}`, keyPrefix: 'down' }, connectTimeoutMs: 200, circuitBreaker: { threshold: 2, openMs: 60_000 } });
+    try {
+      expect(await cache.getOrSet('k', () => 'from-loader')).toBe('from-loader');
+      expect(await cache.get('k')).toBe('from-loader');
+      await cache.set('other', 1);
+      expect(await cache.get('missing')).toBeUndefined();
+      expect(cache.stats().circuitOpen).toBe(true);
+      await expect(cache.delete('k')).rejects.toBeInstanceOf(CacheUnavailableError);
+      await expect(cache.incr('n')).rejects.toBeInstanceOf(CacheUnavailableError);
+      expect((await cache.health()).ok).toBe(false);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+describe('Redis restart during reads', () => {
+  const holder: { redis?: ThrowawayRedis } = {};
+  afterAll(async () => {
+    await holder.redis?.stop();
+  });
+
+  it('serves every request while Redis is killed and restarted, then recovers L2 by itself', async () => {
+    const redis = new ThrowawayRedis(await freePort());
+    holder.redis = redis;
+    await redis.start();
+    const cache = await createCache({ redis: { url: redis.url, keyPrefix: 'restart' }, circuitBreaker: { threshold: 1, openMs: 100 }, defaultTtl: '50ms' });
+    let loads = 0;
+    const failures: unknown[] = [];
+    let served = 0;
+    let stop = false;
+    const reader = (async () => {
+      while (!stop) {
+        const key = `k${served % 20}`;
+        try {
+          const v = await cache.getOrSet(key, async () => { loads++; return key.toUpperCase(); });
+          if (v !== key.toUpperCase()) failures.push(new Error(`wrong value ${String(v)}`));
+          served++;
+        } catch (error) {
+          failures.push(error);
+        }
+        await sleep(1);
+      }
+    })();
+    try {
+      await expect.poll(() => served, { timeout: 10_000 }).toBeGreaterThan(50);
+      await cache.set('marker', 'before-restart', { ttl: '1h' });
+      expect(await cache.get('marker')).toBe('before-restart');
+      await redis.stop();
+      const duringOutage = served;
+      await expect.poll(() => served, { timeout: 10_000 }).toBeGreaterThan(duringOutage + 50);
+      await redis.start();
+      // Recovery: an entry written after the restart reaches the new Redis.
+      await expect.poll(async () => { await cache.set('after', 'restart'); return (await cache.health()).ok && !cache.stats().circuitOpen; }, { timeout: 10_000 }).toBe(true);
+      const probe = await createCache({ redis: { url: redis.url, keyPrefix: 'restart' }, l1: false });
+      await expect.poll(async () => { await cache.set('after', 'restart'); return probe.get('after'); }, { timeout: 10_000 }).toBe('restart');
+      await probe.close();
+      // The bus subscriber reconnected, so L1 was flushed: the marker the new (empty) Redis never saw is gone.
+      expect(await cache.get('marker')).toBeUndefined();
+    } finally {
+      stop = true;
+      await reader;
+      await cache.close();
+    }
+    expect(failures).toEqual([]);
+    expect(served).toBeGreaterThan(100);
+    expect(loads).toBeGreaterThan(0);
+  });
+});
