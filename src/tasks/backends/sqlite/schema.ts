@@ -121,6 +121,11 @@ CREATE TABLE IF NOT EXISTS metrics (
   data TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (queue, kind)
 );
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  expire_at INTEGER
+);
 CREATE TABLE IF NOT EXISTS clients (
   name TEXT NOT NULL,
   queue TEXT NOT NULL,
