@@ -14,3 +14,5 @@ export type { DemoDataOptions, DemoDataProgress, DemoDataReport, DemoTable } fro
 export { SlowQueryLog, normalizeSql, tablesOf, fingerprintOf } from './slow-queries/index.ts';
 export type { QueryStats, SlowQueryLogOptions } from './slow-queries/index.ts';
 export { WriteTracker } from './query-cache/write-tracker.ts';
+export { batchInsert, BatchWriteError, MAX_PARAMETERS, copyRows } from './batch/index.ts';
+export type { BatchProgress, BatchWriteOptions } from './batch/index.ts';
