@@ -1,0 +1,20 @@
+import { Redis } from 'ioredis';
+import { MemoryDriver, RedisDriver } from '../../src/cache/index.ts';
+import { cacheDriverSuite } from './cache-driver-suite.ts';
+import { dropPrefix, randomPrefix, REDIS_URL } from '../cache/support.ts';
+
+cacheDriverSuite('memory', async () => ({ driver: new MemoryDriver(), prefix: randomPrefix('conf-mem'), cleanup: async () => {} }));
+
+cacheDriverSuite('redis', async () => {
+  const prefix = randomPrefix('conf-redis');
+  const client = new Redis(REDIS_URL, { enableOfflineQueue: true, commandTimeout: 2_000 });
+  const driver = new RedisDriver(client);
+  return {
+    driver,
+    prefix,
+    cleanup: async () => {
+      await dropPrefix(prefix);
+      await driver.close();
+    },
+  };
+});
