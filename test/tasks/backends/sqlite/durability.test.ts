@@ -19,7 +19,7 @@ function startChild(file: string, queue: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`crash worker exited early (${code})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve(child);
     });
   });
@@ -46,7 +46,7 @@ describe('sqlite backend durability', () => {
     const name = uniqueName('crash');
     const factory = createSqliteQueueBackendFactory({ file, pollIntervalMs: 10 });
     cleanup.push(() => factory.close());
-    const queue = new QueueCtor(name, { connection: {} }, factory as unknown as BackendFactory);
+    const queue = new QueueCtor(name, { connection: {} }, factory);
     cleanup.push(() => queue.close());
     await queue.addBulk(Array.from({ length: 1000 }, (_, n) => ({ name: 'job', data: { n } })));
 
@@ -87,7 +87,7 @@ describe('sqlite backend durability', () => {
     const file = tempFile();
     const name = uniqueName('restart');
     let factory = createSqliteQueueBackendFactory({ file, pollIntervalMs: 10 });
-    let queue = new QueueCtor(name, { connection: {} }, factory as unknown as BackendFactory);
+    let queue = new QueueCtor(name, { connection: {} }, factory);
     await queue.add('plain', { v: 1 });
     await queue.add('later', { v: 2 }, { delay: 400 });
     await queue.upsertJobScheduler('every-200', { every: 200 }, { name: 'tick' });
@@ -97,13 +97,13 @@ describe('sqlite backend durability', () => {
     // "Restart": a fresh connection to the same file, as a new process would open it.
     factory = createSqliteQueueBackendFactory({ file, pollIntervalMs: 10 });
     cleanup.push(() => factory.close());
-    queue = new QueueCtor(name, { connection: {} }, factory as unknown as BackendFactory);
+    queue = new QueueCtor(name, { connection: {} }, factory);
     cleanup.push(() => queue.close());
     expect(await queue.getJobSchedulersCount()).toBe(1);
     const seen: string[] = [];
     const worker = new WorkerCtor(name, async (job: { name: string }) => {
       seen.push(job.name);
-    }, { connection: {}, drainDelay: 1 }, factory as unknown as BackendFactory);
+    }, { connection: {}, drainDelay: 1 }, factory);
     cleanup.push(() => worker.close());
     await until(() => seen.includes('plain') && seen.includes('later') && seen.filter((n) => n === 'tick').length >= 2);
   });
