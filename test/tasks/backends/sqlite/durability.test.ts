@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { Queue, Worker, type BackendFactory } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteQueueBackendFactory } from '../../../../src/tasks/backends/sqlite/index.ts';
 import { uniqueName, until } from './env.ts';
