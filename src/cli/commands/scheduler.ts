@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+import { startScheduler } from '../../tasks/index.ts';
+import type { Command } from '../command.ts';
+import { basicTaskRuntime, untilSignal, usageError, type LongRunningOptions, type TaskRuntimeFactory } from './worker.ts';
+
+const USAGE = `Usage: ai-stack scheduler
+
+Runs the task scheduler (Celery beat) until SIGTERM/SIGINT. Any number may run: one holds the
+leader lease and keeps the job schedulers in step with the declared and edited schedules.`;
+
+export function createSchedulerCommand(makeRuntime: TaskRuntimeFactory = basicTaskRuntime(), opts: LongRunningOptions = {}): Command {
+  return {
+    name: 'scheduler',
+    summary: 'Run the task scheduler (Celery beat); safe to run several',
+    usage: USAGE,
+    async run(args, ctx) {
+      try {
+        parseArgs({ args, strict: true, options: {} });
+      } catch (err) {
+        return usageError(ctx, USAGE, (err as Error).message);
+      }
+      const runtime = await makeRuntime(ctx.loadConfig());
+      const signal = (opts.until ?? untilSignal)();
+      const beat = await startScheduler(runtime.system, { schedules: runtime.schedules });
+      ctx.stdout.write(`scheduler started with ${runtime.schedules.length} schedule(s)${beat.isLeader() ? ' (leader)' : ' (standby)'}\n`);
+      runtime.logger.info({ signal: await signal }, 'scheduler shutting down');
+      await beat.close();
+      await runtime.close();
+      return 0;
+    },
+  };
+}
+
+export const schedulerCommand: Command = createSchedulerCommand();

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Config } from '../../config/index.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
+import { createRedisTaskBackend, createTaskSystem, startWorkers, type ScheduleSpec, type TaskBackend, type TaskDefinition, type TaskSystem } from '../../tasks/index.ts';
+import { createSqliteTaskBackend } from '../../tasks/backends/sqlite/index.ts';
+import type { CliContext, Command } from '../command.ts';
+
+/** What `worker`, `scheduler` (and `start`) need: a task system with its tasks and schedules. */
+export interface TaskRuntime {
+  system: TaskSystem;
+  schedules: ScheduleSpec[];
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export type TaskRuntimeFactory = (config: Config) => Promise<TaskRuntime>;
+
+/** Redis when REDIS_URL is set, otherwise the embedded SQLite backend in the data directory. */
+export function taskBackendFor(config: Config): TaskBackend {
+  return config.redis ? createRedisTaskBackend(config.redis) : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite') });
+}
+
+/**
+ * The default runtime: the right backend plus the given tasks. The composition root passes its own
+ * factory (with `sync.cleanup_cache` bound to the real cache) through `createWorkerCommand`.
+ */
+export function basicTaskRuntime(tasks: TaskDefinition[] = [], schedules: ScheduleSpec[] = []): TaskRuntimeFactory {
+  return async (config) => {
+    const logger = createLogger(config.logLevel, 'ai-stack-tasks');
+    const backend = taskBackendFor(config);
+    const system = createTaskSystem({ backend, tasks, logger });
+    return { system, schedules, logger, close: async () => { await system.close(); await backend.close(); } };
+  };
+}
+
+/** Resolves on the first SIGTERM/SIGINT (and forgets the listeners after). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+export function usageError(ctx: CliContext, usage: string, message: string): number {
+  ctx.stderr.write(`${message}\n\n${usage}\n`);
+  return 2;
+}
+
+const USAGE = `Usage: ai-stack worker [--queues documents,reports] [--concurrency N] [--shutdown-timeout MS]
+
+Runs task workers until SIGTERM/SIGINT, then finishes running jobs (up to the shutdown timeout;
+unfinished ones are re-queued by stalled-job recovery).
+  -Q, --queues            comma-separated queues (default: all)
+  -c, --concurrency       jobs at once per queue (default 10)
+      --shutdown-timeout  ms to wait for running jobs on shutdown (default 30000)`;
+
+export interface LongRunningOptions {
+  /** Resolves when the command should shut down; default the first SIGTERM/SIGINT (tests pass their own). */
+  until?: () => Promise<unknown>;
+}
+
+export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskRuntime(), opts: LongRunningOptions = {}): Command {
+  return {
+    name: 'worker',
+    summary: 'Run task workers (Celery worker): --queues, --concurrency',
+    usage: USAGE,
+    async run(args, ctx) {
+      let values: { queues?: string; concurrency?: string; 'shutdown-timeout'?: string };
+      try {
+        ({ values } = parseArgs({ args, strict: true, options: { queues: { type: 'string', short: 'Q' }, concurrency: { type: 'string', short: 'c' }, 'shutdown-timeout': { type: 'string' } } }));
+      } catch (err) {
+        return usageError(ctx, USAGE, (err as Error).message);
+      }
+      const concurrency = values.concurrency === undefined ? 10 : Number(values.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) return usageError(ctx, USAGE, `--concurrency must be an integer 1..10000, got "${values.concurrency}"`);
+      const timeoutMs = values['shutdown-timeout'] === undefined ? 30_000 : Number(values['shutdown-timeout']);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 0) return usageError(ctx, USAGE, '--shutdown-timeout must be a non-negative integer (ms)');
+      const queues = values.queues?.split(',').map((q) => q.trim()).filter(Boolean);
+      if (queues && (queues.length === 0 || queues.some((q) => !/^[a-z][a-z0-9_-]{0,63}$/.test(q)))) return usageError(ctx, USAGE, `--queues must be comma-separated queue names, got "${values.queues}"`);
+
+      const runtime = await makeRuntime(ctx.loadConfig());
+      const signal = (opts.until ?? untilSignal)();
+      const pool = await startWorkers(runtime.system, { concurrency, ...(queues ? { queues } : {}) });
+      ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${concurrency})\n`);
+      runtime.logger.info({ signal: await signal }, 'worker shutting down');
+      await pool.close({ timeoutMs });
+      await runtime.close();
+      return 0;
+    },
+  };
+}
+
+export const workerCommand: Command = createWorkerCommand();
