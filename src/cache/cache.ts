@@ -8,6 +8,7 @@ import { wrapEntry } from './envelope.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { CounterHelper, HashHelper, SetHelper } from './helpers.ts';
 import { pruneCache } from './prune.ts';
+import { CacheAdmin } from './admin.ts';
 
 const MAX_TAGS = 64;
 
@@ -274,6 +275,11 @@ export class Cache {
   /** Maintenance (scheduled `sync.cleanup_cache`): drop expired L1 entries and dangling tag-index members. */
   async prune(): Promise<PruneResult> {
     return pruneCache(this.#core);
+  }
+
+  /** Operator access to the cache keyspace (browse, read, delete); used by cacheAdminRoutes. */
+  admin(): CacheAdmin {
+    return new CacheAdmin(this.#core);
   }
 
   async health(): Promise<CacheHealth> {

@@ -13,3 +13,5 @@ export { RedisDriver } from './drivers/redis.ts';
 export type { L1Options } from './l1.ts';
 export { CacheUnavailableError, CacheLoaderTimeoutError, CacheCodecError } from './errors.ts';
 export { cached, cachedFunction, withCacheControl, renderKeyTemplate, type CachedOptions, type CachedFunction, type CacheControl } from './cached.ts';
+export { cacheAdminRoutes } from './admin-routes.ts';
+export { CacheAdmin, type BrowsePage, type KeyDetail } from './admin.ts';
