@@ -15,3 +15,4 @@ export { CacheUnavailableError, CacheLoaderTimeoutError, CacheCodecError } from 
 export { cached, cachedFunction, withCacheControl, renderKeyTemplate, type CachedOptions, type CachedFunction, type CacheControl } from './cached.ts';
 export { cacheAdminRoutes } from './admin-routes.ts';
 export { CacheAdmin, type BrowsePage, type KeyDetail } from './admin.ts';
+export { KeyvCacheStore, keyvStoreFor, type KeyvCacheStoreOptions } from './keyv-store.ts';
