@@ -40,6 +40,12 @@ describe('negotiateEncoding', () => {
     expect(negotiateEncoding(header).coding).toBeNull();
   });
 
+  it('names an equally weighted non-brotli alternative', () => {
+    expect(negotiateEncoding('br, gzip').fastAlternative).toBe('gzip');
+    expect(negotiateEncoding('br, gzip;q=0.4').fastAlternative).toBeNull();
+    expect(negotiateEncoding('*').fastAlternative).toBe('zstd');
+  });
+
   it('honours server preference and a custom preference list', () => {
     expect(negotiateEncoding('gzip, br', ['gzip', 'br']).coding).toBe('gzip');
     expect(negotiateEncoding('identity;q=0, gzip').identityAllowed).toBe(false);
@@ -56,6 +62,7 @@ describe('compressionPlugin over HTTP', () => {
     app = testApp();
     await app.register(compressionPlugin, { threshold: 1024 });
     app.get('/big', async () => big);
+    app.get('/huge', async () => Array.from({ length: 3000 }, (_, i) => ({ i, text: `row ${i}` })));
     app.get('/small', async () => ({ ok: true }));
     app.get('/png', async (_request, reply) => reply.type('image/png').send(Buffer.alloc(4096, 7)));
     app.get('/stream', async (_request, reply) => reply.type('text/plain').send(Readable.from(['chunk-1 '.repeat(500), 'chunk-2 '.repeat(500)])));
@@ -73,6 +80,15 @@ describe('compressionPlugin over HTTP', () => {
     expect(response.rawPayload.length).toBeLessThan(bigJson.length / 3);
     expect(Number(response.headers['content-length'])).toBe(response.rawPayload.length);
     expect(decode(coding, response.rawPayload)).toBe(bigJson);
+  });
+
+  it('lets brotli yield to an equally weighted fast coding on mid-size bodies only', async () => {
+    const mid = await app.inject({ url: '/big', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(mid.headers['content-encoding']).toBe('gzip');
+    const huge = await app.inject({ url: '/huge', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(huge.headers['content-encoding']).toBe('br');
+    expect(JSON.parse(decode('br', huge.rawPayload))).toHaveLength(3000);
+    expect((await app.inject({ url: '/big', headers: { 'accept-encoding': 'br, gzip;q=0.5' } })).headers['content-encoding']).toBe('br');
   });
 
   it('picks by q-value', async () => {

@@ -106,6 +106,17 @@ describe('limiter configuration', () => {
     expect(text).toContain('outcome="limited"');
   });
 
+  it('forgets the least recently allowed keys beyond maxKeys', async () => {
+    const store = new MemoryRateLimitStore({ maxKeys: 2 });
+    const policy = { limit: 1, windowMs: 60_000 };
+    store.consumeSync('a', policy, 1);
+    store.consumeSync('b', policy, 1);
+    store.consumeSync('c', policy, 1);
+    expect(store.size).toBe(2);
+    expect(store.consumeSync('a', policy, 1).allowed).toBe(true); // evicted, so a fresh bucket
+    expect(store.consumeSync('c', policy, 1).allowed).toBe(false);
+  });
+
   it('groups IPv6 clients by /56 and unwraps IPv4-mapped addresses', () => {
     expect(groupAddress('2001:db8:abcd:12ff:1::1')).toBe(groupAddress('2001:db8:abcd:1200::9'));
     expect(groupAddress('2001:db8:abcd:12ff::1')).not.toBe(groupAddress('2001:db8:abcd:1300::1'));

@@ -1,6 +1,13 @@
 /** Content codings the toolkit can produce, in our default order of preference for equal q-values. */
 export type Coding = 'zstd' | 'br' | 'gzip';
-export type Negotiated = { coding: Coding | 'identity'; identityAllowed: boolean } | { coding: null; identityAllowed: false };
+export type Negotiated =
+  | {
+      coding: Coding | 'identity';
+      identityAllowed: boolean;
+      /** The best non-brotli coding the client weights as highly as the choice (brotli is slow on small bodies). */
+      fastAlternative: Coding | null;
+    }
+  | { coding: null; identityAllowed: false; fastAlternative: null };
 
 export const DEFAULT_PREFERENCE: readonly Coding[] = ['zstd', 'br', 'gzip'];
 
@@ -12,7 +19,7 @@ const Q_VALUE = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i;
  * explicitly or by `*;q=0`. `coding: null` means nothing is acceptable — the caller answers 406.
  */
 export function negotiateEncoding(header: string | undefined, preference: readonly Coding[] = DEFAULT_PREFERENCE): Negotiated {
-  if (header === undefined) return { coding: 'identity', identityAllowed: true };
+  if (header === undefined) return { coding: 'identity', identityAllowed: true, fastAlternative: null };
   const weights = parseAcceptEncoding(header);
   const star = weights.get('*');
   let best: Coding | null = null;
@@ -24,12 +31,13 @@ export function negotiateEncoding(header: string | undefined, preference: readon
       bestQ = q;
     }
   }
+  const fastAlternative = preference.find((coding) => coding !== 'br' && bestQ > 0 && (weights.get(coding) ?? star ?? 0) === bestQ) ?? null;
   // Identity is acceptable unless excluded, but only competes on weight when the client weighted it.
   const identityWeight = weights.get('identity') ?? star;
   const identityAllowed = identityWeight === undefined || identityWeight > 0;
-  if (best !== null && (identityWeight === undefined || bestQ >= identityWeight)) return { coding: best, identityAllowed };
-  if (identityAllowed) return { coding: 'identity', identityAllowed };
-  return { coding: null, identityAllowed: false };
+  if (best !== null && (identityWeight === undefined || bestQ >= identityWeight)) return { coding: best, identityAllowed, fastAlternative };
+  if (identityAllowed) return { coding: 'identity', identityAllowed, fastAlternative: null };
+  return { coding: null, identityAllowed: false, fastAlternative: null };
 }
 
 /** Lower-cased coding → q. Malformed members are ignored rather than guessed at. */

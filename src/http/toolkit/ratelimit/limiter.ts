@@ -51,7 +51,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const safeKey = key.length <= 200 ? key : `h:${hash('sha256', key, 'base64url')}`;
     let result: RateLimitResult;
     try {
-      result = { ...(await store.consume(`${name}:${safeKey}`, policy, cost)), source: 'store' };
+      // The in-process store answers synchronously: skip the promise round-trip on the hot path.
+      const decision = store instanceof MemoryRateLimitStore ? store.consumeSync(`${name}:${safeKey}`, policy, cost) : await store.consume(`${name}:${safeKey}`, policy, cost);
+      result = { allowed: decision.allowed, remaining: decision.remaining, resetMs: decision.resetMs, retryAfterMs: decision.retryAfterMs, source: 'store' };
     } catch (error) {
       options.logger?.warn({ err: error, policy: name }, `rate-limit store failed; ${mode}`);
       result = await fallback(`${name}:${safeKey}`, cost);

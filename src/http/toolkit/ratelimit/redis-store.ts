@@ -27,7 +27,10 @@ export interface RedisRateLimitStoreOptions {
   redis: Redis;
   /** Prefix for every key, e.g. `ai-stack:rl:`. */
   keyPrefix?: string;
-  /** A check slower than this counts as a store failure (the limiter then falls back). Default 500 ms. */
+  /**
+   * A check slower than this counts as a store failure (the limiter then falls back). Default: none —
+   * prefer the client's own `commandTimeout` + `enableOfflineQueue: false`, which cost nothing per call.
+   */
   timeoutMs?: number;
 }
 
@@ -35,18 +38,18 @@ export interface RedisRateLimitStoreOptions {
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: Redis;
   readonly #prefix: string;
-  readonly #timeoutMs: number;
+  readonly #timeoutMs: number | undefined;
 
   constructor(options: RedisRateLimitStoreOptions) {
     this.#redis = options.redis;
     this.#prefix = options.keyPrefix ?? 'ai-stack:rl:';
-    this.#timeoutMs = options.timeoutMs ?? 500;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   async consume(key: string, policy: RateLimitPolicy, cost: number): Promise<RateLimitDecision> {
     const args = [emissionIntervalUs(policy), policy.windowMs * 1000, cost];
     const redisKey = this.#prefix + key;
-    const reply = await this.#withTimeout(this.#evaluate(redisKey, args));
+    const reply = await (this.#timeoutMs === undefined ? this.#evaluate(redisKey, args) : this.#withTimeout(this.#evaluate(redisKey, args), this.#timeoutMs));
     if (!Array.isArray(reply) || reply.length !== 4) throw new UnavailableError('Unexpected reply from the rate-limit script');
     const [allowed, remaining, resetUs, retryUs] = reply.map(Number) as [number, number, number, number];
     return decisionFromUs(allowed === 1, remaining, resetUs, retryUs);
@@ -62,10 +65,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     }
   }
 
-  #withTimeout<T>(work: Promise<T>): Promise<T> {
+  #withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new UnavailableError(`Rate-limit store did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      timer = setTimeout(() => reject(new UnavailableError(`Rate-limit store did not answer within ${ms} ms`)), ms);
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
