@@ -1,0 +1,2 @@
+export { adviseIndexes } from './advise.ts';
+export type { AdviceReport, AdviseOptions, IndexSuggestion } from './advise.ts';
