@@ -16,5 +16,5 @@ export type { QueryStats, SlowQueryLogOptions } from './slow-queries/index.ts';
 export { WriteTracker } from './query-cache/write-tracker.ts';
 export { batchInsert, BatchWriteError, MAX_PARAMETERS, copyRows } from './batch/index.ts';
 export type { BatchProgress, BatchWriteOptions } from './batch/index.ts';
-export { adviseIndexes } from './advisor/index.ts';
-export type { AdviceReport, AdviseOptions, IndexSuggestion } from './advisor/index.ts';
+export { adviseIndexes, indexHealth } from './advisor/index.ts';
+export type { AdviceReport, AdviseOptions, IndexSuggestion, IndexHealthReport } from './advisor/index.ts';

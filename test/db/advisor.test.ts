@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adviseIndexes, loadDemoData } from '../../src/db/index.ts';
+import { adviseIndexes, indexHealth, loadDemoData } from '../../src/db/index.ts';
 import { ValidationError } from '../../src/shared/errors.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -61,4 +61,22 @@ describe.each(DIALECTS)('index advisor (%s)', (dialect) => {
     'rejects hostile or malformed input %#', async (statement) => {
       await expect(adviseIndexes(t.db, statement)).rejects.toBeInstanceOf(ValidationError);
     });
+});
+
+describe.each(DIALECTS)('index health (%s)', (dialect) => {
+  it('flags a duplicate index (prefix of another) and, on PostgreSQL, unused ones', async () => {
+    const t = await openTestDatabase(dialect);
+    try {
+      await t.db.kysely.schema.createIndex('orders_date_idx').on('orders').column('order_date').execute();
+      await t.db.kysely.schema.createIndex('orders_date_status_idx').on('orders').columns(['order_date', 'status']).execute();
+      const report = await indexHealth(t.db);
+      expect(report.duplicates).toContainEqual({ table: 'orders', index: 'orders_date_idx', coveredBy: 'orders_date_status_idx' });
+      expect(report.duplicates.some((d) => d.index === 'orders_date_status_idx')).toBe(false);
+      if (dialect === 'postgres') expect(report.unused.map((u) => u.index)).toContain('orders_date_status_idx');
+      else expect(report.notes.length).toBeGreaterThan(0);
+      expect(report.invalid).toEqual([]);
+    } finally {
+      await t.cleanup();
+    }
+  });
 });
