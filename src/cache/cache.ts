@@ -63,7 +63,22 @@ export class Cache {
     return durationOr(ttl, this.#core.defaults.ttlMs);
   }
 
-  async get<T = unknown>(key: string): Promise<T | undefined> {
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    // L1 hit fast path: no async function, no awaits — one already-resolved promise.
+    const core = this.#core;
+    const prefix = core.prefixes.get(this.name);
+    if (prefix !== undefined && core.l1 !== null && typeof key === 'string' && key.length > 0 && key.length <= core.keys.maxKeyLength) {
+      const now = Date.now();
+      const hit = core.l1.peek(prefix + key, now);
+      if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {
+        core.counters.l1Hits++;
+        return Promise.resolve(hit.value as T);
+      }
+    }
+    return this.#getMiss<T>(key);
+  }
+
+  async #getMiss<T>(key: string): Promise<T | undefined> {
     const full = await this.#full(key);
     const core = this.#core;
     const now = Date.now();
@@ -208,7 +223,21 @@ export class Cache {
     return read.expiresAt === 0 ? Infinity : read.expiresAt - now;
   }
 
-  async getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
+  getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
+    const core = this.#core;
+    const prefix = core.prefixes.get(this.name);
+    if (prefix !== undefined && core.l1 !== null && options.forceRefresh !== true && typeof key === 'string' && key.length > 0 && key.length <= core.keys.maxKeyLength) {
+      const now = Date.now();
+      const hit = core.l1.peek(prefix + key, now);
+      if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {
+        core.counters.l1Hits++;
+        return Promise.resolve(hit.value as T);
+      }
+    }
+    return this.#getOrSetMiss(key, loader, options);
+  }
+
+  async #getOrSetMiss<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T>): Promise<T> {
     const full = await this.#full(key);
     return getOrSetEntry(this.#core, full, loader, {
       ttlMs: this.#ttl(options.ttl),

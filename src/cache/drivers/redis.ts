@@ -47,9 +47,9 @@ export class RedisDriver implements CacheDriver {
     });
   }
 
-  async get(key: string): Promise<string | undefined> {
-    const value = await this.#run(() => this.client.get(key));
-    return value ?? undefined;
+  get(key: string): Promise<string | undefined> {
+    // Hot path: one promise layer, no async wrapper.
+    return this.client.get(key).then(orUndefined, rethrowMapped);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
@@ -203,6 +203,11 @@ export class RedisDriver implements CacheDriver {
     this.client.disconnect();
   }
 }
+
+const orUndefined = (value: string | null): string | undefined => value ?? undefined;
+const rethrowMapped = (error: unknown): never => {
+  throw mapError(error);
+};
 
 function toKeyType(type: string): KeyType {
   return type === 'string' || type === 'hash' || type === 'set' || type === 'none' ? type : 'other';
