@@ -223,5 +223,9 @@ describe('rateLimitPlugin over HTTP', () => {
     const broken = testApp();
     await expect(broken.register(rateLimitPlugin, { policies: { x: { limit: 1, windowMs: 1000 } } }).ready()).rejects.toThrow(/default policy/);
     await broken.close();
+    const undeclared = testApp();
+    await undeclared.register(rateLimitPlugin, { policies: { default: { limit: 1, windowMs: 1000 } } });
+    expect(() => undeclared.get('/x', { config: { rateLimit: { policy: 'nope' } } }, async () => 'x')).toThrow(/undeclared rate-limit policy "nope"/);
+    await undeclared.close();
   });
 });

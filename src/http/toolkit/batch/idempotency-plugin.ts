@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
 import { ConflictError, ValidationError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -29,9 +30,8 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
   const lockTtlMs = options.lockTtlMs ?? 60_000;
   const scopeOf = options.scope ?? clientKey;
 
-  app.addHook('preHandler', async (request: WithClaim, reply) => {
+  const claim = async (request: WithClaim, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const mode = request.routeOptions.config.idempotency;
-    if (request.method !== 'POST' || mode === false) return;
     const header = request.headers['idempotency-key'];
     if (header === undefined) {
       if (mode === 'required') throw new ValidationError('This endpoint needs an Idempotency-Key header', [{ field: 'Idempotency-Key', message: 'required' }]);
@@ -57,10 +57,10 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
     }
     reply.code(record.response.status).headers(record.response.headers).header('idempotent-replayed', 'true');
     return reply.send(Buffer.from(record.response.body, 'base64'));
-  });
+  };
 
-  // Registered before compression, so the stored body is the plain one and each replay is negotiated afresh.
-  app.addHook('onSend', async (request: WithClaim, reply, payload: unknown) => {
+  // Attached before compression, so the stored body is the plain one and each replay is negotiated afresh.
+  const record = async (request: WithClaim, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const claim = request[CLAIM];
     if (claim === undefined || claim.settled) return payload;
     claim.settled = true;
@@ -83,15 +83,22 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
       options.logger?.error({ err: error }, 'could not record an idempotent response');
     }
     return payload;
-  });
+  };
 
   // Safety net for requests that ended without onSend (client aborted mid-handler).
-  app.addHook('onResponse', async (request: WithClaim) => {
-    const claim = request[CLAIM];
-    if (claim !== undefined && !claim.settled) {
-      claim.settled = true;
-      await store.release(claim.key, claim.token).catch(() => undefined);
+  const releaseUnsettled = async (request: WithClaim): Promise<void> => {
+    const pending = request[CLAIM];
+    if (pending !== undefined && !pending.settled) {
+      pending.settled = true;
+      await store.release(pending.key, pending.token).catch(() => undefined);
     }
+  };
+
+  app.addHook('onRoute', (route) => {
+    if (!routeMethods(route).includes('POST') || routeConfig(route).idempotency === false) return;
+    addRouteHook(route, 'preHandler', claim);
+    addRouteHook(route, 'onSend', record);
+    addRouteHook(route, 'onResponse', releaseUnsettled);
   });
 }
 

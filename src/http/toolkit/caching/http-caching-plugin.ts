@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import { formatCacheControl, type CacheControl } from './cache-control.ts';
 import { etagForBody, etagForVersion, ifNoneMatchMatches } from './etag.ts';
 
@@ -10,57 +11,52 @@ export interface HttpCachingOptions {
   maxHashBytes?: number;
 }
 
-const READS = new Set(['GET', 'HEAD']);
-
 async function httpCaching(app: FastifyInstance, options: HttpCachingOptions): Promise<void> {
   const maxHashBytes = options.maxHashBytes ?? 1024 * 1024;
-  const defaultCacheControl = options.defaultCacheControl === undefined ? undefined : formatCacheControl(options.defaultCacheControl);
+  const fallbackCacheControl = options.defaultCacheControl === undefined ? undefined : formatCacheControl(options.defaultCacheControl);
 
-  // Fast path: the route knows its resource version, so an unchanged resource is answered with 304
-  // before the handler loads, serializes or hashes anything.
-  app.addHook('preHandler', async (request: FastifyRequest, reply) => {
-    const lookup = request.routeOptions.config.etag;
-    if (typeof lookup !== 'function' || !READS.has(request.method)) return;
-    const version = await lookup(request);
-    if (version === null) return;
-    const etag = etagForVersion(version);
-    reply.header('etag', etag);
-    if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
-      applyCacheControl(request, reply.header.bind(reply), reply.hasHeader('cache-control'), defaultCacheControl);
-      return reply.code(304).send();
+  app.addHook('onRoute', (route) => {
+    if (!routeMethods(route).some((method) => method === 'GET' || method === 'HEAD')) return;
+    const config = routeConfig(route);
+    const cacheControl = config.cacheControl === undefined ? fallbackCacheControl : formatCacheControl(config.cacheControl);
+    const hashBodies = config.etag !== false;
+    const lookup = config.etag;
+
+    if (typeof lookup === 'function') {
+      // Fast path: the route knows its resource version, so an unchanged resource is answered with 304
+      // before the handler loads, serializes or hashes anything.
+      addRouteHook(route, 'preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+        const version = await lookup(request);
+        if (version === null) return;
+        const etag = etagForVersion(version);
+        reply.header('etag', etag);
+        if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+          if (cacheControl !== undefined && !reply.hasHeader('cache-control')) reply.header('cache-control', cacheControl);
+          return reply.code(304).send();
+        }
+      });
     }
+
+    addRouteHook(route, 'onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      if (reply.statusCode !== 200) return payload;
+      if (cacheControl !== undefined && !reply.hasHeader('cache-control')) reply.header('cache-control', cacheControl);
+      if (!hashBodies) return payload;
+      let etag = reply.getHeader('etag');
+      if (etag === undefined) {
+        if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload; // streams: no cheap validator
+        if (payload.length > maxHashBytes) return payload;
+        etag = etagForBody(payload);
+        reply.header('etag', etag);
+      }
+      const ifNoneMatch = request.headers['if-none-match'];
+      if (ifNoneMatch !== undefined && typeof etag === 'string' && ifNoneMatchMatches(ifNoneMatch, etag)) {
+        reply.code(304);
+        reply.removeHeader('content-length');
+        return null;
+      }
+      return payload;
+    });
   });
-
-  app.addHook('onSend', async (request, reply, payload: unknown) => {
-    if (!READS.has(request.method) || reply.statusCode !== 200) return payload;
-    applyCacheControl(request, reply.header.bind(reply), reply.hasHeader('cache-control'), defaultCacheControl);
-    if (request.routeOptions.config.etag === false) return payload;
-    let etag = reply.getHeader('etag');
-    if (etag === undefined) {
-      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload; // streams: no cheap validator
-      if (payload.length > maxHashBytes) return payload;
-      etag = etagForBody(payload);
-      reply.header('etag', etag);
-    }
-    if (typeof etag === 'string' && ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
-      reply.code(304);
-      reply.removeHeader('content-length');
-      return null;
-    }
-    return payload;
-  });
-}
-
-function applyCacheControl(
-  request: FastifyRequest,
-  setHeader: (name: string, value: string) => unknown,
-  alreadySet: boolean,
-  fallback: string | undefined,
-): void {
-  if (alreadySet) return;
-  const routeValue = request.routeOptions.config.cacheControl;
-  const value = routeValue === undefined ? fallback : formatCacheControl(routeValue);
-  if (value !== undefined && value !== '') setHeader('cache-control', value);
 }
 
 /** Strong ETags, 304 on If-None-Match (with a pre-handler fast path) and per-route Cache-Control. */

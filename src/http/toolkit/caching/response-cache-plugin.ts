@@ -1,9 +1,10 @@
 import { hash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from '../../../shared/logger.ts';
 import { apiKeyId } from '../client-key.ts';
 import { negotiatedCoding } from '../compression/plugin.ts';
+import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import { appendVary } from '../vary.ts';
 import { decodeEntry, encodeEntry, REPLAYED_HEADERS } from './entry.ts';
 import type { ResponseCacheStore } from './store.ts';
@@ -33,9 +34,9 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   const scopeOf = options.scope ?? ((request: FastifyRequest) => `key:${apiKeyId(request) ?? 'anonymous'}`);
   const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
 
-  app.addHook('preHandler', async (request: WithKey, reply) => {
+  const lookup = async (request: WithKey, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const config = request.routeOptions.config.responseCache;
-    if (config === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+    if (config === undefined) return;
     const key = cacheKey(request, scopeOf(request), config.vary ?? []);
     let stored: Buffer | undefined;
     try {
@@ -51,11 +52,11 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     }
     reply.headers(entry.headers).header('x-cache', 'HIT');
     return reply.code(entry.status).send(entry.body);
-  });
+  };
 
   // Runs after compression (registration order), so what is stored is the encoded representation and a
   // hit costs neither serialization nor compression.
-  app.addHook('onSend', async (request: WithKey, reply, payload: unknown) => {
+  const save = async (request: WithKey, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const key = request[CACHE_KEY];
     const config = request.routeOptions.config.responseCache;
     if (key === undefined || config === undefined) return payload;
@@ -75,14 +76,22 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
       options.logger?.warn({ err: error }, 'response cache write failed');
     });
     return body;
-  });
+  };
 
-  // Writes purge before the reply leaves, so a client that reads right after its own write sees it.
-  app.addHook('onSend', async (request, reply, payload: unknown) => {
-    const invalidates = request.routeOptions.config.invalidates;
-    if (invalidates === undefined || reply.statusCode >= 400) return payload;
-    await invalidateTags(store, invalidates(request));
-    return payload;
+  app.addHook('onRoute', (route) => {
+    const config = routeConfig(route);
+    if (config.responseCache !== undefined && routeMethods(route).some((method) => method === 'GET' || method === 'HEAD')) {
+      addRouteHook(route, 'preHandler', lookup);
+      addRouteHook(route, 'onSend', save);
+    }
+    const invalidates = config.invalidates;
+    if (invalidates !== undefined) {
+      // Writes purge before the reply leaves, so a client that reads right after its own write sees it.
+      addRouteHook(route, 'onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+        if (reply.statusCode < 400) await invalidateTags(store, invalidates(request));
+        return payload;
+      });
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { addRouteHook, routeConfig } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
 import { NotAcceptableError } from '../errors.ts';
 import { appendVary } from '../vary.ts';
@@ -36,8 +37,7 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
   // Clients send a handful of distinct headers; remembering the answer skips re-parsing per request.
   const memo = new Map<string, Negotiated>();
 
-  app.addHook('onRequest', async (request: WithCoding) => {
-    if (request.routeOptions.config.compress === false) return;
+  const negotiate = async (request: WithCoding): Promise<void> => {
     const header = request.headers['accept-encoding'];
     let negotiated = header === undefined ? undefined : memo.get(header);
     if (negotiated === undefined) {
@@ -48,9 +48,9 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
       throw new NotAcceptableError(`Accept-Encoding "${header ?? ''}" rules out every coding this server produces (${preference.join(', ')}, identity)`);
     }
     request[NEGOTIATED] = negotiated;
-  });
+  };
 
-  app.addHook('onSend', async (request: WithCoding, reply, payload: unknown) => {
+  const encode = async (request: WithCoding, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const negotiated = request[NEGOTIATED];
     if (negotiated === undefined || payload === null || payload === undefined) return payload;
     const type = String(reply.getHeader('content-type') ?? '');
@@ -75,6 +75,12 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
     markEncoded(reply, coding);
     reply.header('content-length', output.length);
     return output;
+  };
+
+  app.addHook('onRoute', (route) => {
+    if (routeConfig(route).compress === false) return;
+    addRouteHook(route, 'onRequest', negotiate);
+    addRouteHook(route, 'onSend', encode);
   });
 }
 

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { addRouteHook, routeConfig } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../../../shared/errors.ts';
@@ -44,19 +45,26 @@ async function rateLimit(app: FastifyInstance, options: RateLimitPluginOptions):
   }
   if (!limiters.has(defaultPolicy)) throw new ConfigError(`Rate-limit default policy "${defaultPolicy}" is not among the declared policies`);
 
-  app.addHook('onRequest', async (request, reply) => {
-    const routeConfig = request.routeOptions.config.rateLimit;
-    if (routeConfig === false) return;
-    const name = routeConfig?.policy ?? options.policyFor?.(request) ?? defaultPolicy;
-    const entry = limiters.get(name);
-    if (entry === undefined) throw new ConfigError(`Route ${request.routeOptions.url ?? request.url} uses undeclared rate-limit policy "${name}"`);
-    const decision = await entry.limiter.isAllowed(keyFor(request), routeConfig?.cost ?? 1);
-    reply.header('ratelimit-policy', entry.policyHeader);
-    reply.header('ratelimit', rateLimitHeader(name, decision));
-    if (!decision.allowed) {
-      reply.header('retry-after', String(retryAfterSeconds(decision)));
-      throw new RateLimitedError(name, decision.retryAfterMs);
+  app.addHook('onRoute', (route) => {
+    const config = routeConfig(route).rateLimit;
+    if (config === false) return;
+    const routePolicy = config?.policy;
+    if (routePolicy !== undefined && !limiters.has(routePolicy)) {
+      throw new ConfigError(`Route ${route.url} uses undeclared rate-limit policy "${routePolicy}"`);
     }
+    const cost = config?.cost ?? 1;
+    addRouteHook(route, 'onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const name = routePolicy ?? options.policyFor?.(request) ?? defaultPolicy;
+      const entry = limiters.get(name);
+      if (entry === undefined) throw new ConfigError(`policyFor returned undeclared rate-limit policy "${name}"`);
+      const decision = await entry.limiter.isAllowed(keyFor(request), cost);
+      reply.header('ratelimit-policy', entry.policyHeader);
+      reply.header('ratelimit', rateLimitHeader(name, decision));
+      if (!decision.allowed) {
+        reply.header('retry-after', String(retryAfterSeconds(decision)));
+        throw new RateLimitedError(name, decision.retryAfterMs);
+      }
+    });
   });
 }
 

@@ -1,0 +1,22 @@
+import type { RouteOptions } from 'fastify';
+
+type HookName = 'onRequest' | 'preHandler' | 'onSend' | 'onResponse';
+
+/**
+ * Attaches a hook to one route (from an `onRoute` listener) instead of the whole context: routes that
+ * do not use a feature pay nothing for it. Route-level hooks run after the context's own hooks (so
+ * after auth) and in the order they were attached, which is the toolkit's registration order.
+ */
+export function addRouteHook(route: RouteOptions, name: HookName, hook: (...args: never[]) => unknown): void {
+  const target = route as unknown as Record<HookName, unknown>;
+  const existing = target[name];
+  target[name] = existing === undefined ? [hook] : [...(Array.isArray(existing) ? (existing as unknown[]) : [existing]), hook];
+}
+
+export function routeMethods(route: RouteOptions): string[] {
+  return (Array.isArray(route.method) ? route.method : [route.method]).map((method) => String(method).toUpperCase());
+}
+
+export function routeConfig(route: RouteOptions): NonNullable<RouteOptions['config']> {
+  return route.config ?? {};
+}
