@@ -3,6 +3,28 @@ import type { QueueCtx } from './context.ts';
 import { emitEvent, wakeWorkers } from './events.ts';
 import { Code, CodeError, type ParentRef } from './rows.ts';
 
+/** Hands out ids and sequence numbers; addBulk reserves them in one block instead of one per job. */
+export interface Allocator {
+  id(): string;
+  seq(): number;
+}
+
+export function singleAllocator(ctx: QueueCtx): Allocator {
+  return { id: () => String(ctx.store.reserve(ctx.queue, 'id')), seq: () => ctx.store.reserve(ctx.queue, 'seq') };
+}
+
+export function blockAllocator(ctx: QueueCtx, ids: number, seqs: number): Allocator {
+  let nextId = ids > 0 ? ctx.store.reserve(ctx.queue, 'id', ids) : 0;
+  let nextSeq = seqs > 0 ? ctx.store.reserve(ctx.queue, 'seq', seqs) : 0;
+  const fallback = singleAllocator(ctx);
+  let idsLeft = ids;
+  let seqsLeft = seqs;
+  return {
+    id: () => (idsLeft-- > 0 ? String(nextId++) : fallback.id()),
+    seq: () => (seqsLeft-- > 0 ? nextSeq++ : fallback.seq()),
+  };
+}
+
 export interface AddEntry {
   job: JobJson;
   jobId: string;
@@ -19,30 +41,32 @@ interface DedupOpts {
 }
 
 /** Adds one job inside the caller's transaction and returns its id (or the id it was deduplicated to). */
-export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number): string {
+export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: Allocator = singleAllocator(ctx)): string {
   const { store, queue } = ctx;
   const job = entry.job;
   const opts = (job.opts ?? {}) as Record<string, unknown>;
-  const id = entry.jobId || job.id || String(store.reserve(queue, 'id'));
+  const generated = !(entry.jobId || job.id);
+  const id = entry.jobId || job.id || alloc.id();
   if (id.includes(':') && !id.startsWith('repeat:')) {
     // Flow keys are "<prefix>:<queue>:<id>"; a colon in a custom id would make them ambiguous.
     if (job.parent || entry.addToWaitingChildren) throw new Error(`Job id "${id}" cannot contain ":" in a flow`);
   }
 
-  if (store.one('SELECT 1 AS x FROM jobs WHERE queue = ? AND id = ?', queue, id)) {
+  const dedup = (opts['deduplication'] ?? opts['debounce']) as DedupOpts | undefined;
+  const dedupId = job.deduplicationId ?? dedup?.id;
+  const parent = job.parent as ParentRef | undefined;
+  // A counter-generated id cannot collide (BullMQ forbids integer custom ids); only a custom one can.
+  if (!generated && store.one('SELECT 1 AS x FROM jobs WHERE queue = ? AND id = ?', queue, id)) {
     if (entry.addToWaitingChildren) throw new CodeError(-7);
     emitEvent(ctx, 'duplicated', { jobId: id });
     return id;
   }
 
-  const dedup = (opts['deduplication'] ?? opts['debounce']) as DedupOpts | undefined;
-  const dedupId = job.deduplicationId ?? dedup?.id;
   if (dedupId) {
     const kept = deduplicate(ctx, dedupId, dedup ?? {}, id, now);
     if (kept !== undefined) return kept;
   }
 
-  const parent = job.parent as ParentRef | undefined;
   const parentKey = entry.parentKey || job.parentKey || (parent ? `${parent.queueKey}:${parent.id}` : null);
   if (parent) {
     const parentRow = store.one('SELECT 1 AS x FROM jobs WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
@@ -65,7 +89,7 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number): string {
     state = 'delayed';
     processAt = timestamp + delay;
   }
-  const seqNo = store.reserve(queue, 'seq');
+  const seqNo = alloc.seq();
   const seq = opts['lifo'] === true ? -seqNo : seqNo;
   store.run(
     `INSERT INTO jobs (queue, id, seq, name, state, data, opts, priority, delay, timestamp, process_at,

@@ -6,7 +6,7 @@ import type {
   MinimalJob, MoveToDelayedOpts, MoveToWaitingChildrenOpts, ParentKeyOpts, QueueBaseOptions,
   RepeatableOptions, RetryJobOpts, RetryOptions, StreamReadRaw,
 } from 'bullmq';
-import { addJobTx, type AddEntry } from './add.ts';
+import { addJobTx, blockAllocator, type AddEntry } from './add.ts';
 import { waitForSignal } from './blocking.ts';
 import { claimNext, nextDelayedAt, promoteDueJobs, readFlags, rateLimitDelay, type NextJobTuple } from './claim.ts';
 import { settingsFrom, type QueueCtx } from './context.ts';
@@ -62,10 +62,10 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
     return this.ctx.store;
   }
 
-  /** One synchronous write transaction; fails like a closed Redis connection once the file is closed. */
-  private tx<T>(fn: () => T): T {
-    if (!this.store.db.isOpen) throw new Error(CLOSED);
-    return this.store.tx(fn);
+  /** One write, group-committed with the others of this event-loop turn; fails like a closed Redis connection once the file is closed. */
+  private tx<T>(fn: () => T): Promise<T> {
+    if (!this.store.db.isOpen) return Promise.reject(new Error(CLOSED));
+    return this.store.write(fn);
   }
 
   private read<T>(fn: () => T): T {
@@ -140,15 +140,18 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
 
   async addJobs(entries: { job: JobJson; jobId: string; parentKeyOpts?: ParentKeyOpts }[]): Promise<string[]> {
     const now = Date.now();
-    return mapCodes(() => this.tx(() => entries.map(({ job, jobId, parentKeyOpts }) => addJobTx(this.ctx, {
-      job, jobId, ...(parentKeyOpts?.parentKey ? { parentKey: parentKeyOpts.parentKey } : {}),
-    }, now))), { command: 'addBulk' });
+    return mapCodes(() => this.tx(() => {
+      const alloc = blockAllocator(this.ctx, entries.filter((e) => !(e.jobId || e.job.id)).length, entries.length);
+      return entries.map(({ job, jobId, parentKeyOpts }) => addJobTx(this.ctx, {
+        job, jobId, ...(parentKeyOpts?.parentKey ? { parentKey: parentKeyOpts.parentKey } : {}),
+      }, now, alloc));
+    }), { command: 'addBulk' });
   }
 
   async addFlow(entries: { jobData: JobJson; jobId: string; parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[]): Promise<[Error | null, string | number][]> {
     const now = Date.now();
     try {
-      const ids = this.tx(() => entries.map((entry) => {
+      const ids = await this.tx(() => entries.map((entry) => {
         const ctx = ctxFor(this.ctx, `${entry.prefix}:${entry.queueName}`);
         const add: AddEntry = { job: entry.jobData, jobId: entry.jobId };
         if (entry.parentKeyOpts.parentKey) add.parentKey = entry.parentKeyOpts.parentKey;
@@ -178,15 +181,15 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
 
   // ---- state transitions ----
   async moveToActive(token: string, name?: string): Promise<NextJobTuple> {
-    const result = this.tx(() => claimNext(this.ctx, token, name, Date.now()));
+    const result = await this.tx(() => claimNext(this.ctx, token, name, Date.now()));
     this.touchClient();
     return result;
   }
 
-  private finish(job: MinimalJob, target: 'completed' | 'failed', value: string, keep: Keep, token: string,
-    fetchNext: boolean, stacktrace?: string): { result: NextJobTuple | undefined; finishedOn: number } {
+  private async finish(job: MinimalJob, target: 'completed' | 'failed', value: string, keep: Keep, token: string,
+    fetchNext: boolean, stacktrace?: string): Promise<{ result: NextJobTuple | undefined; finishedOn: number }> {
     const finishedOn = Date.now();
-    const result = mapCodes(() => this.tx(() => finishJob(this.ctx, {
+    const result = await mapCodes(() => this.tx(() => finishJob(this.ctx, {
       jobId: job.id!, token, target, value, stacktrace, keep: keep ?? (this.opts[target === 'completed' ? 'removeOnComplete' : 'removeOnFail'] as Keep),
       fetchNext: fetchNext && !this.closing, workerName: this.opts['name'] as string | undefined, now: finishedOn,
     })), { jobId: job.id!, command: 'moveToFinished', state: 'active' });
@@ -214,7 +217,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
       if (!opts?.fetchNext || this.closing || !token) return [];
       const next = claimNext(this.ctx, token, this.opts['name'] as string | undefined, Date.now());
       return next[0] ? next : [];
-    }) as NextJobTuple, { jobId, command: 'moveToDelayed', state: 'active' });
+    }) as Promise<NextJobTuple>, { jobId, command: 'moveToDelayed', state: 'active' });
   }
 
   async moveToWaitingChildren(jobId: string, token: string, opts?: MoveToWaitingChildrenOpts): Promise<boolean> {
@@ -230,19 +233,19 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
 
   async retryJob(jobId: string, lifo: boolean, token?: string, opts?: RetryJobOpts): Promise<void> {
     const fields = (opts?.fieldsToUpdate ?? {}) as move.FailureFields;
-    mapCodes(() => this.tx(() => move.retryJob(this.ctx, jobId, lifo, token, fields)), { jobId, command: 'retryJob', state: 'active' });
+    await mapCodes(() => this.tx(() => move.retryJob(this.ctx, jobId, lifo, token, fields)), { jobId, command: 'retryJob', state: 'active' });
   }
 
   async retryFinishedJob<T = unknown, R = unknown, N extends string = string>(
     job: MinimalJob<T, R, N>, state: 'failed' | 'completed', opts: RetryOptions = {},
   ): Promise<void> {
-    const code = this.tx(() => move.reprocessJob(this.ctx, job.id!, state, job.opts?.lifo ?? false,
+    const code = await this.tx(() => move.reprocessJob(this.ctx, job.id!, state, job.opts?.lifo ?? false,
       opts.resetAttemptsMade ?? false, opts.resetAttemptsStarted ?? false));
     if (code !== 1) mapCodes(() => { throw new CodeError(code); }, { jobId: job.id!, command: 'reprocessJob', state });
   }
 
   async promote(jobId: string): Promise<void> {
-    mapCodes(() => this.tx(() => move.promote(this.ctx, jobId)), { jobId, command: 'promote', state: 'delayed' });
+    await mapCodes(() => this.tx(() => move.promote(this.ctx, jobId)), { jobId, command: 'promote', state: 'delayed' });
   }
 
   async moveStalledJobsToWait(): Promise<string[]> {
@@ -258,7 +261,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async pause(pause: boolean): Promise<void> {
-    this.tx(() => {
+    await this.tx(() => {
       if (pause) this.store.run(`INSERT OR REPLACE INTO meta (queue, field, value) VALUES (?, 'paused', '1')`, this.qualifiedName);
       else this.store.run(`DELETE FROM meta WHERE queue = ? AND field = 'paused'`, this.qualifiedName);
       emitEvent(this.ctx, pause ? 'paused' : 'resumed');
@@ -267,7 +270,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async drain(delayed: boolean): Promise<void> {
-    this.tx(() => drainQueue(this.ctx, delayed, Date.now()));
+    await this.tx(() => drainQueue(this.ctx, delayed, Date.now()));
   }
 
   async cleanJobsByState(state: string, timestamp: number, limit = 0): Promise<string[]> {
@@ -275,7 +278,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async obliterate(opts: { force: boolean; count: number }): Promise<number> {
-    const cursor = this.tx(() => obliterateQueue(this.ctx, opts.force));
+    const cursor = await this.tx(() => obliterateQueue(this.ctx, opts.force));
     if (cursor === -1) throw new Error('Cannot obliterate non-paused queue');
     if (cursor === -2) throw new Error('Cannot obliterate queue with active jobs');
     return cursor;
@@ -297,14 +300,14 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
 
   // ---- job mutations ----
   async updateData<T = unknown, R = unknown, N extends string = string>(job: MinimalJob<T, R, N>, data: T): Promise<void> {
-    const changed = this.tx(() => this.store.run('UPDATE jobs SET data = ? WHERE queue = ? AND id = ?',
+    const changed = await this.tx(() => this.store.run('UPDATE jobs SET data = ? WHERE queue = ? AND id = ?',
       JSON.stringify(data ?? {}), this.qualifiedName, job.id!));
     if (changed === 0) mapCodes(() => { throw new CodeError(Code.JobNotExist); }, { jobId: job.id!, command: 'updateData' });
   }
 
   async updateProgress(jobId: string, progress: JobProgress): Promise<void> {
     const text = JSON.stringify(progress ?? null);
-    const changed = this.tx(() => {
+    const changed = await this.tx(() => {
       const n = this.store.run('UPDATE jobs SET progress = ? WHERE queue = ? AND id = ?', text, this.qualifiedName, jobId);
       if (n > 0) emitEvent(this.ctx, 'progress', { jobId, data: text });
       return n;
@@ -320,15 +323,15 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async clearLogs(jobId: string, keepLogs?: number): Promise<void> {
-    this.tx(() => get.clearLogs(this.ctx, jobId, keepLogs));
+    await this.tx(() => get.clearLogs(this.ctx, jobId, keepLogs));
   }
 
   async changeDelay(jobId: string, delay: number): Promise<void> {
-    mapCodes(() => this.tx(() => move.changeDelay(this.ctx, jobId, delay, Date.now())), { jobId, command: 'changeDelay', state: 'delayed' });
+    await mapCodes(() => this.tx(() => move.changeDelay(this.ctx, jobId, delay, Date.now())), { jobId, command: 'changeDelay', state: 'delayed' });
   }
 
   async changePriority(jobId: string, priority = 0, lifo = false): Promise<void> {
-    mapCodes(() => this.tx(() => move.changePriority(this.ctx, jobId, priority, lifo)), { jobId, command: 'changePriority' });
+    await mapCodes(() => this.tx(() => move.changePriority(this.ctx, jobId, priority, lifo)), { jobId, command: 'changePriority' });
   }
 
   async remove(jobId: string, removeChildren: boolean): Promise<number> {
@@ -336,7 +339,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async removeUnprocessedChildren(jobId: string): Promise<void> {
-    this.tx(() => removeUnprocessedChildren(this.ctx, jobId, Date.now()));
+    await this.tx(() => removeUnprocessedChildren(this.ctx, jobId, Date.now()));
   }
 
   async removeChildDependency(jobId: string, parentKey: string): Promise<boolean> {
@@ -378,7 +381,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
 
   /** Redis's script answers 0 when it removed the scheduler and 1 when there was none; Queue negates it. */
   async removeJobScheduler(jobSchedulerId: string): Promise<number> {
-    return this.tx(() => sched.removeJobScheduler(this.ctx, jobSchedulerId)) === 1 ? 0 : 1;
+    return (await this.tx(() => sched.removeJobScheduler(this.ctx, jobSchedulerId))) === 1 ? 0 : 1;
   }
 
   async getJobScheduler(id: string): Promise<[string[] | null, string | null]> {
@@ -558,7 +561,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   // ---- queue metadata ----
   async setQueueMeta(values: Record<string, string | number>): Promise<number> {
     const entries = Object.entries(values);
-    this.tx(() => {
+    await this.tx(() => {
       for (const [field, value] of entries) {
         this.store.run('INSERT OR REPLACE INTO meta (queue, field, value) VALUES (?, ?, ?)', this.qualifiedName, field, String(value));
       }
@@ -590,11 +593,11 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async setRateLimit(expireTimeMs: number): Promise<void> {
-    this.tx(() => move.setRateLimit(this.ctx, expireTimeMs, Date.now()));
+    await this.tx(() => move.setRateLimit(this.ctx, expireTimeMs, Date.now()));
   }
 
   async removeRateLimitKey(): Promise<number> {
-    const removed = this.tx(() => this.store.run('DELETE FROM rate_limit WHERE queue = ?', this.qualifiedName));
+    const removed = await this.tx(() => this.store.run('DELETE FROM rate_limit WHERE queue = ?', this.qualifiedName));
     this.store.bus.emit(`job:${this.qualifiedName}`);
     return removed;
   }
@@ -640,14 +643,14 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   async waitForJob(blockTimeout: number): Promise<{ member: string; score: number } | null> {
     if (this.closing || this.blockingDisconnected || !this.store.db.isOpen) return null;
     this.touchClient();
-    const ready = (): boolean => this.store.db.isOpen && this.tx(() => {
+    const ready = async (): Promise<boolean> => this.store.db.isOpen && this.tx(() => {
       const now = Date.now();
       promoteDueJobs(this.ctx, now);
       const flags = readFlags(this.ctx);
       if (flags.paused) return false;
       return this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined;
     });
-    if (ready()) return { member: '0', score: 0 };
+    if (await ready()) return { member: '0', score: 0 };
     const next = this.read(() => nextDelayedAt(this.ctx));
     let timeout = Math.max(0, blockTimeout) * 1000;
     if (next > 0) timeout = Math.min(timeout, Math.max(0, next - Date.now()));

@@ -22,12 +22,23 @@ export function bullmqError(code: number, ctx: { jobId?: string; parentKey?: str
   return error;
 }
 
-/** Runs `fn`, translating a CodeError thrown inside the transaction into BullMQ's error. */
-export function mapCodes<T>(fn: () => T, ctx: { jobId?: string; parentKey?: string; command: string; state?: string }): T {
+type CodeContext = { jobId?: string; parentKey?: string; command: string; state?: string };
+
+function translate(error: unknown, ctx: CodeContext): unknown {
+  return error instanceof CodeError ? bullmqError(error.code, ctx) : error;
+}
+
+/** Runs `fn` (sync or async), translating a CodeError thrown inside the transaction into BullMQ's error. */
+export function mapCodes<T>(fn: () => T, ctx: CodeContext): T {
   try {
-    return fn();
+    const result = fn();
+    if (result instanceof Promise) {
+      return result.catch((error: unknown) => {
+        throw translate(error, ctx);
+      }) as T;
+    }
+    return result;
   } catch (error) {
-    if (error instanceof CodeError) throw bullmqError(error.code, ctx);
-    throw error;
+    throw translate(error, ctx);
   }
 }

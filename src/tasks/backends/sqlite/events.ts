@@ -23,7 +23,25 @@ export function emitEvent(ctx: QueueCtx, event: string, fields: Record<string, s
     counts.set(ctx.queue, 0);
     trimEventLog(ctx, ctx.settings.maxLenEvents);
   }
-  queueMicrotask(() => ctx.store.bus.emit(`event:${ctx.queue}`));
+  signal(ctx, `event:${ctx.queue}`);
+}
+
+const pendingSignals = new WeakMap<object, Set<string>>();
+
+/** Emits `channel` on the store's bus once per microtask turn, however many writes asked for it. */
+function signal(ctx: QueueCtx, channel: string): void {
+  let pending = pendingSignals.get(ctx.store);
+  if (!pending) {
+    pending = new Set();
+    pendingSignals.set(ctx.store, pending);
+  }
+  if (pending.has(channel)) return;
+  pending.add(channel);
+  const set = pending;
+  queueMicrotask(() => {
+    set.delete(channel);
+    ctx.store.bus.emit(channel);
+  });
 }
 
 /** Keeps the newest `maxLen` events of the queue; returns how many were removed. */
@@ -53,5 +71,5 @@ export function eventsAfter(ctx: QueueCtx, id: number, limit: number): StoredEve
 
 /** Tells in-process workers of `queue` that a job may be claimable (after the current transaction commits). */
 export function wakeWorkers(ctx: QueueCtx, queue = ctx.queue): void {
-  queueMicrotask(() => ctx.store.bus.emit(`job:${queue}`));
+  signal(ctx, `job:${queue}`);
 }

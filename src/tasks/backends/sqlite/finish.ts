@@ -43,11 +43,14 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
     if (store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND status = 'failed'`, queue, jobId)) {
       throw new CodeError(Code.JobHasFailedChildren);
     }
-    store.run(
-      `UPDATE jobs SET state = 'completed', returnvalue = ?, finished_on = ?, attempts_made = attempts_made + 1,
-         lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
-      value, now, queue, jobId,
-    );
+    // removeOnComplete: true deletes the row below, so the state change would be written for nothing.
+    if (input.keep !== true) {
+      store.run(
+        `UPDATE jobs SET state = 'completed', returnvalue = ?, finished_on = ?, attempts_made = attempts_made + 1,
+           lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
+        value, now, queue, jobId,
+      );
+    }
     emitEvent(ctx, 'completed', { jobId, returnvalue: value, prev: 'active' });
     onChildCompleted(ctx, row, value, now);
   } else {
@@ -62,7 +65,7 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
     onChildFailed(ctx, row, value, now);
   }
   // A deduplication slot without a ttl lasts until its job finishes.
-  store.run('DELETE FROM dedup WHERE queue = ? AND job_id = ? AND expire_at IS NULL', queue, jobId);
+  if (row.dedup_id !== null) store.run('DELETE FROM dedup WHERE queue = ? AND job_id = ? AND expire_at IS NULL', queue, jobId);
   applyRetention(ctx, target, row, input.keep, now);
   collectMetrics(ctx, target, now);
   if (!input.fetchNext) return undefined;

@@ -9,7 +9,7 @@ export function deleteJob(ctx: QueueCtx, row: JobRow, now: number): void {
   store.run('DELETE FROM jobs WHERE queue = ? AND id = ?', queue, row.id);
   store.run('DELETE FROM logs WHERE queue = ? AND job_id = ?', queue, row.id);
   store.run('DELETE FROM deps WHERE parent_queue = ? AND parent_id = ?', queue, row.id);
-  store.run('DELETE FROM dedup WHERE queue = ? AND job_id = ?', queue, row.id);
+  if (row.dedup_id !== null) store.run('DELETE FROM dedup WHERE queue = ? AND job_id = ?', queue, row.id);
   const parent = parentOf(row);
   if (parent) {
     const removed = store.run(
