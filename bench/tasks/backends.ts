@@ -100,7 +100,7 @@ function sqliteTarget(): Target {
   const dir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-sqlite-'));
   const factory = createSqliteQueueBackendFactory({ file: join(dir, 'queue.db') });
   return {
-    name: 'ai-stack-sqlite', opts: { connection: {} }, factory: factory as unknown as BackendFactory,
+    name: 'ai-stack-sqlite', opts: { connection: {} }, factory: factory,
     teardown: async () => {
       await factory.close();
       rmSync(dir, { recursive: true, force: true });
@@ -130,7 +130,7 @@ function postgresTarget(): Target {
   const schema = `bench_bullmq_${randomUUID().slice(0, 8)}`;
   const base = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
   return {
-    name: 'bullmq-postgres', opts: { connection: { ...base, schema } }, factory: createPostgresBackend as unknown as BackendFactory,
+    name: 'bullmq-postgres', opts: { connection: { ...base, schema, migrate: true } }, factory: createPostgresBackend as unknown as BackendFactory,
     teardown: async () => {
       const client = new pg.Client(base);
       await client.connect();
@@ -171,7 +171,7 @@ for (const key of keys) {
   const ratios = ok.filter(([n]) => n !== 'ai-stack-redis').map(([, f]) => (redis ? `${(f[key] / redis[key]).toFixed(2)}×` : 'n/a'));
   console.log(`| ${key} | ${ok.map(([, f]) => fmt(f[key])).join(' | ')} | ${ratios.join(' | ')} |`);
 }
-for (const [name, error] of results.filter((r) => typeof r[1] === 'string')) console.log(`${name}: ${String(error)}`);
+for (const [name, outcome] of results) if (typeof outcome === 'string') console.log(`${name}: ${outcome}`);
 
 // Merge into the task benchmark's results file (the task-layer bench writes it first).
 mkdirSync('bench/results', { recursive: true });
