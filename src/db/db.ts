@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { NodeSqliteHandles } from './dialects/sqlite/index.ts';
+import type { PoolStats } from './pool/index.ts';
 import type { WriteTracker } from './query-cache/write-tracker.ts';
 import type { SlowQueryLog } from './slow-queries/index.ts';
 import type { DatabaseSchema } from './schema.ts';
@@ -25,4 +26,6 @@ export interface Db {
   slowQueries: SlowQueryLog | undefined;
   /** Per-table write versions of everything written through `kysely` (the query cache's invalidation source). */
   writes: WriteTracker;
+  /** Connection pool (SQLite: the writer lock) statistics. */
+  pool: { stats(): PoolStats };
 }

@@ -18,3 +18,6 @@ export { batchInsert, BatchWriteError, MAX_PARAMETERS, copyRows } from './batch/
 export type { BatchProgress, BatchWriteOptions } from './batch/index.ts';
 export { adviseIndexes, indexHealth } from './advisor/index.ts';
 export type { AdviceReport, AdviseOptions, IndexSuggestion, IndexHealthReport } from './advisor/index.ts';
+export { PoolTimeoutError } from './pool/index.ts';
+export type { PoolStats, Percentiles } from './pool/index.ts';
+export type { PoolOptions } from './open.ts';

@@ -8,15 +8,26 @@ import type { Logger } from '../shared/logger.ts';
 import type { Db, NativeHandles } from './db.ts';
 import { sharedTypeParsers } from './dialects/postgres/index.ts';
 import { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
+import { instrumentPgPool, PoolMonitor, PoolTimeoutError, type PoolStats } from './pool/index.ts';
 import { WriteTracker } from './query-cache/write-tracker.ts';
 import type { DatabaseSchema } from './schema.ts';
 import { SlowQueryLog, type SlowQueryLogOptions } from './slow-queries/index.ts';
+
+export interface PoolOptions {
+  /** Extra PostgreSQL connections above `poolSize`, closed again when idle (the seed's max_overflow). Default 0. */
+  maxOverflow?: number;
+  /** How long a caller waits for a connection (SQLite: the writer) before PoolTimeoutError. Default 30 000 ms. */
+  acquireTimeoutMs?: number;
+  /** PostgreSQL: idle connections above poolSize close after this long. Default 10 000 ms. */
+  idleTimeoutMs?: number;
+}
 
 export interface OpenDatabaseOptions {
   logger?: Logger;
   registry?: Registry;
   /** SQLite only: read-only WAL connections beside the writer (default 2). */
   sqliteReaders?: number;
+  pool?: PoolOptions;
   /** Slow-query log settings, or false to switch statement timing off entirely. Default on, 100 ms. */
   slowQueries?: SlowQueryLogOptions | false;
   /** Called after every statement Kysely runs, with its driver-level duration. */
@@ -25,8 +36,7 @@ export interface OpenDatabaseOptions {
 
 /** Opens SQLite (node:sqlite) or PostgreSQL (pg.Pool) behind one Kysely API. Does not migrate. */
 export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOptions = {}): Promise<Db> {
-  const native = createNative(config, opts);
-  const dialect = native.dialect === 'sqlite' ? new NodeSqliteDialect(native.sqlite) : new PostgresDialect({ pool: native.pool });
+  const { native, dialect, stats } = createDriver(config, opts);
   const slowQueries = opts.slowQueries === false
     ? undefined
     : new SlowQueryLog({ logger: opts.logger, registry: opts.registry, dialect: native.dialect, ...opts.slowQueries });
@@ -41,6 +51,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
     native,
     slowQueries,
     writes,
+    pool: { stats },
     async ping() {
       try {
         await sql`select 1`.execute(kysely);
@@ -55,12 +66,41 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
   };
 }
 
-function createNative(config: DatabaseConfig, opts: OpenDatabaseOptions): NativeHandles {
+function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions) {
+  const acquireTimeoutMs = opts.pool?.acquireTimeoutMs ?? 30_000;
   if (config.kind === 'sqlite') {
-    return { dialect: 'sqlite', sqlite: new NodeSqliteHandles({ file: config.file, readers: opts.sqliteReaders }) };
+    let handles: NodeSqliteHandles | undefined = undefined;
+    const gauges = () => ({ total: 1 + (handles?.readers.length ?? 0), idle: (handles?.readers.length ?? 0) + (handles?.writerLock.locked ? 0 : 1), waiting: handles?.writerLock.waiting ?? 0 });
+    const monitor = new PoolMonitor('sqlite-writer', opts.registry, gauges);
+    handles = new NodeSqliteHandles({
+      file: config.file,
+      readers: opts.sqliteReaders,
+      acquireTimeoutMs,
+      onAcquire: (ms) => monitor.recordAcquire(ms),
+      onRelease: (ms) => monitor.recordRelease(ms),
+      onTimeout: (waited, waiting) => {
+        monitor.recordTimeout();
+        return new PoolTimeoutError(monitor.name, waited, `the single writer is busy, ${waiting} waiting`);
+      },
+    });
+    const native: NativeHandles = { dialect: 'sqlite', sqlite: handles };
+    const stats = (): PoolStats => ({ name: monitor.name, dialect: 'sqlite', config: { size: 1, maxOverflow: 0, acquireTimeoutMs }, ...gauges(), active: gauges().total - gauges().idle, ...monitor.snapshot() });
+    return { native, dialect: new NodeSqliteDialect(handles), stats };
   }
-  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, types: sharedTypeParsers });
+  const maxOverflow = opts.pool?.maxOverflow ?? 0;
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    min: 0,
+    max: config.poolSize + maxOverflow,
+    idleTimeoutMillis: opts.pool?.idleTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: acquireTimeoutMs,
+    types: sharedTypeParsers,
+  });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process.
   pool.on('error', (error) => opts.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  return { dialect: 'postgres', pool };
+  const gauges = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  const monitor = new PoolMonitor('postgres', opts.registry, gauges);
+  const native: NativeHandles = { dialect: 'postgres', pool };
+  const stats = (): PoolStats => ({ name: monitor.name, dialect: 'postgres', config: { size: config.poolSize, maxOverflow, acquireTimeoutMs }, ...gauges(), active: pool.totalCount - pool.idleCount, ...monitor.snapshot() });
+  return { native, dialect: new PostgresDialect({ pool: instrumentPgPool(pool, monitor) }), stats };
 }

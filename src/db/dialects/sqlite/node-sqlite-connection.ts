@@ -15,6 +15,8 @@ const READ_ONLY_RAW_SQL = /^\s*(select|explain|values)\b/i;
 export class NodeSqliteConnection implements DatabaseConnection {
   readonly #handles: NodeSqliteHandles;
   inTransaction = false;
+  /** Gives the writer back; set while this lease holds it for a transaction. */
+  releaseWriter: (() => void) | undefined;
 
   constructor(handles: NodeSqliteHandles) {
     this.#handles = handles;
@@ -26,11 +28,11 @@ export class NodeSqliteConnection implements DatabaseConnection {
       const reader = this.#handles.nextReader();
       if (reader) return runOn<R>(reader, compiledQuery);
     }
-    await this.#handles.writerLock.lock();
+    const release = await this.#handles.acquireWriter();
     try {
       return runOn<R>(this.#handles.writer, compiledQuery);
     } finally {
-      this.#handles.writerLock.unlock();
+      release();
     }
   }
 

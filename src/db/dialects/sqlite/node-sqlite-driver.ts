@@ -23,14 +23,15 @@ export class NodeSqliteDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = asLease(connection);
-    await this.#handles.writerLock.lock();
+    const release = await this.#handles.acquireWriter();
     try {
       // IMMEDIATE takes the file's write lock now, so another process cannot make us fail later
       // with SQLITE_BUSY when the transaction upgrades from read to write.
       this.#handles.writer.db.exec('begin immediate');
       lease.inTransaction = true;
+      lease.releaseWriter = release;
     } catch (error) {
-      this.#handles.writerLock.unlock();
+      release();
       throw error;
     }
   }
@@ -68,7 +69,8 @@ export class NodeSqliteDriver implements Driver {
     } finally {
       if (!this.#handles.writer.db.isTransaction) {
         lease.inTransaction = false;
-        this.#handles.writerLock.unlock();
+        lease.releaseWriter?.();
+        lease.releaseWriter = undefined;
       }
     }
   }

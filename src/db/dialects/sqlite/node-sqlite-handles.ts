@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Mutex } from './mutex.ts';
+import { LockTimeoutError, Mutex } from './mutex.ts';
 import { StatementCache } from './statement-cache.ts';
 
 export interface SqliteHandle {
@@ -18,6 +18,13 @@ export interface NodeSqliteOptions {
   busyTimeoutMs?: number;
   /** Prepared statements kept per connection. Default 256. */
   statementCacheSize?: number;
+  /** How long a caller waits for the writer before a timeout error. Default 30 000 ms. */
+  acquireTimeoutMs?: number;
+  /** Timing hooks (the pool monitor). */
+  onAcquire?: (waitMs: number) => void;
+  onRelease?: (holdMs: number) => void;
+  /** Builds the error thrown when the writer is not free in time. */
+  onTimeout?: (waitedMs: number, waiting: number) => Error;
 }
 
 /** The writer, its lock and the readers of one database file: the unit the driver and bulk loaders share. */
@@ -26,10 +33,12 @@ export class NodeSqliteHandles {
   readonly readers: SqliteHandle[];
   readonly writerLock = new Mutex();
   readonly file: string;
+  readonly options: NodeSqliteOptions;
   #nextReader = 0;
 
   constructor(options: NodeSqliteOptions) {
     this.file = options.file;
+    this.options = options;
     const inMemory = options.file === ':memory:' || options.file === '';
     if (!inMemory) mkdirSync(dirname(options.file), { recursive: true });
     const busy = options.busyTimeoutMs ?? 5000;
@@ -60,12 +69,33 @@ export class NodeSqliteHandles {
    * batch writer) but must not interleave with a Kysely transaction.
    */
   async withWriter<T>(work: (writer: SqliteHandle) => Promise<T> | T): Promise<T> {
-    await this.writerLock.lock();
+    const release = await this.acquireWriter();
     try {
       return await work(this.writer);
     } finally {
-      this.writerLock.unlock();
+      release();
     }
+  }
+
+  /** Takes the writer lock (timed, bounded by acquireTimeoutMs); the returned function gives it back. */
+  async acquireWriter(): Promise<() => void> {
+    const started = performance.now();
+    const timeout = this.options.acquireTimeoutMs ?? 30_000;
+    try {
+      await this.writerLock.lock(timeout);
+    } catch (error) {
+      if (error instanceof LockTimeoutError && this.options.onTimeout) throw this.options.onTimeout(performance.now() - started, this.writerLock.waiting);
+      throw error;
+    }
+    const acquired = performance.now();
+    this.options.onAcquire?.(acquired - started);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.options.onRelease?.(performance.now() - acquired);
+      this.writerLock.unlock();
+    };
   }
 
   close(): void {

@@ -1,0 +1,3 @@
+export { PoolMonitor, PoolTimeoutError } from './pool-monitor.ts';
+export type { PoolStats, Percentiles } from './pool-monitor.ts';
+export { instrumentPgPool } from './postgres-pool.ts';

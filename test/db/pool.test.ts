@@ -1,0 +1,57 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { PoolTimeoutError } from '../../src/db/index.ts';
+import { DIALECTS, openTestDatabase } from '../support/db.ts';
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.each(DIALECTS)('pool (%s)', (dialect) => {
+  it('times out clearly when long transactions exhaust the pool, never hangs, and recovers', async () => {
+    const registry = new Registry();
+    // PostgreSQL: poolSize 2 → two long transactions take every connection. SQLite: one takes the writer.
+    const t = await openTestDatabase(dialect, { registry, pool: { acquireTimeoutMs: 300 } });
+    const holders = dialect === 'postgres' ? 4 : 1; // the test helper opens PostgreSQL with poolSize 4
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const long = Array.from({ length: holders }, (_, i) => t.db.kysely.transaction().execute(async (trx) => {
+        await trx.insertInto('accounts').values({ code: `9${i}`, name: `Hold ${i}`, type: 'expense' }).execute();
+        await gate;
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const error = await rejection(t.db.kysely.transaction().execute((trx) => trx.insertInto('accounts').values({ code: '99', name: 'Late', type: 'expense' }).execute()));
+      expect(error).toBeInstanceOf(PoolTimeoutError);
+      const timeout = error as PoolTimeoutError;
+      expect(timeout.status).toBe(503);
+      expect(timeout.message).toContain(dialect === 'postgres' ? '"postgres" pool' : '"sqlite-writer" pool');
+      expect(timeout.message).toMatch(/after \d+ ms/);
+      expect(timeout.waitedMs).toBeGreaterThanOrEqual(250);
+      if (dialect === 'sqlite') {
+        // WAL readers keep serving while the writer is held.
+        expect((await t.db.kysely.selectFrom('accounts').select('code').execute()).length).toBeGreaterThan(0);
+      }
+      release();
+      await Promise.all(long);
+      await t.db.kysely.insertInto('accounts').values({ code: '99', name: 'After', type: 'expense' }).execute();
+      const stats = t.db.pool.stats();
+      expect(stats.timeouts).toBe(1);
+      expect(stats.acquired).toBeGreaterThanOrEqual(holders + 1);
+      expect(stats.waiting).toBe(0);
+      expect(stats.holdMs.max).toBeGreaterThanOrEqual(stats.holdMs.p50);
+      expect(stats.holdMs.count).toBeGreaterThanOrEqual(holders);
+      expect(stats.config.acquireTimeoutMs).toBe(300);
+      const metrics = await registry.metrics();
+      expect(metrics).toContain('ai_stack_db_pool_timeouts_total');
+      expect(metrics).toContain('ai_stack_db_pool_connections{pool=');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
