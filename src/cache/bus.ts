@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.ts';
+import type { DeadlineGuard } from './deadline.ts';
 
 /**
  * What travels on the bus: keys and scopes, never values (a receiver drops its L1 copy and reads
@@ -27,6 +28,8 @@ export interface BusOptions {
   /** Called when the subscriber reconnects: messages may have been missed, so L1 must be flushed. */
   onResync: () => void;
   onCount?: (direction: 'published' | 'received' | 'dropped') => void;
+  /** Bounds how long a publish may wait on a hung Redis. */
+  guard?: DeadlineGuard;
 }
 
 export class InvalidationBus {
@@ -59,7 +62,8 @@ export class InvalidationBus {
   /** Publishes; failures are logged, not thrown: L1 TTLs bound the staleness, and reconnecting peers resync. */
   async publish(message: BusMessage): Promise<void> {
     try {
-      await this.#options.publisher.publish(this.#options.channel, JSON.stringify({ ...message, v: 1, src: this.instanceId }));
+      const sent = this.#options.publisher.publish(this.#options.channel, JSON.stringify({ ...message, v: 1, src: this.instanceId }));
+      await (this.#options.guard === undefined ? sent : this.#options.guard.wrap(sent));
       this.#options.onCount?.('published');
     } catch (error) {
       this.#options.logger.warn({ err: error, op: message.op }, 'cache bus publish failed');

@@ -1,4 +1,4 @@
-import type { CacheCore } from './core.ts';
+import type { CacheCore, L2Read } from './core.ts';
 import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
 import { getOrSetEntry, type Loader } from './get-or-set.ts';
 import { assertName } from './keys.ts';
@@ -67,15 +67,31 @@ export class Cache {
     // L1 hit fast path: no async function, no awaits — one already-resolved promise.
     const core = this.#core;
     const prefix = core.prefixes.get(this.name);
-    if (prefix !== undefined && core.l1 !== null && typeof key === 'string' && key.length > 0 && key.length <= core.keys.maxKeyLength) {
+    if (prefix !== undefined && typeof key === 'string' && key.length > 0 && key.length <= core.keys.maxKeyLength) {
       const now = Date.now();
-      const hit = core.l1.peek(prefix + key, now);
+      const hit = core.l1?.peek(prefix + key, now);
       if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {
         core.counters.l1Hits++;
         return Promise.resolve(hit.value as T);
       }
+      if (core.l1 !== null) core.counters.l1Misses++;
+      const full = prefix + key;
+      // L2 path as one promise chain (no async frames): this is what keeps an L2 get near a raw GET.
+      return core.readL2(full, now).then((l2) => this.#fromL2<T>(full, l2));
     }
     return this.#getMiss<T>(key);
+  }
+
+  #fromL2<T>(full: string, l2: L2Read): T | undefined {
+    const core = this.#core;
+    if (l2.state === 'fresh') {
+      core.counters.l2Hits++;
+      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
+      return l2.value as T;
+    }
+    if (l2.state === 'raw') return l2.value as T;
+    core.counters.l2Misses++;
+    return undefined;
   }
 
   async #getMiss<T>(key: string): Promise<T | undefined> {

@@ -13,6 +13,7 @@ import { CircuitBreaker } from './circuit-breaker.ts';
 import { CacheStatsCounters, registerCacheMetrics } from './metrics.ts';
 import { MemoryDriver } from './drivers/memory.ts';
 import { RedisDriver } from './drivers/redis.ts';
+import { DeadlineGuard } from './deadline.ts';
 import type { CacheDriver } from './driver.ts';
 import { durationOr, type Duration } from './ttl.ts';
 
@@ -74,19 +75,20 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
       // Fail fast: no offline queue piling up while Redis is away (keyv #1470, fastify-rate-limit #84).
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 500,
       connectTimeout: options.connectTimeoutMs ?? 2_000,
       retryStrategy: (times) => Math.min(50 * times, 1_000),
       lazyConnect: true,
     };
     client = new Redis(options.redis.url, redisOptions);
     client.on('error', (error: Error) => logger.debug({ err: error }, 'cache redis connection error'));
-    const subscriber = new Redis(options.redis.url, { ...redisOptions, commandTimeout: undefined, enableOfflineQueue: true });
-    driver = new RedisDriver(client);
+    const subscriber = new Redis(options.redis.url, { ...redisOptions, enableOfflineQueue: true });
+    const commandTimeoutMs = options.commandTimeoutMs ?? 500;
+    driver = new RedisDriver(client, { commandTimeoutMs });
     bus = new InvalidationBus({
       publisher: client,
       subscriber,
       channel: keys.internal('bus', 'invalidate'),
+      guard: new DeadlineGuard(commandTimeoutMs),
       logger,
       onMessage: (message) => ref.core?.applyBusMessage(message),
       onResync: () => ref.core?.applyBusMessage({ op: 'all' }),

@@ -9,7 +9,7 @@ export { KeyStrategy, hashArgs, stableStringify, type KeyStrategyOptions } from 
 export { parseDuration, type Duration } from './ttl.ts';
 export type { CacheDriver, KeyInfo, KeyType, ScanPage } from './driver.ts';
 export { MemoryDriver, type MemoryDriverOptions } from './drivers/memory.ts';
-export { RedisDriver } from './drivers/redis.ts';
+export { RedisDriver, type RedisDriverOptions } from './drivers/redis.ts';
 export type { L1Options } from './l1.ts';
 export { CacheUnavailableError, CacheLoaderTimeoutError, CacheCodecError } from './errors.ts';
 export { cached, cachedFunction, withCacheControl, renderKeyTemplate, type CachedOptions, type CachedFunction, type CacheControl } from './cached.ts';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache, CacheLoaderTimeoutError, CacheUnavailableError, type Cache } from '../../src/cache/index.ts';
+import { Redis } from 'ioredis';
 import { ThrowawayRedis, freePort, sleep } from './support.ts';
 
 describe('grace, stale-while-revalidate and loader timeouts', () => {
@@ -133,5 +134,34 @@ describe('Redis restart during reads', () => {
     expect(failures).toEqual([]);
     expect(served).toBeGreaterThan(100);
     expect(loads).toBeGreaterThan(0);
+  });
+});
+
+describe('per-command timeout on a hung Redis', () => {
+  const holder: { redis?: ThrowawayRedis } = {};
+  afterAll(async () => {
+    await holder.redis?.stop();
+  });
+
+  it('gives up on a paused Redis after the command timeout and serves the loader', async () => {
+    const redis = new ThrowawayRedis(await freePort());
+    holder.redis = redis;
+    await redis.start();
+    const cache = await createCache({ redis: { url: redis.url, keyPrefix: 'hung' }, commandTimeoutMs: 100, circuitBreaker: { threshold: 1, openMs: 60_000 }, l1: false });
+    const admin = new Redis(redis.url);
+    try {
+      await cache.set('k', 'cached');
+      expect(await cache.get('k')).toBe('cached');
+      // CLIENT PAUSE freezes every client's commands: Redis is up but answers nothing for 3 s.
+      await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
+      expect(await cache.getOrSet('k2', () => 'from-loader')).toBe('from-loader');
+      // Without the timeout the read would simply wait out the pause: no error, breaker closed.
+      expect(cache.stats().circuitOpen).toBe(true);
+      expect(cache.stats().counters.l2Errors).toBeGreaterThan(0);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      admin.disconnect();
+      await cache.close();
+    }
   });
 });

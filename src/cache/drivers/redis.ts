@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { CacheUnavailableError } from '../errors.ts';
+import { DeadlineGuard } from '../deadline.ts';
 import { ValidationError } from '../../shared/errors.ts';
 
 // Token-checked release: only the holder of the lease may delete it (a late holder whose lease
@@ -18,17 +19,24 @@ const script = (source: string): Script => ({ source, sha: createHash('sha1').up
 const SCRIPTS = { release: script(RELEASE_LOCK), incr: script(INCR_WITH_TTL) };
 
 /** Redis driver over one ioredis connection (the caller owns its options: offline queue off, command timeout). */
+export interface RedisDriverOptions {
+  /** Per-command timeout in ms, enforced by one shared sweep rather than a timer per command. */
+  commandTimeoutMs?: number;
+}
+
 export class RedisDriver implements CacheDriver {
   readonly name = 'redis';
   readonly client: Redis;
+  readonly #guard: DeadlineGuard | undefined;
 
-  constructor(client: Redis) {
+  constructor(client: Redis, options: RedisDriverOptions = {}) {
     this.client = client;
+    this.#guard = options.commandTimeoutMs === undefined ? undefined : new DeadlineGuard(options.commandTimeoutMs);
   }
 
   async #run<T>(op: () => Promise<T>): Promise<T> {
     try {
-      return await op();
+      return await (this.#guard === undefined ? op() : this.#guard.wrap(op()));
     } catch (error) {
       throw mapError(error);
     }
@@ -49,7 +57,8 @@ export class RedisDriver implements CacheDriver {
 
   get(key: string): Promise<string | undefined> {
     // Hot path: one promise layer, no async wrapper.
-    return this.client.get(key).then(orUndefined, rethrowMapped);
+    const pending = this.client.get(key);
+    return (this.#guard === undefined ? pending : this.#guard.wrap(pending)).then(orUndefined, rethrowMapped);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
