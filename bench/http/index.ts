@@ -26,10 +26,12 @@ function loadTable(title: string, figures: Record<string, LoadFigures>, baseline
   const base = figures[baseline];
   out(`**${title}**`);
   out();
-  out('| implementation | req/s | vs baseline | p50 ms | p99 ms | mean ms | bytes/response | non-2xx |');
-  out('|---|---|---|---|---|---|---|---|');
+  out('| implementation | req/s | vs baseline | CPU µs/req | vs baseline | p50 ms | p99 ms | mean ms | bytes/response | non-2xx |');
+  out('|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, f] of Object.entries(figures)) {
-    out(`| ${name} | ${f.rps} | ${ratio(f.rps, base?.rps ?? 0)} | ${f.p50Ms} | ${f.p99Ms} | ${f.meanMs} | ${f.bytesPerResponse} | ${f.non2xx} |`);
+    out(
+      `| ${name} | ${f.rps} | ${ratio(f.rps, base?.rps ?? 0)} | ${f.cpuUsPerRequest} | ${ratio(f.cpuUsPerRequest, base?.cpuUsPerRequest ?? 0)} | ${f.p50Ms} | ${f.p99Ms} | ${f.meanMs} | ${f.bytesPerResponse} | ${f.non2xx} |`,
+    );
   }
   out();
 }
@@ -58,6 +60,8 @@ out();
 const figures: Record<string, Record<string, number>> = {
   list_rps: Object.fromEntries(Object.entries(list).map(([k, v]) => [k, v.rps])),
   list_p99_ms: Object.fromEntries(Object.entries(list).map(([k, v]) => [k, v.p99Ms])),
+  list_cpu_us_per_request: Object.fromEntries(Object.entries(list).map(([k, v]) => [k, v.cpuUsPerRequest])),
+  db_list_cpu_us_per_request: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.cpuUsPerRequest])),
   db_list_rps: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.rps])),
   db_list_p50_ms: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.p50Ms])),
   db_list_p99_ms: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.p99Ms])),

@@ -8,6 +8,8 @@ export interface LoadFigures {
   meanMs: number;
   bytesPerResponse: number;
   non2xx: number;
+  /** CPU time of this process (server + in-process load generator) per response: steadier than req/s on a shared box. */
+  cpuUsPerRequest: number;
 }
 
 export interface LoadOptions {
@@ -25,6 +27,7 @@ export async function measure(app: FastifyInstance, options: LoadOptions): Promi
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('no address');
   try {
+    const cpuBefore = process.cpuUsage();
     const result = await autocannon({
       url: `http://127.0.0.1:${address.port}`,
       connections: options.connections,
@@ -32,6 +35,7 @@ export async function measure(app: FastifyInstance, options: LoadOptions): Promi
       headers: options.headers ?? {},
       requests: options.paths.map((path) => ({ method: 'GET', path })),
     });
+    const cpu = process.cpuUsage(cpuBefore);
     return {
       rps: Math.round(result.requests.average),
       p50Ms: result.latency.p50,
@@ -39,6 +43,7 @@ export async function measure(app: FastifyInstance, options: LoadOptions): Promi
       meanMs: Math.round(result.latency.mean * 100) / 100,
       bytesPerResponse: result.requests.total === 0 ? 0 : Math.round(result.throughput.total / result.requests.total),
       non2xx: result.non2xx,
+      cpuUsPerRequest: result.requests.total === 0 ? 0 : Math.round((cpu.user + cpu.system) / result.requests.total),
     };
   } finally {
     await app.close();

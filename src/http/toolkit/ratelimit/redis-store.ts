@@ -46,23 +46,17 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#timeoutMs = options.timeoutMs;
   }
 
-  async consume(key: string, policy: RateLimitPolicy, cost: number): Promise<RateLimitDecision> {
-    const args = [emissionIntervalUs(policy), policy.windowMs * 1000, cost];
+  consume(key: string, policy: RateLimitPolicy, cost: number): Promise<RateLimitDecision> {
+    const interval = emissionIntervalUs(policy);
+    const window = policy.windowMs * 1000;
     const redisKey = this.#prefix + key;
-    const reply = await (this.#timeoutMs === undefined ? this.#evaluate(redisKey, args) : this.#withTimeout(this.#evaluate(redisKey, args), this.#timeoutMs));
-    if (!Array.isArray(reply) || reply.length !== 4) throw new UnavailableError('Unexpected reply from the rate-limit script');
-    const [allowed, remaining, resetUs, retryUs] = reply.map(Number) as [number, number, number, number];
-    return decisionFromUs(allowed === 1, remaining, resetUs, retryUs);
-  }
-
-  async #evaluate(key: string, args: number[]): Promise<unknown> {
-    try {
-      return await this.#redis.evalsha(GCRA_SHA, 1, key, ...args);
-    } catch (error) {
+    // A plain promise chain (no nested async functions): this is the per-request hot path.
+    const evaluated = this.#redis.evalsha(GCRA_SHA, 1, redisKey, interval, window, cost).catch((error: unknown) => {
       // Only NOSCRIPT proves the script did not run; retrying after any other error could count a request twice.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.#redis.eval(GCRA_SCRIPT, 1, key, ...args);
-    }
+      return this.#redis.eval(GCRA_SCRIPT, 1, redisKey, interval, window, cost);
+    });
+    return (this.#timeoutMs === undefined ? evaluated : this.#withTimeout(evaluated, this.#timeoutMs)).then(toDecision);
   }
 
   #withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -72,4 +66,9 @@ export class RedisRateLimitStore implements RateLimitStore {
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
+}
+
+function toDecision(reply: unknown): RateLimitDecision {
+  if (!Array.isArray(reply) || reply.length !== 4) throw new UnavailableError('Unexpected reply from the rate-limit script');
+  return decisionFromUs(reply[0] === 1, Number(reply[1]), Number(reply[2]), Number(reply[3]));
 }
