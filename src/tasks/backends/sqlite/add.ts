@@ -1,6 +1,6 @@
 import type { JobJson } from 'bullmq';
 import type { QueueCtx } from './context.ts';
-import { emitEvent, wakeWorkers } from './events.ts';
+import { emitEvent, emitEventPair, wakeWorkers } from './events.ts';
 import { Code, CodeError, type ParentRef } from './rows.ts';
 
 /** Hands out ids and sequence numbers; addBulk reserves them in one block instead of one per job. */
@@ -100,14 +100,11 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: All
     job.attemptsMade ?? 0, job.attemptsStarted ?? 0, job.stalledCounter ?? 0,
   );
 
-  emitEvent(ctx, 'added', { jobId: id, name: job.name });
-  if (state === 'wait') {
-    emitEvent(ctx, 'waiting', { jobId: id });
-    wakeWorkers(ctx);
-  } else if (state === 'delayed') {
-    emitEvent(ctx, 'delayed', { jobId: id, delay: processAt ?? 0 });
-    wakeWorkers(ctx);
-  } else emitEvent(ctx, 'waiting-children', { jobId: id });
+  const added = { jobId: id, name: job.name };
+  if (state === 'wait') emitEventPair(ctx, 'added', added, 'waiting', { jobId: id });
+  else if (state === 'delayed') emitEventPair(ctx, 'added', added, 'delayed', { jobId: id, delay: processAt ?? 0 });
+  else emitEventPair(ctx, 'added', added, 'waiting-children', { jobId: id });
+  if (state !== 'waiting-children') wakeWorkers(ctx);
   return id;
 }
 

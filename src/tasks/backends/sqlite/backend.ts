@@ -8,6 +8,7 @@ import type {
 } from 'bullmq';
 import { addJobTx, blockAllocator, type AddEntry } from './add.ts';
 import { waitForSignal } from './blocking.ts';
+import { addIndependentJobs, isIndependent } from './bulk.ts';
 import { claimNext, nextDelayedAt, promoteDueJobs, readFlags, rateLimitDelay, type NextJobTuple } from './claim.ts';
 import { settingsFrom, type QueueCtx } from './context.ts';
 import { mapCodes } from './errors.ts';
@@ -140,6 +141,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
 
   async addJobs(entries: { job: JobJson; jobId: string; parentKeyOpts?: ParentKeyOpts }[]): Promise<string[]> {
     const now = Date.now();
+    if (isIndependent(entries)) return this.tx(() => addIndependentJobs(this.ctx, entries.map((e) => e.job), now));
     return mapCodes(() => this.tx(() => {
       const alloc = blockAllocator(this.ctx, entries.filter((e) => !(e.jobId || e.job.id)).length, entries.length);
       return entries.map(({ job, jobId, parentKeyOpts }) => addJobTx(this.ctx, {

@@ -1,7 +1,10 @@
 import type { QueueCtx } from './context.ts';
 
-/** How many appends between two trims of a queue's event log (trimming is a range DELETE). */
-const TRIM_EVERY = 512;
+/**
+ * Appends between two trims of a queue's event log. Finding the cut-off walks `maxLen` index
+ * entries, so trimming every quarter of `maxLen` keeps that walk at a few entries per event.
+ */
+const trimEvery = (maxLen: number): number => Math.max(512, Math.floor(maxLen / 4));
 const appendsSinceTrim = new WeakMap<object, Map<string, number>>();
 
 /**
@@ -9,17 +12,35 @@ const appendsSinceTrim = new WeakMap<object, Map<string, number>>();
  * in-process QueueEvents readers once the surrounding transaction has been committed.
  */
 export function emitEvent(ctx: QueueCtx, event: string, fields: Record<string, string | number> = {}): void {
+  ctx.store.run('INSERT INTO events (queue, fields) VALUES (?, ?)', ctx.queue, flatten(event, fields));
+  countAppends(ctx, 1);
+}
+
+/** Two events in one statement (a new job's `added` + `waiting`/`delayed`): half the statement overhead. */
+export function emitEventPair(
+  ctx: QueueCtx, first: string, firstFields: Record<string, string | number>, second: string, secondFields: Record<string, string | number>,
+): void {
+  ctx.store.run('INSERT INTO events (queue, fields) VALUES (?, ?), (?, ?)',
+    ctx.queue, flatten(first, firstFields), ctx.queue, flatten(second, secondFields));
+  countAppends(ctx, 2);
+}
+
+function flatten(event: string, fields: Record<string, string | number>): string {
   const flat: string[] = ['event', event];
   for (const [key, value] of Object.entries(fields)) flat.push(key, String(value));
-  ctx.store.run('INSERT INTO events (queue, fields) VALUES (?, ?)', ctx.queue, JSON.stringify(flat));
+  return JSON.stringify(flat);
+}
+
+/** Counts appended events and trims the log every so often. */
+export function countAppends(ctx: QueueCtx, added: number): void {
   let counts = appendsSinceTrim.get(ctx.store);
   if (!counts) {
     counts = new Map();
     appendsSinceTrim.set(ctx.store, counts);
   }
-  const n = (counts.get(ctx.queue) ?? 0) + 1;
+  const n = (counts.get(ctx.queue) ?? 0) + added;
   counts.set(ctx.queue, n);
-  if (n >= TRIM_EVERY) {
+  if (n >= trimEvery(ctx.settings.maxLenEvents)) {
     counts.set(ctx.queue, 0);
     trimEventLog(ctx, ctx.settings.maxLenEvents);
   }
