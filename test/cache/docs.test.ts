@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropPrefix, randomPrefix } from './support.ts';
+
+const run = promisify(execFile);
+const doc = readFileSync(new URL('../../docs/cache.md', import.meta.url), 'utf8');
+// Every ```ts block runs, except ones explicitly marked `no-run` (decorator syntax Node cannot strip).
+const examples = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+const cacheEntry = new URL('../../src/cache/index.ts', import.meta.url).href;
+const keyvEntry = import.meta.resolve('keyv');
+const dir = mkdtempSync(join(tmpdir(), 'ai-stack-docs-'));
+const prefixes: string[] = [];
+
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await Promise.all(prefixes.map((p) => dropPrefix(p)));
+});
+
+describe('docs/cache.md examples', () => {
+  it('has examples to run', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(examples.map((code, i) => [i + 1, code] as const))('example %i runs and its assertions hold', async (i, code) => {
+    const prefix = randomPrefix(`docs${i}`);
+    prefixes.push(prefix);
+    const source = code
+      .replaceAll("'ai-stack/cache'", `'${cacheEntry}'`)
+      .replaceAll("from 'keyv'", `from '${keyvEntry}'`)
+      .replaceAll('docs-example', prefix);
+    const file = join(dir, `example-${i}.ts`);
+    writeFileSync(file, source);
+    const { stderr } = await run(process.execPath, [file], { timeout: 20_000 });
+    expect(stderr.replace(/.*ExperimentalWarning.*\n?/g, '')).toBe('');
+  });
+});
