@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
@@ -6,7 +6,7 @@ import type { DatabaseConfig } from '../config/index.ts';
 import { UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db, NativeHandles } from './db.ts';
-import { sharedTypeParsers } from './dialects/postgres/index.ts';
+import { SchemaScopedPostgresDialect, sharedTypeParsers } from './dialects/postgres/index.ts';
 import { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
 import { instrumentPgPool, PoolMonitor, PoolTimeoutError, type PoolStats } from './pool/index.ts';
 import { WriteTracker } from './query-cache/write-tracker.ts';
@@ -102,5 +102,5 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions) {
   const monitor = new PoolMonitor('postgres', opts.registry, gauges);
   const native: NativeHandles = { dialect: 'postgres', pool };
   const stats = (): PoolStats => ({ name: monitor.name, dialect: 'postgres', config: { size: config.poolSize, maxOverflow, acquireTimeoutMs }, ...gauges(), active: pool.totalCount - pool.idleCount, ...monitor.snapshot() });
-  return { native, dialect: new PostgresDialect({ pool: instrumentPgPool(pool, monitor) }), stats };
+  return { native, dialect: new SchemaScopedPostgresDialect({ pool: instrumentPgPool(pool, monitor) }), stats };
 }
