@@ -9,7 +9,7 @@ import type {
 import { addJobTx, blockAllocator, type AddEntry } from './add.ts';
 import { waitForSignal } from './blocking.ts';
 import { addIndependentJobs, isIndependent } from './bulk.ts';
-import { claimNext, nextDelayedAt, promoteDueJobs, readFlags, rateLimitDelay, type NextJobTuple } from './claim.ts';
+import { claimNext, invalidateGate, nextDelayedAt, promoteDueJobs, readFlags, rateLimitDelay, type NextJobTuple } from './claim.ts';
 import { settingsFrom, type QueueCtx } from './context.ts';
 import { mapCodes } from './errors.ts';
 import { emitEvent, eventsAfter, lastEventId, trimEventLog } from './events.ts';
@@ -263,6 +263,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async pause(pause: boolean): Promise<void> {
+    invalidateGate(this.ctx);
     await this.tx(() => {
       if (pause) this.store.run(`INSERT OR REPLACE INTO meta (queue, field, value) VALUES (?, 'paused', '1')`, this.qualifiedName);
       else this.store.run(`DELETE FROM meta WHERE queue = ? AND field = 'paused'`, this.qualifiedName);
@@ -562,6 +563,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
 
   // ---- queue metadata ----
   async setQueueMeta(values: Record<string, string | number>): Promise<number> {
+    invalidateGate(this.ctx);
     const entries = Object.entries(values);
     await this.tx(() => {
       for (const [field, value] of entries) {
@@ -586,6 +588,7 @@ export class SqliteQueueBackend extends EventEmitter implements IQueueBackend {
   }
 
   async removeQueueMetaFields(fields: string[]): Promise<number> {
+    invalidateGate(this.ctx);
     return this.tx(() => fields.reduce((n, field) =>
       n + this.store.run('DELETE FROM meta WHERE queue = ? AND field = ?', this.qualifiedName, field), 0));
   }

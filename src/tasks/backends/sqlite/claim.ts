@@ -62,11 +62,33 @@ export function rateLimitDelay(ctx: QueueCtx, flags: QueueFlags, now: number): n
   return 0;
 }
 
+/**
+ * Promotes due delayed jobs and reads the queue's flags, at most once per millisecond per queue in
+ * this process: a hundred claims in the same millisecond share one look. Writes that change the
+ * flags in this process (pause, rate limit, meta) call `invalidateGate`; other processes' changes
+ * are seen within a millisecond.
+ */
+function queueGate(ctx: QueueCtx, now: number): QueueFlags {
+  const gates = gateCache.get(ctx.store) ?? new Map<string, { at: number; flags: QueueFlags }>();
+  gateCache.set(ctx.store, gates);
+  const cached = gates.get(ctx.queue);
+  if (cached && cached.at === now) return cached.flags;
+  promoteDueJobs(ctx, now);
+  const flags = readFlags(ctx);
+  gates.set(ctx.queue, { at: now, flags });
+  return flags;
+}
+
+const gateCache = new WeakMap<object, Map<string, { at: number; flags: QueueFlags }>>();
+
+export function invalidateGate(ctx: QueueCtx): void {
+  gateCache.get(ctx.store)?.delete(ctx.queue);
+}
+
 /** Atomically claims the next job for `token` (call inside a transaction). */
 export function claimNext(ctx: QueueCtx, token: string, workerName: string | undefined, now: number): NextJobTuple {
   const { store, queue, settings } = ctx;
-  promoteDueJobs(ctx, now);
-  const flags = readFlags(ctx);
+  const flags = queueGate(ctx, now);
   if (flags.paused) return [null, '', 0, 0];
   if (flags.concurrency !== undefined) {
     const active = store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, queue);
