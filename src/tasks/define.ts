@@ -23,6 +23,8 @@ export interface TaskContext {
   name: string;
   /** 1 for the first run, 2 for the first retry, … */
   attempt: number;
+  /** Epoch ms when this attempt started (the instant rate limits were counted at). */
+  startedAt: number;
   /** Fires on the soft time limit and on revoke({ terminate: true }); `signal.reason` says which. */
   signal: AbortSignal;
 }

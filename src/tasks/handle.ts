@@ -5,6 +5,8 @@ import type { ResultStore, TaskResultRecord, TaskState } from './results.ts';
 /** What a handle needs from the system; kept narrow so handles can be rebuilt from an id anywhere. */
 export interface HandleContext {
   readonly results: ResultStore;
+  /** The finished record: from the store (failure, revoked) or from BullMQ's completed job (success). */
+  lookup(id: string, queue?: string): Promise<TaskResultRecord | null>;
   findJob(id: string, queue?: string): Promise<TaskJob | undefined>;
   revoke(id: string, opts: { terminate?: boolean; queue?: string }): Promise<void>;
 }
@@ -27,7 +29,7 @@ export class TaskHandle<R = unknown> {
   }
 
   async state(): Promise<TaskState> {
-    const record = await this.#ctx.results.get(this.id);
+    const record = await this.#ctx.lookup(this.id, this.queue);
     if (record) return record.state;
     if (await this.#ctx.results.revocation(this.id)) return 'REVOKED';
     return stateOfJob(await this.#ctx.findJob(this.id, this.queue));
@@ -40,7 +42,7 @@ export class TaskHandle<R = unknown> {
 
   /** The stored record (result or error, attempts, timings) once the task has finished. */
   async info(): Promise<TaskResultRecord | null> {
-    return this.#ctx.results.get(this.id);
+    return this.#ctx.lookup(this.id, this.queue);
   }
 
   /** Waits for the result; throws TaskFailedError, TaskRevokedError or TaskTimeoutError. */
@@ -49,7 +51,7 @@ export class TaskHandle<R = unknown> {
     const deadline = Date.now() + timeout;
     let pause = 5;
     for (let round = 0; ; round++) {
-      const record = await this.#ctx.results.get(this.id);
+      const record = await this.#ctx.lookup(this.id, this.queue);
       if (record) return unwrap<R>(record);
       // A flow parent failed by its child never runs, so the store has nothing: ask BullMQ now and then.
       if (round % 8 === 7) {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import type { TaskDefinition } from './define.ts';
+import type { TaskContext, TaskDefinition } from './define.ts';
 import { NonRetryableError, TaskArgumentsError, TaskRevokedError, TimeLimitExceededError, UnknownTaskError } from './errors.ts';
 import type { TaskJob } from './queues.ts';
 import { toRemoteError, type TaskEnvelope, type TaskResultRecord } from './results.ts';
@@ -19,7 +19,8 @@ export interface ActiveJob {
 export type ActiveJobs = Map<string, ActiveJob>;
 
 /** Builds the function each BullMQ Worker calls per job: Celery semantics around a handler. */
-export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId: string) {
+/** `checkRevocations()` is false while no revocation exists anywhere, sparing a read per job. */
+export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId: string, checkRevocations: () => boolean) {
   return async function process(job: TaskJob, token?: string): Promise<unknown> {
     const env = job.data;
     const id = job.id ?? '';
@@ -31,7 +32,7 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
     const finish = (r: Omit<TaskResultRecord, 'id' | 'task' | 'finishedAt' | 'worker' | 'startedAt'>): Promise<void> =>
       system.results.put({ id, task: def.name, startedAt, finishedAt: Date.now(), worker: workerId, ...r }, ttl);
 
-    if (await system.results.revocation(id)) {
+    if (checkRevocations() && (await system.results.revocation(id))) {
       await finish({ state: 'REVOKED', attempts: [] });
       system.metrics.finished(job.queueName, def.name, 'revoked', 0);
       return undefined;
@@ -57,8 +58,8 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
     active.set(id, { id, task: def.name, queue: job.queueName, startedAt, controller });
     try {
       const args = def.validate(await resolveArgs(system, env));
-      const result = await runHandler(def, args, id, attempt, controller);
-      await finish({ state: 'SUCCESS', result, attempts: await system.results.attempts(id) });
+      const result = await runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal }, controller);
+      // The completed job itself is the success record (see queues.ts): nothing to write here.
       system.metrics.finished(job.queueName, def.name, 'success', Date.now() - startedAt);
       return result;
     } catch (err) {
@@ -82,7 +83,7 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
 
 async function resolveArgs(system: TaskSystem, env: TaskEnvelope): Promise<unknown> {
   if (!env.from) return env.args;
-  const records = await system.results.getMany(env.from.ids);
+  const records = await Promise.all(env.from.ids.map((id) => system.lookup(id)));
   const values = records.map((r, i) => {
     if (r?.state !== 'SUCCESS') throw new NonRetryableError(`predecessor ${env.from?.ids[i]} has no result (${r?.state ?? 'missing'})`);
     return r.result;
@@ -90,10 +91,10 @@ async function resolveArgs(system: TaskSystem, env: TaskEnvelope): Promise<unkno
   return env.from.mode === 'one' ? values[0] : values;
 }
 
-function runHandler(def: TaskDefinition, args: unknown, id: string, attempt: number, controller: AbortController): Promise<unknown> {
+function runHandler(def: TaskDefinition, args: unknown, ctx: TaskContext, controller: AbortController): Promise<unknown> {
   const { soft, hard } = def.options.timeLimit ?? {};
   if (hard !== undefined && def.options.module !== undefined) {
-    return runInThread({ module: def.options.module, task: def.name, args, id, attempt, softMs: soft, hardMs: hard, signal: controller.signal });
+    return runInThread({ module: def.options.module, task: def.name, args, id: ctx.id, attempt: ctx.attempt, startedAt: ctx.startedAt, softMs: soft, hardMs: hard, signal: controller.signal });
   }
   const softTimer = soft === undefined ? undefined : setTimeout(() => controller.abort(new TimeLimitExceededError('soft', soft)), soft);
   // Terminate (revoke) stops waiting for an in-process handler; the soft limit only signals it.
@@ -103,7 +104,7 @@ function runHandler(def: TaskDefinition, args: unknown, id: string, attempt: num
     });
   });
   terminated.catch(() => undefined);
-  return Promise.race([Promise.resolve().then(() => def.handler(args, { id, name: def.name, attempt, signal: controller.signal })), terminated]).finally(() => clearTimeout(softTimer));
+  return Promise.race([Promise.resolve().then(() => def.handler(args, ctx)), terminated]).finally(() => clearTimeout(softTimer));
 }
 
 function isRetryable(def: TaskDefinition, err: unknown): boolean {

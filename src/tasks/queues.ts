@@ -1,14 +1,16 @@
 import { FlowProducer, Queue, type IQueueBackend, type Job, type JobsOptions } from 'bullmq';
 import type { TaskBackend } from './backend.ts';
 import type { TaskDefinition } from './define.ts';
-import type { TaskEnvelope } from './results.ts';
+import { DEFAULT_RESULT_TTL_MS, type TaskEnvelope } from './results.ts';
 
 export type TaskQueue = Queue<TaskEnvelope, unknown, string, TaskEnvelope, unknown, string, IQueueBackend, unknown>;
 export type TaskJob = Job<TaskEnvelope, unknown, string>;
 export type TaskFlowProducer = FlowProducer<IQueueBackend, unknown>;
 
-/** Completed/failed jobs stay visible in the monitor for a while; results live on in the result store. */
-const KEEP_COMPLETED = { age: 24 * 3600, count: 5_000 };
+/**
+ * A successful job *is* its result record: BullMQ keeps it (with `returnvalue`) for the task's
+ * result TTL, so the hot path writes nothing extra. Failures and revocations go to the TaskStore.
+ */
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 20_000 };
 
 /** Lazily opened BullMQ queues and flow producer over one backend. */
@@ -72,7 +74,7 @@ export function jobOptionsFor(def: TaskDefinition, id: string, opts: ApplyOption
     ...(delay > 0 ? { delay } : {}),
     ...(priority === undefined ? {} : { priority }),
     ...(dedupeId === undefined ? {} : { deduplication: { id: dedupeId } }),
-    removeOnComplete: KEEP_COMPLETED,
+    removeOnComplete: { age: Math.ceil((def.options.resultTtl ?? DEFAULT_RESULT_TTL_MS) / 1000) },
     removeOnFail: KEEP_FAILED,
   };
 }

@@ -29,6 +29,8 @@ export interface TaskResultRecord {
   worker?: string;
 }
 
+export const CANCELLED_ANY = 'revoked:any';
+
 /** The job payload every task layer job carries. Kept small: it is what BullMQ stores per job. */
 export interface TaskEnvelope {
   task: string;
@@ -65,7 +67,7 @@ export class ResultStore {
 
   async put(record: TaskResultRecord, ttlMs: number): Promise<void> {
     await this.#store.set(resultKey(record.id), JSON.stringify(record), ttlMs);
-    await this.#store.delete(attemptsKey(record.id));
+    if (record.attempts.length > 0) await this.#store.delete(attemptsKey(record.id));
   }
 
   async forget(id: string): Promise<void> {
@@ -85,6 +87,12 @@ export class ResultStore {
 
   async revoke(id: string, mode: RevocationMode, ttlMs: number): Promise<void> {
     await this.#store.set(revokedKey(id), mode, ttlMs);
+    // Tells workers to start checking each job they take (they skip that round trip otherwise).
+    await this.#store.set(CANCELLED_ANY, String(Date.now()), ttlMs);
+  }
+
+  async anyRevocations(): Promise<boolean> {
+    return (await this.#store.get(CANCELLED_ANY)) !== null;
   }
 
   async revocation(id: string): Promise<RevocationMode | null> {

@@ -9,6 +9,7 @@ interface Input {
   args: unknown;
   id: string;
   attempt: number;
+  startedAt: number;
 }
 
 const input = workerData as Input;
@@ -23,7 +24,7 @@ try {
   if (!isTaskDefinition(def)) throw new NonRetryableError(`module ${input.module} does not export task "${input.task}"`);
   // Time limits start now: loading the module is start-up cost, not the handler's run time.
   parentPort?.postMessage({ ready: true });
-  const result = await def.handler(input.args, { id: input.id, name: input.task, attempt: input.attempt, signal: controller.signal });
+  const result = await def.handler(input.args, { id: input.id, name: input.task, attempt: input.attempt, startedAt: input.startedAt, signal: controller.signal });
   parentPort?.postMessage({ ok: true, result });
 } catch (err) {
   const e = err instanceof Error ? err : new Error(String(err));

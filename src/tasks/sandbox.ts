@@ -8,6 +8,7 @@ export interface ThreadRun {
   args: unknown;
   id: string;
   attempt: number;
+  startedAt: number;
   softMs: number | undefined;
   hardMs: number;
   /** Aborting it (revoke/terminate, shutdown) kills the thread at once. */
@@ -36,7 +37,7 @@ const THREAD_ENTRY = new URL('./sandbox-thread.ts', import.meta.url);
 export function runInThread(run: ThreadRun): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const thread = new Thread(THREAD_ENTRY, {
-      workerData: { module: run.module, task: run.task, args: run.args, id: run.id, attempt: run.attempt },
+      workerData: { module: run.module, task: run.task, args: run.args, id: run.id, attempt: run.attempt, startedAt: run.startedAt },
       stdout: false,
       stderr: false,
     });

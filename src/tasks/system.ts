@@ -137,6 +137,14 @@ export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
     },
     result: (id) => new TaskHandle(system, id),
     findJob,
+    async lookup(id, queue) {
+      const stored = await results.get(id);
+      if (stored) return stored;
+      const job = await findJob(id, queue);
+      if (!job?.finishedOn || !(await job.isCompleted())) return null;
+      const attempts = job.attemptsMade > 0 ? await results.attempts(id) : [];
+      return { id, task: job.data.task, state: 'SUCCESS', result: job.returnvalue, attempts, finishedAt: job.finishedOn, ...(job.processedOn ? { startedAt: job.processedOn } : {}) };
+    },
     async revoke(id, o) {
       await revokeTask(system, id, o);
     },

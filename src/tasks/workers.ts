@@ -37,7 +37,8 @@ export async function startWorkers(system: TaskSystem, opts: StartWorkersOptions
   const queues = opts.queues ?? system.queueNames;
   const active: ActiveJobs = new Map();
   const counts = { processed: 0, failed: 0 };
-  const processor = createProcessor(system, active, id);
+  let revocationsExist = await system.results.anyRevocations();
+  const processor = createProcessor(system, active, id, () => revocationsExist);
   const { factory, connection, prefix } = system.backend.bullmq;
   const concurrencyOf = (q: string): number => (typeof opts.concurrency === 'number' ? opts.concurrency : opts.concurrency?.[q]) ?? 10;
 
@@ -61,6 +62,7 @@ export async function startWorkers(system: TaskSystem, opts: StartWorkersOptions
 
   // Cross-process terminate: a revoked marker in the store aborts the matching running job here.
   const revokePoll = setInterval(() => {
+    system.results.anyRevocations().then((any) => (revocationsExist = any), () => undefined);
     if (active.size === 0) return;
     const ids = [...active.keys()];
     system.results.revocations(ids).then((modes) => modes.forEach((mode, i) => {

@@ -69,10 +69,12 @@ describe('tasks across processes (redis)', () => {
     expect(atKill).toBeLessThan(1000);
     const second = child('worker', { url: REDIS_URL, prefix, concurrency: 20 });
     children.push(second);
-    await eventually(async () => (await system.results.getMany(ids)).every((r) => r?.state === 'SUCCESS'), 90_000);
+    await eventually(async () => ((await q.getJobCounts('completed')).completed ?? 0) >= 1000, 90_000);
+    await eventually(async () => ((await q.getJobCounts('active')).active ?? 0) === 0, 30_000);
     const counts = await q.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed');
     expect(counts).toMatchObject({ completed: 1000, failed: 0, active: 0, waiting: 0, delayed: 0 });
-    const results = await system.results.getMany(ids);
+    const results = await Promise.all(ids.map((id) => system.lookup(id, 'documents')));
+    expect(results.every((r) => r?.state === 'SUCCESS')).toBe(true);
     expect(results.map((r) => r?.result)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     const execs = (await backend.store.getMany(ids.map((id) => `exec:${id}`))).map(Number);
     expect(execs.every((n) => n >= 1)).toBe(true);

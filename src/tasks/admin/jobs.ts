@@ -89,7 +89,7 @@ export interface TaskDetail extends TaskSummary {
 
 export async function taskDetail(system: TaskSystem, id: string): Promise<TaskDetail> {
   const job = await system.findJob(id);
-  const record = await system.results.get(id);
+  const record = await system.lookup(id);
   if (!job && !record) throw new NotFoundError(`task "${id}"`);
   const attempts = record?.attempts ?? (await system.results.attempts(id));
   const celeryState = record?.state ?? (await stateOfJob(job));
