@@ -1,5 +1,6 @@
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { AliasNode, DeleteQueryNode, InsertQueryNode, MergeQueryNode, TableNode, UpdateQueryNode } from 'kysely';
+import { AliasNode, DeleteQueryNode, InsertQueryNode, MergeQueryNode, RawNode, TableNode, UpdateQueryNode } from 'kysely';
+import { tablesOf } from '../slow-queries/fingerprint.ts';
 
 /**
  * Counts writes per table for every INSERT/UPDATE/DELETE/MERGE built with Kysely on this Db. The
@@ -51,6 +52,11 @@ function writtenTables(node: RootOperationNode): string[] {
   if (UpdateQueryNode.is(node)) return tableNames(node.table);
   if (DeleteQueryNode.is(node)) return node.from.froms.flatMap(tableNames);
   if (MergeQueryNode.is(node)) return tableNames(node.into);
+  // Raw sql`…` writes: the statement text names its table (best effort; values are parameters, not text).
+  if (RawNode.is(node)) {
+    const text = node.sqlFragments.join('?');
+    return /^\s*(insert|update|delete|merge|truncate|replace)\b/i.test(text) ? tablesOf(text.replace(/^\s*truncate\s+(table\s+)?/i, 'update ')) : [];
+  }
   return [];
 }
 
