@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { CacheCore, L2Read } from './core.ts';
 import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
 import { getOrSetEntry, type Loader } from './get-or-set.ts';
@@ -34,7 +35,7 @@ export class Cache {
   }
 
   /** The underlying ioredis client for commands without a helper; null when running in-process only. */
-  get raw(): unknown {
+  get raw(): Redis | null {
     return this.#core.raw;
   }
 

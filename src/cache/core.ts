@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { CacheDriver } from './driver.ts';
 import type { Codec } from './codec.ts';
 import type { KeyStrategy } from './keys.ts';
@@ -30,7 +31,7 @@ export interface CoreParts {
   histograms: CacheHistograms;
   logger: Logger;
   defaults: CoreDefaults;
-  raw: unknown;
+  raw: Redis | null;
 }
 
 /** An L2 read, classified: fresh, stale (inside its grace window), raw (written by another client) or absent. */
@@ -56,7 +57,7 @@ export class CacheCore {
   readonly histograms: CacheHistograms;
   readonly logger: Logger;
   readonly defaults: CoreDefaults;
-  readonly raw: unknown;
+  readonly raw: Redis | null;
   /** Single-flight: one load per full key per process. */
   readonly inflight = new Map<string, Promise<unknown>>();
   /** Current key prefix per namespace (includes its version). */

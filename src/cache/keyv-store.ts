@@ -98,6 +98,6 @@ export class KeyvCacheStore extends EventEmitter {
 /** A Keyv store sharing a cache's connection (Redis) or a fresh in-process driver. */
 export function keyvStoreFor(cache: Cache, options: KeyvCacheStoreOptions): KeyvCacheStore {
   const raw = cache.raw;
-  const driver = raw === null ? new MemoryDriver() : new RedisDriver(raw as ConstructorParameters<typeof RedisDriver>[0]);
+  const driver = raw === null ? new MemoryDriver() : new RedisDriver(raw);
   return new KeyvCacheStore(driver, options);
 }
