@@ -17,9 +17,10 @@ describe.each(DIALECTS)('query cache (%s)', (dialect) => {
     const cache = new QueryCache(t.db);
     expect(await cache.execute(customersQuery())).toEqual([{ code: 'C1', name: 'First' }]);
     // A write that bypasses the data layer is invisible to the cache: proof the second read is cached.
-    await (dialect === 'sqlite'
-      ? t.db.native.sqlite.withWriter(({ db }) => db.exec("update customers set name = 'Sneaky' where code = 'C1'"))
-      : t.db.native.pool.query("update customers set name = 'Sneaky' where code = 'C1'"));
+    const native = t.db.native;
+    const sneaky = "update customers set name = 'Sneaky' where code = 'C1'";
+    if (native.dialect === 'sqlite') await native.sqlite.withWriter(({ db }) => db.exec(sneaky));
+    else await native.pool.query(sneaky);
     expect(await cache.execute(customersQuery())).toEqual([{ code: 'C1', name: 'First' }]);
     expect(cache.hits).toBe(1);
     await t.db.kysely.updateTable('customers').set({ name: 'Renamed' }).where('code', '=', 'C1').execute();
