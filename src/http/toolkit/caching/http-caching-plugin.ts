@@ -19,7 +19,7 @@ async function httpCaching(app: FastifyInstance, options: HttpCachingOptions): P
     if (!routeMethods(route).some((method) => method === 'GET' || method === 'HEAD')) return;
     const config = routeConfig(route);
     const cacheControl = config.cacheControl === undefined ? fallbackCacheControl : formatCacheControl(config.cacheControl);
-    const hashBodies = config.etag !== false;
+    const policy: ValidationPolicy = { cacheControl, hashBodies: config.etag !== false, maxHashBytes };
     const lookup = config.etag;
 
     if (typeof lookup === 'function') {
@@ -37,26 +37,38 @@ async function httpCaching(app: FastifyInstance, options: HttpCachingOptions): P
       });
     }
 
-    addRouteHook(route, 'onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-      if (reply.statusCode !== 200) return payload;
-      if (cacheControl !== undefined && !reply.hasHeader('cache-control')) reply.header('cache-control', cacheControl);
-      if (!hashBodies) return payload;
-      let etag = reply.getHeader('etag');
-      if (etag === undefined) {
-        if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload; // streams: no cheap validator
-        if (payload.length > maxHashBytes) return payload;
-        etag = etagForBody(payload);
-        reply.header('etag', etag);
-      }
-      const ifNoneMatch = request.headers['if-none-match'];
-      if (ifNoneMatch !== undefined && typeof etag === 'string' && ifNoneMatchMatches(ifNoneMatch, etag)) {
-        reply.code(304);
-        reply.removeHeader('content-length');
-        return null;
-      }
-      return payload;
+    // Callback style: runs on every GET, and a sync hook skips a promise and a microtask.
+    addRouteHook(route, 'onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+      done(null, validate(request, reply, payload, policy));
     });
   });
+}
+
+interface ValidationPolicy {
+  cacheControl: string | undefined;
+  hashBodies: boolean;
+  maxHashBytes: number;
+}
+
+/** Cache-Control, ETag (hash of the plain body unless the route set one) and the 304 decision, for a 200 GET. */
+function validate(request: FastifyRequest, reply: FastifyReply, payload: unknown, policy: ValidationPolicy): unknown {
+  if (reply.statusCode !== 200) return payload;
+  if (policy.cacheControl !== undefined && !reply.hasHeader('cache-control')) reply.header('cache-control', policy.cacheControl);
+  if (!policy.hashBodies) return payload;
+  let etag = reply.getHeader('etag');
+  if (etag === undefined) {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload; // streams: no cheap validator
+    if (payload.length > policy.maxHashBytes) return payload;
+    etag = etagForBody(payload);
+    reply.header('etag', etag);
+  }
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (ifNoneMatch !== undefined && typeof etag === 'string' && ifNoneMatchMatches(ifNoneMatch, etag)) {
+    reply.code(304);
+    reply.removeHeader('content-length');
+    return null;
+  }
+  return payload;
 }
 
 /** Strong ETags, 304 on If-None-Match (with a pre-handler fast path) and per-route Cache-Control. */

@@ -25,7 +25,9 @@ export interface CompressionOptions extends Partial<CodecLevels> {
 
 const DEFAULT_COMPRESSIBLE = /^(?:text\/|application\/(?:json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|javascript|x-ndjson|csv|graphql)|image\/svg\+xml)/i;
 const NEGOTIATED = Symbol('ai-stack.negotiatedCoding');
-type WithCoding = FastifyRequest & { [NEGOTIATED]?: Negotiated };
+const IDENTITY: Negotiated = { coding: 'identity', identityAllowed: true, fastAlternative: null };
+type WithCoding = FastifyRequest & { [NEGOTIATED]?: Negotiated | null };
+type Done = (error?: Error | null, payload?: unknown) => void;
 
 async function compression(app: FastifyInstance, options: CompressionOptions): Promise<void> {
   const threshold = options.threshold ?? 1024;
@@ -37,29 +39,37 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
   // Clients send a handful of distinct headers; remembering the answer skips re-parsing per request.
   const memo = new Map<string, Negotiated>();
 
-  const negotiate = async (request: WithCoding): Promise<void> => {
+  // Declared up front so setting it per request does not change the request object's shape.
+  if (!app.hasRequestDecorator(NEGOTIATED)) app.decorateRequest(NEGOTIATED, null);
+
+  // Callback-style hooks: both run on every request, and a sync hook skips a promise and a microtask.
+  const negotiate = (request: WithCoding, _reply: FastifyReply, done: Done): void => {
     const header = request.headers['accept-encoding'];
-    let negotiated = header === undefined ? undefined : memo.get(header);
+    let negotiated = header === undefined ? IDENTITY : memo.get(header);
     if (negotiated === undefined) {
       negotiated = negotiateEncoding(header, preference);
-      if (header !== undefined && memo.size < 256) memo.set(header, negotiated);
+      if (memo.size < 256) memo.set(header as string, negotiated);
     }
     if (negotiated.coding === null) {
-      throw new NotAcceptableError(`Accept-Encoding "${header ?? ''}" rules out every coding this server produces (${preference.join(', ')}, identity)`);
+      done(new NotAcceptableError(`Accept-Encoding "${header ?? ''}" rules out every coding this server produces (${preference.join(', ')}, identity)`));
+      return;
     }
     request[NEGOTIATED] = negotiated;
+    done();
   };
 
-  const encode = async (request: WithCoding, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+  /** Returns the payload to send, or a promise of it when compression runs off-thread. */
+  const encodePayload = (request: WithCoding, reply: FastifyReply, payload: unknown): unknown => {
     const negotiated = request[NEGOTIATED];
-    if (negotiated === undefined || payload === null || payload === undefined) return payload;
-    const type = String(reply.getHeader('content-type') ?? '');
-    if (!compressible.test(type)) return payload;
+    if (negotiated === undefined || negotiated === null || payload === null || payload === undefined) return payload;
+    const type = reply.getHeader('content-type');
+    if (typeof type !== 'string' || !compressible.test(type)) return payload;
     appendVary(reply, 'Accept-Encoding');
-    if (reply.hasHeader('content-encoding') || reply.statusCode === 204 || reply.statusCode === 304 || reply.statusCode === 206) return payload;
-    if (/\bno-transform\b/i.test(String(reply.getHeader('cache-control') ?? ''))) return payload;
     let coding = negotiated.coding;
     if (coding === 'identity' || coding === null) return payload;
+    if (reply.hasHeader('content-encoding') || reply.statusCode === 204 || reply.statusCode === 304 || reply.statusCode === 206) return payload;
+    const cacheControl = reply.getHeader('cache-control');
+    if (typeof cacheControl === 'string' && /\bno-transform\b/i.test(cacheControl)) return payload;
 
     if (payload instanceof Readable) {
       reply.removeHeader('content-length');
@@ -71,10 +81,24 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
     if (input.length < threshold && negotiated.identityAllowed) return payload;
     if (coding === 'br' && input.length < brotliMinBytes && negotiated.fastAlternative !== null) coding = negotiated.fastAlternative;
     const codec = codecs[coding];
-    const output = input.length <= syncLimit ? codec.sync(input) : await codec.async(input);
-    markEncoded(reply, coding);
-    reply.header('content-length', output.length);
-    return output;
+    const finish = (output: Buffer): Buffer => {
+      markEncoded(reply, coding);
+      reply.header('content-length', output.length);
+      return output;
+    };
+    return input.length <= syncLimit ? finish(codec.sync(input)) : codec.async(input).then(finish);
+  };
+
+  const encode = (request: WithCoding, reply: FastifyReply, payload: unknown, done: Done): void => {
+    let result: unknown;
+    try {
+      result = encodePayload(request, reply, payload);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (result instanceof Promise) result.then((output: unknown) => done(null, output), (error: unknown) => done(error as Error));
+    else done(null, result);
   };
 
   app.addHook('onRoute', (route) => {

@@ -30,6 +30,8 @@ export interface RateLimiter {
   readonly policy: RateLimitPolicy;
   /** Consumes `cost` units for `key` when allowed (the seed's `limiter.is_allowed(key)`). */
   isAllowed(key: string, cost?: number): Promise<RateLimitResult>;
+  /** Same, but synchronous when the store is in-process (for hot paths that can use it). */
+  check(key: string, cost?: number): RateLimitResult | Promise<RateLimitResult>;
 }
 
 const POLICY_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -43,23 +45,34 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const insurance = options.insurance ?? new MemoryRateLimitStore();
   const decisions = options.registry === undefined ? undefined : decisionCounter(options.registry);
 
-  async function isAllowed(key: string, cost = 1): Promise<RateLimitResult> {
+  /**
+   * Answers synchronously when the store is in-process (no promise, no microtask on the hot path),
+   * otherwise with a promise. Throws ValidationError for a bad cost.
+   */
+  function check(key: string, cost = 1): RateLimitResult | Promise<RateLimitResult> {
     if (!Number.isInteger(cost) || cost < 1 || cost > policy.limit) {
       throw new ValidationError(`Rate-limit cost must be an integer from 1 to ${policy.limit}`);
     }
     // Keys come from clients (IPs, headers): bound their size so they cannot bloat Redis or memory.
-    const safeKey = key.length <= 200 ? key : `h:${hash('sha256', key, 'base64url')}`;
-    let result: RateLimitResult;
-    try {
-      // The in-process store answers synchronously: skip the promise round-trip on the hot path.
-      const decision = store instanceof MemoryRateLimitStore ? store.consumeSync(`${name}:${safeKey}`, policy, cost) : await store.consume(`${name}:${safeKey}`, policy, cost);
-      result = { allowed: decision.allowed, remaining: decision.remaining, resetMs: decision.resetMs, retryAfterMs: decision.retryAfterMs, source: 'store' };
-    } catch (error) {
+    const storeKey = `${name}:${key.length <= 200 ? key : `h:${hash('sha256', key, 'base64url')}`}`;
+    if (store instanceof MemoryRateLimitStore) return record(fromStore(store.consumeSync(storeKey, policy, cost)));
+    return store.consume(storeKey, policy, cost).then(fromStore, async (error: unknown) => {
       options.logger?.warn({ err: error, policy: name }, `rate-limit store failed; ${mode}`);
-      result = await fallback(`${name}:${safeKey}`, cost);
-    }
+      return fallback(storeKey, cost);
+    }).then(record);
+  }
+
+  function fromStore(decision: RateLimitDecision): RateLimitResult {
+    return { allowed: decision.allowed, remaining: decision.remaining, resetMs: decision.resetMs, retryAfterMs: decision.retryAfterMs, source: 'store' };
+  }
+
+  function record(result: RateLimitResult): RateLimitResult {
     decisions?.inc({ policy: name, outcome: result.allowed ? 'allowed' : 'limited', source: result.source });
     return result;
+  }
+
+  async function isAllowed(key: string, cost = 1): Promise<RateLimitResult> {
+    return check(key, cost);
   }
 
   async function fallback(key: string, cost: number): Promise<RateLimitResult> {
@@ -68,7 +81,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return { allowed: false, remaining: 0, resetMs: policy.windowMs, retryAfterMs: Math.min(policy.windowMs, 1000), source: 'fail-closed' };
   }
 
-  return { name, policy, isAllowed };
+  return { name, policy, isAllowed, check };
 }
 
 function validatePolicy(name: string, policy: RateLimitPolicy): void {

@@ -7,7 +7,7 @@ import type { Logger } from '../../../shared/logger.ts';
 import { clientKey } from '../client-key.ts';
 import { RateLimitedError } from '../errors.ts';
 import { rateLimitHeader, rateLimitPolicyHeader, retryAfterSeconds } from './headers.ts';
-import { createRateLimiter, type RateLimiter, type StoreFailureMode } from './limiter.ts';
+import { createRateLimiter, type RateLimiter, type RateLimitResult, type StoreFailureMode } from './limiter.ts';
 import type { RateLimitPolicy, RateLimitStore } from './types.ts';
 
 export interface RateLimitPluginOptions {
@@ -53,17 +53,30 @@ async function rateLimit(app: FastifyInstance, options: RateLimitPluginOptions):
       throw new ConfigError(`Route ${route.url} uses undeclared rate-limit policy "${routePolicy}"`);
     }
     const cost = config?.cost ?? 1;
-    addRouteHook(route, 'onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // Callback style so an in-process check stays fully synchronous (no promise per request).
+    addRouteHook(route, 'onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
       const name = routePolicy ?? options.policyFor?.(request) ?? defaultPolicy;
       const entry = limiters.get(name);
-      if (entry === undefined) throw new ConfigError(`policyFor returned undeclared rate-limit policy "${name}"`);
-      const decision = await entry.limiter.isAllowed(keyFor(request), cost);
-      reply.header('ratelimit-policy', entry.policyHeader);
-      reply.header('ratelimit', rateLimitHeader(name, decision));
-      if (!decision.allowed) {
-        reply.header('retry-after', String(retryAfterSeconds(decision)));
-        throw new RateLimitedError(name, decision.retryAfterMs);
+      if (entry === undefined) {
+        done(new ConfigError(`policyFor returned undeclared rate-limit policy "${name}"`));
+        return;
       }
+      const apply = (decision: RateLimitResult): void => {
+        reply.header('ratelimit-policy', entry.policyHeader);
+        reply.header('ratelimit', rateLimitHeader(name, decision));
+        if (decision.allowed) return done();
+        reply.header('retry-after', String(retryAfterSeconds(decision)));
+        done(new RateLimitedError(name, decision.retryAfterMs));
+      };
+      let decision: RateLimitResult | Promise<RateLimitResult>;
+      try {
+        decision = entry.limiter.check(keyFor(request), cost);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      if (decision instanceof Promise) decision.then(apply, (error: unknown) => done(error as Error));
+      else apply(decision);
     });
   });
 }
