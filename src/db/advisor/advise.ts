@@ -144,3 +144,36 @@ function checkStatement(sqlText: string): string {
   if (/\b(insert|update|delete|merge|truncate|drop|alter|create)\b/i.test(text.replace(/'(?:[^']|'')*'/g, ''))) throw issue('it writes data');
   return text;
 }
+
+export interface SlowQueryAdvice {
+  fingerprint: string;
+  query: string;
+  totalMs: number;
+  calls: number;
+  report?: AdviceReport;
+  /** Why this fingerprint was not advised on (not a SELECT, planning failed, …). */
+  skipped?: string;
+}
+
+/** Advises on the `top` slow fingerprints by total time (their slowest call's SQL; values are not needed). */
+export async function adviseSlowQueries(db: Db, options: AdviseOptions & { top?: number } = {}): Promise<SlowQueryAdvice[]> {
+  const log = db.slowQueries;
+  if (!log) return [];
+  const results: SlowQueryAdvice[] = [];
+  for (const stats of log.getSlowQueries({ limit: Math.max(1, Math.min(options.top ?? 5, 50)) })) {
+    const base = { fingerprint: stats.fingerprint, query: stats.query, totalMs: stats.totalMs, calls: stats.calls };
+    const sample = log.sampleSql(stats.fingerprint);
+    if (!sample || !/^\s*(select|with)\b/i.test(sample)) {
+      results.push({ ...base, skipped: 'only SELECT statements are advised on' });
+      continue;
+    }
+    try {
+      const report = await adviseIndexes(db, sample, options);
+      log.setSamplePlan(stats.fingerprint, report.planBefore);
+      results.push({ ...base, report });
+    } catch (error) {
+      results.push({ ...base, skipped: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { adviseIndexes, adviseSlowQueries, indexHealth } from './advisor/index.ts';
+import type { Db } from './db.ts';
+
+const SlowQueriesQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    all: Type.Optional(Type.Boolean({ description: 'Include fingerprints that never crossed the threshold' })),
+  },
+  { additionalProperties: false },
+);
+
+const AdviseBody = Type.Object(
+  {
+    sql: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000, description: 'One SELECT statement; omit to advise on the top slow queries' })),
+    top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })),
+    minSpeedup: Type.Optional(Type.Number({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Database toolkit over HTTP, with paths relative to where the caller mounts it (under /admin,
+ * behind the admin scope): pool stats, slow-query statistics, index advice and index health.
+ */
+export function dbAdminRoutes(db: Db) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get('/db/pool', { schema: { tags: ['Admin'] } }, async () => db.pool.stats());
+
+    app.get('/db/slow-queries', { schema: { tags: ['Admin'], querystring: SlowQueriesQuery } }, async (request) => {
+      const query = request.query as { limit?: number; all?: boolean };
+      return {
+        enabled: db.slowQueries !== undefined,
+        thresholdMs: db.slowQueries?.thresholdMs ?? null,
+        data: db.slowQueries?.getSlowQueries({ limit: query.limit, all: query.all }) ?? [],
+      };
+    });
+
+    app.post('/db/advise', { schema: { tags: ['Admin'], body: AdviseBody } }, async (request) => {
+      const body = (request.body ?? {}) as { sql?: string; top?: number; minSpeedup?: number };
+      if (body.sql !== undefined) return { data: [await adviseIndexes(db, body.sql, { minSpeedup: body.minSpeedup })] };
+      return { data: await adviseSlowQueries(db, { top: body.top, minSpeedup: body.minSpeedup }) };
+    });
+
+    app.get('/db/indexes', { schema: { tags: ['Admin'] } }, async () => indexHealth(db));
+  };
+}
