@@ -3,7 +3,8 @@ import { ValidationError } from '../shared/errors.ts';
 
 /**
  * Key naming (the seed's CacheStrategy): `<prefix>:<namespace>:v<version>:<key>`.
- * - prefix and namespace: `[A-Za-z0-9_.-]`, 1–64 characters; they never contain `:` so SCAN patterns stay exact.
+ * - namespace: `[A-Za-z0-9_.-]`, 1–64 characters, never `:`, so SCAN patterns stay exact; the prefix
+ *   may also contain `:` (`app:cache`) but no glob characters.
  * - key: any non-empty string up to MAX_KEY_INPUT characters; keys longer than `maxKeyLength` are replaced
  *   by `h:<sha256 base64url>` so Redis memory and SCAN output stay bounded.
  * - with `hashTag: true` the namespace is wrapped in `{}` so a whole namespace lives in one Cluster slot
@@ -16,6 +17,8 @@ export interface KeyStrategyOptions {
 }
 
 export const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A prefix may contain `:` (e.g. `app:cache`) but no glob characters. */
+export const PREFIX_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Hard ceiling on a caller's key before hashing: anything larger is hostile, not a cache key. */
 export const MAX_KEY_INPUT = 64 * 1024;
 
@@ -31,7 +34,9 @@ export class KeyStrategy {
   readonly hashTag: boolean;
 
   constructor(options: KeyStrategyOptions) {
-    assertName(options.prefix, 'keyPrefix');
+    if (typeof options.prefix !== 'string' || !PREFIX_RE.test(options.prefix)) {
+      throw new ValidationError('keyPrefix must be 1-64 characters of A-Z a-z 0-9 _ . : -', [{ field: 'keyPrefix', message: String(options.prefix).slice(0, 80) }]);
+    }
     this.prefix = options.prefix;
     this.maxKeyLength = options.maxKeyLength ?? 200;
     this.hashTag = options.hashTag ?? false;

@@ -47,3 +47,17 @@ describe('KeyvCacheStore', () => {
     expect(() => new KeyvCacheStore(new MemoryDriver(), { keyPrefix: '' })).toThrow();
   });
 });
+
+describe('cache-manager on our store', () => {
+  it('uses KeyvCacheStore as its Redis tier', async () => {
+    const { createCache: createCacheManager } = await import('cache-manager');
+    const store = new Keyv({ store: redisStore(), namespace: 'cm' });
+    const manager = createCacheManager({ stores: [store] });
+    let calls = 0;
+    expect(await manager.wrap('w', async () => { calls++; return { ok: true }; })).toEqual({ ok: true });
+    expect(await manager.wrap('w', async () => { calls++; return { ok: false }; })).toEqual({ ok: true });
+    expect(calls).toBe(1);
+    expect(await manager.get('w')).toEqual({ ok: true });
+    await manager.clear();
+  });
+});
