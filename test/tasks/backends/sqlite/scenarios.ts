@@ -287,5 +287,90 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
       await until(async () => (await job.getState()) === 'completed');
       expect(runs).toBe(2);
     });
+    it('caps active jobs with a global concurrency', async () => {
+      const name = uniqueName('global');
+      const queue = env.queue(name);
+      await queue.setGlobalConcurrency(1);
+      expect(await queue.getGlobalConcurrency()).toBe(1);
+      await queue.addBulk(Array.from({ length: 6 }, () => ({ name: 'g', data: {} })));
+      let running = 0;
+      let peak = 0;
+      env.worker(name, async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        running--;
+      }, { concurrency: 4 });
+      await until(async () => (await queue.getCompletedCount()) === 6);
+      expect(peak).toBe(1);
+    });
+
+    it('retries a failed job on demand (job.retry and queue.retryJobs)', async () => {
+      const name = uniqueName('reprocess');
+      const queue = env.queue(name);
+      let fail = true;
+      env.worker(name, async () => {
+        if (fail) throw new Error('first time');
+        return 'second time';
+      });
+      const one = await queue.add('a', {});
+      const two = await queue.add('b', {});
+      await until(async () => (await queue.getFailedCount()) === 2);
+      fail = false;
+      await (await queue.getJob(one.id!))!.retry('failed');
+      await until(async () => (await one.getState()) === 'completed');
+      await queue.retryJobs({ state: 'failed' });
+      await until(async () => (await two.getState()) === 'completed');
+      expect((await queue.getJob(two.id!))!.returnvalue).toBe('second time');
+    });
+
+    it('changes the priority and delay of pending jobs', async () => {
+      const name = uniqueName('change');
+      const queue = env.queue(name);
+      const a = await queue.add('a', {}, { priority: 5 });
+      await queue.add('b', {}, { priority: 3 });
+      await a.changePriority({ priority: 1 });
+      const d = await queue.add('d', {}, { delay: 60_000 });
+      await d.changeDelay(50);
+      const order: string[] = [];
+      env.worker(name, async (job) => {
+        order.push(job.name);
+      });
+      await until(() => order.length === 3);
+      expect(order.slice(0, 2)).toEqual(['a', 'b']);
+      expect(order).toContain('d');
+    });
+
+    it('records per-minute metrics and lists live workers', async () => {
+      const name = uniqueName('metrics');
+      const queue = env.queue(name);
+      const worker = env.worker(name, async (job) => {
+        if (job.name === 'bad') throw new Error('x');
+      }, { metrics: { maxDataPoints: 10 }, name: 'metrics-worker' });
+      await worker.waitUntilReady();
+      await queue.addBulk([{ name: 'ok', data: {} }, { name: 'ok', data: {} }, { name: 'bad', data: {} }]);
+      await until(async () => (await queue.getMetrics('failed')).meta.count === 1 && (await queue.getMetrics('completed')).meta.count === 2);
+      await until(async () => (await queue.getWorkers()).length >= 1);
+      expect((await queue.getWorkers()).some((w) => String(w['rawname']).endsWith(':w:metrics-worker'))).toBe(true);
+    });
+
+    it('lets a parent go on when a child marked ignoreDependencyOnFailure fails', async () => {
+      const name = uniqueName('ignore');
+      const flow = env.flow();
+      const tree = await flow.add({
+        name: 'parent', queueName: name,
+        children: [
+          { name: 'bad', queueName: name, opts: { ignoreDependencyOnFailure: true } },
+          { name: 'good', queueName: name },
+        ],
+      });
+      let ignored: Record<string, string> = {};
+      env.worker(name, async (job) => {
+        if (job.name === 'bad') throw new Error('child broke');
+        if (job.name === 'parent') ignored = await job.getIgnoredChildrenFailures();
+        return job.name;
+      });
+      await until(async () => (await tree.job.getState()) === 'completed');
+      expect(Object.values(ignored)).toEqual(['child broke']);
+    });
   });
 }
