@@ -3,7 +3,8 @@ import type { CacheCore, L2Read } from './core.ts';
 import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
 import { getOrSetEntry, type Loader } from './get-or-set.ts';
 import { assertName } from './keys.ts';
-import { assertPattern, globToRegExp } from './glob.ts';
+import { assertPattern } from './glob.ts';
+import { clearNamespace, deleteByGlob, deleteTagged, expireEntry, getManyEntries, remainingTtl } from './operations.ts';
 import { durationOr, parseDuration, type Duration } from './ttl.ts';
 import { wrapEntry } from './envelope.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -149,32 +150,7 @@ export class Cache {
   }
 
   async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
-    const core = this.#core;
-    const fulls = await Promise.all(keys.map(async (k) => this.#full(k)));
-    const now = Date.now();
-    const out: (T | undefined)[] = new Array<T | undefined>(fulls.length);
-    const missing: number[] = [];
-    fulls.forEach((full, i) => {
-      const hit = core.l1?.peek(full, now);
-      if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {
-        core.counters.l1Hits++;
-        out[i] = hit.value as T;
-      } else missing.push(i);
-    });
-    if (missing.length === 0) return out;
-    core.counters.l1Misses += missing.length;
-    const texts = await core.l2Soft('mget', (d) => d.getMany(missing.map((i) => fulls[i] as string)), missing.map(() => undefined));
-    missing.forEach((index, j) => {
-      const text = texts[j];
-      const read = text === undefined ? undefined : core.classify(text, now);
-      if (read?.state === 'fresh') {
-        core.counters.l2Hits++;
-        core.rememberL1(fulls[index] as string, read.value, read.expiresAt, read.size);
-        out[index] = read.value as T;
-      } else if (read?.state === 'raw') out[index] = read.value as T;
-      else core.counters.l2Misses++;
-    });
-    return out;
+    return getManyEntries<T>(this.#core, await Promise.all(keys.map(async (k) => this.#full(k))));
   }
 
   async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
@@ -201,22 +177,7 @@ export class Cache {
 
   /** Gives the key a new remaining lifetime (`0` = stale now but still graced); false when missing. */
   async expire(key: string, ttl: Duration): Promise<boolean> {
-    const full = await this.#full(key);
-    const core = this.#core;
-    const ttlMs = parseDuration(ttl);
-    const now = Date.now();
-    const text = await core.l2('get', (d) => d.get(full));
-    if (text === undefined) return false;
-    const read = core.classify(text, now);
-    if (read.state === 'raw') return core.l2('expire', (d) => d.expire(full, ttlMs === 0 ? 1 : ttlMs));
-    if (read.state === 'absent') return false;
-    const expiresAt = ttlMs === Infinity ? 0 : now + ttlMs;
-    const payload = core.codec.encode(read.value);
-    const graceMs = core.defaults.graceMs;
-    await core.l2('expire', (d) => d.set(full, wrapEntry(expiresAt, payload), ttlMs === Infinity ? undefined : ttlMs + Math.max(graceMs, 1)));
-    core.rememberL1(full, read.value, expiresAt, payload.length);
-    await core.bus?.publish({ op: 'keys', keys: [full] });
-    return true;
+    return expireEntry(this.#core, await this.#full(key), parseDuration(ttl));
   }
 
   /** Extends a key's life by `ttl` (default: the cache's default TTL) from now. */
@@ -226,18 +187,7 @@ export class Cache {
 
   /** Remaining lifetime in ms; Infinity without expiry; undefined when missing or stale. */
   async ttl(key: string): Promise<number | undefined> {
-    const full = await this.#full(key);
-    const core = this.#core;
-    const now = Date.now();
-    const text = await core.l2('get', (d) => d.get(full));
-    if (text === undefined) return undefined;
-    const read = core.classify(text, now);
-    if (read.state === 'raw') {
-      const ms = await core.l2('pttl', (d) => d.pttl(full));
-      return ms === -1 ? Infinity : ms < 0 ? undefined : ms;
-    }
-    if (read.state !== 'fresh') return undefined;
-    return read.expiresAt === 0 ? Infinity : read.expiresAt - now;
+    return remainingTtl(this.#core, await this.#full(key));
   }
 
   getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
@@ -268,12 +218,7 @@ export class Cache {
   /** Removes every key of a namespace (default: this one), all versions, in every process. */
   async clear(namespace: string = this.name): Promise<number> {
     assertName(namespace, 'namespace');
-    const core = this.#core;
-    const scope = `${core.keys.prefix}:${core.keys.hashTag ? `{${namespace}}` : namespace}:`;
-    core.l1?.deleteWhere((k) => k.startsWith(scope));
-    const removed = await core.l2('clear', (d) => d.deleteMatching(core.keys.namespacePattern(namespace)));
-    await core.bus?.publish({ op: 'prefix', prefix: scope });
-    return removed;
+    return clearNamespace(this.#core, namespace);
   }
 
   /** Invalidates this namespace at once by bumping its version (O(1); old keys expire by TTL). */
@@ -282,27 +227,13 @@ export class Cache {
   }
 
   async deleteByTag(tags: string | readonly string[]): Promise<number> {
-    const list = this.#tags(typeof tags === 'string' ? [tags] : tags);
-    let removed = 0;
-    for (const tag of list) {
-      const tagKey = this.#tagKey(tag);
-      const members = await this.#core.l2('smembers', (d) => d.sMembers(tagKey));
-      if (members.length > 0) removed += await this.#core.remove(members);
-      await this.#core.l2('delete', (d) => d.delete([tagKey]));
-    }
-    return removed;
+    return deleteTagged(this.#core, this.#tags(typeof tags === 'string' ? [tags] : tags).map(this.#tagKey));
   }
 
   /** Deletes keys of this namespace matching a glob (`user:*`), everywhere. SCAN + UNLINK, never KEYS. */
   async deleteByPattern(pattern: string): Promise<number> {
     assertPattern(pattern);
-    const prefix = await this.#core.prefixFor(this.name);
-    const match = escapeGlob(prefix) + pattern;
-    const re = globToRegExp(match);
-    this.#core.l1?.deleteWhere((k) => re.test(k));
-    const removed = await this.#core.l2('delete', (d) => d.deleteMatching(match));
-    await this.#core.bus?.publish({ op: 'pattern', pattern: match });
-    return removed;
+    return deleteByGlob(this.#core, await this.#core.prefixFor(this.name), pattern);
   }
 
   /** Typed hash helper: `cache.hash<{ views: number; title: string }>('post:1')`. */
@@ -353,8 +284,4 @@ export class Cache {
   async close(): Promise<void> {
     await this.#close();
   }
-}
-
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
