@@ -118,6 +118,7 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
   });
   ref.core = core;
   const cache = new Cache(core, namespace, async () => {
+    histograms.unregister();
     await bus?.close();
     await driver.close();
     l1?.clear();

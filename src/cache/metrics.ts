@@ -1,7 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-type Tier = 'l1' | 'l2';
-
 /** Plain counters on the hot path; prom-client reads them at scrape time, so an L1 hit costs an integer add. */
 export class CacheStatsCounters {
   l1Hits = 0;
@@ -28,56 +26,81 @@ export interface MetricSources {
 export interface CacheHistograms {
   observeL2(op: string, seconds: number): void;
   observeLoader(seconds: number): void;
+  /** Stops reporting this cache (on close). */
+  unregister(): void;
 }
 
-const noHistograms: CacheHistograms = { observeL2() {}, observeLoader() {} };
+const noHistograms: CacheHistograms = { observeL2() {}, observeLoader() {}, unregister() {} };
 
-/** Registers the `ai_stack_cache_*` metrics on the caller's registry (never the global one). */
-export function registerCacheMetrics(registry: Registry | undefined, namespace: string, sources: MetricSources): CacheHistograms {
-  if (registry === undefined) return noHistograms;
-  const c = sources.counters;
-  const labels = { cache: namespace };
-  const counter = (name: string, help: string, read: () => number): void => {
-    const metric: Counter = new Counter({
-      name, help, labelNames: ['cache'], registers: [registry],
-      collect() { metric.reset(); metric.inc(labels, read()); },
-    });
-  };
+interface RegistryMetrics {
+  sources: Map<string, MetricSources>;
+  l2Latency: Histogram;
+  loader: Histogram;
+}
+
+// One metric family per registry, shared by every cache on it (label `cache`), so several caches
+// can report to one /metrics without "already registered" errors.
+const perRegistry = new WeakMap<Registry, RegistryMetrics>();
+
+function collectingCounter(registry: Registry, sources: Map<string, MetricSources>, name: string, help: string, read: (s: MetricSources) => number): void {
+  const metric: Counter = new Counter({
+    name, help, labelNames: ['cache'], registers: [registry],
+    collect() {
+      metric.reset();
+      for (const [cache, s] of sources) metric.inc({ cache }, read(s));
+    },
+  });
+}
+
+function setUp(registry: Registry): RegistryMetrics {
+  const sources = new Map<string, MetricSources>();
   const lookups = new Counter({
     name: 'ai_stack_cache_lookups_total', help: 'Cache lookups by tier and result', labelNames: ['cache', 'tier', 'result'], registers: [registry],
     collect() {
       lookups.reset();
-      const add = (tier: Tier, result: string, n: number): void => lookups.inc({ ...labels, tier, result }, n);
-      add('l1', 'hit', c.l1Hits); add('l1', 'miss', c.l1Misses); add('l2', 'hit', c.l2Hits); add('l2', 'miss', c.l2Misses);
+      for (const [cache, { counters: c }] of sources) {
+        lookups.inc({ cache, tier: 'l1', result: 'hit' }, c.l1Hits);
+        lookups.inc({ cache, tier: 'l1', result: 'miss' }, c.l1Misses);
+        lookups.inc({ cache, tier: 'l2', result: 'hit' }, c.l2Hits);
+        lookups.inc({ cache, tier: 'l2', result: 'miss' }, c.l2Misses);
+      }
     },
   });
-  counter('ai_stack_cache_graced_hits_total', 'Stale values served during a grace period', () => c.gracedHits);
-  counter('ai_stack_cache_writes_total', 'Cache writes', () => c.writes);
-  counter('ai_stack_cache_deletes_total', 'Cache deletions', () => c.deletes);
-  counter('ai_stack_cache_l2_errors_total', 'Failed L2 (Redis) commands', () => c.l2Errors);
-  counter('ai_stack_cache_loader_calls_total', 'Loader (factory) invocations', () => c.loaderCalls);
-  counter('ai_stack_cache_loader_errors_total', 'Loader failures and hard timeouts', () => c.loaderErrors);
-  counter('ai_stack_cache_l1_evictions_total', 'L1 entries evicted by the entry or byte bound', () => sources.l1Size().evictions);
+  collectingCounter(registry, sources, 'ai_stack_cache_graced_hits_total', 'Stale values served during a grace period', (s) => s.counters.gracedHits);
+  collectingCounter(registry, sources, 'ai_stack_cache_writes_total', 'Cache writes', (s) => s.counters.writes);
+  collectingCounter(registry, sources, 'ai_stack_cache_deletes_total', 'Cache deletions', (s) => s.counters.deletes);
+  collectingCounter(registry, sources, 'ai_stack_cache_l2_errors_total', 'Failed L2 (Redis) commands', (s) => s.counters.l2Errors);
+  collectingCounter(registry, sources, 'ai_stack_cache_loader_calls_total', 'Loader (factory) invocations', (s) => s.counters.loaderCalls);
+  collectingCounter(registry, sources, 'ai_stack_cache_loader_errors_total', 'Loader failures and hard timeouts', (s) => s.counters.loaderErrors);
+  collectingCounter(registry, sources, 'ai_stack_cache_l1_evictions_total', 'L1 entries evicted by the entry or byte bound', (s) => s.l1Size().evictions);
   const bus = new Counter({
     name: 'ai_stack_cache_bus_messages_total', help: 'Invalidation bus messages', labelNames: ['cache', 'direction'], registers: [registry],
     collect() {
       bus.reset();
-      bus.inc({ ...labels, direction: 'published' }, c.busPublished);
-      bus.inc({ ...labels, direction: 'received' }, c.busReceived);
-      bus.inc({ ...labels, direction: 'dropped' }, c.busDropped);
+      for (const [cache, { counters: c }] of sources) {
+        bus.inc({ cache, direction: 'published' }, c.busPublished);
+        bus.inc({ cache, direction: 'received' }, c.busReceived);
+        bus.inc({ cache, direction: 'dropped' }, c.busDropped);
+      }
     },
   });
   const l1 = new Gauge({
     name: 'ai_stack_cache_l1_size', help: 'L1 entries and bytes', labelNames: ['cache', 'unit'], registers: [registry],
     collect() {
-      const s = sources.l1Size();
-      l1.set({ ...labels, unit: 'entries' }, s.entries);
-      l1.set({ ...labels, unit: 'bytes' }, s.bytes);
+      l1.reset();
+      for (const [cache, s] of sources) {
+        const size = s.l1Size();
+        l1.set({ cache, unit: 'entries' }, size.entries);
+        l1.set({ cache, unit: 'bytes' }, size.bytes);
+      }
     },
   });
   const breaker = new Gauge({
     name: 'ai_stack_cache_circuit_open', help: '1 while the L2 circuit breaker is open', labelNames: ['cache'], registers: [registry],
-    collect() { breaker.set(labels, sources.circuitOpen() ? 1 : 0); },
+    collect() {
+      breaker.reset();
+      for (const [cache, s] of sources) breaker.set({ cache }, s.circuitOpen() ? 1 : 0);
+    },
   });
   const l2Latency = new Histogram({
     name: 'ai_stack_cache_l2_duration_seconds', help: 'L2 command latency', labelNames: ['cache', 'op'], registers: [registry],
@@ -87,8 +110,40 @@ export function registerCacheMetrics(registry: Registry | undefined, namespace: 
     name: 'ai_stack_cache_loader_duration_seconds', help: 'Loader (factory) duration', labelNames: ['cache'], registers: [registry],
     buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 1, 2.5, 10],
   });
+  return { sources, l2Latency, loader };
+}
+
+/**
+ * Registers the `ai_stack_cache_*` metrics on the caller's registry (never the global one). `name`
+ * is the `cache` label; a second cache with the same name on one registry is labelled `name#2`.
+ */
+export function registerCacheMetrics(registry: Registry | undefined, name: string, sources: MetricSources): CacheHistograms {
+  if (registry === undefined) return noHistograms;
+  let metrics = perRegistry.get(registry);
+  if (metrics === undefined) {
+    metrics = setUp(registry);
+    perRegistry.set(registry, metrics);
+  }
+  const { sources: all, l2Latency, loader } = metrics;
+  let label = name;
+  for (let n = 2; all.has(label); n++) label = `${name}#${n}`;
+  all.set(label, sources);
+  const latencyByOp = new Map<string, Histogram.Internal<'cache' | 'op'>>();
+  const loaderChild = loader.labels({ cache: label });
   return {
-    observeL2: (op, seconds) => l2Latency.observe({ ...labels, op }, seconds),
-    observeLoader: (seconds) => loader.observe(labels, seconds),
+    observeL2(op, seconds) {
+      let child = latencyByOp.get(op);
+      if (child === undefined) {
+        child = l2Latency.labels({ cache: label, op });
+        latencyByOp.set(op, child);
+      }
+      child.observe(seconds);
+    },
+    observeLoader: (seconds) => loaderChild.observe(seconds),
+    unregister: () => {
+      all.delete(label);
+      for (const op of latencyByOp.keys()) l2Latency.remove({ cache: label, op });
+      loader.remove({ cache: label });
+    },
   };
 }

@@ -31,6 +31,25 @@ describe('cache metrics', () => {
     }
   });
 
+  it('lets several caches share one registry, labelled apart, and stops reporting a closed cache', async () => {
+    const registry = new Registry();
+    const a = await createCache({ redis: null, registry, namespace: 'shared' });
+    const b = await createCache({ redis: null, registry, namespace: 'shared' });
+    const c = await createCache({ redis: null, registry, namespace: 'other' });
+    await a.get('x');
+    await b.set('y', 1);
+    await b.get('y');
+    let text = await registry.metrics();
+    expect(text).toMatch(/ai_stack_cache_lookups_total\{cache="shared",tier="l1",result="miss"\} 1/);
+    expect(text).toMatch(/ai_stack_cache_lookups_total\{cache="shared#2",tier="l1",result="hit"\} 1/);
+    expect(text).toMatch(/ai_stack_cache_writes_total\{cache="other"\} 0/);
+    await c.close();
+    text = await registry.metrics();
+    expect(text).not.toMatch(/cache="other"/);
+    await a.close();
+    await b.close();
+  });
+
   it('bounds L1 by bytes and keeps oversized entries in L2 only', async () => {
     const cache = await createCache({ redis: null, l1: { maxEntries: 1000, maxBytes: 10_000, maxEntryBytes: 4_000 } });
     for (let i = 0; i < 20; i++) await cache.set(`k${i}`, 'x'.repeat(1_000));

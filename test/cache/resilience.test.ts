@@ -124,6 +124,8 @@ describe('Redis restart during reads', () => {
       const probe = await createCache({ redis: { url: redis.url, keyPrefix: 'restart' }, l1: false });
       await expect.poll(async () => { await cache.set('after', 'restart'); return probe.get('after'); }, { timeout: 10_000 }).toBe('restart');
       await probe.close();
+      // The restarted Redis lost its script cache: EVALSHA hits NOSCRIPT and the script is reloaded.
+      expect(await cache.incr('after-restart-counter')).toBe(1);
       // The bus subscriber reconnected, so L1 was flushed: the marker the new (empty) Redis never saw is gone.
       expect(await cache.get('marker')).toBeUndefined();
     } finally {
