@@ -1,0 +1,176 @@
+// Built against bullmq 6.7.0 (package.json pins it exactly): see backend.ts.
+import { EventEmitter } from 'node:events';
+import type { QueueBaseOptions, StreamReadRaw } from 'bullmq';
+import { waitForSignal } from './blocking.ts';
+import { nextDelayedAt, promoteDueJobs, readFlags } from './claim.ts';
+import { settingsFrom, type QueueCtx } from './context.ts';
+import { emitEvent, eventsAfter, lastEventId, trimEventLog } from './events.ts';
+import type { SqliteStore } from './store.ts';
+
+export interface BackendIdentity {
+  name: string;
+  prefix: string;
+  /** Name under which this instance shows in `getWorkers()` / `getQueueEvents()`, if any. */
+  clientName?: string;
+  pollIntervalMs: number;
+}
+
+const CLOSED = 'Connection is closed.';
+/** Clients not seen for this long are gone (their process died without closing). */
+export const CLIENT_TTL_MS = 30_000;
+
+/**
+ * Connection, identity, event stream and blocking wait of the SQLite IQueueBackend; the queries
+ * live in backend-queries.ts and the state changes in backend.ts (one class, split by concern).
+ */
+export class SqliteBackendBase extends EventEmitter {
+  readonly qualifiedName: string;
+  readonly keys = {};
+  readonly minimumBlockTimeout = 0.001;
+  readonly maximumBlockTimeout = 10;
+  closing: Promise<void> | undefined;
+  protected readonly ctx: QueueCtx;
+  protected readonly identity: BackendIdentity;
+  protected readonly opts: QueueBaseOptions & Record<string, unknown>;
+  protected cancelWait: (() => void) | undefined;
+  protected cancelEventWait: (() => void) | undefined;
+  protected blockingDisconnected = false;
+  protected lastSeenWrite = 0;
+  protected startCursor: number | undefined;
+
+  constructor(store: SqliteStore, opts: QueueBaseOptions, identity: BackendIdentity) {
+    super();
+    this.identity = identity;
+    this.opts = opts as QueueBaseOptions & Record<string, unknown>;
+    this.qualifiedName = `${identity.prefix}:${identity.name}`;
+    this.ctx = { store, queue: this.qualifiedName, settings: settingsFrom(this.opts) };
+  }
+
+  protected get store(): SqliteStore {
+    return this.ctx.store;
+  }
+
+  /** One write, group-committed with the others of this event-loop turn; fails like a closed Redis connection once the file is closed. */
+  protected tx<T>(fn: () => T): Promise<T> {
+    if (!this.store.db.isOpen) return Promise.reject(new Error(CLOSED));
+    return this.store.write(fn);
+  }
+
+  protected read<T>(fn: () => T): T {
+    if (!this.store.db.isOpen) throw new Error(CLOSED);
+    return fn();
+  }
+
+  // ---- lifecycle and identity ----
+  async waitUntilReady(): Promise<void> {
+    if (this.identity.clientName) this.touchClient(true);
+  }
+
+  async close(_force?: boolean): Promise<void> {
+    this.closing ??= (async () => {
+      this.cancelWait?.();
+      this.cancelEventWait?.();
+      if (this.identity.clientName && this.store.db.isOpen) {
+        this.store.run('DELETE FROM clients WHERE owner = ? AND name = ?', this.store.owner, this.identity.clientName);
+      }
+      this.emit('close');
+    })();
+    return this.closing;
+  }
+
+  async disconnect(): Promise<void> {
+    this.cancelWait?.();
+    this.cancelEventWait?.();
+  }
+
+  async setName(name: string): Promise<void> {
+    this.identity.clientName = name;
+    this.touchClient(true);
+  }
+
+  protected touchClient(force = false): void {
+    const name = this.identity.clientName;
+    const now = Date.now();
+    if (!name || !this.store.db.isOpen || (!force && now - this.lastSeenWrite < CLIENT_TTL_MS / 3)) return;
+    this.lastSeenWrite = now;
+    this.store.run('INSERT OR REPLACE INTO clients (name, queue, owner, seen_at) VALUES (?, ?, ?, ?)',
+      name, this.qualifiedName, this.store.owner, now);
+  }
+
+  toKey(type: string): string {
+    return `${this.qualifiedName}:${type}`;
+  }
+
+  parseNodeKey(key: string): { prefix: string; queueName: string; id: string } {
+    const last = key.lastIndexOf(':');
+    const before = key.lastIndexOf(':', last - 1);
+    return { prefix: key.slice(0, Math.max(before, 0)), queueName: key.slice(before + 1, last), id: key.slice(last + 1) };
+  }
+
+  clientName(suffix = ''): string {
+    return `${this.qualifiedName}${suffix}`;
+  }
+
+  // ---- events ----
+  async trimEvents(maxLength: number): Promise<number> {
+    return this.tx(() => trimEventLog(this.ctx, maxLength));
+  }
+
+  async publishEvent(fields: Record<string, string | number>, maxEvents: number): Promise<string> {
+    const { event, ...rest } = fields;
+    return this.tx(() => {
+      emitEvent(this.ctx, String(event), rest);
+      if (maxEvents > 0) trimEventLog(this.ctx, maxEvents);
+      return String(lastEventId(this.ctx));
+    });
+  }
+
+  async readEvents(id: string, blockTimeout: number): Promise<StreamReadRaw> {
+    if (this.closing || !this.store.db.isOpen) return null;
+    // '$' means "events after the reader started": resolve it once so a quiet read loses nothing.
+    this.startCursor ??= this.read(() => lastEventId(this.ctx));
+    const cursor = id === '$' ? this.startCursor : Number(id) || 0;
+    const deadline = Date.now() + Math.max(1, blockTimeout || 5000);
+    let events = this.read(() => eventsAfter(this.ctx, cursor, 100));
+    while (events.length === 0 && !this.closing && Date.now() < deadline) {
+      const wait = Math.min(this.identity.pollIntervalMs, deadline - Date.now());
+      await waitForSignal(this.store.bus, `event:${this.qualifiedName}`, wait, (cancel) => { this.cancelEventWait = cancel; });
+      this.cancelEventWait = undefined;
+      if (this.closing || !this.store.db.isOpen) return null;
+      events = this.read(() => eventsAfter(this.ctx, cursor, 100));
+    }
+    if (events.length === 0) return null;
+    return [['events', events.map((e) => [String(e.id), JSON.parse(e.fields) as string[]])]] as unknown as StreamReadRaw;
+  }
+
+  // ---- blocking wait for jobs ----
+  async waitForJob(blockTimeout: number): Promise<{ member: string; score: number } | null> {
+    if (this.closing || this.blockingDisconnected || !this.store.db.isOpen) return null;
+    this.touchClient();
+    const ready = async (): Promise<boolean> => this.store.db.isOpen && this.tx(() => {
+      const now = Date.now();
+      promoteDueJobs(this.ctx, now);
+      const flags = readFlags(this.ctx);
+      if (flags.paused) return false;
+      return this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined;
+    });
+    if (await ready()) return { member: '0', score: 0 };
+    const next = this.read(() => nextDelayedAt(this.ctx));
+    let timeout = Math.max(0, blockTimeout) * 1000;
+    if (next > 0) timeout = Math.min(timeout, Math.max(0, next - Date.now()));
+    // Wake-ups from this process arrive at once; other processes are seen at the next poll.
+    const signalled = await waitForSignal(this.store.bus, `job:${this.qualifiedName}`,
+      Math.min(timeout, this.identity.pollIntervalMs), (cancel) => { this.cancelWait = cancel; });
+    this.cancelWait = undefined;
+    if (this.closing || this.blockingDisconnected) return null;
+    return signalled ? { member: '0', score: 0 } : null;
+  }
+
+  async disconnectBlocking(_wait?: boolean): Promise<void> {
+    this.blockingDisconnected = true;
+    this.cancelWait?.();
+  }
+
+  async reconnectBlocking(): Promise<void> {
+    this.blockingDisconnected = false;
+  }}
