@@ -56,10 +56,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     // Keys come from clients (IPs, headers): bound their size so they cannot bloat Redis or memory.
     const storeKey = `${name}:${key.length <= 200 ? key : `h:${hash('sha256', key, 'base64url')}`}`;
     if (store instanceof MemoryRateLimitStore) return record(fromStore(store.consumeSync(storeKey, policy, cost)));
-    return store.consume(storeKey, policy, cost).then(fromStore, async (error: unknown) => {
-      options.logger?.warn({ err: error, policy: name }, `rate-limit store failed; ${mode}`);
-      return fallback(storeKey, cost);
-    }).then(record);
+    return store.consume(storeKey, policy, cost).then(
+      (decision) => record(fromStore(decision)),
+      async (error: unknown) => {
+        options.logger?.warn({ err: error, policy: name }, `rate-limit store failed; ${mode}`);
+        return record(await fallback(storeKey, cost));
+      },
+    );
   }
 
   function fromStore(decision: RateLimitDecision): RateLimitResult {
@@ -71,8 +74,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return result;
   }
 
-  async function isAllowed(key: string, cost = 1): Promise<RateLimitResult> {
-    return check(key, cost);
+  function isAllowed(key: string, cost = 1): Promise<RateLimitResult> {
+    try {
+      const result = check(key, cost);
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   async function fallback(key: string, cost: number): Promise<RateLimitResult> {

@@ -50,13 +50,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     const interval = emissionIntervalUs(policy);
     const window = policy.windowMs * 1000;
     const redisKey = this.#prefix + key;
-    // A plain promise chain (no nested async functions): this is the per-request hot path.
-    const evaluated = this.#redis.evalsha(GCRA_SHA, 1, redisKey, interval, window, cost).catch((error: unknown) => {
+    // One promise hop on the hot path (this runs once per request).
+    const evaluated = this.#redis.evalsha(GCRA_SHA, 1, redisKey, interval, window, cost).then(toDecision, (error: unknown) => {
       // Only NOSCRIPT proves the script did not run; retrying after any other error could count a request twice.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.#redis.eval(GCRA_SCRIPT, 1, redisKey, interval, window, cost);
+      return this.#redis.eval(GCRA_SCRIPT, 1, redisKey, interval, window, cost).then(toDecision);
     });
-    return (this.#timeoutMs === undefined ? evaluated : this.#withTimeout(evaluated, this.#timeoutMs)).then(toDecision);
+    return this.#timeoutMs === undefined ? evaluated : this.#withTimeout(evaluated, this.#timeoutMs);
   }
 
   #withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
