@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { parseDuration, type Duration } from './ttl.ts';
 
 /** One L1 entry: the decoded value plus its logical deadline and the end of its grace window. */
 export interface L1Entry {
@@ -17,6 +18,11 @@ export interface L1Options {
   maxBytes?: number;
   /** Entries larger than this stay in L2 only. Default 1 MiB. */
   maxEntryBytes?: number;
+  /**
+   * Longest an entry stays fresh in L1 regardless of its TTL: a safety net that bounds staleness if
+   * an invalidation is ever missed (L2 still holds the full TTL). Default: no cap.
+   */
+  maxTtl?: Duration;
 }
 
 /**
@@ -26,10 +32,12 @@ export interface L1Options {
 export class L1Store {
   readonly #lru: LRUCache<string, L1Entry>;
   readonly maxEntryBytes: number;
+  readonly #maxTtlMs: number;
   evictions = 0;
 
   constructor(options: L1Options = {}) {
     this.maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
+    this.#maxTtlMs = options.maxTtl === undefined ? Infinity : parseDuration(options.maxTtl, 'l1.maxTtl');
     this.#lru = new LRUCache<string, L1Entry>({
       max: options.maxEntries ?? 10_000,
       maxSize: options.maxBytes ?? 64 * 1024 * 1024,
@@ -55,6 +63,10 @@ export class L1Store {
     if (entry.size > this.maxEntryBytes) {
       this.#lru.delete(key);
       return;
+    }
+    if (this.#maxTtlMs !== Infinity) {
+      const cap = Date.now() + this.#maxTtlMs;
+      if (entry.expiresAt === 0 || entry.expiresAt > cap) entry.expiresAt = cap;
     }
     this.#lru.set(key, entry);
   }

@@ -50,6 +50,23 @@ describe('cache metrics', () => {
     await b.close();
   });
 
+  it('caps L1 freshness with l1.maxTtl while L2 keeps the full TTL', async () => {
+    const prefix = randomPrefix('maxttl');
+    const cache = await createCache({ redis: { url: REDIS_URL, keyPrefix: prefix }, l1: { maxTtl: '30ms' } });
+    try {
+      await cache.set('k', 'v', { ttl: '1h' });
+      expect(await cache.get('k')).toBe('v');
+      expect(cache.stats().counters.l1Hits).toBe(1);
+      await new Promise((r) => setTimeout(r, 60));
+      expect(await cache.get('k')).toBe('v'); // from L2 this time
+      expect(cache.stats().counters.l2Hits).toBe(1);
+      expect(await cache.ttl('k')).toBeGreaterThan(60_000);
+    } finally {
+      await cache.close();
+      await dropPrefix(prefix);
+    }
+  });
+
   it('bounds L1 by bytes and keeps oversized entries in L2 only', async () => {
     const cache = await createCache({ redis: null, l1: { maxEntries: 1000, maxBytes: 10_000, maxEntryBytes: 4_000 } });
     for (let i = 0; i < 20; i++) await cache.set(`k${i}`, 'x'.repeat(1_000));
