@@ -120,15 +120,24 @@ async function benchCelery(): Promise<Figures | string> {
   }
 }
 
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
 const median = (xs: number[]): number => pct(xs, 0.5);
 const results: Record<string, Figures | string> = {};
 console.log(`tasks bench: ${JOBS} jobs (Celery ${CELERY_JOBS}), worker concurrency ${CONCURRENCY}, ${SAMPLES} latency samples, ${cpus().length} CPUs, ${ROUNDS} interleaved rounds (median)`);
 // The machine is shared and noisy: alternate the two Node implementations and keep each one's median.
 const rounds: Record<'ai-stack' | 'bullmq', Figures[]> = { 'ai-stack': [], bullmq: [] };
+// One discarded round first: whichever side ran first otherwise paid for JIT and connection warm-up.
+await benchAiStack();
+await benchBullmq();
 for (let r = 0; r < ROUNDS; r++) {
-  rounds['ai-stack'].push(await benchAiStack());
-  rounds.bullmq.push(await benchBullmq());
+  // Swap who goes first each round, so neither side always runs on a warmer (or busier) machine.
+  if (r % 2 === 0) {
+    rounds['ai-stack'].push(await benchAiStack());
+    rounds.bullmq.push(await benchBullmq());
+  } else {
+    rounds.bullmq.push(await benchBullmq());
+    rounds['ai-stack'].push(await benchAiStack());
+  }
   console.log(`round ${r + 1}: ai-stack ${Math.round(rounds['ai-stack'][r]?.jobs_per_s ?? 0)}/s, bullmq ${Math.round(rounds.bullmq[r]?.jobs_per_s ?? 0)}/s`);
 }
 const summarize = (figs: Figures[]): Figures => ({
@@ -136,6 +145,8 @@ const summarize = (figs: Figures[]): Figures => ({
   start_latency_p50_ms: median(figs.map((f) => f.start_latency_p50_ms)),
   start_latency_p95_ms: median(figs.map((f) => f.start_latency_p95_ms)),
 });
+const roundRatios = rounds['ai-stack'].map((f, i) => f.jobs_per_s / (rounds.bullmq[i]?.jobs_per_s ?? NaN));
+console.log(`ai-stack/bullmq throughput per round: ${roundRatios.map((x) => x.toFixed(2)).join(', ')} (median ${median(roundRatios).toFixed(2)})`);
 const ours = summarize(rounds['ai-stack']);
 const base = summarize(rounds.bullmq);
 results['ai-stack'] = ours;
@@ -157,6 +168,7 @@ for (const m of ['jobs_per_s', 'start_latency_p50_ms', 'start_latency_p95_ms'] a
   merged[m] ??= {};
   for (const [name, f] of Object.entries(results)) merged[m][name] = typeof f === 'string' ? f : Math.round(f[m] * 100) / 100;
 }
+merged['jobs_per_s_ratio_vs_bullmq_median_of_rounds'] = { 'ai-stack': Math.round(median(roundRatios) * 100) / 100 };
 writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(`wrote ${file}`);
 process.exit(0);

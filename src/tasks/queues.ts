@@ -67,10 +67,11 @@ export interface ApplyOptions {
 export function jobOptionsFor(def: TaskDefinition, id: string, opts: ApplyOptions, now: number, dedupeId?: string): JobsOptions {
   const delay = opts.eta ? Math.max(0, opts.eta.getTime() - now) : Math.max(0, opts.countdown ?? 0);
   const priority = opts.priority ?? def.options.priority;
+  const retries = def.options.retries?.max ?? 0;
   return {
     jobId: id,
-    attempts: (def.options.retries?.max ?? 0) + 1,
-    backoff: { type: 'ai-stack' },
+    // Only tasks that retry carry retry options: every byte here is stored and parsed per job.
+    ...(retries > 0 ? { attempts: retries + 1, backoff: { type: 'ai-stack' } } : {}),
     ...(delay > 0 ? { delay } : {}),
     ...(priority === undefined ? {} : { priority }),
     ...(dedupeId === undefined ? {} : { deduplication: { id: dedupeId } }),
