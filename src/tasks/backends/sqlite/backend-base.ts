@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { QueueBaseOptions, StreamReadRaw } from 'bullmq';
 import { waitForSignal } from './blocking.ts';
-import { nextDelayedAt, promoteDueJobs, readFlags } from './claim.ts';
+import { nextDelayedAt, readFlags } from './claim.ts';
 import { settingsFrom, type QueueCtx } from './context.ts';
 import { emitEvent, eventsAfter, lastEventId, trimEventLog } from './events.ts';
 import type { SqliteStore } from './store.ts';
@@ -147,14 +147,16 @@ export class SqliteBackendBase extends EventEmitter {
   async waitForJob(blockTimeout: number): Promise<{ member: string; score: number } | null> {
     if (this.closing || this.blockingDisconnected || !this.store.db.isOpen) return null;
     this.touchClient();
-    const ready = async (): Promise<boolean> => this.store.db.isOpen && this.tx(() => {
-      const now = Date.now();
-      promoteDueJobs(this.ctx, now);
-      const flags = readFlags(this.ctx);
-      if (flags.paused) return false;
-      return this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined;
+    // Read-only probe: an idle worker must not take the write lock every poll. A due delayed job
+    // counts as ready; the claim that follows promotes it.
+    const ready = (): boolean => this.store.db.isOpen && this.read(() => {
+      if (readFlags(this.ctx).paused) return false;
+      // Two probes rather than an OR, so each uses its state's partial index.
+      return this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined ||
+        this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at <= ? LIMIT 1`,
+          this.qualifiedName, Date.now()) !== undefined;
     });
-    if (await ready()) return { member: '0', score: 0 };
+    if (ready()) return { member: '0', score: 0 };
     const next = this.read(() => nextDelayedAt(this.ctx));
     let timeout = Math.max(0, blockTimeout) * 1000;
     if (next > 0) timeout = Math.min(timeout, Math.max(0, next - Date.now()));

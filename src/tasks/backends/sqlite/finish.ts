@@ -76,7 +76,8 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
 }
 
 /** removeOnComplete / removeOnFail: true, a count to keep, or `{ age (s), count }`. */
-function applyRetention(ctx: QueueCtx, state: string, row: JobRow, keep: Keep, now: number): void {
+// `state` is inlined as a literal (it is one of two constants) so SQLite can use that state's partial index.
+function applyRetention(ctx: QueueCtx, state: 'completed' | 'failed', row: JobRow, keep: Keep, now: number): void {
   if (keep === undefined || keep === false) return;
   const { store, queue } = ctx;
   if (keep === true) {
@@ -86,15 +87,15 @@ function applyRetention(ctx: QueueCtx, state: string, row: JobRow, keep: Keep, n
   const policy = (typeof keep === 'number' ? { count: keep } : keep) as { age?: number; count?: number; limit?: number };
   if (policy.age !== undefined) {
     const old = store.all<JobRow>(
-      `SELECT * FROM jobs WHERE queue = ? AND state = ? AND finished_on < ? LIMIT ?`,
-      queue, state, now - policy.age * 1000, policy.limit ?? 1000,
+      `SELECT * FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on < ? ORDER BY finished_on LIMIT ?`,
+      queue, now - policy.age * 1000, policy.limit ?? 1000,
     );
     for (const job of old) deleteJob(ctx, job, now);
   }
   if (policy.count !== undefined && policy.count >= 0) {
     const extra = store.all<JobRow>(
-      `SELECT * FROM jobs WHERE queue = ? AND state = ? ORDER BY finished_on DESC, seq DESC LIMIT -1 OFFSET ?`,
-      queue, state, policy.count,
+      `SELECT * FROM jobs WHERE queue = ? AND state = '${state}' ORDER BY finished_on DESC, seq DESC LIMIT -1 OFFSET ?`,
+      queue, policy.count,
     );
     for (const job of extra) deleteJob(ctx, job, now);
   }

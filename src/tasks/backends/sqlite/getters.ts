@@ -18,23 +18,28 @@ export function isJobInState(ctx: QueueCtx, state: string, jobId: string): boole
   throw new Error(`Unknown job state: ${state}`);
 }
 
+/** Per-state counts; each is an index-only count over that state's partial index. */
+const COUNT_SQL: Record<string, string> = {
+  wait: `state = 'wait' AND priority = 0`,
+  prioritized: `state = 'wait' AND priority > 0`,
+  active: `state = 'active'`,
+  delayed: `state = 'delayed'`,
+  completed: `state = 'completed'`,
+  failed: `state = 'failed'`,
+  'waiting-children': `state = 'waiting-children'`,
+};
+
 export function getCounts(ctx: QueueCtx, types: (JobType | 'paused')[], delayedBefore?: number): number[] {
-  const rows = ctx.store.all<{ state: string; prioritized: number; n: number }>(
-    'SELECT state, priority > 0 AS prioritized, COUNT(*) AS n FROM jobs WHERE queue = ? GROUP BY state, priority > 0', ctx.queue,
-  );
-  const counts: Record<string, number> = {};
-  for (const row of rows) {
-    const key = row.state === 'wait' ? (row.prioritized ? 'prioritized' : 'wait') : row.state;
-    counts[key] = (counts[key] ?? 0) + row.n;
-  }
-  if (delayedBefore !== undefined) {
-    counts['delayed'] = ctx.store.one<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at < ?`, ctx.queue, delayedBefore,
-    )?.n ?? 0;
-  }
   return types.map((type) => {
-    if (type === 'wait' || type === 'waiting') return counts['wait'] ?? 0;
-    return counts[type] ?? 0;
+    const key = type === 'waiting' ? 'wait' : type;
+    if (key === 'delayed' && delayedBefore !== undefined) {
+      return ctx.store.one<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at < ?`, ctx.queue, delayedBefore,
+      )?.n ?? 0;
+    }
+    const where = COUNT_SQL[key];
+    if (!where) return 0;
+    return ctx.store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND ${where}`, ctx.queue)?.n ?? 0;
   });
 }
 

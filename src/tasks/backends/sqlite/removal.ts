@@ -88,13 +88,14 @@ const STATE_OF_TYPE: Record<string, string> = {
 export function cleanJobs(ctx: QueueCtx, type: string, timestamp: number, limit: number, now: number): string[] {
   const state = STATE_OF_TYPE[type];
   if (!state) throw new Error(`Unknown job state: ${type}`);
-  const column = state === 'completed' || state === 'failed' ? 'COALESCE(finished_on, timestamp)' : 'timestamp';
+  const column = state === 'completed' || state === 'failed' ? 'finished_on' : 'timestamp';
   let extra = '';
   if (type === 'prioritized') extra = ' AND priority > 0';
   else if (type === 'wait' || type === 'waiting' || type === 'paused') extra = ' AND priority = 0';
   const rows = ctx.store.all<JobRow>(
-    `SELECT * FROM jobs WHERE queue = ? AND state = ?${extra} AND ${column} < ? ORDER BY ${column} LIMIT ?`,
-    ctx.queue, state, timestamp, limit > 0 ? limit : -1,
+    // `state` comes from the fixed map above; inlined so the state's partial index applies.
+    `SELECT * FROM jobs WHERE queue = ? AND state = '${state}'${extra} AND ${column} < ? ORDER BY ${column} LIMIT ?`,
+    ctx.queue, timestamp, limit > 0 ? limit : -1,
   );
   const removed: string[] = [];
   for (const row of rows) {
@@ -120,8 +121,7 @@ export function obliterateQueue(ctx: QueueCtx, force: boolean): number {
   if (!store.one(`SELECT 1 AS x FROM meta WHERE queue = ? AND field = 'paused'`, queue)) return -1;
   if (!force && store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'active'`, queue)) return -2;
   for (const table of ['jobs', 'logs', 'events', 'meta', 'counters', 'dedup', 'schedulers', 'metrics']) {
-    const column = table === 'logs' || table === 'jobs' ? 'queue' : 'queue';
-    store.run(`DELETE FROM ${table} WHERE ${column} = ?`, queue);
+    store.run(`DELETE FROM ${table} WHERE queue = ?`, queue);
   }
   store.run('DELETE FROM rate_limit WHERE queue = ?', queue);
   store.run('DELETE FROM deps WHERE parent_queue = ? OR child_queue = ?', queue, queue);

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_wait ON jobs (queue, priority, seq) WHERE state = 'wait';
 CREATE INDEX IF NOT EXISTS jobs_delayed ON jobs (queue, process_at) WHERE state = 'delayed';
 CREATE INDEX IF NOT EXISTS jobs_active ON jobs (queue, locked_until) WHERE state = 'active';
-CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (queue, state, finished_on) WHERE state IN ('completed', 'failed');
+CREATE INDEX IF NOT EXISTS jobs_completed ON jobs (queue, finished_on, seq) WHERE state = 'completed';
+CREATE INDEX IF NOT EXISTS jobs_failed ON jobs (queue, finished_on, seq) WHERE state = 'failed';
 CREATE INDEX IF NOT EXISTS jobs_waiting_children ON jobs (queue, seq) WHERE state = 'waiting-children';
 CREATE TABLE IF NOT EXISTS deps (
   parent_queue TEXT NOT NULL,

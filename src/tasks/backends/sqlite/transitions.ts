@@ -74,9 +74,10 @@ export function reprocessJob(
 
 /** `Queue.retryJobs`: up to `count` finished jobs (finished before `timestamp`) back to wait; 1 = more remain. */
 export function retryFinishedJobs(ctx: QueueCtx, state: 'completed' | 'failed', count: number, timestamp: number): number {
+  if (state !== 'completed' && state !== 'failed') throw new Error(`Unknown job state: ${String(state)}`);
   const ids = ctx.store.all<{ id: string }>(
-    `SELECT id FROM jobs WHERE queue = ? AND state = ? AND COALESCE(finished_on, timestamp) <= ? ORDER BY finished_on LIMIT ?`,
-    ctx.queue, state, timestamp, count + 1,
+    `SELECT id FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on <= ? ORDER BY finished_on LIMIT ?`,
+    ctx.queue, timestamp, count + 1,
   );
   for (const { id } of ids.slice(0, count)) reprocessJob(ctx, id, state, false, false, false);
   return ids.length > count ? 1 : 0;
