@@ -41,7 +41,7 @@ out(`Run ${new Date().toISOString()} — ${machine}.`);
 out();
 
 const list = await benchList(seconds);
-loadTable('1. List endpoint (20 rows, ~2.6 KB JSON), 20 connections; best of 2 alternating runs', list, 'fastify-bare');
+loadTable('1. List endpoint (20 rows, ~2.6 KB JSON), 20 connections; best req/s and lowest CPU of 3 alternating runs', list, 'fastify-bare');
 const db = await benchDbList(seconds + 3);
 loadTable('2. DB-backed list: 100-row pages of a 100k-row SQLite table (offset + count), 20 distinct pages, 10 connections, client accepts br/gzip', db, 'without (bare Fastify)');
 const rl = await benchRateLimit(seconds * 500, redisUrl);

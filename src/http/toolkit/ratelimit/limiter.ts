@@ -54,8 +54,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       throw new ValidationError(`Rate-limit cost must be an integer from 1 to ${policy.limit}`);
     }
     // Keys come from clients (IPs, headers): bound their size so they cannot bloat Redis or memory.
-    const storeKey = `${name}:${key.length <= 200 ? key : `h:${hash('sha256', key, 'base64url')}`}`;
-    if (store instanceof MemoryRateLimitStore) return record(fromStore(store.consumeSync(storeKey, policy, cost)));
+    const safeKey = key.length <= 200 ? key : `h:${hash('sha256', key, 'base64url')}`;
+    if (store instanceof MemoryRateLimitStore) return record(fromStore(store.consumeSync(safeKey, policy, cost)));
+    const storeKey = `${name}:${safeKey}`;
     return store.consume(storeKey, policy, cost).then(
       (decision) => record(fromStore(decision)),
       async (error: unknown) => {
