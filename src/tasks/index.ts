@@ -11,7 +11,8 @@ export type { TaskState, TaskResultRecord, AttemptRecord, RemoteError } from './
 export { NonRetryableError, TimeLimitExceededError, TaskRevokedError, TaskTimeoutError, TaskFailedError, TaskArgumentsError, UnknownTaskError } from './errors.ts';
 export { startWorkers, type StartWorkersOptions, type WorkerPool } from './workers.ts';
 export { WorkerRegistry, type WorkerInfo } from './registry.ts';
-export { startScheduler, schedule, Schedules, type ScheduleSpec, type ScheduleView, type StartSchedulerOptions, type SchedulerHandle } from './scheduler.ts';
+export { schedule, parseSchedules, Schedules, type ScheduleSpec, type ScheduleView } from './scheduler.ts';
+export { startScheduler, type StartSchedulerOptions, type SchedulerHandle } from './beat.ts';
 export { backoffDelay } from './backoff.ts';
 export type { TaskMetrics, TaskOutcome } from './metrics.ts';
 export { createCleanupCacheTask, cleanupCacheSchedule, CLEANUP_CACHE_TASK, type PrunableCache } from './builtin/cleanup-cache.ts';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import { NotFoundError, ValidationError, type FieldIssue } from '../shared/errors.ts';
 import type { TaskDefinition } from './define.ts';
@@ -169,59 +168,42 @@ export class Schedules {
   }
 }
 
-export interface StartSchedulerOptions {
-  schedules?: readonly ScheduleSpec[];
-  /** Leader lease; another scheduler takes over this long after the leader dies. Default 15 s. */
-  leaseMs?: number;
-  /** How often the leader re-applies specs (picks up edits and heals deleted schedulers). */
-  resyncMs?: number;
-}
-
-export interface SchedulerHandle {
-  readonly schedules: Schedules;
-  isLeader(): boolean;
-  close(): Promise<void>;
-}
-
-const LEASE_KEY = 'scheduler:leader';
-
 /**
- * Beat. BullMQ job schedulers create each tick's job under an id derived from the scheduler id and
- * the tick time, so a tick can never be enqueued twice; we add a leader lease so only one process
- * upserts at a time (concurrent upserts are where BullMQ has had duplicate-run bugs).
+ * Schedules from configuration (JSON text or an already parsed value), shape-checked here; the task
+ * and its arguments are checked when a scheduler starts with them. Throws ValidationError.
  */
-export async function startScheduler(system: TaskSystem, opts: StartSchedulerOptions = {}): Promise<SchedulerHandle> {
-  const schedules = new Schedules(system, opts.schedules);
-  const store = system.backend.store;
-  const me = randomUUID();
-  const leaseMs = opts.leaseMs ?? 15_000;
-  let leader = false;
-  let lastSync = 0;
-  let stopped = false;
-
-  async function tick(): Promise<void> {
-    leader = leader ? await store.refreshIfEquals(LEASE_KEY, me, leaseMs) : await store.setIfAbsent(LEASE_KEY, me, leaseMs);
-    if (leader && Date.now() - lastSync >= (opts.resyncMs ?? 60_000)) {
-      await schedules.sync();
-      lastSync = Date.now();
+export function parseSchedules(input: unknown): ScheduleSpec[] {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch {
+      throw new ValidationError('schedules are not valid JSON', [{ field: '', message: 'invalid JSON' }]);
     }
   }
-  await tick();
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    running = tick().catch((err: unknown) => system.logger.warn({ err }, 'scheduler tick failed'));
-  }, Math.max(50, Math.floor(leaseMs / 3)));
-  system.logger.info({ leader }, 'task scheduler started');
-  return {
-    schedules,
-    isLeader: () => leader,
-    async close() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-      if (leader) await store.deleteIfEquals(LEASE_KEY, me);
-      leader = false;
-    },
-  };
+  if (!Array.isArray(value) || value.length > 1_000) throw new ValidationError('schedules must be a JSON array (at most 1000 entries)', [{ field: '', message: 'not an array' }]);
+  return value.map((raw: unknown, i) => {
+    const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const issues: FieldIssue[] = [];
+    const str = (k: string, required: boolean): string | undefined => {
+      const v = o[k];
+      if (v === undefined && !required) return undefined;
+      if (typeof v !== 'string') issues.push({ field: `/${i}/${k}`, message: 'must be a string' });
+      return typeof v === 'string' ? v : undefined;
+    };
+    const spec: ScheduleSpec = { id: str('id', true) ?? '', task: str('task', true) ?? '', args: o['args'] ?? {} };
+    const cron = str('cron', false);
+    const tz = str('tz', false);
+    if (cron !== undefined) spec.cron = cron;
+    if (tz !== undefined) spec.tz = tz;
+    if (o['every'] !== undefined) {
+      if (typeof o['every'] !== 'number') issues.push({ field: `/${i}/every`, message: 'must be a number of ms' });
+      else spec.every = o['every'];
+    }
+    if (o['enabled'] !== undefined) spec.enabled = o['enabled'] === true;
+    const unknown = Object.keys(o).filter((k) => !['id', 'task', 'args', 'cron', 'every', 'tz', 'enabled'].includes(k));
+    if (unknown.length > 0) issues.push({ field: `/${i}`, message: `unknown fields: ${unknown.slice(0, 5).join(', ')}` });
+    if (issues.length > 0) throw new ValidationError(`invalid schedule at index ${i}`, issues);
+    return spec;
+  });
 }

@@ -185,6 +185,23 @@ export function runTaskConformanceSuite(name: string, makeBackend: () => Promise
       expect(list.find((x) => x.id === 'tick')?.every).toBe(300);
     });
 
+    it('fires cron schedules in a time zone and fails over to another scheduler when the leader stops', async () => {
+      await open();
+      await h.workers({ queues: ['documents'] });
+      const spec = { id: 'cron-tz', task: add.name, args: { a: 2, b: 2 }, cron: '* * * * * *', tz: 'Asia/Kolkata' };
+      const s1 = await startScheduler(h.system, { schedules: [spec], leaseMs: 300 });
+      const s2 = await startScheduler(h.system, { schedules: [spec], leaseMs: 300 });
+      expect(s1.isLeader()).toBe(true);
+      expect(s2.isLeader()).toBe(false);
+      await eventually(async () => ((await h.system.queue('documents').getJobCounts('completed')).completed ?? 0) >= 2);
+      const [view] = await s1.schedules.list();
+      expect(view).toMatchObject({ id: 'cron-tz', tz: 'Asia/Kolkata', source: 'code' });
+      expect(view?.next).toBeGreaterThan(0);
+      await s1.close();
+      await eventually(() => s2.isLeader());
+      await s2.close();
+    });
+
     it('rejects malformed schedules', async () => {
       await open();
       await expect(startScheduler(h.system, { schedules: [{ id: 'x', task: add.name, args: { a: 1, b: 1 }, cron: 'not a cron' }] })).rejects.toMatchObject({ issues: [{ field: 'cron' }] });

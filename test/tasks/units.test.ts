@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/shared/errors.ts';
-import { backoffDelay, createRedisTaskBackend, defineTask, TaskArgumentsError } from '../../src/tasks/index.ts';
+import { backoffDelay, createRedisTaskBackend, defineTask, parseSchedules, TaskArgumentsError } from '../../src/tasks/index.ts';
 import { REDIS_URL } from './fixtures/redis.ts';
 
 describe('defineTask', () => {
@@ -37,6 +37,27 @@ describe('defineTask', () => {
     expect(err?.issues.length).toBeLessThanOrEqual(10);
     expect(err?.status).toBe(400);
     expect(() => t.validate(undefined)).toThrow(/invalid arguments for task "ok.many"/);
+  });
+});
+
+describe('parseSchedules (configuration)', () => {
+  it('accepts JSON schedules and rejects malformed or hostile ones with field issues', () => {
+    expect(parseSchedules('[{"id":"a","task":"x.y","args":{"n":1},"cron":"0 3 * * *","tz":"UTC"},{"id":"b","task":"x.y","every":60000}]')).toEqual([
+      { id: 'a', task: 'x.y', args: { n: 1 }, cron: '0 3 * * *', tz: 'UTC' },
+      { id: 'b', task: 'x.y', args: {}, every: 60000 },
+    ]);
+    expect(() => parseSchedules('{not json')).toThrow(/not valid JSON/);
+    expect(() => parseSchedules('{"id":"a"}')).toThrow(/must be a JSON array/);
+    expect(() => parseSchedules(JSON.stringify(Array.from({ length: 1001 }, () => ({}))))).toThrow(ValidationError);
+    expect(() => parseSchedules([{ id: 1, task: 'x' }])).toThrow(/index 0/);
+    expect(() => parseSchedules([{ id: 'a', task: 'x', every: '5' }])).toThrow(ValidationError);
+    try {
+      parseSchedules('[{"id":"a","task":"x","__proto__":{"every":1}}]');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ValidationError).issues[0]?.message).toBe('unknown fields: __proto__');
+    }
+    expect(() => parseSchedules([null])).toThrow(ValidationError);
   });
 });
 
