@@ -62,8 +62,9 @@ export class SqliteBackendBase extends EventEmitter {
   }
 
   // ---- lifecycle and identity ----
+  /** BullMQ's Worker calls this for every job, so only the first call registers the client. */
   async waitUntilReady(): Promise<void> {
-    if (this.identity.clientName) this.touchClient(true);
+    if (this.identity.clientName && this.lastSeenWrite === 0) this.touchClient(true);
   }
 
   async close(_force?: boolean): Promise<void> {

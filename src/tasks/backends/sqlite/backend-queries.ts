@@ -197,10 +197,12 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async setRateLimit(expireTimeMs: number): Promise<void> {
+    invalidateGate(this.ctx);
     await this.tx(() => move.setRateLimit(this.ctx, expireTimeMs, Date.now()));
   }
 
   async removeRateLimitKey(): Promise<number> {
+    invalidateGate(this.ctx);
     const removed = await this.tx(() => this.store.run('DELETE FROM rate_limit WHERE queue = ?', this.qualifiedName));
     this.store.bus.emit(`job:${this.qualifiedName}`);
     return removed;

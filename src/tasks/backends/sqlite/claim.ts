@@ -10,6 +10,9 @@ export const FORCED_LIMIT = Number.MAX_SAFE_INTEGER;
 
 interface QueueFlags {
   paused: boolean;
+  /** Cached rate-limit look for the millisecond `windowChecked` (queues without a limiter only). */
+  windowChecked?: number;
+  windowDelay?: number;
   concurrency?: number;
   max?: number;
   duration?: number;
@@ -94,7 +97,14 @@ export function claimNext(ctx: QueueCtx, token: string, workerName: string | und
     const active = store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, queue);
     if ((active?.n ?? 0) >= flags.concurrency) return [null, '', 0, 0];
   }
-  const limitDelay = rateLimitDelay(ctx, flags, now);
+  // Without a limiter the window only changes through Queue.rateLimit (which invalidates the gate),
+  // so one look per millisecond is enough; with a limiter every claim counts and must look.
+  const limited = settings.limiter !== undefined || flags.max !== undefined;
+  const limitDelay = limited || flags.windowChecked !== now ? rateLimitDelay(ctx, flags, now) : flags.windowDelay ?? 0;
+  if (!limited) {
+    flags.windowChecked = now;
+    flags.windowDelay = limitDelay;
+  }
   if (limitDelay > 0) return [null, '', limitDelay, 0];
 
   const row = store.one<JobRow>(

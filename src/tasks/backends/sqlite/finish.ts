@@ -4,13 +4,13 @@ import type { QueueCtx } from './context.ts';
 import { emitEvent } from './events.ts';
 import { onChildCompleted, onChildFailed } from './parents.ts';
 import { deleteJob } from './removal.ts';
-import { Code, CodeError, parseJson, type JobRow } from './rows.ts';
+import { Code, CodeError, HEAD_COLUMNS, parseJson, type JobHead } from './rows.ts';
 
 export type Keep = boolean | number | KeepJobs | undefined;
 
 /** Loads an active job and checks the caller's lock token ('0' = no lock check, as in BullMQ). */
-export function lockedJob(ctx: QueueCtx, jobId: string, token: string | undefined): JobRow {
-  const row = ctx.store.one<JobRow>('SELECT * FROM jobs WHERE queue = ? AND id = ?', ctx.queue, jobId);
+export function lockedJob(ctx: QueueCtx, jobId: string, token: string | undefined): JobHead {
+  const row = ctx.store.one<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND id = ?`, ctx.queue, jobId);
   if (!row) throw new CodeError(Code.JobNotExist);
   if (token && token !== '0') {
     if (row.lock_token === null) throw new CodeError(Code.JobLockNotExist);
@@ -77,7 +77,7 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
 
 /** removeOnComplete / removeOnFail: true, a count to keep, or `{ age (s), count }`. */
 // `state` is inlined as a literal (it is one of two constants) so SQLite can use that state's partial index.
-function applyRetention(ctx: QueueCtx, state: 'completed' | 'failed', row: JobRow, keep: Keep, now: number): void {
+function applyRetention(ctx: QueueCtx, state: 'completed' | 'failed', row: JobHead, keep: Keep, now: number): void {
   if (keep === undefined || keep === false) return;
   const { store, queue } = ctx;
   if (keep === true) {
@@ -86,15 +86,15 @@ function applyRetention(ctx: QueueCtx, state: 'completed' | 'failed', row: JobRo
   }
   const policy = (typeof keep === 'number' ? { count: keep } : keep) as { age?: number; count?: number; limit?: number };
   if (policy.age !== undefined) {
-    const old = store.all<JobRow>(
-      `SELECT * FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on < ? ORDER BY finished_on LIMIT ?`,
+    const old = store.all<JobHead>(
+      `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on < ? ORDER BY finished_on LIMIT ?`,
       queue, now - policy.age * 1000, policy.limit ?? 1000,
     );
     for (const job of old) deleteJob(ctx, job, now);
   }
   if (policy.count !== undefined && policy.count >= 0) {
-    const extra = store.all<JobRow>(
-      `SELECT * FROM jobs WHERE queue = ? AND state = '${state}' ORDER BY finished_on DESC, seq DESC LIMIT -1 OFFSET ?`,
+    const extra = store.all<JobHead>(
+      `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}' ORDER BY finished_on DESC, seq DESC LIMIT -1 OFFSET ?`,
       queue, policy.count,
     );
     for (const job of extra) deleteJob(ctx, job, now);

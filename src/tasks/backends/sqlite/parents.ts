@@ -1,6 +1,6 @@
 import type { QueueCtx } from './context.ts';
 import { emitEvent, wakeWorkers } from './events.ts';
-import { parentOf, parseJson, type JobRow } from './rows.ts';
+import { parentOf, parseJson, type JobHead, type JobRow } from './rows.ts';
 
 /** A context for another queue in the same file (flows span queues). */
 export function ctxFor(ctx: QueueCtx, queue: string): QueueCtx {
@@ -27,7 +27,7 @@ export function releaseParentIfReady(ctx: QueueCtx, parentQueue: string, parentI
 }
 
 /** Records a completed child's return value on its parent and releases the parent when it was the last one. */
-export function onChildCompleted(ctx: QueueCtx, child: JobRow, returnValue: string, now: number): void {
+export function onChildCompleted(ctx: QueueCtx, child: Pick<JobHead, 'id' | 'parent'>, returnValue: string, now: number): void {
   const parent = parentOf(child);
   if (!parent) return;
   const changed = ctx.store.run(
@@ -40,7 +40,7 @@ export function onChildCompleted(ctx: QueueCtx, child: JobRow, returnValue: stri
 }
 
 /** Applies the child's failure policy (fail / ignore / remove dependency / continue parent) to its parent. */
-export function onChildFailed(ctx: QueueCtx, child: JobRow, reason: string, now: number): void {
+export function onChildFailed(ctx: QueueCtx, child: Pick<JobHead, 'id' | 'parent'>, reason: string, now: number): void {
   const parent = parentOf(child);
   if (!parent) return;
   const { store } = ctx;

@@ -1,10 +1,10 @@
 import type { QueueCtx } from './context.ts';
 import { emitEvent } from './events.ts';
 import { ctxFor, releaseParentIfReady } from './parents.ts';
-import { Code, CodeError, parentOf, type JobRow } from './rows.ts';
+import { Code, CodeError, HEAD_COLUMNS, parentOf, type JobHead } from './rows.ts';
 
 /** Deletes a job with its logs, its dedup slot and its own children links; unblocks its parent if waiting on it. */
-export function deleteJob(ctx: QueueCtx, row: JobRow, now: number): void {
+export function deleteJob(ctx: QueueCtx, row: JobHead, now: number): void {
   const { store, queue } = ctx;
   store.run('DELETE FROM jobs WHERE queue = ? AND id = ?', queue, row.id);
   store.run('DELETE FROM logs WHERE queue = ? AND job_id = ?', queue, row.id);
@@ -23,7 +23,7 @@ export function deleteJob(ctx: QueueCtx, row: JobRow, now: number): void {
   }
 }
 
-function isLocked(row: JobRow, now: number): boolean {
+function isLocked(row: JobHead, now: number): boolean {
   return row.state === 'active' && row.lock_token !== null && (row.locked_until ?? 0) > now;
 }
 
@@ -35,22 +35,22 @@ function childrenOf(ctx: QueueCtx, id: string, onlyPending: boolean): { child_qu
 }
 
 /** Whether the job or (when removing them too) any descendant holds a live lock. */
-function anyLocked(ctx: QueueCtx, row: JobRow, withChildren: boolean, now: number): boolean {
+function anyLocked(ctx: QueueCtx, row: JobHead, withChildren: boolean, now: number): boolean {
   if (isLocked(row, now)) return true;
   if (!withChildren) return false;
   for (const child of childrenOf(ctx, row.id, false)) {
     const cctx = ctxFor(ctx, child.child_queue);
-    const crow = ctx.store.one<JobRow>('SELECT * FROM jobs WHERE queue = ? AND id = ?', child.child_queue, child.child_id);
+    const crow = ctx.store.one<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND id = ?`, child.child_queue, child.child_id);
     if (crow && anyLocked(cctx, crow, true, now)) return true;
   }
   return false;
 }
 
-function removeTree(ctx: QueueCtx, row: JobRow, withChildren: boolean, now: number): void {
+function removeTree(ctx: QueueCtx, row: JobHead, withChildren: boolean, now: number): void {
   if (withChildren) {
     for (const child of childrenOf(ctx, row.id, false)) {
       const cctx = ctxFor(ctx, child.child_queue);
-      const crow = ctx.store.one<JobRow>('SELECT * FROM jobs WHERE queue = ? AND id = ?', child.child_queue, child.child_id);
+      const crow = ctx.store.one<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND id = ?`, child.child_queue, child.child_id);
       if (crow) removeTree(cctx, crow, true, now);
     }
   }
@@ -60,7 +60,7 @@ function removeTree(ctx: QueueCtx, row: JobRow, withChildren: boolean, now: numb
 
 /** `Job.remove`: 1 when removed, 0 when the job or a child to remove is locked by a worker. */
 export function removeJob(ctx: QueueCtx, jobId: string, withChildren: boolean, now: number): number {
-  const row = ctx.store.one<JobRow>('SELECT * FROM jobs WHERE queue = ? AND id = ?', ctx.queue, jobId);
+  const row = ctx.store.one<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND id = ?`, ctx.queue, jobId);
   if (!row) return 0;
   if (row.repeat_job_key && row.state === 'delayed' &&
       ctx.store.one('SELECT 1 AS x FROM schedulers WHERE queue = ? AND id = ?', ctx.queue, row.repeat_job_key)) {
@@ -74,7 +74,7 @@ export function removeJob(ctx: QueueCtx, jobId: string, withChildren: boolean, n
 export function removeUnprocessedChildren(ctx: QueueCtx, jobId: string, now: number): void {
   for (const child of childrenOf(ctx, jobId, true)) {
     const cctx = ctxFor(ctx, child.child_queue);
-    const crow = ctx.store.one<JobRow>('SELECT * FROM jobs WHERE queue = ? AND id = ?', child.child_queue, child.child_id);
+    const crow = ctx.store.one<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND id = ?`, child.child_queue, child.child_id);
     if (crow && !anyLocked(cctx, crow, true, now)) removeTree(cctx, crow, true, now);
   }
 }
@@ -92,9 +92,9 @@ export function cleanJobs(ctx: QueueCtx, type: string, timestamp: number, limit:
   let extra = '';
   if (type === 'prioritized') extra = ' AND priority > 0';
   else if (type === 'wait' || type === 'waiting' || type === 'paused') extra = ' AND priority = 0';
-  const rows = ctx.store.all<JobRow>(
+  const rows = ctx.store.all<JobHead>(
     // `state` comes from the fixed map above; inlined so the state's partial index applies.
-    `SELECT * FROM jobs WHERE queue = ? AND state = '${state}'${extra} AND ${column} < ? ORDER BY ${column} LIMIT ?`,
+    `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}'${extra} AND ${column} < ? ORDER BY ${column} LIMIT ?`,
     ctx.queue, timestamp, limit > 0 ? limit : -1,
   );
   const removed: string[] = [];
@@ -110,7 +110,7 @@ export function cleanJobs(ctx: QueueCtx, type: string, timestamp: number, limit:
 /** `Queue.drain`: removes waiting (and optionally delayed) jobs. */
 export function drainQueue(ctx: QueueCtx, delayed: boolean, now: number): void {
   const states = delayed ? `('wait', 'delayed')` : `('wait')`;
-  for (const row of ctx.store.all<JobRow>(`SELECT * FROM jobs WHERE queue = ? AND state IN ${states}`, ctx.queue)) {
+  for (const row of ctx.store.all<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state IN ${states}`, ctx.queue)) {
     deleteJob(ctx, row, now);
   }
 }
