@@ -1,8 +1,9 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Insertable } from 'kysely';
 import { AiStackError, ValidationError } from '../../shared/errors.ts';
 import type { Db } from '../db.ts';
 import { translateDatabaseError } from '../errors.ts';
 import type { DatabaseSchema } from '../schema.ts';
+import { openRunner } from './runners.ts';
 
 /** Bind-parameter ceilings: SQLite's SQLITE_MAX_VARIABLE_NUMBER (≥ 3.32) and PostgreSQL's 16-bit count. */
 export const MAX_PARAMETERS = { sqlite: 32_766, postgres: 65_535 } as const;
@@ -15,7 +16,10 @@ export interface BatchProgress {
 }
 
 export interface BatchWriteOptions {
-  /** Rows per INSERT statement; lowered automatically to fit the dialect's parameter limit. Default 1000. */
+  /**
+   * Rows per INSERT statement, lowered automatically to fit the dialect's parameter limit.
+   * Default 1000 on SQLite (measured best there) and 5000 on PostgreSQL (fewer round trips).
+   */
   chunkSize?: number;
   /** UPSERT: conflict target columns, and the columns to overwrite (none → DO NOTHING). */
   onConflict?: { columns: readonly string[]; update?: readonly string[] };
@@ -55,76 +59,98 @@ export async function batchInsert<T extends TableName>(db: Db, table: T, rows: r
     }
   });
   const maxRows = Math.max(1, Math.floor(MAX_PARAMETERS[db.dialect] / columns.length));
-  const chunkSize = Math.max(1, Math.min(options.chunkSize ?? 1000, maxRows));
+  const chunkSize = Math.max(1, Math.min(options.chunkSize ?? (db.dialect === 'postgres' ? 5000 : 1000), maxRows));
   const chunksTotal = Math.ceil(rows.length / chunkSize);
-  let committed = 0;
 
-  const writeChunk = async (executor: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, chunk: readonly Insertable<DatabaseSchema[T]>[]): Promise<void> => {
-    const insert = executor.insertInto(table).values(chunk);
-    const conflict = options.onConflict;
-    if (!conflict) return void (await insert.execute());
-    await insert
-      .onConflict((oc) => {
-        const target = oc.columns(conflict.columns as never);
-        if (!conflict.update?.length) return target.doNothing();
-        return target.doUpdateSet(Object.fromEntries(conflict.update.map((column) => [column, (eb: { ref(c: string): unknown }) => eb.ref(`excluded.${column}`)])) as never);
-      })
-      .execute();
+  const statement = insertStatement(db.dialect, table, columns, options.onConflict);
+  const parametersOf = (chunk: readonly unknown[]): unknown[] => {
+    const parameters: unknown[] = [];
+    for (const row of chunk) for (const column of columns) parameters.push((row as Record<string, unknown>)[column] ?? null);
+    return parameters;
   };
-
-  const run = async (executor: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, inTransaction: boolean): Promise<void> => {
-    for (let chunkIndex = 0; chunkIndex < chunksTotal; chunkIndex++) {
+  // SQL text is built once per chunk size and run as a prepared statement on one connection,
+  // instead of compiling a Kysely AST of thousands of values per chunk (that was most of the cost).
+  const runner = await openRunner(db);
+  let committed = 0;
+  let failure: { offset: number; rows: readonly unknown[]; error: unknown } | undefined;
+  try {
+    if (options.atomic) await runner.exec('begin');
+    for (let chunkIndex = 0; chunkIndex < chunksTotal && !failure; chunkIndex++) {
       const start = chunkIndex * chunkSize;
       const chunk = rows.slice(start, start + chunkSize);
       try {
-        if (inTransaction) await writeChunk(executor, chunk);
-        else await db.kysely.transaction().execute((trx) => writeChunk(trx, chunk));
+        if (!options.atomic) await runner.exec('begin');
+        await runner.insert(statement(chunk.length), parametersOf(chunk));
+        if (!options.atomic) await runner.exec('commit');
       } catch (error) {
-        if (inTransaction) throw error;
-        throw await explainFailure(db, start, chunk, committed, error, writeChunk);
+        await runner.exec('rollback');
+        failure = options.atomic ? { offset: 0, rows, error } : { offset: start, rows: chunk, error };
+        break;
       }
-      if (!inTransaction) committed += chunk.length;
+      if (!options.atomic) committed += chunk.length;
       options.onProgress?.({ rowsWritten: start + chunk.length, rowsTotal: rows.length, chunksDone: chunkIndex + 1, chunksTotal });
     }
-  };
-
-  if (options.atomic) {
-    try {
-      await db.kysely.transaction().execute((trx) => run(trx, true));
-    } catch (error) {
-      throw await explainFailure(db, 0, rows, 0, error, writeChunk);
+    if (options.atomic && !failure) {
+      await runner.exec('commit');
+      committed = rows.length;
     }
-  } else {
-    await run(db.kysely, false);
+    if (failure) {
+      // Replay the failed rows one by one in a transaction that is rolled back, to name the culprit.
+      let rowIndex: number | undefined;
+      let cause = failure.error;
+      await runner.exec('begin');
+      for (let i = 0; i < failure.rows.length; i++) {
+        try {
+          await runner.insert(statement(1), parametersOf([failure.rows[i]]));
+        } catch (error) {
+          rowIndex = failure.offset + i;
+          cause = error;
+          break;
+        }
+      }
+      await runner.exec('rollback');
+      throw failureError(failure.offset, failure.rows.length, rowIndex, committed, cause);
+    }
+  } finally {
+    runner.release();
+    if (committed > 0 || failure) db.writes.touch([table]);
   }
   return { rowsWritten: rows.length, chunks: chunksTotal };
 }
 
-/** Finds the first failing row of a failed chunk by replaying it row by row in a rolled-back transaction. */
-async function explainFailure<R>(
-  db: Db, offset: number, chunk: readonly R[], committedRows: number, original: unknown,
-  writeChunk: (executor: Transaction<DatabaseSchema>, rows: readonly R[]) => Promise<void>,
-): Promise<BatchWriteError> {
-  if (original instanceof BatchWriteError) return original;
-  let rowIndex: number | undefined;
-  let cause: unknown = original;
-  const rollback = new Error('rollback');
-  await db.kysely.transaction().execute(async (trx) => {
-    for (let i = 0; i < chunk.length; i++) {
-      try {
-        await writeChunk(trx, chunk.slice(i, i + 1));
-      } catch (error) {
-        rowIndex = offset + i;
-        cause = error;
-        break;
-      }
-    }
-    throw rollback;
-  }).catch((error: unknown) => {
-    if (error !== rollback) cause = error;
-  });
+function failureError(offset: number, size: number, rowIndex: number | undefined, committedRows: number, cause: unknown): BatchWriteError {
   const translated = translateDatabaseError(cause);
   const reason = translated instanceof Error ? translated.message : String(translated);
-  const where = rowIndex === undefined ? `in rows ${offset}–${offset + chunk.length - 1}` : `at row ${rowIndex}`;
+  const where = rowIndex === undefined ? `in rows ${offset}–${offset + size - 1}` : `at row ${rowIndex}`;
   return new BatchWriteError(`Batch insert failed ${where}: ${reason}`, { rowIndex, committedRows, cause: translated });
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `insert into t (a, b) values (?, ?), …` text for n rows, memoised per row count. */
+function insertStatement(dialect: Db['dialect'], table: string, columns: readonly string[], conflict: BatchWriteOptions['onConflict']): (rows: number) => string {
+  const names = [table, ...columns, ...(conflict?.columns ?? []), ...(conflict?.update ?? [])];
+  const bad = names.find((name) => !IDENTIFIER.test(name));
+  if (bad !== undefined) throw new ValidationError(`Not a plain identifier: ${JSON.stringify(bad.slice(0, 100))}`, [{ field: bad.slice(0, 100), message: 'must match [A-Za-z_][A-Za-z0-9_]*' }]);
+  const quote = (name: string) => `"${name}"`;
+  let suffix = '';
+  if (conflict) {
+    suffix = ` on conflict (${conflict.columns.map(quote).join(', ')}) `;
+    suffix += conflict.update?.length ? `do update set ${conflict.update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}` : 'do nothing';
+  }
+  const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `;
+  const cache = new Map<number, string>();
+  return (rows) => {
+    let text = cache.get(rows);
+    if (text === undefined) {
+      const tuples: string[] = [];
+      let n = 0;
+      for (let r = 0; r < rows; r++) {
+        tuples.push(`(${columns.map(() => (dialect === 'postgres' ? `$${++n}` : '?')).join(', ')})`);
+      }
+      text = head + tuples.join(', ') + suffix;
+      cache.set(rows, text);
+    }
+    return text;
+  };
 }

@@ -35,7 +35,9 @@ export interface QueryStats {
   samplePlan?: unknown;
 }
 
-interface Entry extends Omit<QueryStats, 'meanMs' | 'p95Ms'> {
+interface Entry extends Omit<QueryStats, 'meanMs' | 'p95Ms' | 'lastSeen'> {
+  /** Epoch ms; formatted only when read, since toISOString on every statement is measurable. */
+  lastSeen: number;
   /** Recent durations (ring buffer) for the p95; bounded so memory stays flat. */
   recent: number[];
   next: number;
@@ -83,19 +85,14 @@ export class SlowQueryLog {
   record(sql: string, parameters: readonly unknown[], durationMs: number, failed = false): void {
     const { fingerprint, normalized, tables } = this.#fingerprints.get(sql);
     let entry = this.#entries.get(fingerprint);
-    if (entry) {
-      this.#entries.delete(fingerprint);
-    } else {
-      if (this.#entries.size >= this.#max) {
-        const oldest = this.#entries.keys().next();
-        if (!oldest.done) this.#entries.delete(oldest.value);
-      }
-      entry = { fingerprint, query: normalized, tables, calls: 0, errors: 0, slowCalls: 0, totalMs: 0, maxMs: 0, lastSeen: '', sampleParameters: [], recent: [], next: 0, sampleSql: sql };
+    if (!entry) {
+      if (this.#entries.size >= this.#max) this.#evictLeastRecent();
+      entry = { fingerprint, query: normalized, tables, calls: 0, errors: 0, slowCalls: 0, totalMs: 0, maxMs: 0, lastSeen: 0, sampleParameters: [], recent: [], next: 0, sampleSql: sql };
+      this.#entries.set(fingerprint, entry);
     }
-    this.#entries.set(fingerprint, entry);
     entry.calls++;
     entry.totalMs += durationMs;
-    entry.lastSeen = new Date().toISOString();
+    entry.lastSeen = Date.now();
     if (failed) entry.errors++;
     if (entry.recent.length < RING) entry.recent.push(durationMs);
     else entry.recent[entry.next] = durationMs;
@@ -132,6 +129,13 @@ export class SlowQueryLog {
     if (entry) entry.samplePlan = plan;
   }
 
+  /** Runs only when a new fingerprint arrives at the cap, so the hot path never reorders the map. */
+  #evictLeastRecent(): void {
+    let oldest: Entry | undefined;
+    for (const entry of this.#entries.values()) if (!oldest || entry.lastSeen < oldest.lastSeen) oldest = entry;
+    if (oldest) this.#entries.delete(oldest.fingerprint);
+  }
+
   reset(): void {
     this.#entries.clear();
   }
@@ -146,7 +150,7 @@ function toStats(entry: Entry): QueryStats {
   const sorted = [...entry.recent].sort((a, b) => a - b);
   const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? 0;
   const { recent: _recent, next: _next, sampleSql: _sql, ...rest } = entry;
-  return { ...rest, meanMs: round(entry.totalMs / entry.calls), p95Ms: round(p95), totalMs: round(entry.totalMs), maxMs: round(entry.maxMs) };
+  return { ...rest, lastSeen: new Date(entry.lastSeen).toISOString(), meanMs: round(entry.totalMs / entry.calls), p95Ms: round(p95), totalMs: round(entry.totalMs), maxMs: round(entry.maxMs) };
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
