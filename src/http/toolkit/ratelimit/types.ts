@@ -15,7 +15,11 @@ export interface RateLimitDecision {
   retryAfterMs: number;
 }
 
-/** A place to keep GCRA state. Implementations must make one `consume` atomic per key. */
+/**
+ * A place to keep GCRA state. Implementations must make one `consume` atomic per key.
+ * Pass the same `policy` object for the same bucket (createRateLimiter does): the in-process store
+ * keys its state by that object.
+ */
 export interface RateLimitStore {
   consume(key: string, policy: RateLimitPolicy, cost: number): Promise<RateLimitDecision>;
 }
