@@ -1,11 +1,16 @@
 import { hostname } from 'node:os';
-import { DelayedError, UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError } from 'bullmq';
 import type { TaskContext, TaskDefinition } from './define.ts';
 import { NonRetryableError, TaskArgumentsError, TaskRevokedError, TimeLimitExceededError, UnknownTaskError } from './errors.ts';
 import type { TaskJob } from './queues.ts';
 import { toRemoteError, type TaskEnvelope, type TaskResultRecord } from './results.ts';
 import { RemoteTaskError, runInThread } from './sandbox.ts';
 import type { TaskSystem } from './system.ts';
+
+/** Abort reason used when a worker's shutdown deadline passes: the job goes back to the queue. */
+export class WorkerShuttingDown extends Error {
+  override name = 'WorkerShuttingDown';
+}
 
 /** Jobs this process is running, so revoke({ terminate }) and shutdown can reach them. */
 export interface ActiveJob {
@@ -63,6 +68,11 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
       system.metrics.finished(job.queueName, def.name, 'success', Date.now() - startedAt);
       return result;
     } catch (err) {
+      if (controller.signal.reason instanceof WorkerShuttingDown) {
+        // Not the task's fault: hand the job back unchanged (no attempt used) for another worker.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       const error = toRemoteError(err);
       const attempts = await system.results.addAttempt(id, { attempt, startedAt, finishedAt: Date.now(), error }, ttl);
       const revoked = err instanceof TaskRevokedError;
@@ -100,7 +110,8 @@ function runHandler(def: TaskDefinition, args: unknown, ctx: TaskContext, contro
   // Terminate (revoke) stops waiting for an in-process handler; the soft limit only signals it.
   const terminated = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => {
-      if (controller.signal.reason instanceof TaskRevokedError) reject(controller.signal.reason);
+      const reason: unknown = controller.signal.reason;
+      if (reason instanceof TaskRevokedError || reason instanceof WorkerShuttingDown) reject(reason);
     });
   });
   terminated.catch(() => undefined);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker, type IQueueBackend, type JobProgress } from 'bullmq';
 import { backoffStrategyFor } from './backoff.ts';
 import { TaskRevokedError } from './errors.ts';
-import { createProcessor, workerHost, type ActiveJobs } from './processor.ts';
+import { WorkerShuttingDown, createProcessor, workerHost, type ActiveJobs } from './processor.ts';
 import type { TaskEnvelope } from './results.ts';
 import { WorkerRegistry, type WorkerInfo } from './registry.ts';
 import type { TaskSystem } from './system.ts';
@@ -101,9 +101,11 @@ export async function startWorkers(system: TaskSystem, opts: StartWorkersOptions
         const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
         clearTimeout(timer);
         if (timedOut) {
-          // Jobs still running keep their lock until it expires; stalled recovery then re-queues them.
-          system.logger.warn({ worker: id, running: active.size }, 'shutdown deadline passed; unfinished jobs will be re-queued');
-          await Promise.all(workers.map((w) => w.close(true)));
+          // Hand running jobs back to the queue now; a handler that ignores its signal is abandoned
+          // (and if even the hand-back fails, stalled recovery re-queues the job when its lock expires).
+          system.logger.warn({ worker: id, running: active.size }, 'shutdown deadline passed; re-queueing unfinished jobs');
+          for (const job of active.values()) job.controller.abort(new WorkerShuttingDown('worker shutting down'));
+          await Promise.race([graceful, new Promise((r) => setTimeout(r, 5_000).unref())]);
         }
         clearInterval(revokePoll);
         await registry.remove(id);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisTaskBackend, createTaskSystem, startWorkers, type TaskBackend, type TaskSystem, type WorkerPool } from '../../src/tasks/index.ts';
 import { eventually } from '../conformance/tasks-helpers.ts';
 import { countTask } from './fixtures/count-task.ts';
-import { add } from './fixtures/tasks.ts';
+import { add, slow } from './fixtures/tasks.ts';
 import { REDIS_URL } from './fixtures/redis.ts';
 
 const CHILD = new URL('./fixtures/child.ts', import.meta.url).pathname;
@@ -40,7 +40,7 @@ describe('tasks across processes (redis)', () => {
   const open = (): void => {
     prefix = `test:tasks:${randomUUID().slice(0, 8)}:`;
     backend = createRedisTaskBackend({ url: REDIS_URL, keyPrefix: prefix });
-    system = createTaskSystem({ backend, tasks: [add, countTask(backend.store)] });
+    system = createTaskSystem({ backend, tasks: [add, slow, countTask(backend.store)] });
   };
 
   afterEach(async () => {
@@ -101,6 +101,30 @@ describe('tasks across processes (redis)', () => {
     const planned = jobs.map((j) => String(j.id).split(':').pop());
     expect(new Set(planned).size).toBe(planned.length);
     expect((await q.getJobSchedulers()).map((s) => s.key)).toEqual(['two-schedulers']);
+  });
+
+  it('SIGTERM lets a running job finish; past the shutdown deadline the job is re-queued and runs elsewhere', { timeout: 60_000 }, async () => {
+    open();
+    const graceful = child('worker', { url: REDIS_URL, prefix, queues: ['sync'] });
+    children.push(graceful);
+    const finishing = await system.task(slow).delay({ ms: 1_000 });
+    await eventually(async () => (await finishing.state()) === 'STARTED', 30_000);
+    graceful.proc.kill('SIGTERM');
+    await exited(graceful);
+    expect(graceful.proc.exitCode).toBe(0);
+    expect(await finishing.get({ timeout: 1_000 })).toBe('finished');
+
+    const impatient = child('worker', { url: REDIS_URL, prefix, queues: ['sync'], shutdownTimeoutMs: 100 });
+    children.push(impatient);
+    const cut = await system.task(slow).delay({ ms: 3_000 });
+    await eventually(async () => (await cut.state()) === 'STARTED', 30_000);
+    impatient.proc.kill('SIGTERM');
+    await exited(impatient);
+    // Handed back to the queue at the deadline (not left active until its lock expires), no attempt used.
+    expect(await cut.state()).toBe('PENDING');
+    expect((await system.findJob(cut.id))?.attemptsMade).toBe(0);
+    pools.push(await startWorkers(system, { queues: ['sync'], stalledIntervalMs: 500, lockDurationMs: 2_000 }));
+    expect(await cut.get({ timeout: 30_000 })).toBe('finished');
   });
 
   it('get({ timeout }) in another process returns the result', { timeout: 60_000 }, async () => {
