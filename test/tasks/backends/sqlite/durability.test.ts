@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { Queue, Worker } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteQueueBackendFactory } from '../../../../src/tasks/backends/sqlite/index.ts';
 import { uniqueName, until } from './env.ts';
@@ -13,6 +13,7 @@ const CHILD = fileURLToPath(new URL('./fixtures/crash-worker.ts', import.meta.ur
 type Ctor<T> = new (...args: unknown[]) => T;
 const QueueCtor = Queue as unknown as Ctor<Queue>;
 const WorkerCtor = Worker as unknown as Ctor<Worker>;
+const EventsCtor = QueueEvents as unknown as Ctor<QueueEvents>;
 
 function startChild(file: string, queue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CHILD, file, queue], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -48,6 +49,13 @@ describe('sqlite backend durability', () => {
     cleanup.push(() => factory.close());
     const queue = new QueueCtor(name, { connection: {} }, factory);
     cleanup.push(() => queue.close());
+    // QueueEvents in this process sees the completions the worker processes commit.
+    const events = new EventsCtor(name, { connection: {}, blockingTimeout: 200 }, factory);
+    cleanup.push(() => events.close());
+    await events.waitUntilReady();
+    const heard = new Map<string, number>();
+    events.on('completed', ({ jobId }: { jobId: string }) => heard.set(jobId, (heard.get(jobId) ?? 0) + 1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await queue.addBulk(Array.from({ length: 1000 }, (_, n) => ({ name: 'job', data: { n } })));
 
     const first = await startChild(file, name);
@@ -79,6 +87,9 @@ describe('sqlite backend durability', () => {
     expect([...perJob.values()].every((count) => count === 1)).toBe(true);
     const sample = await queue.getJobs(['completed'], 0, 1000);
     expect(sample.every((job) => job.returnvalue === job.data.n)).toBe(true);
+    // Across processes, QueueEvents heard each completion exactly once.
+    await until(() => heard.size === 1000);
+    expect([...heard.values()].every((count) => count === 1)).toBe(true);
     // The jobs the dead worker held were recovered by stalled-job detection, not lost.
     expect(sample.filter((job) => job.stalledCounter > 0).length).toBe(afterCrash['active']);
   }, 180_000);
