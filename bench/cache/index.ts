@@ -8,9 +8,12 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { createCache } from '../../src/cache/index.ts';
 import { batchMedians, perOpMedians, warm } from './harness.ts';
+import { instructionsPerHit } from './instructions.ts';
 import { REDIS_URL, bento, cacheManager } from './peers.ts';
 
 const QUICK = process.argv.includes('--quick');
+// Callgrind takes minutes on this box, so the load-independent instruction count is opt-in.
+const INSTRUCTIONS = process.argv.includes('--instructions');
 const run = `aitest-bench-${randomBytes(4).toString('hex')}`;
 const value = { id: 42, name: 'Ada Lovelace', email: 'ada@example.com', roles: ['admin', 'author'], active: true, score: 98.5 };
 type Results = Record<string, Record<string, number>>;
@@ -77,6 +80,11 @@ async function main(): Promise<void> {
     'ai-stack': await stampede(raw, true),
     'ai-stack (no lock)': await stampede(raw, false),
   };
+
+  if (INSTRUCTIONS) {
+    const counted = instructionsPerHit(['ai-stack', 'bentocache', 'cache-manager', 'lru-cache (awaited)'], 50_000);
+    if (counted !== undefined) results.l1_hit_instructions = counted;
+  }
 
   await Promise.all([ours.close(), oursL2.close(), bentoTiered.disconnect(), bentoSerialized.disconnect(), bentoL2.disconnect(), cm.disconnect(), cmL2.disconnect()]);
   await cleanup(raw);

@@ -18,12 +18,18 @@ for (const [measurement, impls] of Object.entries(results)) {
   const ours = impls['ai-stack'];
   for (const [impl, v] of Object.entries(impls)) {
     const ratio = ours === undefined || impl === 'ai-stack' || measurement.startsWith('stampede') ? '' : `${(v / ours).toFixed(2)}×`;
+    if (measurement === 'l1_hit_instructions') {
+      lines.push(`| ${measurement} | ${impl} | ${v} instr | ${ratio} |`);
+      continue;
+    }
     lines.push(`| ${measurement} | ${impl} | ${unit(measurement) ? `${v < 100 ? v.toFixed(1) : v.toFixed(0)} ${unit(measurement)}` : String(v)} | ${ratio} |`);
   }
 }
+const instr = results.l1_hit_instructions;
 const l1 = results.l1_hit_p50_ns ?? {};
 const l2 = results.l2_get_p50_us ?? {};
 lines.push('', `Goals: L1 hit ≥ 3× faster than BentoCache → **${((l1.bentocache ?? NaN) / (l1['ai-stack'] ?? NaN)).toFixed(2)}×**; L2 get ≤ 1.15× a raw ioredis GET → **${((l2['ai-stack'] ?? NaN) / (l2.ioredis ?? NaN)).toFixed(2)}×**; 1,000 concurrent misses over 4 processes with the lock → **${results.stampede_loader_calls?.['ai-stack']} loader call** (${results.stampede_loader_calls?.['ai-stack (no lock)']} without the lock).`);
+if (instr !== undefined) lines.push('', `Instructions per L1 hit (callgrind, in-process tiers only, load-independent): ai-stack ${instr['ai-stack']}, BentoCache ${instr.bentocache} (${((instr.bentocache ?? NaN) / (instr['ai-stack'] ?? NaN)).toFixed(1)}×), cache-manager ${instr['cache-manager']} (${((instr['cache-manager'] ?? NaN) / (instr['ai-stack'] ?? NaN)).toFixed(1)}×), awaited lru-cache floor ${instr['lru-cache (awaited)']}.`);
 lines.push('', 'Setups: ai-stack `createCache` (L1 + Redis + bus; `l1: false` for L2-only); BentoCache 1.6.1 memory L1 (`serialize: false`, its fastest; `serialize: true` also shown) + redis L2 + redis bus; cache-manager 7.2.9 with `CacheableMemory` L1 + `@keyv/redis` L2; lru-cache is an awaited `get` (the floor of any async API); tiered set for ai-stack and BentoCache includes the bus publish (cache-manager has no bus). `l1_*`/`getorset_*`: median of 1,000-call batches; `*_us`: median of single timed calls, implementations interleaved.');
 const start = '<!-- cache:start -->';
 const end = '<!-- cache:end -->';
