@@ -23,16 +23,30 @@ export class NodeSqliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.inTransaction) return runOn<R>(this.#handles.writer, compiledQuery);
+    if (this.inTransaction) return this.#timed<R>(this.#handles.writer, compiledQuery);
     if (isRead(compiledQuery)) {
       const reader = this.#handles.nextReader();
-      if (reader) return runOn<R>(reader, compiledQuery);
+      if (reader) return this.#timed<R>(reader, compiledQuery);
     }
     const release = await this.#handles.acquireWriter();
     try {
-      return runOn<R>(this.#handles.writer, compiledQuery);
+      return this.#timed<R>(this.#handles.writer, compiledQuery);
     } finally {
       release();
+    }
+  }
+
+  #timed<R>(handle: SqliteHandle, query: CompiledQuery): QueryResult<R> {
+    const onQuery = this.#handles.options.onQuery;
+    if (!onQuery) return runOn<R>(handle, query);
+    const started = performance.now();
+    let failed = true;
+    try {
+      const result = runOn<R>(handle, query);
+      failed = false;
+      return result;
+    } finally {
+      onQuery(query.sql, query.parameters, performance.now() - started, failed);
     }
   }
 
