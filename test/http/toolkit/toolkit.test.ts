@@ -1,8 +1,10 @@
 import zlib from 'node:zlib';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import {
   apiToolkitPlugin,
+  compressionPlugin,
   MemoryIdempotencyStore,
   MemoryRateLimitStore,
   MemoryResponseStore,
@@ -103,5 +105,22 @@ describe('response cache resilience', () => {
       expect(response.json()).toEqual({ fine: true });
       await app.close();
     }
+  });
+});
+
+describe('metrics', () => {
+  it('counts response-cache outcomes and compression bytes in the given registry', async () => {
+    const registry = new Registry();
+    const app = testApp();
+    await app.register(compressionPlugin, { registry });
+    await app.register(responseCachePlugin, { store: new MemoryResponseStore(), registry });
+    app.get('/x', { config: { responseCache: { ttlMs: 60_000 } } }, async () => ({ text: 'y'.repeat(5000) }));
+    await app.inject({ url: '/x', headers: { 'accept-encoding': 'gzip' } });
+    await app.inject({ url: '/x', headers: { 'accept-encoding': 'gzip' } });
+    const text = await registry.metrics();
+    expect(text).toContain('ai_stack_http_response_cache_total{outcome="miss"} 1');
+    expect(text).toContain('ai_stack_http_response_cache_total{outcome="hit"} 1');
+    expect(text).toMatch(/ai_stack_http_compression_bytes_total\{coding="gzip",stage="in"\} 50\d\d/);
+    await app.close();
   });
 });

@@ -1,9 +1,11 @@
 import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../../shared/logger.ts';
 import { apiKeyId } from '../client-key.ts';
 import { negotiatedCoding } from '../compression/plugin.ts';
+import { sharedCounter } from '../metrics.ts';
 import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import { appendVary } from '../vary.ts';
 import { decodeEntry, encodeEntry, REPLAYED_HEADERS } from './entry.ts';
@@ -19,6 +21,8 @@ export interface ResponseCacheOptions {
   /** Responses larger than this are not stored. Default 1 MiB. */
   maxEntryBytes?: number;
   logger?: Logger;
+  /** Adds `ai_stack_http_response_cache_total{outcome="hit"|"miss"|"error"}`. */
+  registry?: Registry;
 }
 
 /** Purges every cached response carrying one of the tags; write paths call it (or declare `config.invalidates`). */
@@ -33,6 +37,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   const { store } = options;
   const scopeOf = options.scope ?? ((request: FastifyRequest) => `key:${apiKeyId(request) ?? 'anonymous'}`);
   const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
+  const outcomes = options.registry === undefined ? undefined : sharedCounter(options.registry, 'ai_stack_http_response_cache_total', 'Response cache lookups by outcome', ['outcome']);
 
   const lookup = async (request: WithKey, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const config = request.routeOptions.config.responseCache;
@@ -42,9 +47,11 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     try {
       stored = await store.get(key);
     } catch (error) {
+      outcomes?.inc({ outcome: 'error' });
       options.logger?.warn({ err: error }, 'response cache read failed; serving from the handler');
     }
     const entry = stored === undefined ? null : decodeEntry(stored);
+    outcomes?.inc({ outcome: entry === null ? 'miss' : 'hit' });
     if (entry === null) {
       request[CACHE_KEY] = key;
       reply.header('x-cache', 'MISS');

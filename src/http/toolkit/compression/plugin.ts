@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addRouteHook, routeConfig } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
+import type { Registry } from 'prom-client';
+import { sharedCounter } from '../metrics.ts';
 import { NotAcceptableError } from '../errors.ts';
 import { appendVary } from '../vary.ts';
 import { buildCodecs, FAST_LEVELS, type CodecLevels } from './codecs.ts';
@@ -21,6 +23,8 @@ export interface CompressionOptions extends Partial<CodecLevels> {
    * brotli-4 costs ~75 µs against ~22 µs for gzip-6 or zstd-3, for ~14 % fewer bytes. Default 16 KiB.
    */
   brotliMinBytes?: number;
+  /** Adds `ai_stack_http_compression_bytes_total{coding, stage="in"|"out"}` (buffered bodies only). */
+  registry?: Registry;
 }
 
 const DEFAULT_COMPRESSIBLE = /^(?:text\/|application\/(?:json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|javascript|x-ndjson|csv|graphql)|image\/svg\+xml)/i;
@@ -36,6 +40,7 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
   const compressible = options.compressible ?? DEFAULT_COMPRESSIBLE;
   const brotliMinBytes = options.brotliMinBytes ?? 16 * 1024;
   const codecs = buildCodecs({ ...FAST_LEVELS, ...stripUndefined(options) });
+  const bytes = options.registry === undefined ? undefined : sharedCounter(options.registry, 'ai_stack_http_compression_bytes_total', 'Response bytes before and after compression', ['coding', 'stage']);
   // Clients send a handful of distinct headers; remembering the answer skips re-parsing per request.
   const memo = new Map<string, Negotiated>();
 
@@ -82,6 +87,8 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
     if (coding === 'br' && input.length < brotliMinBytes && negotiated.fastAlternative !== null) coding = negotiated.fastAlternative;
     const codec = codecs[coding];
     const finish = (output: Buffer): Buffer => {
+      bytes?.inc({ coding, stage: 'in' }, input.length);
+      bytes?.inc({ coding, stage: 'out' }, output.length);
       markEncoded(reply, coding);
       reply.header('content-length', output.length);
       return output;

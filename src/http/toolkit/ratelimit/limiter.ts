@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { sharedCounter } from '../metrics.ts';
 import { ValidationError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { MemoryRateLimitStore } from './memory-store.ts';
@@ -102,8 +103,5 @@ function validatePolicy(name: string, policy: RateLimitPolicy): void {
 }
 
 function decisionCounter(registry: Registry): Counter<'policy' | 'outcome' | 'source'> {
-  const name = 'ai_stack_rate_limit_decisions_total';
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as Counter<'policy' | 'outcome' | 'source'>;
-  return new Counter({ name, help: 'Rate-limit decisions by policy, outcome and deciding store', labelNames: ['policy', 'outcome', 'source'], registers: [registry] });
+  return sharedCounter(registry, 'ai_stack_rate_limit_decisions_total', 'Rate-limit decisions by policy, outcome and deciding store', ['policy', 'outcome', 'source']);
 }
