@@ -152,6 +152,11 @@ describe('$batch', () => {
     ['an absolute url', { requests: [{ id: 'a', method: 'GET', url: 'http://evil.example/x' }] }, /url/],
     ['a traversal', { requests: [{ id: 'a', method: 'GET', url: '/../admin/keys' }] }, /url/],
     ['a nested batch', { requests: [{ id: 'a', method: 'POST', url: '/$batch', body: {} }] }, /url/],
+    ['a hostile id', { requests: [{ id: '<script>'.repeat(20), method: 'GET', url: '/orders/1' }] }, /id/],
+    ['non-string headers', { requests: [{ id: 'a', method: 'GET', url: '/orders/1', headers: { 'x-n': 1 } }] }, /headers/],
+    ['an oversized header', { requests: [{ id: 'a', method: 'GET', url: '/orders/1', headers: { 'x-big': 'b'.repeat(9000) } }] }, /headers/],
+    ['dependsOn not an array', { requests: [{ id: 'a', method: 'GET', url: '/orders/1', dependsOn: 'b' }] }, /dependsOn/],
+    ['a non-object entry', { requests: ['GET /orders/1'] }, /id/],
   ])('rejects %s with 400', async (_name, body, message) => {
     const response = await batch(body);
     expect(response.statusCode).toBe(400);
