@@ -70,6 +70,9 @@ describe('tasks admin API and metrics (redis)', () => {
     const board = await app.inject('/admin/queues');
     expect(board.statusCode).toBe(200);
     expect(board.body).toContain('/admin/queues');
+    const boardApi = await app.inject('/admin/queues/api/queues');
+    expect(boardApi.statusCode).toBe(200);
+    expect(boardApi.json().queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(['documents', 'reports', 'emails', 'sync']));
 
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/ai_stack_tasks_finished_total\{queue="documents",task="test.add",outcome="success"\} 1/);
