@@ -94,7 +94,7 @@ async function loadAndStore<T>(core: CacheCore, full: string, loader: Loader<T>,
   const lock = r.opts.lock === undefined || r.opts.lock === false ? undefined : r.opts.lock === true ? {} : r.opts.lock;
   let token: string | undefined;
   if (lock !== undefined) {
-    const outcome = await acquireOrWait(core, full, lock.ttl, lock.waitTimeout);
+    const outcome = await acquireOrWait(core, full, lock.ttl, lock.waitTimeout, r.opts.forceRefresh !== true);
     if ('value' in outcome) return outcome.value as T;
     token = outcome.token === '' ? undefined : outcome.token;
   }
@@ -128,7 +128,7 @@ async function loadAndStore<T>(core: CacheCore, full: string, loader: Loader<T>,
  * holder's value (backing off to 50 ms) and takes the lock itself if the holder released it without
  * writing; after the wait timeout it loads anyway (fail open). With Redis down there is no lock.
  */
-async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | undefined, wait: Duration | undefined): Promise<{ token: string } | { value: unknown }> {
+async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | undefined, wait: Duration | undefined, acceptExisting: boolean): Promise<{ token: string } | { value: unknown }> {
   const lockKey = core.keys.internal('lock', full);
   const leaseMs = durationOr(ttl, core.defaults.lockTtlMs, 'lock.ttl');
   const deadline = Date.now() + durationOr(wait, leaseMs, 'lock.waitTimeout');
@@ -146,13 +146,23 @@ async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | unde
   while (got === false && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(50, delay * 2);
-    const l2 = await core.readL2(full, Date.now());
-    if (l2.state === 'fresh') {
+    const l2 = acceptExisting ? await core.readL2(full, Date.now()) : undefined;
+    if (l2?.state === 'fresh') {
       core.counters.l2Hits++;
       core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
       return { value: l2.value };
     }
     got = await tryLock();
   }
-  return got === true ? { token } : { token: '' };
+  if (got !== true) return { token: '' };
+  if (!acceptExisting) return { token };
+  // Double-check: the previous holder may have written and released between our miss and our lock.
+  const l2 = await core.readL2(full, Date.now());
+  if (l2.state === 'fresh') {
+    await core.l2Soft('unlock', (d) => d.releaseLock(lockKey, token), false);
+    core.counters.l2Hits++;
+    core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
+    return { value: l2.value };
+  }
+  return { token };
 }
