@@ -9,8 +9,13 @@ import { Code, CodeError, HEAD_COLUMNS, parseJson, type JobHead } from './rows.t
 export type Keep = boolean | number | KeepJobs | undefined;
 
 /** Loads an active job and checks the caller's lock token ('0' = no lock check, as in BullMQ). */
-export function lockedJob(ctx: QueueCtx, jobId: string, token: string | undefined): JobHead {
-  const row = ctx.store.one<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND id = ?`, ctx.queue, jobId);
+export function lockedJob(ctx: QueueCtx, jobId: string, token: string | undefined): JobHead & { failed_children: number } {
+  // The failed-children probe rides along in the same statement (completing such a parent is refused).
+  const row = ctx.store.one<JobHead & { failed_children: number }>(
+    `SELECT ${HEAD_COLUMNS}, EXISTS (SELECT 1 FROM deps WHERE parent_queue = jobs.queue AND parent_id = jobs.id AND status = 'failed')
+       AS failed_children FROM jobs WHERE queue = ? AND id = ?`,
+    ctx.queue, jobId,
+  );
   if (!row) throw new CodeError(Code.JobNotExist);
   if (token && token !== '0') {
     if (row.lock_token === null) throw new CodeError(Code.JobLockNotExist);
@@ -40,9 +45,7 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
   const row = lockedJob(ctx, jobId, input.token);
   if (target === 'completed') {
     if (row.pending_deps > 0) throw new CodeError(Code.JobPendingChildren);
-    if (store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND status = 'failed'`, queue, jobId)) {
-      throw new CodeError(Code.JobHasFailedChildren);
-    }
+    if (row.failed_children) throw new CodeError(Code.JobHasFailedChildren);
     // removeOnComplete: true deletes the row below, so the state change would be written for nothing.
     if (input.keep !== true) {
       store.run(

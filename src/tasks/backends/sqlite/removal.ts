@@ -6,9 +6,8 @@ import { Code, CodeError, HEAD_COLUMNS, parentOf, type JobHead } from './rows.ts
 /** Deletes a job with its logs, its dedup slot and its own children links; unblocks its parent if waiting on it. */
 export function deleteJob(ctx: QueueCtx, row: JobHead, now: number): void {
   const { store, queue } = ctx;
+  // The jobs_removed trigger deletes its logs and children links.
   store.run('DELETE FROM jobs WHERE queue = ? AND id = ?', queue, row.id);
-  store.run('DELETE FROM logs WHERE queue = ? AND job_id = ?', queue, row.id);
-  store.run('DELETE FROM deps WHERE parent_queue = ? AND parent_id = ?', queue, row.id);
   if (row.dedup_id !== null) store.run('DELETE FROM dedup WHERE queue = ? AND job_id = ?', queue, row.id);
   const parent = parentOf(row);
   if (parent) {

@@ -122,6 +122,11 @@ CREATE TABLE IF NOT EXISTS metrics (
   data TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (queue, kind)
 );
+-- A removed job takes its logs and its own children links with it, inside SQLite (one statement from JS).
+CREATE TRIGGER IF NOT EXISTS jobs_removed AFTER DELETE ON jobs BEGIN
+  DELETE FROM logs WHERE queue = old.queue AND job_id = old.id;
+  DELETE FROM deps WHERE parent_queue = old.queue AND parent_id = old.id;
+END;
 CREATE TABLE IF NOT EXISTS kv (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
