@@ -45,6 +45,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const mode = options.onStoreError ?? 'insurance';
   const insurance = options.insurance ?? new MemoryRateLimitStore();
   const decisions = options.registry === undefined ? undefined : decisionCounter(options.registry);
+  let lastFailureLog = 0;
 
   /**
    * Answers synchronously when the store is in-process (no promise, no microtask on the hot path),
@@ -61,7 +62,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return store.consume(storeKey, policy, cost).then(
       (decision) => record(fromStore(decision)),
       async (error: unknown) => {
-        options.logger?.warn({ err: error, policy: name }, `rate-limit store failed; ${mode}`);
+        // While Redis is down every request fails over: log the first failure, then once per 10 s.
+        const now = Date.now();
+        if (now - lastFailureLog >= 10_000) {
+          lastFailureLog = now;
+          options.logger?.warn({ err: error, policy: name }, `rate-limit store failed; deciding with mode "${mode}"`);
+        }
         return record(await fallback(storeKey, cost));
       },
     );
