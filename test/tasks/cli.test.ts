@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createSchedulerCommand } from '../../src/cli/commands/scheduler.ts';
-import { basicTaskRuntime, createWorkerCommand } from '../../src/cli/commands/worker.ts';
+import { basicTaskRuntime, createWorkerCommand, parseConcurrency } from '../../src/cli/commands/worker.ts';
 import type { CliContext } from '../../src/cli/command.ts';
 import type { Config } from '../../src/config/index.ts';
 import { createRedisTaskBackend, createTaskSystem } from '../../src/tasks/index.ts';
@@ -28,7 +28,14 @@ describe('ai-stack worker / scheduler commands', () => {
     expect(await cmd.run(['--queues', 'Bad Name;rm'], ctx)).toBe(2);
     expect(await cmd.run(['--nope'], ctx)).toBe(2);
     expect(await createSchedulerCommand(() => Promise.reject(new Error('no'))).run(['extra', '--x'], ctx)).toBe(2);
+    expect(await cmd.run(['-c', 'documents=0'], ctx)).toBe(2);
     expect(ctx.err()).toContain('Usage: ai-stack worker');
+  });
+
+  it('parses --concurrency as a number or per queue', () => {
+    expect(parseConcurrency('8')).toBe(8);
+    expect(parseConcurrency('documents=4, sync=1')).toEqual({ documents: 4, sync: 1 });
+    for (const bad of ['0', '10001', 'documents', 'documents=x', '=3', 'a=1,,b=2', '1.5', '__proto__=1']) expect(parseConcurrency(bad)).toBeUndefined();
   });
 
   it('worker consumes the given queues and exits 0 after a graceful shutdown; scheduler declares schedules', async () => {
@@ -38,7 +45,7 @@ describe('ai-stack worker / scheduler commands', () => {
     const until = new Promise<void>((r) => (stop = r));
     const spec = { id: 'cli-every', task: add.name, args: { a: 1, b: 2 }, every: 60_000 };
     const factory = basicTaskRuntime([add], [spec]);
-    const worker = createWorkerCommand(factory, { until: () => until }).run(['-Q', 'documents', '-c', '2'], ctx);
+    const worker = createWorkerCommand(factory, { until: () => until }).run(['-Q', 'documents', '-c', 'documents=2'], ctx);
     const scheduler = createSchedulerCommand(factory, { until: () => until }).run([], ctx);
     const backend = createRedisTaskBackend({ url: REDIS_URL, keyPrefix: prefix });
     const system = createTaskSystem({ backend, tasks: [add] });
@@ -54,7 +61,7 @@ describe('ai-stack worker / scheduler commands', () => {
       await system.close();
       await backend.close();
     }
-    expect(ctx.out()).toMatch(/worker .* consuming documents \(concurrency 2\)/);
+    expect(ctx.out()).toMatch(/worker .* consuming documents \(concurrency \{"documents":2\}\)/);
     expect(ctx.out()).toMatch(/scheduler started with 1 schedule/);
   });
 });

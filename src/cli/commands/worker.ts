@@ -52,12 +52,25 @@ export function usageError(ctx: CliContext, usage: string, message: string): num
   return 2;
 }
 
-const USAGE = `Usage: ai-stack worker [--queues documents,reports] [--concurrency N] [--shutdown-timeout MS]
+/** `8` (every queue) or `documents=4,sync=1` (per queue; unlisted queues get 10). */
+export function parseConcurrency(text: string): number | Record<string, number> | undefined {
+  const valid = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 10_000;
+  if (/^\d+$/.test(text)) return valid(Number(text)) ? Number(text) : undefined;
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const m = /^([a-z][a-z0-9_-]{0,63})=(\d+)$/.exec(part.trim());
+    if (!m?.[1] || !valid(Number(m[2]))) return undefined;
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+const USAGE = `Usage: ai-stack worker [--queues documents,reports] [--concurrency N | documents=4,sync=1] [--shutdown-timeout MS]
 
 Runs task workers until SIGTERM/SIGINT, then finishes running jobs (up to the shutdown timeout;
 unfinished ones are re-queued by stalled-job recovery).
   -Q, --queues            comma-separated queues (default: all)
-  -c, --concurrency       jobs at once per queue (default 10)
+  -c, --concurrency       jobs at once per queue: N, or queue=N,queue=N (default 10)
       --shutdown-timeout  ms to wait for running jobs on shutdown (default 30000)`;
 
 export interface LongRunningOptions {
@@ -77,8 +90,8 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
       } catch (err) {
         return usageError(ctx, USAGE, (err as Error).message);
       }
-      const concurrency = values.concurrency === undefined ? 10 : Number(values.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) return usageError(ctx, USAGE, `--concurrency must be an integer 1..10000, got "${values.concurrency}"`);
+      const concurrency = parseConcurrency(values.concurrency ?? '10');
+      if (concurrency === undefined) return usageError(ctx, USAGE, `--concurrency must be N or queue=N,queue=N (1..10000), got "${values.concurrency}"`);
       const timeoutMs = values['shutdown-timeout'] === undefined ? 30_000 : Number(values['shutdown-timeout']);
       if (!Number.isInteger(timeoutMs) || timeoutMs < 0) return usageError(ctx, USAGE, '--shutdown-timeout must be a non-negative integer (ms)');
       const queues = values.queues?.split(',').map((q) => q.trim()).filter(Boolean);
@@ -87,7 +100,7 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
       const runtime = await makeRuntime(ctx.loadConfig());
       const signal = (opts.until ?? untilSignal)();
       const pool = await startWorkers(runtime.system, { concurrency, ...(queues ? { queues } : {}) });
-      ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${concurrency})\n`);
+      ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${typeof concurrency === 'number' ? concurrency : JSON.stringify(concurrency)})\n`);
       runtime.logger.info({ signal: await signal }, 'worker shutting down');
       await pool.close({ timeoutMs });
       await runtime.close();
