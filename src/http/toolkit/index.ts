@@ -6,7 +6,7 @@
 import './route-config.ts';
 
 export type { ResponseCacheRouteConfig, RateLimitRouteConfig } from './route-config.ts';
-export { apiToolkitPlugin, type ApiToolkitOptions } from './toolkit-plugin.ts';
+export { apiToolkitPlugin, withApiToolkit, type ApiToolkitOptions } from './toolkit-plugin.ts';
 export { RateLimitedError, NotAcceptableError, UnprocessableError, FailedDependencyError } from './errors.ts';
 export { itemProblem, type ItemProblem } from './problem.ts';
 export { clientKey, groupAddress, apiKeyId } from './client-key.ts';

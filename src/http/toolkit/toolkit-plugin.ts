@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { batchPlugin, type BatchPluginOptions } from './batch/batch-plugin.ts';
 import { idempotencyPlugin, type IdempotencyOptions } from './batch/idempotency-plugin.ts';
@@ -35,3 +35,15 @@ async function apiToolkit(app: FastifyInstance, options: ApiToolkitOptions): Pro
 }
 
 export const apiToolkitPlugin = fp(apiToolkit, { fastify: '5.x', name: 'ai-stack-api-toolkit' });
+
+/**
+ * The toolkit with its options bound, as a plugin that can sit first in a list of route plugins
+ * (`for (const p of plugins) await api.register(p)`). It stays in the registering context
+ * (fastify-plugin), so the routes registered after it get the hooks; wrapping `apiToolkitPlugin`
+ * in a plain `async (api) => …` instead would confine it to an empty child context.
+ */
+export function withApiToolkit(options: ApiToolkitOptions): FastifyPluginAsync {
+  return fp(async (app: FastifyInstance) => {
+    await app.register(apiToolkitPlugin, options);
+  }, { fastify: '5.x', name: 'ai-stack-api-toolkit-bound' });
+}

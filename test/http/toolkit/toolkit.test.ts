@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   apiToolkitPlugin,
   compressionPlugin,
+  withApiToolkit,
   MemoryIdempotencyStore,
   MemoryRateLimitStore,
   MemoryResponseStore,
@@ -121,6 +122,27 @@ describe('metrics', () => {
     expect(text).toContain('ai_stack_http_response_cache_total{outcome="miss"} 1');
     expect(text).toContain('ai_stack_http_response_cache_total{outcome="hit"} 1');
     expect(text).toMatch(/ai_stack_http_compression_bytes_total\{coding="gzip",stage="in"\} 50\d\d/);
+    await app.close();
+  });
+});
+
+describe('withApiToolkit', () => {
+  it('works as the first of a list of route plugins, each registered as its own child context', async () => {
+    const app = testApp();
+    const routes = async (api: FastifyInstance): Promise<void> => {
+      api.get('/things', async () => ({ things: 't'.repeat(3000) }));
+    };
+    await app.register(
+      async (api) => {
+        fakeAuth(api);
+        for (const plugin of [withApiToolkit({ rateLimit: { policies: { default: { limit: 5, windowMs: 60_000 } } } }), routes]) await api.register(plugin);
+      },
+      { prefix: '/api/v1' },
+    );
+    const response = await app.inject({ url: '/api/v1/things', headers: { 'accept-encoding': 'gzip' } });
+    expect(response.headers['content-encoding']).toBe('gzip');
+    expect(response.headers['ratelimit']).toMatch(/^"default";r=4;/);
+    expect(response.headers['etag']).toMatch(/-gzip"$/);
     await app.close();
   });
 });
