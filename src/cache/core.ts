@@ -60,6 +60,8 @@ export class CacheCore {
   readonly raw: Redis | null;
   /** Single-flight: one load per full key per process. */
   readonly inflight = new Map<string, Promise<unknown>>();
+  /** Loads still running after their callers moved on (background refresh, timed-out waits). */
+  readonly loading = new Map<string, Promise<unknown>>();
   /** Current key prefix per namespace (includes its version). */
   readonly prefixes = new Map<string, string>();
 

@@ -51,13 +51,29 @@ async function resolveMiss<T>(core: CacheCore, full: string, loader: Loader<T>, 
     core.counters.l2Misses++;
     if (l2.state === 'stale') stale ??= { value: l2.value as T };
   }
-  const work = loadAndStore(core, full, loader, r, stale);
+  const work = sharedLoad(core, full, () => loadAndStore(core, full, loader, r, stale));
   if (stale !== undefined && r.opts.staleWhileRevalidate === true) {
     work.catch((error: unknown) => core.logger.warn({ err: error, key: full }, 'cache background refresh failed'));
     core.counters.gracedHits++;
     return stale.value;
   }
   return raceTimeouts(core, full, work, stale, r.opts);
+}
+
+/**
+ * One running load per key, outliving the callers that stopped waiting for it (stale-while-revalidate,
+ * soft and hard timeouts): later misses join it instead of starting a refresh storm.
+ */
+function sharedLoad<T>(core: CacheCore, full: string, start: () => Promise<T>): Promise<T> {
+  const running = core.loading.get(full);
+  if (running !== undefined) return running as Promise<T>;
+  const work = start();
+  core.loading.set(full, work);
+  const done = (): void => {
+    if (core.loading.get(full) === work) core.loading.delete(full);
+  };
+  work.then(done, done);
+  return work;
 }
 
 async function raceTimeouts<T>(core: CacheCore, full: string, work: Promise<T>, stale: { value: T } | undefined, opts: GetOrSetOptions<T>): Promise<T> {

@@ -167,3 +167,25 @@ describe('per-command timeout on a hung Redis', () => {
     }
   });
 });
+
+describe('background refreshes do not stampede', () => {
+  it('stale-while-revalidate starts one refresh however many callers see the stale value', async () => {
+    const cache = await createCache({ redis: null });
+    try {
+      await cache.getOrSet('k', () => 'old', { ttl: '10ms', grace: '1h' });
+      await sleep(30);
+      let refreshes = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const loader = async (): Promise<string> => { refreshes++; await gate; return 'new'; };
+      for (let i = 0; i < 20; i++) {
+        expect(await cache.getOrSet('k', loader, { ttl: '1h', grace: '1h', staleWhileRevalidate: true })).toBe('old');
+      }
+      expect(refreshes).toBe(1);
+      release();
+      await expect.poll(() => cache.get('k')).toBe('new');
+    } finally {
+      await cache.close();
+    }
+  });
+});
