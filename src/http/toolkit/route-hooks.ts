@@ -10,7 +10,13 @@ type HookName = 'onRequest' | 'preHandler' | 'onSend' | 'onResponse';
 export function addRouteHook(route: RouteOptions, name: HookName, hook: (...args: never[]) => unknown): void {
   const target = route as unknown as Record<HookName, unknown>;
   const existing = target[name];
-  target[name] = existing === undefined ? [hook] : [...(Array.isArray(existing) ? (existing as unknown[]) : [existing]), hook];
+  const hooks = existing === undefined ? [] : Array.isArray(existing) ? [...(existing as unknown[])] : [existing];
+  // Fastify's automatic HEAD route ends its onSend chain with a hook that drops the body; ours must run
+  // before it so HEAD gets the same Content-Encoding, ETag and Content-Length as GET.
+  const last = hooks.at(-1);
+  if (name === 'onSend' && typeof last === 'function' && last.name === 'headRouteOnSendHandler') hooks.splice(-1, 0, hook);
+  else hooks.push(hook);
+  target[name] = hooks;
 }
 
 export function routeMethods(route: RouteOptions): string[] {

@@ -71,6 +71,17 @@ describe('apiToolkitPlugin: every part together, in the documented order', () =>
     expect(fresh.json<{ data: unknown[] }>().data).toHaveLength(1);
   });
 
+  it('answers HEAD like GET, without a body', async () => {
+    const head = await app.inject({ method: 'HEAD', url: '/api/v1/notes', headers: { ...auth, 'accept-encoding': 'gzip' } });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers['content-encoding']).toBe('gzip');
+    expect(head.headers['etag']).toMatch(/-gzip"$/);
+    const get = await app.inject({ url: '/api/v1/notes', headers: { ...auth, 'accept-encoding': 'gzip' } });
+    expect(get.headers['etag']).toBe(head.headers['etag']);
+    expect(zlib.gunzipSync(get.rawPayload).toString()).toContain('"data"');
+  });
+
   it('routes $batch sub-requests through the same hooks (auth, rate limit) uncompressed', async () => {
     const response = await app.inject({
       method: 'POST',
