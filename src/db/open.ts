@@ -1,6 +1,7 @@
 import { Kysely, sql } from 'kysely';
 import type { LogEvent } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Registry } from 'prom-client';
 import type { DatabaseConfig } from '../config/index.ts';
 import { UnavailableError } from '../shared/errors.ts';
@@ -105,5 +106,6 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, slowQue
   const monitor = new PoolMonitor('postgres', opts.registry, gauges);
   const native: NativeHandles = { dialect: 'postgres', pool };
   const stats = (): PoolStats => ({ name: monitor.name, dialect: 'postgres', config: { size: config.poolSize, maxOverflow, acquireTimeoutMs }, ...gauges(), active: pool.totalCount - pool.idleCount, ...monitor.snapshot() });
-  return { native, dialect: new SchemaScopedPostgresDialect({ pool: instrumentPgPool(pool, monitor) }), stats };
+  // pg-cursor makes Kysely's `.stream()` work on PostgreSQL too (server-side cursor, batches of rows).
+  return { native, dialect: new SchemaScopedPostgresDialect({ pool: instrumentPgPool(pool, monitor), cursor: Cursor }), stats };
 }

@@ -108,6 +108,16 @@ describe.each(DIALECTS)('data layer foundation (%s)', (dialect) => {
     expect(await t.db.kysely.selectFrom('customers').select('id').where('id', '=', id).execute()).toHaveLength(1);
   });
 
+  it('streams rows while the same query runs again on the side', async () => {
+    const query = () => t.db.kysely.selectFrom('accounts').select('code').orderBy('code');
+    const streamed: string[] = [];
+    for await (const row of query().stream()) {
+      streamed.push(row.code);
+      if (streamed.length === 2) expect((await query().execute()).length).toBeGreaterThan(5);
+    }
+    expect(streamed).toEqual((await query().execute()).map((r) => r.code));
+  });
+
   it('keeps concurrent transactions apart and hides uncommitted writes from other readers', async () => {
     const before = await countCustomers(t);
     let release!: () => void;

@@ -55,7 +55,9 @@ export class NodeSqliteConnection implements DatabaseConnection {
       throw new Error('The SQLite driver streams SELECT queries only');
     }
     const handle = this.inTransaction ? this.#handles.writer : (this.#handles.nextReader() ?? this.#handles.writer);
-    const { statement } = handle.statements.get(compiledQuery.sql);
+    // A fresh statement, not the cached one: the iterator stays open across awaits, and another
+    // query with the same SQL on this connection would otherwise reset it mid-stream.
+    const statement = handle.db.prepare(compiledQuery.sql);
     for (const row of statement.iterate(...toSqliteParameters(compiledQuery.parameters))) {
       yield { rows: [row as R] };
     }
