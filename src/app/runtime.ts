@@ -6,6 +6,9 @@ import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
+import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
+import { createAppTasks, type AppTasks } from './tasks.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
@@ -16,10 +19,14 @@ export interface Runtime {
   registry: Registry;
   db: Db;
   keys: ApiKeyService;
+  cache: Cache;
+  tasks: AppTasks;
   server: App;
   /** Set when start-up had to create the first admin key: shown to the operator once, never stored in clear. */
   bootstrapKey: string | null;
   listen(): Promise<string>;
+  /** Runs task workers and the scheduler in this process (what `ai-stack start` does). */
+  startBackground(): Promise<void>;
   /** Graceful stop: refuse new requests, finish in-flight ones (bounded by the shutdown timeout), close pools. */
   stop(): Promise<void>;
 }
@@ -40,7 +47,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const keys = new ApiKeyService(db.kysely);
   const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
 
+  const cache = await createCache({ redis: config.redis, registry, logger });
+  const tasks = createAppTasks(config, { cache, logger, registry });
+
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
+  if (config.redis) readiness.push({ name: 'redis', check: () => redisReady(cache) });
   const server = await buildServer({
     logger,
     registry,
@@ -49,28 +60,53 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
     api: [erpRoutes(db.kysely), documentRoutes(db.kysely)],
-    admin: [apiKeyAdminRoutes(keys)],
+    admin: [
+      apiKeyAdminRoutes(keys),
+      async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
+      tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
+    ],
     version: '0.1.0',
   });
 
   let stopping: Promise<void> | undefined;
+  let workers: WorkerPool | undefined;
+  let scheduler: SchedulerHandle | undefined;
+  const closeAll = async () => {
+    await scheduler?.close();
+    await workers?.close({ timeoutMs: config.http.shutdownTimeoutMs });
+    await tasks.system.close();
+    await tasks.backend.close();
+    await cache.close();
+    await db.close();
+  };
   return {
     config,
     logger,
     registry,
     db,
     keys,
+    cache,
+    tasks,
     server,
     bootstrapKey: bootstrap.generatedKey,
     listen: () => server.listen({ port: config.port, host: config.host }),
+    async startBackground() {
+      workers ??= await startWorkers(tasks.system);
+      scheduler ??= await startScheduler(tasks.system, { schedules: tasks.schedules });
+    },
     stop() {
-      stopping ??= stopGracefully(server, db, config.http.shutdownTimeoutMs, logger);
+      stopping ??= stopGracefully(server, closeAll, config.http.shutdownTimeoutMs, logger);
       return stopping;
     },
   };
 }
 
-async function stopGracefully(server: App, db: Db, timeoutMs: number, logger: Logger): Promise<void> {
+async function redisReady(cache: Cache): Promise<void> {
+  const health = await cache.health();
+  if (!health.ok) throw new Error(health.detail ?? 'Redis does not answer');
+}
+
+async function stopGracefully(server: App, closeAll: () => Promise<void>, timeoutMs: number, logger: Logger): Promise<void> {
   // server.close() stops accepting, answers 503 to requests arriving on open keep-alive sockets and waits for
   // in-flight requests; the timer is the backstop for a client that never finishes its request.
   const timer = setTimeout(() => {
@@ -81,6 +117,6 @@ async function stopGracefully(server: App, db: Db, timeoutMs: number, logger: Lo
     await server.close();
   } finally {
     clearTimeout(timer);
-    await db.close();
+    await closeAll();
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { allows, type ApiKeyService, type AuthContext, type Scope } from '../auth/index.ts';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
+import { sendProblem } from './problem.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,15 +36,18 @@ export async function requireApiKey(app: FastifyInstance, options: AuthOptions):
   app.addHook('onRequest', async (request, reply) => {
     const presented = bearerToken(request);
     const context = presented === null ? null : await options.keys.verify(presented);
+    // Answered here rather than thrown: plugins mounted in this context (Bull Board) install their own
+    // error handlers, and an auth failure must stay a 401/403 problem+json whatever they do.
     if (context === null) {
       void reply.header('WWW-Authenticate', 'Bearer realm="ai-stack"');
-      throw new UnauthorizedError(presented === null ? undefined : 'The API key is unknown, revoked or expired');
+      return sendProblem(reply, request, new UnauthorizedError(presented === null ? undefined : 'The API key is unknown, revoked or expired'));
     }
     const needed = requiredScope(request, options.minimumScope);
     if (!allows(context.scopes, needed)) {
-      throw new ForbiddenError(`This operation needs the "${needed}" scope; the key has ${context.scopes.join(', ') || 'none'}`);
+      return sendProblem(reply, request, new ForbiddenError(`This operation needs the "${needed}" scope; the key has ${context.scopes.join(', ') || 'none'}`));
     }
     request.auth = context;
+    return undefined;
   });
 }
 

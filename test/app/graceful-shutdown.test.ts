@@ -43,14 +43,19 @@ describe('graceful shutdown', () => {
       service.child.kill('SIGTERM');
       await service.waitFor(/shutting down/);
 
-      const refused = await new Promise<boolean>((resolve) => {
-        const probe = connect(port, '127.0.0.1');
-        probe.on('connect', () => {
-          probe.destroy();
-          resolve(false);
+      // The listening socket closes within a few ticks of the signal; poll until a new connection is refused.
+      let refused = false;
+      for (let attempt = 0; attempt < 50 && !refused; attempt++) {
+        refused = await new Promise<boolean>((resolve) => {
+          const probe = connect(port, '127.0.0.1');
+          probe.on('connect', () => {
+            probe.destroy();
+            resolve(false);
+          });
+          probe.on('error', () => resolve(true));
         });
-        probe.on('error', () => resolve(true));
-      });
+        if (!refused) await new Promise((r) => setTimeout(r, 50));
+      }
       expect(refused).toBe(true);
 
       for (const r of requests) r.finish();

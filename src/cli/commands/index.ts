@@ -1,8 +1,27 @@
+import { createStandaloneTasks } from '../../app/index.ts';
+import { createLogger } from '../../shared/logger.ts';
 import type { Command } from '../command.ts';
 import { demoDataCommand } from './demo-data.ts';
 import { doctorCommand } from './doctor.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
+import { createSchedulerCommand } from './scheduler.ts';
 import { startCommand } from './start.ts';
+import { createWorkerCommand, type TaskRuntimeFactory } from './worker.ts';
 
-export const commands: Command[] = [startCommand, migrateCommand, demoDataCommand, keysCommand, doctorCommand];
+/** Workers and the scheduler get the same tasks as `start`, bound to the real cache. */
+const appTaskRuntime: TaskRuntimeFactory = async (config) => {
+  const logger = createLogger(config.logLevel, 'ai-stack-tasks');
+  const tasks = await createStandaloneTasks(config, logger);
+  return { system: tasks.system, schedules: tasks.schedules, logger, close: () => tasks.close() };
+};
+
+export const commands: Command[] = [
+  startCommand,
+  createWorkerCommand(appTaskRuntime),
+  createSchedulerCommand(appTaskRuntime),
+  migrateCommand,
+  demoDataCommand,
+  keysCommand,
+  doctorCommand,
+];

@@ -37,6 +37,7 @@ export const startCommand: Command = {
       process.once('SIGINT', onSignal);
     });
     const address = await runtime.listen();
+    await runtime.startBackground();
     runtime.logger.info({ address, database: config.database.kind, redis: config.redis !== null }, 'AI Stack is serving');
     await stopped;
     runtime.logger.info('stopped');
