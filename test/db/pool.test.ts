@@ -55,3 +55,20 @@ describe.each(DIALECTS)('pool (%s)', (dialect) => {
     }
   });
 });
+
+describe('metrics registry sharing', () => {
+  it('opens two databases on one registry without a duplicate-metric error', async () => {
+    const registry = new Registry();
+    const a = await openTestDatabase('sqlite', { registry });
+    const b = await openTestDatabase('postgres', { registry });
+    try {
+      await a.db.kysely.selectFrom('accounts').select('code').execute();
+      await b.db.kysely.selectFrom('accounts').select('code').execute();
+      expect(await registry.metrics()).toContain('ai_stack_db_query_duration_seconds_count{dialect="sqlite",outcome="ok"}');
+      expect(await registry.metrics()).toContain('ai_stack_db_query_duration_seconds_count{dialect="postgres",outcome="ok"}');
+    } finally {
+      await a.cleanup();
+      await b.cleanup();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { UnavailableError } from '../../shared/errors.ts';
+import { registeredMetric } from '../metrics.ts';
 
 /** Raised when no connection (PostgreSQL) or the writer (SQLite) became free within the acquire timeout. */
 export class PoolTimeoutError extends UnavailableError {
@@ -78,11 +79,12 @@ export class PoolMonitor {
     if (!registry) return;
     const buckets = [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
     this.#metrics = {
-      wait: new Histogram({ name: 'ai_stack_db_pool_acquire_wait_seconds', help: 'Time waiting for a database connection', labelNames: ['pool'], buckets, registers: [registry] }),
-      hold: new Histogram({ name: 'ai_stack_db_pool_hold_seconds', help: 'Time a database connection was held', labelNames: ['pool'], buckets, registers: [registry] }),
-      timeouts: new Counter({ name: 'ai_stack_db_pool_timeouts_total', help: 'Connection acquisitions that timed out', labelNames: ['pool'], registers: [registry] }),
+      wait: registeredMetric(registry, 'ai_stack_db_pool_acquire_wait_seconds', () => new Histogram({ name: 'ai_stack_db_pool_acquire_wait_seconds', help: 'Time waiting for a database connection', labelNames: ['pool'], buckets, registers: [registry] })),
+      hold: registeredMetric(registry, 'ai_stack_db_pool_hold_seconds', () => new Histogram({ name: 'ai_stack_db_pool_hold_seconds', help: 'Time a database connection was held', labelNames: ['pool'], buckets, registers: [registry] })),
+      timeouts: registeredMetric(registry, 'ai_stack_db_pool_timeouts_total', () => new Counter({ name: 'ai_stack_db_pool_timeouts_total', help: 'Connection acquisitions that timed out', labelNames: ['pool'], registers: [registry] })),
     };
     const poolName = name;
+    if (registry.getSingleMetric('ai_stack_db_pool_connections')) return;
     new Gauge({
       name: 'ai_stack_db_pool_connections',
       help: 'Database pool connections by state',

@@ -3,6 +3,7 @@ import type { Compilable } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { Db } from '../db.ts';
+import { registeredMetric } from '../metrics.ts';
 import { tablesOf } from '../slow-queries/fingerprint.ts';
 
 /** The small cache contract the query cache needs; the cache module (or Redis) can plug in here. */
@@ -47,8 +48,9 @@ export class QueryCache {
     this.#db = db;
     this.#ttlMs = options.ttlMs ?? 60_000;
     this.#store = options.store ?? memoryStore(options.maxEntries ?? 10_000);
-    this.#counters = options.registry
-      ? new Counter({ name: 'ai_stack_db_query_cache_total', help: 'Query cache lookups by result', labelNames: ['result'], registers: [options.registry] })
+    const registry = options.registry;
+    this.#counters = registry
+      ? registeredMetric(registry, 'ai_stack_db_query_cache_total', () => new Counter({ name: 'ai_stack_db_query_cache_total', help: 'Query cache lookups by result', labelNames: ['result'], registers: [registry] }))
       : undefined;
   }
 

@@ -1,6 +1,7 @@
 import type { LogEvent } from 'kysely';
 import { Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger.ts';
+import { registeredMetric } from '../metrics.ts';
 import { FingerprintCache } from './fingerprint.ts';
 
 export interface SlowQueryLogOptions {
@@ -66,14 +67,15 @@ export class SlowQueryLog {
     this.#max = options.maxFingerprints ?? 1000;
     this.#logger = options.logger;
     this.#dialect = options.dialect ?? 'unknown';
-    this.#histogram = options.registry
-      ? new Histogram({
+    const registry = options.registry;
+    this.#histogram = registry
+      ? registeredMetric(registry, 'ai_stack_db_query_duration_seconds', () => new Histogram({
           name: 'ai_stack_db_query_duration_seconds',
           help: 'Duration of database statements, timed at the driver',
           labelNames: ['dialect', 'outcome'],
           buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-          registers: [options.registry],
-        })
+          registers: [registry],
+        }))
       : undefined;
   }
 
