@@ -94,8 +94,12 @@ export class SqliteBackendBase extends EventEmitter {
     const now = Date.now();
     if (!name || !this.store.db.isOpen || (!force && now - this.lastSeenWrite < CLIENT_TTL_MS / 3)) return;
     this.lastSeenWrite = now;
-    this.store.run('INSERT OR REPLACE INTO clients (name, queue, owner, seen_at) VALUES (?, ?, ?, ?)',
-      name, this.qualifiedName, this.store.owner, now);
+    this.store.tx(() => {
+      this.store.run('INSERT OR REPLACE INTO clients (name, queue, owner, seen_at) VALUES (?, ?, ?, ?)',
+        name, this.qualifiedName, this.store.owner, now);
+      // Rows of processes that died without closing would otherwise stay forever.
+      this.store.run('DELETE FROM clients WHERE seen_at < ?', now - 10 * CLIENT_TTL_MS);
+    });
   }
 
   toKey(type: string): string {
