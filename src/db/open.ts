@@ -1,5 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import type { LogEvent } from 'kysely';
+import { statSync } from 'node:fs';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Registry } from 'prom-client';
@@ -88,7 +89,10 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, slowQue
       },
     });
     const native: NativeHandles = { dialect: 'sqlite', sqlite: handles };
-    const stats = (): PoolStats => ({ name: monitor.name, dialect: 'sqlite', config: { size: 1, maxOverflow: 0, acquireTimeoutMs }, ...gauges(), active: gauges().total - gauges().idle, ...monitor.snapshot() });
+    const stats = (): PoolStats => ({
+      name: monitor.name, dialect: 'sqlite', config: { size: 1, maxOverflow: 0, acquireTimeoutMs },
+      ...gauges(), active: gauges().total - gauges().idle, ...monitor.snapshot(), walBytes: walSize(config.file),
+    });
     return { native, dialect: new NodeSqliteDialect(handles), stats };
   }
   const maxOverflow = opts.pool?.maxOverflow ?? 0;
@@ -108,4 +112,12 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, slowQue
   const stats = (): PoolStats => ({ name: monitor.name, dialect: 'postgres', config: { size: config.poolSize, maxOverflow, acquireTimeoutMs }, ...gauges(), active: pool.totalCount - pool.idleCount, ...monitor.snapshot() });
   // pg-cursor makes Kysely's `.stream()` work on PostgreSQL too (server-side cursor, batches of rows).
   return { native, dialect: new SchemaScopedPostgresDialect({ pool: instrumentPgPool(pool, monitor), cursor: Cursor }), stats };
+}
+
+function walSize(file: string): number {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    return 0;
+  }
 }

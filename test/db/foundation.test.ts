@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, pendingMigrations, translateDatabaseError } from '../../src/db/index.ts';
+import { migrateToLatest, openDatabase, pendingMigrations, translateDatabaseError } from '../../src/db/index.ts';
 import { ConflictError, UnavailableError, ValidationError } from '../../src/shared/errors.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -157,3 +157,17 @@ async function countCustomers(t: TestDatabase): Promise<number> {
   const row = await t.db.kysely.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+describe('in-memory SQLite', () => {
+  it('works without readers, for throwaway use', async () => {
+    const db = await openDatabase({ kind: 'sqlite', file: ':memory:' });
+    try {
+      expect((await migrateToLatest(db)).applied).toContain('0002-erp-tables');
+      await db.kysely.insertInto('customers').values({ code: 'M', name: 'Mem', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 0 }).execute();
+      expect(await db.kysely.selectFrom('customers').select('code').execute()).toEqual([{ code: 'M' }]);
+      expect(db.pool.stats()).toMatchObject({ dialect: 'sqlite', total: 1, walBytes: 0 });
+    } finally {
+      await db.close();
+    }
+  });
+});

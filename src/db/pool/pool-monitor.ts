@@ -36,6 +36,8 @@ export interface PoolStats {
   closed: Record<string, number>;
   acquireWaitMs: Percentiles;
   holdMs: Percentiles;
+  /** SQLite only: size of the write-ahead log, which grows while readers pin old snapshots. */
+  walBytes?: number;
 }
 
 const WINDOW = 1024;
