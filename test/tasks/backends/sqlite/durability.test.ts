@@ -15,8 +15,8 @@ const QueueCtor = Queue as unknown as Ctor<Queue>;
 const WorkerCtor = Worker as unknown as Ctor<Worker>;
 const EventsCtor = QueueEvents as unknown as Ctor<QueueEvents>;
 
-function startChild(file: string, queue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CHILD, file, queue], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startChild(file: string, queue: string, workerName?: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CHILD, file, queue, ...(workerName ? [workerName] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`crash worker exited early (${code})`)));
@@ -93,6 +93,26 @@ describe('sqlite backend durability', () => {
     // The jobs the dead worker held were recovered by stalled-job detection, not lost.
     expect(sample.filter((job) => job.stalledCounter > 0).length).toBe(afterCrash['active']);
   }, 180_000);
+
+  it('shares one file between two worker processes: both work, every job completes once, none stalls', async () => {
+    const file = tempFile();
+    const name = uniqueName('two');
+    const factory = createSqliteQueueBackendFactory({ file, pollIntervalMs: 10 });
+    cleanup.push(() => factory.close());
+    const queue = new QueueCtor(name, { connection: {} }, factory);
+    cleanup.push(() => queue.close());
+    const children = await Promise.all([startChild(file, name, 'left'), startChild(file, name, 'right')]);
+    for (const child of children) {
+      cleanup.push(async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await exited(child); } });
+    }
+    // Added while both workers poll: they wake on their next poll and contend for the same rows.
+    for (let i = 0; i < 10; i++) await queue.addBulk(Array.from({ length: 100 }, (_, n) => ({ name: 'job', data: { n: i * 100 + n } })));
+    await until(async () => (await queue.getCompletedCount()) === 1000, 90_000);
+    const done = await queue.getJobs(['completed'], 0, 1000);
+    expect(done).toHaveLength(1000);
+    expect(new Set(done.map((job) => job.processedBy))).toEqual(new Set(['left', 'right']));
+    expect(done.every((job) => job.stalledCounter === 0 && job.attemptsMade === 1 && job.returnvalue === job.data.n)).toBe(true);
+  }, 120_000);
 
   it('keeps jobs, delayed jobs and job schedulers across a restart and fires them afterwards', async () => {
     const file = tempFile();
