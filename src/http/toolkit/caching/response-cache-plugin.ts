@@ -37,6 +37,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   const { store } = options;
   const scopeOf = options.scope ?? ((request: FastifyRequest) => `key:${apiKeyId(request) ?? 'anonymous'}`);
   const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
+  const pendingWrites = new Set<Promise<void>>();
   const outcomes = options.registry === undefined ? undefined : sharedCounter(options.registry, 'ai_stack_http_response_cache_total', 'Response cache lookups by outcome', ['outcome']);
 
   const lookup = async (request: WithKey, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -79,9 +80,14 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     }
     const tags = config.tags?.(request) ?? [];
     // Not awaited: the client should not wait for a cache write; a failed write only costs a future miss.
-    store.set(key, encodeEntry({ status: 200, headers, body }), { ttlMs: config.ttlMs, tags }).catch((error: unknown) => {
-      options.logger?.warn({ err: error }, 'response cache write failed');
-    });
+    // Tracked, so an invalidation on this node waits for writes still in flight instead of missing them.
+    const write: Promise<void> = store
+      .set(key, encodeEntry({ status: 200, headers, body }), { ttlMs: config.ttlMs, tags })
+      .catch((error: unknown) => {
+        options.logger?.warn({ err: error }, 'response cache write failed');
+      })
+      .finally(() => pendingWrites.delete(write));
+    pendingWrites.add(write);
     return body;
   };
 
@@ -95,7 +101,9 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     if (invalidates !== undefined) {
       // Writes purge before the reply leaves, so a client that reads right after its own write sees it.
       addRouteHook(route, 'onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-        if (reply.statusCode < 400) await invalidateTags(store, invalidates(request));
+        if (reply.statusCode >= 400) return payload;
+        if (pendingWrites.size > 0) await Promise.all(pendingWrites);
+        await invalidateTags(store, invalidates(request));
         return payload;
       });
     }

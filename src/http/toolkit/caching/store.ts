@@ -66,3 +66,28 @@ export class MemoryResponseStore implements ResponseCacheStore {
     }
   }
 }
+
+/** The part of a tag-aware cache (such as the cache module's `Cache`) the response cache can run on. */
+export interface TaggedCache {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: Buffer, options: { ttl: number; tags: string[] }): Promise<void>;
+  deleteByTag(tag: string): Promise<unknown>;
+}
+
+/**
+ * Adapts a tag-aware cache to `ResponseCacheStore` (e.g. the cache module's L1 + Redis tiers, so all
+ * nodes share entries and tag purges). Anything that does not come back as bytes is treated as a miss.
+ */
+export function responseStoreFromCache(cache: TaggedCache): ResponseCacheStore {
+  return {
+    get: async (key) => {
+      const value = await cache.get(key);
+      if (Buffer.isBuffer(value)) return value;
+      return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : undefined;
+    },
+    set: (key, value, options) => cache.set(key, value, { ttl: options.ttlMs, tags: [...options.tags] }),
+    deleteByTag: async (tag) => {
+      await cache.deleteByTag(tag);
+    },
+  };
+}
