@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { DatabaseConfig } from '../config/index.ts';
 import { UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { withCommitHook } from './commit-hook.ts';
 import type { Db, NativeHandles } from './db.ts';
 import { SchemaScopedPostgresDialect, sharedTypeParsers } from './dialects/postgres/index.ts';
 import { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
@@ -47,7 +48,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
   const hooks = [native.dialect === 'postgres' ? slowQueries?.onQuery : undefined, opts.onQuery].filter((hook) => hook !== undefined);
   const log = hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : (event: LogEvent) => hooks.forEach((hook) => hook(event));
   const writes = new WriteTracker();
-  const kysely = new Kysely<DatabaseSchema>({ dialect, plugins: [writes], ...(log ? { log } : {}) });
+  const kysely = new Kysely<DatabaseSchema>({ dialect: withCommitHook(dialect, () => writes.committed()), plugins: [writes], ...(log ? { log } : {}) });
   let closed: Promise<void> | undefined;
   return {
     kysely,

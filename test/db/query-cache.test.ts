@@ -62,3 +62,31 @@ describe.each(DIALECTS)('query cache (%s)', (dialect) => {
     expect(await cache.execute(t.db.kysely.selectFrom('customers').select('code').where('name', '=', hostile))).toEqual([]);
   });
 });
+
+describe.each(DIALECTS)('query cache and transactions (%s)', (dialect) => {
+  it('does not keep serving rows read while a writing transaction was still open', async () => {
+    const t = await openTestDatabase(dialect);
+    try {
+      await t.db.kysely.insertInto('products').values({ sku: 'P', name: 'Before', category: 'c', unit_cost_cents: 1, unit_price_cents: 2 }).execute();
+      const cache = new QueryCache(t.db);
+      const read = () => cache.execute(t.db.kysely.selectFrom('products').select('name').where('sku', '=', 'P'));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      let written!: () => void;
+      const updated = new Promise<void>((resolve) => { written = resolve; });
+      const transaction = t.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('products').set({ name: 'After' }).where('sku', '=', 'P').execute();
+        written();
+        await gate;
+      });
+      await updated;
+      // Read during the open transaction: old rows, cached under the version the update already bumped.
+      expect(await read()).toEqual([{ name: 'Before' }]);
+      release();
+      await transaction;
+      expect(await read()).toEqual([{ name: 'After' }]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

@@ -12,6 +12,8 @@ export class WriteTracker implements KyselyPlugin {
   readonly #versions = new Map<string, number>();
   readonly #pending = new WeakMap<object, string[]>();
   readonly #listeners = new Set<(tables: readonly string[]) => void>();
+  /** Tables written since the last COMMIT anywhere: a read that overlapped an open transaction may have cached pre-commit rows. */
+  readonly #sinceCommit = new Set<string>();
 
   version(table: string): number {
     return this.#versions.get(table) ?? 0;
@@ -28,10 +30,24 @@ export class WriteTracker implements KyselyPlugin {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Called by the driver after every COMMIT: bumps the tables written since the previous commit
+   * again, so a result read while the transaction was open (and cached under the versions it bumped
+   * itself) is stale once the transaction's rows become visible. Autocommit writes also land here,
+   * which only costs a spurious invalidation.
+   */
+  committed(): void {
+    if (this.#sinceCommit.size === 0) return;
+    const tables = [...this.#sinceCommit];
+    this.#sinceCommit.clear();
+    this.touch(tables);
+  }
+
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     const tables = writtenTables(args.node);
     if (tables.length > 0) {
       this.#pending.set(args.queryId, tables);
+      for (const table of tables) this.#sinceCommit.add(table);
       this.touch(tables);
     }
     return args.node;
