@@ -175,6 +175,36 @@ describe('responseCachePlugin', () => {
     expect(after.json<{ data: unknown[] }>().data).toHaveLength(orders.length);
   });
 
+  it('does not store a response computed from data older than a purge on this node', async () => {
+    const app = testApp();
+    await app.register(responseCachePlugin, { store: new MemoryResponseStore() });
+    let version = 1;
+    let gate: Promise<void> | null = null;
+    let reached = (): void => undefined;
+    app.get('/doc', { config: { responseCache: { ttlMs: 60_000, tags: () => ['doc'] } } }, async () => {
+      const seen = version; // read "the database" first …
+      if (gate !== null) {
+        reached();
+        await gate; // … while a write lands
+      }
+      return { version: seen };
+    });
+    app.post('/doc', { config: { invalidates: () => ['doc'] } }, async () => ({ version: ++version }));
+    let open = (): void => undefined;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    const inHandler = new Promise<void>((resolve) => (reached = resolve));
+    const slowRead = app.inject({ url: '/doc' });
+    await inHandler;
+    gate = null;
+    await app.inject({ method: 'POST', url: '/doc' });
+    open();
+    expect((await slowRead).json()).toEqual({ version: 1 });
+    const next = await app.inject({ url: '/doc' });
+    expect(next.headers['x-cache']).toBe('MISS');
+    expect(next.json()).toEqual({ version: 2 });
+    await app.close();
+  });
+
   it('treats a corrupt stored entry as a miss and leaves opted-out routes alone', async () => {
     const corrupt = new MemoryResponseStore();
     await corrupt.set('k', Buffer.from([0, 0, 0, 9, 1]), { ttlMs: 1000, tags: ['t'] });

@@ -31,13 +31,16 @@ export async function invalidateTags(store: ResponseCacheStore, tags: Iterable<s
 }
 
 const CACHE_KEY = Symbol('ai-stack.responseCacheKey');
-type WithKey = FastifyRequest & { [CACHE_KEY]?: string };
+type WithKey = FastifyRequest & { [CACHE_KEY]?: { key: string; epoch: number } };
 
 async function responseCache(app: FastifyInstance, options: ResponseCacheOptions): Promise<void> {
   const { store } = options;
   const scopeOf = options.scope ?? ((request: FastifyRequest) => `key:${apiKeyId(request) ?? 'anonymous'}`);
   const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
   const pendingWrites = new Set<Promise<void>>();
+  // Bumped by every invalidation on this node; a miss remembers it so a response that was computed
+  // across an invalidation is not stored afterwards.
+  let epoch = 0;
   const outcomes = options.registry === undefined ? undefined : sharedCounter(options.registry, 'ai_stack_http_response_cache_total', 'Response cache lookups by outcome', ['outcome']);
 
   const lookup = async (request: WithKey, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -54,7 +57,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     const entry = stored === undefined ? null : decodeEntry(stored);
     outcomes?.inc({ outcome: entry === null ? 'miss' : 'hit' });
     if (entry === null) {
-      request[CACHE_KEY] = key;
+      request[CACHE_KEY] = { key, epoch };
       reply.header('x-cache', 'MISS');
       return;
     }
@@ -65,11 +68,14 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   // Runs after compression (registration order), so what is stored is the encoded representation and a
   // hit costs neither serialization nor compression.
   const save = async (request: WithKey, reply: FastifyReply, payload: unknown): Promise<unknown> => {
-    const key = request[CACHE_KEY];
+    const miss = request[CACHE_KEY];
     const config = request.routeOptions.config.responseCache;
-    if (key === undefined || config === undefined) return payload;
+    if (miss === undefined || config === undefined) return payload;
+    const key = miss.key;
     for (const name of config.vary ?? []) appendVary(reply, name);
     if (reply.statusCode !== 200 || reply.hasHeader('set-cookie')) return payload;
+    // A write on this node purged tags while this response was being built from older data: don't store it.
+    if (miss.epoch !== epoch) return payload;
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (body.length > maxEntryBytes) return payload;
@@ -102,6 +108,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
       // Writes purge before the reply leaves, so a client that reads right after its own write sees it.
       addRouteHook(route, 'onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
         if (reply.statusCode >= 400) return payload;
+        epoch++;
         if (pendingWrites.size > 0) await Promise.all(pendingWrites);
         await invalidateTags(store, invalidates(request));
         return payload;
