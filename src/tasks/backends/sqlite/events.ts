@@ -42,7 +42,11 @@ export function countAppends(ctx: QueueCtx, added: number): void {
   counts.set(ctx.queue, n);
   if (n >= trimEvery(ctx.settings.maxLenEvents)) {
     counts.set(ctx.queue, 0);
-    trimEventLog(ctx, ctx.settings.maxLenEvents);
+    // The Queue records its `streams.events.maxLen` in the queue meta, as with Redis; a Worker's own
+    // options usually lack it, so the meta value wins.
+    const recorded = Number(ctx.store.one<{ value: string }>(
+      `SELECT value FROM meta WHERE queue = ? AND field = 'opts.maxLenEvents'`, ctx.queue)?.value);
+    trimEventLog(ctx, Number.isFinite(recorded) && recorded > 0 ? recorded : ctx.settings.maxLenEvents);
   }
   signal(ctx, `event:${ctx.queue}`);
 }

@@ -26,7 +26,6 @@ export class SqliteStore {
   private depth = 0;
   private batchOpen = false;
   private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-  refs = 0;
 
   constructor(file: string, opts: StoreOptions = {}) {
     this.file = file;
@@ -171,7 +170,6 @@ export function acquireStore(file: string, opts?: StoreOptions): SqliteStore {
     store = new SqliteStore(file, opts);
     openStores.set(file, store);
   }
-  store.refs++;
   return store;
 }
 

@@ -104,6 +104,20 @@ describe('sqlite backend: malformed, oversized and hostile input', () => {
     await expect(q.clean(0, 10, 'bogus' as never)).rejects.toThrow(/Unknown job state/);
   });
 
+  it('bounds the event log at the queue\'s streams.events.maxLen', async () => {
+    const name = uniqueName('trim');
+    const q = new QueueCtor(name, { connection: {}, streams: { events: { maxLen: 50 } } }, factory);
+    open.push(q);
+    await q.waitUntilReady();
+    await q.addBulk(Array.from({ length: 600 }, () => ({ name: 'e', data: {} })));
+    const db = new DatabaseSync(file, { readOnly: true });
+    const { n } = db.prepare('SELECT COUNT(*) AS n FROM events WHERE queue = ?').get(`bull:${name}`) as { n: number };
+    db.close();
+    // 1,200 events were written; trimming (every 512 appends) cut the log back to 50 twice.
+    expect(n).toBeGreaterThanOrEqual(50);
+    expect(n).toBeLessThan(300);
+  });
+
   it('reports a missing parent instead of creating an orphan child', async () => {
     const q = queue(uniqueName('orphan'));
     await expect(q.add('child', {}, { parent: { id: 'nope', queue: 'bull:nothing-here' } })).rejects.toThrow(/Missing key for parent job/);
