@@ -1,4 +1,4 @@
-import { ValidationError } from '../../../shared/errors.ts';
+import { AiStackError } from '../../../shared/errors.ts';
 import type { CursorValue } from './cursor.ts';
 
 /**
@@ -49,7 +49,8 @@ function cursorValue(value: unknown, key: string): CursorValue {
   if (typeof value === 'string' || typeof value === 'number') return value;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return value.toISOString();
-  throw new ValidationError(`Keyset pagination needs a non-null "${key}" on every row`);
+  // The route's query does not select the sort column (or it is nullable): a server bug, not the client's.
+  throw new AiStackError(`Keyset pagination needs a non-null "${key}" on every row; select it and make it NOT NULL`, { code: 'keyset_sort_missing', status: 500 });
 }
 
 /** Compares two (sort, id) positions in the configured direction: < 0 means `a` comes first. */
