@@ -38,6 +38,13 @@ describe('paginate(items, page, pageSize) — the seed API', () => {
   });
 });
 
+describe('keyset misuse', () => {
+  it('reports a sort column missing from the rows as a server error', async () => {
+    const rows = [{ id: 1 }, { id: 2 }];
+    await expect(paginateSource(rows, { mode: 'keyset', limit: 1, cursors, sort: { column: 'created_at' } })).rejects.toMatchObject({ status: 500, code: 'keyset_sort_missing' });
+  });
+});
+
 describe('query parameters', () => {
   it('parses and defaults', () => {
     expect(parseOffsetParams({})).toEqual({ page: 1, pageSize: 20 });
