@@ -109,5 +109,22 @@ export function surfaceScenarios(label: string, makeEnv: () => QueueEnv): void {
       expect(scheduler).toMatchObject({ key: 'hourly', every: 3_600_000, name: 'h' });
       await queue.trimEvents(0);
     });
+    it('answers state probes, log clearing, isMaxed and job-level dedup removal', async () => {
+      const name = uniqueName('probes');
+      const queue = env.queue(name);
+      const job = await queue.add('p', {}, { deduplication: { id: 'probe' } });
+      expect(await job.isWaiting()).toBe(true);
+      expect(await job.isActive()).toBe(false);
+      expect(await job.isCompleted()).toBe(false);
+      for (const line of ['a', 'b', 'c']) await job.log(line);
+      await job.clearLogs(1);
+      expect((await queue.getJobLogs(job.id!)).logs).toEqual(['c']);
+      await job.clearLogs();
+      expect((await queue.getJobLogs(job.id!)).count).toBe(0);
+      await queue.setGlobalConcurrency(1);
+      expect(await queue.isMaxed()).toBe(false);
+      expect(await job.removeDeduplicationKey()).toBe(true);
+      expect(await queue.getDeduplicationJobId('probe')).toBeNull();
+    });
   });
 }
