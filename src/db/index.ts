@@ -1,6 +1,7 @@
 /**
  * The data layer: one Kysely API over SQLite (node:sqlite) and PostgreSQL (pg), the migrations,
- * error translation and demo data. See docs/database.md.
+ * error translation and demo data; and the performance toolkit: slow-query log, pool stats,
+ * batch writer and COPY, query cache, index advisor and its admin routes. See docs/database.md.
  */
 export type { Db, DialectName, NativeHandles } from './db.ts';
 export { openDatabase } from './open.ts';
