@@ -44,10 +44,8 @@ export async function loadIntoSqlite(handles: NodeSqliteHandles, chunks: Iterabl
       }
     } finally {
       for (const ddl of dropped) db.exec(ddl);
-      if (fresh) {
-        db.exec('pragma foreign_keys = on');
-        db.exec('pragma cache_size = -2000');
-      }
+      if (fresh) db.exec('pragma foreign_keys = on');
+      db.exec('pragma cache_size = -2000');
     }
     if (fresh) {
       const broken = db.prepare('pragma foreign_key_check').all();
