@@ -1,6 +1,6 @@
 // Writes bench/results/cache.json into docs/benchmarks.md between the `cache` markers (run under the git flock).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 
 const results = JSON.parse(readFileSync(new URL('../results/cache.json', import.meta.url), 'utf8')) as Record<string, Record<string, number>>;
 const docUrl = new URL('../../docs/benchmarks.md', import.meta.url);
@@ -9,7 +9,7 @@ const note = process.argv[2] ?? '';
 
 const unit = (m: string): string => (m.endsWith('_ns') ? 'ns' : m.endsWith('_us') ? 'µs' : '');
 const lines = [
-  `Run ${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, load ${loadavg()[0]?.toFixed(1)}, Node ${process.version}, Redis 7.0 on loopback (shared with other jobs: compare ratios, not absolutes). Medians; the ratio is the peer's median over ai-stack's (> 1 = ai-stack faster). ${note}`,
+  `Run ${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} vCPU ${cpus()[0]?.model ?? ''} shared with other engineers' jobs (load average 5–10), Node ${process.version}, Redis 7.0 on loopback (shared with other jobs: compare ratios, not absolutes). Medians; the ratio is the peer's median over ai-stack's (> 1 = ai-stack faster). ${note}`,
   '',
   '| measurement | implementation | median | ratio |',
   '|---|---|---|---|',

@@ -34,6 +34,8 @@ export interface BusOptions {
 
 export class InvalidationBus {
   readonly instanceId = randomUUID();
+  // Our own messages come back to our subscriber; recognising them by prefix skips a JSON parse per write.
+  readonly #selfPrefix = `{"v":1,"src":${JSON.stringify(this.instanceId)}`;
   readonly #options: BusOptions;
   #wasReady = false;
 
@@ -62,7 +64,7 @@ export class InvalidationBus {
   /** Publishes; failures are logged, not thrown: L1 TTLs bound the staleness, and reconnecting peers resync. */
   async publish(message: BusMessage): Promise<void> {
     try {
-      const sent = this.#options.publisher.publish(this.#options.channel, JSON.stringify({ ...message, v: 1, src: this.instanceId }));
+      const sent = this.#options.publisher.publish(this.#options.channel, JSON.stringify({ v: 1, src: this.instanceId, ...message }));
       await (this.#options.guard === undefined ? sent : this.#options.guard.wrap(sent));
       this.#options.onCount?.('published');
     } catch (error) {
@@ -72,6 +74,7 @@ export class InvalidationBus {
   }
 
   #receive(text: string): void {
+    if (text.startsWith(this.#selfPrefix)) return;
     const message = text.length <= MAX_MESSAGE_BYTES ? parseEnvelope(text) : undefined;
     if (message === undefined) {
       this.#options.onCount?.('dropped');
