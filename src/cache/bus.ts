@@ -37,7 +37,9 @@ export class InvalidationBus {
   // Our own messages come back to our subscriber; recognising them by prefix skips a JSON parse per write.
   readonly #selfPrefix = `{"v":1,"src":${JSON.stringify(this.instanceId)}`;
   readonly #options: BusOptions;
-  #wasReady = false;
+  /** Set once createCache's first connection attempt settled; later `ready` events mean a reconnect. */
+  #booted = false;
+  #subscribed = false;
 
   constructor(options: BusOptions) {
     this.#options = options;
@@ -46,19 +48,31 @@ export class InvalidationBus {
       if (channel === options.channel) this.#receive(text);
     });
     subscriber.on('ready', () => {
-      if (this.#wasReady) {
-        options.logger.warn('cache bus reconnected; flushing L1 because invalidations may have been missed');
+      // A connection that comes (back) after boot may have missed invalidations: flush L1. If Redis
+      // was absent at boot we never subscribed, and ioredis only re-subscribes what it had.
+      if (this.#booted) {
+        options.logger.warn('cache bus (re)connected; flushing L1 because invalidations may have been missed');
         options.onResync();
       }
-      this.#wasReady = true;
+      if (!this.#subscribed) void this.#subscribe();
     });
     // Errors are reported by the reconnect cycle; without a listener ioredis would print them.
     subscriber.on('error', () => {});
   }
 
+  /** Subscribes if the subscriber is connected; call once the first connection attempt settled. */
   async start(): Promise<void> {
-    await this.#options.subscriber.subscribe(this.#options.channel);
-    this.#wasReady = true;
+    if (this.#options.subscriber.status === 'ready') await this.#subscribe();
+    this.#booted = true;
+  }
+
+  async #subscribe(): Promise<void> {
+    try {
+      await this.#options.subscriber.subscribe(this.#options.channel);
+      this.#subscribed = true;
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'cache bus subscribe failed; will retry on reconnect');
+    }
   }
 
   /** Publishes; failures are logged, not thrown: L1 TTLs bound the staleness, and reconnecting peers resync. */

@@ -98,8 +98,9 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
         else counters.busDropped++;
       },
     });
-    const started = await Promise.allSettled([client.connect(), subscriber.connect().then(() => bus?.start())]);
+    const started = await Promise.allSettled([client.connect(), subscriber.connect()]);
     for (const s of started) if (s.status === 'rejected') logger.warn({ err: s.reason as unknown }, 'cache started without Redis; serving from L1 and loaders until it is back');
+    await bus.start();
   }
   const histograms = registerCacheMetrics(options.registry, namespace, {
     counters,

@@ -189,3 +189,31 @@ describe('background refreshes do not stampede', () => {
     }
   });
 });
+
+describe('Redis absent at boot', () => {
+  const holder: { redis?: ThrowawayRedis } = {};
+  afterAll(async () => {
+    await holder.redis?.stop();
+  });
+
+  it('starts degraded, then connects by itself when Redis appears, bus included', async () => {
+    const redis = new ThrowawayRedis(await freePort());
+    holder.redis = redis;
+    const cache = await createCache({ redis: { url: redis.url, keyPrefix: 'boot' }, connectTimeoutMs: 200, circuitBreaker: { threshold: 1, openMs: 50 } });
+    const peer = { cache: undefined as Cache | undefined };
+    try {
+      expect((await cache.health()).ok).toBe(false);
+      expect(await cache.getOrSet('k', () => 'loader')).toBe('loader');
+      await redis.start();
+      await expect.poll(async () => (await cache.health()).ok, { timeout: 10_000 }).toBe(true);
+      peer.cache = await createCache({ redis: { url: redis.url, keyPrefix: 'boot' } });
+      await expect.poll(async () => { await cache.set('shared', 1); return peer.cache?.get('shared'); }, { timeout: 10_000 }).toBe(1);
+      // The late-connected subscriber receives invalidations too.
+      await peer.cache.set('shared', 2);
+      await expect.poll(() => cache.get('shared'), { timeout: 5_000 }).toBe(2);
+    } finally {
+      await peer.cache?.close();
+      await cache.close();
+    }
+  });
+});
