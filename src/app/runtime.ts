@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ApiKeyService } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
-import { migrateToLatest, openDatabase, translateDatabaseError, type Db } from '../db/index.ts';
+import { dbAdminRoutes, migrateToLatest, openDatabase, translateDatabaseError, type Db } from '../db/index.ts';
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
@@ -62,6 +62,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     api: [erpRoutes(db.kysely), documentRoutes(db.kysely)],
     admin: [
       apiKeyAdminRoutes(keys),
+      dbAdminRoutes(db),
       async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
       tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
     ],

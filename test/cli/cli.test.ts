@@ -72,4 +72,25 @@ describe('ai-stack CLI', () => {
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/PORT: must be a whole number/);
   });
+
+  it('loads demo data, then advises a verified index for a slow query and none for a fast one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-stack-cli-advise-'));
+    const advEnv = { AI_STACK_DATA_DIR: dir };
+    try {
+      const loaded = await cli(['demo-data', '--orders', '3000', '--seed', '7'], advEnv);
+      expect(loaded.code).toBe(0);
+      expect(loaded.out).toMatch(/"orders":3000/);
+      expect((await cli(['demo-data', '--orders', '10'], advEnv)).code).toBe(1);
+      const slow = await cli(['db', 'advise', "select * from orders where status = 'paid' order by total_cents desc limit 10"], advEnv);
+      expect(slow.code).toBe(0);
+      expect(slow.out).toMatch(/create index \w+ on orders \(status/);
+      const fast = await cli(['db', 'advise', 'select * from customers where id = 5'], advEnv);
+      expect(fast.out).toMatch(/No index suggested/);
+      const hostile = await cli(['db', 'advise', 'drop table customers'], advEnv);
+      expect(hostile.code).toBe(1);
+      expect(hostile.err).toMatch(/only SELECT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -13,7 +13,7 @@ export const demoDataCommand: Command = {
     const { values } = parseArgs({ args, options: { orders: { type: 'string', default: '10000' }, seed: { type: 'string', default: '42' }, append: { type: 'boolean', default: false } }, strict: true });
     const orders = Number(values.orders);
     const seed = Number(values.seed);
-    if (!Number.isInteger(orders) || orders < 1 || orders > 50_000_000) throw new ValidationError('--orders must be a whole number from 1 to 50,000,000');
+    if (!Number.isInteger(orders) || orders < 1 || orders > 20_000_000) throw new ValidationError('--orders must be a whole number from 1 to 20,000,000');
     if (!Number.isInteger(seed)) throw new ValidationError('--seed must be a whole number');
     const config = ctx.loadConfig();
     const db = await openDatabase(config.database);

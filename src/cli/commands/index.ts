@@ -1,6 +1,7 @@
 import { createStandaloneTasks } from '../../app/index.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { Command } from '../command.ts';
+import { dbCommand } from './db.ts';
 import { demoDataCommand } from './demo-data.ts';
 import { doctorCommand } from './doctor.ts';
 import { keysCommand } from './keys.ts';
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   createSchedulerCommand(appTaskRuntime),
   migrateCommand,
   demoDataCommand,
+  dbCommand,
   keysCommand,
   doctorCommand,
 ];
