@@ -2,6 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Cache } from './cache.ts';
 import { MAX_BROWSE_COUNT, MAX_DELETE_KEYS } from './admin.ts';
 import { MAX_PATTERN_LENGTH } from './glob.ts';
+import { ValidationError, type FieldIssue } from '../shared/errors.ts';
+
+function toValidationError(failure: Error & { validation?: unknown; validationContext?: string }): ValidationError {
+  const context = failure.validationContext ?? 'request';
+  const list = Array.isArray(failure.validation) ? (failure.validation as { instancePath?: string; message?: string }[]) : [];
+  const issues: FieldIssue[] = list.map((v) => ({ field: `${context}${v.instancePath ?? ''}`, message: v.message ?? 'invalid' }));
+  return new ValidationError(`Invalid ${context}: ${failure.message}`, issues);
+}
 
 interface BrowseQuery { pattern?: string; cursor?: string; count?: number }
 interface KeyParams { key: string }
@@ -23,10 +31,16 @@ const keySchema = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 export function cacheAdminRoutes(cache: Cache): FastifyPluginAsync {
   return async (app) => {
     const admin = cache.admin();
+    // Schema failures become our ValidationError (problem+json with field issues), like every other error here.
+    app.addHook('preHandler', async (request) => {
+      const failure = request.validationError;
+      if (failure !== undefined) throw toValidationError(failure);
+    });
 
     app.get('/stats', async () => ({ ...cache.stats(), keyPrefix: admin.keyPrefix, health: await cache.health() }));
 
     app.get<{ Querystring: BrowseQuery }>('/keys', {
+      attachValidation: true,
       schema: {
         querystring: {
           type: 'object',
@@ -40,13 +54,14 @@ export function cacheAdminRoutes(cache: Cache): FastifyPluginAsync {
       },
     }, async (request) => admin.browse(request.query.pattern ?? '*', request.query.cursor ?? '0', request.query.count ?? 100));
 
-    const keyRoute = { schema: { params: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: keySchema } } } };
+    const keyRoute = { attachValidation: true, schema: { params: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: keySchema } } } };
 
     app.get<{ Params: KeyParams }>('/keys/:key', keyRoute, async (request) => admin.read(request.params.key));
 
     app.delete<{ Params: KeyParams }>('/keys/:key', keyRoute, async (request) => ({ deleted: await admin.delete([request.params.key]) }));
 
     app.post<{ Body: DeleteBody }>('/keys/delete', {
+      attachValidation: true,
       schema: {
         body: {
           type: 'object',
