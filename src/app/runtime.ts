@@ -8,6 +8,7 @@ import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '.
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
+import { apiToolkitFor } from './api-toolkit.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
@@ -59,7 +60,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
-    api: [erpRoutes(db.kysely), documentRoutes(db.kysely)],
+    api: [apiToolkitFor(config, { cache, registry, logger }), erpRoutes(db.kysely), documentRoutes(db.kysely)],
     admin: [
       apiKeyAdminRoutes(keys),
       dbAdminRoutes(db),

@@ -24,5 +24,9 @@ export interface Config {
     bodyLimitBytes: number;
     /** How long SIGTERM waits for in-flight requests before closing connections. */
     shutdownTimeoutMs: number;
+    /** Default API rate limit per key (or client address), requests per minute. */
+    rateLimitPerMinute: number;
+    /** What the limiter does when Redis fails: an in-process insurance limiter, let requests through, or refuse them. */
+    rateLimitOnStoreError: 'insurance' | 'open' | 'closed';
   };
 }
