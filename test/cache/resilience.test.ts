@@ -57,6 +57,16 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
     await expect.poll(() => cache.get('hard')).toBe('late');
   });
 
+  it('adaptive options from the loader context: tags and the stale value', async () => {
+    await cache.getOrSet('adapt-tags', (ctx) => { ctx.setTags(['dynamic']); return 1; });
+    expect(await cache.deleteByTag('dynamic')).toBe(1);
+    await cache.getOrSet('adapt-stale', () => 'first', { ttl: '10ms', grace: '1h' });
+    await sleep(30);
+    const seen: unknown[] = [];
+    expect(await cache.getOrSet('adapt-stale', (ctx) => { seen.push(ctx.stale); return 'second'; })).toBe('second');
+    expect(seen).toEqual(['first']);
+  });
+
   it('adaptive options from the loader context (ttl)', async () => {
     await cache.getOrSet('adaptive', (ctx) => { ctx.setTtl('20ms'); return 1; });
     await sleep(50);
