@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Queue, Worker, type BackendFactory } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteQueueBackendFactory, type SqliteQueueBackendFactory } from '../../../../src/tasks/backends/sqlite/index.ts';
-import { uniqueName } from './env.ts';
+import { uniqueName, until } from './env.ts';
 
 type Ctor<T> = new (...args: unknown[]) => T;
 const QueueCtor = Queue as unknown as Ctor<Queue>;
@@ -36,6 +36,18 @@ describe('sqlite backend: malformed, oversized and hostile input', () => {
   it('rejects a factory without a file', () => {
     expect(() => createSqliteQueueBackendFactory({ file: '' })).toThrow(TypeError);
     expect(() => createSqliteQueueBackendFactory({} as never)).toThrow(TypeError);
+  });
+
+  it('runs on an in-memory database inside one process', async () => {
+    const memory = createSqliteQueueBackendFactory({ file: ':memory:' });
+    const q = new QueueCtor('mem', { connection: {} }, memory);
+    const w = new WorkerCtor('mem', async () => 'in memory', { connection: {}, drainDelay: 1 }, memory);
+    const job = await q.add('m', {});
+    await until(async () => (await job.getState()) === 'completed');
+    expect((await q.getJob(job.id!))!.returnvalue).toBe('in memory');
+    await w.close();
+    await q.close();
+    await memory.close();
   });
 
   it('refuses a file that is not a SQLite database instead of overwriting it', () => {
