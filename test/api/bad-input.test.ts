@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/db.ts';
-import { startTestService, type TestService } from '../support/runtime.ts';
+import { startTestService, type TestResponse, type TestService } from '../support/runtime.ts';
 
 /** Every kind of bad input gets a 4xx problem+json naming what is wrong, and changes nothing. */
 describe.each(DIALECTS)('bad input and auth (%s)', (dialect) => {
@@ -17,7 +17,7 @@ describe.each(DIALECTS)('bad input and auth (%s)', (dialect) => {
 
   const countCustomers = async () => (await (await svc.call('/api/v1/customers')).json()).total as number;
 
-  async function expectProblem(res: Response, status: number, detail?: RegExp) {
+  async function expectProblem(res: TestResponse, status: number, detail?: RegExp) {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const body = await res.json();

@@ -6,12 +6,17 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { openTestDatabase, type TestDialect } from './db.ts';
 
+/** Test bodies are read loosely on purpose: assertions check their shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonBody = any;
+export type TestResponse = Omit<Response, 'json'> & { json(): Promise<JsonBody> };
+
 export interface TestService {
   runtime: Runtime;
   baseUrl: string;
   adminKey: string;
   /** fetch against the service with the admin key (or the given key) and JSON content type. */
-  call(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  call(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<TestResponse>;
   cleanup(): Promise<void>;
 }
 
