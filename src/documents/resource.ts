@@ -4,7 +4,7 @@ import type { DatabaseSchema } from '../db/schema.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
 import { stringEnum } from '../resources/schema.ts';
-import { tableRepository } from '../resources/table-repository.ts';
+import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
 
 /** Metadata is free-form JSON, but bounded: it lives in every row read and every search hit. */
 const METADATA_MAX_BYTES = 16 * 1024;
@@ -55,20 +55,19 @@ function metadataText(metadata: Record<string, unknown> | undefined): string {
   return text;
 }
 
-export function documentResource(db: Kysely<DatabaseSchema>): ResourceSpec<DocumentCreate, DocumentPatch, DocumentItem> {
+export function documentResource(db: Kysely<DatabaseSchema>, options: RepositoryOptions = {}): ResourceSpec<DocumentCreate, DocumentPatch, DocumentItem> {
   return {
     path: '/documents',
     name: 'Document',
     createSchema: DocumentCreate,
     patchSchema: DocumentPatch,
     itemSchema: DocumentItem,
-    sortable: ['id', 'title', 'created_at', 'size_bytes'],
     repository: tableRepository(db, {
       table: 'documents',
       toInsert: (d) => ({ ...d, status: d.status ?? 'pending', metadata: metadataText(d.metadata) }),
       toUpdate: (p) => (p.metadata === undefined ? { ...p } : { ...p, metadata: metadataText(p.metadata) }),
       fromRow: (row) => ({ ...row, metadata: JSON.parse(String(row.metadata)) as Record<string, unknown> }) as DocumentItem,
-      sortColumns: { id: 'id', title: 'title', created_at: 'created_at', size_bytes: 'size_bytes' },
-    }),
+    }, options),
+    sortColumns: { id: 'id', title: 'title', created_at: 'created_at', size_bytes: 'size_bytes' },
   };
 }

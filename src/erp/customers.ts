@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
 import { stringEnum } from '../resources/schema.ts';
-import { tableRepository } from '../resources/table-repository.ts';
+import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
 
 const SEGMENTS = ['enterprise', 'mid-market', 'smb', 'consumer', 'public-sector'] as const;
 
@@ -54,14 +54,13 @@ export type CustomerCreate = Static<typeof CustomerCreate>;
 export type CustomerPatch = Static<typeof CustomerPatch>;
 export type Customer = Static<typeof Customer>;
 
-export function customerResource(db: Kysely<DatabaseSchema>): ResourceSpec<CustomerCreate, CustomerPatch, Customer> {
+export function customerResource(db: Kysely<DatabaseSchema>, options: RepositoryOptions = {}): ResourceSpec<CustomerCreate, CustomerPatch, Customer> {
   return {
     path: '/customers',
     name: 'Customer',
     createSchema: CustomerCreate,
     patchSchema: CustomerPatch,
     itemSchema: Customer,
-    sortable: ['id', 'code', 'name', 'created_at'],
     repository: tableRepository(db, {
       table: 'customers',
       toInsert: (c) => ({
@@ -76,7 +75,7 @@ export function customerResource(db: Kysely<DatabaseSchema>): ResourceSpec<Custo
       }),
       toUpdate: (p) => ({ ...p }),
       fromRow: (row) => row as Customer,
-      sortColumns: { id: 'id', code: 'code', name: 'name', created_at: 'created_at' },
-    }),
+    }, options),
+    sortColumns: { id: 'id', code: 'code', name: 'name', created_at: 'created_at' },
   };
 }

@@ -3,7 +3,9 @@ import type { Kysely, Transaction } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import { ValidationError } from '../shared/errors.ts';
-import type { ListQuery, Page, Repository, ResourceSpec } from '../resources/crud.ts';
+import type { Repository, ResourceSpec } from '../resources/crud.ts';
+import { listPage } from '../resources/list-page.ts';
+import type { RepositoryOptions } from '../resources/table-repository.ts';
 import { stringEnum } from '../resources/schema.ts';
 
 const STATUSES = ['draft', 'confirmed', 'shipped', 'invoiced', 'paid', 'cancelled'] as const;
@@ -71,11 +73,18 @@ type Db = Kysely<DatabaseSchema>;
 const SORT_COLUMNS = { id: 'id', order_no: 'order_no', order_date: 'order_date', total_cents: 'total_cents' } as const;
 
 /** Orders and their lines are written together in one transaction: an order never exists half-created. */
-export function orderRepository(db: Db): Repository<OrderCreate, OrderPatch, Order> {
-  const withLines = async (executor: Db | Transaction<DatabaseSchema>, id: number): Promise<Order | undefined> => {
-    const order = await executor.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+export function orderRepository(db: Db, options: RepositoryOptions = {}): Repository<OrderCreate, OrderPatch, Order> {
+  return bindOrders(db, options);
+}
+
+/** The repository over one executor: the Db, or a transaction (then nested work joins it). */
+function bindOrders(db: Db | Transaction<DatabaseSchema>, options: RepositoryOptions): Repository<OrderCreate, OrderPatch, Order> {
+  const inTransaction = <T>(work: (trx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T> =>
+    db.isTransaction ? work(db as Transaction<DatabaseSchema>) : db.transaction().execute(work);
+  const withLines = async (id: number): Promise<Order | undefined> => {
+    const order = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
     if (!order) return undefined;
-    const lines = await executor
+    const lines = await db
       .selectFrom('order_lines')
       .select(['line_no', 'product_id', 'quantity', 'unit_price_cents', 'unit_cost_cents', 'discount_bp', 'line_total_cents'])
       .where('order_id', '=', id)
@@ -84,35 +93,15 @@ export function orderRepository(db: Db): Repository<OrderCreate, OrderPatch, Ord
     return { ...order, lines };
   };
 
-  return {
-    async create(input) {
-      return db.transaction().execute(async (trx) => {
-        const customer = await trx.selectFrom('customers').select('id').where('id', '=', input.customer_id).executeTakeFirst();
-        if (!customer) throw new ValidationError(`Customer ${input.customer_id} does not exist`, [{ field: 'body/customer_id', message: 'does not exist' }]);
-        const lines = await priceLines(trx, input.lines);
-        const stamp = new Date().toISOString();
-        const order = await trx
-          .insertInto('orders')
-          .values({
-            order_no: input.order_no ?? newOrderNumber(),
-            customer_id: input.customer_id,
-            order_date: input.order_date ?? stamp.slice(0, 10),
-            status: input.status ?? 'confirmed',
-            currency: input.currency ?? 'USD',
-            total_cents: lines.reduce((sum, l) => sum + l.line_total_cents, 0),
-            cost_cents: lines.reduce((sum, l) => sum + l.unit_cost_cents * l.quantity, 0),
-            notes: input.notes ?? null,
-            created_at: stamp,
-            updated_at: stamp,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx.insertInto('order_lines').values(lines.map((l) => ({ ...l, order_id: order.id }))).execute();
-        return (await withLines(trx, order.id)) as Order;
-      });
-    },
+  const repository: Repository<OrderCreate, OrderPatch, Order> = {
+    create: (input) => inTransaction((trx) => createOrder(trx, input)),
 
-    get: (id) => withLines(db, id),
+    get: (id) => withLines(id),
+
+    async version(id) {
+      const row = await db.selectFrom('orders').select('version').where('id', '=', id).executeTakeFirst();
+      return row?.version;
+    },
 
     async update(id, patch, expectedVersion) {
       let query = db
@@ -121,7 +110,7 @@ export function orderRepository(db: Db): Repository<OrderCreate, OrderPatch, Ord
         .where('id', '=', id);
       if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
       const updated = await query.returning('id').executeTakeFirst();
-      return updated ? withLines(db, id) : undefined;
+      return updated ? withLines(id) : undefined;
     },
 
     async delete(id, expectedVersion) {
@@ -131,15 +120,46 @@ export function orderRepository(db: Db): Repository<OrderCreate, OrderPatch, Ord
       return Number(result.numDeletedRows) > 0;
     },
 
-    async list(q: ListQuery): Promise<Page<Order>> {
-      const column = SORT_COLUMNS[q.sort as keyof typeof SORT_COLUMNS] ?? 'id';
-      const [items, count] = await Promise.all([
-        db.selectFrom('orders').selectAll().orderBy(column, q.order).orderBy('id', q.order).limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
-        db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: Number(count.total) };
-    },
+    // Lists carry the order headers only; GET /orders/:id adds the lines.
+    list: (request) =>
+      listPage(
+        {
+          rows: db.selectFrom('orders').selectAll(),
+          count: db.selectFrom('orders').select((eb) => eb.fn.countAll().as('total')),
+          queryCache: db.isTransaction ? undefined : options.queryCache,
+        },
+        request,
+        (row): Order => row,
+      ),
+
+    transaction: (work) => (db.isTransaction ? work(repository) : db.transaction().execute((trx) => work(bindOrders(trx, options)))),
   };
+  return repository;
+}
+
+async function createOrder(trx: Transaction<DatabaseSchema>, input: OrderCreate): Promise<Order> {
+  const customer = await trx.selectFrom('customers').select('id').where('id', '=', input.customer_id).executeTakeFirst();
+  if (!customer) throw new ValidationError(`Customer ${input.customer_id} does not exist`, [{ field: 'body/customer_id', message: 'does not exist' }]);
+  const lines = await priceLines(trx, input.lines);
+  const stamp = new Date().toISOString();
+  const order = await trx
+    .insertInto('orders')
+    .values({
+      order_no: input.order_no ?? newOrderNumber(),
+      customer_id: input.customer_id,
+      order_date: input.order_date ?? stamp.slice(0, 10),
+      status: input.status ?? 'confirmed',
+      currency: input.currency ?? 'USD',
+      total_cents: lines.reduce((sum, l) => sum + l.line_total_cents, 0),
+      cost_cents: lines.reduce((sum, l) => sum + l.unit_cost_cents * l.quantity, 0),
+      notes: input.notes ?? null,
+      created_at: stamp,
+      updated_at: stamp,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx.insertInto('order_lines').values(lines.map((l) => ({ ...l, order_id: order.id }))).execute();
+  return (await bindOrders(trx, {}).get(order.id)) as Order;
 }
 
 async function priceLines(trx: Transaction<DatabaseSchema>, input: OrderCreate['lines']): Promise<OrderLine[]> {
@@ -169,14 +189,14 @@ function newOrderNumber(): string {
   return `SO-${Date.now().toString(36).toUpperCase()}-${randomBytes(3).toString('hex').toUpperCase()}`;
 }
 
-export function orderResource(db: Db): ResourceSpec<OrderCreate, OrderPatch, Order> {
+export function orderResource(db: Db, options: RepositoryOptions = {}): ResourceSpec<OrderCreate, OrderPatch, Order> {
   return {
     path: '/orders',
     name: 'Order',
     createSchema: OrderCreate,
     patchSchema: OrderPatch,
     itemSchema: Order,
-    sortable: Object.keys(SORT_COLUMNS),
-    repository: orderRepository(db),
+    sortColumns: SORT_COLUMNS,
+    repository: orderRepository(db, options),
   };
 }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
-import { tableRepository } from '../resources/table-repository.ts';
+import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
 
 const money = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Minor currency units (cents)' });
 const fields = {
@@ -46,21 +46,20 @@ export type ProductCreate = Static<typeof ProductCreate>;
 export type ProductPatch = Static<typeof ProductPatch>;
 export type Product = Static<typeof Product>;
 
-export function productResource(db: Kysely<DatabaseSchema>): ResourceSpec<ProductCreate, ProductPatch, Product> {
+export function productResource(db: Kysely<DatabaseSchema>, options: RepositoryOptions = {}): ResourceSpec<ProductCreate, ProductPatch, Product> {
   return {
     path: '/products',
     name: 'Product',
     createSchema: ProductCreate,
     patchSchema: ProductPatch,
     itemSchema: Product,
-    sortable: ['id', 'sku', 'name', 'category', 'unit_price_cents'],
     repository: tableRepository(db, {
       table: 'products',
       toInsert: (p) => ({ ...p, active: p.active === false ? 0 : 1 }),
       // SQLite has no boolean type: both dialects store 0/1 so one query code reads them.
       toUpdate: (p) => (p.active === undefined ? { ...p } : { ...p, active: p.active ? 1 : 0 }),
       fromRow: (row) => ({ ...row, active: Boolean(row.active) }) as Product,
-      sortColumns: { id: 'id', sku: 'sku', name: 'name', category: 'category', unit_price_cents: 'unit_price_cents' },
-    }),
+    }, options),
+    sortColumns: { id: 'id', sku: 'sku', name: 'name', category: 'category', unit_price_cents: 'unit_price_cents' },
   };
 }

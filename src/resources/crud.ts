@@ -1,6 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { AiStackError, NotFoundError } from '../shared/errors.ts';
+import { registerBulkRoutes } from './bulk-routes.ts';
+import type { ListPage, PageRequest } from './list-page.ts';
+import { registerListRoute } from './list-route.ts';
+import { notModifiedFastPath } from './not-modified.ts';
+import { ITEM_CACHE_CONTROL, resourceRouteContext, resourceTag, type ResourceRouteContext } from './route-options.ts';
 
 /** What every versioned resource row exposes to the route layer. */
 export interface Versioned {
@@ -8,26 +13,18 @@ export interface Versioned {
   version: number;
 }
 
-export interface ListQuery {
-  page: number;
-  pageSize: number;
-  sort: string;
-  order: 'asc' | 'desc';
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
-
 /** Persistence for one resource; route code never touches SQL directly. */
 export interface Repository<TCreate, TPatch, TOut extends Versioned> {
   create(input: TCreate): Promise<TOut>;
   get(id: number): Promise<TOut | undefined>;
+  /** The row's current version without loading the row (the 304 fast path); undefined when it is gone. */
+  version(id: number): Promise<number | undefined>;
   /** Applies the patch when the stored version matches `expectedVersion` (if given); undefined when the row is gone. */
   update(id: number, patch: TPatch, expectedVersion?: number): Promise<TOut | undefined>;
   delete(id: number, expectedVersion?: number): Promise<boolean>;
-  list(query: ListQuery): Promise<Page<TOut>>;
+  list(request: PageRequest): Promise<ListPage<TOut>>;
+  /** Runs `work` with a repository bound to one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (repository: Repository<TCreate, TPatch, TOut>) => Promise<T>): Promise<T>;
 }
 
 export interface ResourceSpec<TCreate, TPatch, TOut extends Versioned> {
@@ -38,8 +35,14 @@ export interface ResourceSpec<TCreate, TPatch, TOut extends Versioned> {
   createSchema: TSchema;
   patchSchema: TSchema;
   itemSchema: TSchema;
-  sortable: readonly string[];
+  /** API sort key → column; every column must be NOT NULL (keyset cursors carry its value). */
+  sortColumns: Readonly<Record<string, string>>;
   repository: Repository<TCreate, TPatch, TOut>;
+  /**
+   * Response-cache tags a write to this resource purges besides its own: those of resources whose
+   * representations embed its data (see `resourceTag`).
+   */
+  invalidates?: readonly string[];
 }
 
 export class PreconditionFailedError extends AiStackError {
@@ -49,19 +52,6 @@ export class PreconditionFailedError extends AiStackError {
 }
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false });
-export const PAGE_SIZE_MAX = 100;
-
-function listQuerySchema(sortable: readonly string[]): TSchema {
-  return Type.Object(
-    {
-      page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
-      page_size: Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX, default: 20 }),
-      sort: Type.Unsafe<string>({ type: 'string', enum: [...sortable], default: 'id' }),
-      order: Type.Unsafe<'asc' | 'desc'>({ type: 'string', enum: ['asc', 'desc'], default: 'asc' }),
-    },
-    { additionalProperties: false },
-  );
-}
 
 export function etagOf(row: Versioned): string {
   return `"${row.id}.${row.version}"`;
@@ -86,37 +76,48 @@ function sendItem(reply: FastifyReply, row: Versioned, status = 200): FastifyRep
   return reply.code(status).header('ETag', etagOf(row)).send(row);
 }
 
-/** Standard create/read/update/delete/list routes with validation, ETags and optimistic concurrency. */
-export function registerResource<TCreate, TPatch, TOut extends Versioned>(app: FastifyInstance, spec: ResourceSpec<TCreate, TPatch, TOut>): void {
+/**
+ * Standard create/read/update/delete/list routes plus `$bulk`, with validation, ETags and optimistic
+ * concurrency, and the API toolkit's per-route features: 304 fast path, Cache-Control, shared response
+ * cache for lists, tag invalidation on every write.
+ */
+export function registerResource<TCreate, TPatch, TOut extends Versioned>(
+  app: FastifyInstance,
+  spec: ResourceSpec<TCreate, TPatch, TOut>,
+  context: ResourceRouteContext = resourceRouteContext(),
+): void {
   const { path, repository: repo } = spec;
   const tags = [spec.name];
-  const listSchema = Type.Object({
-    data: Type.Array(spec.itemSchema),
-    page: Type.Integer(),
-    page_size: Type.Integer(),
-    total: Type.Integer(),
-  });
+  const ownTag = resourceTag(path);
+  const purged = [...new Set([ownTag, ...(spec.invalidates ?? [])])];
+  const invalidates = () => purged;
 
-  app.post(path, { schema: { tags, body: spec.createSchema, response: { 201: spec.itemSchema } } }, async (request, reply) => {
+  app.post(path, { schema: { tags, body: spec.createSchema, response: { 201: spec.itemSchema } }, config: { invalidates } }, async (request, reply) => {
     const row = await repo.create(request.body as TCreate);
     void reply.header('Location', `${request.url.split('?')[0] ?? path}/${row.id}`);
     return sendItem(reply, row, 201);
   });
 
-  app.get(path, { schema: { tags, querystring: listQuerySchema(spec.sortable), response: { 200: listSchema } } }, async (request) => {
-    const q = request.query as { page: number; page_size: number; sort: string; order: 'asc' | 'desc' };
-    const page = await repo.list({ page: q.page, pageSize: q.page_size, sort: q.sort, order: q.order });
-    return { data: page.items, page: q.page, page_size: q.page_size, total: page.total };
-  });
+  registerListRoute(app, spec, context, ownTag);
+  registerBulkRoutes(app, spec, context, invalidates);
 
-  app.get(`${path}/:id`, { schema: { tags, params: IdParams, response: { 200: spec.itemSchema } } }, async (request, reply) => {
-    const { id } = request.params as { id: number };
-    const row = await repo.get(id);
-    if (!row) throw new NotFoundError(`${spec.name} ${id}`);
-    return sendItem(reply, row);
-  });
+  app.get(
+    `${path}/:id`,
+    {
+      schema: { tags, params: IdParams, response: { 200: spec.itemSchema } },
+      // Declared on the route, so it runs before the toolkit's own preHandlers (which are appended).
+      preHandler: notModifiedFastPath(repo, ITEM_CACHE_CONTROL),
+      config: { cacheControl: ITEM_CACHE_CONTROL },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      const row = await repo.get(id);
+      if (!row) throw new NotFoundError(`${spec.name} ${id}`);
+      return sendItem(reply, row);
+    },
+  );
 
-  app.patch(`${path}/:id`, { schema: { tags, params: IdParams, body: spec.patchSchema, response: { 200: spec.itemSchema } } }, async (request, reply) => {
+  app.patch(`${path}/:id`, { schema: { tags, params: IdParams, body: spec.patchSchema, response: { 200: spec.itemSchema } }, config: { invalidates } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     const expected = expectedVersion(request, id);
     const row = await repo.update(id, request.body as TPatch, expected);
@@ -124,7 +125,7 @@ export function registerResource<TCreate, TPatch, TOut extends Versioned>(app: F
     return sendItem(reply, row);
   });
 
-  app.delete(`${path}/:id`, { schema: { tags, params: IdParams } }, async (request, reply) => {
+  app.delete(`${path}/:id`, { schema: { tags, params: IdParams }, config: { invalidates } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     const expected = expectedVersion(request, id);
     const deleted = await repo.delete(id, expected);

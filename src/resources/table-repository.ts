@@ -1,6 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { QueryCache } from '../db/index.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
-import type { ListQuery, Page, Repository, Versioned } from './crud.ts';
+import type { Repository, Versioned } from './crud.ts';
+import { listPage } from './list-page.ts';
 
 /** Tables whose rows carry id, version and timestamps, so one repository shape serves them all. */
 export type VersionedTable = 'customers' | 'products' | 'documents';
@@ -15,8 +17,11 @@ export interface TableMapping<TCreate, TPatch, TOut extends Versioned> {
   /** Partial input → column values for UPDATE; only the fields present. */
   toUpdate(patch: TPatch): Record<string, unknown>;
   fromRow(row: Record<string, unknown>): TOut;
-  /** API sort key → column. */
-  sortColumns: Record<string, string>;
+}
+
+export interface RepositoryOptions {
+  /** Caches list totals; writes through the same Db invalidate them. */
+  queryCache?: QueryCache | undefined;
 }
 
 /**
@@ -26,12 +31,21 @@ export interface TableMapping<TCreate, TPatch, TOut extends Versioned> {
 export function tableRepository<TCreate, TPatch, TOut extends Versioned>(
   typedDb: Kysely<DatabaseSchema>,
   mapping: TableMapping<TCreate, TPatch, TOut>,
+  options: RepositoryOptions = {},
 ): Repository<TCreate, TPatch, TOut> {
-  const db = typedDb as unknown as Kysely<LooseSchema>;
+  return bind(typedDb as unknown as Kysely<LooseSchema>, mapping, options);
+}
+
+/** The repository over one executor: the Db, or a transaction (a Kysely Transaction is a Kysely). */
+function bind<TCreate, TPatch, TOut extends Versioned>(
+  db: Kysely<LooseSchema>,
+  mapping: TableMapping<TCreate, TPatch, TOut>,
+  options: RepositoryOptions,
+): Repository<TCreate, TPatch, TOut> {
   const table = mapping.table;
   const now = () => new Date().toISOString();
 
-  return {
+  const repository: Repository<TCreate, TPatch, TOut> = {
     async create(input) {
       const stamp = now();
       const row = await db
@@ -45,6 +59,11 @@ export function tableRepository<TCreate, TPatch, TOut extends Versioned>(
     async get(id) {
       const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
       return row ? mapping.fromRow(row) : undefined;
+    },
+
+    async version(id) {
+      const row = await db.selectFrom(table).select('version').where('id', '=', id).executeTakeFirst();
+      return row?.version;
     },
 
     async update(id, patch, expectedVersion) {
@@ -64,20 +83,20 @@ export function tableRepository<TCreate, TPatch, TOut extends Versioned>(
       return Number(result.numDeletedRows) > 0;
     },
 
-    async list(q: ListQuery): Promise<Page<TOut>> {
-      const column = mapping.sortColumns[q.sort] ?? 'id';
-      const [rows, count] = await Promise.all([
-        db
-          .selectFrom(table)
-          .selectAll()
-          .orderBy(sql.ref(column), q.order)
-          .orderBy('id', q.order)
-          .limit(q.pageSize)
-          .offset((q.page - 1) * q.pageSize)
-          .execute(),
-        db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-      ]);
-      return { items: rows.map((r) => mapping.fromRow(r)), total: Number(count.total) };
+    list(request) {
+      const source = {
+        rows: db.selectFrom(table).selectAll(),
+        count: db.selectFrom(table).select((eb) => eb.fn.countAll().as('total')),
+        // Inside a transaction the count may include uncommitted rows: never cache it there.
+        queryCache: db.isTransaction ? undefined : options.queryCache,
+      };
+      return listPage(source, request, (row) => mapping.fromRow(row));
+    },
+
+    transaction(work) {
+      if (db.isTransaction) return work(repository);
+      return db.transaction().execute((trx) => work(bind(trx, mapping, options)));
     },
   };
+  return repository;
 }
