@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   };
 
   if (INSTRUCTIONS) {
-    const counted = instructionsPerHit(['ai-stack', 'bentocache', 'cache-manager', 'lru-cache (awaited)'], 50_000);
+    const counted = instructionsPerHit(['ai-stack', 'bentocache', 'cache-manager', 'lru-cache (awaited)']);
     if (counted !== undefined) results.l1_hit_instructions = counted;
   }
 

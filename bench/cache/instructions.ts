@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 
 /**
- * Instructions per L1 hit (callgrind `I refs` of warm-up + N gets, minus warm-up only, over N): a
- * load-independent figure, unlike wall-clock time on a shared 2-core box. Returns undefined without valgrind.
+ * Instructions per L1 hit: the slope of callgrind `I refs` between a run of `low` and a run of `high`
+ * gets (both after the same warm-up), so start-up, warm-up and most JIT/GC one-offs cancel out. A
+ * load-independent figure, unlike wall-clock time on a shared 2-core box. Undefined without valgrind.
  */
-export function instructionsPerHit(impls: readonly string[], n = 100_000): Record<string, number> | undefined {
+export function instructionsPerHit(impls: readonly string[], low = 50_000, high = 150_000): Record<string, number> | undefined {
   if (spawnSync('valgrind', ['--version']).status !== 0) return undefined;
   const worker = new URL('./instr-worker.ts', import.meta.url).pathname;
   const refs = (impl: string, count: number): number => {
@@ -14,6 +15,6 @@ export function instructionsPerHit(impls: readonly string[], n = 100_000): Recor
     return Number(match[1].replaceAll(',', ''));
   };
   const out: Record<string, number> = {};
-  for (const impl of impls) out[impl] = Math.round((refs(impl, n) - refs(impl, 0)) / n);
+  for (const impl of impls) out[impl] = Math.round((refs(impl, high) - refs(impl, low)) / (high - low));
   return out;
 }
