@@ -154,8 +154,14 @@ export class Cache {
   }
 
   async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
-    // Sequential writes keep the tag index and bus messages per key; L2 round trips overlap per call.
-    await Promise.all(entries.map((e) => this.set(e.key, e.value, e)));
+    const items = await Promise.all(entries.map(async (e) => ({
+      full: await this.#full(e.key),
+      value: e.value as unknown,
+      ttlMs: this.#ttl(e.ttl),
+      graceMs: durationOr(e.grace, this.#core.defaults.graceMs, 'grace'),
+      tags: this.#tags(e.tags),
+    })));
+    await this.#core.writeMany(items, this.#tagKey);
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {

@@ -34,6 +34,14 @@ export interface CoreParts {
   raw: Redis | null;
 }
 
+export interface WriteItem {
+  full: string;
+  value: unknown;
+  ttlMs: number;
+  graceMs: number;
+  tags: readonly string[];
+}
+
 /** An L2 read, classified: fresh, stale (inside its grace window), raw (written by another client) or absent. */
 export type L2Read =
   | { state: 'fresh' | 'stale'; value: unknown; expiresAt: number; size: number }
@@ -41,6 +49,8 @@ export type L2Read =
   | { state: 'absent' };
 
 const ABSENT: L2Read = { state: 'absent' };
+/** Keys per UNLINK and per bus message (a message must stay far below the 1 MiB receive limit). */
+const REMOVE_BATCH = 500;
 
 /**
  * State shared by a cache and all its namespace views: the tiers, bus, breaker, in-flight loads and
@@ -197,10 +207,48 @@ export class CacheCore {
     return decoded;
   }
 
+  /**
+   * Bulk write: one pipelined SET batch, one SADD per tag and one bus message per REMOVE_BATCH
+   * entries, instead of thousands of concurrent commands racing the per-command timeout.
+   */
+  async writeMany(items: readonly WriteItem[], tagKey: (tag: string) => string): Promise<void> {
+    for (let i = 0; i < items.length; i += REMOVE_BATCH) {
+      const batch = items.slice(i, i + REMOVE_BATCH);
+      const rows: { key: string; value: string; ttlMs?: number }[] = [];
+      const byTag = new Map<string, string[]>();
+      for (const item of batch) {
+        const payload = this.codec.encode(item.value);
+        const expiresAt = item.ttlMs === Infinity ? 0 : Date.now() + item.ttlMs;
+        const decoded = this.l1 === null ? item.value : this.codec.decode(payload);
+        this.l1?.set(item.full, { value: decoded, expiresAt, graceUntil: expiresAt === 0 ? 0 : expiresAt + item.graceMs, size: payload.length });
+        this.counters.writes++;
+        rows.push(item.ttlMs === Infinity ? { key: item.full, value: wrapEntry(expiresAt, payload) } : { key: item.full, value: wrapEntry(expiresAt, payload), ttlMs: item.ttlMs + item.graceMs });
+        for (const tag of item.tags) {
+          const k = tagKey(tag);
+          const members = byTag.get(k);
+          if (members === undefined) byTag.set(k, [item.full]);
+          else members.push(item.full);
+        }
+      }
+      const run = async (d: CacheDriver): Promise<void> => {
+        await d.setMany(rows);
+        for (const [k, members] of byTag) await d.sAdd(k, members);
+      };
+      const written = this.defaults.suppressL2Errors ? this.l2Soft('setMany', run, undefined) : this.l2('setMany', run);
+      await Promise.all([written, this.bus?.publish({ op: 'keys', keys: batch.map((b) => b.full) })]);
+    }
+  }
+
+  /** Deletes keys everywhere, in batches so no UNLINK or bus message grows past what peers accept. */
   async remove(fulls: readonly string[]): Promise<number> {
     for (const k of fulls) this.l1?.delete(k);
     this.counters.deletes += fulls.length;
-    const [removed] = await Promise.all([this.l2('delete', (d) => d.delete(fulls)), this.bus?.publish({ op: 'keys', keys: [...fulls] })]);
+    let removed = 0;
+    for (let i = 0; i < fulls.length; i += REMOVE_BATCH) {
+      const batch = fulls.slice(i, i + REMOVE_BATCH);
+      const [n] = await Promise.all([this.l2('delete', (d) => d.delete(batch)), this.bus?.publish({ op: 'keys', keys: batch })]);
+      removed += n;
+    }
     return removed;
   }
 

@@ -46,6 +46,15 @@ describe('invalidation bus (two caches in one process, separate L1s)', () => {
     expect(await b.get('v')).toBeUndefined();
   });
 
+  it('invalidates thousands of long tagged keys in the other L1 (batched messages stay under the size limit)', async () => {
+    // 6,000 keys of ~190 characters: one message listing them all would exceed the 1 MiB limit.
+    const keys = Array.from({ length: 6000 }, (_, i) => `bulk:${i}:${'x'.repeat(180)}`);
+    await a.setMany(keys.map((key) => ({ key, value: 1, tags: ['bulk'] })));
+    expect(await b.getMany(keys)).toEqual(keys.map(() => 1)); // all in b's L1 now
+    expect(await a.deleteByTag('bulk')).toBe(6000);
+    await expect.poll(async () => (await b.getMany(keys)).filter((v) => v !== undefined).length).toBe(0);
+  });
+
   it('ignores malformed, oversized and hostile messages on the channel', async () => {
     const raw = rawClient();
     const channel = `${prefix}:__bus:invalidate`;
