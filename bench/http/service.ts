@@ -16,7 +16,7 @@ import { Registry } from 'prom-client';
 import { apiToolkitFor } from '../../src/app/api-toolkit.ts';
 import { createRuntime, type Runtime } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { loadDemoData, translateDatabaseError } from '../../src/db/index.ts';
+import { loadDemoData, QueryCache, translateDatabaseError } from '../../src/db/index.ts';
 import { documentRoutes } from '../../src/documents/index.ts';
 import { erpRoutes } from '../../src/erp/index.ts';
 import { buildServer, type App } from '../../src/http/index.ts';
@@ -60,7 +60,7 @@ async function openService(): Promise<Runtime> {
 }
 
 /** The same composition as the runtime's /api/v1, with the list routes' response cache switched off. */
-async function uncachedServer(runtime: Runtime): Promise<App> {
+async function uncachedServer(runtime: Runtime, queryCache?: QueryCache): Promise<App> {
   const registry = new Registry();
   return buildServer({
     logger: silentLogger,
@@ -71,8 +71,8 @@ async function uncachedServer(runtime: Runtime): Promise<App> {
     translateError: (error) => translateDatabaseError(error),
     api: [
       apiToolkitFor(runtime.config, { cache: runtime.cache, registry, logger: silentLogger }),
-      erpRoutes(runtime.db.kysely, { responseCache: false }),
-      documentRoutes(runtime.db.kysely, { responseCache: false }),
+      erpRoutes(runtime.db.kysely, { responseCache: false, queryCache }),
+      documentRoutes(runtime.db.kysely, { responseCache: false, queryCache }),
     ],
     admin: [],
   });
@@ -116,15 +116,20 @@ async function main(): Promise<void> {
   const auth = { authorization: `Bearer ${key}` };
   const figures: Record<string, Figures> = {};
   const plain = await uncachedServer(runtime);
+  const counted = await uncachedServer(runtime, new QueryCache(runtime.db));
   try {
     const toolkitUrl = (await runtime.listen()).replace('[::1]', '127.0.0.1');
     const plainUrl = await plain.listen({ port: 0, host: '127.0.0.1' });
+    const countedUrl = await counted.listen({ port: 0, host: '127.0.0.1' });
     // Alternating, so a load spike on the shared machine does not land on one variant only.
     figures['toolkit: response cache + br/gzip'] = await drive(toolkitUrl, { ...auth, 'accept-encoding': 'br, gzip' });
     figures['no response cache, identity'] = await drive(plainUrl, { ...auth, 'accept-encoding': 'identity' });
     figures['no response cache, br/gzip'] = await drive(plainUrl, { ...auth, 'accept-encoding': 'br, gzip' });
     figures['toolkit: response cache, identity'] = await drive(toolkitUrl, { ...auth, 'accept-encoding': 'identity' });
+    // The DB layer's query cache alone: every request runs the handler, but the count(*) is cached.
+    figures['no response cache, query-cached total, identity'] = await drive(countedUrl, { ...auth, 'accept-encoding': 'identity' });
   } finally {
+    await counted.close();
     await plain.close();
     await runtime.stop();
   }
