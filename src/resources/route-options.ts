@@ -8,13 +8,13 @@ export interface ResourceRouteOptions {
    * Signs keyset cursors (≥ 16 bytes). Every node behind one load balancer must share it, or a cursor
    * issued by one node is a 400 on the next. Default: a random secret per process.
    */
-  cursorSecret?: string | Buffer;
+  cursorSecret?: string | Buffer | undefined;
   /** Caches list totals (`count(*)`), invalidated by writes through the data layer. Default: no cache. */
-  queryCache?: QueryCache;
+  queryCache?: QueryCache | undefined;
   /** Shared response cache for list routes; `false` turns it off (benchmarks, debugging). Default 30 s TTL. */
-  responseCache?: { ttlMs: number } | false;
+  responseCache?: { ttlMs: number } | false | undefined;
   /** Most items one bulk request may carry. Default 1000. */
-  maxBulkItems?: number;
+  maxBulkItems?: number | undefined;
 }
 
 /** The options every route of one resource reads, with defaults applied once. */

@@ -30,6 +30,8 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
     expect(await unchanged.text()).toBe('');
     // Weak comparison and lists work as for any If-None-Match.
     expect((await svc.call(`/api/v1/products/${productId}`, { headers: { 'if-none-match': `"x", W/${etag}` } })).status).toBe(304);
+    const head = await svc.call(`/api/v1/products/${productId}`, { method: 'HEAD', headers: { 'if-none-match': etag } });
+    expect(head.status).toBe(304);
 
     const patched = await svc.call(`/api/v1/products/${productId}`, { method: 'PATCH', json: { unit_price_cents: 300 }, headers: { 'if-match': etag } });
     expect(patched.status).toBe(200);
