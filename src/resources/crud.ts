@@ -57,11 +57,14 @@ export function etagOf(row: Versioned): string {
   return `"${row.id}.${row.version}"`;
 }
 
-/** Reads `If-Match: "<id>.<version>"` into the version the client expects to overwrite. */
+/**
+ * Reads `If-Match: "<id>.<version>"` into the version the client expects to overwrite. A compressed
+ * GET carries the toolkit's coding suffix (`"12.3-gzip"`): same version, so it is accepted too.
+ */
 function expectedVersion(request: FastifyRequest, id: number): number | undefined {
   const header = request.headers['if-match'];
   if (header === undefined || header === '*') return undefined;
-  const match = /^"(\d+)\.(\d+)"$/.exec(header.trim());
+  const match = /^"(\d+)\.(\d+)(?:-(?:br|gzip|zstd))?"$/.exec(header.trim());
   if (!match || Number(match[1]) !== id) throw new PreconditionFailedError(`If-Match ${header} does not name a version of this resource`);
   return Number(match[2]);
 }

@@ -47,6 +47,19 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
     expect((await svc.call('/api/v1/products/999999', { headers: { 'if-none-match': etag } })).status).toBe(404);
   });
 
+  it('a compressed item keeps its version in the ETag: If-None-Match and If-Match accept the coding-suffixed tag', async () => {
+    const lines = Array.from({ length: 12 }, () => ({ product_id: productId, quantity: 1 }));
+    const order = await (await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id: customerId, lines } })).json();
+    const got = await svc.call(`/api/v1/orders/${order.id}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(got.headers.get('content-encoding')).toBe('gzip');
+    const etag = got.headers.get('etag')!;
+    expect(etag).toBe(`"${order.id}.1-gzip"`);
+    expect((await svc.call(`/api/v1/orders/${order.id}`, { headers: { 'if-none-match': etag, 'accept-encoding': 'br' } })).status).toBe(304);
+    const patched = await svc.call(`/api/v1/orders/${order.id}`, { method: 'PATCH', json: { notes: 'gzip etag' }, headers: { 'if-match': etag } });
+    expect(patched.status).toBe(200);
+    expect((await svc.call(`/api/v1/orders/${order.id}`, { method: 'PATCH', json: { notes: 'stale' }, headers: { 'if-match': etag } })).status).toBe(412);
+  });
+
   it('bulk create reports each item: 207 multi-status with a problem for the duplicate, the rest created', async () => {
     const before = await count('/api/v1/customers');
     const res = await svc.call('/api/v1/customers/$bulk', {
