@@ -7,9 +7,12 @@ import {
   MemoryRateLimitStore,
   RedisIdempotencyStore,
   RedisRateLimitStore,
+  invalidateTags,
   responseStoreFromCache,
   withApiToolkit,
+  type ResponseCacheStore,
 } from '../http/toolkit/index.ts';
+import type { Db } from '../db/index.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /**
@@ -17,7 +20,7 @@ import type { Logger } from '../shared/logger.ts';
  * records shared by every node when REDIS_URL is set, in-process ones otherwise. The response cache goes
  * through the cache module (L1 + L2 + invalidation bus).
  */
-export function apiToolkitFor(config: Config, deps: { cache: Cache; registry: Registry; logger: Logger }): RoutePlugin {
+export function apiToolkitFor(config: Config, deps: { cache: Cache; responseStore?: ResponseCacheStore; registry: Registry; logger: Logger }): RoutePlugin {
   const redis = deps.cache.raw;
   const prefix = config.redis?.keyPrefix ?? 'ai-stack';
   return withApiToolkit({
@@ -31,7 +34,36 @@ export function apiToolkitFor(config: Config, deps: { cache: Cache; registry: Re
     idempotency: { store: redis ? new RedisIdempotencyStore({ redis, keyPrefix: `${prefix}:idem:` }) : new MemoryIdempotencyStore() },
     caching: {},
     compression: { registry: deps.registry },
-    responseCache: { store: responseStoreFromCache(deps.cache), registry: deps.registry },
+    responseCache: { store: deps.responseStore ?? responseStoreFor(deps.cache), registry: deps.registry },
     batch: { basePath: '/api/v1' },
+  });
+}
+
+export function responseStoreFor(cache: Cache): ResponseCacheStore {
+  return responseStoreFromCache(cache);
+}
+
+const RESOURCE_TABLES = new Set(['customers', 'products', 'orders', 'order_lines', 'documents']);
+
+/**
+ * Cached API lists follow writes made anywhere in this process (task workers, scripts), not only
+ * through the API routes: each committed write purges the response-cache tag of its resource, batched per
+ * tick. Other nodes' writes reach them through the cache module's invalidation bus.
+ */
+export function purgeResponsesOnWrite(db: Db, store: ResponseCacheStore, logger: Logger): () => void {
+  const pending = new Set<string>();
+  let scheduled = false;
+  return db.writes.onWrite((tables) => {
+    for (const table of tables) {
+      if (RESOURCE_TABLES.has(table)) pending.add(table === 'order_lines' ? 'orders' : table);
+    }
+    if (scheduled || pending.size === 0) return;
+    scheduled = true;
+    setImmediate(() => {
+      const tags = [...pending].map((t) => `api:${t}`);
+      pending.clear();
+      scheduled = false;
+      invalidateTags(store, tags).catch((error: unknown) => logger.warn({ err: error, tags }, 'response-cache purge failed'));
+    });
   });
 }

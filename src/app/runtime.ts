@@ -1,14 +1,14 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ApiKeyService } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
-import { dbAdminRoutes, migrateToLatest, openDatabase, translateDatabaseError, type Db } from '../db/index.ts';
+import { dbAdminRoutes, migrateToLatest, openDatabase, QueryCache, translateDatabaseError, type Db } from '../db/index.ts';
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
-import { apiToolkitFor } from './api-toolkit.ts';
+import { apiToolkitFor, purgeResponsesOnWrite, responseStoreFor } from './api-toolkit.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
@@ -51,6 +51,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const cache = await createCache({ redis: config.redis, registry, logger });
   const tasks = createAppTasks(config, { cache, logger, registry });
 
+  const responseStore = responseStoreFor(cache);
+  const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
+  const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache: new QueryCache(db, { registry, ttlMs: 10_000 }) };
+
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
   if (config.redis) readiness.push({ name: 'redis', check: () => redisReady(cache) });
   const server = await buildServer({
@@ -60,7 +64,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
-    api: [apiToolkitFor(config, { cache, registry, logger }), erpRoutes(db.kysely), documentRoutes(db.kysely)],
+    api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes(db.kysely, resourceOptions)],
     admin: [
       apiKeyAdminRoutes(keys),
       dbAdminRoutes(db),
@@ -74,6 +78,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   let workers: WorkerPool | undefined;
   let scheduler: SchedulerHandle | undefined;
   const closeAll = async () => {
+    stopPurging();
     await scheduler?.close();
     await workers?.close({ timeoutMs: config.http.shutdownTimeoutMs });
     await tasks.system.close();

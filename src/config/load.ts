@@ -37,6 +37,7 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
       rateLimitPerMinute: read('AI_STACK_RATE_LIMIT_PER_MINUTE', (v) => integer(v, 1, 10_000_000), 1200),
+      cursorSecret: read('AI_STACK_CURSOR_SECRET', (v) => secret(v, 'AI_STACK_CURSOR_SECRET'), undefined),
       rateLimitOnStoreError: read('AI_STACK_RATE_LIMIT_ON_REDIS_ERROR', (v) => oneOf(v, ['insurance', 'open', 'closed'] as const), 'insurance'),
     },
   };
@@ -60,6 +61,7 @@ export function describeConfig(config: Config): Record<string, string> {
     DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
     REDIS_URL: config.redis ? maskUrl(config.redis.url) : '(unset: in-process cache, rate limits and SQLite task queue)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
+    AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
     LOG_LEVEL: config.logLevel,
   };
 }
@@ -120,6 +122,11 @@ function redisUrl(raw: string, env: Env): RedisConfig {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`unsupported scheme "${url.protocol}"; use redis:// or rediss://`);
   const keyPrefix = env.AI_STACK_REDIS_PREFIX?.trim() || 'ai-stack';
   return { url: raw, keyPrefix };
+}
+
+function secret(raw: string, _name: string): string {
+  if (raw.length < 32) throw new Error('must be at least 32 characters (use a random secret)');
+  return raw;
 }
 
 function adminKey(raw: string): string {

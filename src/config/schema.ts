@@ -28,5 +28,7 @@ export interface Config {
     rateLimitPerMinute: number;
     /** What the limiter does when Redis fails: an in-process insurance limiter, let requests through, or refuse them. */
     rateLimitOnStoreError: 'insurance' | 'open' | 'closed';
+    /** Signs keyset-pagination cursors; every node behind one load balancer needs the same one. Unset: random per process. */
+    cursorSecret: string | undefined;
   };
 }

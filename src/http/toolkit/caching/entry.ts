@@ -6,7 +6,7 @@ export interface CachedResponse {
 }
 
 /** Headers worth replaying; anything per-request (dates, request ids, rate-limit counters) is left out. */
-export const REPLAYED_HEADERS = ['content-type', 'content-encoding', 'content-language', 'etag', 'last-modified', 'cache-control', 'vary', 'location'];
+export const REPLAYED_HEADERS = ['content-type', 'content-encoding', 'content-language', 'etag', 'last-modified', 'cache-control', 'vary', 'location', 'link'];
 
 // Layout: 4-byte big-endian length of the JSON head, the JSON head, then the body.
 export function encodeEntry(entry: CachedResponse): Buffer {
