@@ -106,15 +106,7 @@ export class Cache {
       return hit.value as T;
     }
     core.counters.l1Misses++;
-    const l2 = await core.readL2(full, now);
-    if (l2.state === 'fresh') {
-      core.counters.l2Hits++;
-      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
-      return l2.value as T;
-    }
-    if (l2.state === 'raw') return l2.value as T;
-    core.counters.l2Misses++;
-    return undefined;
+    return this.#fromL2<T>(full, await core.readL2(full, now));
   }
 
   async has(key: string): Promise<boolean> {
