@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/runtime.ts';
+import { deleteKeysMatching } from '../support/redis.ts';
 
 /**
  * The same resource routes on a runtime with REDIS_URL: the response cache goes through the cache
@@ -16,14 +17,7 @@ describe('toolkit on resource routes with Redis (postgres)', () => {
     const redis = svc.runtime.cache.raw;
     if (redis) {
       // Only this test's keys: the Redis server is shared.
-      for (const pattern of [`${prefix}*`, `*${prefix}*`]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-      }
+      for (const pattern of [`${prefix}*`, `*${prefix}*`]) await deleteKeysMatching(redis, pattern);
     }
     await svc.cleanup();
   });

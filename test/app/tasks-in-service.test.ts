@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeysMatching, SHARED_REDIS_URL } from '../support/redis.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 
 /** The service as `ai-stack start` runs it: workers and scheduler in-process, monitored under /admin. */
@@ -15,7 +15,7 @@ describe.each([
   });
   afterAll(async () => {
     await svc.cleanup();
-    if ('AI_STACK_REDIS_PREFIX' in env) await deleteKeys(`${env.AI_STACK_REDIS_PREFIX}*`);
+    if ('AI_STACK_REDIS_PREFIX' in env) await deleteKeysMatching(SHARED_REDIS_URL, `${env.AI_STACK_REDIS_PREFIX}*`);
   });
 
   it('runs sync.cleanup_cache against the real cache and returns its report', async () => {
@@ -47,17 +47,3 @@ describe.each([
     expect(Object.keys(ready.checks).sort()).toEqual('REDIS_URL' in env ? ['database', 'redis'] : ['database']);
   });
 });
-
-async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis('redis://127.0.0.1:6379');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}

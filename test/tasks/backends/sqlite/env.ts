@@ -7,6 +7,7 @@ import {
   type BackendFactory, type Processor, type QueueOptions, type WorkerOptions,
 } from 'bullmq';
 import { createSqliteQueueBackendFactory, type SqliteQueueBackendFactory } from '../../../../src/tasks/backends/sqlite/index.ts';
+import { deleteKeysMatching, SHARED_REDIS_URL } from '../../../support/redis.ts';
 
 /** One backend under test: builds BullMQ objects on it and tears everything down afterwards. */
 export interface QueueEnv {
@@ -73,15 +74,7 @@ export const REDIS = { host: '127.0.0.1', port: 6379 };
 export function redisEnv(): QueueEnv {
   const prefix = `t-sqlite-parity-${randomUUID().slice(0, 8)}`;
   return makeEnv('redis', { connection: REDIS, prefix }, undefined, async () => {
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(REDIS);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteKeysMatching(SHARED_REDIS_URL, `${prefix}:*`);
   });
 }
 
