@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
-import { stringEnum } from '../resources/schema.ts';
+import { patchOf, stringEnum, versionedItem } from '../resources/schema.ts';
 import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
 
 /** Metadata is free-form JSON, but bounded: it lives in every row read and every search hit. */
@@ -32,17 +32,8 @@ export const DocumentCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-export const DocumentPatch = Type.Object(
-  { title: Type.Optional(fields.title), status: Type.Optional(fields.status), metadata: Type.Optional(fields.metadata) },
-  { additionalProperties: false, minProperties: 1 },
-);
-export const DocumentItem = Type.Object({
-  id: Type.Integer(),
-  ...fields,
-  version: Type.Integer(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-});
+export const DocumentPatch = patchOf(fields, ['filename', 'media_type', 'size_bytes', 'sha256']);
+export const DocumentItem = versionedItem(fields);
 export type DocumentCreate = Static<typeof DocumentCreate>;
 export type DocumentPatch = Static<typeof DocumentPatch>;
 export type DocumentItem = Static<typeof DocumentItem>;

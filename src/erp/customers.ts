@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
-import { stringEnum } from '../resources/schema.ts';
+import { patchOf, stringEnum, versionedItem } from '../resources/schema.ts';
 import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
 
 const SEGMENTS = ['enterprise', 'mid-market', 'smb', 'consumer', 'public-sector'] as const;
@@ -31,25 +31,8 @@ export const CustomerCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-export const CustomerPatch = Type.Object(
-  {
-    name: Type.Optional(fields.name),
-    email: Type.Optional(fields.email),
-    country: Type.Optional(fields.country),
-    city: Type.Optional(fields.city),
-    segment: Type.Optional(fields.segment),
-    credit_limit_cents: Type.Optional(fields.credit_limit_cents),
-    payment_terms_days: Type.Optional(fields.payment_terms_days),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
-export const Customer = Type.Object({
-  id: Type.Integer(),
-  ...fields,
-  version: Type.Integer(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-});
+export const CustomerPatch = patchOf(fields, ['code']);
+export const Customer = versionedItem(fields);
 export type CustomerCreate = Static<typeof CustomerCreate>;
 export type CustomerPatch = Static<typeof CustomerPatch>;
 export type Customer = Static<typeof Customer>;

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
 import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
+import { patchOf, versionedItem } from '../resources/schema.ts';
 
 const money = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Minor currency units (cents)' });
 const fields = {
@@ -25,23 +26,8 @@ export const ProductCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ProductPatch = Type.Object(
-  {
-    name: Type.Optional(fields.name),
-    category: Type.Optional(fields.category),
-    unit_cost_cents: Type.Optional(fields.unit_cost_cents),
-    unit_price_cents: Type.Optional(fields.unit_price_cents),
-    active: Type.Optional(fields.active),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
-export const Product = Type.Object({
-  id: Type.Integer(),
-  ...fields,
-  version: Type.Integer(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-});
+export const ProductPatch = patchOf(fields, ['sku']);
+export const Product = versionedItem(fields);
 export type ProductCreate = Static<typeof ProductCreate>;
 export type ProductPatch = Static<typeof ProductPatch>;
 export type Product = Static<typeof Product>;
