@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createCache } from '../cache/index.ts';
@@ -14,7 +15,10 @@ export interface AppTasks {
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite queue beside the database in the data dir. */
 export function taskBackendFor(config: Config): TaskBackend {
-  return config.redis ? createRedisTaskBackend(config.redis) : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite') });
+  if (config.redis) return createRedisTaskBackend(config.redis);
+  // With PostgreSQL as the database nothing else creates the data dir, but the embedded queue lives there.
+  mkdirSync(config.dataDir, { recursive: true });
+  return createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite') });
 }
 
 /** The task system with every task this build knows and its periodic schedules. */
