@@ -34,13 +34,9 @@ export function apiToolkitFor(config: Config, deps: { cache: Cache; responseStor
     idempotency: { store: redis ? new RedisIdempotencyStore({ redis, keyPrefix: `${prefix}:idem:` }) : new MemoryIdempotencyStore() },
     caching: {},
     compression: { registry: deps.registry },
-    responseCache: { store: deps.responseStore ?? responseStoreFor(deps.cache), registry: deps.registry },
+    responseCache: { store: deps.responseStore ?? responseStoreFromCache(deps.cache), registry: deps.registry },
     batch: { basePath: '/api/v1' },
   });
-}
-
-export function responseStoreFor(cache: Cache): ResponseCacheStore {
-  return responseStoreFromCache(cache);
 }
 
 const RESOURCE_TABLES = new Set(['customers', 'products', 'orders', 'order_lines', 'documents']);

@@ -8,7 +8,8 @@ import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '.
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
-import { apiToolkitFor, purgeResponsesOnWrite, responseStoreFor } from './api-toolkit.ts';
+import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
+import { responseStoreFromCache } from '../http/toolkit/index.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
@@ -51,7 +52,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const cache = await createCache({ redis: config.redis, registry, logger });
   const tasks = createAppTasks(config, { cache, logger, registry });
 
-  const responseStore = responseStoreFor(cache);
+  const responseStore = responseStoreFromCache(cache);
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
   const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache: new QueryCache(db, { registry, ttlMs: 10_000 }) };
 
