@@ -1,6 +1,7 @@
 /**
  * Database toolkit benchmark (issue 5), one run per dialect:
  *   node bench/db/index.ts [--dialect sqlite|postgres|both] [--orders 1000000] [--rows 100000]
+ *                          [--parts advisor,batch,slowlog]
  * 1. advisor: each workload query's median time before and after applying the advisor's proposals
  *    (on the demo data kept by bench/db/demo-load.ts, loaded first if missing; indexes dropped after);
  * 2. batch writer rows/s vs row-by-row autocommit and (PostgreSQL) COPY;
@@ -9,6 +10,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { sql } from 'kysely';
+import { Registry } from 'prom-client';
 import type { DatabaseConfig } from '../../src/config/index.ts';
 import { adviseIndexes, batchInsert, copyRows, loadDemoData, migrateToLatest, openDatabase, type Db } from '../../src/db/index.ts';
 import { recordResult, type Results } from './results.ts';
@@ -17,6 +19,7 @@ import { ADVISOR_WORKLOAD, median, runRaw } from './workload.ts';
 
 const orders = Number(flag('orders', '1000000'));
 const batchRows = Number(flag('rows', '100000'));
+const parts = new Set(flag('parts', 'advisor,batch,slowlog').split(','));
 const dialects = flag('dialect', 'both') === 'both' ? ['sqlite', 'postgres'] : [flag('dialect', 'sqlite')];
 
 async function demoDatabase(dialect: string): Promise<Db> {
@@ -100,7 +103,8 @@ async function batchBench(dialect: string, results: Results, rows: string[][]): 
 async function slowLogBench(dialect: string, results: Results, rows: string[][]): Promise<void> {
   const name = `demo_${orders}`;
   const config = dialect === 'sqlite' ? sqliteTarget(name) : postgresTarget(name);
-  const on = await openDatabase(config, { slowQueries: { thresholdMs: 100 } });
+  // "on" is the production configuration: slow-query log plus its Prometheus histogram.
+  const on = await openDatabase(config, { slowQueries: { thresholdMs: 100 }, registry: new Registry() });
   const off = await openDatabase(config, { slowQueries: false });
   const lookups = dialect === 'sqlite' ? 20_000 : 5_000;
   const loop = (db: Db) => async () => {
@@ -137,11 +141,13 @@ const round = (n: number): number => Math.round(n * 100) / 100;
 for (const dialect of dialects) {
   const results: Results = {};
   const rows: string[][] = [];
-  const db = await demoDatabase(dialect);
-  await advisorBench(db, results, rows);
-  await db.close();
-  await batchBench(dialect, results, rows);
-  await slowLogBench(dialect, results, rows);
+  if (parts.has('advisor')) {
+    const db = await demoDatabase(dialect);
+    await advisorBench(db, results, rows);
+    await db.close();
+  }
+  if (parts.has('batch')) await batchBench(dialect, results, rows);
+  if (parts.has('slowlog')) await slowLogBench(dialect, results, rows);
   recordResult(`db-${dialect}`, results);
   console.log(`\n## ${dialect} — demo data ${orders} orders, batch ${batchRows} rows`);
   console.log('| measurement | before / peer | after / ai-stack | ratio | note |\n|---|---|---|---|---|');
