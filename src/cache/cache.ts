@@ -85,15 +85,7 @@ export class Cache {
   }
 
   #fromL2<T>(full: string, l2: L2Read): T | undefined {
-    const core = this.#core;
-    if (l2.state === 'fresh') {
-      core.counters.l2Hits++;
-      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
-      return l2.value as T;
-    }
-    if (l2.state === 'raw') return l2.value as T;
-    core.counters.l2Misses++;
-    return undefined;
+    return this.#core.acceptL2(full, l2)?.value as T | undefined;
   }
 
   async #getMiss<T>(key: string): Promise<T | undefined> {

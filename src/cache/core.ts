@@ -183,6 +183,24 @@ export class CacheCore {
     return { state: fresh ? 'fresh' : 'stale', value, expiresAt: u.expiresAt, size: u.payload.length };
   }
 
+  /** A fresh L2 entry is an L2 hit and is copied into L1, so the next read of it stays in-process. */
+  promoteL2(full: string, read: { value: unknown; expiresAt: number; size: number }): unknown {
+    this.counters.l2Hits++;
+    this.rememberL1(full, read.value, read.expiresAt, read.size);
+    return read.value;
+  }
+
+  /** The read itself when it yields a value to hand out (fresh, or raw from another client); otherwise counts an L2 miss. */
+  acceptL2(full: string, read: L2Read): { value: unknown } | undefined {
+    if (read.state === 'fresh') {
+      this.promoteL2(full, read);
+      return read;
+    }
+    if (read.state === 'raw') return read;
+    this.counters.l2Misses++;
+    return undefined;
+  }
+
   rememberL1(full: string, value: unknown, expiresAt: number, size: number): void {
     this.l1?.set(full, { value, expiresAt, graceUntil: expiresAt === 0 ? 0 : expiresAt + this.defaults.graceMs, size });
   }

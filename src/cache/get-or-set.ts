@@ -42,13 +42,8 @@ async function resolveMiss<T>(core: CacheCore, full: string, loader: Loader<T>, 
   if (l1 !== undefined) stale = { value: l1.value as T };
   if (r.opts.forceRefresh !== true) {
     const l2 = await core.readL2(full, now);
-    if (l2.state === 'fresh') {
-      core.counters.l2Hits++;
-      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
-      return l2.value as T;
-    }
-    if (l2.state === 'raw') return l2.value as T;
-    core.counters.l2Misses++;
+    const hit = core.acceptL2(full, l2);
+    if (hit) return hit.value as T;
     if (l2.state === 'stale') stale ??= { value: l2.value as T };
   }
   const work = sharedLoad(core, full, () => loadAndStore(core, full, loader, r, stale));
@@ -163,11 +158,7 @@ async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | unde
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(50, delay * 2);
     const l2 = acceptExisting ? await core.readL2(full, Date.now()) : undefined;
-    if (l2?.state === 'fresh') {
-      core.counters.l2Hits++;
-      core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
-      return { value: l2.value };
-    }
+    if (l2?.state === 'fresh') return { value: core.promoteL2(full, l2) };
     got = await tryLock();
   }
   if (got !== true) return { token: '' };
@@ -176,9 +167,7 @@ async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | unde
   const l2 = await core.readL2(full, Date.now());
   if (l2.state === 'fresh') {
     await core.l2Soft('unlock', (d) => d.releaseLock(lockKey, token), false);
-    core.counters.l2Hits++;
-    core.rememberL1(full, l2.value, l2.expiresAt, l2.size);
-    return { value: l2.value };
+    return { value: core.promoteL2(full, l2) };
   }
   return { token };
 }

@@ -55,13 +55,9 @@ export async function getManyEntries<T>(core: CacheCore, fulls: readonly string[
   const texts = await core.l2Soft('mget', (d) => d.getMany(missing.map((i) => fulls[i] as string)), missing.map(() => undefined));
   missing.forEach((index, j) => {
     const text = texts[j];
-    const read = text === undefined ? undefined : core.classify(text, now);
-    if (read?.state === 'fresh') {
-      core.counters.l2Hits++;
-      core.rememberL1(fulls[index] as string, read.value, read.expiresAt, read.size);
-      out[index] = read.value as T;
-    } else if (read?.state === 'raw') out[index] = read.value as T;
-    else core.counters.l2Misses++;
+    const read = text === undefined ? ({ state: 'absent' } as const) : core.classify(text, now);
+    const hit = core.acceptL2(fulls[index] as string, read);
+    if (hit) out[index] = hit.value as T;
   });
   return out;
 }
