@@ -2,17 +2,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isTaskDefinition } from './define.ts';
 import { NonRetryableError, TimeLimitExceededError } from './errors.ts';
+import type { ThreadInput } from './sandbox.ts';
 
-interface Input {
-  module: string;
-  task: string;
-  args: unknown;
-  id: string;
-  attempt: number;
-  startedAt: number;
-}
-
-const input = workerData as Input;
+const input = workerData as ThreadInput;
 const controller = new AbortController();
 parentPort?.on('message', (msg: { type?: string; limitMs?: number }) => {
   if (msg.type === 'soft') controller.abort(new TimeLimitExceededError('soft', msg.limitMs ?? 0));

@@ -2,13 +2,17 @@ import { Worker as Thread } from 'node:worker_threads';
 import { TimeLimitExceededError } from './errors.ts';
 import type { RemoteError } from './results.ts';
 
-export interface ThreadRun {
+/** What the thread receives as workerData: enough to load the task module and run one attempt. */
+export interface ThreadInput {
   module: string;
   task: string;
   args: unknown;
   id: string;
   attempt: number;
   startedAt: number;
+}
+
+export interface ThreadRun extends ThreadInput {
   softMs: number | undefined;
   hardMs: number;
   /** Aborting it (revoke/terminate, shutdown) kills the thread at once. */
@@ -37,7 +41,7 @@ const THREAD_ENTRY = new URL('./sandbox-thread.ts', import.meta.url);
 export function runInThread(run: ThreadRun): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const thread = new Thread(THREAD_ENTRY, {
-      workerData: { module: run.module, task: run.task, args: run.args, id: run.id, attempt: run.attempt, startedAt: run.startedAt },
+      workerData: { module: run.module, task: run.task, args: run.args, id: run.id, attempt: run.attempt, startedAt: run.startedAt } satisfies ThreadInput,
       stdout: false,
       stderr: false,
     });
