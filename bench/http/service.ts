@@ -12,14 +12,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
-import { apiToolkitFor } from '../../src/app/api-toolkit.ts';
-import { createRuntime, type Runtime } from '../../src/app/index.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { loadDemoData, QueryCache, translateDatabaseError } from '../../src/db/index.ts';
-import { documentRoutes } from '../../src/documents/index.ts';
-import { erpRoutes } from '../../src/erp/index.ts';
-import { buildServer, type App } from '../../src/http/index.ts';
+import { loadDemoData } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -42,40 +37,19 @@ interface Figures {
   cpuUsPerRequest: number;
 }
 
-async function openService(): Promise<Runtime> {
+async function openService(resources: RuntimeOptions['resources'] = {}): Promise<Runtime> {
   mkdirSync(DATA_DIR, { recursive: true });
   const fresh = !existsSync(join(DATA_DIR, 'ai-stack.db'));
   // The limit is lifted: the benchmark measures serving, not refusing.
-  const config = loadConfig({ PORT: '0', AI_STACK_DATA_DIR: DATA_DIR, LOG_LEVEL: 'silent', AI_STACK_RATE_LIMIT_PER_MINUTE: '10000000' });
-  const runtime = await createRuntime(config, { logger: silentLogger });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', AI_STACK_DATA_DIR: DATA_DIR, LOG_LEVEL: 'silent', AI_STACK_RATE_LIMIT_PER_MINUTE: '10000000' });
+  const runtime = await createRuntime(config, { logger: silentLogger, resources });
   const { total } = await runtime.db.kysely.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
   if (Number(total) === 0) {
     const started = performance.now();
     const report = await loadDemoData(runtime.db, { orders: ORDERS });
     console.log(`demo data: ${report.totalRows} rows in ${Math.round(performance.now() - started)} ms${fresh ? '' : ' (database existed but was empty)'}`);
-  } else {
-    console.log(`demo data: reusing ${Number(total)} orders in ${DATA_DIR}`);
   }
   return runtime;
-}
-
-/** The same composition as the runtime's /api/v1, with the list routes' response cache switched off. */
-async function uncachedServer(runtime: Runtime, queryCache?: QueryCache): Promise<App> {
-  const registry = new Registry();
-  return buildServer({
-    logger: silentLogger,
-    registry,
-    keys: runtime.keys,
-    bodyLimitBytes: runtime.config.http.bodyLimitBytes,
-    readiness: [],
-    translateError: (error) => translateDatabaseError(error),
-    api: [
-      apiToolkitFor(runtime.config, { cache: runtime.cache, registry, logger: silentLogger }),
-      erpRoutes(runtime.db.kysely, { responseCache: false, queryCache }),
-      documentRoutes(runtime.db.kysely, { responseCache: false, queryCache }),
-    ],
-    admin: [],
-  });
 }
 
 function bodyBytes(url: string, headers: Record<string, string>): Promise<{ status: number; bytes: number; encoding: string }> {
@@ -111,16 +85,17 @@ async function drive(baseUrl: string, headers: Record<string, string>): Promise<
 }
 
 async function main(): Promise<void> {
+  // Three compositions of the same runtime over one database: as shipped, and with the list caches off.
   const runtime = await openService();
+  const plain = await openService({ responseCache: false, queryCache: false });
+  const counted = await openService({ responseCache: false });
   const { key } = await runtime.keys.create({ name: `bench-${Date.now()}`, scopes: ['read'] });
   const auth = { authorization: `Bearer ${key}` };
   const figures: Record<string, Figures> = {};
-  const plain = await uncachedServer(runtime);
-  const counted = await uncachedServer(runtime, new QueryCache(runtime.db));
   try {
-    const toolkitUrl = (await runtime.listen()).replace('[::1]', '127.0.0.1');
-    const plainUrl = await plain.listen({ port: 0, host: '127.0.0.1' });
-    const countedUrl = await counted.listen({ port: 0, host: '127.0.0.1' });
+    const toolkitUrl = await runtime.listen();
+    const plainUrl = await plain.listen();
+    const countedUrl = await counted.listen();
     // Alternating, so a load spike on the shared machine does not land on one variant only.
     figures['toolkit: response cache + br/gzip'] = await drive(toolkitUrl, { ...auth, 'accept-encoding': 'br, gzip' });
     figures['no response cache, identity'] = await drive(plainUrl, { ...auth, 'accept-encoding': 'identity' });
@@ -129,8 +104,8 @@ async function main(): Promise<void> {
     // The DB layer's query cache alone: every request runs the handler, but the count(*) is cached.
     figures['no response cache, query-cached total, identity'] = await drive(countedUrl, { ...auth, 'accept-encoding': 'identity' });
   } finally {
-    await counted.close();
-    await plain.close();
+    await counted.stop();
+    await plain.stop();
     await runtime.stop();
   }
 

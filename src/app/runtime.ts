@@ -22,6 +22,8 @@ export interface Runtime {
   db: Db;
   keys: ApiKeyService;
   cache: Cache;
+  /** Caches list totals; undefined when switched off through RuntimeOptions. */
+  queryCache: QueryCache | undefined;
   tasks: AppTasks;
   server: App;
   /** Set when start-up had to create the first admin key: shown to the operator once, never stored in clear. */
@@ -35,6 +37,8 @@ export interface Runtime {
 
 export interface RuntimeOptions {
   logger?: Logger;
+  /** Switch off the list routes' caches, to measure or debug without them. Both are on by default. */
+  resources?: { responseCache?: false; queryCache?: false };
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -54,7 +58,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 
   const responseStore = responseStoreFromCache(cache);
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
-  const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache: new QueryCache(db, { registry, ttlMs: 10_000 }) };
+  const queryCache = options.resources?.queryCache === false ? undefined : new QueryCache(db, { registry, ttlMs: 10_000 });
+  const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache, ...(options.resources?.responseCache === false ? { responseCache: false as const } : {}) };
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
   if (config.redis) readiness.push({ name: 'redis', check: () => redisReady(cache) });
@@ -94,6 +99,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     db,
     keys,
     cache,
+    queryCache,
     tasks,
     server,
     bootstrapKey: bootstrap.generatedKey,

@@ -1,46 +1,24 @@
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToolkitFor } from '../../src/app/api-toolkit.ts';
-import { QueryCache, translateDatabaseError } from '../../src/db/index.ts';
-import { documentRoutes } from '../../src/documents/index.ts';
-import { erpRoutes } from '../../src/erp/index.ts';
-import { buildServer, type App } from '../../src/http/index.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
+import type { QueryCache } from '../../src/db/index.ts';
 import { DIALECTS } from '../support/db.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 
-/**
- * The query cache behind the list totals, wired the way the composition root should wire it
- * (`erpRoutes(db.kysely, { queryCache })`): a second server over the same runtime's database, keys and cache.
- */
+/** The query cache behind the list totals, as the composition root wires it (`runtime.queryCache`). */
 describe.each(DIALECTS)('query cache through the API (%s)', (dialect) => {
   let svc: TestService;
-  let app: App;
   let queryCache: QueryCache;
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) => {
-    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${svc.adminKey}` }, ...(body === undefined ? {} : { payload: body as object }) });
-    return { status: res.statusCode, headers: res.headers, body: res.body === '' ? undefined : (JSON.parse(res.body) as Record<string, unknown>) };
+    const res = await svc.call(url, { method, ...(body === undefined ? {} : { json: body }) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) };
   };
 
   beforeAll(async () => {
     svc = await startTestService(dialect);
-    const { runtime } = svc;
-    const registry = new Registry();
-    queryCache = new QueryCache(runtime.db, { registry });
-    app = await buildServer({
-      logger: silentLogger,
-      registry,
-      keys: runtime.keys,
-      bodyLimitBytes: runtime.config.http.bodyLimitBytes,
-      readiness: [],
-      translateError: (error) => translateDatabaseError(error),
-      api: [apiToolkitFor(runtime.config, { cache: runtime.cache, registry, logger: silentLogger }), erpRoutes(runtime.db.kysely, { queryCache }), documentRoutes(runtime.db.kysely, { queryCache })],
-      admin: [],
-    });
-    await app.ready();
+    if (!svc.runtime.queryCache) throw new Error('the runtime wires a query cache by default');
+    queryCache = svc.runtime.queryCache;
   });
   afterAll(async () => {
-    await app.close();
     await svc.cleanup();
   });
 
@@ -53,7 +31,7 @@ describe.each(DIALECTS)('query cache through the API (%s)', (dialect) => {
     // Another page (another response-cache entry, so the handler runs): same count, served from the query cache.
     const hitsBefore = queryCache.hits;
     const second = await call('GET', '/api/v1/customers?page_size=2');
-    expect(second.headers['x-cache']).toBe('MISS');
+    expect(second.headers.get('x-cache')).toBe('MISS');
     expect(second.body?.total).toBe(2);
     expect(queryCache.hits).toBe(hitsBefore + 1);
     expect(queryCache.misses).toBe(misses);
