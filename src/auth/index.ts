@@ -1,2 +1,2 @@
 export { ApiKeyService, generateKey, hashKey, type ApiKeyInfo, type AuthContext } from './api-keys.ts';
-export { SCOPES, allows, isScope, parseScopes, type Scope } from './scopes.ts';
+export { SCOPES, allows, isScope, parseScopes, stricterScope, type Scope } from './scopes.ts';

@@ -13,6 +13,11 @@ export function allows(granted: readonly Scope[], required: Scope): boolean {
   return granted.some((scope) => RANK[scope] >= RANK[required]);
 }
 
+/** The more demanding of two scopes. */
+export function stricterScope(a: Scope, b: Scope): Scope {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
 export function parseScopes(raw: string): Scope[] {
   return raw.split(',').map((s) => s.trim()).filter(isScope);
 }

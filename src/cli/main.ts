@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { loadConfig } from '../config/index.ts';
 import { AiStackError } from '../shared/errors.ts';
 import type { CliContext } from './command.ts';
@@ -39,9 +40,9 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-const isEntryPoint = process.argv[1] !== undefined && import.meta.filename === (await import('node:fs')).realpathSync(process.argv[1]);
-const invokedByBin = process.argv[1]?.endsWith('ai-stack.js') === true || process.argv[1]?.endsWith('/ai-stack') === true;
-if (isEntryPoint || invokedByBin) {
-  const code = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr });
-  process.exitCode = code;
+/** Runs the process's own command line; used by `node src/cli/main.ts …` and by the `ai-stack` bin. */
+export async function runProcess(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr });
 }
+
+if (process.argv[1] !== undefined && import.meta.filename === realpathSync(process.argv[1])) await runProcess();

@@ -37,7 +37,7 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
       rateLimitPerMinute: read('AI_STACK_RATE_LIMIT_PER_MINUTE', (v) => integer(v, 1, 10_000_000), 1200),
-      cursorSecret: read('AI_STACK_CURSOR_SECRET', (v) => secret(v, 'AI_STACK_CURSOR_SECRET'), undefined),
+      cursorSecret: read('AI_STACK_CURSOR_SECRET', secret, undefined),
       rateLimitOnStoreError: read('AI_STACK_RATE_LIMIT_ON_REDIS_ERROR', (v) => oneOf(v, ['insurance', 'open', 'closed'] as const), 'insurance'),
     },
   };
@@ -124,7 +124,7 @@ function redisUrl(raw: string, env: Env): RedisConfig {
   return { url: raw, keyPrefix };
 }
 
-function secret(raw: string, _name: string): string {
+function secret(raw: string): string {
   if (raw.length < 32) throw new Error('must be at least 32 characters (use a random secret)');
   return raw;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { allows, type ApiKeyService, type AuthContext, type Scope } from '../auth/index.ts';
+import { allows, stricterScope, type ApiKeyService, type AuthContext, type Scope } from '../auth/index.ts';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
 import { sendProblem } from './problem.ts';
 
@@ -58,11 +58,8 @@ function bearerToken(request: FastifyRequest): string | null {
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
 
 function requiredScope(request: FastifyRequest, minimum: Scope | undefined): Scope {
-  const byRoute = request.routeOptions.config.scope;
   const byMethod: Scope = READ_METHODS.has(request.method) ? 'read' : 'write';
-  const candidates = [byRoute ?? byMethod, minimum ?? 'read'];
-  return candidates.reduce((a, b) => (RANK[a] >= RANK[b] ? a : b));
+  return stricterScope(request.routeOptions.config.scope ?? byMethod, minimum ?? 'read');
 }
