@@ -67,37 +67,60 @@ async function advisorBench(db: Db, results: Results, rows: string[][]): Promise
   }
 }
 
-async function batchBench(dialect: string, results: Results, rows: string[][]): Promise<void> {
-  const config: DatabaseConfig = dialect === 'sqlite' ? sqliteTarget('batch') : postgresTarget('bench_batch');
-  if (config.kind === 'sqlite') for (const s of ['', '-wal', '-shm']) rmSync(config.file + s, { force: true });
-  else await resetPostgresSchema('bench_batch');
-  const db = await openDatabase(config, { slowQueries: false });
-  await migrateToLatest(db);
-  const row = (i: number) => ({ entry_date: '2026-01-01', account_code: i % 2 ? '1000' : '4000', debit_cents: i % 2 ? 100 + i : 0, credit_cents: i % 2 ? 0 : 100 + i, reference: `BENCH-${i}`, description: 'benchmark row' });
+const BATCH_COLUMNS = ['entry_date', 'account_code', 'debit_cents', 'credit_cents', 'reference', 'description'] as const;
+const ledgerRow = (i: number) => ({ entry_date: '2026-01-01', account_code: i % 2 ? '1000' : '4000', debit_cents: i % 2 ? 100 + i : 0, credit_cents: i % 2 ? 0 : 100 + i, reference: `BENCH-${i}`, description: 'benchmark row' });
+
+/** Rows per second of `write(count)`: one warm-up run (JIT, statement caches), then the median of three. */
+async function rowsPerSecond(db: Db, count: number, write: (count: number) => Promise<unknown>): Promise<number> {
   const clear = () => sql`delete from ledger_entries`.execute(db.kysely);
-  const rowByRowCount = dialect === 'sqlite' ? 5_000 : 2_000;
-  let started = performance.now();
-  for (let i = 0; i < rowByRowCount; i++) await db.kysely.insertInto('ledger_entries').values(row(i)).execute();
-  const rowByRow = rowByRowCount / ((performance.now() - started) / 1000);
+  await write(Math.min(count, 1000));
   await clear();
-  const data = Array.from({ length: batchRows }, (_, i) => row(i));
-  started = performance.now();
-  const chunk = flag('chunk', '');
-  await batchInsert(db, 'ledger_entries', data, chunk ? { chunkSize: Number(chunk) } : {});
-  const batch = batchRows / ((performance.now() - started) / 1000);
-  await clear();
-  const figures: Record<string, number> = { 'ai-stack': Math.round(batch), 'row-by-row': Math.round(rowByRow) };
-  if (dialect === 'postgres') {
-    const columns = ['entry_date', 'account_code', 'debit_cents', 'credit_cents', 'reference', 'description'] as const;
-    const tuples = data.map((r) => columns.map((c) => r[c]));
-    started = performance.now();
-    await copyRows(db, 'ledger_entries', columns, tuples);
-    figures.copy = Math.round(batchRows / ((performance.now() - started) / 1000));
+  const runs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    await write(count);
+    runs.push(count / ((performance.now() - started) / 1000));
+    await clear();
   }
-  results.batch_insert_rows_per_s = figures;
-  rows.push(['batch insert rows/s', `ai-stack ${figures['ai-stack']}`, `row-by-row ${figures['row-by-row']}`, `${round(batch / rowByRow)}×`, figures.copy ? `COPY ${figures.copy} (ai-stack = ${round(batch / figures.copy)}× COPY)` : '']);
-  await db.close();
-  if (config.kind === 'postgres') await resetPostgresSchema('bench_batch', true);
+  return median3(runs);
+}
+
+const median3 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Batch writer vs row-by-row autocommit (each row its own Kysely INSERT, as application code would
+ * write it) and, on PostgreSQL, COPY. SQLite runs in its default durability (`synchronous=full`, one
+ * fsync per commit, like PostgreSQL) and again with the opt-in `normal`, where commits skip the fsync.
+ */
+async function batchBench(dialect: string, results: Results, rows: string[][]): Promise<void> {
+  const variants: { label: string; key: string; config: DatabaseConfig }[] = dialect === 'sqlite'
+    ? [
+        { label: 'synchronous=full (default)', key: 'batch_insert_rows_per_s', config: sqliteTarget('batch', 'full') },
+        { label: 'synchronous=normal', key: 'batch_insert_rows_per_s_sqlite_synchronous_normal', config: sqliteTarget('batch', 'normal') },
+      ]
+    : [{ label: '', key: 'batch_insert_rows_per_s', config: postgresTarget('bench_batch') }];
+  const data = Array.from({ length: batchRows }, (_, i) => ledgerRow(i));
+  for (const { label, key, config } of variants) {
+    if (config.kind === 'sqlite') for (const s of ['', '-wal', '-shm']) rmSync(config.file + s, { force: true });
+    else await resetPostgresSchema('bench_batch');
+    const db = await openDatabase(config, { slowQueries: false });
+    await migrateToLatest(db);
+    const rowByRow = await rowsPerSecond(db, dialect === 'sqlite' ? 5_000 : 1_000, async (count) => {
+      for (let i = 0; i < count; i++) await db.kysely.insertInto('ledger_entries').values(data[i]!).execute();
+    });
+    const chunk = flag('chunk', '');
+    const batch = await rowsPerSecond(db, batchRows, (count) => batchInsert(db, 'ledger_entries', data.slice(0, count), chunk ? { chunkSize: Number(chunk) } : {}));
+    const figures: Record<string, number> = { 'ai-stack': Math.round(batch), 'row-by-row': Math.round(rowByRow) };
+    if (dialect === 'postgres') {
+      const tuples = data.map((r) => BATCH_COLUMNS.map((c) => r[c]));
+      figures.copy = Math.round(await rowsPerSecond(db, batchRows, (count) => copyRows(db, 'ledger_entries', BATCH_COLUMNS, tuples.slice(0, count))));
+    }
+    results[key] = figures;
+    const note = figures.copy ? `COPY ${figures.copy} (ai-stack = ${round(batch / figures.copy)}× COPY)` : label;
+    rows.push(['batch insert rows/s', `row-by-row ${figures['row-by-row']}`, `ai-stack ${figures['ai-stack']}`, `${round(batch / rowByRow)}×`, note]);
+    await db.close();
+    if (config.kind === 'postgres') await resetPostgresSchema('bench_batch', true);
+  }
 }
 
 async function slowLogBench(dialect: string, results: Results, rows: string[][]): Promise<void> {

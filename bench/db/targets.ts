@@ -1,15 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { DatabaseConfig } from '../../src/config/index.ts';
+import type { DatabaseConfig, SqliteSynchronous } from '../../src/config/index.ts';
 
 /** Where benchmarks keep their databases: a file under data/bench, a dedicated PostgreSQL schema. */
 export const BENCH_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test';
 
-export function sqliteTarget(name: string): DatabaseConfig {
+export function sqliteTarget(name: string, synchronous?: SqliteSynchronous): DatabaseConfig {
   const dir = join(import.meta.dirname, '../../data/bench');
   mkdirSync(dir, { recursive: true });
-  return { kind: 'sqlite', file: join(dir, `${name}.db`) };
+  return { kind: 'sqlite', file: join(dir, `${name}.db`), ...(synchronous ? { synchronous } : {}) };
 }
 
 export function postgresTarget(schema: string): DatabaseConfig {

@@ -43,6 +43,8 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (config.database.kind === 'postgres') {
     config.database.poolSize = read('AI_STACK_DB_POOL_SIZE', (v) => integer(v, 1, 1000), 10);
+  } else {
+    config.database.synchronous = read('AI_STACK_SQLITE_SYNCHRONOUS', (v) => oneOf(v.toLowerCase(), ['full', 'normal'] as const), 'full');
   }
   if (issues.length > 0) {
     const lines = issues.map((i) => `  ${i.field}: ${i.message}`).join('\n');
@@ -59,6 +61,7 @@ export function describeConfig(config: Config): Record<string, string> {
     HOST: config.host,
     AI_STACK_DATA_DIR: config.dataDir,
     DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
+    ...(db.kind === 'sqlite' ? { AI_STACK_SQLITE_SYNCHRONOUS: db.synchronous ?? 'full' } : {}),
     REDIS_URL: config.redis ? maskUrl(config.redis.url) : '(unset: in-process cache, rate limits and SQLite task queue)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',

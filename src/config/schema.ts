@@ -1,8 +1,19 @@
 /** The one typed view of AI Stack's settings. Defaults are the embedded ones: nothing installed, nothing configured. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+export type SqliteSynchronous = 'full' | 'normal';
+
 export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string }
+  | {
+    kind: 'sqlite';
+    file: string;
+    /**
+     * When a commit reaches the disk. `full` (default) fsyncs the WAL on every commit, so an acknowledged
+     * write survives a power cut, as PostgreSQL's default does; `normal` survives an application crash
+     * but may lose the last commits on power loss or an OS crash, for several times cheaper commits.
+     */
+    synchronous?: SqliteSynchronous;
+  }
   | { kind: 'postgres'; url: string; poolSize: number };
 
 export interface RedisConfig {

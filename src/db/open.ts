@@ -79,6 +79,7 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, slowQue
     const monitor = new PoolMonitor('sqlite-writer', opts.registry, gauges);
     handles = new NodeSqliteHandles({
       file: config.file,
+      synchronous: config.synchronous,
       readers: opts.sqliteReaders,
       acquireTimeoutMs,
       onQuery: slowQueries ? (text, parameters, ms, failed) => slowQueries.record(text, parameters, ms, failed) : undefined,

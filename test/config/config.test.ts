@@ -7,10 +7,15 @@ describe('configuration', () => {
   it('defaults to the embedded setup: port 3000, SQLite in ./data, no Redis', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
-    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('./data/ai-stack.db') });
+    // Durable commits by default: a 201 survives a power cut, as with PostgreSQL's defaults.
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('./data/ai-stack.db'), synchronous: 'full' });
     expect(config.redis).toBeNull();
     expect(config.adminKey).toBeUndefined();
     expect(config.logLevel).toBe('info');
+  });
+
+  it('lets SQLite trade power-loss durability for cheaper commits only when asked', () => {
+    expect(loadConfig({ AI_STACK_SQLITE_SYNCHRONOUS: 'NORMAL' }).database).toMatchObject({ kind: 'sqlite', synchronous: 'normal' });
   });
 
   it('reads PostgreSQL and Redis URLs', () => {
@@ -27,6 +32,7 @@ describe('configuration', () => {
     ['REDIS_URL', 'not a url', /REDIS_URL: is not a URL/],
     ['AI_STACK_ADMIN_KEY', 'admin123', /AI_STACK_ADMIN_KEY: must be at least 24 characters/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: must be one of/],
+    ['AI_STACK_SQLITE_SYNCHRONOUS', 'off', /AI_STACK_SQLITE_SYNCHRONOUS: must be one of full, normal/],
     ['HOST', 'bad host;rm -rf', /HOST: is not a host name/],
   ])('names the variable when %s=%s is invalid', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -69,6 +69,24 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
     expect(await count()).toBe(0);
   });
 
+  it('commits chunks in order when they run on several connections, and judges a collision between chunks on one', async () => {
+    const progress: number[] = [];
+    await batchInsert(t.db, 'products', Array.from({ length: 95 }, (_, i) => product(i)), { chunkSize: 10, parallelism: 3, onProgress: (p) => progress.push(p.chunksDone) });
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await count()).toBe(95);
+    await t.db.kysely.deleteFrom('products').execute();
+    // Chunk 1 starts with chunk 0's last key and ends with its first: run side by side, the two
+    // transactions wait on each other (a deadlock the server breaks by killing one of them).
+    const rows = Array.from({ length: 30 }, (_, i) => product(i));
+    rows[10] = product(9);
+    rows[19] = product(0);
+    const error = await caught(batchInsert(t.db, 'products', rows, { chunkSize: 10, parallelism: 2 }));
+    expect(error.rowIndex).toBe(10);
+    expect(error.committedRows).toBe(10);
+    expect(error.status).toBe(409);
+    expect(await count()).toBe(10);
+  });
+
   it('upserts: update chosen columns on conflict, or do nothing', async () => {
     await batchInsert(t.db, 'products', [product(1), product(2)]);
     await batchInsert(t.db, 'products', [product(1, { name: 'Renamed' }), product(3)], { onConflict: { columns: ['sku'], update: ['name'] } });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, pendingMigrations, translateDatabaseError } from '../../src/db/index.ts';
@@ -168,6 +171,29 @@ describe('in-memory SQLite', () => {
       expect(db.pool.stats()).toMatchObject({ dialect: 'sqlite', total: 1, walBytes: 0 });
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('SQLite durability', () => {
+  it('fsyncs every commit unless synchronous=normal is asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-stack-sync-'));
+    const level = async (config: Partial<{ synchronous: 'full' | 'normal' }>) => {
+      const db = await openDatabase({ kind: 'sqlite', file: join(dir, `${config.synchronous ?? 'default'}.db`), ...config });
+      try {
+        if (db.native.dialect !== 'sqlite') throw new Error('expected SQLite');
+        return (db.native.sqlite.writer.db.prepare('pragma synchronous').get() as { synchronous: number }).synchronous;
+      } finally {
+        await db.close();
+      }
+    };
+    try {
+      // SQLite's codes: 1 = NORMAL, 2 = FULL.
+      expect(await level({})).toBe(2);
+      expect(await level({ synchronous: 'full' })).toBe(2);
+      expect(await level({ synchronous: 'normal' })).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

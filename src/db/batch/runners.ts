@@ -1,44 +1,82 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../db.ts';
-import { toSqliteParameters } from '../dialects/sqlite/index.ts';
+import { toSqliteValue } from '../dialects/sqlite/index.ts';
 
 /**
  * The batch writer's direct line to the driver: one connection (PostgreSQL) or the writer
  * (SQLite) held for the whole batch, plain transaction commands, and multi-row INSERTs as
  * prepared statements (named on PostgreSQL, so the server parses a chunk's SQL once).
+ * Each INSERT is timed into the slow-query log, like every statement that goes through Kysely.
  */
 export interface ChunkRunner {
-  exec(command: 'begin' | 'commit' | 'rollback'): Promise<void>;
+  /** Opens a transaction; with `lockTimeoutMs`, a statement that waits longer for a row lock fails. */
+  begin(lockTimeoutMs?: number): Promise<void>;
+  /** `rollback` never throws: it is only used to abandon work, and a dead connection has abandoned it already. */
+  exec(command: 'commit' | 'rollback'): Promise<void>;
+  /** The driver's form of one bound value; throws a TypeError for a value the driver cannot bind. */
+  toParameter(value: unknown, index: number): unknown;
   insert(sqlText: string, parameters: unknown[]): Promise<void>;
   release(): void;
 }
 
 export async function openRunner(db: Db): Promise<ChunkRunner> {
   const native = db.native;
+  const record = db.slowQueries ? db.slowQueries.record.bind(db.slowQueries) : undefined;
   if (native.dialect === 'sqlite') {
     const release = await native.sqlite.acquireWriter();
     const writer = native.sqlite.writer;
     return {
-      async exec(command) {
-        if (command === 'begin') writer.db.exec('begin immediate');
-        else if (writer.db.isTransaction) writer.db.exec(command);
+      // One writer, so no lock waits between chunks: the lock timeout has nothing to bound.
+      async begin() {
+        writer.db.exec('begin immediate');
       },
+      async exec(command) {
+        if (writer.db.isTransaction) writer.db.exec(command);
+      },
+      toParameter: toSqliteValue,
       async insert(sqlText, parameters) {
-        writer.statements.get(sqlText).statement.run(...toSqliteParameters(parameters));
+        const statement = writer.statements.get(sqlText).statement;
+        const started = performance.now();
+        let failed = true;
+        try {
+          statement.run(...(parameters as Parameters<typeof statement.run>));
+          failed = false;
+        } finally {
+          record?.(sqlText, parameters, performance.now() - started, failed);
+        }
       },
       release,
     };
   }
   const client: pg.PoolClient = await native.pool.connect();
+  // A rollback that fails means the connection is gone: the transaction died with it, and the
+  // client is destroyed on release instead of going back to the pool.
+  let broken = false;
   return {
-    async exec(command) {
-      await client.query(command);
+    async begin(lockTimeoutMs) {
+      await client.query(lockTimeoutMs === undefined ? 'begin' : `begin; set local lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
     },
+    async exec(command) {
+      if (command !== 'rollback') return void (await client.query(command));
+      try {
+        await client.query(command);
+      } catch {
+        broken = true;
+      }
+    },
+    toParameter: (value) => value,
     async insert(sqlText, parameters) {
       const name = `ai_stack_batch_${createHash('sha1').update(sqlText).digest('hex').slice(0, 20)}`;
-      await client.query({ name, text: sqlText, values: parameters });
+      const started = performance.now();
+      let failed = true;
+      try {
+        await client.query({ name, text: sqlText, values: parameters });
+        failed = false;
+      } finally {
+        record?.(sqlText, parameters, performance.now() - started, failed);
+      }
     },
-    release: () => client.release(),
+    release: () => client.release(broken),
   };
 }

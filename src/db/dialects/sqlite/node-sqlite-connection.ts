@@ -79,19 +79,22 @@ function runOn<R>(handle: SqliteHandle, query: CompiledQuery): QueryResult<R> {
 
 /** node:sqlite binds only null, numbers, bigints, strings and bytes; map the other JS values we allow. */
 export function toSqliteParameters(parameters: readonly unknown[]): SQLInputValue[] {
-  return parameters.map((value, index): SQLInputValue => {
-    if (value === null || value === undefined) return null;
-    switch (typeof value) {
-      case 'number':
-      case 'bigint':
-      case 'string':
-        return value;
-      case 'boolean':
-        return value ? 1 : 0;
-      default:
-        if (value instanceof Uint8Array) return value;
-        if (value instanceof Date) return value.toISOString();
-        throw new TypeError(`SQLite parameter $${index + 1} has unsupported type ${typeof value}`);
-    }
-  });
+  return parameters.map(toSqliteValue);
+}
+
+/** One bound value in node:sqlite's terms; `index` (0-based) only names the parameter in the error. */
+export function toSqliteValue(value: unknown, index: number): SQLInputValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'number':
+    case 'bigint':
+    case 'string':
+      return value;
+    case 'boolean':
+      return value ? 1 : 0;
+    default:
+      if (value instanceof Uint8Array) return value;
+      if (value instanceof Date) return value.toISOString();
+      throw new TypeError(`SQLite parameter $${index + 1} has unsupported type ${typeof value}`);
+  }
 }
