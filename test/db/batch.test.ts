@@ -34,6 +34,11 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
     expect(result).toEqual({ rowsWritten: 2500, chunks: 3 });
     expect(progress).toEqual([1000, 2000, 2500]);
     expect(await count()).toBe(2500);
+    // Timed like every other statement: one fingerprint for the chunks, a short redacted sample.
+    const stats = t.db.slowQueries!.getSlowQueries({ all: true }).find((s) => s.query.startsWith('insert into "products"'));
+    expect(stats).toMatchObject({ calls: 3, errors: 0, tables: ['products'] });
+    expect(stats!.sampleParameters).toHaveLength(51);
+    expect(stats!.sampleParameters.at(-1)).toMatch(/^<\d+ more>$/);
   });
 
   it('keeps every statement within the dialect parameter limit', async () => {

@@ -7,7 +7,7 @@ import { toSqliteValue } from '../dialects/sqlite/index.ts';
  * The batch writer's direct line to the driver: one connection (PostgreSQL) or the writer
  * (SQLite) held for the whole batch, plain transaction commands, and multi-row INSERTs as
  * prepared statements (named on PostgreSQL, so the server parses a chunk's SQL once).
- * Each INSERT is timed into the slow-query log, like every statement that goes through Kysely.
+ * Each INSERT goes through the drivers' statement hook (the slow-query log), like every Kysely statement.
  */
 export interface ChunkRunner {
   /** Opens a transaction; with `lockTimeoutMs`, a statement that waits longer for a row lock fails. */
@@ -22,7 +22,6 @@ export interface ChunkRunner {
 
 export async function openRunner(db: Db): Promise<ChunkRunner> {
   const native = db.native;
-  const record = db.slowQueries ? db.slowQueries.record.bind(db.slowQueries) : undefined;
   if (native.dialect === 'sqlite') {
     const release = await native.sqlite.acquireWriter();
     const writer = native.sqlite.writer;
@@ -37,13 +36,15 @@ export async function openRunner(db: Db): Promise<ChunkRunner> {
       toParameter: toSqliteValue,
       async insert(sqlText, parameters) {
         const statement = writer.statements.get(sqlText).statement;
+        const record = db.timing.onQuery;
         const started = performance.now();
         let failed = true;
         try {
           statement.run(...(parameters as Parameters<typeof statement.run>));
           failed = false;
         } finally {
-          record?.(sqlText, parameters, performance.now() - started, failed);
+          const ended = performance.now();
+          record?.(sqlText, parameters, ended - started, failed, ended);
         }
       },
       release,
@@ -68,13 +69,15 @@ export async function openRunner(db: Db): Promise<ChunkRunner> {
     toParameter: (value) => value,
     async insert(sqlText, parameters) {
       const name = `ai_stack_batch_${createHash('sha1').update(sqlText).digest('hex').slice(0, 20)}`;
+      const record = db.timing.onQuery;
       const started = performance.now();
       let failed = true;
       try {
         await client.query({ name, text: sqlText, values: parameters });
         failed = false;
       } finally {
-        record?.(sqlText, parameters, performance.now() - started, failed);
+        const ended = performance.now();
+        record?.(sqlText, parameters, ended - started, failed, ended);
       }
     },
     release: () => client.release(broken),

@@ -1,5 +1,6 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
+import type { QueryTiming } from '../db.ts';
 import { PoolTimeoutError, type PoolMonitor } from './pool-monitor.ts';
 
 interface TimedClient {
@@ -11,9 +12,10 @@ interface TimedClient {
  * The pool Kysely sees: pg.Pool's connect/release, timed. pg reports an acquire timeout as a plain
  * "timeout exceeded when trying to connect"; it becomes a PoolTimeoutError naming the pool, the
  * wait and the pool's state, which the HTTP edge answers with 503. One wrapper per pg client, so
- * Kysely's per-client connection cache keeps working.
+ * Kysely's per-client connection cache keeps working. Each statement is timed around the driver call
+ * (`timing.onQuery`, looked up per statement; cursors for streaming pass through untimed).
  */
-export function instrumentPgPool(pool: pg.Pool, monitor: PoolMonitor): PostgresPool {
+export function instrumentPgPool(pool: pg.Pool, monitor: PoolMonitor, timing: QueryTiming): PostgresPool {
   pool.on('error', () => monitor.recordClosed('error'));
   pool.on('remove', () => monitor.recordClosed('removed'));
   const wrappers = new WeakMap<pg.PoolClient, TimedClient>();
@@ -36,7 +38,7 @@ export function instrumentPgPool(pool: pg.Pool, monitor: PoolMonitor): PostgresP
         const entry: TimedClient = {
           acquiredAt: 0,
           wrapper: {
-            query: client.query.bind(client),
+            query: timedQuery(client, timing) as PostgresPoolClient['query'],
             get processID() {
               return (client as unknown as { processID?: number }).processID;
             },
@@ -54,5 +56,26 @@ export function instrumentPgPool(pool: pg.Pool, monitor: PoolMonitor): PostgresP
       return timed.wrapper;
     },
     end: () => pool.end(),
+  };
+}
+
+function timedQuery(client: pg.PoolClient, timing: QueryTiming) {
+  return (text: unknown, parameters?: readonly unknown[]): unknown => {
+    const onQuery = timing.onQuery;
+    if (!onQuery || typeof text !== 'string') return client.query(text as string, parameters as unknown[]);
+    const values = parameters ?? [];
+    const started = performance.now();
+    return client.query(text, values as unknown[]).then(
+      (result: pg.QueryResult) => {
+        const ended = performance.now();
+        onQuery(text, values, ended - started, false, ended);
+        return result;
+      },
+      (error: unknown) => {
+        const ended = performance.now();
+        onQuery(text, values, ended - started, true, ended);
+        throw error;
+      },
+    );
   };
 }

@@ -1,4 +1,3 @@
-import type { LogEvent } from 'kysely';
 import type { Registry } from 'prom-client';
 import { DurationHistogram } from './duration-histogram.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -37,19 +36,23 @@ export interface QueryStats {
 }
 
 interface Entry extends Omit<QueryStats, 'meanMs' | 'p95Ms' | 'lastSeen'> {
-  /** Epoch ms; formatted only when read, since toISOString on every statement is measurable. */
+  /** A performance.now() timestamp (the caller's end-of-statement reading, so no clock call here); formatted when read. */
   lastSeen: number;
   /** Recent durations (ring buffer) for the p95; bounded so memory stays flat. */
-  recent: number[];
+  recent: Float64Array;
+  /** How many slots of `recent` hold a duration, and where the next one goes. */
+  filled: number;
   next: number;
   sampleSql: string;
 }
 
 const RING = 128;
+const MAX_SAMPLE_PARAMETERS = 50;
+const MAX_SQL_TEXTS = 2000;
 
 /**
- * Per-fingerprint statistics of every statement Kysely runs, timed by Kysely's runtime driver around
- * the connection's executeQuery (i.e. driver-level, including the network round trip).
+ * Per-fingerprint statistics of every statement, fed by the drivers' statement hook (`Db.timing`):
+ * timed around the driver call, so PostgreSQL durations include the network round trip.
  */
 export class SlowQueryLog {
   readonly thresholdMs: number;
@@ -58,6 +61,8 @@ export class SlowQueryLog {
   readonly #logger: Logger | undefined;
   readonly #fingerprints = new FingerprintCache();
   readonly #entries = new Map<string, Entry>();
+  /** Exact SQL text → its entry: the hot path is one lookup (Kysely emits the same text per query shape). */
+  readonly #bySql = new Map<string, Entry>();
   /** Observers bound to their label set once, so recording a query does no label hashing. */
   readonly #observeOk: ((seconds: number) => void) | undefined;
   readonly #observeError: ((seconds: number) => void) | undefined;
@@ -76,36 +81,39 @@ export class SlowQueryLog {
     }
   }
 
-  /** Kysely `log` callback. */
-  readonly onQuery = (event: LogEvent): void => {
-    this.record(event.query.sql, event.query.parameters, event.queryDurationMillis, event.level === 'error');
-  };
-
-  record(sql: string, parameters: readonly unknown[], durationMs: number, failed = false): void {
-    const { fingerprint, normalized, tables } = this.#fingerprints.get(sql);
-    let entry = this.#entries.get(fingerprint);
-    if (!entry) {
-      if (this.#entries.size >= this.#max) this.#evictLeastRecent();
-      entry = { fingerprint, query: normalized, tables, calls: 0, errors: 0, slowCalls: 0, totalMs: 0, maxMs: 0, lastSeen: 0, sampleParameters: [], recent: [], next: 0, sampleSql: sql };
-      this.#entries.set(fingerprint, entry);
-    }
+  /** `endedAt`: the performance.now() reading that ended the timing, when the caller has one. */
+  record(sql: string, parameters: readonly unknown[], durationMs: number, failed = false, endedAt = performance.now()): void {
+    const entry = this.#bySql.get(sql) ?? this.#entryFor(sql);
     entry.calls++;
     entry.totalMs += durationMs;
-    entry.lastSeen = Date.now();
+    entry.lastSeen = endedAt;
     if (failed) entry.errors++;
-    if (entry.recent.length < RING) entry.recent.push(durationMs);
-    else entry.recent[entry.next] = durationMs;
+    entry.recent[entry.next] = durationMs;
     entry.next = (entry.next + 1) % RING;
+    if (entry.filled < RING) entry.filled++;
     if (durationMs >= entry.maxMs) {
       entry.maxMs = durationMs;
       entry.sampleSql = sql;
-      entry.sampleParameters = this.#redact(tables, parameters);
+      entry.sampleParameters = this.#redact(entry.tables, parameters);
     }
     (failed ? this.#observeError : this.#observeOk)?.(durationMs / 1000);
     if (durationMs >= this.thresholdMs) {
       entry.slowCalls++;
-      this.#logger?.warn({ fingerprint, query: normalized, durationMs: Math.round(durationMs * 10) / 10, parameters: entry.sampleParameters }, 'slow query');
+      this.#logger?.warn({ fingerprint: entry.fingerprint, query: entry.query, durationMs: Math.round(durationMs * 10) / 10, parameters: entry.sampleParameters }, 'slow query');
     }
+  }
+
+  #entryFor(sql: string): Entry {
+    const { fingerprint, normalized, tables } = this.#fingerprints.get(sql);
+    let entry = this.#entries.get(fingerprint);
+    if (!entry) {
+      if (this.#entries.size >= this.#max) this.#evictLeastRecent();
+      entry = { fingerprint, query: normalized, tables, calls: 0, errors: 0, slowCalls: 0, totalMs: 0, maxMs: 0, lastSeen: 0, sampleParameters: [], recent: new Float64Array(RING), filled: 0, next: 0, sampleSql: sql };
+      this.#entries.set(fingerprint, entry);
+    }
+    if (this.#bySql.size >= MAX_SQL_TEXTS) this.#bySql.clear();
+    this.#bySql.set(sql, entry);
+    return entry;
   }
 
   /** Fingerprints with at least one call at/over the threshold (or all with `all`), by total time. */
@@ -133,23 +141,28 @@ export class SlowQueryLog {
     let oldest: Entry | undefined;
     for (const entry of this.#entries.values()) if (!oldest || entry.lastSeen < oldest.lastSeen) oldest = entry;
     if (oldest) this.#entries.delete(oldest.fingerprint);
+    this.#bySql.clear(); // it may point at the evicted entry; refilled on the next calls
   }
 
   reset(): void {
     this.#entries.clear();
+    this.#bySql.clear();
   }
 
+  /** A batch INSERT binds tens of thousands of values; the sample keeps the first few and counts the rest. */
   #redact(tables: string[], parameters: readonly unknown[]): unknown[] {
     const allowed = tables.length > 0 && tables.every((table) => this.#allow.has(table));
-    return parameters.map((value) => (allowed ? truncate(value) : describe(value)));
+    const sample = parameters.slice(0, MAX_SAMPLE_PARAMETERS).map((value) => (allowed ? truncate(value) : describe(value)));
+    if (parameters.length > MAX_SAMPLE_PARAMETERS) sample.push(`<${parameters.length - MAX_SAMPLE_PARAMETERS} more>`);
+    return sample;
   }
 }
 
 function toStats(entry: Entry): QueryStats {
-  const sorted = [...entry.recent].sort((a, b) => a - b);
+  const sorted = entry.recent.slice(0, entry.filled).sort();
   const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? 0;
-  const { recent: _recent, next: _next, sampleSql: _sql, ...rest } = entry;
-  return { ...rest, lastSeen: new Date(entry.lastSeen).toISOString(), meanMs: round(entry.totalMs / entry.calls), p95Ms: round(p95), totalMs: round(entry.totalMs), maxMs: round(entry.maxMs) };
+  const { recent: _recent, filled: _filled, next: _next, sampleSql: _sql, ...rest } = entry;
+  return { ...rest, lastSeen: new Date(performance.timeOrigin + entry.lastSeen).toISOString(), meanMs: round(entry.totalMs / entry.calls), p95Ms: round(p95), totalMs: round(entry.totalMs), maxMs: round(entry.maxMs) };
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

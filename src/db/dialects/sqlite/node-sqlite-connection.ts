@@ -40,14 +40,17 @@ export class NodeSqliteConnection implements DatabaseConnection {
     const onQuery = this.#handles.options.onQuery;
     if (!onQuery) return runOn<R>(handle, query);
     const started = performance.now();
-    let failed = true;
+    let result: QueryResult<R>;
     try {
-      const result = runOn<R>(handle, query);
-      failed = false;
-      return result;
-    } finally {
-      onQuery(query.sql, query.parameters, performance.now() - started, failed);
+      result = runOn<R>(handle, query);
+    } catch (error) {
+      const ended = performance.now();
+      onQuery(query.sql, query.parameters, ended - started, true, ended);
+      throw error;
     }
+    const ended = performance.now();
+    onQuery(query.sql, query.parameters, ended - started, false, ended);
+    return result;
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

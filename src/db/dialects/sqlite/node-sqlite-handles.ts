@@ -26,7 +26,7 @@ export interface NodeSqliteOptions {
   onAcquire?: (waitMs: number) => void;
   onRelease?: (holdMs: number) => void;
   /** Statement timing, called synchronously around each execution (cheaper than Kysely's async log hook). */
-  onQuery?: (sql: string, parameters: readonly unknown[], durationMs: number, failed: boolean) => void;
+  onQuery?: (sql: string, parameters: readonly unknown[], durationMs: number, failed: boolean, endedAt: number) => void;
   /** Builds the error thrown when the writer is not free in time. */
   onTimeout?: (waitedMs: number, waiting: number) => Error;
 }
