@@ -49,7 +49,9 @@ const RESOURCE_TABLES = new Set(['customers', 'products', 'orders', 'order_lines
 export function purgeResponsesOnWrite(db: Db, store: ResponseCacheStore, logger: Logger): () => void {
   const pending = new Set<string>();
   let scheduled = false;
-  return db.writes.onWrite((tables) => {
+  return db.writes.onWrite((tables, origin) => {
+    // The writing process purged the shared response cache already; every other node doing it again is waste.
+    if (origin === 'remote') return;
     for (const table of tables) {
       if (RESOURCE_TABLES.has(table)) pending.add(table === 'order_lines' ? 'orders' : table);
     }

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ApiKeyService } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
-import { dbAdminRoutes, migrateToLatest, openDatabase, QueryCache, translateDatabaseError, type Db } from '../db/index.ts';
+import { dbAdminRoutes, migrateToLatest, openDatabase, QueryCache, relayTableWrites, translateDatabaseError, type Db } from '../db/index.ts';
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
@@ -59,6 +59,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const responseStore = responseStoreFromCache(cache);
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
   const queryCache = options.resources?.queryCache === false ? undefined : new QueryCache(db, { registry, ttlMs: 10_000 });
+  // Other nodes' writes invalidate this node's query cache at once (through Redis), not after the TTL.
+  const stopRelay = await relayTableWrites(db.writes, (handlers) => cache.channel('db-writes', handlers));
   const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache, ...(options.resources?.responseCache === false ? { responseCache: false as const } : {}) };
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
@@ -85,6 +87,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   let scheduler: SchedulerHandle | undefined;
   const closeAll = async () => {
     stopPurging();
+    await stopRelay();
     await scheduler?.close();
     await workers?.close({ timeoutMs: config.http.shutdownTimeoutMs });
     await tasks.system.close();

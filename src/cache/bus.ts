@@ -14,50 +14,59 @@ export type BusMessage =
   | { op: 'version'; namespace: string; version: number }
   | { op: 'all' };
 
-type Envelope = BusMessage & { v: 1; src: string };
-
-/** Largest bus message accepted; anything larger is dropped as hostile. */
+/** Largest message accepted; anything larger is dropped as hostile. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export interface BusOptions {
+export interface ChannelOptions<M extends object> {
   publisher: Redis;
   subscriber: Redis;
   channel: string;
   logger: Logger;
-  onMessage: (message: BusMessage) => void;
-  /** Called when the subscriber reconnects: messages may have been missed, so L1 must be flushed. */
+  /** Validates a received payload (the envelope's `v` and `src` already checked); undefined drops it. */
+  parse: (payload: Record<string, unknown>) => M | undefined;
+  onMessage: (message: M) => void;
+  /** Called when the subscriber reconnects: messages may have been missed meanwhile. */
   onResync: () => void;
   onCount?: (direction: 'published' | 'received' | 'dropped') => void;
   /** Bounds how long a publish may wait on a hung Redis. */
   guard?: DeadlineGuard;
+  /** Whether close() disconnects the subscriber (the cache's own bus) or only unsubscribes (channels sharing it). */
+  ownsSubscriber?: boolean;
 }
 
-export class InvalidationBus {
+/**
+ * One Redis pub/sub channel between the processes of a deployment: JSON messages in a versioned
+ * envelope, our own echo suppressed, malformed or oversized messages dropped, and a resync callback
+ * after every reconnect. The cache's L1 invalidation bus is one; other modules get theirs through
+ * `Cache.channel()`.
+ */
+export class PubSubChannel<M extends object> {
   readonly instanceId = randomUUID();
   // Our own messages come back to our subscriber; recognising them by prefix skips a JSON parse per write.
   readonly #selfPrefix = `{"v":1,"src":${JSON.stringify(this.instanceId)}`;
-  readonly #options: BusOptions;
-  /** Set once createCache's first connection attempt settled; later `ready` events mean a reconnect. */
+  readonly #options: ChannelOptions<M>;
+  readonly #onMessage = (channel: string, text: string): void => {
+    if (channel === this.#options.channel) this.#receive(text);
+  };
+  readonly #onReady = (): void => {
+    // A connection that comes (back) after start may have missed messages. If Redis was absent at
+    // start we never subscribed, and ioredis only re-subscribes what it had.
+    if (this.#booted) {
+      this.#options.logger.warn({ channel: this.#options.channel }, 'pub/sub channel (re)connected; resyncing because messages may have been missed');
+      this.#options.onResync();
+    }
+    if (!this.#subscribed) void this.#subscribe();
+  };
+  /** Set once the first connection attempt settled; later `ready` events mean a reconnect. */
   #booted = false;
   #subscribed = false;
 
-  constructor(options: BusOptions) {
+  constructor(options: ChannelOptions<M>) {
     this.#options = options;
-    const { subscriber } = options;
-    subscriber.on('message', (channel: string, text: string) => {
-      if (channel === options.channel) this.#receive(text);
-    });
-    subscriber.on('ready', () => {
-      // A connection that comes (back) after boot may have missed invalidations: flush L1. If Redis
-      // was absent at boot we never subscribed, and ioredis only re-subscribes what it had.
-      if (this.#booted) {
-        options.logger.warn('cache bus (re)connected; flushing L1 because invalidations may have been missed');
-        options.onResync();
-      }
-      if (!this.#subscribed) void this.#subscribe();
-    });
+    options.subscriber.on('message', this.#onMessage);
+    options.subscriber.on('ready', this.#onReady);
     // Errors are reported by the reconnect cycle; without a listener ioredis would print them.
-    subscriber.on('error', () => {});
+    options.subscriber.on('error', ignore);
   }
 
   /** Subscribes if the subscriber is connected; call once the first connection attempt settled. */
@@ -71,62 +80,77 @@ export class InvalidationBus {
       await this.#options.subscriber.subscribe(this.#options.channel);
       this.#subscribed = true;
     } catch (error) {
-      this.#options.logger.warn({ err: error }, 'cache bus subscribe failed; will retry on reconnect');
+      this.#options.logger.warn({ err: error, channel: this.#options.channel }, 'pub/sub subscribe failed; will retry on reconnect');
     }
   }
 
-  /** Publishes; failures are logged, not thrown: L1 TTLs bound the staleness, and reconnecting peers resync. */
-  async publish(message: BusMessage): Promise<void> {
+  /** Publishes; failures are logged, not thrown: receivers bound staleness with TTLs and resync on reconnect. */
+  async publish(message: M): Promise<void> {
     try {
       const sent = this.#options.publisher.publish(this.#options.channel, JSON.stringify({ v: 1, src: this.instanceId, ...message }));
       await (this.#options.guard === undefined ? sent : this.#options.guard.wrap(sent));
       this.#options.onCount?.('published');
     } catch (error) {
-      this.#options.logger.warn({ err: error, op: message.op }, 'cache bus publish failed');
+      this.#options.logger.warn({ err: error, channel: this.#options.channel }, 'pub/sub publish failed');
       this.#options.onCount?.('dropped');
     }
   }
 
   #receive(text: string): void {
     if (text.startsWith(this.#selfPrefix)) return;
-    const message = text.length <= MAX_MESSAGE_BYTES ? parseEnvelope(text) : undefined;
+    const envelope = text.length <= MAX_MESSAGE_BYTES ? parseEnvelope(text) : undefined;
+    const message = envelope === undefined || envelope.src === this.instanceId ? undefined : this.#options.parse(envelope.payload);
     if (message === undefined) {
-      this.#options.onCount?.('dropped');
+      if (envelope?.src !== this.instanceId) this.#options.onCount?.('dropped');
       return;
     }
-    if (message.src === this.instanceId) return;
     this.#options.onCount?.('received');
     this.#options.onMessage(message);
   }
 
   async close(): Promise<void> {
-    this.#options.subscriber.disconnect();
+    const { subscriber } = this.#options;
+    subscriber.off('message', this.#onMessage);
+    subscriber.off('ready', this.#onReady);
+    subscriber.off('error', ignore);
+    if (this.#options.ownsSubscriber) subscriber.disconnect();
+    else if (this.#subscribed && subscriber.status === 'ready') await subscriber.unsubscribe(this.#options.channel).catch(ignore);
   }
 }
 
-/** Validates a message from the wire; anything malformed is ignored, never trusted. */
-export function parseEnvelope(text: string): Envelope | undefined {
+function ignore(): void {}
+
+/** Checks the envelope of a message from the wire (`v`, `src`); the payload is validated by the channel's parser. */
+export function parseEnvelope(text: string): { src: string; payload: Record<string, unknown> } | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (raw === null || typeof raw !== 'object') return undefined;
-  const m = raw as Record<string, unknown>;
-  if (m.v !== 1 || typeof m.src !== 'string') return undefined;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const payload = raw as Record<string, unknown>;
+  if (payload.v !== 1 || typeof payload.src !== 'string') return undefined;
+  return { src: payload.src, payload };
+}
+
+/** The cache's L1 invalidation messages; anything malformed is ignored, never trusted. */
+export function parseBusMessage(m: Record<string, unknown>): BusMessage | undefined {
   switch (m.op) {
     case 'keys':
-      return Array.isArray(m.keys) && m.keys.every((k) => typeof k === 'string') ? { v: 1, src: m.src, op: 'keys', keys: m.keys } : undefined;
+      return Array.isArray(m.keys) && m.keys.every((k) => typeof k === 'string') ? { op: 'keys', keys: m.keys } : undefined;
     case 'prefix':
-      return typeof m.prefix === 'string' && m.prefix.length > 0 ? { v: 1, src: m.src, op: 'prefix', prefix: m.prefix } : undefined;
+      return typeof m.prefix === 'string' && m.prefix.length > 0 ? { op: 'prefix', prefix: m.prefix } : undefined;
     case 'pattern':
-      return typeof m.pattern === 'string' && m.pattern.length > 0 && m.pattern.length <= 512 ? { v: 1, src: m.src, op: 'pattern', pattern: m.pattern } : undefined;
+      return typeof m.pattern === 'string' && m.pattern.length > 0 && m.pattern.length <= 512 ? { op: 'pattern', pattern: m.pattern } : undefined;
     case 'version':
-      return typeof m.namespace === 'string' && Number.isSafeInteger(m.version) ? { v: 1, src: m.src, op: 'version', namespace: m.namespace, version: m.version as number } : undefined;
+      return typeof m.namespace === 'string' && Number.isSafeInteger(m.version) ? { op: 'version', namespace: m.namespace, version: m.version as number } : undefined;
     case 'all':
-      return { v: 1, src: m.src, op: 'all' };
+      return { op: 'all' };
     default:
       return undefined;
   }
 }
+
+/** The cache's own bus: L1 invalidations between the processes sharing one Redis. */
+export type InvalidationBus = PubSubChannel<BusMessage>;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CacheCore, L2Read } from './core.ts';
+import type { CacheCore, ChannelHandlers, L2Read } from './core.ts';
 import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
 import { getOrSetEntry, type Loader } from './get-or-set.ts';
 import { assertName } from './keys.ts';
@@ -11,6 +11,13 @@ import { ValidationError } from '../shared/errors.ts';
 import { CounterHelper, HashHelper, SetHelper } from './helpers.ts';
 import { pruneCache } from './prune.ts';
 import { CacheAdmin } from './admin.ts';
+
+/** See `Cache.channel()`. */
+export interface ClusterChannel<M extends object> {
+  /** Never throws: a failed publish is logged, and receivers resync after reconnecting. */
+  publish(message: M): Promise<void>;
+  close(): Promise<void>;
+}
 
 const MAX_TAGS = 64;
 
@@ -268,6 +275,20 @@ export class Cache {
       l1: { enabled: core.l1 !== null, entries: core.l1?.size ?? 0, bytes: core.l1?.bytes ?? 0, evictions: core.l1?.evictions ?? 0 },
       counters: { ...core.counters },
     };
+  }
+
+  /**
+   * A pub/sub channel to the other processes sharing this cache's Redis, for other modules' signals
+   * (e.g. "these tables were written"), on the cache's connections. Messages are JSON objects;
+   * malformed ones and our own echo never reach `onMessage`. Without Redis there is no other process
+   * to tell, and the channel publishes nowhere.
+   */
+  async channel<M extends object>(name: string, handlers: ChannelHandlers<M>): Promise<ClusterChannel<M>> {
+    assertName(name, 'channel name');
+    const open = this.#core.openChannel;
+    if (open === null) return { publish: async () => {}, close: async () => {} };
+    const channel = await open(name, handlers);
+    return { publish: (message) => channel.publish(message), close: () => channel.close() };
   }
 
   /** Releases connections (Redis client and bus subscriber). */

@@ -3,7 +3,7 @@ import type { CacheDriver } from './driver.ts';
 import type { Codec } from './codec.ts';
 import type { KeyStrategy } from './keys.ts';
 import type { L1Store } from './l1.ts';
-import type { InvalidationBus, BusMessage } from './bus.ts';
+import type { InvalidationBus, BusMessage, PubSubChannel } from './bus.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { CacheStatsCounters, CacheHistograms } from './metrics.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -32,6 +32,17 @@ export interface CoreParts {
   logger: Logger;
   defaults: CoreDefaults;
   raw: Redis | null;
+  /** Opens another pub/sub channel on the cache's Redis connections; null in-process. */
+  openChannel: (<M extends object>(name: string, handlers: ChannelHandlers<M>) => Promise<PubSubChannel<M>>) | null;
+}
+
+/** What a module plugging into `Cache.channel()` provides. */
+export interface ChannelHandlers<M extends object> {
+  /** Validates a received message; undefined drops it (messages come from the network: never trust them). */
+  parse: (payload: Record<string, unknown>) => M | undefined;
+  onMessage: (message: M) => void;
+  /** The subscriber reconnected: messages may have been missed. */
+  onResync: () => void;
 }
 
 export interface WriteItem {
@@ -68,6 +79,7 @@ export class CacheCore {
   readonly logger: Logger;
   readonly defaults: CoreDefaults;
   readonly raw: Redis | null;
+  readonly openChannel: CoreParts['openChannel'];
   /** Single-flight: one load per full key per process. */
   readonly inflight = new Map<string, Promise<unknown>>();
   /** Loads still running after their callers moved on (background refresh, timed-out waits). */
@@ -87,6 +99,7 @@ export class CacheCore {
     this.logger = parts.logger;
     this.defaults = parts.defaults;
     this.raw = parts.raw;
+    this.openChannel = parts.openChannel;
   }
 
   /** Runs one L2 command through the breaker; data errors (ValidationError) do not trip it. */

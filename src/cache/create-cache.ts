@@ -4,11 +4,11 @@ import type { Logger } from '../shared/logger.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { Cache } from './cache.ts';
-import { CacheCore } from './core.ts';
+import { CacheCore, type ChannelHandlers, type CoreParts } from './core.ts';
 import { richJsonCodec, type Codec } from './codec.ts';
 import { KeyStrategy } from './keys.ts';
 import { L1Store, type L1Options } from './l1.ts';
-import { InvalidationBus } from './bus.ts';
+import { parseBusMessage, PubSubChannel, type InvalidationBus } from './bus.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { CacheStatsCounters, registerCacheMetrics } from './metrics.ts';
 import { MemoryDriver } from './drivers/memory.ts';
@@ -67,6 +67,7 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
   let driver: CacheDriver;
   let bus: InvalidationBus | null = null;
   let client: Redis | null = null;
+  let openChannel: CoreParts['openChannel'] = null;
   const ref: { core?: CacheCore } = {};
   if (options.redis === null) {
     driver = new MemoryDriver();
@@ -84,12 +85,15 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
     const subscriber = new Redis(options.redis.url, { ...redisOptions, enableOfflineQueue: true });
     const commandTimeoutMs = options.commandTimeoutMs ?? 500;
     driver = new RedisDriver(client, { commandTimeoutMs });
-    bus = new InvalidationBus({
+    const guard = new DeadlineGuard(commandTimeoutMs);
+    bus = new PubSubChannel({
       publisher: client,
       subscriber,
       channel: keys.internal('bus', 'invalidate'),
-      guard: new DeadlineGuard(commandTimeoutMs),
+      guard,
       logger,
+      ownsSubscriber: true,
+      parse: parseBusMessage,
       onMessage: (message) => ref.core?.applyBusMessage(message),
       onResync: () => ref.core?.applyBusMessage({ op: 'all' }),
       onCount: (direction) => {
@@ -98,6 +102,12 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
         else counters.busDropped++;
       },
     });
+    const publisher = client;
+    openChannel = async <M extends object>(name: string, handlers: ChannelHandlers<M>) => {
+      const channel = new PubSubChannel<M>({ publisher, subscriber, channel: keys.internal('channel', name), guard, logger, ...handlers });
+      await channel.start();
+      return channel;
+    };
     const started = await Promise.allSettled([client.connect(), subscriber.connect()]);
     for (const s of started) if (s.status === 'rejected') logger.warn({ err: s.reason as unknown }, 'cache started without Redis; serving from L1 and loaders until it is back');
     await bus.start();
@@ -108,7 +118,7 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
     circuitOpen: () => breaker.isOpen,
   });
   const core = new CacheCore({
-    driver, codec: options.codec ?? richJsonCodec, keys, l1, bus, breaker, counters, histograms, logger, raw: client,
+    driver, codec: options.codec ?? richJsonCodec, keys, l1, bus, breaker, counters, histograms, logger, raw: client, openChannel,
     defaults: {
       ttlMs: durationOr(options.defaultTtl, 3_600_000, 'defaultTtl'),
       graceMs: durationOr(options.grace, 0, 'grace'),

@@ -1,6 +1,7 @@
 /** ai-stack/cache — tiered cache (in-process L1 + Redis L2 + invalidation bus), cached(), admin routes, Keyv adapter. */
 export { createCache, type CreateCacheOptions } from './create-cache.ts';
-export { Cache } from './cache.ts';
+export { Cache, type ClusterChannel } from './cache.ts';
+export type { ChannelHandlers } from './core.ts';
 export type { SetOptions, GetOrSetOptions, LoaderContext, LockOptions, SetManyEntry, CacheHealth, CacheStats, PruneResult } from './types.ts';
 export type { Loader } from './get-or-set.ts';
 export { HashHelper, CounterHelper, SetHelper } from './helpers.ts';

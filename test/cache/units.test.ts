@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration, KeyStrategy, hashArgs } from '../../src/cache/index.ts';
 import { globToRegExp, assertPattern } from '../../src/cache/glob.ts';
-import { parseEnvelope } from '../../src/cache/bus.ts';
+import { parseBusMessage, parseEnvelope } from '../../src/cache/bus.ts';
 import { wrapEntry, unwrapEntry, rawValue } from '../../src/cache/envelope.ts';
 import { CircuitBreaker } from '../../src/cache/circuit-breaker.ts';
 import { DeadlineGuard } from '../../src/cache/deadline.ts';
@@ -67,14 +67,19 @@ describe('glob patterns', () => {
 });
 
 describe('bus message parsing', () => {
+  const parse = (text: string) => {
+    const envelope = parseEnvelope(text);
+    return envelope && parseBusMessage(envelope.payload);
+  };
   it('accepts well-formed messages', () => {
-    expect(parseEnvelope(JSON.stringify({ v: 1, src: 's', op: 'keys', keys: ['a'] }))).toMatchObject({ op: 'keys', keys: ['a'] });
-    expect(parseEnvelope(JSON.stringify({ v: 1, src: 's', op: 'version', namespace: 'n', version: 2 }))).toMatchObject({ op: 'version', version: 2 });
+    expect(parse(JSON.stringify({ v: 1, src: 's', op: 'keys', keys: ['a'] }))).toEqual({ op: 'keys', keys: ['a'] });
+    expect(parse(JSON.stringify({ v: 1, src: 's', op: 'version', namespace: 'n', version: 2 }))).toEqual({ op: 'version', namespace: 'n', version: 2 });
+    expect(parseEnvelope(JSON.stringify({ v: 1, src: 's', op: 'all' }))?.src).toBe('s');
   });
   it('drops malformed and hostile messages', () => {
     for (const text of ['', 'null', '[]', '{"v":2,"src":"s","op":"all"}', '{"v":1,"op":"all"}', '{"v":1,"src":"s","op":"keys","keys":[1]}',
-      '{"v":1,"src":"s","op":"nuke"}', '{"v":1,"src":"s","op":"version","namespace":"n","version":1.5}', `{"v":1,"src":"s","op":"pattern","pattern":"${'a'.repeat(600)}"}`, '{"__proto__":{"v":1}}']) {
-      expect(parseEnvelope(text)).toBeUndefined();
+      '{"v":1,"src":"s","op":"nuke"}', '{"v":1,"src":"s","op":"version","namespace":"n","version":1.5}', `{"v":1,"src":"s","op":"pattern","pattern":"${'a'.repeat(600)}"}`, '{"__proto__":{"v":1}}', '[{"v":1,"src":"s","op":"all"}]']) {
+      expect(parse(text)).toBeUndefined();
     }
   });
 });

@@ -8,24 +8,35 @@ import { tablesOf } from '../slow-queries/fingerprint.ts';
  * the version both before it runs and after it returns, so a read that overlaps the write cannot
  * cache the old rows under the new version.
  */
+/** `local`: written through this Db; `remote`: another process said so (see relayTableWrites). */
+export type WriteOrigin = 'local' | 'remote';
+
 export class WriteTracker implements KyselyPlugin {
   readonly #versions = new Map<string, number>();
   readonly #pending = new WeakMap<object, string[]>();
-  readonly #listeners = new Set<(tables: readonly string[]) => void>();
+  readonly #listeners = new Set<(tables: readonly string[], origin: WriteOrigin) => void>();
+  /** Version of a table never written; raised by touchAll so that even unseen tables change version. */
+  #floor = 0;
   /** Tables written since the last COMMIT anywhere: a read that overlapped an open transaction may have cached pre-commit rows. */
   readonly #sinceCommit = new Set<string>();
 
   version(table: string): number {
-    return this.#versions.get(table) ?? 0;
+    return this.#versions.get(table) ?? this.#floor;
   }
 
-  /** Marks tables as written, for writes that bypass Kysely (bulk loads, raw SQL). */
-  touch(tables: readonly string[]): void {
+  /** Marks tables as written, for writes that bypass Kysely (bulk loads, raw SQL) or happened elsewhere. */
+  touch(tables: readonly string[], origin: WriteOrigin = 'local'): void {
     for (const table of tables) this.#versions.set(table, this.version(table) + 1);
-    for (const listener of this.#listeners) listener(tables);
+    for (const listener of this.#listeners) listener(tables, origin);
   }
 
-  onWrite(listener: (tables: readonly string[]) => void): () => void {
+  /** Every table counts as written (writes elsewhere may have been missed); tells no listener. */
+  touchAll(): void {
+    this.#floor++;
+    for (const [table, version] of this.#versions) this.#versions.set(table, Math.max(version + 1, this.#floor));
+  }
+
+  onWrite(listener: (tables: readonly string[], origin: WriteOrigin) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
