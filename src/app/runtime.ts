@@ -46,7 +46,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ai_stack_process_' });
 
-  const db = await openDatabase(config.database, { logger, registry });
+  const db = await openDatabase(config.database, { logger, registry, slowQueries: config.slowQueries });
   const applied = await migrateToLatest(db);
   if (applied.applied.length > 0) logger.info({ migrations: applied.applied }, 'database migrated');
 

@@ -33,6 +33,10 @@ export function loadConfig(env: Env = process.env): Config {
     redis: read('REDIS_URL', (v) => redisUrl(v, env), null),
     adminKey: read('AI_STACK_ADMIN_KEY', adminKey, undefined),
     logLevel: read('LOG_LEVEL', (v) => oneOf(v.toLowerCase(), LOG_LEVELS), 'info'),
+    slowQueries: {
+      thresholdMs: read('AI_STACK_SLOW_QUERY_MS', (v) => integer(v, 0, 3_600_000), 100),
+      allowParametersFor: read('AI_STACK_SLOW_QUERY_PARAMETERS', tableList, []),
+    },
     http: {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
@@ -66,6 +70,8 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
     LOG_LEVEL: config.logLevel,
+    AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
+    AI_STACK_SLOW_QUERY_PARAMETERS: config.slowQueries.allowParametersFor.join(',') || '(unset: every parameter redacted)',
   };
 }
 
@@ -89,6 +95,14 @@ function integer(raw: string, min: number, max: number): number {
 function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(raw)) throw new Error(`must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+/** Comma-separated table names (the slow-query log's parameter allow-list). */
+function tableList(raw: string): string[] {
+  const tables = raw.split(',').map((table) => table.trim()).filter((table) => table !== '');
+  const bad = tables.find((table) => !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table));
+  if (bad !== undefined) throw new Error(`must be comma-separated table names, got "${bad.slice(0, 80)}"`);
+  return tables;
 }
 
 function hostName(raw: string): string {

@@ -31,6 +31,12 @@ export interface Config {
   /** Optional bootstrap admin key; when unset and no key exists, start-up generates one and prints it once. */
   adminKey: string | undefined;
   logLevel: LogLevel;
+  slowQueries: {
+    /** Statements at or above this many ms are logged and listed as slow. */
+    thresholdMs: number;
+    /** Tables whose parameter values may appear in slow-query samples; all others are redacted to their type. */
+    allowParametersFor: string[];
+  };
   http: {
     bodyLimitBytes: number;
     /** How long SIGTERM waits for in-flight requests before closing connections. */

@@ -14,6 +14,11 @@ describe('configuration', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('reads the slow-query threshold and parameter allow-list', () => {
+    expect(loadConfig({}).slowQueries).toEqual({ thresholdMs: 100, allowParametersFor: [] });
+    expect(loadConfig({ AI_STACK_SLOW_QUERY_MS: '250', AI_STACK_SLOW_QUERY_PARAMETERS: ' products, accounts ,' }).slowQueries).toEqual({ thresholdMs: 250, allowParametersFor: ['products', 'accounts'] });
+  });
+
   it('lets SQLite trade power-loss durability for cheaper commits only when asked', () => {
     expect(loadConfig({ AI_STACK_SQLITE_SYNCHRONOUS: 'NORMAL' }).database).toMatchObject({ kind: 'sqlite', synchronous: 'normal' });
   });
@@ -33,6 +38,8 @@ describe('configuration', () => {
     ['AI_STACK_ADMIN_KEY', 'admin123', /AI_STACK_ADMIN_KEY: must be at least 24 characters/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: must be one of/],
     ['AI_STACK_SQLITE_SYNCHRONOUS', 'off', /AI_STACK_SQLITE_SYNCHRONOUS: must be one of full, normal/],
+    ['AI_STACK_SLOW_QUERY_MS', '-5', /AI_STACK_SLOW_QUERY_MS: must be a whole number/],
+    ['AI_STACK_SLOW_QUERY_PARAMETERS', "customers,x'; drop table y", /AI_STACK_SLOW_QUERY_PARAMETERS: must be comma-separated table names/],
     ['HOST', 'bad host;rm -rf', /HOST: is not a host name/],
   ])('names the variable when %s=%s is invalid', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
