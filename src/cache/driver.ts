@@ -44,6 +44,10 @@ export interface CacheDriver {
   sAdd(key: string, members: readonly string[], ttlMs?: number): Promise<number>;
   sRem(key: string, members: readonly string[]): Promise<number>;
   sMembers(key: string): Promise<string[]>;
+  /** Removes and returns up to `count` members (SPOP with a count); the key disappears with its last member. */
+  sPop(key: string, count: number): Promise<string[]>;
+  /** One page of a set's members (SSCAN): a member present for the whole iteration is returned at least once. */
+  sScan(key: string, cursor: string, count: number): Promise<{ cursor: string; members: string[] }>;
   sIsMember(key: string, member: string): Promise<boolean>;
   sCard(key: string): Promise<number>;
   hSet(key: string, fields: Readonly<Record<string, string>>): Promise<void>;

@@ -82,12 +82,22 @@ export async function deleteByGlob(core: CacheCore, prefix: string, pattern: str
 }
 
 /** Deletes the entries listed in each tag-index set, then the sets. */
+/**
+ * Pops a tag's members in batches and removes their entries, until the set is gone. Reading the set
+ * whole (SMEMBERS) and deleting it afterwards would hold a huge tag in memory and, worse, drop the
+ * membership of entries tagged meanwhile: they would survive every later purge of the tag. Popping
+ * only ever removes members it also invalidates.
+ */
 export async function deleteTagged(core: CacheCore, tagKeys: readonly string[]): Promise<number> {
   let removed = 0;
   for (const tagKey of tagKeys) {
-    const members = await core.l2('smembers', (d) => d.sMembers(tagKey));
-    if (members.length > 0) removed += await core.remove(members);
-    await core.l2('delete', (d) => d.delete([tagKey]));
+    for (;;) {
+      const members = await core.l2('spop', (d) => d.sPop(tagKey, TAG_BATCH));
+      if (members.length === 0) break;
+      removed += await core.remove(members);
+    }
   }
   return removed;
 }
+
+const TAG_BATCH = 1000;

@@ -17,13 +17,17 @@ export async function pruneCache(core: CacheCore): Promise<PruneResult> {
     const page = await core.l2('scan', (d) => d.scan(match, cursor, BATCH));
     cursor = page.cursor;
     for (const tagKey of page.keys) {
-      const members = await core.l2('smembers', (d) => d.sMembers(tagKey));
-      for (let i = 0; i < members.length; i += BATCH) {
-        const chunk = members.slice(i, i + BATCH);
+      // Page through the set (SSCAN): a tag of millions of keys never sits in memory whole.
+      let setCursor = '0';
+      do {
+        const setPage = await core.l2('sscan', (d) => d.sScan(tagKey, setCursor, BATCH));
+        setCursor = setPage.cursor;
+        const chunk = setPage.members;
+        if (chunk.length === 0) continue;
         const values = await core.l2('mget', (d) => d.getMany(chunk));
         const gone = chunk.filter((_, j) => values[j] === undefined);
         if (gone.length > 0) tagIndexEntriesRemoved += await core.l2('srem', (d) => d.sRem(tagKey, gone));
-      }
+      } while (setCursor !== '0');
     }
   } while (cursor !== '0');
   return { l1Expired, tagIndexEntriesRemoved };

@@ -132,6 +132,28 @@ export function cacheDriverSuite(name: string, create: () => Promise<DriverHarne
       expect(await d.sMembers(k('noset'))).toEqual([]);
     });
 
+    it('sets: pop in batches until the key is gone, and scan page by page', async () => {
+      const members = Array.from({ length: 250 }, (_, i) => `m${i}`);
+      await d.sAdd(k('big'), members);
+      const seen = new Set<string>();
+      let cursor = '0';
+      do {
+        const page = await d.sScan(k('big'), cursor, 50);
+        for (const member of page.members) seen.add(member);
+        cursor = page.cursor;
+      } while (cursor !== '0');
+      expect([...seen].sort()).toEqual([...members].sort());
+      const popped: string[] = [];
+      for (let batch = await d.sPop(k('big'), 100); batch.length > 0; batch = await d.sPop(k('big'), 100)) {
+        expect(batch.length).toBeLessThanOrEqual(100);
+        popped.push(...batch);
+      }
+      expect(popped.sort()).toEqual([...members].sort());
+      expect(await d.exists(k('big'))).toBe(false);
+      expect(await d.sPop(k('noset'), 10)).toEqual([]);
+      expect(await d.sScan(k('noset'), '0', 10)).toEqual({ cursor: '0', members: [] });
+    });
+
     it('hashes: set, get, getAll, del, incr, and WRONGTYPE on misuse', async () => {
       await d.hSet(k('h'), { a: '1', b: 'x' });
       expect(await d.hGet(k('h'), 'a')).toBe('1');

@@ -154,6 +154,24 @@ export class MemoryDriver implements CacheDriver {
     return [...(this.#of(key, 'set')?.value ?? [])];
   }
 
+  async sPop(key: string, count: number): Promise<string[]> {
+    const entry = this.#of(key, 'set');
+    if (entry === undefined) return [];
+    const popped: string[] = [];
+    for (const member of entry.value) {
+      if (popped.length >= count) break;
+      popped.push(member);
+    }
+    for (const member of popped) entry.value.delete(member);
+    if (entry.value.size === 0) this.#store.delete(key);
+    return popped;
+  }
+
+  /** One page with every member, as Redis does for small sets: offsets would skip members removed between pages. */
+  async sScan(key: string, _cursor: string, _count: number): Promise<{ cursor: string; members: string[] }> {
+    return { cursor: '0', members: [...(this.#of(key, 'set')?.value ?? [])] };
+  }
+
   async sIsMember(key: string, member: string): Promise<boolean> {
     return this.#of(key, 'set')?.value.has(member) ?? false;
   }

@@ -165,6 +165,15 @@ export class RedisDriver implements CacheDriver {
     return this.#run(() => this.client.smembers(key));
   }
 
+  async sPop(key: string, count: number): Promise<string[]> {
+    return this.#run(() => this.client.spop(key, Math.max(1, count)));
+  }
+
+  async sScan(key: string, cursor: string, count: number): Promise<{ cursor: string; members: string[] }> {
+    const [next, members] = await this.#run(() => this.client.sscan(key, cursor, 'COUNT', Math.max(1, count)));
+    return { cursor: next, members };
+  }
+
   async sIsMember(key: string, member: string): Promise<boolean> {
     return (await this.#run(() => this.client.sismember(key, member))) === 1;
   }
