@@ -111,6 +111,19 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
     expect(await count()).toBe(0);
   });
 
+  it('rejects COPY rows with values COPY cannot carry, and names the row a COPY failed at', async () => {
+    const columns = ['sku', 'name', 'category', 'unit_cost_cents', 'unit_price_cents'];
+    for (const bad of [[['S', 'n', 'c', 1, true]], [['S', 'n', 'c', 1, Number.NaN]], [['S', 'n', 'c', 1, { toString: () => 'x' }]], ['not a row']]) {
+      await expect(copyRows(t.db, 'products', columns, bad as never)).rejects.toBeInstanceOf(ValidationError);
+    }
+    const rows = Array.from({ length: 6 }, (_, i) => [`K-${i}`, `Product ${i}`, 'c', 1, i === 4 ? -5 : 2]);
+    const error = await caught(copyRows(t.db, 'products', columns, rows));
+    expect(error.rowIndex).toBe(4);
+    expect(error.committedRows).toBe(0);
+    expect(error.cause).toBeInstanceOf(ValidationError);
+    expect(await count()).toBe(0);
+  });
+
   it('copies rows in bulk, keeping tabs, newlines and backslashes intact', async () => {
     const tricky = 'tab\there\nnew line \\N back\\slash';
     await copyRows(t.db, 'products', ['sku', 'name', 'category', 'unit_cost_cents', 'unit_price_cents'], [
