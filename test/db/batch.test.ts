@@ -104,6 +104,9 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
     expect(await batchInsert(t.db, 'products', [])).toEqual({ rowsWritten: 0, chunks: 0 });
     await expect(batchInsert(t.db, 'products', [product(1), { sku: 'x' } as never])).rejects.toBeInstanceOf(ValidationError);
     await expect(batchInsert(t.db, 'products', [{} as never])).rejects.toBeInstanceOf(ValidationError);
+    for (const options of [{ chunkSize: 0 }, { chunkSize: Number.NaN }, { chunkSize: 2.5 }, { parallelism: -1 }, { parallelism: Infinity }]) {
+      await expect(batchInsert(t.db, 'products', [product(1)], options)).rejects.toBeInstanceOf(ValidationError);
+    }
     await expect(batchInsert(t.db, 'products', [{ 'sku") values (1); drop table products; --': 'x' } as never])).rejects.toBeInstanceOf(ValidationError);
     await expect(batchInsert(t.db, 'products', [product(1)], { onConflict: { columns: ['sku) do nothing; --'] } })).rejects.toBeInstanceOf(ValidationError);
     await expect(copyRows(t.db, 'products', ['sku; drop table products'], [['x']])).rejects.toBeInstanceOf(ValidationError);

@@ -67,6 +67,10 @@ export async function batchInsert<T extends TableName>(db: Db, table: T, rows: r
   const columns = Object.keys(rows[0] as object);
   if (columns.length === 0) throw new ValidationError('Batch rows have no columns', [{ field: '/0', message: 'is empty' }]);
   assertSameColumns(rows, columns);
+  for (const name of ['chunkSize', 'parallelism'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) throw new ValidationError(`${name} must be a positive whole number`, [{ field: name, message: `got ${String(value).slice(0, 40)}` }]);
+  }
   const maxRows = Math.max(1, Math.floor(MAX_PARAMETERS[db.dialect] / columns.length));
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? (db.dialect === 'postgres' ? 5000 : 2000), maxRows));
   const chunksTotal = Math.ceil(rows.length / chunkSize);
