@@ -55,6 +55,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
     dialect: native.dialect,
     native,
     slowQueries,
+    // The SQLite driver reads its hook from its own options object, so that object is the switch.
     timing: native.dialect === 'sqlite' ? native.sqlite.options : timing,
     writes,
     pool: { stats },
