@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { adviseIndexes, adviseSlowQueries, indexHealth } from './advisor/index.ts';
 import type { Db } from './db.ts';
+import { serverActivity } from './pool/index.ts';
 
 const SlowQueriesQuery = Type.Object(
   {
@@ -26,7 +27,8 @@ const AdviseBody = Type.Object(
  */
 export function dbAdminRoutes(db: Db) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get('/db/pool', { schema: { tags: ['Admin'] } }, async () => db.pool.stats());
+    // PostgreSQL adds the server's view (idle-in-transaction sessions, lock waits, oldest transaction).
+    app.get('/db/pool', { schema: { tags: ['Admin'] } }, async () => ({ ...db.pool.stats(), server: (await serverActivity(db)) ?? null }));
 
     app.get('/db/slow-queries', { schema: { tags: ['Admin'], querystring: SlowQueriesQuery } }, async (request) => {
       const query = request.query as { limit?: number; all?: boolean };

@@ -28,6 +28,26 @@ describe.each(DIALECTS)('db admin routes (%s)', (dialect) => {
     const response = await app.inject({ method: 'GET', url: '/admin/db/pool' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ dialect, timeouts: 0, acquireWaitMs: { count: expect.any(Number) } });
+    if (dialect === 'sqlite') {
+      expect(response.json().server).toBeNull();
+      return;
+    }
+    // A transaction left open by "application code" shows up as idle in transaction, with its age.
+    if (t.db.native.dialect !== 'postgres') throw new Error('expected PostgreSQL');
+    const client = await t.db.native.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select 1');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const server = (await app.inject({ method: 'GET', url: '/admin/db/pool' })).json().server;
+      expect(server.connections['idle in transaction']).toBeGreaterThanOrEqual(1);
+      expect(server.connections.active).toBeGreaterThanOrEqual(1);
+      expect(server.longestTransactionMs).toBeGreaterThanOrEqual(30);
+      expect(server.waitingOnLocks).toBe(0);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
   });
 
   it('GET /db/slow-queries lists fingerprints and validates its query string', async () => {

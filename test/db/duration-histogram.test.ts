@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { DurationHistogram } from '../../src/db/slow-queries/duration-histogram.ts';
+import { DurationHistogram } from '../../src/db/duration-histogram.ts';
 
 describe('DurationHistogram (the per-query Prometheus histogram)', () => {
   it('renders cumulative buckets, sum and count in Prometheus text', async () => {

@@ -66,6 +66,10 @@ describe('metrics registry sharing', () => {
       await b.db.kysely.selectFrom('accounts').select('code').execute();
       expect(await registry.metrics()).toContain('ai_stack_db_query_duration_seconds_count{dialect="sqlite",outcome="ok"}');
       expect(await registry.metrics()).toContain('ai_stack_db_query_duration_seconds_count{dialect="postgres",outcome="ok"}');
+      // PostgreSQL checks a connection out per statement; the 0.1 ms bucket is the pool's own.
+      const text = await registry.metrics();
+      expect(text).toMatch(/ai_stack_db_pool_acquire_wait_seconds_bucket\{pool="postgres",le="0.0001"\} \d+/);
+      expect(text).toMatch(/ai_stack_db_pool_hold_seconds_count\{pool="postgres"\} [1-9]/);
     } finally {
       await a.cleanup();
       await b.cleanup();

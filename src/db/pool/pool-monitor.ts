@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { DurationHistogram } from '../duration-histogram.ts';
 import { UnavailableError } from '../../shared/errors.ts';
 import { registeredMetric } from '../metrics.ts';
 
@@ -74,15 +75,16 @@ export class PoolMonitor {
   readonly #closed: Record<string, number> = {};
   acquired = 0;
   timeouts = 0;
-  readonly #metrics: { wait: Histogram; hold: Histogram; timeouts: Counter } | undefined;
+  /** Observers bound to this pool's label once: recording runs on every query (acquire and release). */
+  readonly #metrics: { wait: (seconds: number) => void; hold: (seconds: number) => void; timeouts: Counter } | undefined;
 
   constructor(name: string, registry: Registry | undefined, gauges: () => { total: number; idle: number; waiting: number }) {
     this.name = name;
     if (!registry) return;
     const buckets = [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
     this.#metrics = {
-      wait: registeredMetric(registry, 'ai_stack_db_pool_acquire_wait_seconds', () => new Histogram({ name: 'ai_stack_db_pool_acquire_wait_seconds', help: 'Time waiting for a database connection', labelNames: ['pool'], buckets, registers: [registry] })),
-      hold: registeredMetric(registry, 'ai_stack_db_pool_hold_seconds', () => new Histogram({ name: 'ai_stack_db_pool_hold_seconds', help: 'Time a database connection was held', labelNames: ['pool'], buckets, registers: [registry] })),
+      wait: DurationHistogram.on(registry, 'ai_stack_db_pool_acquire_wait_seconds', 'Time waiting for a database connection', buckets).series({ pool: name }),
+      hold: DurationHistogram.on(registry, 'ai_stack_db_pool_hold_seconds', 'Time a database connection was held', buckets).series({ pool: name }),
       timeouts: registeredMetric(registry, 'ai_stack_db_pool_timeouts_total', () => new Counter({ name: 'ai_stack_db_pool_timeouts_total', help: 'Connection acquisitions that timed out', labelNames: ['pool'], registers: [registry] })),
     };
     const poolName = name;
@@ -104,12 +106,12 @@ export class PoolMonitor {
   recordAcquire(waitMs: number): void {
     this.acquired++;
     this.#wait.add(waitMs);
-    this.#metrics?.wait.observe({ pool: this.name }, waitMs / 1000);
+    this.#metrics?.wait(waitMs / 1000);
   }
 
   recordRelease(holdMs: number): void {
     this.#hold.add(holdMs);
-    this.#metrics?.hold.observe({ pool: this.name }, holdMs / 1000);
+    this.#metrics?.hold(holdMs / 1000);
   }
 
   recordTimeout(): void {

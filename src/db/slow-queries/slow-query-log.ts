@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { DurationHistogram } from './duration-histogram.ts';
+import { DurationHistogram } from '../duration-histogram.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { FingerprintCache } from './fingerprint.ts';
 
