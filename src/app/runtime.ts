@@ -60,7 +60,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
   const queryCache = options.resources?.queryCache === false ? undefined : new QueryCache(db, { registry, ttlMs: 10_000 });
   // Other nodes' writes invalidate this node's query cache at once (through Redis), not after the TTL.
-  const stopRelay = await relayTableWrites(db.writes, (handlers) => cache.channel('db-writes', handlers));
+  // Embedded, this process is the only writer and there is no one to tell.
+  const stopRelay = config.redis ? await relayTableWrites(db.writes, (handlers) => cache.channel('db-writes', handlers)) : async () => {};
   const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache, ...(options.resources?.responseCache === false ? { responseCache: false as const } : {}) };
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
