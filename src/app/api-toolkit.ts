@@ -49,9 +49,9 @@ const RESOURCE_TABLES = new Set(['customers', 'products', 'orders', 'order_lines
 export function purgeResponsesOnWrite(db: Db, store: ResponseCacheStore, logger: Logger): () => void {
   const pending = new Set<string>();
   let scheduled = false;
-  return db.writes.onWrite((tables, origin) => {
-    // The writing process purged the shared response cache already; every other node doing it again is waste.
-    if (origin === 'remote') return;
+  // Remote writes (relayed from other nodes) purge too: until the relay message arrives, this node's
+  // query cache may still hand a handler the old total, and the response it builds gets cached.
+  return db.writes.onWrite((tables) => {
     for (const table of tables) {
       if (RESOURCE_TABLES.has(table)) pending.add(table === 'order_lines' ? 'orders' : table);
     }
