@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { DatabaseConfig } from '../config/index.ts';
 import { UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { samplePlan } from './advisor/sample-plan.ts';
 import { withCommitHook } from './commit-hook.ts';
 import type { Db, NativeHandles, QueryTiming } from './db.ts';
 import { SchemaScopedPostgresDialect, sharedTypeParsers } from './dialects/postgres/index.ts';
@@ -50,7 +51,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
   const writes = new WriteTracker();
   const kysely = new Kysely<DatabaseSchema>({ dialect: withCommitHook(dialect, () => writes.committed()), plugins: [writes], ...(log ? { log } : {}) });
   let closed: Promise<void> | undefined;
-  return {
+  const db: Db = {
     kysely,
     dialect: native.dialect,
     native,
@@ -71,6 +72,8 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
       return closed;
     },
   };
+  slowQueries?.explainWith((text) => samplePlan(db, text));
+  return db;
 }
 
 function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing: QueryTiming) {

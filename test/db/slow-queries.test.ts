@@ -67,6 +67,31 @@ describe.each(DIALECTS)('slow-query log (%s)', (dialect) => {
     expect(failed?.errors).toBe(1);
   });
 
+  it('captures a sample plan of a slow statement in the background, without parameter values', async () => {
+    const slowCalls = async () => {
+      await t.db.kysely.selectFrom('orders').select(['id', 'order_no']).where('customer_id', '=', 424242).orderBy('order_date').execute();
+      await sql`select code from customers where name = 'Secret Person' order by code`.execute(t.db.kysely);
+    };
+    await slowCalls();
+    const planOf = (table: string, contains: string) => t.db.slowQueries!.getSlowQueries({ limit: 1000 }).find((s) => s.tables.includes(table) && s.query.includes(contains))?.samplePlan;
+    const deadline = Date.now() + 5_000;
+    // One capture at a time: the second waits for a later slow call once the first is done.
+    while ((planOf('orders', 'order_no') === undefined || planOf('customers', 'name = ?') === undefined) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await slowCalls();
+    }
+    const ordersPlan = JSON.stringify(planOf('orders', 'order_no'));
+    const customersPlan = JSON.stringify(planOf('customers', 'name = ?'));
+    if (dialect === 'postgres') {
+      expect(ordersPlan).toContain('"Node Type"');
+      expect(ordersPlan).not.toContain('424242');
+    } else {
+      expect(ordersPlan).toMatch(/SCAN|SEARCH/);
+    }
+    expect(customersPlan).toBeDefined();
+    expect(customersPlan).not.toContain('Secret Person');
+  });
+
   it('times nothing while the drivers\' statement hook is switched off', async () => {
     const hook = t.db.timing.onQuery;
     const calls = () => t.db.slowQueries!.getSlowQueries({ all: true, limit: 1000 }).find((s) => s.tables.includes('accounts'))?.calls ?? 0;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Candidate, PlanCost, WhatIfPlanner } from './planner.ts';
 
-interface PlanNode {
+export interface PlanNode {
   'Node Type'?: string;
   'Relation Name'?: string;
   'Total Cost'?: number;
@@ -28,7 +28,7 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
   private constructor(client: pg.PoolClient, sqlText: string) {
     this.#client = client;
     this.#sql = sqlText;
-    this.#parameterCount = Math.max(0, ...[...sqlText.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    this.#parameterCount = placeholderCount(sqlText);
   }
 
   /** Loads catalog facts; `client` must already be inside a transaction. */
@@ -89,26 +89,39 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
     }
   }
 
-  async #explain(): Promise<PlanNode> {
-    // json comes back as text (see the shared type parsers), so the plan is parsed here.
-    let rows: { 'QUERY PLAN': string }[];
-    if (this.#parameterCount === 0) {
-      ({ rows } = await this.#client.query(`explain (format json) ${this.#sql}`));
-    } else {
-      await this.#client.query('set local plan_cache_mode = force_generic_plan');
-      await this.#client.query(`prepare ai_stack_advise as ${this.#sql}`);
-      try {
-        const nulls = new Array<string>(this.#parameterCount).fill('null').join(', ');
-        ({ rows } = await this.#client.query(`explain (format json) execute ai_stack_advise(${nulls})`));
-      } finally {
-        await this.#client.query('deallocate ai_stack_advise');
-      }
-    }
-    const text = rows[0]?.['QUERY PLAN'];
-    const plan = text === undefined ? undefined : (JSON.parse(text) as { Plan?: PlanNode }[])[0]?.Plan;
-    if (!plan) throw new Error('EXPLAIN returned no plan');
-    return plan;
+  #explain(): Promise<PlanNode> {
+    return explainPostgres(this.#client, this.#sql, this.#parameterCount);
   }
+}
+
+/**
+ * The plan of one statement as JSON. With $n placeholders it is the generic plan (PREPARE +
+ * plan_cache_mode=force_generic_plan, as Dexter does on PostgreSQL < 16), so no parameter value is
+ * needed or shown. `client` must be inside a transaction (the plan_cache_mode setting is local).
+ */
+export async function explainPostgres(client: pg.PoolClient, sqlText: string, parameterCount = placeholderCount(sqlText)): Promise<PlanNode> {
+  // json comes back as text (see the shared type parsers), so the plan is parsed here.
+  let rows: { 'QUERY PLAN': string }[];
+  if (parameterCount === 0) {
+    ({ rows } = await client.query(`explain (format json) ${sqlText}`));
+  } else {
+    await client.query('set local plan_cache_mode = force_generic_plan');
+    await client.query(`prepare ai_stack_explain as ${sqlText}`);
+    try {
+      const nulls = new Array<string>(parameterCount).fill('null').join(', ');
+      ({ rows } = await client.query(`explain (format json) execute ai_stack_explain(${nulls})`));
+    } finally {
+      await client.query('deallocate ai_stack_explain');
+    }
+  }
+  const text = rows[0]?.['QUERY PLAN'];
+  const plan = text === undefined ? undefined : (JSON.parse(text) as { Plan?: PlanNode }[])[0]?.Plan;
+  if (!plan) throw new Error('EXPLAIN returned no plan');
+  return plan;
+}
+
+function placeholderCount(sqlText: string): number {
+  return Math.max(0, ...[...sqlText.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
 }
 
 function quote(identifier: string): string {

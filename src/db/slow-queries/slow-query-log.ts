@@ -31,7 +31,7 @@ export interface QueryStats {
   lastSeen: string;
   /** Parameters of the slowest call seen, redacted unless the tables are allow-listed. */
   sampleParameters: unknown[];
-  /** Filled in by the advisor when it has looked at this statement. */
+  /** Plan of the statement, captured in the background after its first slow call (or by the advisor). */
   samplePlan?: unknown;
 }
 
@@ -44,11 +44,15 @@ interface Entry extends Omit<QueryStats, 'meanMs' | 'p95Ms' | 'lastSeen'> {
   filled: number;
   next: number;
   sampleSql: string;
+  /** A plan capture was started (once per fingerprint, whether it succeeds or not). */
+  planTried: boolean;
 }
 
 const RING = 128;
 const MAX_SAMPLE_PARAMETERS = 50;
 const MAX_SQL_TEXTS = 2000;
+/** Statements whose plan EXPLAIN can show without running them or changing anything. */
+const EXPLAINABLE = /^\s*(select|with)\b/i;
 
 /**
  * Per-fingerprint statistics of every statement, fed by the drivers' statement hook (`Db.timing`):
@@ -63,6 +67,8 @@ export class SlowQueryLog {
   readonly #entries = new Map<string, Entry>();
   /** Exact SQL text → its entry: the hot path is one lookup (Kysely emits the same text per query shape). */
   readonly #bySql = new Map<string, Entry>();
+  #explain: ((sql: string) => Promise<unknown>) | undefined;
+  #explaining = false;
   /** Observers bound to their label set once, so recording a query does no label hashing. */
   readonly #observeOk: ((seconds: number) => void) | undefined;
   readonly #observeError: ((seconds: number) => void) | undefined;
@@ -99,6 +105,7 @@ export class SlowQueryLog {
     (failed ? this.#observeError : this.#observeOk)?.(durationMs / 1000);
     if (durationMs >= this.thresholdMs) {
       entry.slowCalls++;
+      if (!entry.planTried && this.#explain !== undefined && !this.#explaining && EXPLAINABLE.test(sql)) this.#capturePlan(entry, sql, this.#explain);
       this.#logger?.warn({ fingerprint: entry.fingerprint, query: entry.query, durationMs: Math.round(durationMs * 10) / 10, parameters: entry.sampleParameters }, 'slow query');
     }
   }
@@ -108,12 +115,37 @@ export class SlowQueryLog {
     let entry = this.#entries.get(fingerprint);
     if (!entry) {
       if (this.#entries.size >= this.#max) this.#evictLeastRecent();
-      entry = { fingerprint, query: normalized, tables, calls: 0, errors: 0, slowCalls: 0, totalMs: 0, maxMs: 0, lastSeen: 0, sampleParameters: [], recent: new Float64Array(RING), filled: 0, next: 0, sampleSql: sql };
+      entry = { fingerprint, query: normalized, tables, calls: 0, errors: 0, slowCalls: 0, totalMs: 0, maxMs: 0, lastSeen: 0, sampleParameters: [], recent: new Float64Array(RING), filled: 0, next: 0, sampleSql: sql, planTried: false };
       this.#entries.set(fingerprint, entry);
     }
     if (this.#bySql.size >= MAX_SQL_TEXTS) this.#bySql.clear();
     this.#bySql.set(sql, entry);
     return entry;
+  }
+
+  /**
+   * Plans slow statements in the background: the first slow call of a fingerprint gets its plan
+   * captured, one capture at a time (a burst of slow queries is not met with a burst of EXPLAINs).
+   */
+  explainWith(explain: (sql: string) => Promise<unknown>): void {
+    this.#explain = explain;
+  }
+
+  #capturePlan(entry: Entry, sql: string, explain: (sql: string) => Promise<unknown>): void {
+    entry.planTried = true;
+    this.#explaining = true;
+    setImmediate(() => {
+      explain(sql)
+        .then((plan) => {
+          entry.samplePlan ??= plan;
+        })
+        .catch((error: unknown) => {
+          this.#logger?.debug({ err: error, fingerprint: entry.fingerprint }, 'could not capture a sample plan');
+        })
+        .finally(() => {
+          this.#explaining = false;
+        });
+    });
   }
 
   /** Fingerprints with at least one call at/over the threshold (or all with `all`), by total time. */
