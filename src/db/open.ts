@@ -45,7 +45,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
     : new SlowQueryLog({ logger: opts.logger, registry: opts.registry, dialect: config.kind, ...opts.slowQueries });
   // Both drivers time statements themselves, around the driver call: SQLite statements run
   // synchronously in-process (~7 µs), where Kysely's async log wrapper alone costs ~1 µs.
-  const timing: QueryTiming = { onQuery: slowQueries ? (text, parameters, ms, failed, endedAt) => slowQueries.record(text, parameters, ms, failed, endedAt) : undefined };
+  const timing: QueryTiming = { onQuery: slowQueries?.record };
   const { native, dialect, stats } = createDriver(config, opts, timing);
   const log = opts.onQuery;
   const writes = new WriteTracker();

@@ -87,8 +87,11 @@ export class SlowQueryLog {
     }
   }
 
-  /** `endedAt`: the performance.now() reading that ended the timing, when the caller has one. */
-  record(sql: string, parameters: readonly unknown[], durationMs: number, failed = false, endedAt = performance.now()): void {
+  /**
+   * Records one statement; `endedAt` is the performance.now() reading that ended its timing, when the
+   * caller has one. A bound property, so the drivers call it directly as their statement hook.
+   */
+  readonly record = (sql: string, parameters: readonly unknown[], durationMs: number, failed = false, endedAt = performance.now()): void => {
     const entry = this.#bySql.get(sql) ?? this.#entryFor(sql);
     entry.calls++;
     entry.totalMs += durationMs;
@@ -108,7 +111,7 @@ export class SlowQueryLog {
       if (!entry.planTried && this.#explain !== undefined && !this.#explaining && EXPLAINABLE.test(sql)) this.#capturePlan(entry, sql, this.#explain);
       this.#logger?.warn({ fingerprint: entry.fingerprint, query: entry.query, durationMs: Math.round(durationMs * 10) / 10, parameters: entry.sampleParameters }, 'slow query');
     }
-  }
+  };
 
   #entryFor(sql: string): Entry {
     const { fingerprint, normalized, tables } = this.#fingerprints.get(sql);
