@@ -31,6 +31,8 @@ export interface OpenDatabaseOptions {
   registry?: Registry;
   /** SQLite only: read-only WAL connections beside the writer (default 2). */
   sqliteReaders?: number;
+  /** SQLite only: how long a statement waits for another process's lock before failing (default 5000 ms). */
+  sqliteBusyTimeoutMs?: number;
   pool?: PoolOptions;
   /** Slow-query log settings, or false to switch statement timing off entirely. Default on, 100 ms. */
   slowQueries?: SlowQueryLogOptions | false;
@@ -86,6 +88,8 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
       file: config.file,
       synchronous: config.synchronous,
       readers: opts.sqliteReaders,
+      busyTimeoutMs: opts.sqliteBusyTimeoutMs,
+      onBusy: () => monitor.recordBusy(),
       acquireTimeoutMs,
       onQuery: timing.onQuery,
       onAcquire: (ms) => monitor.recordAcquire(ms),
@@ -98,7 +102,7 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
     const native: NativeHandles = { dialect: 'sqlite', sqlite: handles };
     const stats = (): PoolStats => ({
       name: monitor.name, dialect: 'sqlite', config: { size: 1, maxOverflow: 0, acquireTimeoutMs },
-      ...gauges(), active: gauges().total - gauges().idle, ...monitor.snapshot(), walBytes: walSize(config.file),
+      ...gauges(), active: gauges().total - gauges().idle, ...monitor.snapshot(), walBytes: walSize(config.file), busyErrors: monitor.busyErrors,
     });
     return { native, dialect: new NodeSqliteDialect(handles), stats };
   }

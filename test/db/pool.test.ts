@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { PoolTimeoutError } from '../../src/db/index.ts';
+import { openDatabase, PoolTimeoutError, translateDatabaseError } from '../../src/db/index.ts';
+import { UnavailableError } from '../../src/shared/errors.ts';
 import { DIALECTS, openTestDatabase } from '../support/db.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -73,6 +74,40 @@ describe('metrics registry sharing', () => {
     } finally {
       await a.cleanup();
       await b.cleanup();
+    }
+  });
+});
+
+describe('SQLite lock held by another process', () => {
+  it('answers 503 after busy_timeout instead of hanging, counts it, and works once the lock is gone', async () => {
+    const holder = await openTestDatabase('sqlite');
+    const registry = new Registry();
+    // A second Db on the same file stands in for another process (its own connections, its own writer lock).
+    const other = await openDatabase(holder.config, { sqliteBusyTimeoutMs: 50, registry });
+    let releaseHolder!: () => void;
+    const held = new Promise<void>((resolve) => (releaseHolder = resolve));
+    let started!: () => void;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    const transaction = holder.db.kysely.transaction().execute(async (trx) => {
+      await trx.insertInto('accounts').values({ code: 'H1', name: 'Held', type: 'expense' }).execute();
+      started();
+      await held;
+    });
+    try {
+      await holding;
+      const error = await other.kysely.insertInto('accounts').values({ code: 'B1', name: 'Blocked', type: 'expense' }).execute().then(() => undefined, (e: unknown) => e);
+      expect(translateDatabaseError(error)).toBeInstanceOf(UnavailableError);
+      expect(other.pool.stats().busyErrors).toBe(1);
+      expect(await registry.metrics()).toMatch(/ai_stack_db_sqlite_busy_total\{pool="sqlite-writer"\} 1/);
+      releaseHolder();
+      await transaction;
+      await other.kysely.insertInto('accounts').values({ code: 'B1', name: 'Now free', type: 'expense' }).execute();
+      expect(other.pool.stats().busyErrors).toBe(1);
+    } finally {
+      releaseHolder();
+      await transaction.catch(() => undefined);
+      await other.close();
+      await holder.cleanup();
     }
   });
 });

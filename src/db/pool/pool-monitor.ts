@@ -39,6 +39,8 @@ export interface PoolStats {
   holdMs: Percentiles;
   /** SQLite only: size of the write-ahead log, which grows while readers pin old snapshots. */
   walBytes?: number;
+  /** SQLite only: statements that gave up on another process's lock after busy_timeout (answered 503). */
+  busyErrors?: number;
 }
 
 const WINDOW = 1024;
@@ -75,8 +77,9 @@ export class PoolMonitor {
   readonly #closed: Record<string, number> = {};
   acquired = 0;
   timeouts = 0;
+  busyErrors = 0;
   /** Observers bound to this pool's label once: recording runs on every query (acquire and release). */
-  readonly #metrics: { wait: (seconds: number) => void; hold: (seconds: number) => void; timeouts: Counter } | undefined;
+  readonly #metrics: { wait: (seconds: number) => void; hold: (seconds: number) => void; timeouts: Counter; busy: Counter } | undefined;
 
   constructor(name: string, registry: Registry | undefined, gauges: () => { total: number; idle: number; waiting: number }) {
     this.name = name;
@@ -85,6 +88,7 @@ export class PoolMonitor {
     this.#metrics = {
       wait: DurationHistogram.on(registry, 'ai_stack_db_pool_acquire_wait_seconds', 'Time waiting for a database connection', buckets).series({ pool: name }),
       hold: DurationHistogram.on(registry, 'ai_stack_db_pool_hold_seconds', 'Time a database connection was held', buckets).series({ pool: name }),
+      busy: registeredMetric(registry, 'ai_stack_db_sqlite_busy_total', () => new Counter({ name: 'ai_stack_db_sqlite_busy_total', help: 'SQLite statements that gave up on another process\'s lock after busy_timeout', labelNames: ['pool'], registers: [registry] })),
       timeouts: registeredMetric(registry, 'ai_stack_db_pool_timeouts_total', () => new Counter({ name: 'ai_stack_db_pool_timeouts_total', help: 'Connection acquisitions that timed out', labelNames: ['pool'], registers: [registry] })),
     };
     const poolName = name;
@@ -117,6 +121,11 @@ export class PoolMonitor {
   recordTimeout(): void {
     this.timeouts++;
     this.#metrics?.timeouts.inc({ pool: this.name });
+  }
+
+  recordBusy(): void {
+    this.busyErrors++;
+    this.#metrics?.busy.inc({ pool: this.name });
   }
 
   recordClosed(reason: string): void {

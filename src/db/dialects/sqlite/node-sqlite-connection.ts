@@ -38,7 +38,14 @@ export class NodeSqliteConnection implements DatabaseConnection {
 
   #timed<R>(handle: SqliteHandle, query: CompiledQuery): QueryResult<R> {
     const onQuery = this.#handles.options.onQuery;
-    if (!onQuery) return runOn<R>(handle, query);
+    if (!onQuery) {
+      try {
+        return runOn<R>(handle, query);
+      } catch (error) {
+        this.#handles.noteFailure(error);
+        throw error;
+      }
+    }
     const started = performance.now();
     let result: QueryResult<R>;
     try {
@@ -46,6 +53,7 @@ export class NodeSqliteConnection implements DatabaseConnection {
     } catch (error) {
       const ended = performance.now();
       onQuery(query.sql, query.parameters, ended - started, true, ended);
+      this.#handles.noteFailure(error);
       throw error;
     }
     const ended = performance.now();

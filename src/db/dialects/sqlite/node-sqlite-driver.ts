@@ -32,6 +32,7 @@ export class NodeSqliteDriver implements Driver {
       lease.releaseWriter = release;
     } catch (error) {
       release();
+      this.#handles.noteFailure(error);
       throw error;
     }
   }

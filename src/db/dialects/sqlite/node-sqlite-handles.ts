@@ -27,6 +27,8 @@ export interface NodeSqliteOptions {
   onRelease?: (holdMs: number) => void;
   /** Statement timing, called synchronously around each execution (cheaper than Kysely's async log hook). */
   onQuery?: (sql: string, parameters: readonly unknown[], durationMs: number, failed: boolean, endedAt: number) => void;
+  /** A statement gave up on another connection's or process's lock (SQLITE_BUSY/LOCKED after busy_timeout). */
+  onBusy?: () => void;
   /** Builds the error thrown when the writer is not free in time. */
   onTimeout?: (waitedMs: number, waiting: number) => Error;
 }
@@ -61,6 +63,12 @@ export class NodeSqliteHandles {
       db.exec(`pragma busy_timeout = ${busy}; pragma query_only = on`);
       return { db, statements: new StatementCache(db, cacheSize) };
     });
+  }
+
+  /** Called with every error a statement or BEGIN raised, to count lock give-ups. */
+  noteFailure(error: unknown): void {
+    const errcode = (error as { errcode?: unknown } | null)?.errcode;
+    if (typeof errcode === 'number' && ((errcode & 0xff) === 5 || (errcode & 0xff) === 6)) this.options.onBusy?.();
   }
 
   /** Round-robin over readers; undefined when there are none and reads must use the writer. */
