@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeSql, SlowQueryLog, tablesOf } from '../../src/db/index.ts';
+import { PlanDeferred, samplePlan } from '../../src/db/advisor/sample-plan.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 
 describe('SQL fingerprints', () => {
@@ -23,6 +24,40 @@ describe('SQL fingerprints', () => {
     const huge = `select * from t where a in (${Array.from({ length: 50_000 }, (_, i) => i).join(',')})`;
     log.record(huge, [], 1);
     expect(log.getSlowQueries({ limit: 1 })[0]?.query.length).toBeLessThan(100);
+  });
+});
+
+describe('sample plan captures under load', () => {
+  it('waits for a later slow call when no connection is free, instead of queueing for one', async () => {
+    const t = await openTestDatabase('postgres');
+    if (t.db.native.dialect !== 'postgres') throw new Error('expected PostgreSQL');
+    const pool = t.db.native.pool;
+    const held = await Promise.all(Array.from({ length: 4 }, () => pool.connect()));
+    try {
+      await expect(samplePlan(t.db, 'select 1')).rejects.toBeInstanceOf(PlanDeferred);
+    } finally {
+      for (const client of held) client.release();
+    }
+    expect(await samplePlan(t.db, 'select 1')).toMatchObject({ 'Node Type': 'Result' });
+    await t.cleanup();
+
+    // The log's side: a deferred capture is tried again at the next slow call, a failed one never.
+    const log = new SlowQueryLog({ thresholdMs: 0 });
+    const attempts: string[] = [];
+    const outcomes = [() => Promise.reject(new PlanDeferred()), () => Promise.resolve({ plan: 'second try' })];
+    log.explainWith(async (text) => {
+      attempts.push(text);
+      return outcomes[attempts.length - 1]!();
+    });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    log.record('select 1 from t', [], 5);
+    await settle();
+    log.record('select 1 from t', [], 5);
+    await settle();
+    log.record('select 1 from t', [], 5);
+    await settle();
+    expect(attempts).toHaveLength(2);
+    expect(log.getSlowQueries()[0]?.samplePlan).toEqual({ plan: 'second try' });
   });
 });
 

@@ -143,7 +143,9 @@ export class SlowQueryLog {
           entry.samplePlan ??= plan;
         })
         .catch((error: unknown) => {
-          this.#logger?.debug({ err: error, fingerprint: entry.fingerprint }, 'could not capture a sample plan');
+          // A deferred capture (no connection to spare) is retried at a later slow call; a failed one is not.
+          if (error instanceof Error && error.name === 'PlanDeferred') entry.planTried = false;
+          else this.#logger?.debug({ err: error, fingerprint: entry.fingerprint }, 'could not capture a sample plan');
         })
         .finally(() => {
           this.#explaining = false;
