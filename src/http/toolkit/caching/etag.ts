@@ -1,12 +1,19 @@
 import { hash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 
 const OPAQUE_TAG = /^[\x21\x23-\x7e]{1,200}$/;
 const CODING_SUFFIX = /-(?:zstd|br|gzip)$/;
 const ENTITY_TAG = /(W\/)?"([\x21\x23-\x7e]*)"/g;
 
-/** A strong validator for exact bytes: SHA-1 is the fastest digest Node ships natively (faster than fnv1a in JS on >2 KB). */
+/**
+ * A validator for exact bytes: CRC-32 (zlib's, native) of the body's UTF-8 bytes, the same for a
+ * string and its Buffer. An ETag only has to change when the representation does, not resist
+ * forgery, so a 32-bit check is enough, as @fastify/etag's default 32-bit FNV-1a is. CRC-32 is 3×
+ * faster than SHA-1 on a 3 KB page here (0.6 vs 1.7 µs), which was a third of the toolkit's
+ * per-request cost. (Adding the byte length would cost another 0.4 µs for strings.)
+ */
 export function etagForBody(body: string | Buffer): string {
-  return `"${hash('sha1', body, 'base64url')}"`;
+  return `"${crc32(body).toString(36)}"`;
 }
 
 /** A strong validator from a known resource version; anything that is not a safe opaque-tag is hashed. */
