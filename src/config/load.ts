@@ -45,11 +45,11 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitOnStoreError: read('AI_STACK_RATE_LIMIT_ON_REDIS_ERROR', (v) => oneOf(v, ['insurance', 'open', 'closed'] as const), 'insurance'),
     },
   };
-  if (config.database.kind === 'postgres') {
-    config.database.poolSize = read('AI_STACK_DB_POOL_SIZE', (v) => integer(v, 1, 1000), 10);
-  } else {
-    config.database.synchronous = read('AI_STACK_SQLITE_SYNCHRONOUS', (v) => oneOf(v.toLowerCase(), ['full', 'normal'] as const), 'full');
-  }
+  // Both are validated whichever database is chosen, so a typo never waits for the day the other one is used.
+  const poolSize = read('AI_STACK_DB_POOL_SIZE', (v) => integer(v, 1, 1000), 10);
+  const synchronous = read('AI_STACK_SQLITE_SYNCHRONOUS', (v) => oneOf(v.toLowerCase(), ['full', 'normal'] as const), 'full');
+  if (config.database.kind === 'postgres') config.database.poolSize = poolSize;
+  else config.database.synchronous = synchronous;
   if (issues.length > 0) {
     const lines = issues.map((i) => `  ${i.field}: ${i.message}`).join('\n');
     throw new ConfigError(`Invalid configuration:\n${lines}`, issues);

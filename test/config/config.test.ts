@@ -21,6 +21,9 @@ describe('configuration', () => {
 
   it('lets SQLite trade power-loss durability for cheaper commits only when asked', () => {
     expect(loadConfig({ AI_STACK_SQLITE_SYNCHRONOUS: 'NORMAL' }).database).toMatchObject({ kind: 'sqlite', synchronous: 'normal' });
+    // Validated even while PostgreSQL is in use, and pool size even on SQLite.
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test', AI_STACK_SQLITE_SYNCHRONOUS: 'sometimes' })).toThrow(/AI_STACK_SQLITE_SYNCHRONOUS/);
+    expect(() => loadConfig({ AI_STACK_DB_POOL_SIZE: 'many' })).toThrow(/AI_STACK_DB_POOL_SIZE/);
   });
 
   it('reads PostgreSQL and Redis URLs', () => {
