@@ -96,7 +96,7 @@ export async function batchInsert<T extends TableName>(db: Db, table: T, rows: r
   let committed = 0;
   let failure: ChunkFailure | undefined;
   try {
-    for (let i = 0; i < Math.max(1, parallelism); i++) runners.push(await openRunner(db));
+    for (let i = 0; i < parallelism; i++) runners.push(await openRunner(db));
     if (options.atomic) {
       failure = await writeAtomically(runners[0]!, chunksTotal, (index) => insertRows(runners[0]!, chunkOf(index)), progress);
       if (!failure) committed = rows.length;

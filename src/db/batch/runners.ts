@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../db.ts';
 import { toSqliteValue } from '../dialects/sqlite/index.ts';
+import { timedStatement } from '../timed-statement.ts';
 
 /**
  * The batch writer's direct line to the driver: one connection (PostgreSQL) or the writer
@@ -28,7 +29,12 @@ export async function openRunner(db: Db): Promise<ChunkRunner> {
     return {
       // One writer, so no lock waits between chunks: the lock timeout has nothing to bound.
       async begin() {
-        writer.db.exec('begin immediate');
+        try {
+          writer.db.exec('begin immediate');
+        } catch (error) {
+          native.sqlite.noteFailure(error); // another process holds the file's write lock
+          throw error;
+        }
       },
       async exec(command) {
         if (writer.db.isTransaction) writer.db.exec(command);
@@ -36,16 +42,7 @@ export async function openRunner(db: Db): Promise<ChunkRunner> {
       toParameter: toSqliteValue,
       async insert(sqlText, parameters) {
         const statement = writer.statements.get(sqlText).statement;
-        const record = db.timing.onQuery;
-        const started = performance.now();
-        let failed = true;
-        try {
-          statement.run(...(parameters as Parameters<typeof statement.run>));
-          failed = false;
-        } finally {
-          const ended = performance.now();
-          record?.(sqlText, parameters, ended - started, failed, ended);
-        }
+        await timedStatement(db.timing.onQuery, sqlText, parameters, () => statement.run(...(parameters as Parameters<typeof statement.run>)));
       },
       release,
     };
@@ -54,6 +51,7 @@ export async function openRunner(db: Db): Promise<ChunkRunner> {
   // A rollback that fails means the connection is gone: the transaction died with it, and the
   // client is destroyed on release instead of going back to the pool.
   let broken = false;
+  const names = new Map<string, string>();
   return {
     async begin(lockTimeoutMs) {
       await client.query(lockTimeoutMs === undefined ? 'begin' : `begin; set local lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
@@ -68,17 +66,11 @@ export async function openRunner(db: Db): Promise<ChunkRunner> {
     },
     toParameter: (value) => value,
     async insert(sqlText, parameters) {
-      const name = `ai_stack_batch_${createHash('sha1').update(sqlText).digest('hex').slice(0, 20)}`;
-      const record = db.timing.onQuery;
-      const started = performance.now();
-      let failed = true;
-      try {
-        await client.query({ name, text: sqlText, values: parameters });
-        failed = false;
-      } finally {
-        const ended = performance.now();
-        record?.(sqlText, parameters, ended - started, failed, ended);
-      }
+      // One name per statement text, hashed once per batch (a 5 000-row chunk's SQL is ~100 KB).
+      let name = names.get(sqlText);
+      if (name === undefined) names.set(sqlText, (name = `ai_stack_batch_${createHash('sha1').update(sqlText).digest('hex').slice(0, 20)}`));
+      const prepared = { name, text: sqlText, values: parameters };
+      await timedStatement(db.timing.onQuery, sqlText, parameters, () => client.query(prepared));
     },
     release: () => client.release(broken),
   };

@@ -1,6 +1,7 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import type { QueryTiming } from '../db.ts';
+import { timedStatement } from '../timed-statement.ts';
 import { PoolTimeoutError, type PoolMonitor } from './pool-monitor.ts';
 
 interface TimedClient {
@@ -64,18 +65,6 @@ function timedQuery(client: pg.PoolClient, timing: QueryTiming) {
     const onQuery = timing.onQuery;
     if (!onQuery || typeof text !== 'string') return client.query(text as string, parameters as unknown[]);
     const values = parameters ?? [];
-    const started = performance.now();
-    return client.query(text, values as unknown[]).then(
-      (result: pg.QueryResult) => {
-        const ended = performance.now();
-        onQuery(text, values, ended - started, false, ended);
-        return result;
-      },
-      (error: unknown) => {
-        const ended = performance.now();
-        onQuery(text, values, ended - started, true, ended);
-        throw error;
-      },
-    );
+    return timedStatement(onQuery, text, values, () => client.query(text, values as unknown[]));
   };
 }
