@@ -4,6 +4,7 @@ import { createRuntime, type Runtime } from '../../src/app/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { SHARED_REDIS_URL, deleteKeysMatching } from '../support/redis.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
+import { eventually } from '../support/wait.ts';
 
 /** Two service processes' worth of runtime on one PostgreSQL and one Redis, as behind a load balancer. */
 describe('two nodes behind one load balancer', () => {
@@ -30,13 +31,8 @@ describe('two nodes behind one load balancer', () => {
       const created = await a.call('/api/v1/customers', { method: 'POST', json: { code: `N-${i}`, name: `Node ${i}`, country: 'DE' } });
       expect(created.status).toBe(201);
       // The same URL on the other node: its response cache and its query cache both held the old total.
-      const deadline = Date.now() + 3_000;
-      let total = (await getB('/api/v1/customers?page_size=1')).total;
-      while (total !== i && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        total = (await getB('/api/v1/customers?page_size=1')).total;
-      }
-      expect(total).toBe(i);
+      await eventually(async () => (await getB('/api/v1/customers?page_size=1')).total === i, 3_000, `node B to list ${i} customers`);
+      expect((await getB('/api/v1/customers?page_size=1')).total).toBe(i);
     }
   });
 });

@@ -34,11 +34,4 @@ export async function harness(makeBackend: () => Promise<TaskBackend>): Promise<
   };
 }
 
-/** Polls `check` until it returns true (behaviour, not timing: the deadline is generous). */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually } from '../support/wait.ts';

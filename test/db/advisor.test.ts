@@ -1,15 +1,7 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adviseIndexes, indexHealth, loadDemoData } from '../../src/db/index.ts';
 import { ValidationError } from '../../src/shared/errors.ts';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
-
-async function indexNames(t: TestDatabase): Promise<string[]> {
-  const query = t.db.dialect === 'sqlite'
-    ? sql<{ name: string }>`select name from sqlite_master where type = 'index' order by name`
-    : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`;
-  return (await query.execute(t.db.kysely)).rows.map((r) => r.name);
-}
+import { DIALECTS, indexNames, openTestDatabase, type TestDatabase } from '../support/db.ts';
 
 // A fixed workload on demo data, where the migrations deliberately leave analytics columns unindexed.
 describe.each(DIALECTS)('index advisor (%s)', (dialect) => {

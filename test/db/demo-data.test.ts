@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/index.ts';
 import { DEMO_TABLES, loadDemoData } from '../../src/db/index.ts';
 import { ConflictError, ValidationError } from '../../src/shared/errors.ts';
-import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
+import { DIALECTS, indexNames, openTestDatabase, type TestDatabase } from '../support/db.ts';
 
 async function digest(db: Db): Promise<string> {
   const hash = createHash('sha256');
@@ -18,13 +18,6 @@ async function digest(db: Db): Promise<string> {
 async function scalar(db: Db, query: ReturnType<typeof sql<{ v: unknown }>>): Promise<number> {
   const { rows } = await query.execute(db.kysely);
   return Number(rows[0]?.v ?? NaN);
-}
-
-async function indexNames(t: TestDatabase): Promise<string[]> {
-  const query = t.db.dialect === 'sqlite'
-    ? sql<{ name: string }>`select name from sqlite_master where type = 'index' order by name`
-    : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`;
-  return (await query.execute(t.db.kysely)).rows.map((r) => r.name);
 }
 
 describe.each(DIALECTS)('demo data (%s)', (dialect) => {

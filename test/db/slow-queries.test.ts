@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeSql, SlowQueryLog, tablesOf } from '../../src/db/index.ts';
 import { PlanDeferred, samplePlan } from '../../src/db/advisor/sample-plan.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
+import { eventually } from '../support/wait.ts';
 
 describe('SQL fingerprints', () => {
   it('folds literals, placeholders and lists so values never reach the statistics', () => {
@@ -109,12 +110,12 @@ describe.each(DIALECTS)('slow-query log (%s)', (dialect) => {
     };
     await slowCalls();
     const planOf = (table: string, contains: string) => t.db.slowQueries!.getSlowQueries({ limit: 1000 }).find((s) => s.tables.includes(table) && s.query.includes(contains))?.samplePlan;
-    const deadline = Date.now() + 5_000;
     // One capture at a time: the second waits for a later slow call once the first is done.
-    while ((planOf('orders', 'order_no') === undefined || planOf('customers', 'name = ?') === undefined) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(async () => {
+      if (planOf('orders', 'order_no') !== undefined && planOf('customers', 'name = ?') !== undefined) return true;
       await slowCalls();
-    }
+      return false;
+    }, 5_000, 'both sample plans');
     const ordersPlan = JSON.stringify(planOf('orders', 'order_no'));
     const customersPlan = JSON.stringify(planOf('customers', 'name = ?'));
     if (dialect === 'postgres') {

@@ -5,16 +5,9 @@ import { createCache, type Cache } from '../../src/cache/index.ts';
 import { openDatabase, parseTableWrites, QueryCache, relayTableWrites, type Db } from '../../src/db/index.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 import { SHARED_REDIS_URL, ThrowawayRedis } from '../support/redis.ts';
+import { eventually } from '../support/wait.ts';
 
 const customer = (code: string) => ({ code, name: `Customer ${code}`, country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 });
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Two "nodes": two Db instances on one database, each with its own cache on one Redis, as two processes would have. */
 describe.each(DIALECTS)('query cache across processes (%s)', (dialect) => {
@@ -56,7 +49,7 @@ describe.each(DIALECTS)('query cache across processes (%s)', (dialect) => {
     await relay(t.db, await nodeCache());
     await relay(other, await nodeCache());
     await t.db.kysely.insertInto('customers').values(customer('A2')).execute();
-    await eventually(async () => Number((await otherQueries.execute(count(other)))[0]!.n) === 2, 'the other node to see 2 customers');
+    await eventually(async () => Number((await otherQueries.execute(count(other)))[0]!.n) === 2, 5_000, 'the other node to see 2 customers');
 
     // And the other way round, including a write inside a transaction (announced again at COMMIT).
     const ownQueries = new QueryCache(t.db, { ttlMs: 60_000 });
@@ -65,7 +58,7 @@ describe.each(DIALECTS)('query cache across processes (%s)', (dialect) => {
       await trx.insertInto('customers').values(customer('B1')).execute();
       await new Promise((resolve) => setTimeout(resolve, 50));
     });
-    await eventually(async () => Number((await ownQueries.execute(count(t.db)))[0]!.n) === 3, 'the first node to see 3 customers');
+    await eventually(async () => Number((await ownQueries.execute(count(t.db)))[0]!.n) === 3, 5_000, 'the first node to see 3 customers');
   });
 
   it('drops malformed, oversized and hostile messages and keeps working', async () => {
@@ -91,7 +84,7 @@ describe.each(DIALECTS)('query cache across processes (%s)', (dialect) => {
       }
       // Messages arrive in order: once the valid one is applied, every hostile one before it was seen.
       await raw.publish(channel, JSON.stringify({ v: 1, src: 'x', tables: ['customers'] }));
-      await eventually(() => node.writes.version('customers') > before, 'the valid message');
+      await eventually(() => node.writes.version('customers') > before, 5_000, 'the valid message');
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(node.writes.version('customers')).toBe(before + 1);
     } finally {
@@ -117,7 +110,7 @@ describe.each(DIALECTS)('query cache across processes (%s)', (dialect) => {
         await t.db.kysely.insertInto('customers').values(customer(`R${before}`)).execute();
         expect(Number((await queries.execute(count(db)))[0]!.n)).toBe(before);
         await redis.start();
-        await eventually(async () => Number((await queries.execute(count(db)))[0]!.n) === before + 1, 'the resync after reconnecting');
+        await eventually(async () => Number((await queries.execute(count(db)))[0]!.n) === before + 1, 5_000, 'the resync after reconnecting');
       } finally {
         await stop();
         await cache.close();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config/index.ts';
 import type { Db, OpenDatabaseOptions } from '../../src/db/index.ts';
@@ -68,4 +69,12 @@ async function adminQuery(text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** Names of the indexes in the test database (its own schema on PostgreSQL), sorted. */
+export async function indexNames(t: TestDatabase): Promise<string[]> {
+  const query = t.db.dialect === 'sqlite'
+    ? sql<{ name: string }>`select name from sqlite_master where type = 'index' order by name`
+    : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`;
+  return (await query.execute(t.db.kysely)).rows.map((r) => r.name);
 }

@@ -78,13 +78,5 @@ export function redisEnv(): QueueEnv {
   });
 }
 
-export const uniqueName = (base: string): string => `${base}-${randomUUID().slice(0, 8)}`;
-
-/** Polls `check` until it returns true (the machine is noisy: wait on behaviour, never on time). */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { uniqueName } from '../../../support/names.ts';
+export { eventually as until } from '../../../support/wait.ts';
