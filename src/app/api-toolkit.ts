@@ -47,21 +47,12 @@ const RESOURCE_TABLES = new Set(['customers', 'products', 'orders', 'order_lines
  * tick. Other nodes' writes reach them through the cache module's invalidation bus.
  */
 export function purgeResponsesOnWrite(db: Db, store: ResponseCacheStore, logger: Logger): () => void {
-  const pending = new Set<string>();
-  let scheduled = false;
   // Remote writes (relayed from other nodes) purge too: until the relay message arrives, this node's
   // query cache may still hand a handler the old total, and the response it builds gets cached.
-  return db.writes.onWrite((tables) => {
-    for (const table of tables) {
-      if (RESOURCE_TABLES.has(table)) pending.add(table === 'order_lines' ? 'orders' : table);
-    }
-    if (scheduled || pending.size === 0) return;
-    scheduled = true;
-    setImmediate(() => {
-      const tags = [...pending].map((t) => `api:${t}`);
-      pending.clear();
-      scheduled = false;
-      invalidateTags(store, tags).catch((error: unknown) => logger.warn({ err: error, tags }, 'response-cache purge failed'));
-    });
+  return db.writes.onWritesPerTurn((tables) => {
+    const resources = new Set(tables.filter((table) => RESOURCE_TABLES.has(table)).map((table) => (table === 'order_lines' ? 'orders' : table)));
+    if (resources.size === 0) return;
+    const tags = [...resources].map((resource) => `api:${resource}`);
+    invalidateTags(store, tags).catch((error: unknown) => logger.warn({ err: error, tags }, 'response-cache purge failed'));
   });
 }

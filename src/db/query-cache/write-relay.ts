@@ -35,20 +35,9 @@ export async function relayTableWrites(writes: WriteTracker, open: OpenWriteChan
     onMessage: (message) => writes.touch(message.tables, 'remote'),
     onResync: () => writes.touchAll(),
   });
-  const pending = new Set<string>();
-  let scheduled = false;
-  const stopListening = writes.onWrite((tables, origin) => {
-    if (origin === 'remote') return;
-    for (const table of tables) pending.add(table);
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      const batch = [...pending];
-      pending.clear();
-      for (let i = 0; i < batch.length; i += MAX_TABLES) void channel.publish({ tables: batch.slice(i, i + MAX_TABLES) });
-    });
-  });
+  const stopListening = writes.onWritesPerTurn((batch) => {
+    for (let i = 0; i < batch.length; i += MAX_TABLES) void channel.publish({ tables: batch.slice(i, i + MAX_TABLES) });
+  }, ['local']);
   return async () => {
     stopListening();
     await channel.close();

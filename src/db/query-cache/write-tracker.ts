@@ -42,6 +42,27 @@ export class WriteTracker implements KyselyPlugin {
   }
 
   /**
+   * Like onWrite, but called at most once per event-loop turn, with every table written during it
+   * (from the given origins), for listeners whose work is I/O: a burst of writes makes one call.
+   */
+  onWritesPerTurn(listener: (tables: string[]) => void, origins: readonly WriteOrigin[] = ['local', 'remote']): () => void {
+    const pending = new Set<string>();
+    let scheduled = false;
+    return this.onWrite((tables, origin) => {
+      if (!origins.includes(origin)) return;
+      for (const table of tables) pending.add(table);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        const batch = [...pending];
+        pending.clear();
+        listener(batch);
+      });
+    });
+  }
+
+  /**
    * Called by the driver after every COMMIT: bumps the tables written since the previous commit
    * again, so a result read while the transaction was open (and cached under the versions it bumped
    * itself) is stale once the transaction's rows become visible. Autocommit writes also land here,
