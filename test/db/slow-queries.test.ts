@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeSql, SlowQueryLog, tablesOf } from '../../src/db/index.ts';
-import { PlanDeferred, samplePlan } from '../../src/db/advisor/sample-plan.ts';
+import { samplePlan } from '../../src/db/advisor/sample-plan.ts';
+import { PlanDeferred } from '../../src/db/slow-queries/slow-query-log.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -45,7 +46,7 @@ describe('sample plan captures under load', () => {
     // The log's side: a deferred capture is tried again at the next slow call, a failed one never.
     const log = new SlowQueryLog({ thresholdMs: 0 });
     const attempts: string[] = [];
-    const outcomes = [() => Promise.reject(new PlanDeferred()), () => Promise.resolve({ plan: 'second try' })];
+    const outcomes = [() => Promise.reject(new PlanDeferred('pool busy')), () => Promise.resolve({ plan: 'second try' })];
     log.explainWith(async (text) => {
       attempts.push(text);
       return outcomes[attempts.length - 1]!();

@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts';
+import { PlanDeferred } from '../slow-queries/slow-query-log.ts';
 import { explainPostgres } from './postgres-planner.ts';
 
 /**
@@ -14,7 +15,7 @@ export async function samplePlan(db: Db, sqlText: string): Promise<unknown> {
     return handle.db.prepare(`explain query plan ${sqlText}`).all();
   }
   // Slow queries come with load: never queue for a connection that requests are waiting for.
-  if (native.pool.waitingCount > 0 || (native.pool.idleCount === 0 && native.pool.totalCount >= (native.pool.options.max ?? 10))) throw new PlanDeferred();
+  if (native.pool.waitingCount > 0 || (native.pool.idleCount === 0 && native.pool.totalCount >= (native.pool.options.max ?? 10))) throw new PlanDeferred('no idle connection for a sample plan');
   const client = await native.pool.connect();
   try {
     await client.query('begin');
@@ -25,14 +26,6 @@ export async function samplePlan(db: Db, sqlText: string): Promise<unknown> {
     }
   } finally {
     client.release();
-  }
-}
-
-/** No connection to spare right now; the slow-query log tries again at a later slow call. */
-export class PlanDeferred extends Error {
-  constructor() {
-    super('no idle connection for a sample plan');
-    this.name = 'PlanDeferred';
   }
 }
 

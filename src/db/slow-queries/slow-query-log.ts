@@ -54,6 +54,14 @@ const MAX_SQL_TEXTS = 2000;
 /** Statements whose plan EXPLAIN can show without running them or changing anything. */
 const EXPLAINABLE = /^\s*(select|with)\b/i;
 
+/** What an `explainWith` callback throws when it cannot plan now; the log tries again at a later slow call. */
+export class PlanDeferred extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'PlanDeferred';
+  }
+}
+
 /**
  * Per-fingerprint statistics of every statement, fed by the drivers' statement hook (`Db.timing`):
  * timed around the driver call, so PostgreSQL durations include the network round trip.
@@ -144,7 +152,7 @@ export class SlowQueryLog {
         })
         .catch((error: unknown) => {
           // A deferred capture (no connection to spare) is retried at a later slow call; a failed one is not.
-          if (error instanceof Error && error.name === 'PlanDeferred') entry.planTried = false;
+          if (error instanceof PlanDeferred) entry.planTried = false;
           else this.#logger?.debug({ err: error, fingerprint: entry.fingerprint }, 'could not capture a sample plan');
         })
         .finally(() => {
