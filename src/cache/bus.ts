@@ -99,9 +99,10 @@ export class PubSubChannel<M extends object> {
   #receive(text: string): void {
     if (text.startsWith(this.#selfPrefix)) return;
     const envelope = text.length <= MAX_MESSAGE_BYTES ? parseEnvelope(text) : undefined;
-    const message = envelope === undefined || envelope.src === this.instanceId ? undefined : this.#options.parse(envelope.payload);
+    if (envelope?.src === this.instanceId) return;
+    const message = envelope === undefined ? undefined : this.#options.parse(envelope.payload);
     if (message === undefined) {
-      if (envelope?.src !== this.instanceId) this.#options.onCount?.('dropped');
+      this.#options.onCount?.('dropped');
       return;
     }
     this.#options.onCount?.('received');
