@@ -29,12 +29,7 @@ export async function openRunner(db: Db): Promise<ChunkRunner> {
     return {
       // One writer, so no lock waits between chunks: the lock timeout has nothing to bound.
       async begin() {
-        try {
-          writer.db.exec('begin immediate');
-        } catch (error) {
-          native.sqlite.noteFailure(error); // another process holds the file's write lock
-          throw error;
-        }
+        native.sqlite.beginWrite();
       },
       async exec(command) {
         if (writer.db.isTransaction) writer.db.exec(command);

@@ -25,14 +25,11 @@ export class NodeSqliteDriver implements Driver {
     const lease = asLease(connection);
     const release = await this.#handles.acquireWriter();
     try {
-      // IMMEDIATE takes the file's write lock now, so another process cannot make us fail later
-      // with SQLITE_BUSY when the transaction upgrades from read to write.
-      this.#handles.writer.db.exec('begin immediate');
+      this.#handles.beginWrite();
       lease.inTransaction = true;
       lease.releaseWriter = release;
     } catch (error) {
       release();
-      this.#handles.noteFailure(error);
       throw error;
     }
   }

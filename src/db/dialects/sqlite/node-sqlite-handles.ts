@@ -65,6 +65,20 @@ export class NodeSqliteHandles {
     });
   }
 
+  /**
+   * BEGIN IMMEDIATE on the writer (whose in-process lock the caller holds): takes the file's write
+   * lock now, so another process cannot make the transaction fail later with SQLITE_BUSY when it
+   * upgrades from read to write. Failing to get it is counted like any lock give-up.
+   */
+  beginWrite(): void {
+    try {
+      this.writer.db.exec('begin immediate');
+    } catch (error) {
+      this.noteFailure(error);
+      throw error;
+    }
+  }
+
   /** Called with every error a statement or BEGIN raised, to count lock give-ups. */
   noteFailure(error: unknown): void {
     const errcode = (error as { errcode?: unknown } | null)?.errcode;
