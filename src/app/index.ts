@@ -1,2 +1,2 @@
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
-export { createAppTasks, createStandaloneTasks, taskBackendFor, type AppTasks } from './tasks.ts';
+export { createAppTasks, createStandaloneTasks, taskBackendFor, type AppTasks, type AppTaskDeps } from './tasks.ts';

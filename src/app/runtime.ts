@@ -54,7 +54,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
 
   const cache = await createCache({ redis: config.redis, registry, logger });
-  const tasks = createAppTasks(config, { cache, logger, registry });
+  const tasks = createAppTasks(config, { db, cache, logger, registry });
 
   const responseStore = responseStoreFromCache(cache);
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);

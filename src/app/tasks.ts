@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createCache } from '../cache/index.ts';
 import type { Config } from '../config/index.ts';
+import { openDatabase, type Db } from '../db/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
@@ -21,23 +22,38 @@ export function taskBackendFor(config: Config): TaskBackend {
   return createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite') });
 }
 
+/** What the application's tasks may use; each module's tasks take what they need from it. */
+export interface AppTaskDeps {
+  config: Config;
+  db: Db;
+  cache: PrunableCache;
+  logger: Logger;
+  registry?: Registry;
+}
+
 /** The task system with every task this build knows and its periodic schedules. */
-export function createAppTasks(config: Config, deps: { cache: PrunableCache; logger: Logger; registry?: Registry }): AppTasks {
+export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>): AppTasks {
   const backend = taskBackendFor(config);
-  const system = createTaskSystem({ backend, tasks: [createCleanupCacheTask(deps.cache)], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
-  return { system, backend, schedules: [cleanupCacheSchedule] };
+  // Each module contributes its tasks and schedules here, one line each.
+  const tasks = [createCleanupCacheTask(deps.cache)];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule];
+  const system = createTaskSystem({ backend, tasks, logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
+  return { system, backend, schedules };
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */
 export async function createStandaloneTasks(config: Config, logger: Logger): Promise<AppTasks & { close(): Promise<void> }> {
   const cache = await createCache({ redis: config.redis, logger });
-  const tasks = createAppTasks(config, { cache, logger });
+  // Migrations are `start`'s and `migrate`'s job; a worker only opens the database.
+  const db = await openDatabase(config.database, { logger, slowQueries: config.slowQueries });
+  const tasks = createAppTasks(config, { db, cache, logger });
   return {
     ...tasks,
     async close() {
       await tasks.system.close();
       await tasks.backend.close();
       await cache.close();
+      await db.close();
     },
   };
 }
