@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache, type Cache } from '../../src/cache/index.ts';
 import { ValidationError } from '../../src/shared/errors.ts';
 import { REDIS_URL, dropPrefix, randomPrefix, sleep } from './support.ts';
+import { eventually } from '../support/wait.ts';
 
 // The same behaviour is required in-process (embedded default) and with Redis behind L1.
 describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
@@ -207,6 +208,33 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
     expect(result.l1Expired).toBeGreaterThanOrEqual(1);
     expect(result.tagIndexEntriesRemoved).toBeGreaterThanOrEqual(1);
     expect(await cache.deleteByTag('prune')).toBe(1);
+  });
+
+  const browseAll = async (pattern: string): Promise<string[]> => {
+    const admin = cache.admin();
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const page = await admin.browse(pattern, cursor, 10);
+      keys.push(...page.keys.map((info) => info.key));
+      cursor = page.cursor;
+    } while (cursor !== '0');
+    return [...new Set(keys)];
+  };
+
+  it('the admin key browser lists every live key when expired keys sit between them', async () => {
+    for (let i = 0; i < 300; i++) await cache.set(`br:${i}`, i, { ttl: i % 6 === 5 ? 1 : '1h' });
+    const written = Date.now();
+    await eventually(() => Date.now() > written + 1, 5_000, 'the 1 ms TTLs to pass');
+    expect(await browseAll('api:v1:br:*')).toHaveLength(250);
+  });
+
+  it('prune() visits every tag index while it deletes emptied ones (more than one SCAN page)', async () => {
+    for (let i = 0; i < 700; i++) await cache.set(`prt:${i}`, i, { tags: [`prt-${i}`] });
+    expect(await cache.deleteByPattern('prt:*')).toBe(700);
+    expect(await browseAll('__tag:api:prt-*')).toHaveLength(700);
+    expect((await cache.prune()).tagIndexEntriesRemoved).toBeGreaterThanOrEqual(700);
+    expect(await browseAll('__tag:api:prt-*')).toEqual([]);
   });
 
   it('reports health and stats', async () => {

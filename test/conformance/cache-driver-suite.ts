@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheDriver } from '../../src/cache/index.ts';
 import { ValidationError } from '../../src/shared/errors.ts';
+import { eventually } from '../support/wait.ts';
 
 export interface DriverHarness {
   driver: CacheDriver;
@@ -101,6 +102,50 @@ export function cacheDriverSuite(name: string, create: () => Promise<DriverHarne
       expect(seen.size).toBe(30);
       expect(await d.deleteMatching(`${h.prefix}:scan:*`)).toBe(30);
       expect(await d.get(k('other:1'))).toBe('x');
+    });
+
+    it('scan yields every live key when expired keys sit between them', async () => {
+      // 250 live keys with 50 expired ones interleaved (every sixth key), walked in small pages.
+      const live = new Set<string>();
+      for (let i = 0; i < 300; i++) {
+        if (i % 6 === 5) await d.set(k(`mixed:${i}`), 'gone', 1);
+        else {
+          await d.set(k(`mixed:${i}`), 'here');
+          live.add(k(`mixed:${i}`));
+        }
+      }
+      const written = Date.now();
+      await eventually(() => Date.now() > written + 1, 5_000, 'the 1 ms TTLs to pass');
+      const seen = new Set<string>();
+      let cursor = '0';
+      do {
+        const page = await d.scan(`${h.prefix}:mixed:*`, cursor, 10);
+        page.keys.forEach((key) => seen.add(key));
+        cursor = page.cursor;
+      } while (cursor !== '0');
+      expect(seen).toEqual(live);
+    });
+
+    it('scan yields a key present for the whole walk while others are read, written and deleted between pages', async () => {
+      const keys = Array.from({ length: 120 }, (_, i) => k(`walk:${i}`));
+      for (const key of keys) await d.set(key, 'v');
+      const stable = new Set(keys.filter((_, i) => i % 3 !== 0));
+      const seen = new Set<string>();
+      let cursor = '0';
+      let round = 0;
+      do {
+        const page = await d.scan(`${h.prefix}:walk:*`, cursor, 10);
+        page.keys.forEach((key) => seen.add(key));
+        cursor = page.cursor;
+        // Between pages: delete some keys, read keys not yet seen (an LRU reorders on read), add new ones.
+        round++;
+        await d.delete(keys.filter((_, i) => i % 3 === 0 && i % 40 === round % 40));
+        await d.getMany(keys.slice(0, 20));
+        await d.get(keys[20 + round] as string);
+        await d.get(keys[keys.length - 1 - round] as string);
+        await d.set(k(`walk:new:${round}`), 'n');
+      } while (cursor !== '0');
+      for (const key of stable) expect(seen.has(key), key).toBe(true);
     });
 
     it('treats glob metacharacters in keys literally when escaped', async () => {

@@ -3,10 +3,13 @@ import type { CacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { globToRegExp } from '../glob.ts';
 import { ValidationError } from '../../shared/errors.ts';
 
-type Stored =
-  | { kind: 'string'; value: string; expiresAt: number }
-  | { kind: 'hash'; value: Map<string, string>; expiresAt: number }
-  | { kind: 'set'; value: Set<string>; expiresAt: number };
+type Stored = (
+  | { kind: 'string'; value: string }
+  | { kind: 'hash'; value: Map<string, string> }
+  | { kind: 'set'; value: Set<string> }
+) & { expiresAt: number; seq: number };
+
+type NewEntry = Stored extends infer S ? (S extends Stored ? Omit<S, 'seq'> : never) : never;
 
 export interface MemoryDriverOptions {
   /** Upper bound on keys; least recently used keys are evicted past it. */
@@ -17,13 +20,41 @@ export interface MemoryDriverOptions {
  * In-process driver: the embedded default when no Redis is configured, and the reference
  * implementation the conformance suite is written against. Expiry is lazy (checked on access and by
  * scans), so there are no timers and TTLs beyond 2^31-1 ms work.
+ *
+ * SCAN cursors are creation sequence numbers, not offsets: the LRU reorders keys on every read and
+ * shifts them on every delete (expired keys included), so an offset cursor skipped live keys. Each
+ * key gets a sequence number when it is created; `#log` lists keys in that order, and a cursor is
+ * the last sequence number returned. A key present for the whole walk keeps its number, so it is
+ * returned exactly once whatever happens between pages (Redis's SCAN guarantee).
  */
 export class MemoryDriver implements CacheDriver {
   readonly name = 'memory';
   readonly #store: LRUCache<string, Stored>;
+  /** Keys in creation order; records of deleted, evicted or re-created keys are skipped and compacted away. */
+  #log: { seq: number; key: string }[] = [];
+  #seq = 0;
 
   constructor(options: MemoryDriverOptions = {}) {
     this.#store = new LRUCache({ max: options.maxEntries ?? 100_000 });
+  }
+
+  /** Stores an entry, keeping the key's sequence number when it already exists. */
+  #put(key: string, entry: NewEntry): Stored {
+    const seq = this.#store.peek(key)?.seq ?? this.#append(key);
+    const stored = { ...entry, seq };
+    this.#store.set(key, stored);
+    return stored;
+  }
+
+  #append(key: string): number {
+    const seq = ++this.#seq;
+    this.#log.push({ seq, key });
+    // Stale records pile up as keys are deleted and evicted: rebuild once they outnumber live keys.
+    if (this.#log.length > 2 * this.#store.size + 1024) {
+      this.#log = [...this.#store.entries()].map(([k, e]) => ({ seq: e.seq, key: k })).sort((a, b) => a.seq - b.seq);
+      this.#log.push({ seq, key });
+    }
+    return seq;
   }
 
   #live(key: string): Stored | undefined {
@@ -55,11 +86,11 @@ export class MemoryDriver implements CacheDriver {
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.#store.set(key, { kind: 'string', value, expiresAt: deadline(ttlMs) });
+    this.#put(key, { kind: 'string', value, expiresAt: deadline(ttlMs) });
   }
 
   async setMany(entries: readonly { key: string; value: string; ttlMs?: number }[]): Promise<void> {
-    for (const e of entries) this.#store.set(e.key, { kind: 'string', value: e.value, expiresAt: deadline(e.ttlMs) });
+    for (const e of entries) this.#put(e.key, { kind: 'string', value: e.value, expiresAt: deadline(e.ttlMs) });
   }
 
   async add(key: string, value: string, ttlMs?: number): Promise<boolean> {
@@ -85,7 +116,7 @@ export class MemoryDriver implements CacheDriver {
     if (entry !== undefined && !/^-?\d+$/.test(entry.value)) throw new ValidationError('value is not an integer');
     const next = current + by;
     if (!Number.isSafeInteger(next)) throw new ValidationError('increment would overflow');
-    this.#store.set(key, { kind: 'string', value: String(next), expiresAt: entry?.expiresAt ?? deadline(ttlMsIfNew) });
+    this.#put(key, { kind: 'string', value: String(next), expiresAt: entry?.expiresAt ?? deadline(ttlMsIfNew) });
     return next;
   }
 
@@ -103,19 +134,32 @@ export class MemoryDriver implements CacheDriver {
   }
 
   async scan(match: string, cursor: string, count: number): Promise<ScanPage> {
-    // Offsets into a snapshot of the key list: fine for an in-process store, and stable enough for browsing.
+    if (!/^\d{1,20}$/.test(cursor)) throw new ValidationError('invalid cursor');
     const re = globToRegExp(match);
-    const all = [...this.#store.keys()];
-    const start = Number(cursor) || 0;
-    const end = Math.min(all.length, start + Math.max(1, count));
-    const keys = all.slice(start, end).filter((k) => re.test(k) && this.#live(k) !== undefined);
-    return { cursor: end >= all.length ? '0' : String(end), keys };
+    const log = this.#log;
+    const now = Date.now();
+    const keys: string[] = [];
+    let i = firstAfter(log, Number(cursor));
+    for (let examined = 0; i < log.length && examined < Math.max(1, count); i++) {
+      const { seq, key } = log[i] as { seq: number; key: string };
+      // peek: a scan must not reorder the LRU or count as a use.
+      const entry = this.#store.peek(key);
+      if (entry === undefined || entry.seq !== seq) continue;
+      examined++;
+      if ((entry.expiresAt === 0 || entry.expiresAt > now) && re.test(key)) keys.push(key);
+    }
+    return { cursor: i >= log.length ? '0' : String((log[i - 1] as { seq: number }).seq), keys };
   }
 
   async deleteMatching(match: string): Promise<number> {
     const re = globToRegExp(match);
+    const now = Date.now();
     let removed = 0;
-    for (const key of [...this.#store.keys()]) if (re.test(key) && this.#store.delete(key)) removed++;
+    for (const [key, entry] of [...this.#store.entries()]) {
+      if (!re.test(key)) continue;
+      const live = entry.expiresAt === 0 || entry.expiresAt > now;
+      if (this.#store.delete(key) && live) removed++;
+    }
     return removed;
   }
 
@@ -131,11 +175,7 @@ export class MemoryDriver implements CacheDriver {
   }
 
   async sAdd(key: string, members: readonly string[], ttlMs?: number): Promise<number> {
-    let entry = this.#of(key, 'set');
-    if (entry === undefined) {
-      entry = { kind: 'set', value: new Set(), expiresAt: deadline(ttlMs) };
-      this.#store.set(key, entry);
-    }
+    const entry = this.#of(key, 'set') ?? (this.#put(key, { kind: 'set', value: new Set(), expiresAt: deadline(ttlMs) }) as Extract<Stored, { kind: 'set' }>);
     const before = entry.value.size;
     for (const m of members) entry.value.add(m);
     return entry.value.size - before;
@@ -181,11 +221,7 @@ export class MemoryDriver implements CacheDriver {
   }
 
   async hSet(key: string, fields: Readonly<Record<string, string>>): Promise<void> {
-    let entry = this.#of(key, 'hash');
-    if (entry === undefined) {
-      entry = { kind: 'hash', value: new Map(), expiresAt: 0 };
-      this.#store.set(key, entry);
-    }
+    const entry = this.#of(key, 'hash') ?? (this.#put(key, { kind: 'hash', value: new Map(), expiresAt: 0 }) as Extract<Stored, { kind: 'hash' }>);
     for (const [f, v] of Object.entries(fields)) entry.value.set(f, v);
   }
 
@@ -229,7 +265,20 @@ export class MemoryDriver implements CacheDriver {
 
   async close(): Promise<void> {
     this.#store.clear();
+    this.#log = [];
   }
+}
+
+/** Index of the first log record with a sequence number above `seq` (the log is sorted by it). */
+function firstAfter(log: readonly { seq: number }[], seq: number): number {
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((log[mid] as { seq: number }).seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function deadline(ttlMs: number | undefined): number {
