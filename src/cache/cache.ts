@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CacheCore, ChannelHandlers, L2Read } from './core.ts';
+import type { CacheDriver } from './driver.ts';
 import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
 import { getOrSetEntry, type Loader } from './get-or-set.ts';
 import { assertName } from './keys.ts';
@@ -21,11 +22,18 @@ export interface ClusterChannel<M extends object> {
 
 const MAX_TAGS = 64;
 
+/** Module-internal (not exported from index.ts): the driver behind a cache, for adapters such as the Keyv store. */
+export let driverOf: (cache: Cache) => CacheDriver;
+
 /**
  * The cache API. One instance per namespace view: `cache.namespace('users')` shares tiers, bus and
  * in-flight loads with its parent. Keys are `<prefix>:<namespace>:v<version>:<key>`.
  */
 export class Cache {
+  static {
+    driverOf = (cache) => cache.#core.driver;
+  }
+
   readonly #core: CacheCore;
   readonly name: string;
   readonly #close: () => Promise<void>;

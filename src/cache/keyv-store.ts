@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { CacheDriver } from './driver.ts';
-import type { Cache } from './cache.ts';
-import { RedisDriver } from './drivers/redis.ts';
-import { MemoryDriver } from './drivers/memory.ts';
+import { driverOf, type Cache } from './cache.ts';
 import { ValidationError } from '../shared/errors.ts';
 
 export interface KeyvCacheStoreOptions {
@@ -21,7 +19,11 @@ export class KeyvCacheStore extends EventEmitter {
   readonly #driver: CacheDriver;
   readonly #base: string;
   namespace?: string | undefined;
-  /** Keyv reads `dialect` to decide whether the store can iterate. */
+  /**
+   * Keyv offers `iterator()` only for stores whose `dialect` is on its allow-list, and `memory` is
+   * not on it. Our iterator keeps the Redis adapter's contract on every driver (SCAN-based,
+   * namespace-scoped, `[key, raw]` pairs), so every driver declares that dialect; `url` names the real one.
+   */
   readonly opts: { dialect: string; url: string };
 
   constructor(driver: CacheDriver, options: KeyvCacheStoreOptions) {
@@ -29,7 +31,7 @@ export class KeyvCacheStore extends EventEmitter {
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(options.keyPrefix)) throw new ValidationError('keyPrefix must be 1-64 characters of A-Z a-z 0-9 _ . : -');
     this.#driver = driver;
     this.#base = `${options.keyPrefix.replace(/:+$/, '')}:keyv:`;
-    this.opts = { dialect: driver.name === 'redis' ? 'redis' : 'memory', url: driver.name === 'redis' ? 'redis://' : 'memory://' };
+    this.opts = { dialect: 'redis', url: `${driver.name}://` };
   }
 
   #key(key: string): string {
@@ -95,9 +97,10 @@ export class KeyvCacheStore extends EventEmitter {
   }
 }
 
-/** A Keyv store sharing a cache's connection (Redis) or a fresh in-process driver. */
+/**
+ * A Keyv store on a cache's own driver: its Redis connection (with the cache's command timeout) or
+ * its in-process store, so every store made for one cache sees the same data on both drivers.
+ */
 export function keyvStoreFor(cache: Cache, options: KeyvCacheStoreOptions): KeyvCacheStore {
-  const raw = cache.raw;
-  const driver = raw === null ? new MemoryDriver() : new RedisDriver(raw);
-  return new KeyvCacheStore(driver, options);
+  return new KeyvCacheStore(driverOf(cache), options);
 }

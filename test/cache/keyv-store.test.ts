@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Keyv from 'keyv';
 import { Redis } from 'ioredis';
 import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite';
-import { KeyvCacheStore, MemoryDriver, RedisDriver, createCache, keyvStoreFor } from '../../src/cache/index.ts';
+import { KeyvCacheStore, MemoryDriver, RedisDriver, createCache, keyvStoreFor, type Cache } from '../../src/cache/index.ts';
 import { REDIS_URL, dropPrefix, randomPrefix } from './support.ts';
 
 const prefix = randomPrefix('keyv');
@@ -23,7 +23,25 @@ describe('@keyv/test-suite against KeyvCacheStore (Redis driver)', () => {
 
 describe('@keyv/test-suite against KeyvCacheStore (memory driver)', () => {
   const driver = new MemoryDriver();
-  keyvTestSuite(vitest, Keyv, () => new KeyvCacheStore(driver, { keyPrefix: 'mem' }));
+  const memoryStore = (): KeyvCacheStore => new KeyvCacheStore(driver, { keyPrefix: 'mem' });
+  keyvTestSuite(vitest, Keyv, memoryStore);
+  keyvIteratorTests(vitest, Keyv, memoryStore);
+});
+
+// The same suites through keyvStoreFor(), on the driver of a real cache of each kind.
+describe.each(['memory', 'redis'] as const)('@keyv/test-suite against keyvStoreFor(cache) (%s)', (mode) => {
+  const storePrefix = randomPrefix(`keyvfor-${mode}`);
+  const holder: { cache?: Cache } = {};
+  vitest.beforeAll(async () => {
+    holder.cache = await createCache({ redis: mode === 'redis' ? { url: REDIS_URL, keyPrefix: storePrefix } : null, keyPrefix: storePrefix });
+  });
+  afterAll(async () => {
+    await holder.cache?.close();
+    if (mode === 'redis') await dropPrefix(storePrefix);
+  });
+  const store = (): KeyvCacheStore => keyvStoreFor(holder.cache as Cache, { keyPrefix: storePrefix });
+  keyvTestSuite(vitest, Keyv, store);
+  keyvIteratorTests(vitest, Keyv, store);
 });
 
 describe('KeyvCacheStore', () => {
@@ -37,6 +55,22 @@ describe('KeyvCacheStore', () => {
       await a.clear();
       expect(await a.get('k')).toBeUndefined();
       expect(await b.get('k')).toBe('b-value');
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('two stores of one in-process cache share their data, as they do on Redis', async () => {
+    const cache = await createCache({ redis: null });
+    try {
+      const writer = new Keyv({ store: keyvStoreFor(cache, { keyPrefix: 'shared' }), namespace: 's' });
+      const reader = new Keyv({ store: keyvStoreFor(cache, { keyPrefix: 'shared' }), namespace: 's' });
+      await writer.set('k', { v: 1 });
+      expect(await reader.get('k')).toEqual({ v: 1 });
+      const seen: string[] = [];
+      expect(reader.iterator).toBeTypeOf('function');
+      for await (const [key] of reader.iterator?.(undefined) ?? []) seen.push(String(key));
+      expect(seen).toEqual(['k']);
     } finally {
       await cache.close();
     }
