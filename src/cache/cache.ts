@@ -21,6 +21,7 @@ export interface ClusterChannel<M extends object> {
 }
 
 const MAX_TAGS = 64;
+const closeNothing = async (): Promise<void> => {};
 
 /** Module-internal (not exported from index.ts): the driver behind a cache, for adapters such as the Keyv store. */
 export let driverOf: (cache: Cache) => CacheDriver;
@@ -45,9 +46,9 @@ export class Cache {
     this.#close = close;
   }
 
-  /** A view on another namespace (same connections). */
+  /** A view on another namespace (same connections, owned by the root: the view's close() releases nothing). */
   namespace(name: string): Cache {
-    return new Cache(this.#core, name, this.#close);
+    return new Cache(this.#core, name, closeNothing);
   }
 
   /** The underlying ioredis client for commands without a helper; null when running in-process only. */
@@ -299,7 +300,7 @@ export class Cache {
     return { publish: (message) => channel.publish(message), close: () => channel.close() };
   }
 
-  /** Releases connections (Redis client and bus subscriber). */
+  /** Releases connections (Redis client and bus subscriber); on a namespace view it does nothing: the root owns them. */
   async close(): Promise<void> {
     await this.#close();
   }

@@ -245,3 +245,26 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
     expect(stats.counters.l1Hits).toBeGreaterThan(0);
   });
 });
+
+describe.each(['memory', 'redis'] as const)('namespace views (%s)', (mode) => {
+  it("a view's close() leaves the connections it shares with the root open", async () => {
+    const prefix = randomPrefix(`view-${mode}`);
+    const redis = mode === 'redis' ? { url: REDIS_URL, keyPrefix: prefix } : null;
+    const root = await createCache({ redis, keyPrefix: prefix, namespace: 'root' });
+    const probe = mode === 'redis' ? await createCache({ redis, namespace: 'root', l1: false }) : undefined;
+    try {
+      await root.set('before', 1);
+      await root.namespace('view').close();
+      expect(await root.get('before')).toBe(1);
+      await root.set('after', 2);
+      expect((await root.health()).ok).toBe(true);
+      // The write reached L2, not just the root's L1.
+      if (probe !== undefined) expect(await probe.get('after')).toBe(2);
+      expect(root.stats().counters.l2Errors).toBe(0);
+    } finally {
+      await probe?.close();
+      await root.close();
+      if (mode === 'redis') await dropPrefix(prefix);
+    }
+  });
+});
