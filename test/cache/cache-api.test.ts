@@ -268,3 +268,23 @@ describe.each(['memory', 'redis'] as const)('namespace views (%s)', (mode) => {
     }
   });
 });
+
+describe('a Redis client with an ioredis keyPrefix (URL ?keyPrefix=)', () => {
+  it('pattern deletes, clear() and the key browser find the keys', async () => {
+    const clientPrefix = randomPrefix('kp');
+    const cache = await createCache({ redis: { url: `${REDIS_URL}/?keyPrefix=${clientPrefix}:`, keyPrefix: 'app' }, namespace: 'kp' });
+    try {
+      for (let i = 0; i < 5; i++) await cache.set(`user:${i}`, i);
+      await cache.set('other', 1);
+      expect(await cache.raw?.exists(await cache.keyFor('user:0'))).toBe(1);
+      const page = await cache.admin().browse('kp:*', '0', 1000);
+      expect(page.keys.map((info) => info.key).sort()).toContain(await cache.keyFor('user:0'));
+      expect(await cache.deleteByPattern('user:*')).toBe(5);
+      expect(await cache.clear()).toBe(1);
+      expect(await cache.get('other')).toBeUndefined();
+    } finally {
+      await cache.close();
+      await dropPrefix(clientPrefix);
+    }
+  });
+});

@@ -18,3 +18,19 @@ cacheDriverSuite('redis', async () => {
     },
   };
 });
+
+// ioredis prefixes the keys of every command but not SCAN's MATCH pattern nor its replies: the
+// driver must add and strip the client's keyPrefix itself, or pattern deletes find nothing.
+cacheDriverSuite('redis (client with ioredis keyPrefix)', async () => {
+  const clientPrefix = randomPrefix('conf-kp');
+  const client = new Redis(REDIS_URL, { enableOfflineQueue: true, commandTimeout: 2_000, keyPrefix: `${clientPrefix}:` });
+  const driver = new RedisDriver(client);
+  return {
+    driver,
+    prefix: 'p',
+    cleanup: async () => {
+      await dropPrefix(clientPrefix);
+      await driver.close();
+    },
+  };
+});

@@ -28,10 +28,19 @@ export class RedisDriver implements CacheDriver {
   readonly name = 'redis';
   readonly client: Redis;
   readonly #guard: DeadlineGuard | undefined;
+  /**
+   * The client's ioredis `keyPrefix`: ioredis adds it to the keys of every command but not to
+   * SCAN's MATCH pattern nor strips it from SCAN's replies, so scan() does both itself (otherwise a
+   * pattern delete would UNLINK `<prefix><prefix>key` and remove nothing).
+   */
+  readonly #clientPrefix: string;
+  readonly #clientPrefixGlob: string;
 
   constructor(client: Redis, options: RedisDriverOptions = {}) {
     this.client = client;
     this.#guard = options.commandTimeoutMs === undefined ? undefined : new DeadlineGuard(options.commandTimeoutMs);
+    this.#clientPrefix = client.options.keyPrefix ?? '';
+    this.#clientPrefixGlob = this.#clientPrefix.replace(/[*?[\]\\]/g, '\\$&');
   }
 
   async #run<T>(op: () => Promise<T>): Promise<T> {
@@ -120,8 +129,9 @@ export class RedisDriver implements CacheDriver {
   }
 
   async scan(match: string, cursor: string, count: number): Promise<ScanPage> {
-    const [next, keys] = await this.#run(() => this.client.scan(cursor, 'MATCH', match, 'COUNT', Math.max(1, count)));
-    return { cursor: next, keys };
+    const [next, keys] = await this.#run(() => this.client.scan(cursor, 'MATCH', this.#clientPrefixGlob + match, 'COUNT', Math.max(1, count)));
+    const cut = this.#clientPrefix.length;
+    return { cursor: next, keys: cut === 0 ? keys : keys.map((key) => key.slice(cut)) };
   }
 
   async deleteMatching(match: string): Promise<number> {
