@@ -3,6 +3,7 @@ import type { KeyInfo } from './driver.ts';
 import { assertPattern, globToRegExp } from './glob.ts';
 import { unwrapEntry } from './envelope.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { CacheUnsupportedError } from './errors.ts';
 
 /** Values larger than this are described, not returned, by the admin API. */
 const MAX_VALUE_BYTES = 256 * 1024;
@@ -49,19 +50,22 @@ export class CacheAdmin {
     assertPattern(pattern);
     if (!/^\d{1,20}$/.test(cursor)) throw new ValidationError('cursor must be a SCAN cursor');
     const bounded = Math.min(Math.max(1, Math.trunc(count)), MAX_BROWSE_COUNT);
-    const page = await this.#core.l2('scan', (d) => d.scan(this.keyPrefix + pattern, cursor, bounded));
-    const keys = await this.#core.l2('info', (d) => d.info(page.keys));
+    const scanning = this.#core.need('scanning', 'the key browser');
+    const page = await this.#core.l2('scan', () => scanning.scan(this.keyPrefix + pattern, cursor, bounded));
+    const keys = await this.#core.l2('info', () => scanning.info(page.keys));
     return { cursor: page.cursor, keys };
   }
 
   async read(key: string): Promise<KeyDetail> {
     const full = this.#own(key);
-    const [info] = await this.#core.l2('info', (d) => d.info([full]));
+    const { scanning, hashes, sets } = this.#core.caps;
+    if (scanning === null) throw new CacheUnsupportedError('the key browser', this.#core.driver.name, 'scanning');
+    const [info] = await this.#core.l2('info', () => scanning.info([full]));
     if (info === undefined || info.type === 'none') throw new NotFoundError(`cache key ${JSON.stringify(full)}`);
     if (info.sizeBytes !== null && info.sizeBytes > MAX_VALUE_BYTES) return { ...info, truncated: true };
-    if (info.type === 'hash') return { ...info, value: await this.#core.l2('hgetall', (d) => d.hGetAll(full)), truncated: false };
-    if (info.type === 'set') {
-      const members = await this.#core.l2('smembers', (d) => d.sMembers(full));
+    if (info.type === 'hash' && hashes !== null) return { ...info, value: await this.#core.l2('hgetall', () => hashes.hGetAll(full)), truncated: false };
+    if (info.type === 'set' && sets !== null) {
+      const members = await this.#core.l2('smembers', () => sets.sMembers(full));
       return { ...info, value: members.slice(0, MAX_MEMBERS), truncated: members.length > MAX_MEMBERS };
     }
     if (info.type !== 'string') return { ...info, truncated: true };
@@ -84,10 +88,11 @@ export class CacheAdmin {
 
   async deletePattern(pattern: string): Promise<number> {
     assertPattern(pattern);
+    const scanning = this.#core.need('scanning', 'deleting keys by pattern');
     const match = this.keyPrefix + pattern;
     const re = globToRegExp(match);
     this.#core.l1?.deleteWhere((k) => re.test(k));
-    const removed = await this.#core.l2('delete', (d) => d.deleteMatching(match));
+    const removed = await this.#core.l2('delete', () => scanning.deleteMatching(match));
     await this.#core.bus?.publish({ op: 'pattern', pattern: match });
     return removed;
   }

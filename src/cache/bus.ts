@@ -14,6 +14,15 @@ export type BusMessage =
   | { op: 'version'; namespace: string; version: number }
   | { op: 'all' };
 
+/** What a module plugging into `Cache.channel()` provides. */
+export interface ChannelHandlers<M extends object> {
+  /** Validates a received message; undefined drops it (messages come from the network: never trust them). */
+  parse: (payload: Record<string, unknown>) => M | undefined;
+  onMessage: (message: M) => void;
+  /** The subscriber reconnected: messages may have been missed. */
+  onResync: () => void;
+}
+
 /** Largest message accepted; anything larger is dropped as hostile. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 

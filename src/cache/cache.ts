@@ -1,14 +1,15 @@
 import type { Redis } from 'ioredis';
-import type { CacheCore, ChannelHandlers, L2Read } from './core.ts';
+import type { CacheCore, L2Read } from './core.ts';
 import type { CacheDriver } from './driver.ts';
+import type { ChannelHandlers, PubSubChannel } from './bus.ts';
 import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
 import { getOrSetEntry, type Loader } from './get-or-set.ts';
 import { assertName } from './keys.ts';
 import { assertPattern } from './glob.ts';
-import { clearNamespace, deleteByGlob, deleteTagged, expireEntry, getManyEntries, remainingTtl } from './operations.ts';
+import { clearNamespace, deleteByGlob, expireEntry, getManyEntries, remainingTtl } from './operations.ts';
+import { assertTags, deleteTagged, tagIndexKey } from './tags.ts';
 import { durationOr, parseDuration, type Duration } from './ttl.ts';
 import { wrapEntry } from './envelope.ts';
-import { ValidationError } from '../shared/errors.ts';
 import { CounterHelper, HashHelper, SetHelper } from './helpers.ts';
 import { pruneCache } from './prune.ts';
 import { CacheAdmin } from './admin.ts';
@@ -20,7 +21,14 @@ export interface ClusterChannel<M extends object> {
   close(): Promise<void>;
 }
 
-const MAX_TAGS = 64;
+/** What a root cache owns besides its tiers: the Redis connections (none in-process). Views share them. */
+export interface CacheConnections {
+  readonly raw: Redis | null;
+  /** Opens another pub/sub channel on the cache's connections; null in-process. */
+  readonly openChannel: (<M extends object>(name: string, handlers: ChannelHandlers<M>) => Promise<PubSubChannel<M>>) | null;
+  close(): Promise<void>;
+}
+
 const closeNothing = async (): Promise<void> => {};
 
 /** Module-internal (not exported from index.ts): the driver behind a cache, for adapters such as the Keyv store. */
@@ -37,23 +45,23 @@ export class Cache {
 
   readonly #core: CacheCore;
   readonly name: string;
-  readonly #close: () => Promise<void>;
+  readonly #connections: CacheConnections;
 
-  constructor(core: CacheCore, namespace: string, close: () => Promise<void>) {
+  constructor(core: CacheCore, namespace: string, connections: CacheConnections) {
     assertName(namespace, 'namespace');
     this.#core = core;
     this.name = namespace;
-    this.#close = close;
+    this.#connections = connections;
   }
 
   /** A view on another namespace (same connections, owned by the root: the view's close() releases nothing). */
   namespace(name: string): Cache {
-    return new Cache(this.#core, name, closeNothing);
+    return new Cache(this.#core, name, { ...this.#connections, close: closeNothing });
   }
 
   /** The underlying ioredis client for commands without a helper; null when running in-process only. */
   get raw(): Redis | null {
-    return this.#core.raw;
+    return this.#connections.raw;
   }
 
   /** The full Redis key for a cache key (for raw commands and debugging). */
@@ -63,18 +71,14 @@ export class Cache {
 
   #full(key: string): string | Promise<string> {
     const normalized = this.#core.keys.normalize(key);
-    const prefix = this.#core.prefixes.get(this.name);
+    const prefix = this.#core.knownPrefix(this.name);
     return prefix !== undefined ? prefix + normalized : this.#core.prefixFor(this.name).then((p) => p + normalized);
   }
 
-  #tagKey = (tag: string): string => this.#core.keys.internal('tag', `${this.name}:${tag}`);
+  #tagKey = (tag: string): string => tagIndexKey(this.#core.keys, this.name, tag);
 
-  #tags(tags: readonly string[] | undefined): readonly string[] {
-    if (tags === undefined) return [];
-    const list: unknown = tags;
-    if (!Array.isArray(list) || list.length > MAX_TAGS) throw new ValidationError(`tags must be an array of at most ${MAX_TAGS}`);
-    for (const t of tags) if (typeof t !== 'string' || t.length === 0 || t.length > 256) throw new ValidationError('each tag must be a 1-256 character string');
-    return tags;
+  #tagKeys(tags: readonly string[] | undefined): readonly string[] {
+    return assertTags(tags).map(this.#tagKey);
   }
 
   #ttl(ttl: Duration | undefined): number {
@@ -84,7 +88,7 @@ export class Cache {
   get<T = unknown>(key: string): Promise<T | undefined> {
     // L1 hit fast path: no async function, no awaits — one already-resolved promise.
     const core = this.#core;
-    const prefix = core.prefixes.get(this.name);
+    const prefix = core.knownPrefix(this.name);
     if (prefix !== undefined && typeof key === 'string' && key.length > 0 && key.length <= core.keys.maxKeyLength) {
       const now = Date.now();
       const hit = core.l1?.peek(prefix + key, now);
@@ -128,7 +132,7 @@ export class Cache {
 
   async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
     const full = await this.#full(key);
-    await this.#core.write(full, value, this.#ttl(options.ttl), durationOr(options.grace, this.#core.defaults.graceMs, 'grace'), this.#tags(options.tags), this.#tagKey);
+    await this.#core.write(full, value, this.#ttl(options.ttl), durationOr(options.grace, this.#core.defaults.graceMs, 'grace'), this.#tagKeys(options.tags));
   }
 
   /** Sets only if the key is absent (in L2, or L1 when in-process only); true when written. */
@@ -159,9 +163,9 @@ export class Cache {
       value: e.value as unknown,
       ttlMs: this.#ttl(e.ttl),
       graceMs: durationOr(e.grace, this.#core.defaults.graceMs, 'grace'),
-      tags: this.#tags(e.tags),
+      tagKeys: this.#tagKeys(e.tags),
     })));
-    await this.#core.writeMany(items, this.#tagKey);
+    await this.#core.writeMany(items);
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {
@@ -171,10 +175,11 @@ export class Cache {
 
   /** Atomic counter add (L2); the key's TTL applies only when the counter is created. */
   async incr(key: string, by = 1, options: { ttl?: Duration } = {}): Promise<number> {
+    const counters = this.#core.need('counters', 'incr()');
     const full = await this.#full(key);
     this.#core.l1?.delete(full);
     const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl);
-    return this.#core.l2('incr', (d) => d.incrBy(full, by, ttlMs));
+    return this.#core.l2('incr', () => counters.incrBy(full, by, ttlMs));
   }
 
   async decr(key: string, by = 1, options: { ttl?: Duration } = {}): Promise<number> {
@@ -198,7 +203,7 @@ export class Cache {
 
   getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
     const core = this.#core;
-    const prefix = core.prefixes.get(this.name);
+    const prefix = core.knownPrefix(this.name);
     if (prefix !== undefined && core.l1 !== null && options.forceRefresh !== true && typeof key === 'string' && key.length > 0 && key.length <= core.keys.maxKeyLength) {
       const now = Date.now();
       const hit = core.l1.peek(prefix + key, now);
@@ -215,7 +220,7 @@ export class Cache {
     return getOrSetEntry(this.#core, full, loader, {
       ttlMs: this.#ttl(options.ttl),
       graceMs: durationOr(options.grace, this.#core.defaults.graceMs, 'grace'),
-      tags: this.#tags(options.tags),
+      tags: assertTags(options.tags),
       opts: options,
       tagKey: this.#tagKey,
     });
@@ -233,7 +238,7 @@ export class Cache {
   }
 
   async deleteByTag(tags: string | readonly string[]): Promise<number> {
-    return deleteTagged(this.#core, this.#tags(typeof tags === 'string' ? [tags] : tags).map(this.#tagKey));
+    return deleteTagged(this.#core, this.#tagKeys(typeof tags === 'string' ? [tags] : tags));
   }
 
   /** Deletes keys of this namespace matching a glob (`user:*`), everywhere. SCAN + UNLINK, never KEYS. */
@@ -294,7 +299,7 @@ export class Cache {
    */
   async channel<M extends object>(name: string, handlers: ChannelHandlers<M>): Promise<ClusterChannel<M>> {
     assertName(name, 'channel name');
-    const open = this.#core.openChannel;
+    const open = this.#connections.openChannel;
     if (open === null) return { publish: async () => {}, close: async () => {} };
     const channel = await open(name, handlers);
     return { publish: (message) => channel.publish(message), close: () => channel.close() };
@@ -302,6 +307,6 @@ export class Cache {
 
   /** Releases connections (Redis client and bus subscriber); on a namespace view it does nothing: the root owns them. */
   async close(): Promise<void> {
-    await this.#close();
+    await this.#connections.close();
   }
 }

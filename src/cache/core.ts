@@ -1,16 +1,18 @@
-import type { Redis } from 'ioredis';
-import type { CacheDriver } from './driver.ts';
+import type { Capability, CacheDriver, DriverCapabilities } from './driver.ts';
 import type { Codec } from './codec.ts';
 import type { KeyStrategy } from './keys.ts';
 import type { L1Store } from './l1.ts';
-import type { InvalidationBus, BusMessage, PubSubChannel } from './bus.ts';
+import type { InvalidationBus, BusMessage } from './bus.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { CacheStatsCounters, CacheHistograms } from './metrics.ts';
 import type { Logger } from '../shared/logger.ts';
-import { CacheUnavailableError } from './errors.ts';
+import { capabilitiesOf } from './driver.ts';
+import { CacheUnavailableError, CacheUnsupportedError } from './errors.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { wrapEntry, unwrapEntry, rawValue } from './envelope.ts';
 import { globToRegExp } from './glob.ts';
+import { indexTagged } from './tags.ts';
+import { SingleFlight } from './single-flight.ts';
 
 export interface CoreDefaults {
   ttlMs: number;
@@ -31,18 +33,6 @@ export interface CoreParts {
   histograms: CacheHistograms;
   logger: Logger;
   defaults: CoreDefaults;
-  raw: Redis | null;
-  /** Opens another pub/sub channel on the cache's Redis connections; null in-process. */
-  openChannel: (<M extends object>(name: string, handlers: ChannelHandlers<M>) => Promise<PubSubChannel<M>>) | null;
-}
-
-/** What a module plugging into `Cache.channel()` provides. */
-export interface ChannelHandlers<M extends object> {
-  /** Validates a received message; undefined drops it (messages come from the network: never trust them). */
-  parse: (payload: Record<string, unknown>) => M | undefined;
-  onMessage: (message: M) => void;
-  /** The subscriber reconnected: messages may have been missed. */
-  onResync: () => void;
 }
 
 export interface WriteItem {
@@ -50,7 +40,8 @@ export interface WriteItem {
   value: unknown;
   ttlMs: number;
   graceMs: number;
-  tags: readonly string[];
+  /** Index sets of the entry's tags (see tags.ts). */
+  tagKeys: readonly string[];
 }
 
 /** An L2 read, classified: fresh, stale (inside its grace window), raw (written by another client) or absent. */
@@ -64,11 +55,15 @@ const ABSENT: L2Read = { state: 'absent' };
 const REMOVE_BATCH = 500;
 
 /**
- * State shared by a cache and all its namespace views: the tiers, bus, breaker, in-flight loads and
- * namespace versions. Everything that touches L2 goes through `l2()` so the breaker and metrics see it.
+ * The tiers behind a cache and all its namespace views: L1, the L2 driver (through the breaker and
+ * metrics: everything that touches L2 goes through `l2()` or `readL2()`), the bus, the namespace
+ * versions and the loads in flight. Its collaborators are read-only; its mutable state is private.
+ * It knows no Redis: connections belong to whoever created the cache (see create-cache.ts).
  */
 export class CacheCore {
   readonly driver: CacheDriver;
+  /** The driver's optional capabilities, detected once. */
+  readonly caps: DriverCapabilities;
   readonly codec: Codec;
   readonly keys: KeyStrategy;
   readonly l1: L1Store | null;
@@ -78,17 +73,13 @@ export class CacheCore {
   readonly histograms: CacheHistograms;
   readonly logger: Logger;
   readonly defaults: CoreDefaults;
-  readonly raw: Redis | null;
-  readonly openChannel: CoreParts['openChannel'];
-  /** Single-flight: one load per full key per process. */
-  readonly inflight = new Map<string, Promise<unknown>>();
-  /** Loads still running after their callers moved on (background refresh, timed-out waits). */
-  readonly loading = new Map<string, Promise<unknown>>();
+  readonly loads = new SingleFlight();
   /** Current key prefix per namespace (includes its version). */
-  readonly prefixes = new Map<string, string>();
+  readonly #prefixes = new Map<string, string>();
 
   constructor(parts: CoreParts) {
     this.driver = parts.driver;
+    this.caps = capabilitiesOf(parts.driver);
     this.codec = parts.codec;
     this.keys = parts.keys;
     this.l1 = parts.l1;
@@ -98,8 +89,18 @@ export class CacheCore {
     this.histograms = parts.histograms;
     this.logger = parts.logger;
     this.defaults = parts.defaults;
-    this.raw = parts.raw;
-    this.openChannel = parts.openChannel;
+  }
+
+  /** A capability of the driver, or CacheUnsupportedError naming the feature that needs it. */
+  need<C extends Capability>(capability: C, feature: string): NonNullable<DriverCapabilities[C]> {
+    const cap = this.caps[capability];
+    if (cap === null) throw new CacheUnsupportedError(feature, this.driver.name, capability);
+    return cap;
+  }
+
+  /** The namespace's current key prefix once known (hot path: one Map lookup), else undefined. */
+  knownPrefix(namespace: string): string | undefined {
+    return this.#prefixes.get(namespace);
   }
 
   /** Runs one L2 command through the breaker; data errors (ValidationError) do not trip it. */
@@ -112,7 +113,7 @@ export class CacheCore {
       this.histograms.observeL2(op, (performance.now() - started) / 1000);
       return result;
     } catch (error) {
-      if (error instanceof ValidationError) {
+      if (error instanceof ValidationError || error instanceof CacheUnsupportedError) {
         this.breaker.success();
         throw error;
       }
@@ -134,24 +135,25 @@ export class CacheCore {
   }
 
   async prefixFor(namespace: string): Promise<string> {
-    const known = this.prefixes.get(namespace);
+    const known = this.#prefixes.get(namespace);
     if (known !== undefined) return known;
     const stored = await this.l2Soft('get', (d) => d.get(this.keys.internal('ver', namespace)), undefined);
     const bumps = stored === undefined ? 0 : Number(stored) || 0;
-    return this.prefixes.get(namespace) ?? this.#setVersion(namespace, bumps);
+    return this.#prefixes.get(namespace) ?? this.#setVersion(namespace, bumps);
   }
 
   #setVersion(namespace: string, bumps: number): string {
     const base = this.defaults.baseVersion;
     const prefix = this.keys.namespacePrefix(namespace, bumps === 0 ? base : `${base}.${bumps}`);
-    this.prefixes.set(namespace, prefix);
+    this.#prefixes.set(namespace, prefix);
     return prefix;
   }
 
   /** Invalidates a whole namespace by moving it to a new version; old keys age out by TTL. */
   async bumpVersion(namespace: string): Promise<number> {
-    const bumps = await this.l2('incr', (d) => d.incrBy(this.keys.internal('ver', namespace), 1));
-    const old = this.prefixes.get(namespace);
+    const counters = this.need('counters', 'bumpVersion()');
+    const bumps = await this.l2('incr', () => counters.incrBy(this.keys.internal('ver', namespace), 1));
+    const old = this.#prefixes.get(namespace);
     this.#setVersion(namespace, bumps);
     if (old !== undefined) this.l1?.deleteWhere((k) => k.startsWith(old));
     await this.bus?.publish({ op: 'version', namespace, version: bumps });
@@ -219,7 +221,8 @@ export class CacheCore {
   }
 
   /** Encodes and writes one entry to both tiers and tells other processes; returns the decoded copy. */
-  async write(full: string, value: unknown, ttlMs: number, graceMs: number, tags: readonly string[], tagKey: (tag: string) => string): Promise<unknown> {
+  async write(full: string, value: unknown, ttlMs: number, graceMs: number, tagKeys: readonly string[]): Promise<unknown> {
+    const sets = tagKeys.length === 0 ? null : this.need('sets', 'tags');
     const payload = this.codec.encode(value);
     const expiresAt = ttlMs === Infinity ? 0 : Date.now() + ttlMs;
     // L1 keeps what L2 would return, so both tiers hand out the same types.
@@ -229,7 +232,7 @@ export class CacheCore {
     const physical = ttlMs === Infinity ? undefined : ttlMs + graceMs;
     const run = async (d: CacheDriver): Promise<void> => {
       await d.set(full, wrapEntry(expiresAt, payload), physical);
-      for (const tag of tags) await d.sAdd(tagKey(tag), [full]);
+      if (sets !== null) await indexTagged(sets, new Map(tagKeys.map((k) => [k, [full]])));
     };
     // SET and PUBLISH go out back to back on one connection: Redis applies them in order, so peers
     // see the new value when the message arrives, and the write costs one round trip instead of two.
@@ -242,7 +245,8 @@ export class CacheCore {
    * Bulk write: one pipelined SET batch, one SADD per tag and one bus message per REMOVE_BATCH
    * entries, instead of thousands of concurrent commands racing the per-command timeout.
    */
-  async writeMany(items: readonly WriteItem[], tagKey: (tag: string) => string): Promise<void> {
+  async writeMany(items: readonly WriteItem[]): Promise<void> {
+    const sets = items.some((item) => item.tagKeys.length > 0) ? this.need('sets', 'tags') : null;
     for (let i = 0; i < items.length; i += REMOVE_BATCH) {
       const batch = items.slice(i, i + REMOVE_BATCH);
       const rows: { key: string; value: string; ttlMs?: number }[] = [];
@@ -254,8 +258,7 @@ export class CacheCore {
         this.l1?.set(item.full, { value: decoded, expiresAt, graceUntil: expiresAt === 0 ? 0 : expiresAt + item.graceMs, size: payload.length });
         this.counters.writes++;
         rows.push(item.ttlMs === Infinity ? { key: item.full, value: wrapEntry(expiresAt, payload) } : { key: item.full, value: wrapEntry(expiresAt, payload), ttlMs: item.ttlMs + item.graceMs });
-        for (const tag of item.tags) {
-          const k = tagKey(tag);
+        for (const k of item.tagKeys) {
           const members = byTag.get(k);
           if (members === undefined) byTag.set(k, [item.full]);
           else members.push(item.full);
@@ -263,7 +266,7 @@ export class CacheCore {
       }
       const run = async (d: CacheDriver): Promise<void> => {
         await d.setMany(rows);
-        for (const [k, members] of byTag) await d.sAdd(k, members);
+        if (sets !== null) await indexTagged(sets, byTag);
       };
       const written = this.defaults.suppressL2Errors ? this.l2Soft('setMany', run, undefined) : this.l2('setMany', run);
       await Promise.all([written, this.bus?.publish({ op: 'keys', keys: batch.map((b) => b.full) })]);
@@ -299,7 +302,7 @@ export class CacheCore {
         return;
       }
       case 'version': {
-        const old = this.prefixes.get(message.namespace);
+        const old = this.#prefixes.get(message.namespace);
         if (old !== undefined) l1?.deleteWhere((k) => k.startsWith(old));
         this.#setVersion(message.namespace, message.version);
         return;

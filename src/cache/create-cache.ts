@@ -3,12 +3,12 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { Cache } from './cache.ts';
-import { CacheCore, type ChannelHandlers, type CoreParts } from './core.ts';
+import { Cache, type CacheConnections } from './cache.ts';
+import { CacheCore } from './core.ts';
 import { richJsonCodec, type Codec } from './codec.ts';
 import { KeyStrategy } from './keys.ts';
 import { L1Store, type L1Options } from './l1.ts';
-import { parseBusMessage, PubSubChannel, type InvalidationBus } from './bus.ts';
+import { parseBusMessage, PubSubChannel, type ChannelHandlers, type InvalidationBus } from './bus.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { CacheStatsCounters, registerCacheMetrics } from './metrics.ts';
 import { MemoryDriver } from './drivers/memory.ts';
@@ -20,6 +20,11 @@ import { durationOr, type Duration } from './ttl.ts';
 export interface CreateCacheOptions {
   /** null = in-process only (embedded default); otherwise L1 + Redis L2 + pub/sub invalidation bus. */
   redis: { url: string; keyPrefix: string } | null;
+  /**
+   * With `redis: null`: the L2 driver to use instead of the in-process one (a third-party driver
+   * implementing `CacheDriver`, tested with `ai-stack/cache/testing`). The cache closes it on close().
+   */
+  driver?: CacheDriver;
   registry?: Registry;
   logger?: Logger;
   /** Default namespace of the returned cache. Default `'default'`. */
@@ -67,11 +72,12 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
   let driver: CacheDriver;
   let bus: InvalidationBus | null = null;
   let client: Redis | null = null;
-  let openChannel: CoreParts['openChannel'] = null;
+  let openChannel: CacheConnections['openChannel'] = null;
   const ref: { core?: CacheCore } = {};
   if (options.redis === null) {
-    driver = new MemoryDriver();
+    driver = options.driver ?? new MemoryDriver();
   } else {
+    if (options.driver !== undefined) throw new ValidationError('give either redis or driver, not both');
     const redisOptions: RedisOptions = {
       // Fail fast: no offline queue piling up while Redis is away (keyv #1470, fastify-rate-limit #84).
       enableOfflineQueue: false,
@@ -118,7 +124,7 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
     circuitOpen: () => breaker.isOpen,
   });
   const core = new CacheCore({
-    driver, codec: options.codec ?? richJsonCodec, keys, l1, bus, breaker, counters, histograms, logger, raw: client, openChannel,
+    driver, codec: options.codec ?? richJsonCodec, keys, l1, bus, breaker, counters, histograms, logger,
     defaults: {
       ttlMs: durationOr(options.defaultTtl, 3_600_000, 'defaultTtl'),
       graceMs: durationOr(options.grace, 0, 'grace'),
@@ -128,11 +134,15 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
     },
   });
   ref.core = core;
-  const cache = new Cache(core, namespace, async () => {
-    histograms.unregister();
-    await bus?.close();
-    await driver.close();
-    l1?.clear();
+  const cache = new Cache(core, namespace, {
+    raw: client,
+    openChannel,
+    close: async () => {
+      histograms.unregister();
+      await bus?.close();
+      await driver.close();
+      l1?.clear();
+    },
   });
   await core.prefixFor(namespace);
   return cache;

@@ -20,3 +20,10 @@ export class CacheCodecError extends AiStackError {
     super(message, { code: 'cache_codec_error', status: 500, cause });
   }
 }
+
+/** The cache's driver lacks the capability a call needs (e.g. tags on a driver without sets). */
+export class CacheUnsupportedError extends AiStackError {
+  constructor(feature: string, driver: string, capability: string) {
+    super(`${feature} needs the "${capability}" capability, which the cache driver "${driver}" does not offer`, { code: 'cache_unsupported', status: 501 });
+  }
+}

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { CacheCore } from './core.ts';
 import type { GetOrSetOptions, LoaderContext } from './types.ts';
-import { CacheLoaderTimeoutError, CacheUnavailableError } from './errors.ts';
-import { durationOr, parseDuration, type Duration } from './ttl.ts';
+import { CacheLoaderTimeoutError } from './errors.ts';
+import { parseDuration, type Duration } from './ttl.ts';
+import { acquireOrWait, releaseLock } from './locks.ts';
+import { assertTags } from './tags.ts';
 
 export type Loader<T> = (ctx: LoaderContext<T>) => Promise<T> | T;
 
@@ -11,6 +12,7 @@ interface Resolved<T> {
   graceMs: number;
   tags: readonly string[];
   opts: GetOrSetOptions<T>;
+  /** Index set of a tag in the caller's namespace (the loader may set tags). */
   tagKey: (tag: string) => string;
 }
 
@@ -28,11 +30,7 @@ export function getOrSetEntry<T>(core: CacheCore, full: string, loader: Loader<T
     }
     core.counters.l1Misses++;
   }
-  const running = core.inflight.get(full);
-  if (running !== undefined) return running as Promise<T>;
-  const load = resolveMiss(core, full, loader, r).finally(() => core.inflight.delete(full));
-  core.inflight.set(full, load);
-  return load;
+  return core.loads.join<T>(full) ?? core.loads.track(full, resolveMiss(core, full, loader, r));
 }
 
 async function resolveMiss<T>(core: CacheCore, full: string, loader: Loader<T>, r: Resolved<T>): Promise<T> {
@@ -46,29 +44,13 @@ async function resolveMiss<T>(core: CacheCore, full: string, loader: Loader<T>, 
     if (hit) return hit.value as T;
     if (l2.state === 'stale') stale ??= { value: l2.value as T };
   }
-  const work = sharedLoad(core, full, () => loadAndStore(core, full, loader, r, stale));
+  const work = core.loads.shared(full, () => loadAndStore(core, full, loader, r, stale));
   if (stale !== undefined && r.opts.staleWhileRevalidate === true) {
     work.catch((error: unknown) => core.logger.warn({ err: error, key: full }, 'cache background refresh failed'));
     core.counters.gracedHits++;
     return stale.value;
   }
   return raceTimeouts(core, full, work, stale, r.opts);
-}
-
-/**
- * One running load per key, outliving the callers that stopped waiting for it (stale-while-revalidate,
- * soft and hard timeouts): later misses join it instead of starting a refresh storm.
- */
-function sharedLoad<T>(core: CacheCore, full: string, start: () => Promise<T>): Promise<T> {
-  const running = core.loading.get(full);
-  if (running !== undefined) return running as Promise<T>;
-  const work = start();
-  core.loading.set(full, work);
-  const done = (): void => {
-    if (core.loading.get(full) === work) core.loading.delete(full);
-  };
-  work.then(done, done);
-  return work;
 }
 
 async function raceTimeouts<T>(core: CacheCore, full: string, work: Promise<T>, stale: { value: T } | undefined, opts: GetOrSetOptions<T>): Promise<T> {
@@ -107,7 +89,7 @@ async function loadAndStore<T>(core: CacheCore, full: string, loader: Loader<T>,
   if (lock !== undefined) {
     const outcome = await acquireOrWait(core, full, lock.ttl, lock.waitTimeout, r.opts.forceRefresh !== true);
     if ('value' in outcome) return outcome.value as T;
-    token = outcome.token === '' ? undefined : outcome.token;
+    token = outcome.token;
   }
   try {
     let ttlMs = r.ttlMs;
@@ -125,49 +107,8 @@ async function loadAndStore<T>(core: CacheCore, full: string, loader: Loader<T>,
     const value = await loader(ctx);
     core.histograms.observeLoader((performance.now() - started) / 1000);
     if (skipped || (r.opts.shouldCache !== undefined && !r.opts.shouldCache(value))) return value;
-    return (await core.write(full, value, ttlMs, r.graceMs, tags, r.tagKey)) as T;
+    return (await core.write(full, value, ttlMs, r.graceMs, assertTags(tags).map(r.tagKey))) as T;
   } finally {
-    if (token !== undefined) {
-      const t = token;
-      await core.l2Soft('unlock', (d) => d.releaseLock(core.keys.internal('lock', full), t), false);
-    }
+    if (token !== undefined) await releaseLock(core, full, token);
   }
-}
-
-/**
- * Lease lock: SET NX PX with a random token. A process that loses the race polls L2 for the
- * holder's value (backing off to 50 ms) and takes the lock itself if the holder released it without
- * writing; after the wait timeout it loads anyway (fail open). With Redis down there is no lock.
- */
-async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | undefined, wait: Duration | undefined, acceptExisting: boolean): Promise<{ token: string } | { value: unknown }> {
-  const lockKey = core.keys.internal('lock', full);
-  const leaseMs = durationOr(ttl, core.defaults.lockTtlMs, 'lock.ttl');
-  const deadline = Date.now() + durationOr(wait, leaseMs, 'lock.waitTimeout');
-  const token = randomUUID();
-  const tryLock = async (): Promise<boolean | 'down'> => {
-    try {
-      return await core.l2('lock', (d) => d.acquireLock(lockKey, token, leaseMs));
-    } catch (error) {
-      if (error instanceof CacheUnavailableError) return 'down';
-      throw error;
-    }
-  };
-  let got = await tryLock();
-  let delay = 5;
-  while (got === false && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(50, delay * 2);
-    const l2 = acceptExisting ? await core.readL2(full, Date.now()) : undefined;
-    if (l2?.state === 'fresh') return { value: core.promoteL2(full, l2) };
-    got = await tryLock();
-  }
-  if (got !== true) return { token: '' };
-  if (!acceptExisting) return { token };
-  // Double-check: the previous holder may have written and released between our miss and our lock.
-  const l2 = await core.readL2(full, Date.now());
-  if (l2.state === 'fresh') {
-    await core.l2Soft('unlock', (d) => d.releaseLock(lockKey, token), false);
-    return { value: core.promoteL2(full, l2) };
-  }
-  return { token };
 }

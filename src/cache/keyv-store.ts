@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { CacheDriver } from './driver.ts';
+import { capabilitiesOf, type CacheDriver, type ScanningDriver } from './driver.ts';
+import { CacheUnsupportedError } from './errors.ts';
 import { driverOf, type Cache } from './cache.ts';
 import { ValidationError } from '../shared/errors.ts';
 
@@ -17,6 +18,7 @@ const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
  */
 export class KeyvCacheStore extends EventEmitter {
   readonly #driver: CacheDriver;
+  readonly #scanning: ScanningDriver | null;
   readonly #base: string;
   namespace?: string | undefined;
   /**
@@ -30,6 +32,7 @@ export class KeyvCacheStore extends EventEmitter {
     super();
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(options.keyPrefix)) throw new ValidationError('keyPrefix must be 1-64 characters of A-Z a-z 0-9 _ . : -');
     this.#driver = driver;
+    this.#scanning = capabilitiesOf(driver).scanning;
     this.#base = `${options.keyPrefix.replace(/:+$/, '')}:keyv:`;
     this.opts = { dialect: 'redis', url: `${driver.name}://` };
   }
@@ -74,15 +77,17 @@ export class KeyvCacheStore extends EventEmitter {
 
   /** Clears this store's namespace only (or every Keyv key of the prefix when there is none). */
   async clear(): Promise<void> {
+    const scanning = this.#needScanning('clear()');
     const scope = this.namespace === undefined ? this.#base : `${this.#base}${this.namespace}:`;
-    await this.#driver.deleteMatching(`${escapeGlob(scope)}*`);
+    await scanning.deleteMatching(`${escapeGlob(scope)}*`);
   }
 
   async *iterator(namespace?: string): AsyncGenerator<[string, string], void> {
+    const scanning = this.#needScanning('iterator()');
     const scope = namespace === undefined ? this.#base : `${this.#base}${namespace}:`;
     let cursor = '0';
     do {
-      const page = await this.#driver.scan(`${escapeGlob(scope)}*`, cursor, 200);
+      const page = await scanning.scan(`${escapeGlob(scope)}*`, cursor, 200);
       cursor = page.cursor;
       const values = await this.#driver.getMany(page.keys);
       for (let i = 0; i < page.keys.length; i++) {
@@ -90,6 +95,11 @@ export class KeyvCacheStore extends EventEmitter {
         if (value !== undefined) yield [(page.keys[i] as string).slice(this.#base.length), value];
       }
     } while (cursor !== '0');
+  }
+
+  #needScanning(feature: string): ScanningDriver {
+    if (this.#scanning === null) throw new CacheUnsupportedError(`Keyv ${feature}`, this.#driver.name, 'scanning');
+    return this.#scanning;
   }
 
   async disconnect(): Promise<void> {

@@ -65,8 +65,9 @@ export async function getManyEntries<T>(core: CacheCore, fulls: readonly string[
 /** Removes every key of a namespace, all versions, in every process (SCAN + UNLINK). */
 export async function clearNamespace(core: CacheCore, namespace: string): Promise<number> {
   const scope = `${core.keys.prefix}:${core.keys.hashTag ? `{${namespace}}` : namespace}:`;
+  const scanning = core.need('scanning', 'clear()');
   core.l1?.deleteWhere((k) => k.startsWith(scope));
-  const removed = await core.l2('clear', (d) => d.deleteMatching(core.keys.namespacePattern(namespace)));
+  const removed = await core.l2('clear', () => scanning.deleteMatching(core.keys.namespacePattern(namespace)));
   await core.bus?.publish({ op: 'prefix', prefix: scope });
   return removed;
 }
@@ -74,30 +75,10 @@ export async function clearNamespace(core: CacheCore, namespace: string): Promis
 /** Deletes keys matching `pattern` under `prefix` (a namespace prefix, glob-escaped here). */
 export async function deleteByGlob(core: CacheCore, prefix: string, pattern: string): Promise<number> {
   const match = prefix.replace(/[*?[\]\\]/g, '\\$&') + pattern;
+  const scanning = core.need('scanning', 'deleteByPattern()');
   const re = globToRegExp(match);
   core.l1?.deleteWhere((k) => re.test(k));
-  const removed = await core.l2('delete', (d) => d.deleteMatching(match));
+  const removed = await core.l2('delete', () => scanning.deleteMatching(match));
   await core.bus?.publish({ op: 'pattern', pattern: match });
   return removed;
 }
-
-/** Deletes the entries listed in each tag-index set, then the sets. */
-/**
- * Pops a tag's members in batches and removes their entries, until the set is gone. Reading the set
- * whole (SMEMBERS) and deleting it afterwards would hold a huge tag in memory and, worse, drop the
- * membership of entries tagged meanwhile: they would survive every later purge of the tag. Popping
- * only ever removes members it also invalidates.
- */
-export async function deleteTagged(core: CacheCore, tagKeys: readonly string[]): Promise<number> {
-  let removed = 0;
-  for (const tagKey of tagKeys) {
-    for (;;) {
-      const members = await core.l2('spop', (d) => d.sPop(tagKey, TAG_BATCH));
-      if (members.length === 0) break;
-      removed += await core.remove(members);
-    }
-  }
-  return removed;
-}
-
-const TAG_BATCH = 1000;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { CacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
+import type { FullCacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { globToRegExp } from '../glob.ts';
 import { ValidationError } from '../../shared/errors.ts';
 
@@ -27,7 +27,7 @@ export interface MemoryDriverOptions {
  * the last sequence number returned. A key present for the whole walk keeps its number, so it is
  * returned exactly once whatever happens between pages (Redis's SCAN guarantee).
  */
-export class MemoryDriver implements CacheDriver {
+export class MemoryDriver implements FullCacheDriver {
   readonly name = 'memory';
   readonly #store: LRUCache<string, Stored>;
   /** Keys in creation order; records of deleted, evicted or re-created keys are skipped and compacted away. */

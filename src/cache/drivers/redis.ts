@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { CacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
+import type { FullCacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import { DeadlineGuard } from '../deadline.ts';
 import { ValidationError } from '../../shared/errors.ts';
@@ -24,7 +24,7 @@ export interface RedisDriverOptions {
   commandTimeoutMs?: number;
 }
 
-export class RedisDriver implements CacheDriver {
+export class RedisDriver implements FullCacheDriver {
   readonly name = 'redis';
   readonly client: Redis;
   readonly #guard: DeadlineGuard | undefined;
