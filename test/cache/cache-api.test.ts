@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache, type Cache } from '../../src/cache/index.ts';
 import { ValidationError } from '../../src/shared/errors.ts';
-import { REDIS_URL, dropPrefix, randomPrefix, sleep } from './support.ts';
+import { REDIS_URL, dropPrefix, frozenClock, randomPrefix } from './support.ts';
 import { eventually } from '../support/wait.ts';
 
 // The same behaviour is required in-process (embedded default) and with Redis behind L1.
@@ -34,25 +34,33 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
   });
 
   it('expires by TTL strings and numbers', async () => {
-    await cache.set('short', 1, { ttl: '60ms' });
-    await cache.set('long', 2, { ttl: 60_000 });
-    expect(await cache.get('short')).toBe(1);
-    await sleep(120);
-    expect(await cache.get('short')).toBeUndefined();
-    expect(await cache.get('long')).toBe(2);
-    const remaining = await cache.ttl('long');
-    expect(remaining).toBeGreaterThan(0);
-    expect(remaining).toBeLessThanOrEqual(60_000);
-    await cache.set('forever', 3, { ttl: Infinity });
-    expect(await cache.ttl('forever')).toBe(Infinity);
-    expect(await cache.ttl('nope')).toBeUndefined();
+    const clock = frozenClock();
+    try {
+      await cache.set('short', 1, { ttl: '60ms' });
+      await cache.set('long', 2, { ttl: 60_000 });
+      expect(await cache.get('short')).toBe(1);
+      clock.advance(120);
+      expect(await cache.get('short')).toBeUndefined();
+      expect(await cache.get('long')).toBe(2);
+      expect(await cache.ttl('long')).toBe(60_000 - 120);
+      await cache.set('forever', 3, { ttl: Infinity });
+      expect(await cache.ttl('forever')).toBe(Infinity);
+      expect(await cache.ttl('nope')).toBeUndefined();
+    } finally {
+      clock.restore();
+    }
   });
 
   it('keeps entries whose TTL exceeds 24.8 days (no setTimeout overflow)', async () => {
-    await cache.set('month', 'x', { ttl: '40d' });
-    await sleep(5);
-    expect(await cache.get('month')).toBe('x');
-    expect(await cache.ttl('month')).toBeGreaterThan(39 * 86_400_000);
+    const clock = frozenClock();
+    try {
+      await cache.set('month', 'x', { ttl: '40d' });
+      clock.advance(25 * 86_400_000);
+      expect(await cache.get('month')).toBe('x');
+      expect(await cache.ttl('month')).toBe(15 * 86_400_000);
+    } finally {
+      clock.restore();
+    }
   });
 
   it('add() only sets when absent', async () => {
@@ -100,11 +108,16 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
 
   it('getOrSet collapses concurrent misses into one loader call', async () => {
     let calls = 0;
-    const results = await Promise.all(Array.from({ length: 100 }, () => cache.getOrSet('herd', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const pending = Promise.all(Array.from({ length: 100 }, () => cache.getOrSet('herd', async () => {
       calls++;
-      await sleep(30);
+      await gate;
       return 'v';
     })));
+    await eventually(() => calls > 0, 5_000, 'the loader to start');
+    release();
+    const results = await pending;
     expect(calls).toBe(1);
     expect(new Set(results)).toEqual(new Set(['v']));
   });
@@ -201,10 +214,20 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
   });
 
   it('prune() drops expired L1 entries and dangling tag-index members', async () => {
-    await cache.set('pr1', 1, { ttl: '30ms', tags: ['prune'] });
-    await cache.set('pr2', 2, { ttl: '1h', tags: ['prune'] });
-    await sleep(80);
-    const result = await cache.prune();
+    const clock = frozenClock();
+    let result;
+    try {
+      await cache.set('pr1', 1, { ttl: '30ms', tags: ['prune'] });
+      await cache.set('pr2', 2, { ttl: '1h', tags: ['prune'] });
+      clock.advance(80);
+      // Redis expires keys by its own clock: wait for that signal too.
+      const raw = cache.raw;
+      const pr1 = await cache.keyFor('pr1');
+      if (raw !== null) await eventually(async () => (await raw.exists(pr1)) === 0, 5_000, 'Redis to expire pr1');
+      result = await cache.prune();
+    } finally {
+      clock.restore();
+    }
     expect(result.l1Expired).toBeGreaterThanOrEqual(1);
     expect(result.tagIndexEntriesRemoved).toBeGreaterThanOrEqual(1);
     expect(await cache.deleteByTag('prune')).toBe(1);

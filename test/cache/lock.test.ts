@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache, type Cache } from '../../src/cache/index.ts';
-import { REDIS_URL, dropPrefix, randomPrefix, rawClient, sleep } from './support.ts';
+import { REDIS_URL, dropPrefix, randomPrefix, rawClient } from './support.ts';
+import { eventually } from '../support/wait.ts';
 
 describe('distributed lease lock', () => {
   const prefix = randomPrefix('lock');
@@ -23,8 +24,10 @@ describe('distributed lease lock', () => {
   it('a waiter receives the holder value instead of loading', async () => {
     await raw.set(await lockKey(b, 'w'), 'someone-else', 'PX', 10_000);
     let calls = 0;
+    const misses = b.stats().counters.l2Misses ?? 0;
     const waiting = b.getOrSet('w', async () => { calls++; return 'mine'; }, { lock: true });
-    await sleep(30);
+    // Signal: b missed L2 and is now in the lock phase (polling, since the lock is held).
+    await eventually(() => (b.stats().counters.l2Misses ?? 0) > misses, 5_000, 'b to miss L2');
     await a.set('w', 'holder-value');
     await raw.del(await lockKey(b, 'w'));
     expect(await waiting).toBe('holder-value');

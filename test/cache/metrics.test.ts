@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createCache } from '../../src/cache/index.ts';
-import { REDIS_URL, dropPrefix, randomPrefix } from './support.ts';
+import { REDIS_URL, dropPrefix, frozenClock, randomPrefix } from './support.ts';
 
 describe('cache metrics', () => {
   it('exposes hits/misses per tier, latency histograms, L1 size and bus messages on the given registry', async () => {
@@ -53,15 +53,17 @@ describe('cache metrics', () => {
   it('caps L1 freshness with l1.maxTtl while L2 keeps the full TTL', async () => {
     const prefix = randomPrefix('maxttl');
     const cache = await createCache({ redis: { url: REDIS_URL, keyPrefix: prefix }, l1: { maxTtl: '30ms' } });
+    const clock = frozenClock();
     try {
       await cache.set('k', 'v', { ttl: '1h' });
       expect(await cache.get('k')).toBe('v');
       expect(cache.stats().counters.l1Hits).toBe(1);
-      await new Promise((r) => setTimeout(r, 60));
+      clock.advance(60);
       expect(await cache.get('k')).toBe('v'); // from L2 this time
       expect(cache.stats().counters.l2Hits).toBe(1);
       expect(await cache.ttl('k')).toBeGreaterThan(60_000);
     } finally {
+      clock.restore();
       await cache.close();
       await dropPrefix(prefix);
     }

@@ -1,20 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCache, CacheLoaderTimeoutError, CacheUnavailableError, type Cache } from '../../src/cache/index.ts';
 import { Redis } from 'ioredis';
-import { ThrowawayRedis, freePort, sleep } from './support.ts';
+import { ThrowawayRedis, freePort, frozenClock } from './support.ts';
 
 describe('grace, stale-while-revalidate and loader timeouts', () => {
   let cache: Cache;
+  // Staleness comes from moving this clock, not from sleeping past short TTLs.
+  let clock: ReturnType<typeof frozenClock>;
   beforeAll(async () => {
     cache = await createCache({ redis: null, namespace: 'res' });
   });
   afterAll(async () => {
     await cache.close();
   });
+  beforeEach(() => {
+    clock = frozenClock();
+  });
+  afterEach(() => {
+    clock.restore();
+  });
 
   it('serves the stale value within the grace period when the loader fails', async () => {
     await cache.getOrSet('g', () => 'v1', { ttl: '30ms', grace: '1h' });
-    await sleep(60);
+    clock.advance(60);
     expect(await cache.get('g')).toBeUndefined();
     const value = await cache.getOrSet('g', () => { throw new Error('db down'); }, { ttl: '30ms', grace: '1h' });
     expect(value).toBe('v1');
@@ -29,7 +37,7 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
 
   it('stale-while-revalidate returns stale at once and refreshes in the background', async () => {
     await cache.getOrSet('swr', () => 'old', { ttl: '20ms', grace: '1h' });
-    await sleep(40);
+    clock.advance(40);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => { release = resolve; });
     const value = await cache.getOrSet('swr', async () => { await gate; return 'new'; }, { ttl: '1h', grace: '1h', staleWhileRevalidate: true });
@@ -40,7 +48,7 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
 
   it('soft timeout serves stale while the slow load completes later', async () => {
     await cache.getOrSet('soft', () => 'old', { ttl: '20ms', grace: '1h' });
-    await sleep(40);
+    clock.advance(40);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => { release = resolve; });
     const value = await cache.getOrSet('soft', async () => { await gate; return 'new'; }, { ttl: '1h', grace: '1h', softTimeout: '20ms' });
@@ -61,7 +69,7 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
     await cache.getOrSet('adapt-tags', (ctx) => { ctx.setTags(['dynamic']); return 1; });
     expect(await cache.deleteByTag('dynamic')).toBe(1);
     await cache.getOrSet('adapt-stale', () => 'first', { ttl: '10ms', grace: '1h' });
-    await sleep(30);
+    clock.advance(30);
     const seen: unknown[] = [];
     expect(await cache.getOrSet('adapt-stale', (ctx) => { seen.push(ctx.stale); return 'second'; })).toBe('second');
     expect(seen).toEqual(['first']);
@@ -69,7 +77,8 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
 
   it('adaptive options from the loader context (ttl)', async () => {
     await cache.getOrSet('adaptive', (ctx) => { ctx.setTtl('20ms'); return 1; });
-    await sleep(50);
+    expect(await cache.get('adaptive')).toBe(1);
+    clock.advance(50);
     expect(await cache.get('adaptive')).toBeUndefined();
   });
 });
@@ -118,7 +127,7 @@ describe('Redis restart during reads', () => {
         } catch (error) {
           failures.push(error);
         }
-        await sleep(1);
+        await new Promise((resolve) => setImmediate(resolve)); // let the restarts interleave
       }
     })();
     try {
@@ -181,9 +190,10 @@ describe('per-command timeout on a hung Redis', () => {
 describe('background refreshes do not stampede', () => {
   it('stale-while-revalidate starts one refresh however many callers see the stale value', async () => {
     const cache = await createCache({ redis: null });
+    const clock = frozenClock();
     try {
       await cache.getOrSet('k', () => 'old', { ttl: '10ms', grace: '1h' });
-      await sleep(30);
+      clock.advance(30);
       let refreshes = 0;
       let release!: () => void;
       const gate = new Promise<void>((resolve) => { release = resolve; });
@@ -195,6 +205,7 @@ describe('background refreshes do not stampede', () => {
       release();
       await expect.poll(() => cache.get('k')).toBe('new');
     } finally {
+      clock.restore();
       await cache.close();
     }
   });

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { deleteKeysMatching } from '../support/redis.ts';
@@ -20,5 +21,17 @@ export function rawClient(url = REDIS_URL): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1 });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+
+/**
+ * An injected clock for TTL tests: freezes `Date` only (timers, promises and I/O run for real), so
+ * an entry is fresh or stale because the test moved the clock, not because the machine was slow.
+ * The cache reads expiry from Date.now(); Redis's own physical TTLs are only ever longer.
+ */
+export function frozenClock(): { advance(ms: number): void; restore(): void } {
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+  return {
+    advance: (ms) => vi.setSystemTime(Date.now() + ms),
+    restore: () => vi.useRealTimers(),
+  };
+}

@@ -7,6 +7,7 @@ import { CircuitBreaker } from '../../src/cache/circuit-breaker.ts';
 import { DeadlineGuard } from '../../src/cache/deadline.ts';
 import { CacheUnavailableError } from '../../src/cache/errors.ts';
 import { ValidationError } from '../../src/shared/errors.ts';
+import { frozenClock } from './support.ts';
 
 describe('durations', () => {
   it('parses numbers and unit strings', () => {
@@ -98,18 +99,25 @@ describe('entry envelope', () => {
 describe('circuit breaker', () => {
   it('opens after the threshold, allows one probe after the open period, closes on success', async () => {
     const states: string[] = [];
-    const breaker = new CircuitBreaker({ threshold: 2, openMs: 20, onChange: (s) => states.push(s) });
-    breaker.failure();
-    expect(breaker.allow()).toBe(true);
-    breaker.failure();
-    expect(breaker.isOpen).toBe(true);
-    expect(breaker.allow()).toBe(false);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(breaker.allow()).toBe(true);
-    expect(breaker.allow()).toBe(false); // only one probe
-    breaker.success();
-    expect(breaker.isOpen).toBe(false);
-    expect(states).toEqual(['open', 'closed']);
+    const clock = frozenClock();
+    try {
+      const breaker = new CircuitBreaker({ threshold: 2, openMs: 20, onChange: (s) => states.push(s) });
+      breaker.failure();
+      expect(breaker.allow()).toBe(true);
+      breaker.failure();
+      expect(breaker.isOpen).toBe(true);
+      expect(breaker.allow()).toBe(false);
+      clock.advance(19);
+      expect(breaker.allow()).toBe(false);
+      clock.advance(11);
+      expect(breaker.allow()).toBe(true);
+      expect(breaker.allow()).toBe(false); // only one probe
+      breaker.success();
+      expect(breaker.isOpen).toBe(false);
+      expect(states).toEqual(['open', 'closed']);
+    } finally {
+      clock.restore();
+    }
   });
 });
 
