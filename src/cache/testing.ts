@@ -211,6 +211,10 @@ function registerScanning(t: SuiteRunner, d: D, k: K, h: () => DriverHarness, de
     for (const key of stable) assert.ok(seen.has(key), `${key} was never yielded`);
   });
 
+  t.it('[scanning] refuses a malformed cursor as a data error, not an outage', async () => {
+    await assert.rejects(full(d).scan(`${h().prefix}:*`, 'not-a-cursor', 10), ValidationError);
+  });
+
   t.it('[scanning] treats glob metacharacters in keys literally when escaped', async () => {
     await d().set(k('lit*eral'), 'x');
     await d().set(k('litXeral'), 'y');

@@ -245,6 +245,6 @@ function toKeyType(type: string): KeyType {
 function mapError(error: unknown): Error {
   if (error instanceof ValidationError || error instanceof CacheUnavailableError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/WRONGTYPE|not an integer|overflow|out of range/i.test(message)) return new ValidationError(message);
+  if (/WRONGTYPE|not an integer|overflow|out of range|invalid cursor/i.test(message)) return new ValidationError(message);
   return new CacheUnavailableError(`Redis command failed: ${message}`, error);
 }
