@@ -119,5 +119,11 @@ function has<C extends Capability>(driver: CacheDriver, capability: C): NonNulla
 
 /** The capabilities a driver offers: one capability counts only when all of its methods are there. */
 export function capabilitiesOf(driver: CacheDriver): DriverCapabilities {
-  return { scanning: has(driver, 'scanning'), counters: has(driver, 'counters'), sets: has(driver, 'sets'), hashes: has(driver, 'hashes'), locks: has(driver, 'locks') };
+  return {
+    scanning: has(driver, 'scanning'),
+    counters: has(driver, 'counters'),
+    sets: has(driver, 'sets'),
+    hashes: has(driver, 'hashes'),
+    locks: has(driver, 'locks'),
+  };
 }

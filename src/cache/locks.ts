@@ -12,7 +12,13 @@ export type LockOutcome = { token: string | undefined } | { value: unknown };
  * lock itself if the holder released it without writing; after the wait timeout it loads anyway (fail
  * open, `token: undefined`). With L2 down there is no lock: in-process single-flight still holds.
  */
-export async function acquireOrWait(core: CacheCore, full: string, ttl: Duration | undefined, wait: Duration | undefined, acceptExisting: boolean): Promise<LockOutcome> {
+export async function acquireOrWait(
+  core: CacheCore,
+  full: string,
+  ttl: Duration | undefined,
+  wait: Duration | undefined,
+  acceptExisting: boolean,
+): Promise<LockOutcome> {
   const locks = core.need('locks', 'getOrSet({ lock })');
   const lockKey = core.keys.internal('lock', full);
   const leaseMs = durationOr(ttl, core.defaults.lockTtlMs, 'lock.ttl');

@@ -30,7 +30,8 @@ describe('a cache on a core-only driver', () => {
   it('answers CacheUnsupportedError for tags, counters, scanning, hashes, sets and locks', async () => {
     const cache = await createCache({ redis: null, driver: new MapDriver() });
     try {
-      const unsupported = (capability: string) => expect.objectContaining({ name: 'CacheUnsupportedError', status: 501, message: expect.stringContaining(`"${capability}"`) as unknown });
+      const unsupported = (capability: string) =>
+        expect.objectContaining({ name: 'CacheUnsupportedError', status: 501, message: expect.stringContaining(`"${capability}"`) as unknown });
       await expect(cache.set('t', 1, { tags: ['x'] })).rejects.toEqual(unsupported('sets'));
       await expect(cache.deleteByTag('x')).rejects.toEqual(unsupported('sets'));
       await expect(cache.incr('n')).rejects.toEqual(unsupported('counters'));
