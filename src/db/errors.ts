@@ -77,11 +77,14 @@ function sqliteViolation(error: Error): Violation | undefined {
   }
 }
 
-const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET']);
+const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+/** pg reports a lost or closed connection with a plain Error and no code. */
+const PG_CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
 
 /** pg's DatabaseError has the SQLSTATE in `code` and `table`, `column`, `constraint`, `detail` fields. */
 function postgresViolation(error: Error): Violation | undefined {
   const e = error as Error & { code?: unknown; table?: string; column?: string; constraint?: string; detail?: string };
+  if (PG_CONNECTION_LOST.test(e.message)) return { kind: 'unavailable', columns: [] };
   if (typeof e.code !== 'string') return undefined;
   if (PG_UNAVAILABLE.has(e.code)) return { kind: 'unavailable', columns: [] };
   const keyColumns = /^Key \(([^)]*)\)/.exec(e.detail ?? '')?.[1]?.split(',').map((c) => c.trim()) ?? [];
