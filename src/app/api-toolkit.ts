@@ -34,7 +34,7 @@ export function apiToolkitFor(config: Config, deps: { cache: Cache; responseStor
     idempotency: { store: redis ? new RedisIdempotencyStore({ redis, keyPrefix: `${prefix}:idem:` }) : new MemoryIdempotencyStore() },
     caching: {},
     compression: { registry: deps.registry },
-    responseCache: { store: deps.responseStore ?? responseStoreFromCache(deps.cache), registry: deps.registry },
+    responseCache: { store: deps.responseStore ?? responseStoreFromCache(deps.cache, { logger: deps.logger }), registry: deps.registry, logger: deps.logger },
     batch: { basePath: '/api/v1' },
   });
 }

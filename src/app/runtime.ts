@@ -56,7 +56,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const cache = await createCache({ redis: config.redis, registry, logger });
   const tasks = createAppTasks(config, { db, cache, logger, registry });
 
-  const responseStore = responseStoreFromCache(cache);
+  const responseStore = responseStoreFromCache(cache, { logger });
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
   const queryCache = options.resources?.queryCache === false ? undefined : new QueryCache(db, { registry, ttlMs: 10_000 });
   // Other nodes' writes invalidate this node's query cache at once (through Redis), not after the TTL.

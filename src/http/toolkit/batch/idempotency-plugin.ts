@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
-import { ConflictError, ValidationError } from '../../../shared/errors.ts';
+import { ConflictError, UnavailableError, ValidationError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { clientKey } from '../client-key.ts';
 import { UnprocessableError } from '../errors.ts';
@@ -42,7 +42,10 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
     }
     const key = hash('sha256', `${scopeOf(request)}\n${request.routeOptions.url ?? ''}\n${header}`, 'base64url');
     const fingerprint = hash('sha256', `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`, 'base64url');
-    const begun = await store.begin(key, fingerprint, lockTtlMs);
+    const begun = await store.begin(key, fingerprint, lockTtlMs).catch((error: unknown) => {
+      // Nothing has happened yet, so the client may safely retry: 503, not a 500 that looks like a failed action.
+      throw new UnavailableError('Idempotency records are unavailable; the request was not processed, retry later', { code: 'idempotency_unavailable', cause: error });
+    });
     if (begun.claimed) {
       request[CLAIM] = { key, token: begun.token, fingerprint, settled: false };
       return;

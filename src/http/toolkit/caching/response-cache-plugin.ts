@@ -46,6 +46,11 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   const lookup = async (request: WithKey, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const config = request.routeOptions.config.responseCache;
     if (config === undefined) return;
+    // A purge of one of its tags failed and is still owed: the entry may predate a committed write.
+    if (store.isStale?.(config.tags?.(request) ?? []) === true) {
+      reply.header('x-cache', 'BYPASS');
+      return;
+    }
     const key = cacheKey(request, scopeOf(request), config.vary ?? []);
     let stored: Buffer | undefined;
     try {
@@ -97,6 +102,7 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
     return body;
   };
 
+  app.addHook('onClose', async () => store.close?.());
   app.addHook('onRoute', (route) => {
     const config = routeConfig(route);
     if (config.responseCache !== undefined && routeMethods(route).some((method) => method === 'GET' || method === 'HEAD')) {
@@ -110,7 +116,14 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
         if (reply.statusCode >= 400) return payload;
         epoch++;
         if (pendingWrites.size > 0) await Promise.all(pendingWrites);
-        await invalidateTags(store, invalidates(request));
+        const tags = invalidates(request);
+        try {
+          await invalidateTags(store, tags);
+        } catch (error) {
+          // The write has committed: its answer is the commit's. A failed purge is the store's to retry
+          // (and its tags count as stale meanwhile), never a 503 that invites a retry creating a duplicate.
+          options.logger?.warn({ tags, reason: (error as Error).message }, 'response-cache purge failed after a committed write');
+        }
         return payload;
       });
     }

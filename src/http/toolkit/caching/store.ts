@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { PurgeRetryingStore, type PurgeRetryOptions } from './purge-retry.ts';
 
 /**
  * What the response cache needs from a cache backend. The cache module's tiered cache satisfies it;
@@ -8,6 +9,10 @@ export interface ResponseCacheStore {
   get(key: string): Promise<Buffer | undefined>;
   set(key: string, value: Buffer, options: { ttlMs: number; tags: readonly string[] }): Promise<void>;
   deleteByTag(tag: string): Promise<void>;
+  /** True while a purge of one of these tags is still owed (it failed): entries carrying them are neither served nor stored. */
+  isStale?(tags: readonly string[]): boolean;
+  /** Stops background work (purge retries). */
+  close?(): void;
 }
 
 export interface MemoryResponseStoreOptions {
@@ -78,8 +83,9 @@ export interface TaggedCache {
  * Adapts a tag-aware cache to `ResponseCacheStore` (e.g. the cache module's L1 + Redis tiers, so all
  * nodes share entries and tag purges). Anything that does not come back as bytes is treated as a miss.
  */
-export function responseStoreFromCache(cache: TaggedCache): ResponseCacheStore {
-  return {
+export function responseStoreFromCache(cache: TaggedCache, options: PurgeRetryOptions = {}): ResponseCacheStore {
+  // A distributed cache can fail; a purge it misses is retried and its tags count as stale until then.
+  return new PurgeRetryingStore({
     get: async (key) => {
       const value = await cache.get(key);
       if (Buffer.isBuffer(value)) return value;
@@ -89,5 +95,5 @@ export function responseStoreFromCache(cache: TaggedCache): ResponseCacheStore {
     deleteByTag: async (tag) => {
       await cache.deleteByTag(tag);
     },
-  };
+  }, options);
 }
