@@ -6,7 +6,7 @@ import { createRedisTaskStore } from './redis-store.ts';
 export interface RedisTaskBackendOptions {
   /** e.g. `redis://127.0.0.1:6379/0` */
   url: string;
-  /** Namespaces every key (queues and store), so deployments and tests can share one Redis. */
+  /** Namespaces every key (queues and store) as `<keyPrefix>:bull:*` and `<keyPrefix>:tasks:*`, so deployments and tests can share one Redis. */
   keyPrefix: string;
 }
 
@@ -17,11 +17,13 @@ export interface RedisTaskBackendOptions {
 export function createRedisTaskBackend(opts: RedisTaskBackendOptions): TaskBackend {
   // maxRetriesPerRequest null: BullMQ requires it so a Redis blip does not fail blocking commands.
   const client = new Redis(opts.url, { maxRetriesPerRequest: null, lazyConnect: false });
+  // `ai-stack` and `ai-stack:` both give `ai-stack:bull:*` and `ai-stack:tasks:*`.
+  const base = `${opts.keyPrefix.replace(/:+$/, '')}:`;
   let closed: Promise<void> | undefined;
   return {
     kind: 'redis',
-    bullmq: bindBullmq(createRedisBackend, client, `${opts.keyPrefix}bull`),
-    store: createRedisTaskStore(client, `${opts.keyPrefix}tasks:`),
+    bullmq: bindBullmq(createRedisBackend, client, `${base}bull`),
+    store: createRedisTaskStore(client, `${base}tasks:`),
     close() {
       closed ??= client.quit().then(
         () => undefined,
