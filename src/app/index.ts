@@ -1,2 +1,3 @@
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
 export { createAppTasks, createStandaloneTasks, taskBackendFor, type AppTasks, type AppTaskDeps } from './tasks.ts';
+export { ShutdownIncompleteError } from './shutdown.ts';

@@ -10,6 +10,7 @@ import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
 import { responseStoreFromCache } from '../http/toolkit/index.ts';
+import { CLOSE_RESERVE_MS, runShutdownSteps, ShutdownIncompleteError, type ShutdownStep } from './shutdown.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
@@ -86,16 +87,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   let stopping: Promise<void> | undefined;
   let workers: WorkerPool | undefined;
   let scheduler: SchedulerHandle | undefined;
-  const closeAll = async () => {
-    stopPurging();
-    await stopRelay();
-    await scheduler?.close();
-    await workers?.close({ timeoutMs: config.http.shutdownTimeoutMs });
-    await tasks.system.close();
-    await tasks.backend.close();
-    await cache.close();
-    await db.close();
-  };
+  let background: Promise<void> | undefined;
+  // Order matters: nothing may enqueue or run jobs once the queues close, and the database closes last.
+  const closeSteps: ShutdownStep[] = [
+    { name: 'response-cache purges', run: () => stopPurging() },
+    { name: 'table-write relay', run: () => stopRelay() },
+    { name: 'scheduler', run: () => scheduler?.close() },
+    { name: 'task workers', run: (remainingMs) => workers?.close({ timeoutMs: Math.max(remainingMs - 1_000, 0) }) },
+    { name: 'task queues', run: () => tasks.system.close() },
+    { name: 'task backend', run: () => tasks.backend.close() },
+    { name: 'cache', run: () => cache.close() },
+    { name: 'database', run: () => db.close() },
+  ];
   return {
     config,
     logger,
@@ -108,12 +111,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     server,
     bootstrapKey: bootstrap.generatedKey,
     listen: () => server.listen({ port: config.port, host: config.host }),
-    async startBackground() {
-      workers ??= await startWorkers(tasks.system);
-      scheduler ??= await startScheduler(tasks.system, { schedules: tasks.schedules });
+    startBackground() {
+      background ??= (async () => {
+        // With Redis unreachable these wait until it is back; a stop() meanwhile closes what they started.
+        const pool = await startWorkers(tasks.system);
+        if (stopping) return void (await pool.close({ timeoutMs: 0 }));
+        workers = pool;
+        const beat = await startScheduler(tasks.system, { schedules: tasks.schedules });
+        if (stopping) return void (await beat.close());
+        scheduler = beat;
+      })();
+      return background;
     },
     stop() {
-      stopping ??= stopGracefully(server, closeAll, config.http.shutdownTimeoutMs, logger);
+      stopping ??= stopGracefully(server, closeSteps, config.http.shutdownTimeoutMs, logger);
       return stopping;
     },
   };
@@ -124,7 +135,8 @@ async function redisReady(cache: Cache): Promise<void> {
   if (!health.ok) throw new Error(health.detail ?? 'Redis does not answer');
 }
 
-async function stopGracefully(server: App, closeAll: () => Promise<void>, timeoutMs: number, logger: Logger): Promise<void> {
+async function stopGracefully(server: App, steps: readonly ShutdownStep[], timeoutMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   // server.close() stops accepting, answers 503 to requests arriving on open keep-alive sockets and waits for
   // in-flight requests; the timer is the backstop for a client that never finishes its request.
   const timer = setTimeout(() => {
@@ -133,8 +145,11 @@ async function stopGracefully(server: App, closeAll: () => Promise<void>, timeou
   }, timeoutMs);
   try {
     await server.close();
+  } catch (error) {
+    logger.error({ reason: (error as Error).message }, 'closing the HTTP server failed; closing the rest');
   } finally {
     clearTimeout(timer);
-    await closeAll();
   }
+  const incomplete = await runShutdownSteps(steps, Math.max(deadline, Date.now() + CLOSE_RESERVE_MS), logger);
+  if (incomplete.length > 0) throw new ShutdownIncompleteError(incomplete);
 }

@@ -43,6 +43,9 @@ function describe(error: unknown): string {
 /** Runs the process's own command line; used by `node src/cli/main.ts …` and by the `ai-stack` bin. */
 export async function runProcess(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr });
+  // The command has finished. A connection a shutdown step had to abandon (a Redis client still retrying) must
+  // not keep the process alive; unref'd, this timer fires only if something else still holds the event loop.
+  setTimeout(() => process.exit(), 1_000).unref();
 }
 
 if (process.argv[1] !== undefined && import.meta.filename === realpathSync(process.argv[1])) await runProcess();

@@ -25,22 +25,26 @@ export const startCommand: Command = {
         ].join('\n') + '\n',
       );
     }
-    const stopped = new Promise<void>((resolve) => {
+    const stopped = new Promise<number>((resolve) => {
       const onSignal = (signal: NodeJS.Signals) => {
         runtime.logger.info({ signal }, 'shutting down: finishing in-flight work');
-        runtime.stop().then(resolve, (error: unknown) => {
-          runtime.logger.error({ err: error }, 'error during shutdown');
-          resolve();
+        runtime.stop().then(() => resolve(0), (error: unknown) => {
+          runtime.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'shutdown incomplete');
+          resolve(1);
         });
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
     });
     const address = await runtime.listen();
-    await runtime.startBackground();
     runtime.logger.info({ address, database: config.database.kind, redis: config.redis !== null }, 'AI Stack is serving');
-    await stopped;
+    // Not awaited: with Redis unreachable the workers start when it is back, and the API serves meanwhile.
+    runtime.startBackground().then(
+      () => runtime.logger.info('task workers and scheduler running'),
+      (error: unknown) => runtime.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'task workers could not start'),
+    );
+    const code = await stopped;
     runtime.logger.info('stopped');
-    return 0;
+    return code;
   },
 };
