@@ -115,7 +115,7 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
       return channel;
     };
     const started = await Promise.allSettled([client.connect(), subscriber.connect()]);
-    for (const s of started) if (s.status === 'rejected') logger.warn({ err: s.reason as unknown }, 'cache started without Redis; serving from L1 and loaders until it is back');
+    for (const s of started) if (s.status === 'rejected') logger.warn({ reason: s.reason instanceof Error ? s.reason.message : String(s.reason) }, 'cache started without Redis; serving from L1 and loaders until it is back');
     await bus.start();
   }
   const histograms = registerCacheMetrics(options.registry, namespace, {

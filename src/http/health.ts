@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { UnavailableError } from '../shared/errors.ts';
+import { AiStackError } from '../shared/errors.ts';
+import { OutageLog } from '../shared/outage-log.ts';
 
 /** One dependency the service needs to do useful work (database, Redis, …). */
 export interface ReadinessCheck {
@@ -13,11 +14,19 @@ const CHECK_TIMEOUT_MS = 2_000;
 export async function healthRoutes(app: FastifyInstance, options: { checks: ReadinessCheck[]; registry: Registry }): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
+  // Each failing check's reason goes to the log, once per outage (the probe runs every few seconds); the
+  // unauthenticated body names only the failing parts, never host names or a client library's error text.
+  const outages = new Map(options.checks.map((c) => [c.name, new OutageLog(app.log, `readiness check "${c.name}"`)]));
   app.get('/readyz', { schema: { hide: true } }, async () => {
     const results = await Promise.all(options.checks.map(async (c) => ({ name: c.name, error: await runCheck(c) })));
+    for (const r of results) {
+      if (r.error === null) outages.get(r.name)?.recovered();
+      else outages.get(r.name)?.failed(new Error(r.error));
+    }
     const failed = results.filter((r) => r.error !== null);
     if (failed.length > 0) {
-      throw new UnavailableError(`Not ready: ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`, { code: 'not_ready' });
+      const issues = failed.map((f) => ({ field: f.name, message: 'not ready (details in the service log)' }));
+      throw new AiStackError(`Not ready: ${failed.map((f) => f.name).join(', ')}`, { code: 'not_ready', status: 503, issues });
     }
     return { status: 'ready', checks: Object.fromEntries(results.map((r) => [r.name, 'ok'])) };
   });

@@ -51,7 +51,10 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   });
   app.setErrorHandler((error, request, reply) => {
     const mapped = toAiStackError(error, options.translateError, request);
-    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A dependency being down is not a bug: no stack, and readiness probes (logged by the check) not at all.
+    if (mapped.code === 'not_ready') request.log.debug({ code: mapped.code }, mapped.message);
+    else if (mapped.status === 503) request.log.warn({ code: mapped.code, reason: mapped.message }, 'request failed: dependency unavailable');
+    else if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: mapped.code, status: mapped.status }, mapped.message);
     return sendProblem(reply, request, mapped);
   });

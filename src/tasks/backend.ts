@@ -54,6 +54,13 @@ export interface TaskBackend {
   readonly store: TaskStore;
   /** Closes the store and any connection the backend itself owns. Idempotent. */
   close(): Promise<void>;
+  /** A networked backend reports its connection's errors and recoveries here (so they are logged once, not per retry). */
+  watchConnection?(watcher: ConnectionWatcher): void;
+}
+
+export interface ConnectionWatcher {
+  error(error: unknown): void;
+  ready(): void;
 }
 
 /**

@@ -16,11 +16,13 @@ const KEEP_FAILED = { age: 7 * 24 * 3600, count: 20_000 };
 /** Lazily opened BullMQ queues and flow producer over one backend. */
 export class QueueSet {
   readonly #backend: TaskBackend;
+  readonly #onError: (error: unknown, context: Record<string, unknown>) => void;
   readonly #queues = new Map<string, TaskQueue>();
   #flow: TaskFlowProducer | undefined;
 
-  constructor(backend: TaskBackend) {
+  constructor(backend: TaskBackend, onError: (error: unknown, context: Record<string, unknown>) => void = () => undefined) {
     this.#backend = backend;
+    this.#onError = onError;
   }
 
   get(name: string): TaskQueue {
@@ -28,6 +30,8 @@ export class QueueSet {
     if (!q) {
       const { factory, connection, prefix } = this.#backend.bullmq;
       q = new Queue(name, { connection, prefix }, factory);
+      // Without a listener BullMQ prints every connection error with its stack on stderr.
+      q.on('error', (error) => this.#onError(error, { queue: name }));
       this.#queues.set(name, q);
     }
     return q;
@@ -37,6 +41,7 @@ export class QueueSet {
     if (!this.#flow) {
       const { factory, connection, prefix } = this.#backend.bullmq;
       this.#flow = new FlowProducer({ connection, prefix }, factory);
+      this.#flow.on('error', (error) => this.#onError(error, { flow: true }));
     }
     return this.#flow;
   }

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { ValidationError } from '../shared/errors.ts';
+import { isConnectionError, OutageLog } from '../shared/outage-log.ts';
 import type { TaskBackend } from './backend.ts';
 import { DEFAULT_QUEUES, type TaskDefinition } from './define.ts';
 import { UnknownTaskError } from './errors.ts';
@@ -51,12 +52,20 @@ export interface TaskSystem extends HandleContext {
   chord(header: Signature[], callback: Signature): Promise<TaskHandle>;
   queue(name: string): TaskQueue;
   resultTtl(name: string): number;
+  /** Logs an error from a queue or worker: connection problems once per outage (see OutageLog), others each time. */
+  reportError(error: unknown, context: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
 export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
   const defs = new Map<string, TaskDefinition>();
-  const queues = new QueueSet(opts.backend);
+  const outage = new OutageLog(opts.logger ?? silentLogger, `task backend (${opts.backend.kind})`);
+  opts.backend.watchConnection?.({ error: (error) => outage.failed(error), ready: () => outage.recovered() });
+  const reportError = (error: unknown, context: Record<string, unknown>): void => {
+    if (isConnectionError(error)) outage.failed(error);
+    else (opts.logger ?? silentLogger).error({ err: error, ...context }, 'task system error');
+  };
+  const queues = new QueueSet(opts.backend, reportError);
   const results = new ResultStore(opts.backend.store);
   const logger = opts.logger ?? silentLogger;
   const maxArgsBytes = opts.maxArgsBytes ?? 512 * 1024;
@@ -156,6 +165,7 @@ export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
     chord: (header, callback) => buildChord(system, queues.flow(), header, callback),
     queue: (name) => queues.get(name),
     resultTtl: (name) => defs.get(name)?.options.resultTtl ?? DEFAULT_RESULT_TTL_MS,
+    reportError,
     async close() {
       await queues.close();
     },

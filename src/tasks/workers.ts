@@ -55,7 +55,7 @@ export async function startWorkers(system: TaskSystem, opts: StartWorkersOptions
     }, factory);
     w.on('completed', () => void counts.processed++);
     w.on('failed', () => void counts.failed++);
-    w.on('error', (err) => system.logger.error({ err, queue: q }, 'task worker error'));
+    w.on('error', (err) => system.reportError(err, { queue: q, worker: id }));
     return w;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));

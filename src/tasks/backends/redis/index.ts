@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createRedisBackend } from 'bullmq';
-import { bindBullmq, type TaskBackend } from '../../backend.ts';
+import { bindBullmq, type ConnectionWatcher, type TaskBackend } from '../../backend.ts';
 import { createRedisTaskStore } from './redis-store.ts';
 
 export interface RedisTaskBackendOptions {
@@ -19,17 +19,24 @@ export function createRedisTaskBackend(opts: RedisTaskBackendOptions): TaskBacke
   const client = new Redis(opts.url, { maxRetriesPerRequest: null, lazyConnect: false });
   // `ai-stack` and `ai-stack:` both give `ai-stack:bull:*` and `ai-stack:tasks:*`.
   const base = `${opts.keyPrefix.replace(/:+$/, '')}:`;
+  // Without a listener every failed reconnect would be an "Unhandled error event" dump on stderr.
+  const watchers: ConnectionWatcher[] = [];
+  client.on('error', (error: unknown) => watchers.forEach((w) => w.error(error)));
+  client.on('ready', () => watchers.forEach((w) => w.ready()));
   let closed: Promise<void> | undefined;
   return {
     kind: 'redis',
     bullmq: bindBullmq(createRedisBackend, client, `${base}bull`),
     store: createRedisTaskStore(client, `${base}tasks:`),
     close() {
-      closed ??= client.quit().then(
-        () => undefined,
-        () => client.disconnect(),
-      );
+      // QUIT waits for a reply, which never comes while Redis is unreachable: then just drop the connection.
+      closed ??= client.status === 'ready'
+        ? client.quit().then(() => undefined, () => client.disconnect())
+        : Promise.resolve(client.disconnect());
       return closed;
+    },
+    watchConnection(watcher) {
+      watchers.push(watcher);
     },
   };
 }
