@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createRuntime } from '../../app/index.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import type { Command } from '../command.ts';
 
 export const startCommand: Command = {
@@ -36,7 +37,17 @@ export const startCommand: Command = {
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
     });
-    const address = await runtime.listen();
+    let address: string;
+    try {
+      address = await runtime.listen();
+    } catch (error) {
+      // Close what start-up opened (Redis clients, pools), or they keep the process alive after the error.
+      await runtime.stop().catch(() => undefined);
+      if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+        throw new ConfigError(`port ${config.port} on ${config.host} is already in use; stop the other process or set PORT`);
+      }
+      throw error;
+    }
     runtime.logger.info({ address, database: config.database.kind, redis: config.redis !== null }, 'AI Stack is serving');
     // Not awaited: with Redis unreachable the workers start when it is back, and the API serves meanwhile.
     runtime.startBackground().then(
