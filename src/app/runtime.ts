@@ -1,10 +1,11 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ApiKeyService } from '../auth/index.ts';
 import type { Config } from '../config/index.ts';
-import { dbAdminRoutes, migrateToLatest, openDatabase, QueryCache, relayTableWrites, translateDatabaseError, type Db } from '../db/index.ts';
+import { DatabaseOpenError, dbAdminRoutes, migrateToLatest, openDatabase, QueryCache, relayTableWrites, translateDatabaseError, type Db } from '../db/index.ts';
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
+import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
@@ -47,7 +48,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ai_stack_process_' });
 
-  const db = await openDatabase(config.database, { logger, registry, slowQueries: config.slowQueries });
+  const db = await openDatabase(config.database, { logger, registry, slowQueries: config.slowQueries }).catch((error: unknown) => {
+    if (error instanceof DatabaseOpenError) throw new ConfigError(`${error.message} (AI_STACK_DATA_DIR is ${config.dataDir})`);
+    throw error;
+  });
   const applied = await migrateToLatest(db);
   if (applied.applied.length > 0) logger.info({ migrations: applied.applied }, 'database migrated');
 

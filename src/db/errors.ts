@@ -1,5 +1,24 @@
 import { AiStackError, ConflictError, UnavailableError, ValidationError } from '../shared/errors.ts';
 
+/** The database file could not be opened (missing or unwritable directory, not a SQLite file, …): one line naming it. */
+export class DatabaseOpenError extends AiStackError {
+  readonly file: string;
+
+  constructor(file: string, cause: unknown) {
+    super(`cannot open the SQLite database ${file}: ${describeOpenFailure(cause)}`, { code: 'database_open_failed', cause });
+    this.file = file;
+  }
+}
+
+function describeOpenFailure(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (/file is not a database/i.test(message)) return 'the file is not a SQLite database (corrupt, encrypted, or another kind of file)';
+  if (code === 'ENOTDIR') return 'a part of its directory path is a file, not a directory';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || /readonly|unable to open database file/i.test(message)) return 'its directory cannot be created or written (permissions, or a read-only file system)';
+  return message.split('\n')[0] ?? message;
+}
+
 /** What the caller was doing; only needed to tell SQLite's two kinds of foreign-key failure apart. */
 export interface TranslateHint {
   operation?: 'insert' | 'update' | 'delete';

@@ -7,7 +7,7 @@ export type { Db, DialectName, NativeHandles } from './db.ts';
 export { openDatabase } from './open.ts';
 export type { OpenDatabaseOptions } from './open.ts';
 export { migrateToLatest, pendingMigrations, ACCOUNTS, CHART_OF_ACCOUNTS } from './migrations/index.ts';
-export { translateDatabaseError } from './errors.ts';
+export { DatabaseOpenError, translateDatabaseError } from './errors.ts';
 export type { TranslateHint } from './errors.ts';
 export type * from './schema.ts';
 export { loadDemoData, DEMO_TABLES } from './demo-data/index.ts';

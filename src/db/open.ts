@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.ts';
 import { samplePlan } from './advisor/sample-plan.ts';
 import { withCommitHook } from './commit-hook.ts';
 import type { Db, NativeHandles, QueryTiming } from './db.ts';
+import { DatabaseOpenError } from './errors.ts';
 import { SchemaScopedPostgresDialect, sharedTypeParsers } from './dialects/postgres/index.ts';
 import { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
 import { instrumentPgPool, PoolMonitor, PoolTimeoutError, type PoolStats } from './pool/index.ts';
@@ -84,7 +85,7 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
     let handles: NodeSqliteHandles | undefined = undefined;
     const gauges = () => ({ total: 1 + (handles?.readers.length ?? 0), idle: (handles?.readers.length ?? 0) + (handles?.writerLock.locked ? 0 : 1), waiting: handles?.writerLock.waiting ?? 0 });
     const monitor = new PoolMonitor('sqlite-writer', opts.registry, gauges);
-    handles = new NodeSqliteHandles({
+    handles = openSqliteHandles({
       file: config.file,
       synchronous: config.synchronous,
       readers: opts.sqliteReaders,
@@ -130,6 +131,14 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
   const stats = (): PoolStats => ({ name: monitor.name, dialect: 'postgres', config: { size: config.poolSize, maxOverflow, acquireTimeoutMs }, ...gauges(), active: pool.totalCount - pool.idleCount, ...monitor.snapshot() });
   // pg-cursor makes Kysely's `.stream()` work on PostgreSQL too (server-side cursor, batches of rows).
   return { native, dialect: new SchemaScopedPostgresDialect({ pool: instrumentPgPool(pool, monitor, timing), cursor: Cursor }), stats };
+}
+
+function openSqliteHandles(options: ConstructorParameters<typeof NodeSqliteHandles>[0]): NodeSqliteHandles {
+  try {
+    return new NodeSqliteHandles(options);
+  } catch (error) {
+    throw new DatabaseOpenError(options.file, error);
+  }
 }
 
 function walSize(file: string): number {

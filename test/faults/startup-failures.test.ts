@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,4 +37,24 @@ describe('start-up failures', () => {
       await redis.stop();
     }
   }, 60_000);
+
+  it.each([
+    ['a file that is not a database', (dir: string) => {
+      writeFileSync(join(dir, 'ai-stack.db'), randomBytes(8192));
+      return { dataDir: dir, reason: /is not a SQLite database/ };
+    }],
+    ['a data dir under a regular file', (dir: string) => {
+      writeFileSync(join(dir, 'plain-file'), 'x');
+      return { dataDir: join(dir, 'plain-file', 'data'), reason: /is a file, not a directory/ };
+    }],
+  ])('a bad data dir (%s): exits 1 with one line naming the file and AI_STACK_DATA_DIR', async (_name, prepare) => {
+    const { dataDir, reason } = prepare(tempDir());
+    const service = runCli(['start'], { PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    expect(await service.exited).toBe(1);
+    const output = service.output().trim();
+    expect(output.split('\n')).toHaveLength(1);
+    expect(output).toContain(join(dataDir, 'ai-stack.db'));
+    expect(output).toContain(`AI_STACK_DATA_DIR is ${dataDir}`);
+    expect(output).toMatch(reason);
+  });
 });
