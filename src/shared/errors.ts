@@ -20,6 +20,11 @@ export class AiStackError extends Error {
     this.status = opts.status ?? 500;
     this.issues = opts.issues ?? [];
   }
+
+  /** The name Fastify and plugins with their own error handler (Bull Board) read the status from. */
+  get statusCode(): number {
+    return this.status;
+  }
 }
 
 export class ConfigError extends AiStackError {

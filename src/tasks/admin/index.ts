@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { NotFoundError } from '../../shared/errors.ts';
 import { WorkerRegistry } from '../registry.ts';
@@ -49,10 +49,13 @@ export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {
     const board = new FastifyAdapter();
     board.setBasePath(opts.basePath ?? '/queues');
     createBullBoard({ queues: known().map((q) => new BullMQAdapter(system.queue(q) as unknown as Queue)), serverAdapter: board });
-    await app.register(board.registerPlugin(), { prefix: '/queues' });
+    const schedules = new Schedules(system, opts.schedules);
+    await app.register(async (scope) => {
+      scope.addHook('preHandler', beatSchedulerGuard(schedules));
+      await scope.register(board.registerPlugin());
+    }, { prefix: '/queues' });
 
     const workers = new WorkerRegistry(system.backend.store);
-    const schedules = new Schedules(system, opts.schedules);
     const requireQueue = (name: string): string => {
       if (!known().includes(name)) throw new NotFoundError(`queue "${name}"`);
       return name;
@@ -92,5 +95,33 @@ export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {
       return { id: req.params.id, reset: true };
     });
     app.post<{ Params: Static<typeof IdParams> }>('/tasks/schedules/:id/run', { schema: { params: IdParams } }, async (req) => ({ id: await schedules.runNow(req.params.id) }));
+  };
+}
+
+const BOARD_SCHEDULER = /\/api\/queues\/[^/]+\/job-schedulers\/([^/?]+)(\/remove)?(?:\?|$)/;
+
+/**
+ * Beat re-creates its job schedulers on every resync, so Bull Board's own remove and edit of one would be
+ * silently undone. For Beat's schedules both go through the schedules API instead, which persists them: a
+ * remove becomes an `enabled: false` override, an edit an override with the new timing. Others pass through.
+ */
+function beatSchedulerGuard(schedules: Schedules) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const match = BOARD_SCHEDULER.exec(request.url);
+    if (match === null || (request.method !== 'PUT' && request.method !== 'PATCH')) return undefined;
+    const id = decodeURIComponent(match[1] ?? '');
+    if (!(await schedules.effective()).some((s) => s.id === id)) return undefined;
+    if (request.method === 'PUT' && match[2] !== undefined) {
+      await schedules.update(id, { enabled: false });
+      return reply.code(204).send();
+    }
+    if (request.method === 'PATCH' && match[2] === undefined) {
+      const body = (request.body ?? {}) as { pattern?: unknown; every?: unknown; tz?: unknown };
+      const pattern = typeof body.pattern === 'string' && body.pattern.trim() !== '' ? body.pattern.trim() : undefined;
+      const tz = typeof body.tz === 'string' && body.tz.trim() !== '' ? body.tz.trim() : undefined;
+      await schedules.update(id, { enabled: true, ...(pattern !== undefined ? { cron: pattern, ...(tz ? { tz } : {}) } : { every: Number(body.every) }) });
+      return reply.code(204).send();
+    }
+    return undefined;
   };
 }
