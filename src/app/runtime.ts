@@ -11,6 +11,7 @@ import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
 import { responseStoreFromCache } from '../http/toolkit/index.ts';
+import { checkDataDir } from './data-dir-check.ts';
 import { CLOSE_RESERVE_MS, runShutdownSteps, ShutdownIncompleteError, type ShutdownStep } from './shutdown.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
 
@@ -70,6 +71,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache, ...(options.resources?.responseCache === false ? { responseCache: false as const } : {}) };
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
+  // The data dir holds the SQLite database and/or the embedded task queue; with PostgreSQL and Redis it is unused.
+  if (config.database.kind === 'sqlite' || !config.redis) readiness.push({ name: 'disk', check: () => checkDataDir(config.dataDir, config.minFreeDiskBytes) });
   if (config.redis) readiness.push({ name: 'redis', check: () => redisReady(cache) });
   const server = await buildServer({
     logger,

@@ -26,6 +26,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** /readyz fails when the data dir has less free space than this (bytes). */
+  minFreeDiskBytes: number;
   database: DatabaseConfig;
   redis: RedisConfig | null;
   /** Optional bootstrap admin key; when unset and no key exists, start-up generates one and prints it once. */

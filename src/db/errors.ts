@@ -1,4 +1,4 @@
-import { AiStackError, ConflictError, UnavailableError, ValidationError } from '../shared/errors.ts';
+import { AiStackError, ConflictError, InsufficientStorageError, UnavailableError, ValidationError } from '../shared/errors.ts';
 
 /** The database file could not be opened (missing or unwritable directory, not a SQLite file, …): one line naming it. */
 export class DatabaseOpenError extends AiStackError {
@@ -25,7 +25,7 @@ export interface TranslateHint {
 }
 
 interface Violation {
-  kind: 'unique' | 'foreign_key' | 'check' | 'not_null' | 'unavailable';
+  kind: 'unique' | 'foreign_key' | 'check' | 'not_null' | 'unavailable' | 'storage_full';
   table?: string;
   columns: string[];
   constraint?: string;
@@ -58,6 +58,8 @@ export function translateDatabaseError(error: unknown, hint: TranslateHint = {})
       return withCause(new ValidationError(`${where} is required`, issues), error);
     case 'unavailable':
       return new UnavailableError(`The database is busy or unreachable: ${error.message}`, { code: 'database_unavailable', cause: error });
+    case 'storage_full':
+      return new InsufficientStorageError('The database has no space left to store this write; nothing was changed. Retry once space is freed', { cause: error });
   }
 }
 
@@ -76,6 +78,7 @@ function sqliteViolation(error: Error): Violation | undefined {
   if (code !== 'ERR_SQLITE_ERROR' || typeof errcode !== 'number') return undefined;
   const primary = errcode & 0xff;
   if (primary === 5 || primary === 6) return { kind: 'unavailable', columns: [] };
+  if (primary === 13) return { kind: 'storage_full', columns: [] }; // SQLITE_FULL
   if (primary !== 19) return undefined;
   const detail = error.message.replace(/^.*constraint failed:?\s*/i, '');
   const qualified = detail.split(',').map((part) => part.trim()).filter((part) => /^\w+\.\w+$/.test(part));
@@ -106,6 +109,7 @@ function postgresViolation(error: Error): Violation | undefined {
   if (PG_CONNECTION_LOST.test(e.message)) return { kind: 'unavailable', columns: [] };
   if (typeof e.code !== 'string') return undefined;
   if (PG_UNAVAILABLE.has(e.code)) return { kind: 'unavailable', columns: [] };
+  if (e.code === '53100') return { kind: 'storage_full', columns: [] }; // disk_full
   const keyColumns = /^Key \(([^)]*)\)/.exec(e.detail ?? '')?.[1]?.split(',').map((c) => c.trim()) ?? [];
   switch (e.code) {
     case '23505':

@@ -66,6 +66,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
     async ping() {
       try {
         await sql`select 1`.execute(kysely);
+        if (native.dialect === 'sqlite') await probeSqliteTables(kysely);
       } catch (error) {
         throw new UnavailableError(`The ${native.dialect} database does not answer: ${(error as Error).message}`, { code: 'database_unavailable', cause: error });
       }
@@ -131,6 +132,17 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
   const stats = (): PoolStats => ({ name: monitor.name, dialect: 'postgres', config: { size: config.poolSize, maxOverflow, acquireTimeoutMs }, ...gauges(), active: pool.totalCount - pool.idleCount, ...monitor.snapshot() });
   // pg-cursor makes Kysely's `.stream()` work on PostgreSQL too (server-side cursor, batches of rows).
   return { native, dialect: new SchemaScopedPostgresDialect({ pool: instrumentPgPool(pool, monitor, timing), cursor: Cursor }), stats };
+}
+
+/**
+ * A cheap integrity probe: read the first row of every table, which touches each table's root page and first
+ * leaf (~2 page reads per table, microseconds), so a corrupt or unreadable table fails readiness instead of
+ * only the requests that reach it. `pragma quick_check` would read the whole file: too slow for a probe.
+ */
+async function probeSqliteTables(kysely: Kysely<DatabaseSchema>): Promise<void> {
+  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(kysely);
+  // NOT INDEXED: otherwise the planner answers from the smallest index and never reads the table's own pages.
+  for (const { name } of tables.rows) await sql`select * from ${sql.table(name)} not indexed limit 1`.execute(kysely);
 }
 
 function openSqliteHandles(options: ConstructorParameters<typeof NodeSqliteHandles>[0]): NodeSqliteHandles {

@@ -68,3 +68,10 @@ export class UnavailableError extends AiStackError {
     super(message, { code: opts.code ?? 'unavailable', status: 503, cause: opts.cause });
   }
 }
+
+/** The disk (or the database server's) is full: the write did not happen; retry once space is freed. */
+export class InsufficientStorageError extends AiStackError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, { code: 'insufficient_storage', status: 507, cause: opts.cause });
+  }
+}
