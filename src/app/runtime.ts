@@ -11,6 +11,8 @@ import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
 import { responseStoreFromCache } from '../http/toolkit/index.ts';
+import { mkdirSync } from 'node:fs';
+import { acquireApiLock, type ApiLock } from './api-lock.ts';
 import { checkDataDir } from './data-dir-check.ts';
 import { CLOSE_RESERVE_MS, runShutdownSteps, ShutdownIncompleteError, type ShutdownStep } from './shutdown.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
@@ -49,6 +51,28 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ai_stack_process_' });
 
+  // Without Redis, caches are per process and deaf to another process's writes: one API process per data dir.
+  const apiLock = config.redis ? undefined : acquireApiLock(ensureDir(config.dataDir));
+  try {
+    return await buildRuntime(config, options, logger, registry, apiLock);
+  } catch (error) {
+    apiLock?.release();
+    throw error;
+  }
+}
+
+function ensureDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === 'ENOTDIR' ? 'a part of its path is a file, not a directory' : code === 'EACCES' || code === 'EROFS' ? 'permission denied or read-only file system' : (error as Error).message;
+    throw new ConfigError(`cannot create the data dir: ${reason} (AI_STACK_DATA_DIR is ${dir})`);
+  }
+  return dir;
+}
+
+async function buildRuntime(config: Config, options: RuntimeOptions, logger: Logger, registry: Registry, apiLock: ApiLock | undefined): Promise<Runtime> {
   const db = await openDatabase(config.database, { logger, registry, slowQueries: config.slowQueries }).catch((error: unknown) => {
     if (error instanceof DatabaseOpenError) throw new ConfigError(`${error.message} (AI_STACK_DATA_DIR is ${config.dataDir})`);
     throw error;
@@ -105,6 +129,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     { name: 'task backend', run: () => tasks.backend.close() },
     { name: 'cache', run: () => cache.close() },
     { name: 'database', run: () => db.close() },
+    { name: 'API lock', run: () => apiLock?.release() },
   ];
   return {
     config,
