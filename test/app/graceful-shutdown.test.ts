@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, runCli } from '../support/process.ts';
+import { eventually } from '../support/wait.ts';
 
 const IN_FLIGHT = 25;
 
@@ -27,6 +28,10 @@ function startSlowRequest(port: number, key: string, index: number): { socket: S
   return { socket, finish: () => socket.end(body.slice(half)), response };
 }
 
+function inFlight(metrics: string): number {
+  return Number(/^ai_stack_http_requests_in_flight (\d+)/m.exec(metrics)?.[1] ?? 0);
+}
+
 describe('graceful shutdown', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-shutdown-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -39,24 +44,20 @@ describe('graceful shutdown', () => {
       await service.waitFor(/AI Stack is serving/);
 
       const requests = Array.from({ length: IN_FLIGHT }, (_, i) => startSlowRequest(port, key, i));
-      await new Promise((r) => setTimeout(r, 300));
+      // SIGTERM only once the server has read every request's head (the metrics request itself is one more).
+      await eventually(async () => inFlight(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) >= IN_FLIGHT + 1, 20_000, 'the requests to be in flight');
       service.child.kill('SIGTERM');
       await service.waitFor(/shutting down/);
 
       // The listening socket closes within a few ticks of the signal; poll until a new connection is refused.
-      let refused = false;
-      for (let attempt = 0; attempt < 50 && !refused; attempt++) {
-        refused = await new Promise<boolean>((resolve) => {
-          const probe = connect(port, '127.0.0.1');
-          probe.on('connect', () => {
-            probe.destroy();
-            resolve(false);
-          });
-          probe.on('error', () => resolve(true));
+      await eventually(() => new Promise<boolean>((resolve) => {
+        const probe = connect(port, '127.0.0.1');
+        probe.on('connect', () => {
+          probe.destroy();
+          resolve(false);
         });
-        if (!refused) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(refused).toBe(true);
+        probe.on('error', () => resolve(true));
+      }), 10_000, 'new connections to be refused');
 
       for (const r of requests) r.finish();
       const responses = await Promise.all(requests.map((r) => r.response));

@@ -50,12 +50,13 @@ describe('sqlite backend durability', () => {
     const queue = new QueueCtor(name, { connection: {} }, factory);
     cleanup.push(() => queue.close());
     // QueueEvents in this process sees the completions the worker processes commit.
-    const events = new EventsCtor(name, { connection: {}, blockingTimeout: 200 }, factory);
+    // From the start of the (new, empty) queue's event log, not from "now": no completion can be missed, so
+    // nothing has to wait for the reader's first read before jobs are added.
+    const events = new EventsCtor(name, { connection: {}, blockingTimeout: 200, lastEventId: '0' }, factory);
     cleanup.push(() => events.close());
     await events.waitUntilReady();
     const heard = new Map<string, number>();
     events.on('completed', ({ jobId }: { jobId: string }) => heard.set(jobId, (heard.get(jobId) ?? 0) + 1));
-    await new Promise((resolve) => setTimeout(resolve, 100));
     await queue.addBulk(Array.from({ length: 1000 }, (_, n) => ({ name: 'job', data: { n } })));
 
     const first = await startChild(file, name);
