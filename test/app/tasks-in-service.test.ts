@@ -44,6 +44,6 @@ describe.each([
 
   it('reports Redis in /readyz only when it is configured', async () => {
     const ready = await (await svc.call('/readyz', { key: null })).json();
-    expect(Object.keys(ready.checks).sort()).toEqual('REDIS_URL' in env ? ['database', 'redis'] : ['database']);
+    expect(Object.keys(ready.checks).sort()).toEqual('REDIS_URL' in env ? ['database', 'disk', 'redis'] : ['database', 'disk']);
   });
 });
