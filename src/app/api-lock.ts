@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../shared/errors.ts';
@@ -20,7 +20,7 @@ export interface ApiLock {
  * taken over. Worker and scheduler processes do not take it: they share the data dir safely.
  */
 export function acquireApiLock(dataDir: string): ApiLock {
-  const file = join(dataDir, 'api.lock');
+  const file = join(ensureDir(dataDir), 'api.lock');
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -64,4 +64,15 @@ function isAlive(owner: LockOwner): boolean {
 
 function releaseIfMine(file: string): void {
   if (readOwner(file)?.pid === process.pid) rmSync(file, { force: true });
+}
+
+function ensureDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === 'ENOTDIR' ? 'a part of its path is a file, not a directory' : code === 'EACCES' || code === 'EROFS' ? 'permission denied or read-only file system' : (error as Error).message;
+    throw new ConfigError(`cannot create the data dir: ${reason} (AI_STACK_DATA_DIR is ${dir})`);
+  }
+  return dir;
 }

@@ -11,10 +11,9 @@ import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
 import { responseStoreFromCache } from '../http/toolkit/index.ts';
-import { mkdirSync } from 'node:fs';
 import { acquireApiLock, type ApiLock } from './api-lock.ts';
 import { checkDataDir } from './data-dir-check.ts';
-import { CLOSE_RESERVE_MS, runShutdownSteps, ShutdownIncompleteError, type ShutdownStep } from './shutdown.ts';
+import { stopGracefully, type ShutdownStep } from './shutdown.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
@@ -52,24 +51,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   collectDefaultMetrics({ register: registry, prefix: 'ai_stack_process_' });
 
   // Without Redis, caches are per process and deaf to another process's writes: one API process per data dir.
-  const apiLock = config.redis ? undefined : acquireApiLock(ensureDir(config.dataDir));
+  const apiLock = config.redis ? undefined : acquireApiLock(config.dataDir);
   try {
     return await buildRuntime(config, options, logger, registry, apiLock);
   } catch (error) {
     apiLock?.release();
     throw error;
   }
-}
-
-function ensureDir(dir: string): string {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const reason = code === 'ENOTDIR' ? 'a part of its path is a file, not a directory' : code === 'EACCES' || code === 'EROFS' ? 'permission denied or read-only file system' : (error as Error).message;
-    throw new ConfigError(`cannot create the data dir: ${reason} (AI_STACK_DATA_DIR is ${dir})`);
-  }
-  return dir;
 }
 
 async function buildRuntime(config: Config, options: RuntimeOptions, logger: Logger, registry: Registry, apiLock: ApiLock | undefined): Promise<Runtime> {
@@ -165,23 +153,4 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
 async function redisReady(cache: Cache): Promise<void> {
   const health = await cache.health();
   if (!health.ok) throw new Error(health.detail ?? 'Redis does not answer');
-}
-
-async function stopGracefully(server: App, steps: readonly ShutdownStep[], timeoutMs: number, logger: Logger): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  // server.close() stops accepting, answers 503 to requests arriving on open keep-alive sockets and waits for
-  // in-flight requests; the timer is the backstop for a client that never finishes its request.
-  const timer = setTimeout(() => {
-    logger.warn({ timeoutMs }, 'shutdown timeout reached; closing remaining connections');
-    server.server.closeAllConnections();
-  }, timeoutMs);
-  try {
-    await server.close();
-  } catch (error) {
-    logger.error({ reason: (error as Error).message }, 'closing the HTTP server failed; closing the rest');
-  } finally {
-    clearTimeout(timer);
-  }
-  const incomplete = await runShutdownSteps(steps, Math.max(deadline, Date.now() + CLOSE_RESERVE_MS), logger);
-  if (incomplete.length > 0) throw new ShutdownIncompleteError(incomplete);
 }

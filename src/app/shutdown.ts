@@ -1,4 +1,5 @@
 import { AiStackError } from '../shared/errors.ts';
+import type { App } from '../http/index.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** One thing `stop()` closes, named for the log. */
@@ -49,4 +50,24 @@ export class ShutdownIncompleteError extends AiStackError {
     super(`shutdown incomplete: ${steps.join(', ')} did not close cleanly`, { code: 'shutdown_incomplete' });
     this.steps = steps;
   }
+}
+
+/** Graceful stop: refuse new requests, finish in-flight ones, then the close steps, all under `timeoutMs` (+ the reserve). */
+export async function stopGracefully(server: App, steps: readonly ShutdownStep[], timeoutMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // server.close() stops accepting, answers 503 to requests arriving on open keep-alive sockets and waits for
+  // in-flight requests; the timer is the backstop for a client that never finishes its request.
+  const timer = setTimeout(() => {
+    logger.warn({ timeoutMs }, 'shutdown timeout reached; closing remaining connections');
+    server.server.closeAllConnections();
+  }, timeoutMs);
+  try {
+    await server.close();
+  } catch (error) {
+    logger.error({ reason: (error as Error).message }, 'closing the HTTP server failed; closing the rest');
+  } finally {
+    clearTimeout(timer);
+  }
+  const incomplete = await runShutdownSteps(steps, Math.max(deadline, Date.now() + CLOSE_RESERVE_MS), logger);
+  if (incomplete.length > 0) throw new ShutdownIncompleteError(incomplete);
 }
