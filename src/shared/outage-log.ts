@@ -17,6 +17,8 @@ export interface WarnLogger {
 export interface OutageLogOptions {
   /** While the outage lasts, a summary line at most this often. Default 30 s. */
   summaryEveryMs?: number;
+  /** Clock, for tests. Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -29,6 +31,7 @@ export class OutageLog {
   readonly #logger: WarnLogger;
   readonly #what: string;
   readonly #summaryEveryMs: number;
+  readonly #now: () => number;
   #since: number | undefined;
   #errors = 0;
   #lastLine = 0;
@@ -38,6 +41,7 @@ export class OutageLog {
     this.#logger = logger;
     this.#what = what;
     this.#summaryEveryMs = options.summaryEveryMs ?? 30_000;
+    this.#now = options.now ?? Date.now;
   }
 
   get down(): boolean {
@@ -45,7 +49,7 @@ export class OutageLog {
   }
 
   failed(error: unknown): void {
-    const now = Date.now();
+    const now = this.#now();
     this.#errors++;
     this.#lastReason = error instanceof Error ? error.message : String(error);
     if (this.#since === undefined) {
@@ -61,7 +65,7 @@ export class OutageLog {
 
   recovered(): void {
     if (this.#since === undefined) return;
-    this.#logger.warn({ errors: this.#errors, downForMs: Date.now() - this.#since }, `${this.#what} reachable again`);
+    this.#logger.warn({ errors: this.#errors, downForMs: this.#now() - this.#since }, `${this.#what} reachable again`);
     this.#since = undefined;
     this.#errors = 0;
   }
