@@ -91,4 +91,21 @@ describe('Redis outages around the service', () => {
       await redis.stop();
     }
   }, 120_000);
+
+  it.each([['worker', ['worker', '--shutdown-timeout', String(SHUTDOWN_TIMEOUT_MS)]], ['scheduler', ['scheduler']]])(
+    '`ai-stack %s` with Redis down from the start ends on SIGTERM within the shutdown timeout',
+    async (_name, args) => {
+      const redis = new ThrowawayRedis(await freePort());
+      const service = runCli(args, { AI_STACK_DATA_DIR: tempDir(), REDIS_URL: redis.url, LOG_LEVEL: 'warn', AI_STACK_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+      try {
+        await service.waitFor(/unreachable/, 30_000);
+        service.child.kill('SIGTERM');
+        expect(await exitWithin(service, SHUTDOWN_TIMEOUT_MS + 10_000)).not.toBe('still running');
+        expect(stackLines(service.output())).toEqual([]);
+      } finally {
+        service.child.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 });

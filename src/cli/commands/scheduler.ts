@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startScheduler } from '../../tasks/index.ts';
 import type { Command } from '../command.ts';
-import { basicTaskRuntime, untilSignal, usageError, type LongRunningOptions, type TaskRuntimeFactory } from './worker.ts';
+import { basicTaskRuntime, closeWithin, firstOf, untilSignal, usageError, type LongRunningOptions, type TaskRuntimeFactory } from './worker.ts';
 
 const USAGE = `Usage: ai-stack scheduler
 
@@ -19,14 +19,18 @@ export function createSchedulerCommand(makeRuntime: TaskRuntimeFactory = basicTa
       } catch (err) {
         return usageError(ctx, USAGE, (err as Error).message);
       }
-      const runtime = await makeRuntime(ctx.loadConfig());
+      const config = ctx.loadConfig();
+      const runtime = await makeRuntime(config);
       const signal = (opts.until ?? untilSignal)();
-      const beat = await startScheduler(runtime.system, { schedules: runtime.schedules });
-      ctx.stdout.write(`scheduler started with ${runtime.schedules.length} schedule(s)${beat.isLeader() ? ' (leader)' : ' (standby)'}\n`);
-      runtime.logger.info({ signal: await signal }, 'scheduler shutting down');
-      await beat.close();
-      await runtime.close();
-      return 0;
+      const beat = await firstOf(startScheduler(runtime.system, { schedules: runtime.schedules }), signal);
+      if (beat !== undefined) {
+        ctx.stdout.write(`scheduler started with ${runtime.schedules.length} schedule(s)${beat.isLeader() ? ' (leader)' : ' (standby)'}\n`);
+        runtime.logger.info({ signal: await signal }, 'scheduler shutting down');
+      }
+      return closeWithin(config.http.shutdownTimeoutMs, runtime.logger, [
+        { name: 'scheduler', run: () => beat?.close() },
+        { name: 'task runtime', run: () => runtime.close() },
+      ]);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Config } from '../../config/index.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, startWorkers, type ScheduleSpec, type TaskBackend, type TaskDefinition, type TaskSystem } from '../../tasks/index.ts';
 import { createSqliteTaskBackend } from '../../tasks/backends/sqlite/index.ts';
+import { CLOSE_RESERVE_MS, runShutdownSteps, type ShutdownStep } from '../../app/index.ts';
 import type { CliContext, Command } from '../command.ts';
 
 /** What `worker`, `scheduler` (and `start`) need: a task system with its tasks and schedules. */
@@ -45,6 +46,17 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
   });
+}
+
+/** The started thing, or undefined when `signal` settles first. */
+export async function firstOf<T>(starting: Promise<T>, signal: Promise<unknown>): Promise<T | undefined> {
+  return Promise.race([starting, signal.then(() => undefined)]);
+}
+
+/** Runs the close steps under one deadline, whatever the backend does; exit code 0, or 1 if a step failed or hung. */
+export async function closeWithin(timeoutMs: number, logger: Logger, steps: ShutdownStep[]): Promise<number> {
+  const incomplete = await runShutdownSteps(steps, Date.now() + Math.max(timeoutMs, CLOSE_RESERVE_MS), logger);
+  return incomplete.length === 0 ? 0 : 1;
 }
 
 export function usageError(ctx: CliContext, usage: string, message: string): number {
@@ -99,12 +111,16 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
 
       const runtime = await makeRuntime(ctx.loadConfig());
       const signal = (opts.until ?? untilSignal)();
-      const pool = await startWorkers(runtime.system, { concurrency, ...(queues ? { queues } : {}) });
-      ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${typeof concurrency === 'number' ? concurrency : JSON.stringify(concurrency)})\n`);
-      runtime.logger.info({ signal: await signal }, 'worker shutting down');
-      await pool.close({ timeoutMs });
-      await runtime.close();
-      return 0;
+      // With the backend unreachable the workers start only when it is back; a signal meanwhile still ends the process.
+      const pool = await firstOf(startWorkers(runtime.system, { concurrency, ...(queues ? { queues } : {}) }), signal);
+      if (pool !== undefined) {
+        ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${typeof concurrency === 'number' ? concurrency : JSON.stringify(concurrency)})\n`);
+        runtime.logger.info({ signal: await signal }, 'worker shutting down');
+      }
+      return closeWithin(timeoutMs, runtime.logger, [
+        { name: 'task workers', run: (remainingMs) => pool?.close({ timeoutMs: Math.max(remainingMs - 1_000, 0) }) },
+        { name: 'task runtime', run: () => runtime.close() },
+      ]);
     },
   };
 }
