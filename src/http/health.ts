@@ -37,6 +37,19 @@ export async function healthRoutes(app: FastifyInstance, options: { checks: Read
   });
 }
 
+/** `GET /admin/readiness`: each check with its reason, for admins (the public /readyz names only the failing parts). */
+export function readinessDetailRoutes(checks: readonly ReadinessCheck[]) {
+  return async (admin: FastifyInstance): Promise<void> => {
+    admin.get('/readiness', { schema: { hide: true } }, async () => {
+      const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
+      return {
+        status: results.every(([, error]) => error === null) ? 'ready' : 'not_ready',
+        checks: Object.fromEntries(results.map(([name, error]) => [name, error === null ? { ok: true } : { ok: false, reason: error }])),
+      };
+    });
+  };
+}
+
 async function runCheck(check: ReadinessCheck): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {

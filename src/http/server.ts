@@ -6,7 +6,7 @@ import type { ApiKeyService } from '../auth/index.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { authDecorator, requireApiKey } from './auth.ts';
-import { healthRoutes, type ReadinessCheck } from './health.ts';
+import { healthRoutes, readinessDetailRoutes, type ReadinessCheck } from './health.ts';
 import { httpMetrics } from './metrics.ts';
 import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
 import { requestIdFrom } from './request-id.ts';
@@ -84,6 +84,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(
     async (admin) => {
       await requireApiKey(admin, { keys: options.keys, minimumScope: 'admin' });
+      await admin.register(readinessDetailRoutes(options.readiness));
       for (const plugin of options.admin) await admin.register(plugin);
     },
     { prefix: '/admin' },

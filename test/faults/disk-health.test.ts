@@ -88,6 +88,7 @@ describe('health with a corrupt database page', () => {
   it('/readyz fails naming the database, without the SQLite error text', async () => {
     mkdirSync(dataDir, { recursive: true });
     let svc = await startOn(dataDir);
+    const adminKey = svc.key;
     await svc.runtime.stop();
     // Overwrite the root page of the customers table with garbage, as a torn write or bad sector would.
     const file = join(dataDir, 'ai-stack.db');
@@ -107,6 +108,11 @@ describe('health with a corrupt database page', () => {
       const body = (await ready.json()) as { detail: string };
       expect(body.detail).toBe('Not ready: database');
       expect(JSON.stringify(body)).not.toMatch(/malformed|sqlite/i);
+      // Admins get the reason.
+      const detail = await fetch(`${svc.base}/admin/readiness`, { headers: { authorization: `Bearer ${adminKey}` } });
+      expect(detail.status).toBe(200);
+      expect(await detail.json()).toMatchObject({ status: 'not_ready', checks: { database: { ok: false, reason: expect.stringMatching(/malformed/) }, disk: { ok: true } } });
+      expect((await fetch(`${svc.base}/admin/readiness`)).status).toBe(401);
     } finally {
       await svc.runtime.stop();
     }
