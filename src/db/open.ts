@@ -118,7 +118,7 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
     types: sharedTypeParsers,
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process.
-  pool.on('error', (error) => opts.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  pool.on('error', (error: Error & { code?: string }) => opts.logger?.warn({ code: error.code, reason: error.message }, 'idle PostgreSQL connection failed'));
   // pg-pool listens for 'error' only while a client is idle. A checked-out client (mid-request, or idle inside a
   // transaction) whose server restarts emits 'error' too (57P01, "Connection terminated unexpectedly"); without a
   // listener that kills the process. The caller still sees the failure on its next query (503), and the pool
