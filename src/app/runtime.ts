@@ -7,7 +7,7 @@ import { erpRoutes } from '../erp/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
-import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
+import { startScheduler, startWorkers, tasksAdminRoutes, type LoadedTasks, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
 import { responseStoreFromCache } from '../http/toolkit/index.ts';
 import { createAppTasks, type AppTasks } from './tasks.ts';
@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Switch off the list routes' caches, to measure or debug without them. Both are on by default. */
   resources?: { responseCache?: false; queryCache?: false };
+  /** The user's own tasks and schedules (`--tasks` modules), registered beside the built-in ones. */
+  tasks?: Partial<LoadedTasks>;
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -54,7 +56,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
 
   const cache = await createCache({ redis: config.redis, registry, logger });
-  const tasks = createAppTasks(config, { db, cache, logger, registry });
+  const tasks = createAppTasks(config, { db, cache, logger, registry }, options.tasks);
 
   const responseStore = responseStoreFromCache(cache);
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
