@@ -29,7 +29,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: read('PORT', (v) => integer(v, 0, 65_535), 3000),
     host: read('HOST', hostName, '127.0.0.1'),
     dataDir,
-    database: read('DATABASE_URL', databaseUrl, { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') }),
+    database: read('DATABASE_URL', (v) => databaseUrl(v, env), { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') }),
     redis: read('REDIS_URL', (v) => redisUrl(v, env), null),
     adminKey: read('AI_STACK_ADMIN_KEY', adminKey, undefined),
     logLevel: read('LOG_LEVEL', (v) => oneOf(v.toLowerCase(), LOG_LEVELS), 'info'),
@@ -110,7 +110,7 @@ function hostName(raw: string): string {
   return raw;
 }
 
-function databaseUrl(raw: string): DatabaseConfig {
+function databaseUrl(raw: string, env: Env = {}): DatabaseConfig {
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
     if (file === '') throw new Error('sqlite: URL needs a file path, e.g. sqlite:./data/ai-stack.db');
@@ -126,6 +126,9 @@ function databaseUrl(raw: string): DatabaseConfig {
     throw new Error(`unsupported scheme "${url.protocol}"; use postgres:// or sqlite:`);
   }
   if (url.pathname.length <= 1) throw new Error('must name a database, e.g. postgres://127.0.0.1:5432/test');
+  // Without a user in the URL the PostgreSQL client falls back to PGUSER or the login name; with neither
+  // the server's answer ("no PostgreSQL user name specified in startup packet") would be all we could show.
+  if (url.username === '' && !env.PGUSER && !env.USER && !env.LOGNAME) throw new Error('names no user and neither PGUSER nor USER is set; put one in the URL, e.g. postgres://app@127.0.0.1:5432/db');
   return { kind: 'postgres', url: raw, poolSize: 10 };
 }
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+// @ts-expect-error plain JavaScript that any Node parses; no declarations on purpose
+import { nodeVersionProblem } from '../../bin/require-node.js';
+import { describe as describeError, main } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/index.ts';
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
@@ -92,5 +94,48 @@ describe('ai-stack CLI', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a user never sees a stack trace', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-cli-errors-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const oneLine = (text: string): void => {
+    expect(text.trim().split('\n')).toHaveLength(1);
+    expect(text).not.toMatch(/\n\s+at /);
+  };
+
+  it('db advise with a typo in the SQL: one line naming the problem, exit 1', async () => {
+    const env = { AI_STACK_DATA_DIR: dataDir };
+    expect((await cli(['migrate'], env)).code).toBe(0);
+    const typo = await cli(['db', 'advise', 'select * form orders'], env);
+    expect(typo.code).toBe(1);
+    oneLine(typo.err);
+    expect(typo.err).toMatch(/ai-stack db: /);
+  });
+
+  it('a PostgreSQL URL without a user: one line, exit 1', async () => {
+    const res = await cli(['migrate'], { AI_STACK_DATA_DIR: dataDir, DATABASE_URL: 'postgres://127.0.0.1:5432/test' });
+    expect(res.code).toBe(1);
+    oneLine(res.err);
+    expect(res.err).toMatch(/DATABASE_URL: names no user/);
+    const refused = await cli(['migrate'], { AI_STACK_DATA_DIR: dataDir, DATABASE_URL: 'postgres://app@127.0.0.1:1/nodb' });
+    expect(refused.code).toBe(1);
+    oneLine(refused.err);
+  });
+
+  it('any unexpected error is reduced to its message', () => {
+    expect(describeError(new Error('first\nsecond'))).toBe('first second');
+  });
+});
+
+describe('the ai-stack bin on an old Node.js', () => {
+  it('explains in one line that Node 24 is needed and how to get it', () => {
+    const message = nodeVersionProblem('v20.19.0');
+    expect(message).toMatch(/needs Node\.js 24 or newer \(this is v20\.19\.0\)/);
+    expect(message).toMatch(/npm install --save-dev node@24/);
+    expect(message).not.toContain('\n');
+    expect(nodeVersionProblem('v24.0.0')).toBeNull();
+    expect(nodeVersionProblem('v25.1.0')).toBeNull();
   });
 });
