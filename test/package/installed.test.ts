@@ -158,7 +158,7 @@ describe('docs/ samples run as written against the installed package', () => {
     const dir = join(project.dir, 'samples', sample.name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'sample.ts'), sample.code.replaceAll('docs-example', prefix));
-    const proc = project.node([join(dir, 'sample.ts')], {});
+    const proc = project.run(process.execPath, ['sample.ts'], {}, dir);
     const res = await Promise.race([finish(proc), new Promise<{ code: number | null; out: string }>((resolve) => setTimeout(() => resolve({ code: -1, out: `did not exit within 60 s:\n${proc.output()}` }), 60_000).unref())]);
     if (res.code === -1) proc.child.kill('SIGKILL');
     expect(res.out.replace(/.*ExperimentalWarning.*\n?/g, '')).not.toMatch(/Error|at .*:\d+:\d+/);

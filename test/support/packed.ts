@@ -14,8 +14,8 @@ export interface InstalledProject {
   env: Record<string, string>;
   /** Runs the installed `ai-stack` bin in the project. */
   bin(args: string[], env?: Record<string, string>): CliProcess;
-  /** Runs any executable in the project with this environment. */
-  run(command: string, args: string[], env?: Record<string, string>): CliProcess;
+  /** Runs any executable in the project (or in `cwd`, a folder of it) with this environment. */
+  run(command: string, args: string[], env?: Record<string, string>, cwd?: string): CliProcess;
   /** Runs `node <file>` in the project (a user's TypeScript file: types are stripped outside node_modules). */
   node(args: string[], env?: Record<string, string>): CliProcess;
   cleanup(): void;
@@ -40,7 +40,7 @@ export async function installPackedPackage(timeoutMs = 240_000): Promise<Install
     dir,
     env,
     bin: (args, extra = {}) => runWatched(join(dir, 'node_modules/.bin/ai-stack'), args, { cwd: dir, env: { ...env, ...extra } }),
-    run: (command, args, extra = {}) => runWatched(command, args, { cwd: dir, env: { ...env, ...extra } }),
+    run: (command, args, extra = {}, cwd = dir) => runWatched(command, args, { cwd, env: { ...env, ...extra } }),
     node: (args, extra = {}) => runWatched(process.execPath, args, { cwd: dir, env: { ...env, ...extra } }),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
