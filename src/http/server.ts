@@ -6,6 +6,7 @@ import type { ApiKeyService } from '../auth/index.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { authDecorator, requireApiKey } from './auth.ts';
+import { answerClientError } from './client-error.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
 import { httpMetrics } from './metrics.ts';
 import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
@@ -43,6 +44,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());
