@@ -65,13 +65,19 @@ export function describeConfig(config: Config): Record<string, string> {
     HOST: config.host,
     AI_STACK_DATA_DIR: config.dataDir,
     DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
-    ...(db.kind === 'sqlite' ? { AI_STACK_SQLITE_SYNCHRONOUS: db.synchronous ?? 'full' } : {}),
+    AI_STACK_SQLITE_SYNCHRONOUS: db.kind === 'sqlite' ? (db.synchronous ?? 'full') : '(unused with PostgreSQL)',
+    AI_STACK_DB_POOL_SIZE: db.kind === 'postgres' ? String(db.poolSize) : '(unused with SQLite)',
     REDIS_URL: config.redis ? maskUrl(config.redis.url) : '(unset: in-process cache, rate limits and SQLite task queue)',
+    AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
     AI_STACK_SLOW_QUERY_PARAMETERS: config.slowQueries.allowParametersFor.join(',') || '(unset: every parameter redacted)',
+    AI_STACK_BODY_LIMIT_BYTES: String(config.http.bodyLimitBytes),
+    AI_STACK_SHUTDOWN_TIMEOUT_MS: String(config.http.shutdownTimeoutMs),
+    AI_STACK_RATE_LIMIT_PER_MINUTE: String(config.http.rateLimitPerMinute),
+    AI_STACK_RATE_LIMIT_ON_REDIS_ERROR: config.http.rateLimitOnStoreError,
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { nodeVersionProblem } from '../../bin/require-node.js';
 import { describe as describeError, main } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { formatProgress } from '../../src/cli/commands/demo-data.ts';
+import { nextSteps } from '../../src/cli/commands/start.ts';
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -137,5 +139,44 @@ describe('the ai-stack bin on an old Node.js', () => {
     expect(message).not.toContain('\n');
     expect(nodeVersionProblem('v24.0.0')).toBeNull();
     expect(nodeVersionProblem('v25.1.0')).toBeNull();
+  });
+});
+
+describe('operator output', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-cli-ops-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('doctor prints every setting of the README configuration table', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+    const names = [...section.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(15);
+    const res = await cli(['doctor'], { AI_STACK_DATA_DIR: dataDir });
+    for (const name of names) expect(res.out, name).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('demo-data names --append when the tables already hold data, and shows progress on a terminal', async () => {
+    const env = { AI_STACK_DATA_DIR: dataDir };
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    let err = '';
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await main(['demo-data', '--orders', '2000'], { loadConfig: () => loadConfig(env), stdout: new PassThrough(), stderr });
+    expect(code).toBe(0);
+    expect(err).toMatch(/\r {2}\w+ \d+\.\d% · [\d,]+ rows · [\d,]+ rows\/s · ETA/);
+    const again = await cli(['demo-data', '--orders', '10'], env);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/--append/);
+    expect(again.err).not.toMatch(/append: true/);
+  });
+
+  it('formats progress with percentage, rate and time left', () => {
+    expect(formatProgress({ phase: 'orders', ordersDone: 250, ordersTotal: 1000, rowsWritten: 5000 }, 2000)).toBe('  orders 25.0% · 5,000 rows · 2,500 rows/s · ETA 6 s');
+  });
+
+  it('start prints where to go next', () => {
+    const text = nextSteps('http://127.0.0.1:3000', ['shop.greet']);
+    expect(text).toContain('http://127.0.0.1:3000/docs');
+    expect(text).toContain('http://127.0.0.1:3000/admin/queues');
+    expect(text).toContain('shop.greet');
   });
 });
