@@ -7,6 +7,7 @@ import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { authDecorator, requireApiKey } from './auth.ts';
 import { answerClientError } from './client-error.ts';
+import { completeOpenApiOperation } from './openapi.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
 import { httpMetrics } from './metrics.ts';
 import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
@@ -68,6 +69,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
+    transform: completeOpenApiOperation as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes, { checks: options.readiness, registry: options.registry });
