@@ -39,7 +39,7 @@ async function finish(p: CliProcess): Promise<{ code: number | null; out: string
   return { code, out: p.output() };
 }
 
-describe('the installed package', () => {
+describe('the installed package', { timeout: 90_000 }, () => {
   it('ships built JavaScript with declarations, not TypeScript sources', () => {
     const pkg = join(project.dir, 'node_modules/ai-stack');
     expect(existsSync(join(pkg, 'src'))).toBe(false);
@@ -94,7 +94,7 @@ await system.task(invoiceTotal).delay({ lines: [{ qty: 'two', price: 1 }] });
   });
 });
 
-describe('a task of the user, run by the installed CLI', () => {
+describe('a task of the user, run by the installed CLI', { timeout: 120_000 }, () => {
   const args = JSON.stringify({ lines: [{ qty: 2, price: 9.5 }, { qty: 1, price: 1 }] });
 
   it('ai-stack worker --tasks runs it; ai-stack call sends it and prints the result', async () => {

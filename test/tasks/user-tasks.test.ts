@@ -1,9 +1,11 @@
 // The user's own tasks: loaded with --tasks (Celery's -A), sent by name from the CLI (`ai-stack call`)
 // and from the HTTP monitor (`POST /admin/tasks/apply/{name}`, Flower's apply-async).
 import { mkdtempSync, rmSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCallCommand } from '../../src/cli/commands/call.ts';
 import { loadTaskModules, TaskModuleError } from '../../src/tasks/index.ts';
 import { runCli, type CliProcess } from '../support/process.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
@@ -31,7 +33,7 @@ describe('loadTaskModules', () => {
   });
 });
 
-describe('ai-stack worker --tasks and ai-stack call (real processes, embedded queue)', () => {
+describe('ai-stack worker --tasks and ai-stack call (real processes, embedded queue)', { timeout: 60_000 }, () => {
   let dataDir: string;
   let worker: CliProcess;
   const env = (): Record<string, string> => ({ AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
@@ -85,17 +87,24 @@ describe('ai-stack worker --tasks and ai-stack call (real processes, embedded qu
     expect(res.out).toContain('the shop is closed');
   });
 
-  it('rejects bad flags with usage (exit 2) and a broken module with one line (exit 1)', async () => {
-    for (const args of [['shop.greet', '--args', '{nope'], ['shop.greet', '--countdown', 'soon'], ['--args', '{}'], ['shop.greet', '--queue', 'Bad Queue']]) {
-      const res = await call(args);
-      expect(res.code, args.join(' ')).toBe(2);
-      expect(res.out).toContain('Usage: ai-stack call');
+  it('rejects bad flags with usage (exit 2), touching nothing', async () => {
+    // Usage errors are found before any backend opens: run the command in-process.
+    const command = createCallCommand(() => Promise.reject(new Error('must not open a backend')));
+    for (const args of [['shop.greet', '--args', '{nope'], ['shop.greet', '--countdown', 'soon'], ['--args', '{}'], ['shop.greet', '--queue', 'Bad Queue'], ['shop.greet', '--priority', '0'], ['a', 'b']]) {
+      let err = '';
+      const stderr = new PassThrough();
+      stderr.on('data', (d: Buffer) => (err += d.toString()));
+      expect(await command.run(args, { loadConfig: () => { throw new Error('no config needed'); }, stdout: new PassThrough(), stderr }), args.join(' ')).toBe(2);
+      expect(err).toContain('Usage: ai-stack call');
     }
+  });
+
+  it('a broken task module is one line and exit 1', async () => {
     const broken = await call(['x.y', '--tasks', join(FIXTURES, 'broken.ts')]);
     expect(broken.code).toBe(1);
     expect(broken.out.trim().split('\n')).toHaveLength(1);
     expect(broken.out).toMatch(/broken\.ts failed to load/);
-  });
+  }, 60_000);
 });
 
 describe('POST /admin/tasks/apply/{name} (ai-stack start --tasks)', () => {
