@@ -8,7 +8,7 @@ import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '.
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
-import { startScheduler, startWorkers, tasksAdminRoutes, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
+import { startScheduler, startWorkers, tasksAdminRoutes, type LoadedTasks, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
 import { responseStoreFromCache } from '../http/toolkit/index.ts';
 import { acquireApiLock, type ApiLock } from './api-lock.ts';
@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Switch off the list routes' caches, to measure or debug without them. Both are on by default. */
   resources?: { responseCache?: false; queryCache?: false };
+  /** The user's own tasks and schedules (`--tasks` modules), registered beside the built-in ones. */
+  tasks?: Partial<LoadedTasks>;
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -72,7 +74,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
   const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
 
   const cache = await createCache({ redis: config.redis, registry, logger });
-  const tasks = createAppTasks(config, { db, cache, logger, registry });
+  const tasks = createAppTasks(config, { db, cache, logger, registry }, options.tasks);
 
   const responseStore = responseStoreFromCache(cache, { logger });
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);

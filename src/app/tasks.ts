@@ -7,6 +7,7 @@ import { openDatabase, type Db } from '../db/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
+import type { LoadedTasks } from '../tasks/index.ts';
 
 export interface AppTasks {
   system: TaskSystem;
@@ -31,22 +32,22 @@ export interface AppTaskDeps {
   registry?: Registry;
 }
 
-/** The task system with every task this build knows and its periodic schedules. */
-export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>): AppTasks {
+/** The task system with every task this build knows and its periodic schedules, plus the user's (`--tasks`). */
+export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>, user: Partial<LoadedTasks> = {}): AppTasks {
   const backend = taskBackendFor(config);
   // Each module contributes its tasks and schedules here, one line each.
   const tasks = [createCleanupCacheTask(deps.cache)];
   const schedules: ScheduleSpec[] = [cleanupCacheSchedule];
-  const system = createTaskSystem({ backend, tasks, logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
-  return { system, backend, schedules };
+  const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
+  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])] };
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */
-export async function createStandaloneTasks(config: Config, logger: Logger): Promise<AppTasks & { close(): Promise<void> }> {
+export async function createStandaloneTasks(config: Config, logger: Logger, user: Partial<LoadedTasks> = {}): Promise<AppTasks & { close(): Promise<void> }> {
   const cache = await createCache({ redis: config.redis, logger });
   // Migrations are `start`'s and `migrate`'s job; a worker only opens the database.
   const db = await openDatabase(config.database, { logger, slowQueries: config.slowQueries });
-  const tasks = createAppTasks(config, { db, cache, logger });
+  const tasks = createAppTasks(config, { db, cache, logger }, user);
   return {
     ...tasks,
     async close() {

@@ -34,10 +34,18 @@ function helpText(): string {
   return `Usage: ai-stack <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "ai-stack <command> --help" for a command's options.\n`;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof AiStackError) return error.message;
-  if (error instanceof Error) return error.stack ?? error.message;
-  return String(error);
+/** One line naming the problem: a user never sees a stack trace. */
+export function describe(error: unknown): string {
+  if (error instanceof AiStackError) {
+    const detail = error.issues.map((i) => `${i.field || '/'} ${i.message}`).filter((text) => !error.message.includes(text));
+    return oneLine(detail.length > 0 ? `${error.message} (${detail.join('; ')})` : error.message);
+  }
+  if (error instanceof Error) return oneLine(error.message || error.name);
+  return oneLine(String(error));
+}
+
+function oneLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
 }
 
 /** Runs the process's own command line; used by `node src/cli/main.ts …` and by the `ai-stack` bin. */

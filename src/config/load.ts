@@ -30,7 +30,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: read('HOST', hostName, '127.0.0.1'),
     dataDir,
     minFreeDiskBytes: read('AI_STACK_MIN_FREE_DISK_MB', (v) => integer(v, 0, 1_000_000), 100) * 1_048_576,
-    database: read('DATABASE_URL', databaseUrl, { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') }),
+    database: read('DATABASE_URL', (v) => databaseUrl(v, env), { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') }),
     redis: read('REDIS_URL', (v) => redisUrl(v, env), null),
     adminKey: read('AI_STACK_ADMIN_KEY', adminKey, undefined),
     logLevel: read('LOG_LEVEL', (v) => oneOf(v.toLowerCase(), LOG_LEVELS), 'info'),
@@ -67,13 +67,19 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_DATA_DIR: config.dataDir,
     AI_STACK_MIN_FREE_DISK_MB: String(config.minFreeDiskBytes / 1_048_576),
     DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
-    ...(db.kind === 'sqlite' ? { AI_STACK_SQLITE_SYNCHRONOUS: db.synchronous ?? 'full' } : {}),
+    AI_STACK_SQLITE_SYNCHRONOUS: db.kind === 'sqlite' ? (db.synchronous ?? 'full') : '(unused with PostgreSQL)',
+    AI_STACK_DB_POOL_SIZE: db.kind === 'postgres' ? String(db.poolSize) : '(unused with SQLite)',
     REDIS_URL: config.redis ? maskUrl(config.redis.url) : '(unset: in-process cache, rate limits and SQLite task queue)',
+    AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
     AI_STACK_SLOW_QUERY_PARAMETERS: config.slowQueries.allowParametersFor.join(',') || '(unset: every parameter redacted)',
+    AI_STACK_BODY_LIMIT_BYTES: String(config.http.bodyLimitBytes),
+    AI_STACK_SHUTDOWN_TIMEOUT_MS: String(config.http.shutdownTimeoutMs),
+    AI_STACK_RATE_LIMIT_PER_MINUTE: String(config.http.rateLimitPerMinute),
+    AI_STACK_RATE_LIMIT_ON_REDIS_ERROR: config.http.rateLimitOnStoreError,
   };
 }
 
@@ -112,7 +118,7 @@ function hostName(raw: string): string {
   return raw;
 }
 
-function databaseUrl(raw: string): DatabaseConfig {
+function databaseUrl(raw: string, env: Env = {}): DatabaseConfig {
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
     if (file === '') throw new Error('sqlite: URL needs a file path, e.g. sqlite:./data/ai-stack.db');
@@ -128,6 +134,9 @@ function databaseUrl(raw: string): DatabaseConfig {
     throw new Error(`unsupported scheme "${url.protocol}"; use postgres:// or sqlite:`);
   }
   if (url.pathname.length <= 1) throw new Error('must name a database, e.g. postgres://127.0.0.1:5432/test');
+  // Without a user in the URL the PostgreSQL client falls back to PGUSER or the login name; with neither
+  // the server's answer ("no PostgreSQL user name specified in startup packet") would be all we could show.
+  if (url.username === '' && !env.PGUSER && !env.USER && !env.LOGNAME) throw new Error('names no user and neither PGUSER nor USER is set; put one in the URL, e.g. postgres://app@127.0.0.1:5432/db');
   return { kind: 'postgres', url: raw, poolSize: 10 };
 }
 

@@ -46,10 +46,10 @@ export function translateDatabaseError(error: unknown, hint: TranslateHint = {})
   const issues = violation.columns.map((field) => ({ field, message: messageFor(violation.kind) }));
   switch (violation.kind) {
     case 'unique':
-      return new ConflictError(`A ${violation.table ?? 'row'} with the same ${where} already exists`, { code: 'already_exists', cause: error });
+      return new ConflictError(`${capitalize(withArticle(nounOf(violation.table)))} with this ${violation.columns.length > 0 ? violation.columns.join(' and ') : 'value'} already exists`, { code: 'already_exists', cause: error });
     case 'foreign_key':
       if (violation.stillReferenced || hint.operation === 'delete') {
-        return new ConflictError(`The ${violation.table ?? 'row'} is still referenced${violation.constraint ? ` (${violation.constraint})` : ''}`, { code: 'still_referenced', cause: error });
+        return new ConflictError(`This ${nounOf(violation.table)} is still referenced by other records${violation.constraint ? ` (${violation.constraint})` : ''}; remove those first`, { code: 'still_referenced', cause: error });
       }
       return withCause(new ValidationError(`${where} refers to a row that does not exist`, issues), error);
     case 'check':
@@ -61,6 +61,23 @@ export function translateDatabaseError(error: unknown, hint: TranslateHint = {})
     case 'storage_full':
       return new InsufficientStorageError('The database has no space left to store this write; nothing was changed. Retry once space is freed', { cause: error });
   }
+}
+
+/** `customers` → `customer`, `ledger_entries` → `ledger entry`, `api_keys` → `API key`: messages read as sentences. */
+export function nounOf(table: string | undefined): string {
+  if (table === undefined) return 'record';
+  const words = table.replace(/^api_/, 'API_').split('_');
+  const last = words.pop() ?? table;
+  const singular = /ies$/.test(last) ? `${last.slice(0, -3)}y` : /(ss|x|ch|sh)es$/.test(last) ? last.slice(0, -2) : /[^s]s$/.test(last) ? last.slice(0, -1) : last;
+  return [...words, singular].join(' ');
+}
+
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function messageFor(kind: Violation['kind']): string {

@@ -5,6 +5,7 @@ import { ValidationError } from '../shared/errors.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
 import { patchOf, stringEnum, versionedItem } from '../resources/schema.ts';
 import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
+import { createdBetween } from '../resources/filters.ts';
 
 /** Metadata is free-form JSON, but bounded: it lives in every row read and every search hit. */
 const METADATA_MAX_BYTES = 16 * 1024;
@@ -60,5 +61,6 @@ export function documentResource(db: Kysely<DatabaseSchema>, options: Repository
       fromRow: (row) => ({ ...row, metadata: JSON.parse(String(row.metadata)) as Record<string, unknown> }) as DocumentItem,
     }, options),
     sortColumns: { id: 'id', title: 'title', created_at: 'created_at', size_bytes: 'size_bytes' },
+    filters: { sha256: { column: 'sha256', op: '=', schema: fields.sha256 }, ...createdBetween() },
   };
 }

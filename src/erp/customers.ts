@@ -4,6 +4,7 @@ import type { DatabaseSchema } from '../db/schema.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
 import { patchOf, stringEnum, versionedItem } from '../resources/schema.ts';
 import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
+import { createdBetween } from '../resources/filters.ts';
 
 const SEGMENTS = ['enterprise', 'mid-market', 'smb', 'consumer', 'public-sector'] as const;
 
@@ -60,5 +61,10 @@ export function customerResource(db: Kysely<DatabaseSchema>, options: Repository
       fromRow: (row) => row as Customer,
     }, options),
     sortColumns: { id: 'id', code: 'code', name: 'name', created_at: 'created_at' },
+    filters: {
+      country: { column: 'country', op: '=', schema: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }) },
+      code: { column: 'code', op: '=', schema: Type.String({ minLength: 1, maxLength: 64 }) },
+      ...createdBetween(),
+    },
   };
 }

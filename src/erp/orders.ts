@@ -6,6 +6,7 @@ import { ValidationError } from '../shared/errors.ts';
 import type { Repository, ResourceSpec } from '../resources/crud.ts';
 import { listPage } from '../resources/list-page.ts';
 import type { RepositoryOptions } from '../resources/table-repository.ts';
+import { createdBetween } from '../resources/filters.ts';
 import { stringEnum } from '../resources/schema.ts';
 
 const STATUSES = ['draft', 'confirmed', 'shipped', 'invoiced', 'paid', 'cancelled'] as const;
@@ -197,6 +198,12 @@ export function orderResource(db: Db, options: RepositoryOptions = {}): Resource
     patchSchema: OrderPatch,
     itemSchema: Order,
     sortColumns: SORT_COLUMNS,
+    // Each on an index (0007-list-filter-indexes; customer_id since 0002).
+    filters: {
+      status: { column: 'status', op: '=', schema: status },
+      customer_id: { column: 'customer_id', op: '=', schema: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
+      ...createdBetween(),
+    },
     repository: orderRepository(db, options),
   };
 }

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import type { ResourceSpec } from '../resources/crud.ts';
 import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
+import { createdBetween } from '../resources/filters.ts';
 import { patchOf, versionedItem } from '../resources/schema.ts';
 
 const money = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Minor currency units (cents)' });
@@ -47,5 +48,10 @@ export function productResource(db: Kysely<DatabaseSchema>, options: RepositoryO
       fromRow: (row) => ({ ...row, active: Boolean(row.active) }) as Product,
     }, options),
     sortColumns: { id: 'id', sku: 'sku', name: 'name', category: 'category', unit_price_cents: 'unit_price_cents' },
+    filters: {
+      category: { column: 'category', op: '=', schema: Type.String({ minLength: 1, maxLength: 100 }) },
+      sku: { column: 'sku', op: '=', schema: Type.String({ minLength: 1, maxLength: 64 }) },
+      ...createdBetween(),
+    },
   };
 }

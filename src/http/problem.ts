@@ -62,8 +62,15 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
   return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(problemFor(error, request));
 }
 
+/** With ajv's allErrors a hostile body could list thousands of issues; a client needs the first few dozen. */
+const MAX_FIELD_ISSUES = 50;
+
 function fromValidation(issues: AjvIssue[], context: string): AiStackError {
-  const fieldIssues = issues.map((issue) => toFieldIssue(issue, context));
+  const seen = new Set<string>();
+  const fieldIssues = issues.map((issue) => toFieldIssue(issue, context)).filter((i) => {
+    const key = `${i.field}\u0000${i.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  }).slice(0, MAX_FIELD_ISSUES);
   const first = fieldIssues[0];
   const summary = first ? `${first.field}: ${first.message}` : 'the request is invalid';
   return new AiStackError(`Invalid ${context}: ${summary}`, { code: 'validation_failed', status: 400, issues: fieldIssues });

@@ -6,6 +6,8 @@ import type { ApiKeyService } from '../auth/index.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { authDecorator, requireApiKey } from './auth.ts';
+import { answerClientError } from './client-error.ts';
+import { completeOpenApiOperation } from './openapi.ts';
 import { healthRoutes, readinessDetailRoutes, type ReadinessCheck } from './health.ts';
 import { httpMetrics } from './metrics.ts';
 import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
@@ -43,6 +45,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -69,6 +72,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
+    transform: completeOpenApiOperation as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes, { checks: options.readiness, registry: options.registry });

@@ -11,7 +11,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * those are coerced.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<AnySchema> {
-  const base = { allErrors: false, useDefaults: true, removeAdditional: false, strict: false, allowUnionTypes: true } as const;
+  // allErrors: a client fixes every field in one round trip (the problem mapper caps how many it lists).
+  const base = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false, allowUnionTypes: true } as const;
   const strictAjv = addFormats(new Ajv({ ...base, coerceTypes: false }));
   const coercingAjv = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
   return ({ schema, httpPart }) => {

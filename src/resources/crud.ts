@@ -6,6 +6,7 @@ import type { ListPage, PageRequest } from './list-page.ts';
 import { registerListRoute } from './list-route.ts';
 import { notModifiedFastPath } from './not-modified.ts';
 import { ITEM_CACHE_CONTROL, resourceRouteContext, resourceTag, type ResourceRouteContext } from './route-options.ts';
+import type { ListFilters } from './filters.ts';
 
 /** What every versioned resource row exposes to the route layer. */
 export interface Versioned {
@@ -27,6 +28,7 @@ export interface Repository<TCreate, TPatch, TOut extends Versioned> {
   transaction<T>(work: (repository: Repository<TCreate, TPatch, TOut>) => Promise<T>): Promise<T>;
 }
 
+
 export interface ResourceSpec<TCreate, TPatch, TOut extends Versioned> {
   /** Collection path, e.g. `/customers`. */
   path: string;
@@ -37,6 +39,8 @@ export interface ResourceSpec<TCreate, TPatch, TOut extends Versioned> {
   itemSchema: TSchema;
   /** API sort key → column; every column must be NOT NULL (keyset cursors carry its value). */
   sortColumns: Readonly<Record<string, string>>;
+  /** `GET /<resource>?name=value` filters, each on an indexed column (validated and documented per filter). */
+  filters?: ListFilters;
   repository: Repository<TCreate, TPatch, TOut>;
   /**
    * Response-cache tags a write to this resource purges besides its own: those of resources whose

@@ -1,11 +1,14 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { QueryCache } from '../db/index.ts';
 import { paginateSource, type CursorCodec, type KeysetPage, type OffsetPage } from '../http/toolkit/index.ts';
+import type { FilterCondition } from './filters.ts';
 
 interface SortRequest {
   /** Column to order by (validated against the resource's sortable list by the route); `id` breaks ties. */
   column: string;
   order: 'asc' | 'desc';
+  /** `?status=paid&created_after=…`: conditions on the resource's declared (indexed) filter columns. */
+  where?: readonly FilterCondition[];
 }
 
 export type PageRequest =
@@ -24,7 +27,10 @@ export interface ListSource<DB, TB extends keyof DB, Row> {
 }
 
 /** One page of a collection in either mode, rows mapped to the API shape. */
-export async function listPage<DB, TB extends keyof DB, Row, T>(source: ListSource<DB, TB, Row>, request: PageRequest, map: (row: Row) => T): Promise<ListPage<T>> {
+export async function listPage<DB, TB extends keyof DB, Row, T>(unfiltered: ListSource<DB, TB, Row>, request: PageRequest, map: (row: Row) => T): Promise<ListPage<T>> {
+  // Filters narrow both the rows and the count; the cursor and the cached count follow the SQL, so
+  // keyset pages and the query cache stay correct per filter combination.
+  const source = { ...unfiltered, rows: filtered(unfiltered.rows, request.where), count: filtered(unfiltered.count, request.where) };
   if (request.mode === 'keyset') {
     const page = await paginateSource(source.rows, {
       mode: 'keyset',
@@ -43,6 +49,13 @@ export async function listPage<DB, TB extends keyof DB, Row, T>(source: ListSour
   ]);
   const totalPages = Math.max(1, Math.ceil(total / request.pageSize));
   return { ...page, data: page.data.map(map), total, total_pages: totalPages, has_next: request.page < totalPages };
+}
+
+function filtered<DB, TB extends keyof DB, Row>(query: SelectQueryBuilder<DB, TB, Row>, where: readonly FilterCondition[] | undefined): SelectQueryBuilder<DB, TB, Row> {
+  let out = query;
+  // Column and operator come from the resource's filter declaration, never from the request; the value is a parameter.
+  for (const c of where ?? []) out = out.where(sql<SqlBool>`${sql.ref(c.column)} ${sql.raw(c.op)} ${c.value}`);
+  return out;
 }
 
 async function countRows<DB, TB extends keyof DB, Row>(source: ListSource<DB, TB, Row>): Promise<number> {

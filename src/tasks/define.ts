@@ -106,10 +106,30 @@ export function defineTask<S extends TSchema, R>(name: string, options: TaskOpti
     handler,
     validate(args: unknown): Static<S> {
       if (compiled.Check(args)) return args;
-      const found = [...compiled.Errors(args)].slice(0, 10).map((e) => ({ field: e.instancePath, message: e.message }));
+      const found = fieldIssues([...compiled.Errors(args)]).slice(0, 20);
       throw new TaskArgumentsError(name, found.length > 0 ? found : [{ field: '', message: 'does not match the schema' }]);
     },
   };
+}
+
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: unknown;
+  message: string;
+}
+
+/** One issue per offending field, each named: a missing or unexpected property names itself, not its parent. */
+function fieldIssues(errors: SchemaError[]): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const e of errors) {
+    const params = (e.params ?? {}) as { requiredProperties?: string[]; additionalProperties?: string[] };
+    if (e.keyword === 'required' && params.requiredProperties) for (const p of params.requiredProperties) out.push({ field: `${e.instancePath}/${p}`, message: 'is required' });
+    else if (e.keyword === 'additionalProperties' && params.additionalProperties) for (const p of params.additionalProperties) out.push({ field: `${e.instancePath}/${p}`, message: 'is not an allowed property' });
+    // `additionalProperties: false` also reports "schema is false" at the property: already said above.
+    else if (e.keyword !== 'boolean') out.push({ field: e.instancePath, message: e.message });
+  }
+  return out;
 }
 
 export function isTaskDefinition(value: unknown): value is TaskDefinition {

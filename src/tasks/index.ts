@@ -17,3 +17,4 @@ export { backoffDelay } from './backoff.ts';
 export type { TaskMetrics, TaskOutcome } from './metrics.ts';
 export { createCleanupCacheTask, cleanupCacheSchedule, CLEANUP_CACHE_TASK, type PrunableCache } from './builtin/cleanup-cache.ts';
 export { tasksAdminRoutes, type TasksAdminOptions } from './admin/index.ts';
+export { loadTaskModules, TaskModuleError, type LoadedTasks } from './load.ts';

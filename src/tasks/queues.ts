@@ -66,6 +66,8 @@ export interface ApplyOptions {
   /** Drop the job unstarted after this time (a Date, or ms from now). */
   expires?: Date | number;
   priority?: number;
+  /** Route this call to another queue than the task's own (Celery's `queue=`); a worker must consume it. */
+  queue?: string;
 }
 
 /** BullMQ options for one job of `def`. */

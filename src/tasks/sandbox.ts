@@ -32,7 +32,8 @@ export class RemoteTaskError extends Error {
   }
 }
 
-const THREAD_ENTRY = new URL('./sandbox-thread.ts', import.meta.url);
+// Beside this file: the .ts source in the repository, the built .js in the installed package.
+const THREAD_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './sandbox-thread.ts' : './sandbox-thread.js', import.meta.url);
 
 /**
  * Runs one handler in its own worker thread. A CPU-bound loop cannot be interrupted from the

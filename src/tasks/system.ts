@@ -13,6 +13,8 @@ import { QueueSet, expiresAtFor, jobOptionsFor, type ApplyOptions, type TaskJob,
 import { DEFAULT_RESULT_TTL_MS, ResultStore, type TaskEnvelope } from './results.ts';
 import { buildChain, buildChord, type Signature } from './canvas.ts';
 
+const QUEUE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
 export interface TaskSystemOptions {
   backend: TaskBackend;
   /** Task definitions to register up front (more with `register`). */
@@ -94,10 +96,14 @@ export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
     const dedupeId = key === undefined ? undefined : `${def.name}:${createHash('sha1').update(key).digest('hex')}`;
     const expiresAt = expiresAtFor(applyOpts, now);
     const envelope: TaskEnvelope = { task: def.name, args: valid, ...(expiresAt === undefined ? {} : { expiresAt }) };
-    const job = await queues.get(def.queue).add(def.name, envelope, jobOptionsFor(def, id, applyOpts, now, dedupeId));
-    metrics.enqueued(def.queue, def.name);
+    const queue = applyOpts.queue ?? def.queue;
+    if (!QUEUE_NAME.test(queue)) throw new ValidationError(`queue "${queue.slice(0, 80)}" is not a valid queue name`, [{ field: 'queue', message: 'must be a short lower-case name' }]);
+    // A routed call makes the queue known, so the monitor lists it and lookups by id search it.
+    queueNames.add(queue);
+    const job = await queues.get(queue).add(def.name, envelope, jobOptionsFor(def, id, applyOpts, now, dedupeId));
+    metrics.enqueued(queue, def.name);
     // A deduplicated add hands back the job that already exists.
-    return new TaskHandle(system, job.id ?? id, def.queue);
+    return new TaskHandle(system, job.id ?? id, queue);
   }
 
   function bind<A, R>(def: TaskDefinition<A, R>): BoundTask<A, R> {

@@ -1,10 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+// @ts-expect-error plain JavaScript that any Node parses; no declarations on purpose
+import { nodeVersionProblem } from '../../bin/require-node.js';
+import { describe as describeError, main } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { formatProgress } from '../../src/cli/commands/demo-data.ts';
+import { nextSteps } from '../../src/cli/commands/start.ts';
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -92,5 +96,87 @@ describe('ai-stack CLI', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a user never sees a stack trace', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-cli-errors-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const oneLine = (text: string): void => {
+    expect(text.trim().split('\n')).toHaveLength(1);
+    expect(text).not.toMatch(/\n\s+at /);
+  };
+
+  it('db advise with a typo in the SQL: one line naming the problem, exit 1', async () => {
+    const env = { AI_STACK_DATA_DIR: dataDir };
+    expect((await cli(['migrate'], env)).code).toBe(0);
+    const typo = await cli(['db', 'advise', 'select * form orders'], env);
+    expect(typo.code).toBe(1);
+    oneLine(typo.err);
+    expect(typo.err).toMatch(/ai-stack db: /);
+  });
+
+  it('a PostgreSQL URL without a user: one line, exit 1', async () => {
+    const res = await cli(['migrate'], { AI_STACK_DATA_DIR: dataDir, DATABASE_URL: 'postgres://127.0.0.1:5432/test' });
+    expect(res.code).toBe(1);
+    oneLine(res.err);
+    expect(res.err).toMatch(/DATABASE_URL: names no user/);
+    const refused = await cli(['migrate'], { AI_STACK_DATA_DIR: dataDir, DATABASE_URL: 'postgres://app@127.0.0.1:1/nodb' });
+    expect(refused.code).toBe(1);
+    oneLine(refused.err);
+  });
+
+  it('any unexpected error is reduced to its message', () => {
+    expect(describeError(new Error('first\nsecond'))).toBe('first second');
+  });
+});
+
+describe('the ai-stack bin on an old Node.js', () => {
+  it('explains in one line that Node 24 is needed and how to get it', () => {
+    const message = nodeVersionProblem('v20.19.0');
+    expect(message).toMatch(/needs Node\.js 24 or newer \(this is v20\.19\.0\)/);
+    expect(message).toMatch(/npm install --save-dev node@24/);
+    expect(message).not.toContain('\n');
+    expect(nodeVersionProblem('v24.0.0')).toBeNull();
+    expect(nodeVersionProblem('v25.1.0')).toBeNull();
+  });
+});
+
+describe('operator output', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-cli-ops-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('doctor prints every setting of the README configuration table', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+    const names = [...section.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(15);
+    const res = await cli(['doctor'], { AI_STACK_DATA_DIR: dataDir });
+    for (const name of names) expect(res.out, name).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('demo-data names --append when the tables already hold data, and shows progress on a terminal', async () => {
+    const env = { AI_STACK_DATA_DIR: dataDir };
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    let err = '';
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await main(['demo-data', '--orders', '2000'], { loadConfig: () => loadConfig(env), stdout: new PassThrough(), stderr });
+    expect(code).toBe(0);
+    expect(err).toMatch(/\r {2}\w+ \d+\.\d% · [\d,]+ rows · [\d,]+ rows\/s · ETA/);
+    const again = await cli(['demo-data', '--orders', '10'], env);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/--append/);
+    expect(again.err).not.toMatch(/append: true/);
+  });
+
+  it('formats progress with percentage, rate and time left', () => {
+    expect(formatProgress({ phase: 'orders', ordersDone: 250, ordersTotal: 1000, rowsWritten: 5000 }, 2000)).toBe('  orders 25.0% · 5,000 rows · 2,500 rows/s · ETA 6 s');
+  });
+
+  it('start prints where to go next', () => {
+    const text = nextSteps('http://127.0.0.1:3000', ['shop.greet']);
+    expect(text).toContain('http://127.0.0.1:3000/docs');
+    expect(text).toContain('http://127.0.0.1:3000/admin/queues');
+    expect(text).toContain('shop.greet');
   });
 });

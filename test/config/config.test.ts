@@ -27,7 +27,7 @@ describe('configuration', () => {
   });
 
   it('reads PostgreSQL and Redis URLs', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test', REDIS_URL: 'redis://127.0.0.1:6379', USER: 'ci' });
     expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://127.0.0.1:5432/test' });
     expect(config.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', keyPrefix: 'ai-stack' });
   });
@@ -37,6 +37,7 @@ describe('configuration', () => {
     ['PORT', '70000', /PORT: must be between 0 and 65535/],
     ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL: unsupported scheme "mysql:"/],
     ['DATABASE_URL', 'postgres://localhost', /DATABASE_URL: must name a database/],
+    ['DATABASE_URL', 'postgres://127.0.0.1:5432/test', /DATABASE_URL: names no user and neither PGUSER nor USER is set; put one in the URL/],
     ['REDIS_URL', 'not a url', /REDIS_URL: is not a URL/],
     ['AI_STACK_ADMIN_KEY', 'admin123', /AI_STACK_ADMIN_KEY: must be at least 24 characters/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: must be one of/],

@@ -28,9 +28,14 @@ export interface CliProcess {
 
 /** Runs `node src/cli/main.ts <args>` (the same entry as the `ai-stack` bin) with the given environment. */
 export function runCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  return runWatched(process.execPath, [path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { cwd: REPO_ROOT, env });
+}
+
+/** Runs any executable with stdout+stderr collected, e.g. an installed package's bin in a temp project. */
+export function runWatched(command: string, args: string[], opts: { cwd: string; env: Record<string, string> }): CliProcess {
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

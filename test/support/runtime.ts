@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, type Runtime } from '../../src/app/index.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/index.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { openTestDatabase, type TestDialect } from './db.ts';
@@ -21,12 +21,12 @@ export interface TestService {
 }
 
 /** The real service (same composition root as `ai-stack start`) on a fresh database, listening on a free port. */
-export async function startTestService(dialect: TestDialect, env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(dialect: TestDialect, env: Record<string, string> = {}, options: Omit<RuntimeOptions, 'logger'> = {}): Promise<TestService> {
   const testDb = await openTestDatabase(dialect);
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-svc-'));
   const base = loadConfig({ PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const config: Config = { ...base, database: testDb.config };
-  const runtime = await createRuntime(config, { logger: silentLogger });
+  const runtime = await createRuntime(config, { ...options, logger: silentLogger });
   const adminKey = runtime.bootstrapKey;
   if (!adminKey) throw new Error('a fresh database must produce a bootstrap key');
   const baseUrl = (await runtime.listen()).replace('[::1]', '127.0.0.1');

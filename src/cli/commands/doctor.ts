@@ -17,7 +17,7 @@ export const doctorCommand: Command = {
   async run(_args, ctx) {
     const config = ctx.loadConfig();
     ctx.stdout.write('Effective configuration:\n');
-    for (const [name, value] of Object.entries(describeConfig(config))) ctx.stdout.write(`  ${name.padEnd(20)} ${value}\n`);
+    for (const [name, value] of Object.entries(describeConfig(config))) ctx.stdout.write(`  ${name.padEnd(34)} ${value}\n`);
     ctx.stdout.write('\nChecks:\n');
     const results = [await checkDataDir(config), await checkDatabase(config), await checkRedis(config)];
     for (const r of results) ctx.stdout.write(`  [${r.ok ? ' ok ' : 'FAIL'}] ${r.name.padEnd(10)} ${r.detail}\n`);

@@ -2,15 +2,28 @@ import { parseArgs } from 'node:util';
 import { createRuntime } from '../../app/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { Command } from '../command.ts';
+import { loadTasksOption, TASKS_OPTION, usageError } from './worker.ts';
+
+const USAGE = `Usage: ai-stack start [--tasks ./my-tasks.ts]
+
+Configured by environment variables (see README: PORT, HOST, DATABASE_URL, REDIS_URL, …).
+  -A, --tasks   module(s) whose exported defineTask(…) values (and \`schedules\` array) are registered
+                beside the built-in tasks: run by this process's workers, sent by name from the API`;
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'Run the service: HTTP API, admin, workers and scheduler in one process',
-  usage: 'Usage: ai-stack start\n\nConfigured by environment variables (see README: PORT, HOST, DATABASE_URL, REDIS_URL, …).',
+  summary: 'Run the service: HTTP API, admin, workers and scheduler in one process (--tasks)',
+  usage: USAGE,
   async run(args, ctx) {
-    parseArgs({ args, options: {}, strict: true });
+    let values: { tasks?: string[] };
+    try {
+      ({ values } = parseArgs({ args, options: { ...TASKS_OPTION }, strict: true }));
+    } catch (err) {
+      return usageError(ctx, USAGE, (err as Error).message);
+    }
+    const user = await loadTasksOption(values.tasks);
     const config = ctx.loadConfig();
-    const runtime = await createRuntime(config);
+    const runtime = await createRuntime(config, user ? { tasks: user } : {});
     if (runtime.bootstrapKey) {
       ctx.stdout.write(
         [
@@ -54,8 +67,21 @@ export const startCommand: Command = {
       () => runtime.logger.info('task workers and scheduler running'),
       (error: unknown) => runtime.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'task workers could not start'),
     );
+    ctx.stdout.write(nextSteps(address, user?.tasks.map((t) => t.name) ?? []));
     const code = await stopped;
     runtime.logger.info('stopped');
     return code;
   },
 };
+
+/** Where to go once the service runs: printed after the bootstrap key, so a first-time user sees it. */
+export function nextSteps(address: string, userTasks: readonly string[]): string {
+  const lines = [
+    `AI Stack is serving on ${address}`,
+    `  API docs      ${address}/docs  (OpenAPI: ${address}/docs/json)`,
+    `  task monitor  ${address}/admin/queues  (admin key; JSON API under ${address}/admin/tasks)`,
+    `  health        ${address}/readyz   metrics ${address}/metrics`,
+  ];
+  if (userTasks.length > 0) lines.push(`  your tasks    ${userTasks.join(', ')}  (send one: ai-stack call <task> --args '{…}')`);
+  return `${lines.join('\n')}\n`;
+}

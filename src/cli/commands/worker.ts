@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config/index.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
-import { createRedisTaskBackend, createTaskSystem, startWorkers, type ScheduleSpec, type TaskBackend, type TaskDefinition, type TaskSystem } from '../../tasks/index.ts';
+import { createRedisTaskBackend, createTaskSystem, loadTaskModules, startWorkers, type LoadedTasks, type ScheduleSpec, type TaskBackend, type TaskDefinition, type TaskSystem } from '../../tasks/index.ts';
 import { createSqliteTaskBackend } from '../../tasks/backends/sqlite/index.ts';
 import { CLOSE_RESERVE_MS, runShutdownSteps, type ShutdownStep } from '../../app/index.ts';
 import type { CliContext, Command } from '../command.ts';
@@ -15,7 +15,17 @@ export interface TaskRuntime {
   close(): Promise<void>;
 }
 
-export type TaskRuntimeFactory = (config: Config) => Promise<TaskRuntime>;
+/** `user`: tasks and schedules from the `--tasks` modules, registered beside the built-in ones. */
+export type TaskRuntimeFactory = (config: Config, user?: LoadedTasks) => Promise<TaskRuntime>;
+
+/** `--tasks ./my-tasks.ts` (Celery's `-A`), repeatable or comma-separated. */
+export const TASKS_OPTION = { tasks: { type: 'string', short: 'A', multiple: true } } as const;
+
+/** The modules named by `--tasks`, or nothing; relative paths are resolved from the working directory. */
+export async function loadTasksOption(values: string[] | undefined): Promise<LoadedTasks | undefined> {
+  const specifiers = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return specifiers.length === 0 ? undefined : loadTaskModules(specifiers);
+}
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite backend in the data directory. */
 export function taskBackendFor(config: Config): TaskBackend {
@@ -27,11 +37,11 @@ export function taskBackendFor(config: Config): TaskBackend {
  * factory (with `sync.cleanup_cache` bound to the real cache) through `createWorkerCommand`.
  */
 export function basicTaskRuntime(tasks: TaskDefinition[] = [], schedules: ScheduleSpec[] = []): TaskRuntimeFactory {
-  return async (config) => {
+  return async (config, user) => {
     const logger = createLogger(config.logLevel, 'ai-stack-tasks');
     const backend = taskBackendFor(config);
-    const system = createTaskSystem({ backend, tasks, logger });
-    return { system, schedules, logger, close: async () => { await system.close(); await backend.close(); } };
+    const system = createTaskSystem({ backend, tasks: [...tasks, ...(user?.tasks ?? [])], logger });
+    return { system, schedules: [...schedules, ...(user?.schedules ?? [])], logger, close: async () => { await system.close(); await backend.close(); } };
   };
 }
 
@@ -77,10 +87,12 @@ export function parseConcurrency(text: string): number | Record<string, number> 
   return out;
 }
 
-const USAGE = `Usage: ai-stack worker [--queues documents,reports] [--concurrency N | documents=4,sync=1] [--shutdown-timeout MS]
+const USAGE = `Usage: ai-stack worker [--tasks ./my-tasks.ts] [--queues documents,reports] [--concurrency N | documents=4,sync=1] [--shutdown-timeout MS]
 
 Runs task workers until SIGTERM/SIGINT, then finishes running jobs (up to the shutdown timeout;
 unfinished ones are re-queued by stalled-job recovery).
+  -A, --tasks             module(s) whose exported defineTask(…) values are registered beside the
+                          built-in tasks (repeatable or comma-separated; Celery's -A)
   -Q, --queues            comma-separated queues (default: all)
   -c, --concurrency       jobs at once per queue: N, or queue=N,queue=N (default 10)
       --shutdown-timeout  ms to wait for running jobs on shutdown (default 30000)`;
@@ -96,9 +108,9 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
     summary: 'Run task workers (Celery worker): --queues, --concurrency',
     usage: USAGE,
     async run(args, ctx) {
-      let values: { queues?: string; concurrency?: string; 'shutdown-timeout'?: string };
+      let values: { queues?: string; concurrency?: string; 'shutdown-timeout'?: string; tasks?: string[] };
       try {
-        ({ values } = parseArgs({ args, strict: true, options: { queues: { type: 'string', short: 'Q' }, concurrency: { type: 'string', short: 'c' }, 'shutdown-timeout': { type: 'string' } } }));
+        ({ values } = parseArgs({ args, strict: true, options: { ...TASKS_OPTION, queues: { type: 'string', short: 'Q' }, concurrency: { type: 'string', short: 'c' }, 'shutdown-timeout': { type: 'string' } } }));
       } catch (err) {
         return usageError(ctx, USAGE, (err as Error).message);
       }
@@ -109,12 +121,13 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
       const queues = values.queues?.split(',').map((q) => q.trim()).filter(Boolean);
       if (queues && (queues.length === 0 || queues.some((q) => !/^[a-z][a-z0-9_-]{0,63}$/.test(q)))) return usageError(ctx, USAGE, `--queues must be comma-separated queue names, got "${values.queues}"`);
 
-      const runtime = await makeRuntime(ctx.loadConfig());
+      const user = await loadTasksOption(values.tasks);
+      const runtime = await makeRuntime(ctx.loadConfig(), user);
       const signal = (opts.until ?? untilSignal)();
       // With the backend unreachable the workers start only when it is back; a signal meanwhile still ends the process.
       const pool = await firstOf(startWorkers(runtime.system, { concurrency, ...(queues ? { queues } : {}) }), signal);
       if (pool !== undefined) {
-        ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${typeof concurrency === 'number' ? concurrency : JSON.stringify(concurrency)})\n`);
+        ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${typeof concurrency === 'number' ? concurrency : JSON.stringify(concurrency)})${registeredLine(user)}\n`);
         runtime.logger.info({ signal: await signal }, 'worker shutting down');
       }
       return closeWithin(timeoutMs, runtime.logger, [
@@ -126,3 +139,7 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
 }
 
 export const workerCommand: Command = createWorkerCommand();
+
+function registeredLine(user: LoadedTasks | undefined): string {
+  return user ? `; your tasks: ${user.tasks.map((t) => t.name).join(', ')}` : '';
+}

@@ -7,6 +7,7 @@ import { Type, type Static } from 'typebox';
 import { NotFoundError } from '../../shared/errors.ts';
 import { WorkerRegistry } from '../registry.ts';
 import { Schedules, type ScheduleSpec } from '../scheduler.ts';
+import type { ApplyOptions } from '../queues.ts';
 import type { TaskSystem } from '../system.ts';
 import { listTasks, retryTask, taskDetail } from './jobs.ts';
 
@@ -36,7 +37,17 @@ const ScheduleBody = Type.Object({
   tz: Type.Optional(Type.String({ maxLength: 64 })),
   enabled: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
+/** Flower's apply-async body. `countdown` is in seconds (as in Celery and Flower), `eta` an ISO 8601 time. */
+const ApplyBody = Type.Object({
+  args: Type.Optional(Type.Unknown({ description: "the task's arguments, checked against its schema" })),
+  countdown: Type.Optional(Type.Number({ minimum: 0, maximum: 366 * 86_400, description: 'run no earlier than this many seconds from now' })),
+  eta: Type.Optional(Type.String({ format: 'date-time', description: 'run no earlier than this time (wins over countdown)' })),
+  expires: Type.Optional(Type.Number({ minimum: 0, maximum: 366 * 86_400, description: 'drop the task unstarted after this many seconds' })),
+  queue: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: "route to this queue instead of the task's own" })),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_097_152 })),
+}, { additionalProperties: false });
 const IdParams = Type.Object({ id: Id });
+const TaskNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /**
@@ -71,6 +82,10 @@ export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {
       const q = req.query;
       if (q.queue !== undefined) requireQueue(q.queue);
       return listTasks(system, { ...q, state: q.state });
+    });
+    app.post<{ Params: Static<typeof TaskNameParams>; Body: Static<typeof ApplyBody> | undefined }>('/tasks/apply/:name', { schema: { params: TaskNameParams, body: ApplyBody } }, async (req, reply) => {
+      const handle = await system.send(req.params.name, req.body?.args ?? null, applyOptionsOf(req.body ?? {}));
+      return reply.code(202).send({ id: handle.id, task: req.params.name, queue: handle.queue, state: 'PENDING' });
     });
     app.get<{ Params: Static<typeof IdParams> }>('/tasks/jobs/:id', { schema: { params: IdParams } }, async (req) => taskDetail(system, req.params.id));
     app.post<{ Params: Static<typeof IdParams> }>('/tasks/jobs/:id/retry', { schema: { params: IdParams } }, async (req) => {
@@ -123,5 +138,15 @@ function beatSchedulerGuard(schedules: Schedules) {
       return reply.code(204).send();
     }
     return undefined;
+  };
+}
+
+function applyOptionsOf(body: Static<typeof ApplyBody>): ApplyOptions {
+  return {
+    ...(body.countdown === undefined ? {} : { countdown: Math.round(body.countdown * 1000) }),
+    ...(body.eta === undefined ? {} : { eta: new Date(body.eta) }),
+    ...(body.expires === undefined ? {} : { expires: Math.round(body.expires * 1000) }),
+    ...(body.queue === undefined ? {} : { queue: body.queue }),
+    ...(body.priority === undefined ? {} : { priority: body.priority }),
   };
 }

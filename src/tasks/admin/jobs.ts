@@ -81,6 +81,8 @@ export async function listTasks(system: TaskSystem, q: TaskListQuery): Promise<T
 export interface TaskDetail extends TaskSummary {
   celeryState: TaskState;
   result: unknown;
+  /** The failure (name and message) once the task failed or was revoked; null otherwise. */
+  error: { name: string; message: string } | null;
   record: TaskResultRecord | null;
   attempts: TaskResultRecord['attempts'];
   stacktrace: string[];
@@ -96,7 +98,8 @@ export async function taskDetail(system: TaskSystem, id: string): Promise<TaskDe
   const base: TaskSummary = job
     ? summarize(job, await job.getState())
     : { id, name: record?.task ?? '', queue: system.definition(record?.task ?? '')?.queue ?? '', state: 'removed', args: undefined, enqueuedAt: 0, startedAt: record?.startedAt, finishedAt: record?.finishedAt, attemptsMade: attempts.length, failedReason: record?.error?.message };
-  return { ...base, celeryState, result: record?.result ?? job?.returnvalue, record, attempts, stacktrace: job?.stacktrace ?? [], parent: job?.parentKey };
+  const error = record?.error ? { name: record.error.name, message: record.error.message } : base.failedReason ? { name: 'Error', message: base.failedReason } : null;
+  return { ...base, celeryState, result: record?.result ?? job?.returnvalue, error, record, attempts, stacktrace: job?.stacktrace ?? [], parent: job?.parentKey };
 }
 
 export async function retryTask(system: TaskSystem, id: string): Promise<void> {
