@@ -24,7 +24,7 @@ describe.each(DIALECTS)('index advisor (%s)', (dialect) => {
     for (const suggestion of report.suggestions) {
       expect(suggestion.speedup).toBeGreaterThanOrEqual(10);
       expect(suggestion.costAfter).toBeLessThan(suggestion.costBefore);
-      expect(suggestion.statement).toMatch(/^create index (concurrently )?\w+ on \w+ \(/);
+      expect(suggestion.statement).toMatch(/^create index (concurrently )?"\w+" on "\w+" \(/);
     }
     expect(report.costAfter).toBeLessThan(report.costBefore);
   });
