@@ -9,6 +9,7 @@ const LOOKUP = 3;
 const SORT = 0.25;
 const RUNS = 5;
 const RUN_BUDGET_MS = 400;
+const BATCH_MS = 2;
 
 /**
  * SQLite has no planner costs in EXPLAIN QUERY PLAN, so cost is estimated as rows visited:
@@ -29,8 +30,11 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
   #values: SQLInputValue[] = [];
   readonly #given: readonly unknown[] | undefined;
 
-  constructor(db: DatabaseSync, numberedSql: string, params?: readonly unknown[]) {
+  readonly #overheadMs: number;
+
+  constructor(db: DatabaseSync, numberedSql: string, params?: readonly unknown[], overheadMs = 0) {
     this.#db = db;
+    this.#overheadMs = overheadMs;
     this.#numbered = numberedSql;
     this.#given = params;
   }
@@ -92,14 +96,21 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
   async measure(extraIndexes: readonly Candidate[]): Promise<number | undefined> {
     return this.#withIndexes(extraIndexes, () => {
       const statement = this.#db.prepare(this.#numbered);
+      const run = (): void => {
+        for (const row of statement.iterate(...this.#values)) void row;
+      };
       const times: number[] = [];
       const started = performance.now();
-      // One warm-up run (page cache, statement compile), then up to RUNS timed runs within the budget.
-      for (let run = 0; run <= RUNS; run++) {
+      run(); // warm-up: page cache, statement compile
+      // Each sample repeats the statement for at least BATCH_MS, so microsecond runs are not timer noise.
+      while (times.length < RUNS && (times.length === 0 || performance.now() - started < RUN_BUDGET_MS)) {
         const t0 = performance.now();
-        for (const row of statement.iterate(...this.#values)) void row;
-        if (run > 0) times.push(performance.now() - t0);
-        if (performance.now() - started > RUN_BUDGET_MS && times.length >= 1) break;
+        let count = 0;
+        do {
+          run();
+          count++;
+        } while (performance.now() - t0 < BATCH_MS);
+        times.push((performance.now() - t0) / count + this.#overheadMs);
       }
       times.sort((a, b) => a - b);
       return times[Math.floor(times.length / 2)];

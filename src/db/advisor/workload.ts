@@ -1,6 +1,8 @@
 import type { Db } from '../db.ts';
 import { adviseIndexes, type AdviceReport, type AdviseOptions, type IndexSuggestion } from './advise.ts';
 
+const EXPLAINABLE = /^\s*(select|with)\b/i;
+
 export interface SlowQueryAdvice {
   fingerprint: string;
   query: string;
@@ -42,15 +44,13 @@ export async function adviseSlowQueries(db: Db, options: AdviseOptions & { top?:
   const log = db.slowQueries;
   if (!log) return { queries: [], indexes: [] };
   const queries: SlowQueryAdvice[] = [];
-  for (const stats of log.getSlowQueries({ limit: Math.max(1, Math.min(options.top ?? 5, 50)) })) {
+  const top = Math.max(1, Math.min(options.top ?? 5, 50));
+  // Only reads can be advised on, so the top N are counted among SELECTs (as Dexter does).
+  const selects = log.getSlowQueries({ limit: 1000 }).filter((stats) => EXPLAINABLE.test(log.sampleSql(stats.fingerprint) ?? '')).slice(0, top);
+  for (const stats of selects) {
     const base = { fingerprint: stats.fingerprint, query: stats.query, totalMs: stats.totalMs, calls: stats.calls };
-    const sample = log.sampleSql(stats.fingerprint);
-    if (!sample || !/^\s*(select|with)\b/i.test(sample)) {
-      queries.push({ ...base, skipped: 'only SELECT statements are advised on' });
-      continue;
-    }
     try {
-      const report = await adviseIndexes(db, sample, options);
+      const report = await adviseIndexes(db, log.sampleSql(stats.fingerprint) ?? '', options);
       log.setSamplePlan(stats.fingerprint, report.planBefore);
       queries.push({ ...base, report });
     } catch (error) {
