@@ -147,6 +147,7 @@ async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedSta
   const deadline = performance.now() + (options.timeBudgetMs ?? 20_000);
   let current = before;
   let currentMs = timed ? await planner.measure?.([]) : undefined;
+  if (timed && currentMs === undefined) report.method += ' (not timed: one run of the statement takes too long or needs parameter values; planner estimates only)';
   const accepted: Candidate[] = [];
   let closest: { candidate: Candidate; ratio: number; measured: boolean } | undefined;
   while (accepted.length < maxIndexes && performance.now() < deadline) {

@@ -10,6 +10,8 @@ const SORT = 0.25;
 const RUNS = 5;
 const RUN_BUDGET_MS = 400;
 const BATCH_MS = 2;
+/** One run longer than this and the statement is judged by estimates only. */
+const MAX_RUN_MS = 2_000;
 
 /**
  * SQLite has no planner costs in EXPLAIN QUERY PLAN, so cost is estimated as rows visited:
@@ -102,6 +104,8 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
       const times: number[] = [];
       const started = performance.now();
       run(); // warm-up: page cache, statement compile
+      // A statement this slow is not timed again and again while the writer is held: estimates only.
+      if (performance.now() - started > MAX_RUN_MS) return undefined;
       // Each sample repeats the statement for at least BATCH_MS, so microsecond runs are not timer noise.
       while (times.length < RUNS && (times.length === 0 || performance.now() - started < RUN_BUDGET_MS)) {
         const t0 = performance.now();
