@@ -13,8 +13,8 @@ import { DIALECTS, indexNames, openTestDatabase, TEST_POSTGRES_URL, type TestDat
  * the suite runs in seconds; timing on a shared machine is noisy, hence the tolerance.
  */
 const ROWS = 40_000;
-/** A claim may be this many times too optimistic (noise, cache effects); the direction is strict. */
-const TOLERANCE = 5;
+/** A claim may be this many times too optimistic (noise on a shared 2-core machine, cache effects); the direction is strict. */
+const TOLERANCE = 10;
 
 async function seed(db: Db, dialect: TestDialect, schemaName: string): Promise<void> {
   const run = (text: string) => sql.raw(text).execute(db.kysely);
