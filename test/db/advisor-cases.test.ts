@@ -230,6 +230,31 @@ describe.each(DIALECTS)('index advisor cases (%s)', (dialect) => {
     });
   });
 
+  it.each([
+    `select * from posts where ${'('.repeat(3000)}created_at = 1${')'.repeat(3000)}`,
+    `select * from posts where ${Array.from({ length: 400 }, (_, i) => `created_at = ${i}`).join(' or ')}`,
+    'with recursive r(n) as (select 1 union all select n + 1 from r where n < 10) select * from r join posts on posts.created_at = r.n',
+    `select * from posts where title = 'a;drop table posts' and title like '%x'`,
+    'select * from posts where created_at = $1 and title = :name and score = ?7',
+  ])('hostile or odd statement %# gets an answer or a clear rejection, never a crash', async (query) => {
+    const outcome = await advise(query).then((report) => report, (error: unknown) => error);
+    if (outcome instanceof Error) expect(outcome).toBeInstanceOf(ValidationError);
+    else expect(outcome.suggestions.length > 0 || typeof outcome.reason === 'string').toBe(true);
+    expect(await indexNames(t)).not.toContain('posts_created_at_idx');
+  });
+
+  it('IN lists and IS NULL are equality filters', async () => {
+    const inList = await advise('select * from posts where created_at in (5, 6, 7)');
+    expect(columnsOf(inList)).toEqual([['posts', ['created_at']]]);
+    await expectClaimsHold(t.db, inList);
+    await sql.raw('create table maybe (id integer primary key, v integer)').execute(t.db.kysely);
+    await sql.raw('insert into maybe (id, v) with recursive s(i) as (select 1 union all select i + 1 from s where i < 20000) select i, case when i % 1000 = 0 then null else i end from s').execute(t.db.kysely);
+    await sql.raw('analyze maybe').execute(t.db.kysely);
+    const isNull = await advise('select * from maybe where v is null');
+    expect(columnsOf(isNull)).toEqual([['maybe', ['v']]]);
+    await expectClaimsHold(t.db, isNull);
+  });
+
   describe('reasons', () => {
     it('a candidate below the threshold is named with its gain', async () => {
       const report = await advise('select * from posts where created_at > 100');
@@ -296,8 +321,9 @@ describe('PostgreSQL trigram proposals (own database with pg_trgm)', () => {
     await admin(`create database ${database}`);
     db = await openDatabase({ kind: 'postgres', url: TEST_POSTGRES_URL.replace(/\/test$/, `/${database}`), poolSize: 2 }, { slowQueries: false });
     await sql.raw('create extension pg_trgm').execute(db.kysely);
-    await sql.raw(`create table docs (id integer primary key, title text not null)`).execute(db.kysely);
-    await sql.raw(`insert into docs select i, md5(i::text) || ' doc ' || i from generate_series(1, ${ROWS}) i`).execute(db.kysely);
+    await sql.raw('create extension btree_gin').execute(db.kysely);
+    await sql.raw(`create table docs (id integer primary key, n integer not null, title text not null)`).execute(db.kysely);
+    await sql.raw(`insert into docs select i, (i * 7919) % 15000, md5(i::text) || ' doc ' || i from generate_series(1, 15000) i`).execute(db.kysely);
     await sql.raw('analyze docs').execute(db.kysely);
   }, 60_000);
   afterAll(async () => {
@@ -310,5 +336,20 @@ describe('PostgreSQL trigram proposals (own database with pg_trgm)', () => {
     expect(report.suggestions.map((s) => [s.method, s.columns])).toEqual([['gin', ['title']]]);
     expect(report.suggestions[0]?.statement).toMatch(/using gin \("title" "public"\.gin_trgm_ops\)/);
     await expectClaimsHold(db, report);
+  });
+
+  it('an existing GIN index serves what it can, but does not make a btree on the same column redundant', async () => {
+    await sql.raw('create index docs_title_trgm on docs using gin (title gin_trgm_ops)').execute(db.kysely);
+    await sql.raw('create index docs_n_gin on docs using gin (n)').execute(db.kysely);
+    try {
+      const like = await adviseIndexes(db, "select * from docs where title like '%abc12%'", { measure: true });
+      expect(like.suggestions).toEqual([]);
+      expect(like.reason).toMatch(/existing index/);
+      const ordered = await adviseIndexes(db, 'select * from docs order by n limit 5', { measure: true });
+      expect(ordered.suggestions.map((s) => [s.method, s.columns])).toEqual([['btree', ['n']]]);
+      await expectClaimsHold(db, ordered);
+    } finally {
+      await sql.raw('drop index docs_title_trgm; drop index docs_n_gin').execute(db.kysely);
+    }
   });
 });
