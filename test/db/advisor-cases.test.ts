@@ -237,7 +237,7 @@ describe.each(DIALECTS)('index advisor cases (%s)', (dialect) => {
     `select * from posts where title = 'a;drop table posts' and title like '%x'`,
     'select * from posts where created_at = $1 and title = :name and score = ?7',
   ])('hostile or odd statement %# gets an answer or a clear rejection, never a crash', async (query) => {
-    const outcome = await advise(query).then((report) => report, (error: unknown) => error);
+    const outcome: AdviceReport | Error = await advise(query).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     if (outcome instanceof Error) expect(outcome).toBeInstanceOf(ValidationError);
     else expect(outcome.suggestions.length > 0 || typeof outcome.reason === 'string').toBe(true);
     expect(await indexNames(t)).not.toContain('posts_created_at_idx');
