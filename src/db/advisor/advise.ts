@@ -195,7 +195,7 @@ async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedSta
   report.costAfter = round(current.cost);
   if (report.suggestions.length === 0) {
     report.reason = closest
-      ? `${describeCandidate(closest.candidate)} would make it ${round(closest.ratio)}× faster (${closest.measured ? 'measured' : 'estimated by the planner'}), below the ${minSpeedup}× threshold (${candidates.length} candidate${candidates.length === 1 ? '' : 's'} tried).`
+      ? `${describeCandidate(closest.candidate)} would make it ${round(closest.ratio)}× as fast (${closest.measured ? 'measured' : 'estimated by the planner'}), below the ${minSpeedup}× threshold (${candidates.length} candidate${candidates.length === 1 ? '' : 's'} tried).`
       : `Ran out of the ${options.timeBudgetMs ?? 20_000} ms time budget before a candidate could be verified.`;
   }
   return report;
