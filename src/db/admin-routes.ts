@@ -17,6 +17,8 @@ const AdviseBody = Type.Object(
     sql: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000, description: 'One SELECT statement; omit to advise on the top slow queries' })),
     top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })),
     minSpeedup: Type.Optional(Type.Number({ minimum: 1, maximum: 1_000_000 })),
+    params: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean(), Type.Null()]), { maxItems: 100, description: 'Values for the placeholders: PostgreSQL plans with them instead of a generic plan' })),
+    measure: Type.Optional(Type.Boolean({ description: 'PostgreSQL: also build each proposal inside the rolled-back transaction and time the statement (SQLite always does)' })),
   },
   { additionalProperties: false },
 );
@@ -40,9 +42,12 @@ export function dbAdminRoutes(db: Db) {
     });
 
     app.post('/db/advise', { schema: { tags: ['Admin'], body: AdviseBody } }, async (request) => {
-      const body = (request.body ?? {}) as { sql?: string; top?: number; minSpeedup?: number };
-      if (body.sql !== undefined) return { data: [await adviseIndexes(db, body.sql, { minSpeedup: body.minSpeedup })] };
-      return { data: await adviseSlowQueries(db, { top: body.top, minSpeedup: body.minSpeedup }) };
+      const body = (request.body ?? {}) as { sql?: string; top?: number; minSpeedup?: number; params?: unknown[]; measure?: boolean };
+      const options = { minSpeedup: body.minSpeedup, params: body.params, measure: body.measure };
+      if (body.sql !== undefined) return { data: [await adviseIndexes(db, body.sql, options)] };
+      // Dexter's log mode: the top fingerprints of the slow-query log, and their proposals merged.
+      const workload = await adviseSlowQueries(db, { ...options, top: body.top });
+      return { data: workload.queries, indexes: workload.indexes };
     });
 
     app.get('/db/indexes', { schema: { tags: ['Admin'] } }, async () => indexHealth(db));

@@ -19,7 +19,7 @@ export type { QueryCacheOptions, QueryCacheStore, OpenWriteChannel, TableWrites,
 export { batchInsert, BatchWriteError, MAX_PARAMETERS, copyRows } from './batch/index.ts';
 export type { BatchProgress, BatchWriteOptions } from './batch/index.ts';
 export { adviseIndexes, adviseSlowQueries, indexHealth } from './advisor/index.ts';
-export type { AdviceReport, AdviseOptions, IndexSuggestion, IndexHealthReport, SlowQueryAdvice } from './advisor/index.ts';
+export type { AdviceReport, AdviseOptions, IndexSuggestion, IndexHealthReport, SlowQueryAdvice, WorkloadAdvice, WorkloadIndex } from './advisor/index.ts';
 export { PoolTimeoutError } from './pool/index.ts';
 export type { PoolStats, Percentiles } from './pool/index.ts';
 export type { PoolOptions } from './open.ts';

@@ -9,6 +9,7 @@ import { describe as describeError, main } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { formatProgress } from '../../src/cli/commands/demo-data.ts';
 import { nextSteps } from '../../src/cli/commands/start.ts';
+import { openTestDatabase } from '../support/db.ts';
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -87,14 +88,43 @@ describe('ai-stack CLI', () => {
       expect((await cli(['demo-data', '--orders', '10'], advEnv)).code).toBe(1);
       const slow = await cli(['db', 'advise', "select * from orders where status = 'paid' order by total_cents desc limit 10"], advEnv);
       expect(slow.code).toBe(0);
-      expect(slow.out).toMatch(/create index \w+ on orders \(status/);
+      expect(slow.out).toMatch(/create index "\w+" on "orders" \((?:"status", )?"total_cents"/);
       const fast = await cli(['db', 'advise', 'select * from customers where id = 5'], advEnv);
       expect(fast.out).toMatch(/No index suggested/);
       const hostile = await cli(['db', 'advise', 'drop table customers'], advEnv);
-      expect(hostile.code).toBe(1);
+      expect(hostile.code).toBe(2);
       expect(hostile.err).toMatch(/only SELECT/);
+      // A statement the database rejects: its reason on one line, exit 2, never a stack trace.
+      for (const bad of ['select * from orders where no_such_column = 1', 'select * form orders', 'with x as (select 1) select * from x where']) {
+        const rejected = await cli(['db', 'advise', bad], advEnv);
+        expect(rejected.code).toBe(2);
+        expect(rejected.err.trim().split('\n')).toHaveLength(1);
+        expect(rejected.err).toMatch(/^ai-stack db advise: Cannot advise on this statement: /);
+        expect(rejected.err).not.toMatch(/\n\s+at /);
+      }
+      const cte = await cli(['db', 'advise', "with paid as (select * from orders where status = 'paid') select * from paid where total_cents > 100 order by total_cents desc limit 5"], advEnv);
+      expect(cte.code).toBe(0);
+      expect(cte.err).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('db advise on PostgreSQL: a rejected statement is one line and exit 2, and the next one still works', async () => {
+    const t = await openTestDatabase('postgres');
+    const pgEnv = { AI_STACK_DATA_DIR: dataDir, DATABASE_URL: t.config.kind === 'postgres' ? t.config.url : '' };
+    try {
+      for (const bad of ['select * from orders where no_such_column = 1', 'select * form orders']) {
+        const rejected = await cli(['db', 'advise', bad], pgEnv);
+        expect(rejected.code).toBe(2);
+        expect(rejected.err.trim().split('\n')).toHaveLength(1);
+        expect(rejected.err).not.toMatch(/aborted|\n\s+at /);
+      }
+      const ok = await cli(['db', 'advise', 'select * from orders where id = 1'], pgEnv);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/No index suggested/);
+    } finally {
+      await t.cleanup();
     }
   });
 });
@@ -107,13 +137,13 @@ describe('a user never sees a stack trace', () => {
     expect(text).not.toMatch(/\n\s+at /);
   };
 
-  it('db advise with a typo in the SQL: one line naming the problem, exit 1', async () => {
+  it('db advise with a typo in the SQL: one line naming the problem, exit 2', async () => {
     const env = { AI_STACK_DATA_DIR: dataDir };
     expect((await cli(['migrate'], env)).code).toBe(0);
     const typo = await cli(['db', 'advise', 'select * form orders'], env);
-    expect(typo.code).toBe(1);
+    expect(typo.code).toBe(2);
     oneLine(typo.err);
-    expect(typo.err).toMatch(/ai-stack db: /);
+    expect(typo.err).toMatch(/ai-stack db advise: /);
   });
 
   it('a PostgreSQL URL without a user: one line, exit 1', async () => {

@@ -22,9 +22,10 @@ describe.each(DIALECTS)('index advisor (%s)', (dialect) => {
     const report = await adviseIndexes(t.db, query);
     expect(report.suggestions.map((s) => [s.table, s.columns])).toEqual(expected);
     for (const suggestion of report.suggestions) {
-      expect(suggestion.speedup).toBeGreaterThanOrEqual(10);
+      // SQLite claims the measured gain (PostgreSQL the planner's), which is at least the 2× threshold.
+      expect(suggestion.speedup).toBeGreaterThanOrEqual(dialect === 'sqlite' ? 2 : 10);
       expect(suggestion.costAfter).toBeLessThan(suggestion.costBefore);
-      expect(suggestion.statement).toMatch(/^create index (concurrently )?\w+ on \w+ \(/);
+      expect(suggestion.statement).toMatch(/^create index (concurrently )?"\w+" on "\w+" \(/);
     }
     expect(report.costAfter).toBeLessThan(report.costBefore);
   });

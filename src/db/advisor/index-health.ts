@@ -11,16 +11,27 @@ export interface IndexInfo {
 export interface IndexHealthReport {
   /** Non-unique indexes whose columns are a leading prefix of another index: the longer one serves both. */
   duplicates: { table: string; index: string; coveredBy: string }[];
-  /** PostgreSQL: non-unique indexes never scanned since statistics were last reset. */
-  unused: { table: string; index: string; scans: number }[];
+  /**
+   * PostgreSQL: non-unique indexes never scanned since statistics were last reset. `observedShare`
+   * is the part of the statistics window the index has existed for (by transactions); `tooYoung`
+   * says the window is too short to call it unused.
+   */
+  unused: { table: string; index: string; scans: number; observedShare: number; tooYoung: boolean }[];
   /** PostgreSQL: indexes left invalid by a failed CREATE INDEX CONCURRENTLY. */
   invalid: { table: string; index: string }[];
   notes: string[];
+  /** PostgreSQL: why "unused" cannot be trusted yet (statistics reset recently, indexes created since). */
+  warnings: string[];
 }
+
+/** Usage statistics younger than this cannot show an index is unused (weekly jobs, month-end reports). */
+const MIN_STATS_AGE_HOURS = 7 * 24;
+/** An index that existed for less than this share of the statistics window is too new to judge. */
+const MIN_OBSERVED_SHARE = 0.5;
 
 /** PgHero-style index checks on the current schema (or the SQLite file). */
 export async function indexHealth(db: Db): Promise<IndexHealthReport> {
-  const report: IndexHealthReport = { duplicates: [], unused: [], invalid: [], notes: [] };
+  const report: IndexHealthReport = { duplicates: [], unused: [], invalid: [], notes: [], warnings: [] };
   const indexes = db.dialect === 'sqlite' ? await sqliteIndexes(db) : await postgresIndexes(db);
   for (const index of indexes) {
     if (index.unique) continue;
@@ -29,12 +40,31 @@ export async function indexHealth(db: Db): Promise<IndexHealthReport> {
     if (cover) report.duplicates.push({ table: index.table, index: index.name, coveredBy: cover.name });
   }
   if (db.dialect === 'postgres') {
-    const { rows: unused } = await sql<{ table: string; index: string; scans: number }>`
-      select s.relname as table, s.indexrelname as index, s.idx_scan as scans
-        from pg_stat_user_indexes s join pg_index i on i.indexrelid = s.indexrelid
+    // Statistics age: since the last reset, or, never reset, since the server started (a lower bound).
+    const { rows: [window] } = await sql<{ since: Date | null; hours: number; transactions: string }>`
+      select coalesce(d.stats_reset, pg_postmaster_start_time()) as since,
+             extract(epoch from now() - coalesce(d.stats_reset, pg_postmaster_start_time())) / 3600 as hours,
+             (d.xact_commit + d.xact_rollback)::text as transactions
+        from pg_stat_database d where d.datname = current_database()`.execute(db.kysely);
+    const { rows: unused } = await sql<{ table: string; index: string; scans: number; age: number }>`
+      select s.relname as table, s.indexrelname as index, s.idx_scan::int as scans, age(ic.xmin)::int as age
+        from pg_stat_user_indexes s join pg_index i on i.indexrelid = s.indexrelid join pg_class ic on ic.oid = s.indexrelid
        where s.schemaname = current_schema() and not i.indisunique and not i.indisprimary and s.idx_scan = 0
        order by s.relname, s.indexrelname`.execute(db.kysely);
-    report.unused = unused;
+    const hours = Number(window?.hours ?? 0);
+    const transactions = Math.max(1, Number(window?.transactions ?? 1));
+    const young = hours < MIN_STATS_AGE_HOURS;
+    report.unused = unused.map(({ age, ...row }) => {
+      // age(xmin): transactions since the index's catalog row was written (created or rebuilt).
+      const observedShare = Math.round(Math.min(1, age / transactions) * 100) / 100;
+      return { ...row, observedShare, tooYoung: young || observedShare < MIN_OBSERVED_SHARE };
+    });
+    if (young && unused.length > 0) {
+      report.warnings.push(`Index usage statistics cover only ${hours.toFixed(1)} hours (since ${window?.since instanceof Date ? window.since.toISOString() : String(window?.since)}): too young to call an index unused; wait at least ${MIN_STATS_AGE_HOURS / 24} days of normal traffic.`);
+    }
+    for (const index of report.unused.filter((u) => u.observedShare < MIN_OBSERVED_SHARE)) {
+      report.warnings.push(`${index.index} is new: it has existed for ${Math.round(index.observedShare * 100)} % of the statistics window, too short to call it unused.`);
+    }
     const { rows: invalid } = await sql<{ table: string; index: string }>`
       select c.relname as table, ic.relname as index from pg_index i
         join pg_class c on c.oid = i.indrelid join pg_class ic on ic.oid = i.indexrelid
