@@ -7,6 +7,7 @@ import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { authDecorator, requireApiKey } from './auth.ts';
 import { healthRoutes, readinessDetailRoutes, type ReadinessCheck } from './health.ts';
+import { guardJsonInput } from './json-body.ts';
 import { httpMetrics } from './metrics.ts';
 import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
 import { requestIdFrom } from './request-id.ts';
@@ -21,6 +22,8 @@ export interface ServerOptions {
   registry: Registry;
   keys: ApiKeyService;
   bodyLimitBytes: number;
+  /** Deepest JSON nesting a body may have (default 64): deeper is a 400, before any recursive code sees it. */
+  maxJsonDepth?: number;
   readiness: ReadinessCheck[];
   /** Maps driver errors (unique violations, …) to typed errors before they become problem+json. */
   translateError?: ErrorTranslator;
@@ -46,6 +49,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());
+  guardJsonInput(app, options.maxJsonDepth);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
