@@ -7,6 +7,8 @@ import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { authDecorator, requireApiKey } from './auth.ts';
 import { healthRoutes, readinessDetailRoutes, type ReadinessCheck } from './health.ts';
+import { clientErrorHandler } from './client-error.ts';
+import { problemForForeignErrors } from './foreign-errors.ts';
 import { guardJsonInput } from './json-body.ts';
 import { httpMetrics } from './metrics.ts';
 import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
@@ -46,10 +48,14 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    clientErrorHandler: clientErrorHandler(options.logger),
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());
   guardJsonInput(app, options.maxJsonDepth);
+  // Only JSON is accepted; Fastify's built-in text/plain parser made such bodies fail validation (400) instead of 415.
+  app.removeContentTypeParser('text/plain');
+  problemForForeignErrors(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
