@@ -49,13 +49,13 @@ function listResponseSchema(itemSchema: TSchema): TSchema {
   });
 }
 
-function pageRequest(q: ListParams, column: string, context: ResourceRouteContext): PageRequest {
+function pageRequest(q: ListParams, column: string, context: ResourceRouteContext, path: string): PageRequest {
   const keyset = q.mode === 'keyset' || q.cursor !== undefined || q.limit !== undefined;
   if (keyset) {
     if (q.mode === 'offset' || q.page !== undefined || q.page_size !== undefined) {
       throw new ValidationError('page/page_size (offset mode) cannot be combined with cursor/limit (keyset mode)', [{ field: 'querystring', message: 'mixes offset and keyset parameters' }]);
     }
-    return { mode: 'keyset', column, order: q.order, limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor, cursors: context.cursors };
+    return { mode: 'keyset', column, order: q.order, limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor, cursors: context.cursors, scope: path };
   }
   return { mode: 'offset', column, order: q.order, page: q.page ?? 1, pageSize: q.page_size ?? DEFAULT_PAGE_SIZE };
 }
@@ -76,7 +76,7 @@ export function registerListRoute<TCreate, TPatch, TOut extends Versioned>(
     },
     async (request, reply) => {
       const q = request.query as ListParams;
-      const page = await spec.repository.list(pageRequest(q, spec.sortColumns[q.sort] ?? 'id', context));
+      const page = await spec.repository.list(pageRequest(q, spec.sortColumns[q.sort] ?? 'id', context, spec.path));
       setPageLinks(request, reply, page);
       if ('has_more' in page) return { data: page.data, limit: page.limit, has_more: page.has_more, next_cursor: page.next_cursor };
       return { data: page.data, page: page.page, page_size: page.page_size, total: page.total ?? 0 };
