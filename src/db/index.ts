@@ -10,6 +10,7 @@ export { migrateToLatest, pendingMigrations, ACCOUNTS, CHART_OF_ACCOUNTS } from 
 export { DatabaseOpenError, translateDatabaseError } from './errors.ts';
 export type { TranslateHint } from './errors.ts';
 export type * from './schema.ts';
+export { CUSTOMER_SEGMENTS } from './schema.ts';
 export { loadDemoData, DEMO_TABLES } from './demo-data/index.ts';
 export type { DemoDataOptions, DemoDataProgress, DemoDataReport, DemoTable } from './demo-data/index.ts';
 export { SlowQueryLog, normalizeSql, tablesOf, fingerprintOf } from './slow-queries/index.ts';
