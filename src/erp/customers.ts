@@ -2,9 +2,7 @@ import type { Kysely } from 'kysely';
 import { Type, type Static } from 'typebox';
 import { CUSTOMER_SEGMENTS } from '../db/index.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
-import type { ResourceSpec } from '../resources/crud.ts';
-import { patchOf, stringEnum, versionedItem } from '../resources/schema.ts';
-import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
+import { patchOf, stringEnum, tableRepository, versionedItem, type RepositoryOptions, type ResourceSpec } from '../resources/index.ts';
 
 
 const fields = {
