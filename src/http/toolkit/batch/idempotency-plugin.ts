@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
+import { addOnResponseHook, addOnSendHook, addPreHandlerHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
 import { configure } from 'safe-stable-stringify';
 import { ConflictError, UnavailableError, ValidationError } from '../../../shared/errors.ts';
@@ -102,9 +102,9 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
 
   app.addHook('onRoute', (route) => {
     if (!routeMethods(route).includes('POST') || routeConfig(route).idempotency === false) return;
-    addRouteHook(route, 'preHandler', claim);
-    addRouteHook(route, 'onSend', record);
-    addRouteHook(route, 'onResponse', releaseUnsettled);
+    addPreHandlerHook(route, claim);
+    addOnSendHook(route, record);
+    addOnResponseHook(route, releaseUnsettled);
   });
 }
 
