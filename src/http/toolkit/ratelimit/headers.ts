@@ -29,10 +29,11 @@ export function latestRateLimit(outer: string, inner: readonly (string | undefin
   let latest = outer;
   let lowest = Number(RATE_LIMIT_ITEM.exec(outer)?.[2] ?? Infinity);
   for (const value of inner) {
-    const match = value === undefined ? null : RATE_LIMIT_ITEM.exec(value);
+    if (value === undefined) continue;
+    const match = RATE_LIMIT_ITEM.exec(value);
     if (match === null || match[1] !== policy || Number(match[2]) >= lowest) continue;
     lowest = Number(match[2]);
-    latest = value as string;
+    latest = value;
   }
   return latest;
 }
