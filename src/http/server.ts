@@ -49,6 +49,10 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     clientErrorHandler: clientErrorHandler(options.logger),
+    // Errors Fastify raises before routing (an undecodable URL, an over-long path parameter) answer with its own JSON otherwise.
+    frameworkErrors: (error, request, reply) => {
+      void sendProblem(reply, request, toAiStackError(error));
+    },
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());

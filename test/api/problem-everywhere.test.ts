@@ -55,6 +55,11 @@ describe('problem+json everywhere (sqlite)', () => {
     expect(parsed).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { status: 400, type: '/problems/bad_request' } });
   });
 
+  it('answers a URL Fastify cannot decode or route as problem+json', async () => {
+    await expectProblem(await svc.call('/api/v1/customers/%E0%A4%A'), 400);
+    expect((await expectProblem(await svc.call(`/api/v1/customers/${'1'.repeat(300)}`), 414)).code).toBe('uri_too_long');
+  });
+
   it("wraps Bull Board's own error bodies in problem+json, keeping their fields", async () => {
     const body = await expectProblem(await svc.call('/admin/queues/api/queues/no-such-queue/metrics'), 404);
     expect(body.error).toEqual({ key: 'ERRORS.QUEUE_NOT_FOUND' });
