@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Generated, Kysely } from 'kysely';
+import { Kysely, type Generated } from 'kysely';
+import { NodeSqliteDialect, NodeSqliteHandles } from '../../src/db/index.ts';
 import { apiToolkitPlugin, MemoryResponseStore, paginateSource, parseOffsetParams, setPageLinks } from '../../src/http/toolkit/index.ts';
-import { sqliteKysely } from '../../test/http/toolkit/support/node-sqlite.ts';
 import { measure, type LoadFigures } from './load.ts';
 
 interface DB {
@@ -11,7 +11,10 @@ interface DB {
 const ROWS = 100_000;
 
 async function seed(): Promise<Kysely<DB>> {
-  const { db, raw } = sqliteKysely<DB>();
+  // The service's own node:sqlite driver, on an in-memory database.
+  const handles = new NodeSqliteHandles({ file: ':memory:' });
+  const db = new Kysely<DB>({ dialect: new NodeSqliteDialect(handles) });
+  const raw = handles.writer.db;
   raw.exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, status TEXT NOT NULL, total REAL NOT NULL,
     currency TEXT NOT NULL, created_at TEXT NOT NULL, note TEXT NOT NULL)`);
   const insert = raw.prepare('INSERT INTO orders (customer_id, status, total, currency, created_at, note) VALUES (?, ?, ?, ?, ?, ?)');

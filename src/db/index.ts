@@ -5,11 +5,14 @@
  */
 export type { Db, DialectName, NativeHandles } from './db.ts';
 export { openDatabase } from './open.ts';
+// The node:sqlite Kysely dialect on its own, for code that wants a bare SQLite Kysely (benchmarks, other services).
+export { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
 export type { OpenDatabaseOptions } from './open.ts';
 export { migrateToLatest, pendingMigrations, ACCOUNTS, CHART_OF_ACCOUNTS } from './migrations/index.ts';
 export { DatabaseOpenError, translateDatabaseError } from './errors.ts';
 export type { TranslateHint } from './errors.ts';
 export type * from './schema.ts';
+export { CUSTOMER_SEGMENTS } from './schema.ts';
 export { loadDemoData, DEMO_TABLES } from './demo-data/index.ts';
 export type { DemoDataOptions, DemoDataProgress, DemoDataReport, DemoTable } from './demo-data/index.ts';
 export { SlowQueryLog, normalizeSql, tablesOf, fingerprintOf } from './slow-queries/index.ts';

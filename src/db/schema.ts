@@ -51,6 +51,13 @@ export interface DocumentChunksTable {
   token_count: number;
 }
 
+/**
+ * The customer segments the API accepts and returns. One list for the API schema and the demo data,
+ * which once generated segments (retail, wholesale, public) that the API then refused on a round trip.
+ */
+export const CUSTOMER_SEGMENTS = ['enterprise', 'mid-market', 'smb', 'consumer', 'public-sector'] as const;
+export type CustomerSegment = (typeof CUSTOMER_SEGMENTS)[number];
+
 export interface CustomersTable {
   id: Generated<number>;
   code: string;

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/schema.ts';
-import { registerResource } from '../resources/crud.ts';
-import { resourceRouteContext, type ResourceRouteOptions } from '../resources/route-options.ts';
+import { registerResource, resourceRouteContext, type ResourceRouteOptions } from '../resources/index.ts';
 import { documentResource } from './resource.ts';
 
 export { documentResource, type DocumentItem, type DocumentCreate, type DocumentPatch } from './resource.ts';

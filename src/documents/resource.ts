@@ -2,10 +2,7 @@ import type { Kysely } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import { ValidationError } from '../shared/errors.ts';
-import type { ResourceSpec } from '../resources/crud.ts';
-import { patchOf, stringEnum, versionedItem } from '../resources/schema.ts';
-import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
-import { createdBetween } from '../resources/filters.ts';
+import { createdBetween, patchOf, stringEnum, tableRepository, versionedItem, type RepositoryOptions, type ResourceSpec } from '../resources/index.ts';
 
 /** Metadata is free-form JSON, but bounded: it lives in every row read and every search hit. */
 const METADATA_MAX_BYTES = 16 * 1024;

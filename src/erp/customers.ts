@@ -1,12 +1,9 @@
 import type { Kysely } from 'kysely';
 import { Type, type Static } from 'typebox';
+import { CUSTOMER_SEGMENTS } from '../db/index.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
-import type { ResourceSpec } from '../resources/crud.ts';
-import { patchOf, stringEnum, versionedItem } from '../resources/schema.ts';
-import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
-import { createdBetween } from '../resources/filters.ts';
+import { createdBetween, patchOf, stringEnum, tableRepository, versionedItem, type RepositoryOptions, type ResourceSpec } from '../resources/index.ts';
 
-const SEGMENTS = ['enterprise', 'mid-market', 'smb', 'consumer', 'public-sector'] as const;
 
 const fields = {
   code: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$', description: 'Unique customer code' }),
@@ -14,7 +11,7 @@ const fields = {
   email: Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()]),
   country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
   city: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
-  segment: stringEnum(SEGMENTS),
+  segment: stringEnum(CUSTOMER_SEGMENTS),
   credit_limit_cents: Type.Integer({ minimum: 0, maximum: 1e12 }),
   payment_terms_days: Type.Integer({ minimum: 0, maximum: 365 }),
 };

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/schema.ts';
-import { registerResource } from '../resources/crud.ts';
-import { resourceRouteContext, type ResourceRouteOptions } from '../resources/route-options.ts';
+import { registerResource, resourceRouteContext, type ResourceRouteOptions } from '../resources/index.ts';
 import { customerResource } from './customers.ts';
 import { orderResource } from './orders.ts';
 import { productResource } from './products.ts';
@@ -23,4 +22,4 @@ export function erpRoutes(db: Kysely<DatabaseSchema>, options: ResourceRouteOpti
     registerResource(app, orderResource(db, repositoryOptions), context);
   };
 }
-export type { ResourceRouteOptions } from '../resources/route-options.ts';
+export type { ResourceRouteOptions } from '../resources/index.ts';

@@ -3,11 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import { ValidationError } from '../shared/errors.ts';
-import type { Repository, ResourceSpec } from '../resources/crud.ts';
-import { listPage } from '../resources/list-page.ts';
-import type { RepositoryOptions } from '../resources/table-repository.ts';
-import { createdBetween } from '../resources/filters.ts';
-import { stringEnum } from '../resources/schema.ts';
+import { createdBetween, listPage, stringEnum, type Repository, type RepositoryOptions, type ResourceSpec } from '../resources/index.ts';
 
 const STATUSES = ['draft', 'confirmed', 'shipped', 'invoiced', 'paid', 'cancelled'] as const;
 const MAX_LINES = 500;

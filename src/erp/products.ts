@@ -1,10 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
-import type { ResourceSpec } from '../resources/crud.ts';
-import { tableRepository, type RepositoryOptions } from '../resources/table-repository.ts';
-import { createdBetween } from '../resources/filters.ts';
-import { patchOf, versionedItem } from '../resources/schema.ts';
+import { createdBetween, patchOf, tableRepository, versionedItem, type RepositoryOptions, type ResourceSpec } from '../resources/index.ts';
 
 const money = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Minor currency units (cents)' });
 const fields = {

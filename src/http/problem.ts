@@ -17,9 +17,10 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 411: 'Length Required', 412: 'Precondition Failed', 413: 'Content Too Large',
-  415: 'Unsupported Media Type', 422: 'Unprocessable Content', 428: 'Precondition Required', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 503: 'Service Unavailable', 507: 'Insufficient Storage',
+  406: 'Not Acceptable', 409: 'Conflict', 411: 'Length Required', 412: 'Precondition Failed', 413: 'Content Too Large', 414: 'URI Too Long',
+  415: 'Unsupported Media Type', 422: 'Unprocessable Content', 424: 'Failed Dependency', 428: 'Precondition Required',
+  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 interface AjvIssue {
@@ -44,10 +45,20 @@ export function toAiStackError(error: unknown, translate?: ErrorTranslator, requ
   return new AiStackError('An unexpected error occurred; it has been logged with the request id', { code: 'internal_error', status: 500, cause: error });
 }
 
+/** The one problem `type` scheme: every problem body, whole-response or inside `$batch`/bulk results, uses it. */
+export function problemType(code: string): string {
+  return `/problems/${code}`;
+}
+
+/** The RFC 9110 reason phrase used as a problem `title`. */
+export function problemTitle(status: number): string {
+  return TITLES[status] ?? 'Error';
+}
+
 export function problemFor(error: AiStackError, request: FastifyRequest): ProblemDetails {
   const problem: ProblemDetails = {
-    type: `/problems/${error.code}`,
-    title: TITLES[error.status] ?? 'Error',
+    type: problemType(error.code),
+    title: problemTitle(error.status),
     status: error.status,
     detail: error.message,
     instance: request.url,
@@ -108,5 +119,6 @@ function fastifyCode(code: string | undefined, status: number): string {
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'body_too_large';
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'unsupported_media_type';
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'malformed_json';
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') return 'uri_too_long';
   return status === 404 ? 'not_found' : 'bad_request';
 }

@@ -6,9 +6,11 @@ import type { ApiKeyService } from '../auth/index.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { authDecorator, requireApiKey } from './auth.ts';
-import { answerClientError } from './client-error.ts';
 import { completeOpenApiOperation } from './openapi.ts';
 import { healthRoutes, readinessDetailRoutes, type ReadinessCheck } from './health.ts';
+import { clientErrorHandler } from './client-error.ts';
+import { problemForForeignErrors } from './foreign-errors.ts';
+import { guardJsonInput } from './json-body.ts';
 import { httpMetrics } from './metrics.ts';
 import { sendProblem, toAiStackError, type ErrorTranslator } from './problem.ts';
 import { requestIdFrom } from './request-id.ts';
@@ -23,6 +25,8 @@ export interface ServerOptions {
   registry: Registry;
   keys: ApiKeyService;
   bodyLimitBytes: number;
+  /** Deepest JSON nesting a body may have (default 64): deeper is a 400, before any recursive code sees it. */
+  maxJsonDepth?: number;
   readiness: ReadinessCheck[];
   /** Maps driver errors (unique violations, …) to typed errors before they become problem+json. */
   translateError?: ErrorTranslator;
@@ -45,10 +49,18 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: clientErrorHandler(options.logger),
+    // Errors Fastify raises before routing (an undecodable URL, an over-long path parameter) answer with its own JSON otherwise.
+    frameworkErrors: (error, request, reply) => {
+      void sendProblem(reply, request, toAiStackError(error));
+    },
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());
+  guardJsonInput(app, options.maxJsonDepth);
+  // Only JSON is accepted; Fastify's built-in text/plain parser made such bodies fail validation (400) instead of 415.
+  app.removeContentTypeParser('text/plain');
+  problemForForeignErrors(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

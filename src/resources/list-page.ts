@@ -13,7 +13,7 @@ interface SortRequest {
 
 export type PageRequest =
   | (SortRequest & { mode: 'offset'; page: number; pageSize: number })
-  | (SortRequest & { mode: 'keyset'; limit: number; cursor: string | undefined; cursors: CursorCodec });
+  | (SortRequest & { mode: 'keyset'; limit: number; cursor: string | undefined; cursors: CursorCodec; scope: string });
 
 export type ListPage<T> = OffsetPage<T> | KeysetPage<T>;
 
@@ -37,7 +37,7 @@ export async function listPage<DB, TB extends keyof DB, Row, T>(unfiltered: List
       limit: request.limit,
       cursor: request.cursor,
       cursors: request.cursors,
-      sort: { column: request.column, direction: request.order, idColumn: 'id' },
+      sort: { column: request.column, direction: request.order, idColumn: 'id', scope: request.scope },
     });
     return { ...page, data: page.data.map(map) };
   }

@@ -51,14 +51,14 @@ function listResponseSchema(itemSchema: TSchema): TSchema {
   });
 }
 
-function pageRequest(q: ListParams, column: string, context: ResourceRouteContext, filters?: ListFilters): PageRequest {
+function pageRequest(q: ListParams, column: string, context: ResourceRouteContext, path: string, filters?: ListFilters): PageRequest {
   const where = filterConditions(filters, q as unknown as Record<string, unknown>);
   const keyset = q.mode === 'keyset' || q.cursor !== undefined || q.limit !== undefined;
   if (keyset) {
     if (q.mode === 'offset' || q.page !== undefined || q.page_size !== undefined) {
       throw new ValidationError('page/page_size (offset mode) cannot be combined with cursor/limit (keyset mode)', [{ field: 'querystring', message: 'mixes offset and keyset parameters' }]);
     }
-    return { mode: 'keyset', column, order: q.order, where, limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor, cursors: context.cursors };
+    return { mode: 'keyset', column, order: q.order, where, limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor, cursors: context.cursors, scope: path };
   }
   return { mode: 'offset', column, order: q.order, where, page: q.page ?? 1, pageSize: q.page_size ?? DEFAULT_PAGE_SIZE };
 }
@@ -79,7 +79,7 @@ export function registerListRoute<TCreate, TPatch, TOut extends Versioned>(
     },
     async (request, reply) => {
       const q = request.query as ListParams;
-      const page = await spec.repository.list(pageRequest(q, spec.sortColumns[q.sort] ?? 'id', context, spec.filters));
+      const page = await spec.repository.list(pageRequest(q, spec.sortColumns[q.sort] ?? 'id', context, spec.path, spec.filters));
       setPageLinks(request, reply, page);
       if ('has_more' in page) return { data: page.data, limit: page.limit, has_more: page.has_more, next_cursor: page.next_cursor };
       return { data: page.data, page: page.page, page_size: page.page_size, total: page.total ?? 0 };

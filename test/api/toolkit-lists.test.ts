@@ -64,6 +64,16 @@ describe.each(DIALECTS)('toolkit on list routes (%s)', (dialect) => {
     expect((await svc.call(`/api/v1/customers?cursor=${forged}.${mac}&limit=5&sort=code`)).status).toBe(400);
   });
 
+  it('a cursor from one resource is refused by another with the same sort', async () => {
+    for (const sku of ['CUR-1', 'CUR-2', 'CUR-3']) await createProduct(sku);
+    const products = await (await svc.call('/api/v1/products?limit=1')).json();
+    expect(products.next_cursor).toEqual(expect.any(String));
+    const res = await svc.call(`/api/v1/customers?cursor=${encodeURIComponent(products.next_cursor)}&limit=5`);
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors[0]).toEqual({ field: 'cursor', message: 'made for another list or sort order' });
+    expect((await svc.call(`/api/v1/products?cursor=${encodeURIComponent(products.next_cursor)}&limit=1`)).status).toBe(200);
+  });
+
   it('a client following keyset cursors sees every row exactly once while rows are inserted concurrently', async () => {
     const before = (await (await svc.call('/api/v1/customers?page_size=100')).json()).data.map((row: { id: number }) => row.id);
     const inserted: number[] = [];

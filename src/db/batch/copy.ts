@@ -3,8 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ValidationError } from '../../shared/errors.ts';
 import type { Db } from '../db.ts';
-import { copyText } from '../demo-data/load-postgres.ts';
-import type { DemoValue } from '../demo-data/tables.ts';
+import { copyText, type CopyValue } from './copy-text.ts';
 import { translateDatabaseError } from '../errors.ts';
 import { batchInsert, BatchWriteError } from './batch-writer.ts';
 import type { DatabaseSchema } from '../schema.ts';
@@ -15,7 +14,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * Bulk load through PostgreSQL COPY FROM STDIN (one statement, one transaction). On SQLite, which
  * has no COPY, it falls back to the batch writer in one atomic transaction.
  */
-export async function copyRows(db: Db, table: keyof DatabaseSchema, columns: readonly string[], rows: readonly (readonly DemoValue[])[]): Promise<{ rowsWritten: number }> {
+export async function copyRows(db: Db, table: keyof DatabaseSchema, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<{ rowsWritten: number }> {
   for (const name of [table, ...columns]) {
     if (!IDENTIFIER.test(name)) throw new ValidationError(`Not a plain identifier: ${JSON.stringify(name)}`, [{ field: 'columns', message: 'must be [a-z_][a-z0-9_]*' }]);
   }
@@ -31,7 +30,7 @@ export async function copyRows(db: Db, table: keyof DatabaseSchema, columns: rea
   }
   const client = await db.native.pool.connect();
   try {
-    await pipeline(Readable.from(copyText(rows as DemoValue[][])), client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
+    await pipeline(Readable.from(copyText(rows)), client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
   } catch (error) {
     throw copyFailure(error);
   } finally {

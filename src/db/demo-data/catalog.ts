@@ -1,3 +1,5 @@
+import type { CustomerSegment } from '../schema.ts';
+
 /** Vocabulary for plausible ERP data: weights roughly follow a European B2B wholesaler. */
 export const COUNTRIES: readonly (readonly [{ code: string; cities: readonly string[] }, number])[] = [
   [{ code: 'DE', cities: ['Berlin', 'Hamburg', 'Munich', 'Cologne', 'Frankfurt', 'Leipzig'] }, 30],
@@ -12,7 +14,7 @@ export const COUNTRIES: readonly (readonly [{ code: string; cities: readonly str
 ];
 
 export interface Segment {
-  name: string;
+  name: CustomerSegment;
   termsDays: readonly number[];
   creditLimitCents: readonly [number, number];
   /** Probability that a line gets a volume discount. */
@@ -21,11 +23,12 @@ export interface Segment {
 }
 
 export const SEGMENTS: readonly (readonly [Segment, number])[] = [
-  [{ name: 'retail', termsDays: [0, 14], creditLimitCents: [100_000, 500_000], discountRate: 0.05, maxQuantity: 4 }, 40],
+  // Names are the API's segments (schema.ts): a B2B wholesaler's retail buyers are `consumer`, its resellers `mid-market`.
+  [{ name: 'consumer', termsDays: [0, 14], creditLimitCents: [100_000, 500_000], discountRate: 0.05, maxQuantity: 4 }, 40],
   [{ name: 'smb', termsDays: [14, 30], creditLimitCents: [500_000, 2_500_000], discountRate: 0.15, maxQuantity: 10 }, 35],
-  [{ name: 'wholesale', termsDays: [30, 45, 60], creditLimitCents: [2_500_000, 10_000_000], discountRate: 0.4, maxQuantity: 40 }, 15],
+  [{ name: 'mid-market', termsDays: [30, 45, 60], creditLimitCents: [2_500_000, 10_000_000], discountRate: 0.4, maxQuantity: 40 }, 15],
   [{ name: 'enterprise', termsDays: [45, 60, 90], creditLimitCents: [10_000_000, 50_000_000], discountRate: 0.3, maxQuantity: 25 }, 7],
-  [{ name: 'public', termsDays: [30, 60], creditLimitCents: [1_000_000, 20_000_000], discountRate: 0.1, maxQuantity: 15 }, 3],
+  [{ name: 'public-sector', termsDays: [30, 60], creditLimitCents: [1_000_000, 20_000_000], discountRate: 0.1, maxQuantity: 15 }, 3],
 ];
 
 export const NAME_PARTS = {

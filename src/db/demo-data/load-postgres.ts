@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DEMO_COLUMNS, DEMO_TABLES, type DemoChunk, type DemoRow, type DemoTable, type DemoValue } from './tables.ts';
+import { copyText } from '../batch/index.ts';
+import { DEMO_COLUMNS, DEMO_TABLES, type DemoChunk, type DemoRow, type DemoTable } from './tables.ts';
 
 /**
  * Bulk load with COPY FROM STDIN, all in one transaction (a failure leaves nothing behind). On a
@@ -37,27 +38,6 @@ async function copyRows(client: pg.PoolClient, table: DemoTable, rows: DemoRow[]
   if (rows.length === 0) return;
   const stream = client.query(copyFrom(`copy ${table} (${DEMO_COLUMNS[table].join(', ')}) from stdin`));
   await pipeline(Readable.from(copyText(rows)), stream);
-}
-
-/** Rows in COPY's text format, ~1 MB per piece so the stream sees backpressure without tiny writes. */
-export function* copyText(rows: readonly DemoRow[]): Generator<string> {
-  let piece = '';
-  for (const row of rows) {
-    piece += row.map(copyValue).join('\t') + '\n';
-    if (piece.length > 1_000_000) {
-      yield piece;
-      piece = '';
-    }
-  }
-  if (piece) yield piece;
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-
-export function copyValue(value: DemoValue): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'number') return String(value);
-  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? c) : value;
 }
 
 /** Drops FKs on, and non-unique indexes of, the demo tables; returns DDL to recreate them (indexes first). */

@@ -1,3 +1,5 @@
+import type { CopyValue } from '../batch/index.ts';
+
 /** Column order of the rows the generator emits; loaders insert/COPY in exactly this order. */
 export const DEMO_COLUMNS = {
   customers: ['id', 'code', 'name', 'email', 'country', 'city', 'segment', 'credit_limit_cents', 'payment_terms_days', 'created_at', 'updated_at'],
@@ -11,7 +13,7 @@ export const DEMO_COLUMNS = {
 
 export type DemoTable = keyof typeof DEMO_COLUMNS;
 export const DEMO_TABLES = Object.keys(DEMO_COLUMNS) as DemoTable[];
-export type DemoValue = string | number | null;
+export type DemoValue = CopyValue;
 export type DemoRow = DemoValue[];
 
 /** One unit of work: rows for several tables, in foreign-key order, plus how far the orders got. */

@@ -1,9 +1,11 @@
 import { AiStackError } from '../../shared/errors.ts';
 import type { FieldIssue } from '../../shared/errors.ts';
+import { problemTitle, problemType } from '../problem.ts';
 
 /**
  * The RFC 9457 body used *inside* toolkit responses (bulk item results, `$batch` failures).
- * Whole-response errors are thrown and rendered by the app's own error handler instead.
+ * Whole-response errors are thrown and rendered by the app's own error handler instead; both share
+ * one `type` scheme, `title` and `errors` member, so a client reads either with the same code.
  */
 export interface ItemProblem {
   type: string;
@@ -11,20 +13,21 @@ export interface ItemProblem {
   status: number;
   detail: string;
   code: string;
-  issues?: FieldIssue[];
+  errors?: FieldIssue[];
 }
 
 export function itemProblem(error: unknown): ItemProblem {
   const known = error instanceof AiStackError ? error : null;
   const status = known?.status ?? 500;
+  const code = known?.code ?? 'internal_error';
   const problem: ItemProblem = {
-    type: `urn:ai-stack:problem:${known?.code ?? 'internal_error'}`,
-    title: known?.name ?? 'InternalError',
+    type: problemType(code),
+    title: problemTitle(status),
     status,
     // Unexpected errors may carry internals (SQL, paths): never echo them to the client.
     detail: known !== null && status < 500 ? known.message : known?.message ?? 'Internal error',
-    code: known?.code ?? 'internal_error',
+    code,
   };
-  if (known !== null && known.issues.length > 0) problem.issues = known.issues;
+  if (known !== null && known.issues.length > 0) problem.errors = known.issues;
   return problem;
 }

@@ -32,7 +32,7 @@ describe('bulk helpers', () => {
     expect(outcome.body).toMatchObject({ succeeded: 2, failed: 2 });
     expect(outcome.body.results.map((r) => r.status)).toEqual([201, 409, 400, 201]);
     expect(outcome.body.results[1]?.error).toMatchObject({ status: 409, code: 'conflict', detail: 'sku a exists' });
-    expect(outcome.body.results[2]?.error?.issues).toEqual([{ field: 'price', message: 'must be ≥ 0' }]);
+    expect(outcome.body.results[2]?.error?.errors).toEqual([{ field: 'price', message: 'must be ≥ 0' }]);
   });
 
   it('partial mode hides internals of unexpected errors', async () => {

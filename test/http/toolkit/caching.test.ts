@@ -25,6 +25,25 @@ describe('If-None-Match comparison', () => {
     expect(ifNoneMatchMatches(`${'"x",'.repeat(5000)}"abc"`, '"abc"')).toBe(false);
   });
 
+  it('gives different bodies different strong ETags even when their CRC-32 collides', () => {
+    // Same length, same CRC-32 (found by a birthday search): a 32-bit validator answered 304 for the changed body.
+    const [a, b] = ['{"name":"customer 109685295"}', '{"name":"customer 112060020"}'];
+    expect(zlib.crc32(a)).toBe(zlib.crc32(b));
+    expect(etagForBody(a)).not.toBe(etagForBody(b));
+    expect(ifNoneMatchMatches(etagForBody(a), etagForBody(b))).toBe(false);
+  });
+
+  it('derives one ETag from a body whether it is a string or its UTF-8 bytes, and carries the length', () => {
+    for (const body of ['', 'plain ascii', 'ünïcødé ✓ 𝄞 emoji 😀', 'x'.repeat(200_000), '€'.repeat(70_000)]) {
+      const tag = etagForBody(body);
+      expect(tag).toBe(etagForBody(Buffer.from(body)));
+      expect(tag).toMatch(/^"[\x21\x23-\x7e]+"$/);
+      expect(tag).toContain(`.${Buffer.byteLength(body).toString(36)}"`);
+    }
+    // A body of 423 bytes has length "br" in base 36: it must not read as a coding suffix.
+    expect(ifNoneMatchMatches(etagForBody('a'.repeat(423)), etagForBody('b'.repeat(423)))).toBe(false);
+  });
+
   it('formats Cache-Control directives', () => {
     expect(formatCacheControl({ scope: 'private', noCache: true })).toBe('private, no-cache');
     expect(formatCacheControl({ scope: 'public', maxAgeSeconds: 60.7, sharedMaxAgeSeconds: 300, staleWhileRevalidateSeconds: -5 })).toBe(

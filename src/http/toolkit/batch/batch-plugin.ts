@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { FailedDependencyError } from '../errors.ts';
 import { itemProblem } from '../problem.ts';
+import { latestRateLimit } from '../ratelimit/headers.ts';
 import { parseBatch, type BatchSubRequest } from './batch-request.ts';
 
 export interface BatchPluginOptions {
@@ -30,7 +31,8 @@ async function batch(app: FastifyInstance, options: BatchPluginOptions): Promise
   const basePath = (options.basePath ?? app.prefix).replace(/\/$/, '');
   const forward = options.forwardHeaders ?? ['authorization', 'accept-language'];
 
-  app.post(options.path ?? '/$batch', { config: { idempotency: false } }, async (request, reply) => {
+  // Scope `read`: the batch itself changes nothing; each sub-request is authorised against its own method and route.
+  app.post(options.path ?? '/$batch', { config: { idempotency: false, scope: 'read' } }, async (request, reply) => {
     const requests = parseBatch(request.body, maxRequests);
     const outcomes = new Map<string, Promise<BatchResponse>>();
     const byId = new Map(requests.map((sub) => [sub.id.toLowerCase(), sub]));
@@ -50,6 +52,9 @@ async function batch(app: FastifyInstance, options: BatchPluginOptions): Promise
       return outcome;
     };
     const responses = await Promise.all(requests.map(run));
+    // The sub-requests drew on the caller's quota after the batch's own check set this header.
+    const outerLimit = reply.getHeader('ratelimit');
+    if (typeof outerLimit === 'string') reply.header('ratelimit', latestRateLimit(outerLimit, responses.map((response) => response.headers['ratelimit'])));
     return reply.code(200).send({ responses });
   });
 }

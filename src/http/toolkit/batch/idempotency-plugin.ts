@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
+import { addOnResponseHook, addOnSendHook, addPreHandlerHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
+import { configure } from 'safe-stable-stringify';
 import { ConflictError, UnavailableError, ValidationError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { clientKey } from '../client-key.ts';
@@ -19,6 +20,8 @@ export interface IdempotencyOptions {
   logger?: Logger;
 }
 
+// Object keys sorted: the same JSON with its members in another order is the same request body.
+const canonicalJson = configure({ deterministic: true });
 const KEY_SYNTAX = /^[\x21-\x7e]{1,255}$/;
 const REPLAYED = ['content-type', 'location', 'etag', 'content-language'];
 const CLAIM = Symbol('ai-stack.idempotencyClaim');
@@ -41,7 +44,7 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
       throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)', [{ field: 'Idempotency-Key', message: 'invalid' }]);
     }
     const key = hash('sha256', `${scopeOf(request)}\n${request.routeOptions.url ?? ''}\n${header}`, 'base64url');
-    const fingerprint = hash('sha256', `${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`, 'base64url');
+    const fingerprint = hash('sha256', `${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`, 'base64url');
     const begun = await store.begin(key, fingerprint, lockTtlMs).catch((error: unknown) => {
       // Nothing has happened yet, so the client may safely retry: 503, not a 500 that looks like a failed action.
       throw new UnavailableError('Idempotency records are unavailable; the request was not processed, retry later', { code: 'idempotency_unavailable', cause: error });
@@ -99,9 +102,9 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
 
   app.addHook('onRoute', (route) => {
     if (!routeMethods(route).includes('POST') || routeConfig(route).idempotency === false) return;
-    addRouteHook(route, 'preHandler', claim);
-    addRouteHook(route, 'onSend', record);
-    addRouteHook(route, 'onResponse', releaseUnsettled);
+    addPreHandlerHook(route, claim);
+    addOnSendHook(route, record);
+    addOnResponseHook(route, releaseUnsettled);
   });
 }
 

@@ -1,19 +1,32 @@
 import { hash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import xxhash from 'xxhash-wasm';
 
 const OPAQUE_TAG = /^[\x21\x23-\x7e]{1,200}$/;
 const CODING_SUFFIX = /-(?:zstd|br|gzip)$/;
 const ENTITY_TAG = /(W\/)?"([\x21\x23-\x7e]*)"/g;
 
+const hasher = await xxhash();
+const encoder = new TextEncoder();
+// Strings are encoded into one reused buffer (hashing is synchronous, so it is never shared); bigger ones get their own.
+const SCRATCH_CHARS = 64 * 1024;
+const scratch = new Uint8Array(SCRATCH_CHARS * 3);
+
+function utf8(body: string): Uint8Array {
+  if (body.length > SCRATCH_CHARS) return Buffer.from(body);
+  return scratch.subarray(0, encoder.encodeInto(body, scratch).written);
+}
+
 /**
- * A validator for exact bytes: CRC-32 (zlib's, native) of the body's UTF-8 bytes, the same for a
- * string and its Buffer. An ETag only has to change when the representation does, not resist
- * forgery, so a 32-bit check is enough, as @fastify/etag's default 32-bit FNV-1a is. CRC-32 is 3×
- * faster than SHA-1 on a 3 KB page here (0.6 vs 1.7 µs), which was a third of the toolkit's
- * per-request cost. (Adding the byte length would cost another 0.4 µs for strings.)
+ * A strong validator for exact bytes: XXH64 of the body's UTF-8 bytes plus their length, the same for a
+ * string and its Buffer. An ETag must change whenever the representation does: a 32-bit checksum
+ * collides once in 4 billion changes (and CRC-32 collisions are trivial to build), answering 304 for a
+ * changed body. Measured on a 3 KB body (`node bench/http/etag.ts`): 0.4 µs for a string, 0.3 µs for a
+ * Buffer, vs 0.7 µs for the CRC-32 it replaces and 3 µs for SHA-1. The length is joined with `.`, never
+ * `-`, so it cannot read as a coding suffix (a 423-byte body has length `br` in base 36).
  */
 export function etagForBody(body: string | Buffer): string {
-  return `"${crc32(body).toString(36)}"`;
+  const bytes = typeof body === 'string' ? utf8(body) : body;
+  return `"${hasher.h64Raw(bytes).toString(36)}.${bytes.length.toString(36)}"`;
 }
 
 /** A strong validator from a known resource version; anything that is not a safe opaque-tag is hashed. */

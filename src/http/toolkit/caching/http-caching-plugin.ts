@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
+import { addOnSendHook, addPreHandlerHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import { formatCacheControl, type CacheControl } from './cache-control.ts';
 import { etagForBody, etagForVersion, ifNoneMatchMatches } from './etag.ts';
 
@@ -25,7 +25,7 @@ async function httpCaching(app: FastifyInstance, options: HttpCachingOptions): P
     if (typeof lookup === 'function') {
       // Fast path: the route knows its resource version, so an unchanged resource is answered with 304
       // before the handler loads, serializes or hashes anything.
-      addRouteHook(route, 'preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      addPreHandlerHook(route, async (request: FastifyRequest, reply: FastifyReply) => {
         const version = await lookup(request);
         if (version === null) return;
         const etag = etagForVersion(version);
@@ -38,7 +38,7 @@ async function httpCaching(app: FastifyInstance, options: HttpCachingOptions): P
     }
 
     // Callback style: runs on every GET, and a sync hook skips a promise and a microtask.
-    addRouteHook(route, 'onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+    addOnSendHook(route, (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
       done(null, validate(request, reply, payload, policy));
     });
   });

@@ -6,7 +6,7 @@ import type { Logger } from '../../../shared/logger.ts';
 import { apiKeyId } from '../client-key.ts';
 import { negotiatedCoding } from '../compression/plugin.ts';
 import { sharedCounter } from '../metrics.ts';
-import { addRouteHook, routeConfig, routeMethods } from '../route-hooks.ts';
+import { addOnSendHook, addPreHandlerHook, routeConfig, routeMethods } from '../route-hooks.ts';
 import { appendVary } from '../vary.ts';
 import { decodeEntry, encodeEntry, REPLAYED_HEADERS } from './entry.ts';
 import type { ResponseCacheStore } from './store.ts';
@@ -106,13 +106,13 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   app.addHook('onRoute', (route) => {
     const config = routeConfig(route);
     if (config.responseCache !== undefined && routeMethods(route).some((method) => method === 'GET' || method === 'HEAD')) {
-      addRouteHook(route, 'preHandler', lookup);
-      addRouteHook(route, 'onSend', save);
+      addPreHandlerHook(route, lookup);
+      addOnSendHook(route, save);
     }
     const invalidates = config.invalidates;
     if (invalidates !== undefined) {
       // Writes purge before the reply leaves, so a client that reads right after its own write sees it.
-      addRouteHook(route, 'onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      addOnSendHook(route, async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
         if (reply.statusCode >= 400) return payload;
         epoch++;
         if (pendingWrites.size > 0) await Promise.all(pendingWrites);

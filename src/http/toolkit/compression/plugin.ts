@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addRouteHook, routeConfig } from '../route-hooks.ts';
+import { addOnRequestHook, addOnSendHook, routeConfig } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
 import { sharedCounter } from '../metrics.ts';
@@ -48,7 +48,7 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
   if (!app.hasRequestDecorator(NEGOTIATED)) app.decorateRequest(NEGOTIATED, null);
 
   // Callback-style hooks: both run on every request, and a sync hook skips a promise and a microtask.
-  const negotiate = (request: WithCoding, _reply: FastifyReply, done: Done): void => {
+  const negotiate = (request: WithCoding, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const header = request.headers['accept-encoding'];
     let negotiated = header === undefined ? IDENTITY : memo.get(header);
     if (negotiated === undefined) {
@@ -110,8 +110,8 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
 
   app.addHook('onRoute', (route) => {
     if (routeConfig(route).compress === false) return;
-    addRouteHook(route, 'onRequest', negotiate);
-    addRouteHook(route, 'onSend', encode);
+    addOnRequestHook(route, negotiate);
+    addOnSendHook(route, encode);
   });
 }
 

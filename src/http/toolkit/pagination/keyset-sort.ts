@@ -14,6 +14,11 @@ export interface KeysetSort {
   /** Unique tie-breaker column. Default `id`. */
   idColumn?: string;
   idKey?: string;
+  /**
+   * What else a cursor is bound to, e.g. the list's path: without it a cursor from `/orders` would be
+   * accepted by `/customers` sorted the same way, and resume at a meaningless position.
+   */
+  scope?: string;
 }
 
 export interface ResolvedSort {
@@ -36,7 +41,7 @@ export function resolveSort(sort: KeysetSort = {}): ResolvedSort {
     direction,
     idColumn,
     idKey: sort.idKey ?? idColumn.slice(idColumn.lastIndexOf('.') + 1),
-    signature: `${column}:${idColumn}:${direction}`,
+    signature: `${sort.scope === undefined ? '' : `${sort.scope}|`}${column}:${idColumn}:${direction}`,
   };
 }
 

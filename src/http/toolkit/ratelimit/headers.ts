@@ -17,3 +17,23 @@ export function rateLimitHeader(name: string, decision: RateLimitDecision): stri
 export function retryAfterSeconds(decision: RateLimitDecision): number {
   return Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
 }
+
+const RATE_LIMIT_ITEM = /^"([^"]+)";r=(\d+);t=(\d+)$/;
+
+/**
+ * The `RateLimit` value an outer request (e.g. `$batch`) should report once requests it made on the same
+ * quota have run: the entry of the same policy with the fewest remaining, which is the latest state.
+ */
+export function latestRateLimit(outer: string, inner: readonly (string | undefined)[]): string {
+  const policy = RATE_LIMIT_ITEM.exec(outer)?.[1];
+  let latest = outer;
+  let lowest = Number(RATE_LIMIT_ITEM.exec(outer)?.[2] ?? Infinity);
+  for (const value of inner) {
+    if (value === undefined) continue;
+    const match = RATE_LIMIT_ITEM.exec(value);
+    if (match === null || match[1] !== policy || Number(match[2]) >= lowest) continue;
+    lowest = Number(match[2]);
+    latest = value;
+  }
+  return latest;
+}

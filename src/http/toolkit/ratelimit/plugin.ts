@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addRouteHook, routeConfig } from '../route-hooks.ts';
+import { addOnRequestHook, routeConfig } from '../route-hooks.ts';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../../../shared/errors.ts';
@@ -54,7 +54,7 @@ async function rateLimit(app: FastifyInstance, options: RateLimitPluginOptions):
     }
     const cost = config?.cost ?? 1;
     // Callback style so an in-process check stays fully synchronous (no promise per request).
-    addRouteHook(route, 'onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    addOnRequestHook(route, (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
       const name = routePolicy ?? options.policyFor?.(request) ?? defaultPolicy;
       const entry = limiters.get(name);
       if (entry === undefined) {
