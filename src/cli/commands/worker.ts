@@ -19,7 +19,7 @@ export type TaskRuntimeFactory = (config: Config) => Promise<TaskRuntime>;
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite backend in the data directory. */
 export function taskBackendFor(config: Config): TaskBackend {
-  return config.redis ? createRedisTaskBackend(config.redis) : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite') });
+  return config.redis ? createRedisTaskBackend(config.redis) : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite'), synchronous: config.sqliteSynchronous });
 }
 
 /**
