@@ -1,3 +1,4 @@
+import { serverNow } from './clock.ts';
 import type { JobJson } from 'bullmq';
 import type { QueueCtx } from './context.ts';
 import { emitEvent, emitEventPair, wakeWorkers } from './events.ts';
@@ -63,7 +64,8 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: All
   }
 
   if (dedupId) {
-    const kept = deduplicate(ctx, dedupId, dedup ?? {}, id, now);
+    // Deduplication TTLs run on the server clock, as Redis key expiry does.
+    const kept = deduplicate(ctx, dedupId, dedup ?? {}, id, serverNow());
     if (kept !== undefined) return kept;
   }
 

@@ -1,6 +1,7 @@
 // Built against bullmq 6.7.0 (package.json pins it exactly): IQueueBackend is new and may change
 // between minor versions, so upgrading BullMQ means re-running test/tasks/backends/sqlite first.
 export type { BackendIdentity } from './backend-base.ts';
+import { serverNow } from './clock.ts';
 import type {
   IQueueBackend, JobJson, JobProgress, JobsOptions, KeepJobs, MinimalJob, MoveToDelayedOpts,
   MoveToWaitingChildrenOpts, ParentKeyOpts, RepeatableOptions, RetryJobOpts, RetryOptions,
@@ -127,7 +128,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async moveJobFromActiveToWait(jobId: string, token = '0'): Promise<number> {
-    return mapCodes(() => this.tx(() => move.moveActiveToWait(this.ctx, jobId, token, Date.now())),
+    return mapCodes(() => this.tx(() => move.moveActiveToWait(this.ctx, jobId, token, serverNow())),
       { jobId, command: 'moveJobFromActiveToWait', state: 'active' });
   }
 
@@ -149,7 +150,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async moveStalledJobsToWait(): Promise<string[]> {
-    return this.tx(() => moveStalledJobsToWait(this.ctx, Date.now()));
+    return this.tx(() => moveStalledJobsToWait(this.ctx, serverNow()));
   }
 
   async retryFinishedJobs(state: 'completed' | 'failed' = 'failed', count = 1000, timestamp = Date.now()): Promise<number> {
@@ -191,11 +192,11 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async extendLock(jobId: string, token: string, duration: number): Promise<number> {
-    return this.tx(() => extendLock(this.ctx, jobId, token, duration, Date.now()));
+    return this.tx(() => extendLock(this.ctx, jobId, token, duration, serverNow()));
   }
 
   async extendLocks(jobIds: string[], tokens: string[], duration: number): Promise<string[]> {
-    const now = Date.now();
+    const now = serverNow();
     return this.tx(() => jobIds.filter((id, i) => extendLock(this.ctx, id, tokens[i] ?? '', duration, now) === 0));
   }
 

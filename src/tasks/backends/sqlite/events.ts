@@ -55,6 +55,7 @@ const pendingSignals = new WeakMap<object, Set<string>>();
 
 /** Emits `channel` on the store's bus once per microtask turn, however many writes asked for it. */
 function signal(ctx: QueueCtx, channel: string): void {
+  ctx.store.changed();
   let pending = pendingSignals.get(ctx.store);
   if (!pending) {
     pending = new Set();

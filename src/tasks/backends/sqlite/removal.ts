@@ -1,3 +1,4 @@
+import { serverNow } from './clock.ts';
 import type { QueueCtx } from './context.ts';
 import { emitEvent } from './events.ts';
 import { ctxFor, releaseParentIfReady } from './parents.ts';
@@ -22,8 +23,9 @@ export function deleteJob(ctx: QueueCtx, row: JobHead, now: number): void {
   }
 }
 
-function isLocked(row: JobHead, now: number): boolean {
-  return row.state === 'active' && row.lock_token !== null && (row.locked_until ?? 0) > now;
+/** Locks expire on the server clock (see clock.ts), whatever the caller's `now`. */
+function isLocked(row: JobHead, _now: number): boolean {
+  return row.state === 'active' && row.lock_token !== null && (row.locked_until ?? 0) > serverNow();
 }
 
 function childrenOf(ctx: QueueCtx, id: string, onlyPending: boolean): { child_queue: string; child_id: string }[] {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { CrossProcessWake } from './wake.ts';
 
 export type SqlValue = SQLInputValue;
 
@@ -23,8 +24,15 @@ export interface StoreOptions {
 export class SqliteStore {
   readonly file: string;
   readonly db: DatabaseSync;
-  /** In-process wake-ups: `job:<queue>` when a job may be claimable, `event:<queue>` on new events. */
+  /**
+   * In-process wake-ups: `job:<queue>` when a job may be claimable, `event:<queue>` on new events,
+   * `external` when another process committed something (see wake.ts).
+   */
   readonly bus = new EventEmitter();
+  /** Cross-process wake-ups through `<file>-wake`; undefined for `:memory:`. */
+  readonly wake: CrossProcessWake | undefined;
+  /** Set by a write that should wake waiters in other processes once it is committed. */
+  private wakeOthers = false;
   /** Identifies this process's rows in the `clients` table. */
   readonly owner = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   private readonly statements = new Map<string, StatementSync>();
@@ -36,6 +44,7 @@ export class SqliteStore {
     this.file = file;
     this.db = new DatabaseSync(file);
     this.bus.setMaxListeners(0);
+    if (file !== ':memory:') this.wake = new CrossProcessWake(file, () => this.bus.emit('external'));
     this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
     if (file !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
     this.db.exec(`PRAGMA synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
@@ -83,6 +92,7 @@ export class SqliteStore {
       const result = fn();
       this.depth--;
       this.db.exec('COMMIT');
+      this.committed();
       return result;
     } catch (error) {
       this.depth--;
@@ -128,7 +138,19 @@ export class SqliteStore {
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
+    this.committed();
     for (const waiter of waiters) waiter.resolve();
+  }
+
+  /** Marks the current write as one other processes' waiters should hear about after its commit. */
+  changed(): void {
+    this.wakeOthers = true;
+  }
+
+  private committed(): void {
+    if (!this.wakeOthers) return;
+    this.wakeOthers = false;
+    this.wake?.notify();
   }
 
   private savepoint<T>(fn: () => T): T {
@@ -161,6 +183,8 @@ export class SqliteStore {
   close(): void {
     if (this.db.isOpen) this.flush();
     this.statements.clear();
+    this.wake?.close();
+    this.bus.emit('closed');
     this.bus.removeAllListeners();
     if (this.db.isOpen) this.db.close();
   }
