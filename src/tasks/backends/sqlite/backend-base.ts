@@ -17,6 +17,8 @@ export interface BackendIdentity {
 
 /** With cross-process wake-ups working, polling is only a safety net against a lost notification. */
 const SAFETY_POLL_MS = 1_000;
+let instances = 0;
+
 /** Clients not seen for this long are gone (their process died without closing). */
 export const CLIENT_TTL_MS = 30_000;
 
@@ -38,6 +40,8 @@ export class SqliteBackendBase extends EventEmitter {
   protected blockingDisconnected = false;
   protected lastSeenWrite = 0;
   protected startCursor: number | undefined;
+  /** This instance's row key in `clients`: two Workers with the same name in one process are two clients, as on Redis. */
+  private readonly clientOwner: string;
 
   constructor(store: SqliteStore, opts: QueueBaseOptions, identity: BackendIdentity) {
     super();
@@ -45,6 +49,7 @@ export class SqliteBackendBase extends EventEmitter {
     this.opts = opts as QueueBaseOptions & Record<string, unknown>;
     this.qualifiedName = `${identity.prefix}:${identity.name}`;
     this.ctx = { store, queue: this.qualifiedName, settings: settingsFrom(this.opts) };
+    this.clientOwner = `${store.owner}:${(++instances).toString(36)}`;
   }
 
   protected get store(): SqliteStore {
@@ -73,7 +78,7 @@ export class SqliteBackendBase extends EventEmitter {
       this.cancelWait?.();
       this.cancelEventWait?.();
       if (this.identity.clientName && this.store.db.isOpen) {
-        this.store.run('DELETE FROM clients WHERE owner = ? AND name = ?', this.store.owner, this.identity.clientName);
+        this.store.run('DELETE FROM clients WHERE owner = ? AND name = ?', this.clientOwner, this.identity.clientName);
       }
       this.emit('close');
     })();
@@ -97,7 +102,7 @@ export class SqliteBackendBase extends EventEmitter {
     this.lastSeenWrite = now;
     this.store.tx(() => {
       this.store.run('INSERT OR REPLACE INTO clients (name, queue, owner, seen_at) VALUES (?, ?, ?, ?)',
-        name, this.qualifiedName, this.store.owner, now);
+        name, this.qualifiedName, this.clientOwner, now);
       // Rows of processes that died without closing would otherwise stay forever.
       this.store.run('DELETE FROM clients WHERE seen_at < ?', now - 10 * CLIENT_TTL_MS);
     });

@@ -35,7 +35,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
     if (parentKeyOpts?.parentKey) entry.parentKey = parentKeyOpts.parentKey;
     if (parentKeyOpts?.addToWaitingChildren) entry.addToWaitingChildren = true;
     return mapCodes(() => this.tx(() => addJobTx(this.ctx, entry, Date.now())),
-      { jobId, parentKey: entry.parentKey ?? job.parentKey ?? '', command: 'addJob' });
+      { jobId, parentKey: entry.parentKey ?? job.parentKey ?? (job.parent ? `${job.parent.queueKey}:${job.parent.id}` : ''), command: 'addJob' });
   }
 
   async addJobs(entries: { job: JobJson; jobId: string; parentKeyOpts?: ParentKeyOpts }[]): Promise<string[]> {
@@ -52,9 +52,9 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   async addFlow(entries: { jobData: JobJson; jobId: string; parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[]): Promise<[Error | null, string | number][]> {
     const now = Date.now();
     try {
-      const ids = await this.tx(() => entries.map((entry) => {
+      const ids = await this.tx(() => releaseFlowParents(entries, entries.map((entry) => {
         const ctx = ctxFor(this.ctx, `${entry.prefix}:${entry.queueName}`);
-        const add: AddEntry = { job: entry.jobData, jobId: entry.jobId };
+        const add: AddEntry = { job: entry.jobData, jobId: entry.jobId, deferParentRelease: true };
         if (entry.parentKeyOpts.parentKey) add.parentKey = entry.parentKeyOpts.parentKey;
         if (entry.parentKeyOpts.addToWaitingChildren) add.addToWaitingChildren = true;
         try {
@@ -63,7 +63,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
           if (error instanceof CodeError && error.code === Code.ParentJobNotExist) return Code.ParentJobNotExist;
           throw error;
         }
-      }));
+      }), (queue, id) => releaseParentIfReady(this.ctx, queue, id, now)));
       return ids.map((id) => [null, id]);
     } catch (error) {
       return entries.map(() => [error as Error, 0]);
@@ -266,12 +266,18 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async removeDeduplicationKey(deduplicationId: string, jobId: string): Promise<number> {
-    return this.tx(() => this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND job_id = ?',
-      this.qualifiedName, deduplicationId, jobId));
+    // An expired slot is gone on Redis: it neither matches nor counts.
+    return this.tx(() => this.store.run(`DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND job_id = ?
+      AND (expire_at IS NULL OR expire_at > ?)`, this.qualifiedName, deduplicationId, jobId, serverNow()));
   }
 
   async deleteDeduplicationKey(deduplicationId: string): Promise<number> {
-    return this.tx(() => this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId));
+    return this.tx(() => {
+      const live = this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND (expire_at IS NULL OR expire_at > ?)',
+        this.qualifiedName, deduplicationId, serverNow());
+      this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId);
+      return live;
+    });
   }
 
   // ---- job schedulers ----
@@ -307,4 +313,15 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
     return this.read(() => this.store.one<{ n: number }>('SELECT COUNT(*) AS n FROM schedulers WHERE queue = ?', this.qualifiedName)?.n ?? 0);
   }
 
+}
+
+/** Children that already existed and had completed may leave a flow's parent with nothing to wait for. */
+function releaseFlowParents<T>(
+  entries: { parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[], ids: T[], release: (queue: string, id: string) => void,
+): T[] {
+  ids.forEach((id, i) => {
+    const entry = entries[i]!;
+    if (entry.parentKeyOpts.addToWaitingChildren && typeof id === 'string') release(`${entry.prefix}:${entry.queueName}`, id);
+  });
+  return ids;
 }

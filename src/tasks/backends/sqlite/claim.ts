@@ -42,7 +42,8 @@ export function promoteDueJobs(ctx: QueueCtx, now: number, limit = 1000): number
     queue, now, limit,
   );
   for (const { id } of due) {
-    store.run(`UPDATE jobs SET state = 'wait', seq = ?, process_at = NULL WHERE queue = ? AND id = ?`,
+    // A promoted job no longer has a delay (Redis resets it too).
+    store.run(`UPDATE jobs SET state = 'wait', seq = ?, process_at = NULL, delay = 0 WHERE queue = ? AND id = ?`,
       store.reserve(queue, 'seq'), queue, id);
     emitEvent(ctx, 'waiting', { jobId: id, prev: 'delayed' });
   }
@@ -120,7 +121,8 @@ export function claimNext(ctx: QueueCtx, token: string, workerName: string | und
 
   const max = settings.limiter?.max ?? flags.max;
   const duration = settings.limiter?.duration ?? flags.duration;
-  if (max !== undefined && duration !== undefined) {
+  // A job that only comes to be failed (deferred failure) does not use up the rate limit.
+  if (max !== undefined && duration !== undefined && row.deferred_failure === null) {
     store.run(
       `INSERT INTO rate_limit (queue, points, expire_at) VALUES (?, 1, ?)
        ON CONFLICT (queue) DO UPDATE SET
