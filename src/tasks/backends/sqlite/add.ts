@@ -77,7 +77,7 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: All
     const pending: PendingAdd = { job, jobId: id };
     const pendingParentKey = entry.parentKey || job.parentKey;
     if (pendingParentKey) pending.parentKey = pendingParentKey;
-    const kept = deduplicate(ctx, dedupId, (dedup ?? {}) as DedupOptsFull, pending, serverNow());
+    const kept = deduplicate(ctx, dedupId, (dedup ?? {}), pending, serverNow());
     if (kept !== undefined) return kept;
   }
 
