@@ -82,7 +82,8 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
 
   // ---- state transitions ----
   async moveToActive(token: string, name?: string): Promise<NextJobTuple> {
-    const result = await this.tx(() => claimNext(this.ctx, token, name, Date.now()));
+    this.ensureOpen();
+    const result = await this.store.writeAfterPending(() => claimNext(this.ctx, token, name, Date.now()));
     this.touchClient();
     return result;
   }

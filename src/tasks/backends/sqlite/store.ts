@@ -33,6 +33,8 @@ export class SqliteStore {
   readonly wake: CrossProcessWake | undefined;
   /** Set by a write that should wake waiters in other processes once it is committed. */
   private wakeOthers = false;
+  private signals = new Set<string>();
+  private afterFlush: Array<() => void> = [];
   /** Identifies this process's rows in the `clients` table. */
   readonly owner = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   private readonly statements = new Map<string, StatementSync>();
@@ -125,11 +127,30 @@ export class SqliteStore {
     });
   }
 
+  /**
+   * Like `write`, but never inside an already open batch: the write starts after that batch commits.
+   * A claim uses it so that it cannot take a job whose add has not been acknowledged yet (on Redis
+   * the add's reply comes first), so a worker's `active` never precedes the producer's `add()`.
+   */
+  writeAfterPending<T>(fn: () => T): Promise<T> {
+    if (!this.batchOpen || this.depth > 0) return this.write(fn);
+    return new Promise<void>((resolve) => this.afterFlush.push(resolve)).then(() => {
+      // The message BullMQ recognises as a closed connection (it backs off instead of reporting it).
+      if (!this.db.isOpen) throw new Error('Connection is closed.');
+      return this.write(fn);
+    });
+  }
+
   /** Commits the open batch and settles its operations. */
   flush(): void {
     if (!this.batchOpen) return;
     const waiters = this.waiters;
     this.waiters = [];
+    const after = this.afterFlush;
+    this.afterFlush = [];
+    queueMicrotask(() => setImmediate(() => {
+      for (const resume of after) resume();
+    }));
     this.batchOpen = false;
     try {
       this.db.exec('COMMIT');
@@ -142,12 +163,23 @@ export class SqliteStore {
     for (const waiter of waiters) waiter.resolve();
   }
 
-  /** Marks the current write as one other processes' waiters should hear about after its commit. */
-  changed(): void {
+  /**
+   * Wakes `channel`'s waiters in this process, and other processes' waiters, once the current write
+   * is committed. Never before: a worker woken inside the batch that adds a job would claim it in
+   * that same batch, and its `active` would come before the producer's `add()` returned.
+   */
+  signal(channel: string): void {
+    this.signals.add(channel);
     this.wakeOthers = true;
+    if (!this.db.isTransaction) this.committed();
   }
 
   private committed(): void {
+    if (this.signals.size > 0) {
+      const channels = this.signals;
+      this.signals = new Set();
+      for (const channel of channels) this.bus.emit(channel);
+    }
     if (!this.wakeOthers) return;
     this.wakeOthers = false;
     this.wake?.notify();
