@@ -204,7 +204,11 @@ export class SqliteBackendBase extends EventEmitter {
    */
   private jobReady(): boolean {
     return this.read(() => {
-      if (readFlags(this.ctx).paused) return false;
+      const flags = readFlags(this.ctx);
+      if (flags.paused) return false;
+      // At its global concurrency the queue has nothing to hand out (Redis adds no marker then).
+      if (flags.concurrency !== undefined && (this.store.one<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, this.qualifiedName)?.n ?? 0) >= flags.concurrency) return false;
       // Two probes rather than an OR, so each uses its state's partial index.
       return this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined ||
         this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at <= ? LIMIT 1`,

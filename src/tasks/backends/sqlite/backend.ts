@@ -83,7 +83,8 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   // ---- state transitions ----
   async moveToActive(token: string, name?: string): Promise<NextJobTuple> {
     this.ensureOpen();
-    const result = await this.store.writeAfterPending(() => claimNext(this.ctx, token, name, Date.now()));
+    // Not durable: a claim lost to a power cut leaves the job in wait, to be claimed again (at least once).
+    const result = await this.store.writeAfterPending(() => claimNext(this.ctx, token, name, Date.now()), false);
     this.touchClient();
     return result;
   }

@@ -35,6 +35,9 @@ export class SqliteStore {
   private wakeOthers = false;
   private signals = new Set<string>();
   private afterFlush: Array<() => void> = [];
+  /** The open (or last) batch commits with synchronous=NORMAL although the file is FULL. */
+  private batchRelaxed = false;
+  private readonly synchronous: 'full' | 'normal';
   /** Identifies this process's rows in the `clients` table. */
   readonly owner = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   private readonly statements = new Map<string, StatementSync>();
@@ -49,7 +52,8 @@ export class SqliteStore {
     if (file !== ':memory:') this.wake = new CrossProcessWake(file, () => this.bus.emit('external'));
     this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
     if (file !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec(`PRAGMA synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.synchronous = opts.synchronous === 'normal' ? 'normal' : 'full';
+    this.db.exec(`PRAGMA synchronous = ${this.synchronous.toUpperCase()}`);
     // Measured on the queue workload (bench/tasks/backends.ts): a 32 MB page cache and a checkpoint
     // every ~40 MB of WAL instead of ~4 MB cut CPU per job by about a fifth. The cache is an upper
     // bound, filled only as the database grows.
@@ -87,7 +91,13 @@ export class SqliteStore {
   /** Runs `fn` in one write transaction now; nested calls join the outer one. */
   tx<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
+    // A durable write cannot join a relaxed batch: commit that batch now.
+    if (this.batchOpen && this.batchRelaxed) this.flush();
     if (this.batchOpen) return this.savepoint(fn);
+    if (this.batchRelaxed) {
+      this.prepare('PRAGMA synchronous = FULL').run();
+      this.batchRelaxed = false;
+    }
     this.db.exec('BEGIN IMMEDIATE');
     this.depth++;
     try {
@@ -104,14 +114,22 @@ export class SqliteStore {
   }
 
   /**
-   * Group commit: runs `fn` at once inside a savepoint of the current batch transaction and
+   * Group commit (`durable` false: the write may be lost on power loss without harm, e.g. a claim,
+   * whose loss puts the job back to wait; a batch of such writes only commits without an fsync).
+   * Runs `fn` at once inside a savepoint of the current batch transaction and
    * resolves after the batch commits, at the end of this event-loop turn. Every operation issued
    * in the same turn (a hundred workers finishing and fetching) shares one COMMIT, which is the
    * dominant cost of a small write; a failing operation rolls back only its own savepoint.
    */
-  write<T>(fn: () => T): Promise<T> {
+  write<T>(fn: () => T, durable = true): Promise<T> {
     if (this.depth > 0) return Promise.resolve(fn());
+    // A durable write never joins a batch that commits without an fsync: that batch commits now.
+    if (this.batchOpen && this.batchRelaxed && durable) this.flush();
     if (!this.batchOpen) {
+      // The level can only change between transactions: a batch is relaxed or not from its start.
+      const relaxed = !durable && this.synchronous === 'full';
+      if (relaxed !== this.batchRelaxed) this.prepare(`PRAGMA synchronous = ${relaxed ? 'NORMAL' : 'FULL'}`).run();
+      this.batchRelaxed = relaxed;
       this.db.exec('BEGIN IMMEDIATE');
       this.batchOpen = true;
       setImmediate(() => this.flush());
@@ -132,12 +150,16 @@ export class SqliteStore {
    * A claim uses it so that it cannot take a job whose add has not been acknowledged yet (on Redis
    * the add's reply comes first), so a worker's `active` never precedes the producer's `add()`.
    */
-  writeAfterPending<T>(fn: () => T): Promise<T> {
-    if (!this.batchOpen || this.depth > 0) return this.write(fn);
+  writeAfterPending<T>(fn: () => T, durable = true): Promise<T> {
+    if (!this.batchOpen || this.depth > 0) return this.write(fn, durable);
+    return this.afterCurrentBatch(() => this.write(fn, durable));
+  }
+
+  private afterCurrentBatch<T>(then: () => Promise<T>): Promise<T> {
     return new Promise<void>((resolve) => this.afterFlush.push(resolve)).then(() => {
       // The message BullMQ recognises as a closed connection (it backs off instead of reporting it).
       if (!this.db.isOpen) throw new Error('Connection is closed.');
-      return this.write(fn);
+      return then();
     });
   }
 
