@@ -92,7 +92,8 @@ export function removeUnprocessedChildren(ctx: QueueCtx, jobId: string, now: num
   for (const child of childrenOf(ctx, jobId, true)) {
     const cctx = ctxFor(ctx, child.child_queue);
     const crow = ctx.store.one<JobHead>(`SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND id = ?`, child.child_queue, child.child_id);
-    if (crow && !anyLocked(cctx, crow, true, now)) removeTree(cctx, crow, true, now);
+    // A child that failed without a failure policy is still pending for its parent, but it was processed.
+    if (crow && crow.state !== 'failed' && crow.state !== 'completed' && !anyLocked(cctx, crow, true, now)) removeTree(cctx, crow, true, now);
   }
 }
 

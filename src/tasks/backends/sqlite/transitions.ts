@@ -141,6 +141,10 @@ export function changePriority(ctx: QueueCtx, jobId: string, priority: number, l
 /** A processor waiting for its children: true when moved to waiting-children, false when none are pending. */
 export function moveToWaitingChildren(ctx: QueueCtx, jobId: string, token: string, childKey: string | undefined): boolean {
   const row = lockedJob(ctx, jobId, token);
+  // A failParentOnFailure child that failed meanwhile: the parent cannot wait any more (Redis's -9).
+  if (ctx.store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND status = 'failed'`, ctx.queue, jobId)) {
+    throw new CodeError(Code.JobHasFailedChildren);
+  }
   const pending = childKey
     ? ctx.store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`,
       ctx.queue, jobId, childKey)
