@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskBackendFor } from '../../../../src/app/tasks.ts';
 import { loadConfig } from '../../../../src/config/index.ts';
-import { acquireStore } from '../../../../src/tasks/backends/sqlite/store.ts';
+import { acquireStore, SqliteStore } from '../../../../src/tasks/backends/sqlite/store.ts';
 
 // PRAGMA synchronous answers 1 for NORMAL and 2 for FULL.
 const level = (file: string): number =>
@@ -28,6 +28,23 @@ describe('embedded task queue durability follows AI_STACK_SQLITE_SYNCHRONOUS', (
       expect(level(file)).toBe(2);
       await backend.close();
     }
+  });
+
+  it('commits a claim-only batch without an fsync and everything else with one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-stack-queue-sync-'));
+    dirs.push(dir);
+    const store = new SqliteStore(join(dir, 'q.sqlite'), { synchronous: 'full' });
+    const levelNow = (): number => (store.db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous;
+    // A claim (not durable) alone: its batch runs at NORMAL.
+    expect(await store.write(levelNow, false)).toBe(1);
+    // A durable write after it, and a durable write arriving while a claim batch is open: FULL.
+    expect(await store.write(levelNow)).toBe(2);
+    const claim = store.write(levelNow, false);
+    const add = store.write(levelNow);
+    expect(await claim).toBe(1);
+    expect(await add).toBe(2);
+    expect(store.tx(levelNow)).toBe(2);
+    store.close();
   });
 
   it('uses NORMAL only when asked', async () => {
