@@ -386,9 +386,12 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
         await job.waitUntilFinished(events, 10_000);
         await queue.obliterate({ force: true });
         const closers = { queue: () => queue.close(), worker: () => worker.close(), events: () => events.close(), backend: () => backend.close() };
-        for (const part of order) await closers[part]();
-        // A spinning read loop starves the timers: this timer firing (within the test timeout) is the proof.
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        for (const part of order) {
+          await closers[part]();
+          // A read loop spinning on a closed backend starves the timers: each of these firing (within
+          // the test timeout) is the proof that whatever is still open waits instead of spinning.
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
       }
     }, 120_000);
   });
