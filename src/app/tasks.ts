@@ -20,7 +20,7 @@ export function taskBackendFor(config: Config): TaskBackend {
   if (config.redis) return createRedisTaskBackend(config.redis);
   // With PostgreSQL as the database nothing else creates the data dir, but the embedded queue lives there.
   mkdirSync(config.dataDir, { recursive: true });
-  return createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite') });
+  return createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite'), synchronous: config.sqliteSynchronous });
 }
 
 /** What the application's tasks may use; each module's tasks take what they need from it. */

@@ -32,6 +32,7 @@ export function loadConfig(env: Env = process.env): Config {
     minFreeDiskBytes: read('AI_STACK_MIN_FREE_DISK_MB', (v) => integer(v, 0, 1_000_000), 100) * 1_048_576,
     database: read('DATABASE_URL', (v) => databaseUrl(v, env), { kind: 'sqlite', file: path.join(dataDir, 'ai-stack.db') }),
     redis: read('REDIS_URL', (v) => redisUrl(v, env), null),
+    sqliteSynchronous: 'full',
     adminKey: read('AI_STACK_ADMIN_KEY', adminKey, undefined),
     logLevel: read('LOG_LEVEL', (v) => oneOf(v.toLowerCase(), LOG_LEVELS), 'info'),
     slowQueries: {
@@ -49,6 +50,7 @@ export function loadConfig(env: Env = process.env): Config {
   // Both are validated whichever database is chosen, so a typo never waits for the day the other one is used.
   const poolSize = read('AI_STACK_DB_POOL_SIZE', (v) => integer(v, 1, 1000), 10);
   const synchronous = read('AI_STACK_SQLITE_SYNCHRONOUS', (v) => oneOf(v.toLowerCase(), ['full', 'normal'] as const), 'full');
+  config.sqliteSynchronous = synchronous;
   if (config.database.kind === 'postgres') config.database.poolSize = poolSize;
   else config.database.synchronous = synchronous;
   if (issues.length > 0) {
@@ -67,7 +69,7 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_DATA_DIR: config.dataDir,
     AI_STACK_MIN_FREE_DISK_MB: String(config.minFreeDiskBytes / 1_048_576),
     DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
-    AI_STACK_SQLITE_SYNCHRONOUS: db.kind === 'sqlite' ? (db.synchronous ?? 'full') : '(unused with PostgreSQL)',
+    AI_STACK_SQLITE_SYNCHRONOUS: config.sqliteSynchronous,
     AI_STACK_DB_POOL_SIZE: db.kind === 'postgres' ? String(db.poolSize) : '(unused with SQLite)',
     REDIS_URL: config.redis ? maskUrl(config.redis.url) : '(unset: in-process cache, rate limits and SQLite task queue)',
     AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',

@@ -30,6 +30,12 @@ export interface Config {
   minFreeDiskBytes: number;
   database: DatabaseConfig;
   redis: RedisConfig | null;
+  /**
+   * `AI_STACK_SQLITE_SYNCHRONOUS` for every embedded SQLite file AI Stack writes: the database (when SQLite)
+   * and the embedded task queue (whenever REDIS_URL is unset, whatever the database), so an acknowledged
+   * `delay()` is as durable as an acknowledged database write.
+   */
+  sqliteSynchronous: SqliteSynchronous;
   /** Optional bootstrap admin key; when unset and no key exists, start-up generates one and prints it once. */
   adminKey: string | undefined;
   logLevel: LogLevel;

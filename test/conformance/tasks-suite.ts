@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskBackend } from '../../src/tasks/index.ts';
 import { TaskArgumentsError, TaskFailedError, TaskRevokedError, TaskTimeoutError, UnknownTaskError, WorkerRegistry, createCleanupCacheTask, createTaskSystem, startScheduler, startWorkers } from '../../src/tasks/index.ts';
 import { add, double, fatal, flaky, limited, record, runs, sleepy, slow, spin, sum, unique } from '../tasks/fixtures/tasks.ts';
+import { runQueueSemantics } from './queue-semantics.ts';
 import { FAST_WORKER, eventually, harness, type Harness } from './tasks-helpers.ts';
 
 export function runTaskConformanceSuite(name: string, makeBackend: () => Promise<TaskBackend>): void {
@@ -226,4 +227,6 @@ export function runTaskConformanceSuite(name: string, makeBackend: () => Promise
       expect(await (await h.system.task(add).delay({ a: 3, b: 4 })).get({ timeout: 10_000 })).toBe(7);
     });
   });
+  // The BullMQ behaviours under the task layer, on the same backend.
+  runQueueSemantics(name, makeBackend);
 }

@@ -29,7 +29,7 @@ export async function loadTasksOption(values: string[] | undefined): Promise<Loa
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite backend in the data directory. */
 export function taskBackendFor(config: Config): TaskBackend {
-  return config.redis ? createRedisTaskBackend(config.redis) : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite') });
+  return config.redis ? createRedisTaskBackend(config.redis) : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite'), synchronous: config.sqliteSynchronous });
 }
 
 /**

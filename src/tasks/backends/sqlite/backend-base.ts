@@ -1,6 +1,6 @@
 // Built against bullmq 6.7.0 (package.json pins it exactly): see backend.ts.
 import { EventEmitter } from 'node:events';
-import type { QueueBaseOptions, StreamReadRaw } from 'bullmq';
+import { ConnectionClosedError, type QueueBaseOptions, type StreamReadRaw } from 'bullmq';
 import { waitForSignal } from './blocking.ts';
 import { nextDelayedAt, readFlags } from './claim.ts';
 import { settingsFrom, type QueueCtx } from './context.ts';
@@ -15,7 +15,10 @@ export interface BackendIdentity {
   pollIntervalMs: number;
 }
 
-const CLOSED = 'Connection is closed.';
+/** With cross-process wake-ups working, polling is only a safety net against a lost notification. */
+const SAFETY_POLL_MS = 1_000;
+let instances = 0;
+
 /** Clients not seen for this long are gone (their process died without closing). */
 export const CLIENT_TTL_MS = 30_000;
 
@@ -37,6 +40,8 @@ export class SqliteBackendBase extends EventEmitter {
   protected blockingDisconnected = false;
   protected lastSeenWrite = 0;
   protected startCursor: number | undefined;
+  /** This instance's row key in `clients`: two Workers with the same name in one process are two clients, as on Redis. */
+  private readonly clientOwner: string;
 
   constructor(store: SqliteStore, opts: QueueBaseOptions, identity: BackendIdentity) {
     super();
@@ -44,6 +49,7 @@ export class SqliteBackendBase extends EventEmitter {
     this.opts = opts as QueueBaseOptions & Record<string, unknown>;
     this.qualifiedName = `${identity.prefix}:${identity.name}`;
     this.ctx = { store, queue: this.qualifiedName, settings: settingsFrom(this.opts) };
+    this.clientOwner = `${store.owner}:${(++instances).toString(36)}`;
   }
 
   protected get store(): SqliteStore {
@@ -52,12 +58,12 @@ export class SqliteBackendBase extends EventEmitter {
 
   /** One write, group-committed with the others of this event-loop turn; fails like a closed Redis connection once the file is closed. */
   protected tx<T>(fn: () => T): Promise<T> {
-    if (!this.store.db.isOpen) return Promise.reject(new Error(CLOSED));
+    if (!this.store.db.isOpen) return Promise.reject(new ConnectionClosedError());
     return this.store.write(fn);
   }
 
   protected read<T>(fn: () => T): T {
-    if (!this.store.db.isOpen) throw new Error(CLOSED);
+    if (!this.store.db.isOpen) throw new ConnectionClosedError();
     return fn();
   }
 
@@ -72,7 +78,7 @@ export class SqliteBackendBase extends EventEmitter {
       this.cancelWait?.();
       this.cancelEventWait?.();
       if (this.identity.clientName && this.store.db.isOpen) {
-        this.store.run('DELETE FROM clients WHERE owner = ? AND name = ?', this.store.owner, this.identity.clientName);
+        this.store.run('DELETE FROM clients WHERE owner = ? AND name = ?', this.clientOwner, this.identity.clientName);
       }
       this.emit('close');
     })();
@@ -96,7 +102,7 @@ export class SqliteBackendBase extends EventEmitter {
     this.lastSeenWrite = now;
     this.store.tx(() => {
       this.store.run('INSERT OR REPLACE INTO clients (name, queue, owner, seen_at) VALUES (?, ?, ?, ?)',
-        name, this.qualifiedName, this.store.owner, now);
+        name, this.qualifiedName, this.clientOwner, now);
       // Rows of processes that died without closing would otherwise stay forever.
       this.store.run('DELETE FROM clients WHERE seen_at < ?', now - 10 * CLIENT_TTL_MS);
     });
@@ -131,46 +137,83 @@ export class SqliteBackendBase extends EventEmitter {
   }
 
   async readEvents(id: string, blockTimeout: number): Promise<StreamReadRaw> {
-    if (this.closing || !this.store.db.isOpen) return null;
+    // Closed: throw as a closed Redis connection does, so QueueEvents backs off instead of spinning.
+    if (this.closing) throw new ConnectionClosedError();
+    this.ensureOpen();
     // '$' means "events after the reader started": resolve it once so a quiet read loses nothing.
     this.startCursor ??= this.read(() => lastEventId(this.ctx));
     const cursor = id === '$' ? this.startCursor : Number(id) || 0;
     const deadline = Date.now() + Math.max(1, blockTimeout || 5000);
+    const channels = this.wakeChannels(`event:${this.qualifiedName}`);
     let events = this.read(() => eventsAfter(this.ctx, cursor, 100));
     while (events.length === 0 && !this.closing && Date.now() < deadline) {
-      const wait = Math.min(this.identity.pollIntervalMs, deadline - Date.now());
-      await waitForSignal(this.store.bus, `event:${this.qualifiedName}`, wait, (cancel) => { this.cancelEventWait = cancel; });
+      await waitForSignal(this.store.bus, channels, Math.min(this.pollMs(), deadline - Date.now()),
+        (cancel) => { this.cancelEventWait = cancel; });
       this.cancelEventWait = undefined;
-      if (this.closing || !this.store.db.isOpen) return null;
+      if (this.closing) return null;
+      this.ensureOpen();
       events = this.read(() => eventsAfter(this.ctx, cursor, 100));
     }
     if (events.length === 0) return null;
     return [['events', events.map((e) => [String(e.id), JSON.parse(e.fields) as string[]])]] as unknown as StreamReadRaw;
   }
 
+  /** Throws BullMQ's connection-closed error once the shared file is closed (a closed Redis connection's answer). */
+  protected ensureOpen(): void {
+    if (!this.store.db.isOpen) throw new ConnectionClosedError();
+  }
+
+  /** The bus channels a waiter listens to: its own, other processes' commits, and the file closing. */
+  private wakeChannels(own: string): string[] {
+    this.store.wake?.watch();
+    return [own, 'external', 'closed'];
+  }
+
+  /** Without a cross-process watcher, other processes' writes are seen only by polling. */
+  private pollMs(): number {
+    return this.store.wake?.active ? Math.max(this.identity.pollIntervalMs, SAFETY_POLL_MS) : this.identity.pollIntervalMs;
+  }
+
   // ---- blocking wait for jobs ----
+  /**
+   * Blocks until a job may be claimable (or a delayed one is due), for up to `blockTimeout` seconds,
+   * as BZPOPMIN on the marker key does on Redis.
+   */
   async waitForJob(blockTimeout: number): Promise<{ member: string; score: number } | null> {
-    if (this.closing || this.blockingDisconnected || !this.store.db.isOpen) return null;
+    if (this.closing || this.blockingDisconnected) return null;
+    this.ensureOpen();
     this.touchClient();
-    // Read-only probe: an idle worker must not take the write lock every poll. A due delayed job
-    // counts as ready; the claim that follows promotes it.
-    const ready = (): boolean => this.store.db.isOpen && this.read(() => {
-      if (readFlags(this.ctx).paused) return false;
+    const deadline = Date.now() + Math.max(0, blockTimeout) * 1000;
+    const channels = this.wakeChannels(`job:${this.qualifiedName}`);
+    for (;;) {
+      if (this.jobReady()) return { member: '0', score: 0 };
+      const next = this.read(() => nextDelayedAt(this.ctx));
+      let timeout = deadline - Date.now();
+      if (next > 0) timeout = Math.min(timeout, next - Date.now());
+      if (timeout <= 0) return next > 0 && next <= Date.now() ? { member: '0', score: next } : null;
+      await waitForSignal(this.store.bus, channels, Math.min(timeout, this.pollMs()), (cancel) => { this.cancelWait = cancel; });
+      this.cancelWait = undefined;
+      if (this.closing || this.blockingDisconnected) return null;
+      this.ensureOpen();
+    }
+  }
+
+  /**
+   * Read-only probe: an idle worker must not take the write lock every poll. A due delayed job
+   * counts as ready; the claim that follows promotes it.
+   */
+  private jobReady(): boolean {
+    return this.read(() => {
+      const flags = readFlags(this.ctx);
+      if (flags.paused) return false;
+      // At its global concurrency the queue has nothing to hand out (Redis adds no marker then).
+      if (flags.concurrency !== undefined && (this.store.one<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, this.qualifiedName)?.n ?? 0) >= flags.concurrency) return false;
       // Two probes rather than an OR, so each uses its state's partial index.
       return this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined ||
         this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at <= ? LIMIT 1`,
           this.qualifiedName, Date.now()) !== undefined;
     });
-    if (ready()) return { member: '0', score: 0 };
-    const next = this.read(() => nextDelayedAt(this.ctx));
-    let timeout = Math.max(0, blockTimeout) * 1000;
-    if (next > 0) timeout = Math.min(timeout, Math.max(0, next - Date.now()));
-    // Wake-ups from this process arrive at once; other processes are seen at the next poll.
-    const signalled = await waitForSignal(this.store.bus, `job:${this.qualifiedName}`,
-      Math.min(timeout, this.identity.pollIntervalMs), (cancel) => { this.cancelWait = cancel; });
-    this.cancelWait = undefined;
-    if (this.closing || this.blockingDisconnected) return null;
-    return signalled ? { member: '0', score: 0 } : null;
   }
 
   async disconnectBlocking(_wait?: boolean): Promise<void> {

@@ -1,3 +1,4 @@
+import { serverNow } from './clock.ts';
 import type { DependenciesOpts, JobJson, JobState, JobType } from 'bullmq';
 import { SqliteBackendBase, CLIENT_TTL_MS } from './backend-base.ts';
 import { invalidateGate, rateLimitDelay, readFlags } from './claim.ts';
@@ -43,7 +44,7 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   async getDeduplicationJobId(deduplicationId: string): Promise<string | null> {
     const row = this.read(() => this.store.one<{ job_id: string; expire_at: number | null }>(
       'SELECT job_id, expire_at FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId));
-    return row && (row.expire_at === null || row.expire_at > Date.now()) ? row.job_id : null;
+    return row && (row.expire_at === null || row.expire_at > serverNow()) ? row.job_id : null;
   }
 
   async getJobLogs(jobId: string, start: number, end: number, asc: boolean): Promise<{ logs: string[]; count: number }> {
@@ -52,7 +53,7 @@ export class SqliteBackendQueries extends SqliteBackendBase {
 
   async getRateLimitTtl(maxJobs?: number): Promise<number> {
     return this.read(() => {
-      const now = Date.now();
+      const now = serverNow();
       const window = this.store.one<{ points: number; expire_at: number }>('SELECT points, expire_at FROM rate_limit WHERE queue = ?', this.qualifiedName);
       if (!window || window.expire_at <= now) return -2;
       const flags = readFlags(this.ctx);
@@ -198,7 +199,7 @@ export class SqliteBackendQueries extends SqliteBackendBase {
 
   async setRateLimit(expireTimeMs: number): Promise<void> {
     invalidateGate(this.ctx);
-    await this.tx(() => move.setRateLimit(this.ctx, expireTimeMs, Date.now()));
+    await this.tx(() => move.setRateLimit(this.ctx, expireTimeMs, serverNow()));
   }
 
   async removeRateLimitKey(): Promise<number> {

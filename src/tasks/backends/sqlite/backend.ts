@@ -1,6 +1,7 @@
 // Built against bullmq 6.7.0 (package.json pins it exactly): IQueueBackend is new and may change
 // between minor versions, so upgrading BullMQ means re-running test/tasks/backends/sqlite first.
 export type { BackendIdentity } from './backend-base.ts';
+import { serverNow } from './clock.ts';
 import type {
   IQueueBackend, JobJson, JobProgress, JobsOptions, KeepJobs, MinimalJob, MoveToDelayedOpts,
   MoveToWaitingChildrenOpts, ParentKeyOpts, RepeatableOptions, RetryJobOpts, RetryOptions,
@@ -34,7 +35,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
     if (parentKeyOpts?.parentKey) entry.parentKey = parentKeyOpts.parentKey;
     if (parentKeyOpts?.addToWaitingChildren) entry.addToWaitingChildren = true;
     return mapCodes(() => this.tx(() => addJobTx(this.ctx, entry, Date.now())),
-      { jobId, parentKey: entry.parentKey ?? job.parentKey ?? '', command: 'addJob' });
+      { jobId, parentKey: entry.parentKey ?? job.parentKey ?? (job.parent ? `${job.parent.queueKey}:${job.parent.id}` : ''), command: 'addJob' });
   }
 
   async addJobs(entries: { job: JobJson; jobId: string; parentKeyOpts?: ParentKeyOpts }[]): Promise<string[]> {
@@ -51,9 +52,9 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   async addFlow(entries: { jobData: JobJson; jobId: string; parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[]): Promise<[Error | null, string | number][]> {
     const now = Date.now();
     try {
-      const ids = await this.tx(() => entries.map((entry) => {
+      const ids = await this.tx(() => releaseFlowParents(entries, entries.map((entry) => {
         const ctx = ctxFor(this.ctx, `${entry.prefix}:${entry.queueName}`);
-        const add: AddEntry = { job: entry.jobData, jobId: entry.jobId };
+        const add: AddEntry = { job: entry.jobData, jobId: entry.jobId, deferParentRelease: true };
         if (entry.parentKeyOpts.parentKey) add.parentKey = entry.parentKeyOpts.parentKey;
         if (entry.parentKeyOpts.addToWaitingChildren) add.addToWaitingChildren = true;
         try {
@@ -62,7 +63,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
           if (error instanceof CodeError && error.code === Code.ParentJobNotExist) return Code.ParentJobNotExist;
           throw error;
         }
-      }));
+      }), (queue, id) => releaseParentIfReady(this.ctx, queue, id, now)));
       return ids.map((id) => [null, id]);
     } catch (error) {
       return entries.map(() => [error as Error, 0]);
@@ -81,7 +82,9 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
 
   // ---- state transitions ----
   async moveToActive(token: string, name?: string): Promise<NextJobTuple> {
-    const result = await this.tx(() => claimNext(this.ctx, token, name, Date.now()));
+    this.ensureOpen();
+    // Not durable: a claim lost to a power cut leaves the job in wait, to be claimed again (at least once).
+    const result = await this.store.writeAfterPending(() => claimNext(this.ctx, token, name, Date.now()), false);
     this.touchClient();
     return result;
   }
@@ -127,7 +130,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async moveJobFromActiveToWait(jobId: string, token = '0'): Promise<number> {
-    return mapCodes(() => this.tx(() => move.moveActiveToWait(this.ctx, jobId, token, Date.now())),
+    return mapCodes(() => this.tx(() => move.moveActiveToWait(this.ctx, jobId, token, serverNow())),
       { jobId, command: 'moveJobFromActiveToWait', state: 'active' });
   }
 
@@ -149,7 +152,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async moveStalledJobsToWait(): Promise<string[]> {
-    return this.tx(() => moveStalledJobsToWait(this.ctx, Date.now()));
+    return this.tx(() => moveStalledJobsToWait(this.ctx, serverNow()));
   }
 
   async retryFinishedJobs(state: 'completed' | 'failed' = 'failed', count = 1000, timestamp = Date.now()): Promise<number> {
@@ -191,11 +194,11 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async extendLock(jobId: string, token: string, duration: number): Promise<number> {
-    return this.tx(() => extendLock(this.ctx, jobId, token, duration, Date.now()));
+    return this.tx(() => extendLock(this.ctx, jobId, token, duration, serverNow()));
   }
 
   async extendLocks(jobIds: string[], tokens: string[], duration: number): Promise<string[]> {
-    const now = Date.now();
+    const now = serverNow();
     return this.tx(() => jobIds.filter((id, i) => extendLock(this.ctx, id, tokens[i] ?? '', duration, now) === 0));
   }
 
@@ -265,12 +268,18 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async removeDeduplicationKey(deduplicationId: string, jobId: string): Promise<number> {
-    return this.tx(() => this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND job_id = ?',
-      this.qualifiedName, deduplicationId, jobId));
+    // An expired slot is gone on Redis: it neither matches nor counts.
+    return this.tx(() => this.store.run(`DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND job_id = ?
+      AND (expire_at IS NULL OR expire_at > ?)`, this.qualifiedName, deduplicationId, jobId, serverNow()));
   }
 
   async deleteDeduplicationKey(deduplicationId: string): Promise<number> {
-    return this.tx(() => this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId));
+    return this.tx(() => {
+      const live = this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND (expire_at IS NULL OR expire_at > ?)',
+        this.qualifiedName, deduplicationId, serverNow());
+      this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId);
+      return live;
+    });
   }
 
   // ---- job schedulers ----
@@ -306,4 +315,15 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
     return this.read(() => this.store.one<{ n: number }>('SELECT COUNT(*) AS n FROM schedulers WHERE queue = ?', this.qualifiedName)?.n ?? 0);
   }
 
+}
+
+/** Children that already existed and had completed may leave a flow's parent with nothing to wait for. */
+function releaseFlowParents<T>(
+  entries: { parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[], ids: T[], release: (queue: string, id: string) => void,
+): T[] {
+  ids.forEach((id, i) => {
+    const entry = entries[i]!;
+    if (entry.parentKeyOpts.addToWaitingChildren && typeof id === 'string') release(`${entry.prefix}:${entry.queueName}`, id);
+  });
+  return ids;
 }

@@ -1,12 +1,12 @@
 import type { EventEmitter } from 'node:events';
 
 /**
- * Waits for an in-process wake-up on `bus`/`channel`, the timeout, or `cancel()`, whichever comes
- * first. Other processes' writes are picked up by the caller's next poll, so `timeoutMs` is capped
- * by the caller at its cross-process poll interval.
+ * Waits for a wake-up on `bus` (any of `channels`), the timeout, or `cancel()`, whichever comes
+ * first; resolves true when woken by a channel. Callers re-check their condition after every wake:
+ * a wake-up says "something changed", not "your job is there".
  */
 export function waitForSignal(
-  bus: EventEmitter, channel: string, timeoutMs: number, register: (cancel: () => void) => void,
+  bus: EventEmitter, channels: readonly string[], timeoutMs: number, register: (cancel: () => void) => void,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
@@ -14,12 +14,12 @@ export function waitForSignal(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      bus.removeListener(channel, onSignal);
+      for (const channel of channels) bus.removeListener(channel, onSignal);
       resolve(signalled);
     };
     const onSignal = (): void => finish(true);
     const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
-    bus.on(channel, onSignal);
+    for (const channel of channels) bus.on(channel, onSignal);
     register(() => finish(false));
   });
 }

@@ -1,3 +1,4 @@
+import { serverNow } from './clock.ts';
 import type { QueueCtx } from './context.ts';
 import { emitEvent } from './events.ts';
 import { rowToJobJson, type JobRow } from './rows.ts';
@@ -41,7 +42,8 @@ export function promoteDueJobs(ctx: QueueCtx, now: number, limit = 1000): number
     queue, now, limit,
   );
   for (const { id } of due) {
-    store.run(`UPDATE jobs SET state = 'wait', seq = ?, process_at = NULL WHERE queue = ? AND id = ?`,
+    // A promoted job no longer has a delay (Redis resets it too).
+    store.run(`UPDATE jobs SET state = 'wait', seq = ?, process_at = NULL, delay = 0 WHERE queue = ? AND id = ?`,
       store.reserve(queue, 'seq'), queue, id);
     emitEvent(ctx, 'waiting', { jobId: id, prev: 'delayed' });
   }
@@ -100,7 +102,8 @@ export function claimNext(ctx: QueueCtx, token: string, workerName: string | und
   // Without a limiter the window only changes through Queue.rateLimit (which invalidates the gate),
   // so one look per millisecond is enough; with a limiter every claim counts and must look.
   const limited = settings.limiter !== undefined || flags.max !== undefined;
-  const limitDelay = limited || flags.windowChecked !== now ? rateLimitDelay(ctx, flags, now) : flags.windowDelay ?? 0;
+  const server = serverNow();
+  const limitDelay = limited || flags.windowChecked !== now ? rateLimitDelay(ctx, flags, server) : flags.windowDelay ?? 0;
   if (!limited) {
     flags.windowChecked = now;
     flags.windowDelay = limitDelay;
@@ -112,19 +115,20 @@ export function claimNext(ctx: QueueCtx, token: string, workerName: string | und
        attempts_started = attempts_started + 1, processed_by = COALESCE(?, processed_by)
      WHERE queue = ? AND id = (SELECT id FROM jobs WHERE queue = ? AND state = 'wait' ORDER BY priority, seq LIMIT 1)
      RETURNING *`,
-    token, now + settings.lockDuration, now, workerName ?? null, queue, queue,
+    token, server + settings.lockDuration, now, workerName ?? null, queue, queue,
   );
   if (!row) return [null, '', 0, nextDelayedAt(ctx)];
 
   const max = settings.limiter?.max ?? flags.max;
   const duration = settings.limiter?.duration ?? flags.duration;
-  if (max !== undefined && duration !== undefined) {
+  // A job that only comes to be failed (deferred failure) does not use up the rate limit.
+  if (max !== undefined && duration !== undefined && row.deferred_failure === null) {
     store.run(
       `INSERT INTO rate_limit (queue, points, expire_at) VALUES (?, 1, ?)
        ON CONFLICT (queue) DO UPDATE SET
          points = CASE WHEN expire_at <= ? THEN 1 ELSE points + 1 END,
          expire_at = CASE WHEN expire_at <= ? THEN excluded.expire_at ELSE expire_at END`,
-      queue, now + duration, now, now,
+      queue, server + duration, server, server,
     );
   }
   emitEvent(ctx, 'active', { jobId: row.id, prev: 'waiting' });

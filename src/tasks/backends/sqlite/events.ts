@@ -51,22 +51,9 @@ export function countAppends(ctx: QueueCtx, added: number): void {
   signal(ctx, `event:${ctx.queue}`);
 }
 
-const pendingSignals = new WeakMap<object, Set<string>>();
-
-/** Emits `channel` on the store's bus once per microtask turn, however many writes asked for it. */
+/** Wakes the channel's waiters once the surrounding write is committed (see SqliteStore.signal). */
 function signal(ctx: QueueCtx, channel: string): void {
-  let pending = pendingSignals.get(ctx.store);
-  if (!pending) {
-    pending = new Set();
-    pendingSignals.set(ctx.store, pending);
-  }
-  if (pending.has(channel)) return;
-  pending.add(channel);
-  const set = pending;
-  queueMicrotask(() => {
-    set.delete(channel);
-    ctx.store.bus.emit(channel);
-  });
+  ctx.store.signal(channel);
 }
 
 /** Keeps the newest `maxLen` events of the queue; returns how many were removed. */

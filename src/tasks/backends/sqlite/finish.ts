@@ -1,4 +1,5 @@
 import type { KeepJobs } from 'bullmq';
+import { requeueDeduplicated } from './add.ts';
 import { claimNext, type NextJobTuple } from './claim.ts';
 import type { QueueCtx } from './context.ts';
 import { emitEvent } from './events.ts';
@@ -59,7 +60,8 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
   } else {
     store.run(
       `UPDATE jobs SET state = 'failed', failed_reason = ?, stacktrace = COALESCE(?, stacktrace), finished_on = ?,
-         attempts_made = attempts_made + 1, lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
+         attempts_made = attempts_made + 1, lock_token = NULL, locked_until = NULL, deferred_failure = NULL
+       WHERE queue = ? AND id = ?`,
       value, input.stacktrace ?? null, now, queue, jobId,
     );
     emitEvent(ctx, 'failed', { jobId, failedReason: value, prev: 'active' });
@@ -68,14 +70,22 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
     onChildFailed(ctx, row, value, now);
   }
   // A deduplication slot without a ttl lasts until its job finishes.
-  if (row.dedup_id !== null) store.run('DELETE FROM dedup WHERE queue = ? AND job_id = ? AND expire_at IS NULL', queue, jobId);
+  if (row.dedup_id !== null) {
+    store.run('DELETE FROM dedup WHERE queue = ? AND job_id = ? AND expire_at IS NULL', queue, jobId);
+    requeueDeduplicated(ctx, row.dedup_id, now);
+  }
   applyRetention(ctx, target, row, input.keep, now);
   collectMetrics(ctx, target, now);
-  if (!input.fetchNext) return undefined;
   // The worker hands the next job the same token it used for this one.
-  const next = claimNext(ctx, input.token, input.workerName, now);
-  if (!next[0]) emitEvent(ctx, 'drained');
+  const next = input.fetchNext ? claimNext(ctx, input.token, input.workerName, now) : undefined;
+  if (!next?.[0] && isDrained(ctx)) emitEvent(ctx, 'drained');
   return next;
+}
+
+/** Nothing waiting and nothing running: Redis's condition for `drained` after a job finishes. */
+function isDrained(ctx: QueueCtx): boolean {
+  return ctx.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, ctx.queue) === undefined &&
+    ctx.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'active' LIMIT 1`, ctx.queue) === undefined;
 }
 
 /** removeOnComplete / removeOnFail: true, a count to keep, or `{ age (s), count }`. */
@@ -90,7 +100,7 @@ function applyRetention(ctx: QueueCtx, state: 'completed' | 'failed', row: JobHe
   const policy = (typeof keep === 'number' ? { count: keep } : keep) as { age?: number; count?: number; limit?: number };
   if (policy.age !== undefined) {
     const old = store.all<JobHead>(
-      `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on < ? ORDER BY finished_on LIMIT ?`,
+      `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on <= ? ORDER BY finished_on LIMIT ?`,
       queue, now - policy.age * 1000, policy.limit ?? 1000,
     );
     for (const job of old) deleteJob(ctx, job, now);

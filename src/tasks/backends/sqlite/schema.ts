@@ -95,6 +95,13 @@ CREATE TABLE IF NOT EXISTS dedup (
   expire_at INTEGER,
   PRIMARY KEY (queue, dedup_id)
 );
+-- keepLastIfActive: the latest job deduplicated while the slot's job was active, added when that job finishes.
+CREATE TABLE IF NOT EXISTS dedup_next (
+  queue TEXT NOT NULL,
+  dedup_id TEXT NOT NULL,
+  job TEXT NOT NULL,
+  PRIMARY KEY (queue, dedup_id)
+);
 CREATE TABLE IF NOT EXISTS schedulers (
   queue TEXT NOT NULL,
   id TEXT NOT NULL,

@@ -1,43 +1,37 @@
 import type { QueueCtx } from './context.ts';
 import { emitEvent, wakeWorkers } from './events.ts';
-import { finishJob, type Keep } from './finish.ts';
-import { parseJson } from './rows.ts';
 
 const STALLED_REASON = 'job stalled more than allowable limit';
 
 /**
- * Recovers active jobs whose lock expired (their worker died or hung): back to wait, or failed once
- * they stalled more than `maxStalledCount` times. Throttled through the queue's `stalled-check`
- * meta field so that many workers share one sweep per interval.
+ * Recovers active jobs whose lock expired (their worker died or hung): back to wait. A job that
+ * stalled more than `maxStalledCount` times (and is not a job scheduler's) goes back to wait with a
+ * *deferred failure*, as on Redis: the next worker to take it fails it at once and emits `failed`.
+ * Throttled through the queue's `stalled-check` meta field so that many workers share one sweep per
+ * interval. `now` is the server clock (clock.ts).
  */
 export function moveStalledJobsToWait(ctx: QueueCtx, now: number): string[] {
   const { store, queue, settings } = ctx;
   const last = Number(store.one<{ value: string }>(`SELECT value FROM meta WHERE queue = ? AND field = 'stalled-check'`, queue)?.value ?? 0);
-  if (now < last + settings.stalledInterval / 2) return [];
+  if (now >= last && now < last + settings.stalledInterval / 2) return [];
   store.run(`INSERT OR REPLACE INTO meta (queue, field, value) VALUES (?, 'stalled-check', ?)`, queue, String(now));
-  const stalled = store.all<{ id: string; stalled_counter: number; opts: string; repeat_job_key: string | null }>(
-    `SELECT id, stalled_counter, opts, repeat_job_key FROM jobs
+  const stalled = store.all<{ id: string; stalled_counter: number; repeat_job_key: string | null }>(
+    `SELECT id, stalled_counter, repeat_job_key FROM jobs
      WHERE queue = ? AND state = 'active' AND locked_until < ? ORDER BY locked_until LIMIT 1000`,
     queue, now,
   );
   for (const job of stalled) {
-    emitEvent(ctx, 'stalled', { jobId: job.id });
     const count = job.stalled_counter + 1;
-    if (count > settings.maxStalledCount && !job.repeat_job_key) {
-      store.run('UPDATE jobs SET stalled_counter = ? WHERE queue = ? AND id = ?', count, queue, job.id);
-      const keep = parseJson<{ removeOnFail?: Keep }>(job.opts, {}).removeOnFail;
-      finishJob(ctx, {
-        jobId: job.id, token: '0', target: 'failed', value: STALLED_REASON, keep,
-        fetchNext: false, workerName: undefined, now,
-      });
-      continue;
-    }
+    const scheduled = job.repeat_job_key !== null &&
+      store.one('SELECT 1 AS x FROM schedulers WHERE queue = ? AND id = ?', queue, job.repeat_job_key) !== undefined;
+    const deferred = count > settings.maxStalledCount && !scheduled ? STALLED_REASON : null;
     store.run(
-      `UPDATE jobs SET state = 'wait', seq = ?, stalled_counter = ?, lock_token = NULL, locked_until = NULL
-       WHERE queue = ? AND id = ?`,
-      store.reserve(queue, 'seq'), count, queue, job.id,
+      `UPDATE jobs SET state = 'wait', seq = ?, stalled_counter = ?, lock_token = NULL, locked_until = NULL,
+         deferred_failure = COALESCE(?, deferred_failure) WHERE queue = ? AND id = ?`,
+      store.reserve(queue, 'seq'), count, deferred, queue, job.id,
     );
     emitEvent(ctx, 'waiting', { jobId: job.id, prev: 'active' });
+    emitEvent(ctx, 'stalled', { jobId: job.id });
   }
   if (stalled.length > 0) wakeWorkers(ctx);
   return stalled.map((job) => job.id);

@@ -1,12 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { CrossProcessWake } from './wake.ts';
 
 export type SqlValue = SQLInputValue;
 
 export interface StoreOptions {
   /** How long a write waits for another process's lock before failing (ms). */
   busyTimeoutMs?: number;
+  /**
+   * When a commit reaches the disk: `full` (default) fsyncs every commit, so an acknowledged add
+   * survives a power cut; `normal` survives an application crash only, for much cheaper commits.
+   */
+  synchronous?: 'full' | 'normal';
 }
 
 /**
@@ -18,8 +24,20 @@ export interface StoreOptions {
 export class SqliteStore {
   readonly file: string;
   readonly db: DatabaseSync;
-  /** In-process wake-ups: `job:<queue>` when a job may be claimable, `event:<queue>` on new events. */
+  /**
+   * In-process wake-ups: `job:<queue>` when a job may be claimable, `event:<queue>` on new events,
+   * `external` when another process committed something (see wake.ts).
+   */
   readonly bus = new EventEmitter();
+  /** Cross-process wake-ups through `<file>-wake`; undefined for `:memory:`. */
+  readonly wake: CrossProcessWake | undefined;
+  /** Set by a write that should wake waiters in other processes once it is committed. */
+  private wakeOthers = false;
+  private signals = new Set<string>();
+  private afterFlush: Array<() => void> = [];
+  /** The open (or last) batch commits with synchronous=NORMAL although the file is FULL. */
+  private batchRelaxed = false;
+  private readonly synchronous: 'full' | 'normal';
   /** Identifies this process's rows in the `clients` table. */
   readonly owner = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
   private readonly statements = new Map<string, StatementSync>();
@@ -31,9 +49,11 @@ export class SqliteStore {
     this.file = file;
     this.db = new DatabaseSync(file);
     this.bus.setMaxListeners(0);
+    if (file !== ':memory:') this.wake = new CrossProcessWake(file, () => this.bus.emit('external'));
     this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10_000))}`);
     if (file !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec('PRAGMA synchronous = NORMAL');
+    this.synchronous = opts.synchronous === 'normal' ? 'normal' : 'full';
+    this.db.exec(`PRAGMA synchronous = ${this.synchronous.toUpperCase()}`);
     // Measured on the queue workload (bench/tasks/backends.ts): a 32 MB page cache and a checkpoint
     // every ~40 MB of WAL instead of ~4 MB cut CPU per job by about a fifth. The cache is an upper
     // bound, filled only as the database grows.
@@ -71,13 +91,20 @@ export class SqliteStore {
   /** Runs `fn` in one write transaction now; nested calls join the outer one. */
   tx<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
+    // A durable write cannot join a relaxed batch: commit that batch now.
+    if (this.batchOpen && this.batchRelaxed) this.flush();
     if (this.batchOpen) return this.savepoint(fn);
+    if (this.batchRelaxed) {
+      this.prepare('PRAGMA synchronous = FULL').run();
+      this.batchRelaxed = false;
+    }
     this.db.exec('BEGIN IMMEDIATE');
     this.depth++;
     try {
       const result = fn();
       this.depth--;
       this.db.exec('COMMIT');
+      this.committed();
       return result;
     } catch (error) {
       this.depth--;
@@ -87,14 +114,22 @@ export class SqliteStore {
   }
 
   /**
-   * Group commit: runs `fn` at once inside a savepoint of the current batch transaction and
+   * Group commit (`durable` false: the write may be lost on power loss without harm, e.g. a claim,
+   * whose loss puts the job back to wait; a batch of such writes only commits without an fsync).
+   * Runs `fn` at once inside a savepoint of the current batch transaction and
    * resolves after the batch commits, at the end of this event-loop turn. Every operation issued
    * in the same turn (a hundred workers finishing and fetching) shares one COMMIT, which is the
    * dominant cost of a small write; a failing operation rolls back only its own savepoint.
    */
-  write<T>(fn: () => T): Promise<T> {
+  write<T>(fn: () => T, durable = true): Promise<T> {
     if (this.depth > 0) return Promise.resolve(fn());
+    // A durable write never joins a batch that commits without an fsync: that batch commits now.
+    if (this.batchOpen && this.batchRelaxed && durable) this.flush();
     if (!this.batchOpen) {
+      // The level can only change between transactions: a batch is relaxed or not from its start.
+      const relaxed = !durable && this.synchronous === 'full';
+      if (relaxed !== this.batchRelaxed) this.prepare(`PRAGMA synchronous = ${relaxed ? 'NORMAL' : 'FULL'}`).run();
+      this.batchRelaxed = relaxed;
       this.db.exec('BEGIN IMMEDIATE');
       this.batchOpen = true;
       setImmediate(() => this.flush());
@@ -110,11 +145,34 @@ export class SqliteStore {
     });
   }
 
+  /**
+   * Like `write`, but never inside an already open batch: the write starts after that batch commits.
+   * A claim uses it so that it cannot take a job whose add has not been acknowledged yet (on Redis
+   * the add's reply comes first), so a worker's `active` never precedes the producer's `add()`.
+   */
+  writeAfterPending<T>(fn: () => T, durable = true): Promise<T> {
+    if (!this.batchOpen || this.depth > 0) return this.write(fn, durable);
+    return this.afterCurrentBatch(() => this.write(fn, durable));
+  }
+
+  private afterCurrentBatch<T>(then: () => Promise<T>): Promise<T> {
+    return new Promise<void>((resolve) => this.afterFlush.push(resolve)).then(() => {
+      // The message BullMQ recognises as a closed connection (it backs off instead of reporting it).
+      if (!this.db.isOpen) throw new Error('Connection is closed.');
+      return then();
+    });
+  }
+
   /** Commits the open batch and settles its operations. */
   flush(): void {
     if (!this.batchOpen) return;
     const waiters = this.waiters;
     this.waiters = [];
+    const after = this.afterFlush;
+    this.afterFlush = [];
+    queueMicrotask(() => setImmediate(() => {
+      for (const resume of after) resume();
+    }));
     this.batchOpen = false;
     try {
       this.db.exec('COMMIT');
@@ -123,7 +181,30 @@ export class SqliteStore {
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
+    this.committed();
     for (const waiter of waiters) waiter.resolve();
+  }
+
+  /**
+   * Wakes `channel`'s waiters in this process, and other processes' waiters, once the current write
+   * is committed. Never before: a worker woken inside the batch that adds a job would claim it in
+   * that same batch, and its `active` would come before the producer's `add()` returned.
+   */
+  signal(channel: string): void {
+    this.signals.add(channel);
+    this.wakeOthers = true;
+    if (!this.db.isTransaction) this.committed();
+  }
+
+  private committed(): void {
+    if (this.signals.size > 0) {
+      const channels = this.signals;
+      this.signals = new Set();
+      for (const channel of channels) this.bus.emit(channel);
+    }
+    if (!this.wakeOthers) return;
+    this.wakeOthers = false;
+    this.wake?.notify();
   }
 
   private savepoint<T>(fn: () => T): T {
@@ -156,6 +237,8 @@ export class SqliteStore {
   close(): void {
     if (this.db.isOpen) this.flush();
     this.statements.clear();
+    this.wake?.close();
+    this.bus.emit('closed');
     this.bus.removeAllListeners();
     if (this.db.isOpen) this.db.close();
   }

@@ -1,5 +1,5 @@
 import { bindBullmq, type TaskBackend } from '../../backend.ts';
-import { createSqliteQueueBackendFactory, type SqliteQueueBackendOptions } from './factory.ts';
+import { createSqliteQueueBackendFactory, storeOptionsOf, type SqliteQueueBackendOptions } from './factory.ts';
 import { acquireStore } from './store.ts';
 import { createSqliteTaskStore } from './task-store.ts';
 
@@ -15,7 +15,7 @@ export interface SqliteTaskBackendOptions extends SqliteQueueBackendOptions {
 export function createSqliteTaskBackend(opts: SqliteTaskBackendOptions): TaskBackend {
   const factory = createSqliteQueueBackendFactory(opts);
   const keyPrefix = opts.keyPrefix ?? '';
-  const store = acquireStore(opts.file, opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs });
+  const store = acquireStore(opts.file, storeOptionsOf(opts));
   let closed: Promise<void> | undefined;
   return {
     kind: 'sqlite',

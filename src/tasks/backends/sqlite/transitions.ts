@@ -2,7 +2,7 @@ import { FORCED_LIMIT } from './claim.ts';
 import type { QueueCtx } from './context.ts';
 import { emitEvent, wakeWorkers } from './events.ts';
 import { lockedJob } from './finish.ts';
-import { Code, CodeError, type JobRow } from './rows.ts';
+import { Code, CodeError, parentOf, type JobRow } from './rows.ts';
 
 export interface FailureFields {
   failedReason?: string;
@@ -39,13 +39,15 @@ export function retryJob(ctx: QueueCtx, jobId: string, lifo: boolean, token: str
   wakeWorkers(ctx);
 }
 
-/** A job hit a manual rate limit: back to the head of wait, not counted as an attempt. Returns the window's ttl. */
+/**
+ * A job hit a manual rate limit: back to the head of wait. Its `attemptsStarted` stays counted, as on
+ * Redis (the processor did start). Returns the window's ttl.
+ */
 export function moveActiveToWait(ctx: QueueCtx, jobId: string, token: string, now: number): number {
   lockedJob(ctx, jobId, token);
   const head = ctx.store.one<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM jobs WHERE queue = ? AND state = 'wait'`, ctx.queue);
   ctx.store.run(
-    `UPDATE jobs SET state = 'wait', seq = ?, attempts_started = MAX(attempts_started - 1, 0),
-       lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
+    `UPDATE jobs SET state = 'wait', seq = ?, lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
     Math.min(head?.seq ?? 0, 0) - 1, ctx.queue, jobId,
   );
   emitEvent(ctx, 'waiting', { jobId, prev: 'active' });
@@ -67,9 +69,25 @@ export function reprocessJob(
        attempts_started = CASE WHEN ? THEN 0 ELSE attempts_started END WHERE queue = ? AND id = ?`,
     lifo ? -seq : seq, resetMade ? 1 : 0, resetStarted ? 1 : 0, ctx.queue, jobId,
   );
+  relinkToParent(ctx, row, state);
   emitEvent(ctx, 'waiting', { jobId, prev: state });
   wakeWorkers(ctx);
   return 1;
+}
+
+/**
+ * A retried child counts again as one of its parent's pending children (moveChildBackToParentDependencies);
+ * a parent that already left waiting-children is not moved back.
+ */
+function relinkToParent(ctx: QueueCtx, row: JobRow, state: 'completed' | 'failed'): void {
+  const parent = parentOf(row);
+  if (!parent) return;
+  const from = state === 'failed' ? `status IN ('failed', 'ignored')` : `status = 'processed'`;
+  const changed = ctx.store.run(
+    `UPDATE deps SET status = 'pending', value = NULL WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND ${from}`,
+    parent.queueKey, parent.id, `${ctx.queue}:${row.id}`,
+  );
+  if (changed > 0) ctx.store.run('UPDATE jobs SET pending_deps = pending_deps + 1 WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
 }
 
 /** `Queue.retryJobs`: up to `count` finished jobs (finished before `timestamp`) back to wait; 1 = more remain. */
@@ -123,6 +141,10 @@ export function changePriority(ctx: QueueCtx, jobId: string, priority: number, l
 /** A processor waiting for its children: true when moved to waiting-children, false when none are pending. */
 export function moveToWaitingChildren(ctx: QueueCtx, jobId: string, token: string, childKey: string | undefined): boolean {
   const row = lockedJob(ctx, jobId, token);
+  // A failParentOnFailure child that failed meanwhile: the parent cannot wait any more (Redis's -9).
+  if (ctx.store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND status = 'failed'`, ctx.queue, jobId)) {
+    throw new CodeError(Code.JobHasFailedChildren);
+  }
   const pending = childKey
     ? ctx.store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`,
       ctx.queue, jobId, childKey)
