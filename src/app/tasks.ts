@@ -7,11 +7,13 @@ import { openDatabase, type Db } from '../db/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
+import { createDocumentsModule, type DocumentsModule } from '../documents/index.ts';
 
 export interface AppTasks {
   system: TaskSystem;
   backend: TaskBackend;
   schedules: ScheduleSpec[];
+  documents: DocumentsModule;
 }
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite queue beside the database in the data dir. */
@@ -34,11 +36,13 @@ export interface AppTaskDeps {
 /** The task system with every task this build knows and its periodic schedules. */
 export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>): AppTasks {
   const backend = taskBackendFor(config);
+  const documents = createDocumentsModule({ db: deps.db.kysely, dataDir: config.dataDir, documents: config.documents, embeddings: config.embeddings, logger: deps.logger });
   // Each module contributes its tasks and schedules here, one line each.
-  const tasks = [createCleanupCacheTask(deps.cache)];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule];
+  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules];
   const system = createTaskSystem({ backend, tasks, logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
-  return { system, backend, schedules };
+  documents.tasks.attach(system);
+  return { system, backend, schedules, documents };
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */
@@ -52,6 +56,7 @@ export async function createStandaloneTasks(config: Config, logger: Logger): Pro
     async close() {
       await tasks.system.close();
       await tasks.backend.close();
+      await tasks.documents.close();
       await cache.close();
       await db.close();
     },

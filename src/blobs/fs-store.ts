@@ -4,7 +4,7 @@ import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/pr
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HashingCounter } from './hashing-stream.ts';
+import { HashingCounter, readHead } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type ByteRange, type StagedBlob, type StageOptions } from './store.ts';
 
 const STAGING = '.staging';
@@ -97,6 +97,7 @@ export function createFsBlobStore(root: string): BlobStore {
       return {
         sha256: file.sha256,
         size: file.size,
+        head: (bytes) => readHead(file.path, bytes),
         async commit(key) {
           if (done) throw new Error('staged blob already committed or discarded');
           done = true;

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { BlobTooLargeError } from './store.ts';
 
@@ -25,5 +26,17 @@ export class HashingCounter extends Transform {
 
   digest(): string {
     return this.#hash.digest('hex');
+  }
+}
+
+/** The first `bytes` bytes of a local (staging) file. */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }

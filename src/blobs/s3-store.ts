@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { HashingCounter } from './hashing-stream.ts';
+import { HashingCounter, readHead } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type StagedBlob, type StageOptions } from './store.ts';
 
 export interface S3BlobStoreOptions {
@@ -80,6 +80,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       return {
         sha256: file.sha256,
         size: file.size,
+        head: (bytes) => readHead(file.path, bytes),
         async commit(key) {
           if (done) throw new Error('staged blob already committed or discarded');
           done = true;

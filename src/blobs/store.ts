@@ -21,6 +21,8 @@ export interface ByteRange {
 export interface StagedBlob {
   readonly sha256: string;
   readonly size: number;
+  /** The first `bytes` bytes (to inspect content before deciding to keep it). */
+  head(bytes: number): Promise<Buffer>;
   /** Makes the bytes visible under `key`; `created: false` when the key already held an object (then the store keeps that one). */
   commit(key: string): Promise<{ created: boolean }>;
   discard(): Promise<void>;

@@ -68,6 +68,7 @@ export function blobStoreSuite(name: string, create: () => Promise<BlobHarness>)
       const staged = await h.store.stage(Readable.from(chunks(data, 64 * 1024)));
       expect(staged.sha256).toBe(sha);
       expect(staged.size).toBe(data.length);
+      expect((await staged.head(10)).equals(data.subarray(0, 10))).toBe(true);
       expect(await h.store.stat(contentKey(sha))).toBeUndefined();
       expect(await staged.commit(contentKey(sha))).toEqual({ created: true });
       const again = await h.store.stage(data);
