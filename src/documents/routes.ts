@@ -120,8 +120,8 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
     const location = `/api/v1/documents/${outcome.row.id}`;
     if (!outcome.created) return reply.code(200).header('Location', location).send({ document: documentFromRow(outcome.row), task: taskRef(outcome.row.task_id) });
     const taskId = await enqueue(outcome.row);
-    const row = (await store.get(outcome.row.id)) ?? outcome.row;
-    return reply.code(202).header('Location', location).send({ document: documentFromRow(row), task: taskRef(taskId) });
+    // The upload as accepted (a worker may already be processing it: GET the Location for the live status).
+    return reply.code(202).header('Location', location).send({ document: documentFromRow({ ...outcome.row, task_id: taskId }), task: taskRef(taskId) });
   }
 
   return async (app: FastifyInstance): Promise<void> => {

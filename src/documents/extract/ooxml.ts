@@ -7,8 +7,12 @@ import type { Block, ExtractedDocument, ExtractLimits } from './types.ts';
 
 /** JSZip keeps each entry's declared sizes from the central directory in a private field (documented in its typings). */
 interface ZipEntryData {
-  _data?: { uncompressedSize?: number };
+  _data?: { uncompressedSize?: number; compressedSize?: number };
 }
+
+/** Office XML compresses 5–30×; a large entry inflating far beyond that is a bomb, whatever the total. */
+const MAX_RATIO = 200;
+const RATIO_CHECK_FROM_BYTES = 16 * 1024 * 1024;
 
 /**
  * Opens a DOCX/XLSX/PPTX container reading only its central directory, and refuses decompression bombs
@@ -25,7 +29,14 @@ export async function openZip(bytes: Buffer, limits: ExtractLimits): Promise<JSZ
   const entries = Object.values(zip.files);
   if (entries.length > limits.maxZipEntries) throw new UnreadableDocumentError(`the document holds ${entries.length} ZIP entries, more than the ${limits.maxZipEntries} allowed`);
   let inflated = 0;
-  for (const entry of entries) inflated += (entry as unknown as ZipEntryData)._data?.uncompressedSize ?? 0;
+  for (const entry of entries) {
+    const data = (entry as unknown as ZipEntryData)._data;
+    const size = data?.uncompressedSize ?? 0;
+    inflated += size;
+    if (size > RATIO_CHECK_FROM_BYTES && size / Math.max(1, data?.compressedSize ?? 0) > MAX_RATIO) {
+      throw new UnreadableDocumentError(`the document's entry "${entry.name.slice(0, 100)}" inflates ${Math.round(size / Math.max(1, data?.compressedSize ?? 0))}× to ${size} bytes (a decompression bomb)`);
+    }
+  }
   if (inflated > limits.maxInflatedBytes) {
     throw new UnreadableDocumentError(`the document would inflate to ${inflated} bytes, more than the ${limits.maxInflatedBytes} allowed (a decompression bomb?)`);
   }
