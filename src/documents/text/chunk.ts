@@ -139,7 +139,7 @@ function lines(text: string, span: Span): { start: number; end: number }[] {
 }
 
 /**
- * Structure first, then size: a heading starts a new chunk; blocks are packed whole while they fit;
+ * Structure first, then size: a heading or a new page starts a new chunk; blocks are packed whole while they fit;
  * longer blocks go by sentences (Chinese 。！？； included), then by words, never inside a word, number
  * or URL. Each chunk after the first in a section repeats whole trailing sentences of the previous one
  * (up to `overlapTokens`). Offsets index the assembled text, so `text.slice(start, end)` is the chunk.
@@ -176,7 +176,9 @@ export function chunkText(doc: AssembledText, options: ChunkOptions = DEFAULT_CH
     fresh = 0;
   };
   for (const unit of all) {
-    if (unit.breakBefore) emit(false);
+    // A new page starts a new chunk (without overlap), so a chunk's page is the page of all its text.
+    const newPage = current.length > 0 && unit.page !== undefined && (current.at(-1) as Unit).page !== unit.page;
+    if (unit.breakBefore || newPage) emit(false);
     else if (tokens + unit.tokens > options.maxTokens) emit(true);
     current.push(unit);
     tokens += unit.tokens;
