@@ -46,6 +46,7 @@ export function loadConfig(env: Env = process.env): Config {
       deletedGraceDays: read('AI_STACK_DOCUMENT_DELETED_GRACE_DAYS', (v) => integer(v, 0, 36_500), 7),
       extractTimeoutMs: read('AI_STACK_EXTRACT_TIMEOUT_MS', (v) => integer(v, 100, 3_600_000), 120_000),
       extractMemoryMb: read('AI_STACK_EXTRACT_MEMORY_MB', (v) => integer(v, 32, 16_384), 512),
+      extractMaxPages: read('AI_STACK_EXTRACT_MAX_PAGES', (v) => integer(v, 1, 1_000_000), 5000),
     },
     embeddings: {
       provider: read('AI_STACK_EMBEDDINGS_PROVIDER', (v) => oneOf<EmbeddingsProvider>(v.toLowerCase(), ['hashing', 'openai', 'onnx']), env.AI_STACK_EMBEDDINGS_URL?.trim() ? 'openai' : 'hashing'),

@@ -38,6 +38,8 @@ export interface DocumentsConfig {
   /** Hard limits of one extraction (worker thread): wall time and old-generation heap. */
   extractTimeoutMs: number;
   extractMemoryMb: number;
+  /** PDFs (and presentations) with more pages are refused. */
+  extractMaxPages: number;
 }
 
 export interface EmbeddingsConfig {

@@ -10,6 +10,7 @@ import { DocumentPipeline } from './pipeline.ts';
 import { DocumentStore } from './store.ts';
 import { createDocumentTasks, type DocumentTasks } from './tasks.ts';
 import type { ChunkOptions } from './text/chunk.ts';
+import { DEFAULT_EXTRACT_LIMITS } from './extract/types.ts';
 
 export { documentResource, documentFromRow, DOCUMENT_STATUSES, type DocumentItem, type DocumentCreate, type DocumentPatch } from './resource.ts';
 export { documentRoutes, type DocumentRouteDeps } from './routes.ts';
@@ -65,7 +66,7 @@ export function createDocumentsModule(options: DocumentsModuleOptions): Document
     embedder,
     events,
     logger: options.logger,
-    extraction: { timeoutMs: options.documents.extractTimeoutMs, memoryMb: options.documents.extractMemoryMb },
+    extraction: { timeoutMs: options.documents.extractTimeoutMs, memoryMb: options.documents.extractMemoryMb, limits: { ...DEFAULT_EXTRACT_LIMITS, maxPages: options.documents.extractMaxPages } },
     ...(options.chunking ? { chunking: options.chunking } : {}),
   });
   const tasks = createDocumentTasks({ pipeline, store, blobs, config: options.documents, logger: options.logger });
