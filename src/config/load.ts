@@ -71,6 +71,7 @@ export function loadConfig(env: Env = process.env): Config {
   const synchronous = read('AI_STACK_SQLITE_SYNCHRONOUS', (v) => oneOf(v.toLowerCase(), ['full', 'normal'] as const), 'full');
   if (config.database.kind === 'postgres') config.database.poolSize = poolSize;
   else config.database.synchronous = synchronous;
+  if (config.embeddings.provider === 'openai' && config.embeddings.model === 'hashing-ngram-v1') issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL', message: 'name the server\'s model (e.g. text-embedding-3-small, nomic-embed-text) with an OpenAI-compatible provider' });
   if (config.embeddings.provider === 'openai' && !config.embeddings.url) issues.push({ field: 'AI_STACK_EMBEDDINGS_URL', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=openai' });
   if (config.embeddings.provider === 'onnx' && !config.embeddings.modelDir) issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL_DIR', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=onnx' });
   if (issues.length > 0) {
