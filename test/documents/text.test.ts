@@ -69,3 +69,14 @@ describe('decoding and detection helpers', () => {
     expect(safeFilename(`${'x'.repeat(400)}.docx`)).toHaveLength(255);
   });
 });
+
+describe('extractDocument', () => {
+  it('leaves the caller\'s bytes readable (pdf.js detaches the buffer it is handed)', async () => {
+    const { corpus } = await import('./corpus.ts');
+    const { extractDocument } = await import('../../src/documents/index.ts');
+    const bytes = (await corpus()).bytes('english.pdf');
+    const first = await extractDocument(bytes);
+    expect(bytes.length).toBeGreaterThan(0);
+    expect((await extractDocument(bytes)).blocks).toEqual(first.blocks);
+  }, 120_000);
+});

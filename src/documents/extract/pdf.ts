@@ -98,7 +98,8 @@ function flattenOutline(nodes: PdfOutlineNode[] | null, level = 1, out: OutlineE
 /** Text of every page with its page number, headings by font size, document info and outline (pdf.js). */
 export async function extractPdf(bytes: Buffer, limits: ExtractLimits): Promise<ExtractedDocument> {
   const task = pdfjs.getDocument({
-    data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    // pdf.js transfers (detaches) the buffer it is given: hand it a copy so the caller's bytes stay readable.
+    data: new Uint8Array(bytes),
     cMapUrl: assets('cmaps'),
     cMapPacked: true,
     standardFontDataUrl: assets('standard_fonts'),
