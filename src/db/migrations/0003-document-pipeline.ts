@@ -63,15 +63,16 @@ export function documentPipeline(dialect: DialectName): Migration {
         await db.schema.dropTable('documents').execute();
         await sql`alter table documents_v3 rename to documents`.execute(db);
         await sql`alter table document_chunks_v3 rename to document_chunks`.execute(db);
-        await db.schema.createIndex('documents_sha256_idx').on('documents').column('sha256').execute();
       } else {
         await sql`alter table documents drop constraint documents_status_check`.execute(db);
         await sql`alter table documents add constraint documents_status_check check (${oneOf('status', STATUSES)})`.execute(db);
+        await db.schema.dropIndex('documents_sha256_idx').execute();
       }
       for (const [name, type] of NEW_DOCUMENT_COLUMNS) await db.schema.alterTable('documents').addColumn(name, type as 'text').execute();
       await db.schema.alterTable('documents').addColumn('warnings', t.json, (col) => col.notNull().defaultTo(sql.lit('[]'))).execute();
       for (const name of ['processing_started_at', 'ready_at', 'deleted_at']) await db.schema.alterTable('documents').addColumn(name, t.timestamp).execute();
-      // One live document per content: a second upload of the same bytes finds the first.
+      // One live document per content: a second upload of the same bytes finds the first. It replaces the
+      // plain sha256 index (a duplicate of it, for the index advisor).
       await db.schema.createIndex('documents_blob_sha256_key').on('documents').column('sha256').unique().where(sql.ref('blob_key'), 'is not', null).where(sql.ref('deleted_at'), 'is', null).execute();
       await db.schema.createIndex('documents_status_idx').on('documents').columns(['status', 'updated_at']).execute();
 
