@@ -1,4 +1,4 @@
-import { defaultClientConditions, defaultExternalConditions, defaultServerConditions } from 'vite';
+import { defaultExternalConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests talk to the real PostgreSQL and Redis on loopback; files run in parallel forks,
@@ -9,8 +9,9 @@ import { defineConfig } from 'vitest/config';
 const own = 'ai-stack-source';
 
 export default defineConfig({
-  resolve: { conditions: [own, ...defaultClientConditions] },
-  ssr: { resolve: { conditions: [own, ...defaultServerConditions], externalConditions: [own, ...defaultExternalConditions] } },
+  // Without 'module': packages whose "module" build has extensionless imports (the AWS SDK's dist-es) are
+  // loaded by Node as externals, which must get their "node" build.
+  ssr: { resolve: { conditions: [own, ...defaultServerConditions.filter((c) => c !== 'module')], externalConditions: [own, ...defaultExternalConditions] } },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

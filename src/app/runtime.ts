@@ -95,7 +95,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
-    api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes(db.kysely, resourceOptions)],
+    api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes({ ...tasks.documents, system: tasks.system, uploadMaxBytes: config.documents.uploadMaxBytes }, resourceOptions)],
     admin: [
       apiKeyAdminRoutes(keys),
       dbAdminRoutes(db),
@@ -117,6 +117,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     { name: 'task workers', run: (remainingMs) => workers?.close({ timeoutMs: Math.max(remainingMs - 1_000, 0) }) },
     { name: 'task queues', run: () => tasks.system.close() },
     { name: 'task backend', run: () => tasks.backend.close() },
+    { name: 'documents (blob store, embedder)', run: () => tasks.documents.close() },
     { name: 'cache', run: () => cache.close() },
     { name: 'database', run: () => db.close() },
     { name: 'API lock', run: () => apiLock?.release() },

@@ -8,11 +8,13 @@ import type { Logger } from '../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
 import type { LoadedTasks } from '../tasks/index.ts';
+import { createDocumentsModule, type DocumentsModule } from '../documents/index.ts';
 
 export interface AppTasks {
   system: TaskSystem;
   backend: TaskBackend;
   schedules: ScheduleSpec[];
+  documents: DocumentsModule;
 }
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite queue beside the database in the data dir. */
@@ -35,11 +37,13 @@ export interface AppTaskDeps {
 /** The task system with every task this build knows and its periodic schedules, plus the user's (`--tasks`). */
 export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>, user: Partial<LoadedTasks> = {}): AppTasks {
   const backend = taskBackendFor(config);
+  const documents = createDocumentsModule({ db: deps.db.kysely, dataDir: config.dataDir, documents: config.documents, embeddings: config.embeddings, logger: deps.logger });
   // Each module contributes its tasks and schedules here, one line each.
-  const tasks = [createCleanupCacheTask(deps.cache)];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule];
+  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules];
   const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
-  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])] };
+  documents.tasks.attach(system);
+  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents };
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */
@@ -53,6 +57,7 @@ export async function createStandaloneTasks(config: Config, logger: Logger, user
     async close() {
       await tasks.system.close();
       await tasks.backend.close();
+      await tasks.documents.close();
       await cache.close();
       await db.close();
     },

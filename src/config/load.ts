@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError, type FieldIssue } from '../shared/errors.ts';
-import type { Config, DatabaseConfig, LogLevel, RedisConfig } from './schema.ts';
+import type { Config, DatabaseConfig, EmbeddingsProvider, LogLevel, RedisConfig } from './schema.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -39,6 +39,26 @@ export function loadConfig(env: Env = process.env): Config {
       thresholdMs: read('AI_STACK_SLOW_QUERY_MS', (v) => integer(v, 0, 3_600_000), 100),
       allowParametersFor: read('AI_STACK_SLOW_QUERY_PARAMETERS', tableList, []),
     },
+    documents: {
+      uploadMaxBytes: read('AI_STACK_UPLOAD_MAX_BYTES', (v) => integer(v, 1, 1024 ** 4), 100 * 1024 * 1024),
+      blobUrl: read('AI_STACK_BLOB_URL', blobUrl, undefined),
+      retentionDays: read('AI_STACK_DOCUMENT_RETENTION_DAYS', (v) => integer(v, 0, 36_500), 0),
+      failedRetentionDays: read('AI_STACK_DOCUMENT_FAILED_RETENTION_DAYS', (v) => integer(v, 0, 36_500), 30),
+      deletedGraceDays: read('AI_STACK_DOCUMENT_DELETED_GRACE_DAYS', (v) => integer(v, 0, 36_500), 7),
+      extractTimeoutMs: read('AI_STACK_EXTRACT_TIMEOUT_MS', (v) => integer(v, 100, 3_600_000), 120_000),
+      extractMemoryMb: read('AI_STACK_EXTRACT_MEMORY_MB', (v) => integer(v, 32, 16_384), 512),
+      extractMaxPages: read('AI_STACK_EXTRACT_MAX_PAGES', (v) => integer(v, 1, 1_000_000), 5000),
+    },
+    embeddings: {
+      provider: read('AI_STACK_EMBEDDINGS_PROVIDER', (v) => oneOf<EmbeddingsProvider>(v.toLowerCase(), ['hashing', 'openai', 'onnx']), env.AI_STACK_EMBEDDINGS_URL?.trim() ? 'openai' : 'hashing'),
+      url: read('AI_STACK_EMBEDDINGS_URL', httpUrl, undefined),
+      apiKey: read('AI_STACK_EMBEDDINGS_API_KEY', (v) => v, undefined),
+      model: read('AI_STACK_EMBEDDINGS_MODEL', (v) => v.slice(0, 200), 'hashing-ngram-v1'),
+      dimensions: read('AI_STACK_EMBEDDINGS_DIMENSIONS', (v) => integer(v, 2, 16_384), undefined),
+      batchSize: read('AI_STACK_EMBEDDINGS_BATCH_SIZE', (v) => integer(v, 1, 2048), 64),
+      maxRetries: read('AI_STACK_EMBEDDINGS_MAX_RETRIES', (v) => integer(v, 0, 20), 5),
+      modelDir: read('AI_STACK_EMBEDDINGS_MODEL_DIR', (v) => path.resolve(v), undefined),
+    },
     http: {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
@@ -53,6 +73,9 @@ export function loadConfig(env: Env = process.env): Config {
   config.sqliteSynchronous = synchronous;
   if (config.database.kind === 'postgres') config.database.poolSize = poolSize;
   else config.database.synchronous = synchronous;
+  if (config.embeddings.provider === 'openai' && config.embeddings.model === 'hashing-ngram-v1') issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL', message: 'name the server\'s model (e.g. text-embedding-3-small, nomic-embed-text) with an OpenAI-compatible provider' });
+  if (config.embeddings.provider === 'openai' && !config.embeddings.url) issues.push({ field: 'AI_STACK_EMBEDDINGS_URL', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=openai' });
+  if (config.embeddings.provider === 'onnx' && !config.embeddings.modelDir) issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL_DIR', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=onnx' });
   if (issues.length > 0) {
     const lines = issues.map((i) => `  ${i.field}: ${i.message}`).join('\n');
     throw new ConfigError(`Invalid configuration:\n${lines}`, issues);
@@ -82,6 +105,12 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_SHUTDOWN_TIMEOUT_MS: String(config.http.shutdownTimeoutMs),
     AI_STACK_RATE_LIMIT_PER_MINUTE: String(config.http.rateLimitPerMinute),
     AI_STACK_RATE_LIMIT_ON_REDIS_ERROR: config.http.rateLimitOnStoreError,
+    AI_STACK_UPLOAD_MAX_BYTES: String(config.documents.uploadMaxBytes),
+    AI_STACK_BLOB_URL: config.documents.blobUrl ? maskUrl(config.documents.blobUrl) : `(unset: files under ${config.dataDir}/blobs)`,
+    AI_STACK_DOCUMENT_RETENTION_DAYS: config.documents.retentionDays === 0 ? '0 (kept forever)' : String(config.documents.retentionDays),
+    AI_STACK_EMBEDDINGS_PROVIDER: config.embeddings.provider,
+    AI_STACK_EMBEDDINGS_URL: config.embeddings.url ? maskUrl(config.embeddings.url) : '(unset)',
+    AI_STACK_EMBEDDINGS_MODEL: config.embeddings.model,
   };
 }
 
@@ -152,6 +181,22 @@ function redisUrl(raw: string, env: Env): RedisConfig {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`unsupported scheme "${url.protocol}"; use redis:// or rediss://`);
   const keyPrefix = env.AI_STACK_REDIS_PREFIX?.trim() || 'ai-stack';
   return { url: raw, keyPrefix };
+}
+
+function blobUrl(raw: string): string {
+  if (!/^(s3|file):\/\/./.test(raw)) throw new Error('must be s3://[KEY:SECRET@]bucket[/prefix][?endpoint=http://host:port] or file:///path');
+  return raw;
+}
+
+function httpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must be an http(s) URL');
+  return raw.replace(/\/+$/, '');
 }
 
 function secret(raw: string): string {

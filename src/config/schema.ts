@@ -22,6 +22,40 @@ export interface RedisConfig {
   keyPrefix: string;
 }
 
+export type EmbeddingsProvider = 'hashing' | 'openai' | 'onnx';
+
+export interface DocumentsConfig {
+  /** Largest accepted upload, enforced while the bytes stream in. */
+  uploadMaxBytes: number;
+  /** `s3://…` or `file://…` for the blob store; unset: content-addressed files under `<dataDir>/blobs`. */
+  blobUrl: string | undefined;
+  /** Ready documents older than this many days are removed by `cleanup_old_documents`; 0 keeps them forever. */
+  retentionDays: number;
+  /** Failed uploads are removed after this many days. */
+  failedRetentionDays: number;
+  /** Soft-deleted documents are purged after this many days. */
+  deletedGraceDays: number;
+  /** Hard limits of one extraction (worker thread): wall time and old-generation heap. */
+  extractTimeoutMs: number;
+  extractMemoryMb: number;
+  /** PDFs (and presentations) with more pages are refused. */
+  extractMaxPages: number;
+}
+
+export interface EmbeddingsConfig {
+  provider: EmbeddingsProvider;
+  /** OpenAI-compatible base URL (`…/v1`), for provider `openai`. */
+  url: string | undefined;
+  apiKey: string | undefined;
+  model: string;
+  /** Vector size; for `hashing` the feature-space size, for `openai` sent as `dimensions` when set. */
+  dimensions: number | undefined;
+  batchSize: number;
+  maxRetries: number;
+  /** Directory of a local ONNX model (`model.onnx` + `tokenizer.json`), for provider `onnx`. */
+  modelDir: string | undefined;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -39,6 +73,8 @@ export interface Config {
   /** Optional bootstrap admin key; when unset and no key exists, start-up generates one and prints it once. */
   adminKey: string | undefined;
   logLevel: LogLevel;
+  documents: DocumentsConfig;
+  embeddings: EmbeddingsConfig;
   slowQueries: {
     /** Statements at or above this many ms are logged and listed as slow. */
     thresholdMs: number;

@@ -27,7 +27,8 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
-export type DocumentStatus = 'pending' | 'processing' | 'ready' | 'failed';
+/** `pending`: a metadata-only record (nothing to process); uploads go uploaded → processing → ready | failed. */
+export type DocumentStatus = 'pending' | 'uploaded' | 'processing' | 'ready' | 'failed';
 
 export interface DocumentsTable {
   id: Generated<number>;
@@ -41,6 +42,23 @@ export interface DocumentsTable {
   version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Blob-store key of the original bytes; null for a metadata-only record (JSON create). */
+  blob_key: string | null;
+  /** What the bytes are (detected from content): pdf, docx, xlsx, pptx, html, markdown, text, csv, eml. */
+  detected_type: string | null;
+  /** The processing step that failed and its readable error, while status is `failed`. */
+  error_step: string | null;
+  error: string | null;
+  /** JSON array of readable warnings (e.g. "no text layer"). */
+  warnings: Generated<JsonText>;
+  /** Id of the newest processing task; the sweeper re-enqueues when it is gone. */
+  task_id: string | null;
+  processing_started_at: string | null;
+  ready_at: string | null;
+  /** Soft delete: hidden from the API, purged by cleanup_old_documents after the grace period. */
+  deleted_at: string | null;
+  /** `model@dimension` of the stored vectors. */
+  embedding_model: string | null;
 }
 
 export interface DocumentChunksTable {
@@ -49,6 +67,28 @@ export interface DocumentChunksTable {
   ordinal: number;
   text: string;
   token_count: number;
+  /** 1-based page of the chunk's first character, when the format has pages. */
+  page: number | null;
+  /** Character offsets (UTF-16 code units) into the extracted text: text = full.slice(start_offset, end_offset). */
+  start_offset: Generated<number>;
+  end_offset: Generated<number>;
+  /** Heading path of the section the chunk belongs to (" > "-joined), when known. */
+  section: string | null;
+}
+
+/** The extracted text of a document, the coordinate system of its chunks' offsets. */
+export interface DocumentTextsTable {
+  document_id: number;
+  text: string;
+}
+
+/** One embedding per chunk and model: float32 little-endian bytes. */
+export interface DocumentVectorsTable {
+  chunk_id: number;
+  document_id: number;
+  model: string;
+  dimension: number;
+  embedding: Uint8Array;
 }
 
 /**
@@ -163,6 +203,8 @@ export interface DatabaseSchema {
   api_keys: ApiKeysTable;
   documents: DocumentsTable;
   document_chunks: DocumentChunksTable;
+  document_texts: DocumentTextsTable;
+  document_vectors: DocumentVectorsTable;
   customers: CustomersTable;
   products: ProductsTable;
   orders: OrdersTable;

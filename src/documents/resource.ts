@@ -6,7 +6,9 @@ import { createdBetween, patchOf, stringEnum, tableRepository, versionedItem, ty
 
 /** Metadata is free-form JSON, but bounded: it lives in every row read and every search hit. */
 const METADATA_MAX_BYTES = 16 * 1024;
-const STATUSES = ['pending', 'processing', 'ready', 'failed'] as const;
+/** `pending`: a metadata-only record (JSON create, nothing to process); uploads go uploaded → processing → ready | failed. */
+export const DOCUMENT_STATUSES = ['pending', 'uploaded', 'processing', 'ready', 'failed'] as const;
+const STATUSES = DOCUMENT_STATUSES;
 
 const fields = {
   title: Type.String({ minLength: 1, maxLength: 500 }),
@@ -31,7 +33,19 @@ export const DocumentCreate = Type.Object(
   { additionalProperties: false },
 );
 export const DocumentPatch = patchOf(fields, ['filename', 'media_type', 'size_bytes', 'sha256']);
-export const DocumentItem = versionedItem(fields);
+const nullableString = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
+/** Set by the pipeline, never by a client. */
+const pipelineFields = {
+  detected_type: nullableString('What the bytes are, detected from their content: pdf, docx, xlsx, pptx, html, markdown, text, csv, eml'),
+  error_step: nullableString('The processing step that failed (detect, extract, metadata, chunk, vectorize)'),
+  error: nullableString('Why it failed, readable'),
+  warnings: Type.Array(Type.String(), { description: 'Readable warnings, e.g. "no text layer" for a scanned PDF' }),
+  task_id: nullableString('Id of the newest processing task (GET /admin/tasks/{id})'),
+  ready_at: nullableString('When processing last succeeded'),
+  embedding_model: nullableString('model@dimension of the stored vectors'),
+  has_content: Type.Boolean({ description: 'Whether the original bytes are stored (uploads) or this is a metadata-only record' }),
+};
+export const DocumentItem = versionedItem({ ...fields, ...pipelineFields });
 export type DocumentCreate = Static<typeof DocumentCreate>;
 export type DocumentPatch = Static<typeof DocumentPatch>;
 export type DocumentItem = Static<typeof DocumentItem>;
@@ -42,6 +56,17 @@ function metadataText(metadata: Record<string, unknown> | undefined): string {
     throw new ValidationError(`metadata is larger than ${METADATA_MAX_BYTES} bytes`, [{ field: 'body/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` }]);
   }
   return text;
+}
+
+/** A documents row (any columns) → the API item. */
+export function documentFromRow(row: Record<string, unknown>): DocumentItem {
+  const { blob_key: blobKey, deleted_at: _deleted, processing_started_at: _started, ...rest } = row;
+  return {
+    ...rest,
+    metadata: JSON.parse(String(row.metadata)) as Record<string, unknown>,
+    warnings: JSON.parse(typeof row.warnings === 'string' ? row.warnings : '[]') as string[],
+    has_content: blobKey !== null && blobKey !== undefined,
+  } as DocumentItem;
 }
 
 export function documentResource(db: Kysely<DatabaseSchema>, options: RepositoryOptions = {}): ResourceSpec<DocumentCreate, DocumentPatch, DocumentItem> {
@@ -55,8 +80,10 @@ export function documentResource(db: Kysely<DatabaseSchema>, options: Repository
       table: 'documents',
       toInsert: (d) => ({ ...d, status: d.status ?? 'pending', metadata: metadataText(d.metadata) }),
       toUpdate: (p) => (p.metadata === undefined ? { ...p } : { ...p, metadata: metadataText(p.metadata) }),
-      fromRow: (row) => ({ ...row, metadata: JSON.parse(String(row.metadata)) as Record<string, unknown> }) as DocumentItem,
+      fromRow: documentFromRow,
+      hiddenWhenSet: 'deleted_at',
     }, options),
+    omit: ['create', 'delete'],
     sortColumns: { id: 'id', title: 'title', created_at: 'created_at', size_bytes: 'size_bytes' },
     filters: { sha256: { column: 'sha256', op: '=', schema: fields.sha256 }, ...createdBetween() },
   };

@@ -47,6 +47,8 @@ export interface ResourceSpec<TCreate, TPatch, TOut extends Versioned> {
    * representations embed its data (see `resourceTag`).
    */
   invalidates?: readonly string[];
+  /** Leave out the standard routes a module registers itself (documents: multipart create, soft delete). */
+  omit?: readonly ('create' | 'delete')[];
 }
 
 export class PreconditionFailedError extends AiStackError {
@@ -99,7 +101,7 @@ export function registerResource<TCreate, TPatch, TOut extends Versioned>(
   const purged = [...new Set([ownTag, ...(spec.invalidates ?? [])])];
   const invalidates = () => purged;
 
-  app.post(path, { schema: { tags, body: spec.createSchema, response: { 201: spec.itemSchema } }, config: { invalidates } }, async (request, reply) => {
+  if (!spec.omit?.includes('create')) app.post(path, { schema: { tags, body: spec.createSchema, response: { 201: spec.itemSchema } }, config: { invalidates } }, async (request, reply) => {
     const row = await repo.create(request.body as TCreate);
     void reply.header('Location', `${request.url.split('?')[0] ?? path}/${row.id}`);
     return sendItem(reply, row, 201);
@@ -132,7 +134,7 @@ export function registerResource<TCreate, TPatch, TOut extends Versioned>(
     return sendItem(reply, row);
   });
 
-  app.delete(`${path}/:id`, { schema: { tags, params: IdParams }, config: { invalidates } }, async (request, reply) => {
+  if (!spec.omit?.includes('delete')) app.delete(`${path}/:id`, { schema: { tags, params: IdParams }, config: { invalidates } }, async (request, reply) => {
     const { id } = request.params as { id: number };
     const expected = expectedVersion(request, id);
     const deleted = await repo.delete(id, expected);

@@ -17,6 +17,8 @@ export interface TableMapping<TCreate, TPatch, TOut extends Versioned> {
   /** Partial input → column values for UPDATE; only the fields present. */
   toUpdate(patch: TPatch): Record<string, unknown>;
   fromRow(row: Record<string, unknown>): TOut;
+  /** Soft delete: rows whose column is set are invisible to every operation (documents' `deleted_at`). */
+  hiddenWhenSet?: string;
 }
 
 export interface RepositoryOptions {
@@ -44,6 +46,9 @@ function bind<TCreate, TPatch, TOut extends Versioned>(
 ): Repository<TCreate, TPatch, TOut> {
   const table = mapping.table;
   const now = () => new Date().toISOString();
+  const hidden = mapping.hiddenWhenSet;
+  // Kysely cannot type a column chosen at run time; the mapping names a real nullable column.
+  const visible = <Q extends { where(column: never, op: 'is', value: null): Q }>(query: Q): Q => (hidden ? query.where(hidden as never, 'is', null) : query);
 
   const repository: Repository<TCreate, TPatch, TOut> = {
     async create(input) {
@@ -57,12 +62,12 @@ function bind<TCreate, TPatch, TOut extends Versioned>(
     },
 
     async get(id) {
-      const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await visible(db.selectFrom(table).selectAll().where('id', '=', id)).executeTakeFirst();
       return row ? mapping.fromRow(row) : undefined;
     },
 
     async version(id) {
-      const row = await db.selectFrom(table).select('version').where('id', '=', id).executeTakeFirst();
+      const row = await visible(db.selectFrom(table).select('version').where('id', '=', id)).executeTakeFirst();
       return row?.version;
     },
 
@@ -71,13 +76,14 @@ function bind<TCreate, TPatch, TOut extends Versioned>(
         .updateTable(table)
         .set((eb) => ({ ...mapping.toUpdate(patch), updated_at: now(), version: eb('version', '+', 1) }))
         .where('id', '=', id);
+      query = visible(query);
       if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
       const row = await query.returningAll().executeTakeFirst();
       return row ? mapping.fromRow(row) : undefined;
     },
 
     async delete(id, expectedVersion) {
-      let query = db.deleteFrom(table).where('id', '=', id);
+      let query = visible(db.deleteFrom(table).where('id', '=', id));
       if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
       const result = await query.executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
@@ -85,8 +91,8 @@ function bind<TCreate, TPatch, TOut extends Versioned>(
 
     list(request) {
       const source = {
-        rows: db.selectFrom(table).selectAll(),
-        count: db.selectFrom(table).select((eb) => eb.fn.countAll().as('total')),
+        rows: visible(db.selectFrom(table).selectAll()),
+        count: visible(db.selectFrom(table).select((eb) => eb.fn.countAll().as('total'))),
         // Inside a transaction the count may include uncommitted rows: never cache it there.
         queryCache: db.isTransaction ? undefined : options.queryCache,
       };

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Db, DialectName } from '../db.ts';
 import { coreTables } from './0001-core-tables.ts';
 import { erpTables } from './0002-erp-tables.ts';
+import { documentPipeline } from './0003-document-pipeline.ts';
 import { customerSegments } from './0006-customer-segments.ts';
 import { listFilterIndexes } from './0007-list-filter-indexes.ts';
 
@@ -14,6 +15,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001-core-tables': coreTables(dialect),
     '0002-erp-tables': erpTables(dialect),
+    '0003-document-pipeline': documentPipeline(dialect),
     '0006-customer-segments': customerSegments(),
     '0007-list-filter-indexes': listFilterIndexes(),
   };

@@ -1,0 +1,66 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { decodeText, looksLikeText } from './decode.ts';
+import { UnsupportedDocumentError, UnreadableDocumentError } from './errors.ts';
+import type { DocumentType } from './types.ts';
+
+const OOXML: Record<string, DocumentType> = { docx: 'docx', xlsx: 'xlsx', pptx: 'pptx' };
+const TEXT_HINTS: Record<string, DocumentType> = { md: 'markdown', markdown: 'markdown', csv: 'csv', tsv: 'csv', txt: 'text', html: 'html', htm: 'html', eml: 'eml' };
+
+function extensionOf(filename: string | undefined): string {
+  const match = /\.([A-Za-z0-9]{1,10})$/.exec(filename ?? '');
+  return match?.[1]?.toLowerCase() ?? '';
+}
+
+function looksLikeHtml(head: string): boolean {
+  return /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(head) || /<(p|div|h[1-6]|table|ul|article)[\s>][\s\S]*<\/\1>/i.test(head.slice(0, 20_000));
+}
+
+function looksLikeEmail(head: string): boolean {
+  const headerBlock = head.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const names = new Set([...headerBlock.matchAll(/^([A-Za-z-]+):/gm)].map((m) => (m[1] ?? '').toLowerCase()));
+  const known = ['from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'received', 'return-path', 'content-type'];
+  return known.filter((name) => names.has(name)).length >= 3 && (names.has('from') || names.has('received'));
+}
+
+function looksLikeCsv(head: string): boolean {
+  const lines = head.split(/\r?\n/).filter((line) => line.trim() !== '').slice(0, 20);
+  if (lines.length < 2) return false;
+  for (const delimiter of [',', '\t', ';']) {
+    const counts = lines.map((line) => line.split(delimiter).length - 1);
+    const first = counts[0] ?? 0;
+    if (first >= 1 && counts.filter((count) => count === first).length >= lines.length * 0.8) return true;
+  }
+  return false;
+}
+
+function looksLikeMarkdown(head: string): boolean {
+  const marks = [/^#{1,6}\s+\S/m, /^\s*[-*+]\s+\S/m, /^\s*\d+\.\s+\S/m, /\[[^\]]+\]\([^)]+\)/, /^```/m, /^\|.*\|\s*$/m, /\*\*[^*]+\*\*/];
+  return marks.filter((mark) => mark.test(head)).length >= 2 || /^#{1,6}\s+\S/m.test(head);
+}
+
+/**
+ * The document type from the bytes: magic numbers (file-type, which also tells DOCX/XLSX/PPTX apart by
+ * their ZIP entries), then text sniffing. The file name only breaks ties between text formats
+ * (a `.md` file without any Markdown syntax is still Markdown); it never overrides the bytes.
+ */
+export async function detectType(head: Buffer, filename?: string): Promise<DocumentType> {
+  if (head.length === 0) throw new UnreadableDocumentError('the file is empty (0 bytes)');
+  const found = await fileTypeFromBuffer(head);
+  if (found) {
+    if (found.ext === 'pdf') return 'pdf';
+    const ooxml = OOXML[found.ext];
+    if (ooxml) return ooxml;
+    if (found.ext === 'zip') throw new UnsupportedDocumentError('the file is a ZIP archive but not a DOCX, XLSX or PPTX document');
+    if (found.ext === 'cfb') throw new UnsupportedDocumentError('legacy Office files (.doc/.xls/.ppt) are not supported; save as DOCX/XLSX/PPTX');
+    throw new UnsupportedDocumentError(`the file is ${found.mime} (detected from its content), which cannot be processed`);
+  }
+  if (!looksLikeText(head)) throw new UnsupportedDocumentError('the file is binary data of an unknown type');
+  const text = decodeText(head.subarray(0, 64 * 1024)).text;
+  if (looksLikeEmail(text)) return 'eml';
+  if (looksLikeHtml(text)) return 'html';
+  const hint = TEXT_HINTS[extensionOf(filename)];
+  if (hint === 'markdown' || hint === 'text') return hint;
+  if (looksLikeCsv(text)) return 'csv';
+  if (looksLikeMarkdown(text)) return 'markdown';
+  return 'text';
+}

@@ -1,0 +1,189 @@
+import type { AssembledText, Span } from './assemble.ts';
+import { tokenCount } from './tokens.ts';
+
+/** One chunk: `text === documentText.slice(start, end)`. The search module indexes these. */
+export interface Chunk {
+  ordinal: number;
+  text: string;
+  start: number;
+  end: number;
+  page: number | null;
+  section: string | null;
+  tokenCount: number;
+}
+
+export interface ChunkOptions {
+  /** Largest chunk, in tokens (a single unbreakable run — a very long URL — may exceed it). */
+  maxTokens: number;
+  /** Tokens of the previous chunk repeated at the start of the next (whole sentences only). */
+  overlapTokens: number;
+}
+
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { maxTokens: 400, overlapTokens: 60 };
+
+interface Unit {
+  start: number;
+  end: number;
+  tokens: number;
+  page: number | undefined;
+  section: string | undefined;
+  /** A unit that starts a new section: structure first, the previous chunk ends before it. */
+  breakBefore: boolean;
+}
+
+const sentenceSegmenter = new Intl.Segmenter('zh', { granularity: 'sentence' });
+const wordSegmenter = new Intl.Segmenter('zh', { granularity: 'word' });
+// Runs that must never be cut: URLs, e-mail addresses, numbers with separators (3.14, 1,000,000, 12:30).
+const ATOMIC = /\b(?:https?:\/\/|www\.)[^\s<>"'，。！？；）》」]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\d+(?:[.,:]\d+)+/g;
+
+/** ICU sentences (they respect 。！？ and do not break "3.14" or "e.g. x"), also split after Chinese "；". */
+function sentences(text: string, offset: number): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const { segment, index } of sentenceSegmenter.segment(text)) {
+    let from = 0;
+    for (const match of segment.matchAll(/；/g)) {
+      const cut = (match.index ?? 0) + 1;
+      out.push({ start: offset + index + from, end: offset + index + cut });
+      from = cut;
+    }
+    if (from < segment.length) out.push({ start: offset + index + from, end: offset + index + segment.length });
+  }
+  // ICU ends a sentence at "?" or "." inside a URL ("…/c?d=1"): glue those pieces back together.
+  const guarded = protectedRanges(text).map(([a, b]) => [a + offset, b + offset] as const);
+  const merged: { start: number; end: number }[] = [];
+  for (const piece of out) {
+    const previous = merged.at(-1);
+    if (previous && guarded.some(([a, b]) => previous.end > a && previous.end < b)) previous.end = piece.end;
+    else if (piece.end > piece.start) merged.push({ ...piece });
+  }
+  return merged;
+}
+
+/** Positions inside `text` where a cut would fall inside a URL, address or number. */
+function protectedRanges(text: string): [number, number][] {
+  return [...text.matchAll(ATOMIC)].map((m) => [m.index ?? 0, (m.index ?? 0) + m[0].length]);
+}
+
+/** Splits an over-long sentence at word boundaries (ICU words, never inside a protected run). */
+function splitLong(full: string, start: number, end: number, maxTokens: number): { start: number; end: number }[] {
+  const text = full.slice(start, end);
+  const guarded = protectedRanges(text);
+  const allowed = (i: number) => !guarded.some(([a, b]) => i > a && i < b);
+  const cuts: number[] = [];
+  for (const { index } of wordSegmenter.segment(text)) if (index > 0 && allowed(index)) cuts.push(index);
+  cuts.push(text.length);
+  const out: { start: number; end: number }[] = [];
+  let from = 0;
+  let last = 0;
+  let tokens = 0;
+  // Tokens are summed word by word (linear, where re-counting the growing piece would be quadratic).
+  for (const cut of cuts) {
+    const word = tokenCount(text.slice(last, cut));
+    if (tokens + word > maxTokens && last > from) {
+      out.push({ start: start + from, end: start + last });
+      from = last;
+      tokens = 0;
+    }
+    tokens += word;
+    last = cut;
+  }
+  if (from < text.length) out.push({ start: start + from, end: start + text.length });
+  return out;
+}
+
+function trimRange(text: string, start: number, end: number): { start: number; end: number } {
+  while (start < end && /\s/.test(text[start] ?? '')) start++;
+  while (end > start && /\s/.test(text[end - 1] ?? '')) end--;
+  return { start, end };
+}
+
+/** Blocks that fit stay whole; longer ones are cut into sentences (tables into rows), then at word boundaries. */
+function units(doc: AssembledText, options: ChunkOptions): Unit[] {
+  const out: Unit[] = [];
+  for (const span of doc.spans) {
+    const whole = tokenCount(doc.text.slice(span.start, span.end));
+    const base = { page: span.page, section: span.section };
+    const breakBefore = span.kind === 'heading';
+    if (whole <= options.maxTokens) {
+      out.push({ start: span.start, end: span.end, tokens: whole, breakBefore, ...base });
+      continue;
+    }
+    const pieces = span.kind === 'table' || span.kind === 'code' || span.kind === 'list' ? lines(doc.text, span) : sentences(doc.text.slice(span.start, span.end), span.start);
+    let first = true;
+    for (const piece of pieces) {
+      const range = trimRange(doc.text, piece.start, piece.end);
+      if (range.end <= range.start) continue;
+      const tokens = tokenCount(doc.text.slice(range.start, range.end));
+      const parts = tokens <= options.maxTokens ? [range] : splitLong(doc.text, range.start, range.end, options.maxTokens);
+      for (const part of parts) {
+        const r = trimRange(doc.text, part.start, part.end);
+        if (r.end <= r.start) continue;
+        out.push({ ...r, tokens: parts.length === 1 ? tokens : tokenCount(doc.text.slice(r.start, r.end)), breakBefore: breakBefore && first, ...base });
+        first = false;
+      }
+    }
+  }
+  return out;
+}
+
+function lines(text: string, span: Span): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let from = span.start;
+  for (let i = span.start; i <= span.end; i++) {
+    if (i === span.end || text[i] === '\n') {
+      if (i > from) out.push({ start: from, end: i });
+      from = i + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Structure first, then size: a heading or a new page starts a new chunk; blocks are packed whole while they fit;
+ * longer blocks go by sentences (Chinese 。！？； included), then by words, never inside a word, number
+ * or URL. Each chunk after the first in a section repeats whole trailing sentences of the previous one
+ * (up to `overlapTokens`). Offsets index the assembled text, so `text.slice(start, end)` is the chunk.
+ */
+export function chunkText(doc: AssembledText, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Chunk[] {
+  const all = units(doc, options);
+  const chunks: Chunk[] = [];
+  let current: Unit[] = [];
+  let tokens = 0;
+  let fresh = 0;
+  const emit = (withOverlap: boolean) => {
+    if (fresh === 0) {
+      // Only the previous chunk's overlap is pending: nothing new to say.
+      current = [];
+      tokens = 0;
+      return;
+    }
+    const first = current[0] as Unit;
+    const last = current.at(-1) as Unit;
+    const text = doc.text.slice(first.start, last.end);
+    chunks.push({ ordinal: chunks.length, text, start: first.start, end: last.end, page: first.page ?? null, section: first.section ?? null, tokenCount: tokenCount(text) });
+    const keep: Unit[] = [];
+    let kept = 0;
+    if (withOverlap) {
+      for (let i = current.length - 1; i > 0; i--) {
+        const unit = current[i] as Unit;
+        if (kept + unit.tokens > options.overlapTokens) break;
+        keep.unshift(unit);
+        kept += unit.tokens;
+      }
+    }
+    current = keep;
+    tokens = kept;
+    fresh = 0;
+  };
+  for (const unit of all) {
+    // A new page starts a new chunk (without overlap), so a chunk's page is the page of all its text.
+    const newPage = current.length > 0 && unit.page !== undefined && (current.at(-1) as Unit).page !== unit.page;
+    if (unit.breakBefore || newPage) emit(false);
+    else if (tokens + unit.tokens > options.maxTokens) emit(true);
+    current.push(unit);
+    tokens += unit.tokens;
+    fresh++;
+  }
+  emit(false);
+  return chunks;
+}

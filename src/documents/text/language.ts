@@ -1,0 +1,39 @@
+import * as openccModule from 'opencc-js';
+
+// opencc-js's typings do not resolve under NodeNext (extensionless relative imports); this is the part used.
+const OpenCC = openccModule as unknown as { Converter(options: { from: string; to: string }): (text: string) => string };
+
+export type Language = 'zh-Hans' | 'zh-Hant' | 'en' | 'mixed' | 'und';
+
+const HAN = /\p{Script=Han}/gu;
+const LATIN_WORD = /[A-Za-z]{2,}/g;
+const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
+const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
+const SAMPLE_CHARS = 20_000;
+
+/**
+ * zh-Hans / zh-Hant / en / mixed from a sample of the text: the share of Han characters against Latin
+ * words decides Chinese, English or mixed; OpenCC's character tables decide the script (characters that
+ * change when converted to simplified are traditional-only, and the other way round).
+ */
+export function detectLanguage(text: string): Language {
+  const sample = text.length > SAMPLE_CHARS * 4 ? text.slice(0, SAMPLE_CHARS * 4) : text;
+  const han = sample.match(HAN) ?? [];
+  const latinWords = (sample.match(LATIN_WORD) ?? []).length;
+  // Each Han character is about one word-equivalent of content; a Latin word is one.
+  const units = han.length + latinWords;
+  if (units === 0) return 'und';
+  const hanShare = han.length / units;
+  if (hanShare < 0.15) return 'en';
+  if (hanShare < 0.75) return 'mixed';
+  const hanText = han.slice(0, SAMPLE_CHARS).join('');
+  const simplified = toSimplified(hanText);
+  const traditional = toTraditional(hanText);
+  let traditionalOnly = 0;
+  let simplifiedOnly = 0;
+  for (let i = 0; i < hanText.length; i++) {
+    if (simplified[i] !== hanText[i]) traditionalOnly++;
+    if (traditional[i] !== hanText[i]) simplifiedOnly++;
+  }
+  return traditionalOnly > simplifiedOnly ? 'zh-Hant' : 'zh-Hans';
+}
