@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { createCache } from '../cache/index.ts';
 import type { Config } from '../config/index.ts';
 import { openDatabase, type Db } from '../db/index.ts';
+import { createMailService, createMailTasks, type MailService } from '../mail/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
@@ -13,6 +14,8 @@ export interface AppTasks {
   system: TaskSystem;
   backend: TaskBackend;
   schedules: ScheduleSpec[];
+  /** Outgoing mail (its tasks are in `system`); closed by `closeAppTasks`' callers with the rest. */
+  mail: MailService;
 }
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite queue beside the database in the data dir. */
@@ -36,10 +39,12 @@ export interface AppTaskDeps {
 export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>, user: Partial<LoadedTasks> = {}): AppTasks {
   const backend = taskBackendFor(config);
   // Each module contributes its tasks and schedules here, one line each.
-  const tasks = [createCleanupCacheTask(deps.cache)];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule];
+  const mail = createMailService({ db: deps.db, config: config.mail, dataDir: config.dataDir, logger: deps.logger });
+  const mailTasks = createMailTasks(mail);
+  const tasks = [createCleanupCacheTask(deps.cache), ...mailTasks.tasks];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...mailTasks.schedules];
   const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
-  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])] };
+  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], mail };
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */
@@ -53,6 +58,7 @@ export async function createStandaloneTasks(config: Config, logger: Logger, user
     async close() {
       await tasks.system.close();
       await tasks.backend.close();
+      await tasks.mail.close();
       await cache.close();
       await db.close();
     },

@@ -39,6 +39,16 @@ export function loadConfig(env: Env = process.env): Config {
       thresholdMs: read('AI_STACK_SLOW_QUERY_MS', (v) => integer(v, 0, 3_600_000), 100),
       allowParametersFor: read('AI_STACK_SLOW_QUERY_PARAMETERS', tableList, []),
     },
+    mail: {
+      smtpUrl: read('AI_STACK_SMTP_URL', smtpUrl, null),
+      from: read('AI_STACK_MAIL_FROM', mailbox, 'AI Stack <noreply@localhost>'),
+      publicUrl: read('AI_STACK_PUBLIC_URL', httpUrl, null),
+      secret: read('AI_STACK_MAIL_SECRET', secret, undefined),
+      ratePerDomainPerSecond: read('AI_STACK_MAIL_RATE_PER_DOMAIN', (v) => integer(v, 1, 100_000), 20),
+      retryBaseMs: read('AI_STACK_MAIL_RETRY_BASE_MS', (v) => integer(v, 1, 3_600_000), 30_000),
+      maxAttempts: read('AI_STACK_MAIL_MAX_ATTEMPTS', (v) => integer(v, 1, 100), 8),
+      leaseMs: read('AI_STACK_MAIL_LEASE_MS', (v) => integer(v, 1000, 3_600_000), 120_000),
+    },
     http: {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
@@ -75,6 +85,11 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
+    AI_STACK_SMTP_URL: config.mail.smtpUrl ? maskUrl(config.mail.smtpUrl) : '(unset: .eml files in <data dir>/outbox)',
+    AI_STACK_MAIL_FROM: config.mail.from,
+    AI_STACK_PUBLIC_URL: config.mail.publicUrl ?? '(unset: no List-Unsubscribe header)',
+    AI_STACK_MAIL_SECRET: config.mail.secret ? '(set, masked)' : '(unset: random per process)',
+    AI_STACK_MAIL_RATE_PER_DOMAIN: String(config.mail.ratePerDomainPerSecond),
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
     AI_STACK_SLOW_QUERY_PARAMETERS: config.slowQueries.allowParametersFor.join(',') || '(unset: every parameter redacted)',
@@ -152,6 +167,35 @@ function redisUrl(raw: string, env: Env): RedisConfig {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`unsupported scheme "${url.protocol}"; use redis:// or rediss://`);
   const keyPrefix = env.AI_STACK_REDIS_PREFIX?.trim() || 'ai-stack';
   return { url: raw, keyPrefix };
+}
+
+function smtpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('is not a URL; use smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`unsupported scheme "${url.protocol}"; use smtp:// or smtps://`);
+  if (url.hostname === '') throw new Error('must name a host');
+  return raw;
+}
+
+function httpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('is not a URL, e.g. https://ai-stack.example.com');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported scheme "${url.protocol}"; use http:// or https://`);
+  return raw.replace(/\/+$/, '');
+}
+
+/** `Name <addr@host>` or `addr@host`. */
+function mailbox(raw: string): string {
+  if (!/^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(raw)) throw new Error(`is not a mailbox like "AI Stack <noreply@example.com>": "${raw.slice(0, 80)}"`);
+  return raw;
 }
 
 function secret(raw: string): string {
