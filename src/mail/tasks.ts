@@ -100,7 +100,7 @@ export function createMailTasks(mail: MailService): { tasks: TaskDefinition[]; s
     const rendered = renderOrLiteral(mail, args);
     const attachments = (args.attachments ?? []).map(decodeAttachment);
     const messages = recipients(args.to).map((to): OutboxMessage => ({
-      to, ...rendered, ...(args.from ? { from: args.from } : {}), attachments, kind: 'send_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}`,
+      to, ...rendered, from: args.from ?? mail.config.from, attachments, kind: 'send_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}`,
     }));
     return enqueueAndDeliver(mail, batchId, messages, ctx);
   });
@@ -114,7 +114,7 @@ export function createMailTasks(mail: MailService): { tasks: TaskDefinition[]; s
         to: r.to,
         ...(r.name ? { toName: r.name } : {}),
         ...rendered,
-        ...(args.from ? { from: args.from } : {}),
+        from: args.from ?? mail.config.from,
         headers: mail.unsubscribeHeaders(r.to),
         kind: 'send_bulk_emails',
         batchId,
@@ -131,14 +131,14 @@ export function createMailTasks(mail: MailService): { tasks: TaskDefinition[]; s
       ...(args.csv ?? []).map((c) => ({ filename: c.filename, contentType: 'text/csv; charset=utf-8', content: toCsv(c.columns, c.rows) })),
       ...(args.attachments ?? []).map(decodeAttachment),
     ];
-    const messages = recipients(args.to).map((to): OutboxMessage => ({ to, ...rendered, attachments, kind: 'send_report_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}` }));
+    const messages = recipients(args.to).map((to): OutboxMessage => ({ to, ...rendered, from: mail.config.from, attachments, kind: 'send_report_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}` }));
     return enqueueAndDeliver(mail, batchId, messages, ctx);
   });
 
   const sendAlert = defineTask(SEND_ALERT_EMAIL_TASK, { ...common, args: SendAlertArgs }, async (args, ctx) => {
     const batchId = args.idempotencyKey ?? `task:${ctx.id}`;
     const rendered = mail.templates.render('alert', args.locale ?? 'en', { rule: args.rule, severity: args.severity, state: args.state, summary: args.summary });
-    const messages = recipients(args.to).map((to): OutboxMessage => ({ to, ...rendered, kind: 'send_alert_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}` }));
+    const messages = recipients(args.to).map((to): OutboxMessage => ({ to, ...rendered, from: mail.config.from, kind: 'send_alert_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}` }));
     return enqueueAndDeliver(mail, batchId, messages, ctx);
   });
 
