@@ -4,6 +4,8 @@ export interface ReceivedMessage {
   from: string;
   to: string[];
   raw: Buffer;
+  /** The session was upgraded with STARTTLS before the message. */
+  secure: boolean;
 }
 
 /** Decides the answer to RCPT TO for one recipient: undefined accepts, an error with responseCode refuses. */
@@ -25,14 +27,15 @@ export interface TestSmtpServer {
 }
 
 /** A real SMTP server (smtp-server from npm) on loopback, no TLS, any credentials, storing what it receives. */
-export async function startTestSmtpServer(): Promise<TestSmtpServer> {
+export async function startTestSmtpServer(options: { tls?: { key: string; cert: string } } = {}): Promise<TestSmtpServer> {
   const messages: ReceivedMessage[] = [];
   const attempts = new Map<string, number>();
   let policy: RcptPolicy | undefined;
   let holding = false;
   const waiting = new Set<() => void>();
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    disabledCommands: options.tls ? ['AUTH'] : ['STARTTLS', 'AUTH'],
+    ...(options.tls ?? {}),
     authOptional: true,
     logger: false,
     size: 50 * 1024 * 1024,
@@ -59,7 +62,7 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const mailFrom = session.envelope.mailFrom;
-        messages.push({ from: mailFrom ? mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw: Buffer.concat(chunks) });
+        messages.push({ from: mailFrom ? mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw: Buffer.concat(chunks), secure: session.secure });
         callback();
       });
     },
