@@ -4,6 +4,7 @@ import type { Config } from '../config/index.ts';
 import { DatabaseOpenError, dbAdminRoutes, migrateToLatest, openDatabase, QueryCache, relayTableWrites, translateDatabaseError, type Db } from '../db/index.ts';
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
+import { mailAdminRoutes, mailPublicRoutes } from '../mail/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
@@ -101,7 +102,9 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
       dbAdminRoutes(db),
       async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
       tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
+      mailAdminRoutes(tasks.mail),
     ],
+    root: [mailPublicRoutes(tasks.mail)],
     version: '0.1.0',
   });
 
@@ -118,6 +121,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     { name: 'task queues', run: () => tasks.system.close() },
     { name: 'task backend', run: () => tasks.backend.close() },
     { name: 'documents (blob store, embedder)', run: () => tasks.documents.close() },
+    { name: 'mail transport', run: () => tasks.mail.close() },
     { name: 'cache', run: () => cache.close() },
     { name: 'database', run: () => db.close() },
     { name: 'API lock', run: () => apiLock?.release() },

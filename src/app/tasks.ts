@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { createCache } from '../cache/index.ts';
 import type { Config } from '../config/index.ts';
 import { openDatabase, type Db } from '../db/index.ts';
+import { createMailService, createMailTasks, type MailService } from '../mail/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
@@ -15,6 +16,8 @@ export interface AppTasks {
   backend: TaskBackend;
   schedules: ScheduleSpec[];
   documents: DocumentsModule;
+  /** Outgoing mail (its tasks are in `system`); closed by `closeAppTasks`' callers with the rest. */
+  mail: MailService;
 }
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite queue beside the database in the data dir. */
@@ -39,11 +42,13 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
   const backend = taskBackendFor(config);
   const documents = createDocumentsModule({ db: deps.db.kysely, dataDir: config.dataDir, documents: config.documents, embeddings: config.embeddings, logger: deps.logger });
   // Each module contributes its tasks and schedules here, one line each.
-  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules];
+  const mail = createMailService({ db: deps.db, config: config.mail, dataDir: config.dataDir, logger: deps.logger });
+  const mailTasks = createMailTasks(mail);
+  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules];
   const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
   documents.tasks.attach(system);
-  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents };
+  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail };
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */
@@ -58,6 +63,7 @@ export async function createStandaloneTasks(config: Config, logger: Logger, user
       await tasks.system.close();
       await tasks.backend.close();
       await tasks.documents.close();
+      await tasks.mail.close();
       await cache.close();
       await db.close();
     },

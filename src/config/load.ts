@@ -59,6 +59,16 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetries: read('AI_STACK_EMBEDDINGS_MAX_RETRIES', (v) => integer(v, 0, 20), 5),
       modelDir: read('AI_STACK_EMBEDDINGS_MODEL_DIR', (v) => path.resolve(v), undefined),
     },
+    mail: {
+      smtpUrl: read('AI_STACK_SMTP_URL', smtpUrl, null),
+      from: read('AI_STACK_MAIL_FROM', mailbox, 'AI Stack <noreply@localhost>'),
+      publicUrl: read('AI_STACK_PUBLIC_URL', httpUrl, null),
+      secret: read('AI_STACK_MAIL_SECRET', secret, undefined),
+      ratePerDomainPerSecond: read('AI_STACK_MAIL_RATE_PER_DOMAIN', (v) => integer(v, 1, 100_000), 20),
+      retryBaseMs: read('AI_STACK_MAIL_RETRY_BASE_MS', (v) => integer(v, 1, 3_600_000), 30_000),
+      maxAttempts: read('AI_STACK_MAIL_MAX_ATTEMPTS', (v) => integer(v, 1, 100), 8),
+      leaseMs: read('AI_STACK_MAIL_LEASE_MS', (v) => integer(v, 1000, 3_600_000), 120_000),
+    },
     http: {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
@@ -98,6 +108,14 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
+    AI_STACK_SMTP_URL: config.mail.smtpUrl ? maskUrl(config.mail.smtpUrl) : '(unset: .eml files in <data dir>/outbox)',
+    AI_STACK_MAIL_FROM: config.mail.from,
+    AI_STACK_PUBLIC_URL: config.mail.publicUrl ?? '(unset: no List-Unsubscribe header)',
+    AI_STACK_MAIL_SECRET: config.mail.secret ? '(set, masked)' : '(unset: random per process)',
+    AI_STACK_MAIL_RATE_PER_DOMAIN: String(config.mail.ratePerDomainPerSecond),
+    AI_STACK_MAIL_RETRY_BASE_MS: String(config.mail.retryBaseMs),
+    AI_STACK_MAIL_MAX_ATTEMPTS: String(config.mail.maxAttempts),
+    AI_STACK_MAIL_LEASE_MS: String(config.mail.leaseMs),
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
     AI_STACK_SLOW_QUERY_PARAMETERS: config.slowQueries.allowParametersFor.join(',') || '(unset: every parameter redacted)',
@@ -111,6 +129,16 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_EMBEDDINGS_PROVIDER: config.embeddings.provider,
     AI_STACK_EMBEDDINGS_URL: config.embeddings.url ? maskUrl(config.embeddings.url) : '(unset)',
     AI_STACK_EMBEDDINGS_MODEL: config.embeddings.model,
+    AI_STACK_EMBEDDINGS_API_KEY: config.embeddings.apiKey ? '(set, masked)' : '(unset)',
+    AI_STACK_EMBEDDINGS_DIMENSIONS: config.embeddings.dimensions === undefined ? '(model default)' : String(config.embeddings.dimensions),
+    AI_STACK_EMBEDDINGS_BATCH_SIZE: String(config.embeddings.batchSize),
+    AI_STACK_EMBEDDINGS_MAX_RETRIES: String(config.embeddings.maxRetries),
+    AI_STACK_EMBEDDINGS_MODEL_DIR: config.embeddings.modelDir ?? '(unset)',
+    AI_STACK_DOCUMENT_FAILED_RETENTION_DAYS: String(config.documents.failedRetentionDays),
+    AI_STACK_DOCUMENT_DELETED_GRACE_DAYS: String(config.documents.deletedGraceDays),
+    AI_STACK_EXTRACT_TIMEOUT_MS: String(config.documents.extractTimeoutMs),
+    AI_STACK_EXTRACT_MEMORY_MB: String(config.documents.extractMemoryMb),
+    AI_STACK_EXTRACT_MAX_PAGES: String(config.documents.extractMaxPages),
   };
 }
 
@@ -188,15 +216,33 @@ function blobUrl(raw: string): string {
   return raw;
 }
 
+function smtpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('is not a URL; use smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`unsupported scheme "${url.protocol}"; use smtp:// or smtps://`);
+  if (url.hostname === '') throw new Error('must name a host');
+  return raw;
+}
+
 function httpUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new Error('is not a URL');
+    throw new Error('is not a URL, e.g. https://ai-stack.example.com');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must be an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported scheme "${url.protocol}"; use http:// or https://`);
   return raw.replace(/\/+$/, '');
+}
+
+/** `Name <addr@host>` or `addr@host`. */
+function mailbox(raw: string): string {
+  if (!/^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(raw)) throw new Error(`is not a mailbox like "AI Stack <noreply@example.com>": "${raw.slice(0, 80)}"`);
+  return raw;
 }
 
 function secret(raw: string): string {

@@ -56,6 +56,26 @@ export interface EmbeddingsConfig {
   modelDir: string | undefined;
 }
 
+/** Outgoing mail (src/mail). */
+export interface MailConfig {
+  /** smtp[s]://user:pass@host:port; null = the embedded outbox folder of `.eml` files in the data dir. */
+  smtpUrl: string | null;
+  /** Default From: header, e.g. `AI Stack <noreply@example.com>`. */
+  from: string;
+  /** Base URL the public unsubscribe link points at (List-Unsubscribe); unset = no List-Unsubscribe header. */
+  publicUrl: string | null;
+  /** Signs unsubscribe tokens; every node needs the same one. Unset: random per process (links die on restart). */
+  secret: string | undefined;
+  /** At most this many messages per second to one recipient domain, per delivering process. */
+  ratePerDomainPerSecond: number;
+  /** First retry delay after a temporary failure (4xx, connection error); doubles per attempt. */
+  retryBaseMs: number;
+  /** Delivery attempts before a temporarily failing message is given up. */
+  maxAttempts: number;
+  /** How long a claimed outbox row belongs to its sender; after a crash it is sent again once this passed. */
+  leaseMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -81,6 +101,7 @@ export interface Config {
     /** Tables whose parameter values may appear in slow-query samples; all others are redacted to their type. */
     allowParametersFor: string[];
   };
+  mail: MailConfig;
   http: {
     bodyLimitBytes: number;
     /** How long SIGTERM waits for in-flight requests before closing connections. */

@@ -199,6 +199,36 @@ export interface LedgerEntriesTable {
   created_at: Timestamp;
 }
 
+export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'suppressed';
+
+/** One message to one recipient; `payload` is the rendered message (JSON, see src/mail/outbox.ts). */
+export interface MailOutboxTable {
+  id: Generated<number>;
+  message_id: string;
+  idempotency_key: string;
+  batch_id: string | null;
+  kind: string;
+  recipient: string;
+  domain: string;
+  subject: string;
+  payload: JsonText;
+  status: ColumnType<MailStatus, MailStatus | undefined, MailStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: string | null;
+  last_error: string | null;
+  response_code: number | null;
+  sent_at: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MailSuppressionsTable {
+  address: string;
+  reason: string;
+  created_at: Timestamp;
+}
+
 export interface DatabaseSchema {
   api_keys: ApiKeysTable;
   documents: DocumentsTable;
@@ -213,4 +243,6 @@ export interface DatabaseSchema {
   payments: PaymentsTable;
   accounts: AccountsTable;
   ledger_entries: LedgerEntriesTable;
+  mail_outbox: MailOutboxTable;
+  mail_suppressions: MailSuppressionsTable;
 }

@@ -7,6 +7,7 @@ import { erpTables } from './0002-erp-tables.ts';
 import { documentPipeline } from './0003-document-pipeline.ts';
 import { customerSegments } from './0006-customer-segments.ts';
 import { listFilterIndexes } from './0007-list-filter-indexes.ts';
+import { mailTables } from './0008-mail.ts';
 
 export { ACCOUNTS, CHART_OF_ACCOUNTS } from './0002-erp-tables.ts';
 
@@ -18,6 +19,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0003-document-pipeline': documentPipeline(dialect),
     '0006-customer-segments': customerSegments(),
     '0007-list-filter-indexes': listFilterIndexes(),
+    '0008-mail': mailTables(dialect),
   };
 }
 
