@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Db, DialectName } from '../db.ts';
 import { coreTables } from './0001-core-tables.ts';
 import { erpTables } from './0002-erp-tables.ts';
+import { reportTables } from './0004-report-tables.ts';
 
 export { ACCOUNTS, CHART_OF_ACCOUNTS } from './0002-erp-tables.ts';
 
@@ -12,6 +13,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001-core-tables': coreTables(dialect),
     '0002-erp-tables': erpTables(dialect),
+    '0004-report-tables': reportTables(dialect),
   };
 }
 
