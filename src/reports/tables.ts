@@ -1,24 +1,24 @@
-import type { Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { Db, DatabaseSchema } from '../db/index.ts';
 
 /** The report tables (migration 0004), typed here so the shared schema file stays untouched by this module. */
 export type ReportTables = {
   report_definitions: {
-    id: import('kysely').Generated<number>;
+    id: Generated<number>;
     name: string;
     description: string | null;
     kind: 'report' | 'pivot';
     shared: number;
-    version: import('kysely').Generated<number>;
-    created_at: import('kysely').ColumnType<string, string | undefined, string>;
-    updated_at: import('kysely').ColumnType<string, string | undefined, string>;
+    version: Generated<number>;
+    created_at: ColumnType<string, string | undefined, string>;
+    updated_at: ColumnType<string, string | undefined, string>;
   };
   report_definition_versions: {
-    id: import('kysely').Generated<number>;
+    id: Generated<number>;
     definition_id: number;
     version: number;
     definition: string;
-    created_at: import('kysely').ColumnType<string, string | undefined, string>;
+    created_at: ColumnType<string, string | undefined, string>;
   };
   report_files: {
     token: string;
@@ -28,7 +28,7 @@ export type ReportTables = {
     media_type: string;
     size_bytes: number;
     expires_at: string;
-    created_at: import('kysely').ColumnType<string, string | undefined, string>;
+    created_at: ColumnType<string, string | undefined, string>;
   };
 };
 
