@@ -104,7 +104,11 @@ export function fitEts(y: ArrayLike<number>, spec: EtsSpec, m: number): EtsFit |
     if (!decode(x, layout, spec, period, scale, smoothing, state)) return Number.POSITIVE_INFINITY;
     return runFilter(y, spec, period, smoothing, state).lik;
   };
-  const result = optimise(objective, x0, layout);
+  // Two starts: R's (small α) and a fast-adapting one; Nelder–Mead keeps to the basin it starts in.
+  let result = optimise(objective, x0, layout);
+  const x1 = encode({ ...smoothing0, alpha: 0.5, beta: layout.trended ? 0.05 : 0, gamma: layout.seasonal ? 0.1 : 0 }, start0, layout, spec, scale);
+  const second = optimise(objective, x1, layout);
+  if (second.value < result.value) result = second;
   if (!Number.isFinite(result.value)) return undefined;
 
   const best = Float64Array.from(result.x);
@@ -138,8 +142,9 @@ export function fitEts(y: ArrayLike<number>, spec: EtsSpec, m: number): EtsFit |
  * still improve: a simplex in 17 dimensions stalls easily, and restarting is the classic remedy.
  */
 function optimise(objective: (x: Float64Array) => number, x0: number[], layout: Layout): { x: number[]; value: number } {
-  const steps = (x: number[], scale: number) => x.map((v, i) => (i < layout.stateAt ? scale * Math.max(v, 0.05) : Math.max(scale * Math.abs(v), 0.02)));
-  const budget = (dims: number) => 100 * dims + 200;
+  // Smoothing parameters move in absolute steps (their optimum is often at the far end of [0, 1]); states relative to their size.
+  const steps = (x: number[], scale: number) => x.map((v, i) => (i < layout.stateAt ? (layout.damped && i === layout.stateAt - 1 ? 0.05 : scale * 2) : Math.max(scale * Math.abs(v), 0.02)));
+  const budget = (dims: number) => 40 * dims + 100;
   let x = x0;
   let value = Number.POSITIVE_INFINITY;
   const head = layout.stateAt + 1 + (layout.trended ? 1 : 0);
@@ -153,7 +158,7 @@ function optimise(objective: (x: Float64Array) => number, x0: number[], layout: 
     x = [...first.x, ...x0.slice(head)];
     value = first.value;
   }
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 2; round++) {
     const next = nelderMead(objective, x, { steps: steps(x, round === 0 ? 0.1 : 0.05), maxEvaluations: budget(x.length), tolerance: 1e-8 });
     if (next.value >= value - 1e-6 * Math.abs(value)) break;
     x = next.x;
