@@ -7,6 +7,8 @@ import { openDatabase, type Db } from '../db/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
+import { createReportTasks, FsReportFileStore, ReportDownloads, reportDb, reportFilesDir } from '../reports/index.ts';
+import { QueryCache } from '../db/index.ts';
 
 export interface AppTasks {
   system: TaskSystem;
@@ -35,10 +37,16 @@ export interface AppTaskDeps {
 export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>): AppTasks {
   const backend = taskBackendFor(config);
   // Each module contributes its tasks and schedules here, one line each.
-  const tasks = [createCleanupCacheTask(deps.cache)];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule];
+  const reports = createReportTasks({ db: deps.db, downloads: reportDownloads(config, deps.db), queryCache: new QueryCache(deps.db, { ttlMs: 60_000 }) });
+  const tasks = [createCleanupCacheTask(deps.cache), ...reports.tasks];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...reports.schedules];
   const system = createTaskSystem({ backend, tasks, logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
   return { system, backend, schedules };
+}
+
+/** Report files under the data dir; switching to the blob store is this one line. */
+export function reportDownloads(config: Config, db: Db): ReportDownloads {
+  return new ReportDownloads(reportDb(db), new FsReportFileStore(reportFilesDir(config.dataDir)));
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */

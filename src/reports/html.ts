@@ -10,7 +10,7 @@ function cellText(value: unknown, format: string | undefined): string {
     if (format === 'integer') return value.toLocaleString('en-US', { maximumFractionDigits: 0 });
     return value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
-  return String(value as string);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** A print-ready HTML page: title, charts as inline SVG, tables with numbers right-aligned; A4 page breaks between tables. */

@@ -33,7 +33,7 @@ export async function writeCsv(table: OutputTable, out: Writable): Promise<void>
   const cell = (value: unknown): string => {
     if (value === null || value === undefined) return '';
     if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-    let text = value instanceof Date ? value.toISOString() : String(value as string);
+    let text = value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : JSON.stringify(value);
     if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };

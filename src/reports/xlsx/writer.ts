@@ -184,7 +184,7 @@ export class SheetWriter {
       }
       if (typeof value === 'number' && Number.isFinite(value)) xml += `<c r="${ref}" s="${this.#styles[i]}"><v>${value}</v></c>`;
       else if (typeof value === 'boolean') xml += `<c r="${ref}" t="b"><v>${value ? 1 : 0}</v></c>`;
-      else xml += `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(String(value as string))}</t></is></c>`;
+      else xml += `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(String(value))}</t></is></c>`;
     }
     return `${xml}</row>`;
   }
