@@ -32,7 +32,7 @@ if (parts.has('forecast')) {
   const step = Number(flag('m3-step', '10'));
   const series = sample(loadM3(), step);
   const input = join(work, 'm3.jsonl');
-  writeFileSync(input, series.map((s) => JSON.stringify(s)).join('\n'));
+  writeFileSync(input, `${series.map((s) => JSON.stringify(s)).join('\n')}\n`);
   console.error(`forecast: ${series.length} M3 series; R's ets() and thetaf() first…`);
   const rStart = performance.now();
   execFileSync('Rscript', [new URL('./reference.R', import.meta.url).pathname, input, join(work, 'r.jsonl')], { stdio: 'inherit' });
