@@ -15,7 +15,9 @@ import { responseStoreFromCache } from '../http/toolkit/index.ts';
 import { acquireApiLock, type ApiLock } from './api-lock.ts';
 import { checkDataDir } from './data-dir-check.ts';
 import { stopGracefully, type ShutdownStep } from './shutdown.ts';
-import { createAppTasks, type AppTasks } from './tasks.ts';
+import { createAppTasks, reportDownloads, type AppTasks } from './tasks.ts';
+import { analyticsRoutes, ERP_CUBES } from '../analytics/index.ts';
+import { reportRoutes } from '../reports/index.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
@@ -96,7 +98,8 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
-    api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes({ ...tasks.documents, system: tasks.system, uploadMaxBytes: config.documents.uploadMaxBytes }, resourceOptions)],
+    api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes({ ...tasks.documents, system: tasks.system, uploadMaxBytes: config.documents.uploadMaxBytes }, resourceOptions),
+      analyticsRoutes({ db, cubes: ERP_CUBES, queryCache }), reportRoutes({ db, tasks: tasks.system, downloads: reportDownloads(config, db), queryCache })],
     admin: [
       apiKeyAdminRoutes(keys),
       dbAdminRoutes(db),

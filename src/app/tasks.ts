@@ -10,6 +10,8 @@ import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, clean
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
 import type { LoadedTasks } from '../tasks/index.ts';
 import { createDocumentsModule, type DocumentsModule } from '../documents/index.ts';
+import { createReportTasks, FsReportFileStore, ReportDownloads, reportDb, reportFilesDir } from '../reports/index.ts';
+import { QueryCache } from '../db/index.ts';
 
 export interface AppTasks {
   system: TaskSystem;
@@ -44,11 +46,17 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
   // Each module contributes its tasks and schedules here, one line each.
   const mail = createMailService({ db: deps.db, config: config.mail, dataDir: config.dataDir, logger: deps.logger });
   const mailTasks = createMailTasks(mail);
-  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules];
+  const reports = createReportTasks({ db: deps.db, downloads: reportDownloads(config, deps.db), queryCache: new QueryCache(deps.db, { ttlMs: 60_000 }) });
+  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules];
   const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
   documents.tasks.attach(system);
   return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail };
+}
+
+/** Report files under the data dir; switching to the blob store is this one line. */
+export function reportDownloads(config: Config, db: Db): ReportDownloads {
+  return new ReportDownloads(reportDb(db), new FsReportFileStore(reportFilesDir(config.dataDir)));
 }
 
 /** For `ai-stack worker` / `ai-stack scheduler`: the same tasks as `start`, bound to a real cache, without HTTP. */

@@ -5,6 +5,7 @@ import type { Db, DialectName } from '../db.ts';
 import { coreTables } from './0001-core-tables.ts';
 import { erpTables } from './0002-erp-tables.ts';
 import { documentPipeline } from './0003-document-pipeline.ts';
+import { reportTables } from './0004-report-tables.ts';
 import { customerSegments } from './0006-customer-segments.ts';
 import { listFilterIndexes } from './0007-list-filter-indexes.ts';
 import { mailTables } from './0008-mail.ts';
@@ -17,6 +18,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0001-core-tables': coreTables(dialect),
     '0002-erp-tables': erpTables(dialect),
     '0003-document-pipeline': documentPipeline(dialect),
+    '0004-report-tables': reportTables(dialect),
     '0006-customer-segments': customerSegments(),
     '0007-list-filter-indexes': listFilterIndexes(),
     '0008-mail': mailTables(dialect),

@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import type { DialectName } from '../../db/index.ts';
+import type { Grain } from './dates.ts';
+import type { SqlFragment } from './types.ts';
+
+/**
+ * The few expressions that differ between PostgreSQL and SQLite. Everything returns text `YYYY-MM-DD` for dates,
+ * so both dialects hand back identical values.
+ */
+export interface SqlDialect {
+  name: DialectName;
+  /** A `date` column (PG date, SQLite text) truncated to the grain's first day. */
+  dateBucket(expression: SqlFragment, grain: Grain): SqlFragment;
+  /** A timestamp's calendar day in a time zone. */
+  localDate(expression: SqlFragment, timeZone: string): SqlFragment;
+  /** Plain date column as text. */
+  dateText(expression: SqlFragment): SqlFragment;
+  /** Sort key that orders text bytewise on both engines. */
+  sortable(expression: SqlFragment): SqlFragment;
+}
+
+/** SQLite has no time-zone database: this function (registered per connection) uses the process's Intl data. */
+export const SQLITE_LOCAL_DATE_FUNCTION = 'ai_stack_local_date';
+
+export function sqlDialect(name: DialectName): SqlDialect {
+  if (name === 'postgres') {
+    return {
+      name,
+      dateBucket: (e, grain) => (grain === 'day' ? sql`to_char(${e}, 'YYYY-MM-DD')` : sql`to_char(date_trunc(${sql.lit(grain)}, (${e})::timestamp), 'YYYY-MM-DD')`),
+      localDate: (e, tz) => sql`((${e}) at time zone ${tz})::date`,
+      dateText: (e) => sql`to_char(${e}, 'YYYY-MM-DD')`,
+      sortable: (e) => sql`(${e}) collate "C"`,
+    };
+  }
+  return {
+    name,
+    dateBucket: (e, grain) => {
+      switch (grain) {
+        case 'day':
+          return sql`date(${e})`;
+        case 'week':
+          return sql`date(${e}, 'weekday 0', '-6 days')`;
+        case 'month':
+          return sql`strftime('%Y-%m-01', ${e})`;
+        case 'quarter':
+          return sql`printf('%s-%02d-01', strftime('%Y', ${e}), ((cast(strftime('%m', ${e}) as integer) - 1) / 3) * 3 + 1)`;
+        case 'year':
+          return sql`strftime('%Y-01-01', ${e})`;
+      }
+    },
+    localDate: (e, tz) => sql`${sql.raw(SQLITE_LOCAL_DATE_FUNCTION)}(${e}, ${tz})`,
+    dateText: (e) => e,
+    sortable: (e) => e,
+  };
+}
+
+/** The calendar day of an instant in a time zone, `YYYY-MM-DD` (for the SQLite function). */
+export function localDateOf(instant: string, timeZone: string): string | null {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) return null;
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+}
+
+/** The UTC instant (ISO) at which a calendar day starts in a time zone. */
+export function startOfDayUtc(day: string, timeZone: string): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const guess = Date.UTC(y, m - 1, d);
+  let instant = guess - offsetMs(guess, timeZone);
+  instant = guess - offsetMs(instant, timeZone);
+  return new Date(instant).toISOString();
+}
+
+function offsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return wall - Math.floor(instant / 1000) * 1000;
+}
