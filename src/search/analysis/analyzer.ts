@@ -16,6 +16,8 @@ export interface Token {
   /** Word position; a sub-word shares the position of the word it is part of. */
   position: number;
   kind: 'cjk' | 'latin' | 'number';
+  /** A Latin word as written (folded, lower-cased) before stemming: what typo tolerance compares. */
+  surface?: string;
   /** A finer part of a longer word, emitted in index mode so that 农业 finds 中国农业发展银行. */
   sub?: true;
 }
@@ -99,6 +101,7 @@ export class Analyzer {
         // Stem plain words only: identifiers and versions (utf8, v2.1) are kept as written.
         const term = latin && /^[a-z]+$/.test(word) ? stemmer(word) : word;
         this.#push(tokens, normalized, term, at, position, latin ? 'latin' : 'number', word.length);
+        if (latin) (tokens.at(-1) as Token).surface = word;
         position++;
       }
     }
