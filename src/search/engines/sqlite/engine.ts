@@ -176,7 +176,7 @@ export class SqliteSearchEngine implements SearchEngine {
     const extra = new Map<TermMatch, string[]>();
     const vocab = tables(g).vocab;
     for (const m of plan.groups.flatMap((group) => group.alternatives).filter((a) => a.fuzzy)) {
-      const surface = m.surface ?? (m.terms[0]);
+      const surface = m.surface ?? m.terms[0] ?? '';
       const exact = await sql<{ n: number }>`select count(*) as n from ${sql.table(vocab)} where term in (${m.terms[0]}, ${surface})`.execute(this.#db);
       if (Number(exact.rows[0]?.n) > 0) continue;
       const { rows } = await sql<{ term: string }>`select term from ${sql.table(vocab)} where term >= ${surface.slice(0, 1)} and term < ${`${surface.slice(0, 1)}\u{10ffff}`}
