@@ -9,4 +9,5 @@ export { planQuery, type QueryPlan, type PlanGroup, type TermMatch } from './que
 export { highlight, matchSpans } from './highlight.ts';
 export { documentHash } from './document-fields.ts';
 export { SqliteSearchEngine } from './engines/sqlite/engine.ts';
+export { PostgresSearchEngine } from './engines/postgres/engine.ts';
 export type * from './types.ts';

@@ -75,7 +75,10 @@ export function planQuery(analyzer: Analyzer, q: string): QueryPlan {
       continue;
     }
     // a OR b: one group whose alternatives are each side's (a multi-word side must match whole, as a phrase).
-    const alternatives = expanded.flatMap((parts) => (parts.length === 1 ? (parts[0]?.alternatives ?? []) : [{ field: 'text' as const, terms: parts.flatMap((p) => p.alternatives[0]?.terms ?? []), prefix: false, fuzzy: false }]));
+    const alternatives = expanded
+      .filter((parts) => parts.length > 0)
+      .flatMap((parts) => (parts.length === 1 ? (parts[0]?.alternatives ?? []) : [{ field: 'text' as const, terms: parts.flatMap((p) => p.alternatives[0]?.terms ?? []), prefix: false, fuzzy: false }]))
+      .filter((a) => a.terms.length > 0);
     if (alternatives.length > 0) groups.push({ negate: false, alternatives });
   }
   if (!groups.some((g) => !g.negate)) {
