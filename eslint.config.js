@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // Tests and benchmarks poke at untyped JSON bodies; the public API stays strict.
-    files: ['test/**', 'bench/**'],
+    files: ['test/**', 'bench/**', 'eval/**'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -27,7 +27,15 @@ export function matchSpans(analyzer: Analyzer, plan: QueryPlan, text: string): A
   candidates.sort((a, b) => b[1] - b[0] - (a[1] - a[0]) || a[0] - b[0]);
   const kept: Array<[number, number]> = [];
   for (const span of candidates) if (!kept.some(([s, e]) => span[0] < e && s < span[1])) kept.push(span);
-  return kept.sort((a, b) => a[0] - b[0]);
+  kept.sort((a, b) => a[0] - b[0]);
+  // Touching marks become one (农业|发展|银行 → 农业发展银行): one highlighted word, not three.
+  const merged: Array<[number, number]> = [];
+  for (const span of kept) {
+    const last = merged.at(-1);
+    if (last && last[1] === span[0]) last[1] = span[1];
+    else merged.push([span[0], span[1]]);
+  }
+  return merged;
 }
 
 /** `text` HTML-escaped with `<mark>` around each span. */

@@ -40,7 +40,8 @@ export function searchEngineSuite(name: string, open: () => Promise<{ engine: Se
     it('finds traditional text from simplified queries and the reverse, highlighting the original characters', async () => {
       const hit = (await engine.search({ q: '鼠标 设置' })).hits[0];
       expect(hit?.id).toBe('mouse:0');
-      expect(hit?.highlight.snippet).toContain('<mark>設定</mark><mark>滑鼠</mark>');
+      // Touching matches are one mark, on the traditional characters the document has.
+      expect(hit?.highlight.snippet).toContain('<mark>設定滑鼠</mark>');
       expect(await ids('數據分析')).toEqual(['wechat:0']);
       expect(await ids('数据库')).toEqual(['mouse:0']);
     });
