@@ -87,9 +87,3 @@ export function segmentationTable(split: 'dev' | 'test'): Array<{ system: string
   }
   return rows;
 }
-
-if (import.meta.main) {
-  const split = process.argv.includes('--split') && process.argv[process.argv.indexOf('--split') + 1] === 'dev' ? 'dev' : 'test';
-  console.log(`Segmentation F1 on UD Chinese GSD ${split} split (500 sentences each)`);
-  console.table(segmentationTable(split).map((r) => ({ ...r, precision: r.precision.toFixed(3), recall: r.recall.toFixed(3), f1: r.f1.toFixed(3) })));
-}

@@ -26,6 +26,8 @@ export type FacetName = 'type' | 'language' | 'tags';
 
 export interface SearchQuery {
   q: string;
+  /** `any` (default): a unit matching some of the words is found, ranked by BM25, which favours matching more; `all`: every word must match. */
+  match?: 'any' | 'all';
   filters?: SearchFilters;
   facets?: readonly FacetName[];
   sort?: 'relevance' | 'date';

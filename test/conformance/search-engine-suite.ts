@@ -42,13 +42,21 @@ export function searchEngineSuite(name: string, open: () => Promise<{ engine: Se
       expect(hit?.id).toBe('mouse:0');
       // Touching matches are one mark, on the traditional characters the document has.
       expect(hit?.highlight.snippet).toContain('<mark>設定滑鼠</mark>');
-      expect(await ids('數據分析')).toEqual(['wechat:0']);
+      expect((await ids('數據分析'))[0]).toBe('wechat:0');
+      expect(await ids('數據分析', { match: 'all' })).toEqual(['wechat:0']);
       expect(await ids('数据库')).toEqual(['mouse:0']);
     });
 
     it('ranks a title match first and stems English', async () => {
       expect((await ids('configurations'))[0]).toMatch(/^redis:/);
       expect(await ids('running database')).toEqual(['redis:0']);
+    });
+
+    it('finds units matching some words (ranked below those matching all), or only all words on request', async () => {
+      const some = await ids('redis 银行');
+      expect(some.sort()).toEqual(['bank:0', 'redis:0', 'redis:1']);
+      expect(await ids('redis 银行', { match: 'all' })).toEqual([]);
+      expect((await ids('redis eviction')).slice(0, 1)).toEqual(['redis:0']);
     });
 
     it('supports phrases, exclusions, OR and prefixes', async () => {

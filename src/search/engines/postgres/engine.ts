@@ -12,8 +12,8 @@ import { compileTsquery, groupQuery, tsvectorLiteral } from './tsvector.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
 type AnyDb = Kysely<any>;
 
-/** ts_rank weights {D, C, B, A}: bigrams and unstemmed words, sub-words, body, title (as SQLite's bm25 columns). */
-const WEIGHTS = '{0.0375,0.0625,0.125,1}';
+/** ts_rank weights {D, C, B, A}: bigrams and unstemmed words, sub-words, body, title (SQLite's bm25 column weights ÷ 8). */
+const WEIGHTS = '{0,0.0375,0.125,1}';
 
 /**
  * PostgreSQL full-text search over our own tokens (a tsvector written from the shared analysis, GIN index).
@@ -57,7 +57,7 @@ export class PostgresSearchEngine implements SearchEngine {
     const g = (await readGenerations(this.#db)).active;
     const t = tables(g);
     const extra = await this.#nearSpellings(plan, g);
-    const tsquery = compileTsquery(plan, extra);
+    const tsquery = compileTsquery(plan, extra, query.match ?? 'any');
     const where = sql`d.tsv @@ ${tsquery}::tsquery${this.#filters(query)}`;
     const from = sql`from ${sql.table(t.docs)} d`;
     const score = await this.#score(plan, extra, g);

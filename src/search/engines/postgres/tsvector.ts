@@ -39,9 +39,10 @@ export function groupQuery(alternatives: readonly TermMatch[], extra: ReadonlyMa
   return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' | ')})`;
 }
 
-/** The plan as a tsquery literal: groups ANDed, alternatives ORed, exclusions as & !. */
-export function compileTsquery(plan: QueryPlan, extra: ReadonlyMap<TermMatch, readonly string[]> = new Map()): string {
+/** The plan as a tsquery literal: alternatives ORed, exclusions as & !, groups ANDed (`all`) or ORed (`any`). */
+export function compileTsquery(plan: QueryPlan, extra: ReadonlyMap<TermMatch, readonly string[]> = new Map(), mode: 'all' | 'any' = 'all'): string {
   const positive = plan.groups.filter((g) => !g.negate).map((g) => groupQuery(g.alternatives, extra));
   const negative = plan.groups.filter((g) => g.negate).map((g) => `!${groupQuery(g.alternatives, extra)}`);
-  return [...positive, ...negative].join(' & ');
+  const joined = mode === 'all' || positive.length === 1 ? positive.join(' & ') : `(${positive.join(' | ')})`;
+  return [joined, ...negative].join(' & ');
 }
