@@ -11,3 +11,5 @@ export { documentHash } from './document-fields.ts';
 export { SqliteSearchEngine } from './engines/sqlite/engine.ts';
 export { PostgresSearchEngine } from './engines/postgres/engine.ts';
 export type * from './types.ts';
+export { SearchService, type SearchSource, type VectorSource, type SearchMode, type ReconcileReport } from './service.ts';
+export { searchRoutes, searchAdminRoutes } from './routes.ts';
