@@ -18,6 +18,8 @@ import { stopGracefully, type ShutdownStep } from './shutdown.ts';
 import { createAppTasks, reportDownloads, type AppTasks } from './tasks.ts';
 import { analyticsRoutes, ERP_CUBES } from '../analytics/index.ts';
 import { reportRoutes } from '../reports/index.ts';
+import { searchAdminRoutes, searchRoutes } from '../search/index.ts';
+import { REBUILD_SEARCH_INDEX, SYNC_KNOWLEDGE_BASE } from './search.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
@@ -78,6 +80,8 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
 
   const cache = await createCache({ redis: config.redis, registry, logger });
   const tasks = createAppTasks(config, { db, cache, logger, registry }, options.tasks);
+  // Search tables (both generations' metadata, dictionary and synonyms) exist before the first query.
+  await tasks.search.init();
 
   const responseStore = responseStoreFromCache(cache, { logger });
   const stopPurging = purgeResponsesOnWrite(db, responseStore, logger);
@@ -91,6 +95,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
   // The data dir holds the SQLite database and/or the embedded task queue; with PostgreSQL and Redis it is unused.
   if (config.database.kind === 'sqlite' || !config.redis) readiness.push({ name: 'disk', check: () => checkDataDir(config.dataDir, config.minFreeDiskBytes) });
   if (config.redis) readiness.push({ name: 'redis', check: () => redisReady(cache) });
+  const enqueue = async (task: string): Promise<string> => (await tasks.system.send(task, {})).id;
   const server = await buildServer({
     logger,
     registry,
@@ -99,13 +104,15 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
     api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes({ ...tasks.documents, system: tasks.system, uploadMaxBytes: config.documents.uploadMaxBytes }, resourceOptions),
-      analyticsRoutes({ db, cubes: ERP_CUBES, queryCache }), reportRoutes({ db, tasks: tasks.system, downloads: reportDownloads(config, db), queryCache })],
+      analyticsRoutes({ db, cubes: ERP_CUBES, queryCache }), reportRoutes({ db, tasks: tasks.system, downloads: reportDownloads(config, db), queryCache }),
+      searchRoutes(tasks.search)],
     admin: [
       apiKeyAdminRoutes(keys),
       dbAdminRoutes(db),
       async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
       tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
       mailAdminRoutes(tasks.mail),
+      searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
     ],
     root: [mailPublicRoutes(tasks.mail)],
     version: '0.1.0',

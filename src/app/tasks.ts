@@ -12,12 +12,15 @@ import type { LoadedTasks } from '../tasks/index.ts';
 import { createDocumentsModule, type DocumentsModule } from '../documents/index.ts';
 import { createReportTasks, FsReportFileStore, ReportDownloads, reportDb, reportFilesDir } from '../reports/index.ts';
 import { QueryCache } from '../db/index.ts';
+import { createAppSearch, type AppSearch } from './search.ts';
 
 export interface AppTasks {
   system: TaskSystem;
   backend: TaskBackend;
   schedules: ScheduleSpec[];
   documents: DocumentsModule;
+  /** Full-text search over the documents' chunks; indexed when a document becomes ready. */
+  search: AppSearch['service'];
   /** Outgoing mail (its tasks are in `system`); closed by `closeAppTasks`' callers with the rest. */
   mail: MailService;
 }
@@ -47,11 +50,12 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
   const mail = createMailService({ db: deps.db, config: config.mail, dataDir: config.dataDir, logger: deps.logger });
   const mailTasks = createMailTasks(mail);
   const reports = createReportTasks({ db: deps.db, downloads: reportDownloads(config, deps.db), queryCache: new QueryCache(deps.db, { ttlMs: 60_000 }) });
-  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules];
+  const search = createAppSearch(deps.db, documents, deps.logger);
+  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks, ...search.tasks];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules, ...search.schedules];
   const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
   documents.tasks.attach(system);
-  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail };
+  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail, search: search.service };
 }
 
 /** Report files under the data dir; switching to the blob store is this one line. */

@@ -1,0 +1,106 @@
+import { Type } from 'typebox';
+import type { Db } from '../db/index.ts';
+import type { DocumentsModule } from '../documents/index.ts';
+import { Analyzer, PostgresSearchEngine, SearchService, SqliteSearchEngine, type SearchDocument, type SearchSource } from '../search/index.ts';
+import type { Logger } from '../shared/logger.ts';
+import { defineTask, type ScheduleSpec, type TaskDefinition } from '../tasks/index.ts';
+
+export const REBUILD_SEARCH_INDEX = 'sync.rebuild_search_index';
+export const SYNC_KNOWLEDGE_BASE = 'sync.sync_knowledge_base';
+
+interface DocumentRow {
+  id: number;
+  title: string;
+  detected_type: string | null;
+  metadata: string;
+  created_at: string | Date;
+}
+
+/** The documents module's ready chunks as search units: `<documentId>:<ordinal>`, the document's title and facets. */
+class DocumentChunkSource implements SearchSource {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async load(documentIds: readonly string[]): Promise<SearchDocument[]> {
+    const ids = documentIds.map(Number).filter((id) => Number.isInteger(id) && id > 0);
+    if (ids.length === 0) return [];
+    const documents = await this.#db.kysely.selectFrom('documents').select(['id', 'title', 'detected_type', 'metadata', 'created_at'])
+      .where('id', 'in', ids).where('status', '=', 'ready').where('deleted_at', 'is', null).execute() as DocumentRow[];
+    if (documents.length === 0) return [];
+    const chunks = await this.#db.kysely.selectFrom('document_chunks').select(['document_id', 'ordinal', 'text'])
+      .where('document_id', 'in', documents.map((d) => d.id)).orderBy('document_id').orderBy('ordinal').execute();
+    const byId = new Map(documents.map((d) => [d.id, d]));
+    return chunks.flatMap((chunk) => {
+      const doc = byId.get(chunk.document_id);
+      return doc ? [unitOf(doc, chunk.ordinal, chunk.text)] : [];
+    });
+  }
+
+  async *all(): AsyncIterable<SearchDocument[]> {
+    let after = 0;
+    for (;;) {
+      const page = await this.#db.kysely.selectFrom('documents').select('id').where('id', '>', after).where('status', '=', 'ready').where('deleted_at', 'is', null)
+        .orderBy('id').limit(50).execute();
+      if (page.length === 0) return;
+      yield await this.load(page.map((d) => String(d.id)));
+      after = page.at(-1)?.id ?? after;
+    }
+  }
+}
+
+function unitOf(doc: DocumentRow, ordinal: number, text: string): SearchDocument {
+  const metadata = JSON.parse(String(doc.metadata)) as { tags?: unknown; extracted?: { language?: unknown } };
+  const tags = Array.isArray(metadata.tags) ? metadata.tags.filter((t): t is string => typeof t === 'string') : [];
+  const language = typeof metadata.extracted?.language === 'string' ? metadata.extracted.language : undefined;
+  return {
+    id: `${doc.id}:${ordinal}`,
+    documentId: String(doc.id),
+    title: doc.title,
+    body: text,
+    tags,
+    date: new Date(doc.created_at).toISOString(),
+    ...(doc.detected_type ? { type: doc.detected_type } : {}),
+    ...(language ? { language } : {}),
+  };
+}
+
+export interface AppSearch {
+  service: SearchService;
+  tasks: TaskDefinition[];
+  schedules: ScheduleSpec[];
+}
+
+/**
+ * Search over the documents' chunks on the application database (FTS5 on SQLite, full-text search on
+ * PostgreSQL): a document entering `ready` is indexed by the worker that processed it; the two `sync`
+ * tasks rebuild the index beside the live one and reconcile it with the database (nightly).
+ */
+export function createAppSearch(db: Db, documents: DocumentsModule, logger: Logger): AppSearch {
+  const analyzer = new Analyzer();
+  const engine = db.dialect === 'postgres' ? new PostgresSearchEngine(db.kysely, analyzer) : new SqliteSearchEngine(db.kysely, analyzer);
+  const service = new SearchService({ db: db.kysely, engine, analyzer, source: new DocumentChunkSource(db) });
+  let ready: Promise<void> | undefined;
+  const init = (): Promise<void> => (ready ??= service.init());
+  documents.events.onReady(async ({ documentId }) => {
+    await init();
+    const units = await service.indexDocuments([String(documentId)]);
+    logger.debug({ documentId, units }, 'document indexed for search');
+  });
+  const none = Type.Object({}, { additionalProperties: false });
+  const rebuild = defineTask(REBUILD_SEARCH_INDEX, { queue: 'sync', args: none, timeLimit: { soft: 3_600_000 } }, async () => {
+    await init();
+    return service.rebuild();
+  });
+  const reconcile = defineTask(SYNC_KNOWLEDGE_BASE, { queue: 'sync', args: none, timeLimit: { soft: 3_600_000 } }, async () => {
+    await init();
+    return service.reconcile();
+  });
+  return {
+    service,
+    tasks: [rebuild, reconcile] as TaskDefinition[],
+    schedules: [{ id: `${SYNC_KNOWLEDGE_BASE}.nightly`, task: SYNC_KNOWLEDGE_BASE, args: {}, cron: '30 2 * * *' }],
+  };
+}

@@ -1,0 +1,193 @@
+import { Jieba } from '@node-rs/jieba';
+import { dict as jiebaDictionary } from '@node-rs/jieba/dict.js';
+import { pinyin } from 'pinyin-pro';
+import { stemmer } from 'stemmer';
+import { normalize, originalSpan, type NormalizedText } from './normalize.ts';
+import { ENGLISH_STOP_WORDS } from './stop-words.ts';
+
+export type AnalysisMode = 'index' | 'query';
+
+export interface Token {
+  /** The indexed form: simplified, folded, lower-cased; English stemmed. */
+  term: string;
+  /** Offsets into the original text (UTF-16 units, end exclusive): what a highlight marks. */
+  start: number;
+  end: number;
+  /** Word position; a sub-word shares the position of the word it is part of. */
+  position: number;
+  kind: 'cjk' | 'latin' | 'number';
+  /** A Latin word as written (folded, lower-cased) before stemming: what typo tolerance compares. */
+  surface?: string;
+  /** A finer part of a longer word, emitted in index mode so that 农业 finds 中国农业发展银行. */
+  sub?: true;
+}
+
+export interface AnalyzerSettings {
+  /** Extra words that segmentation must keep whole, one per line: `word [frequency] [tag]` (jieba's format). */
+  dictionary?: readonly string[];
+  /** Groups of words that mean the same; each word also joins the dictionary so it survives segmentation. */
+  synonyms?: ReadonlyArray<readonly string[]>;
+}
+
+// Han runs go to the segmenter; any other letters and digits form words (Han is a letter too: excluded).
+const RUN = /(?<cjk>[\p{Script=Han}\u3005\u3007]+)|(?<word>[[\p{L}\p{N}]--[\p{Script=Han}]][[\p{L}\p{N}_]--[\p{Script=Han}]]*(?:['’.][[\p{L}\p{N}]--[\p{Script=Han}]]+)*)/gv;
+const HAS_LETTER = /\p{L}/u;
+const HAN = /\p{Script=Han}/u;
+const USER_WORD_FREQUENCY = 100_000;
+/**
+ * Words this long are split into the dictionary words that tile them (农业发展银行 → 农业 发展 银行) when
+ * such a tiling exists: jieba's coarse words are longer than most users' queries and than the words of
+ * the UD Chinese treebanks (F1 on their dev split 0.790 → 0.817; chosen there, confirmed on test).
+ */
+const TILE_MIN_LENGTH = 4;
+
+/** The fewest dictionary words of 2–4 characters that cover `word` exactly, or null. */
+function tile(word: string, subWords: readonly string[]): string[] | null {
+  const known = new Set(subWords.filter((s) => s !== word));
+  const best: Array<string[] | null> = Array.from({ length: word.length + 1 }, () => null);
+  best[0] = [];
+  for (let i = 0; i < word.length; i++) {
+    const prefix = best[i];
+    if (!prefix) continue;
+    for (let length = 2; length <= 4 && i + length <= word.length; length++) {
+      const piece = word.slice(i, i + length);
+      const current = best[i + length];
+      if (known.has(piece) && (!current || prefix.length + 1 < current.length)) best[i + length] = [...prefix, piece];
+    }
+  }
+  return best[word.length] ?? null;
+}
+
+/**
+ * The one analysis pipeline every engine uses, so rankings agree across engines: NFKC and width folding,
+ * traditional → simplified by phrase, jieba segmentation of Han runs (search mode adds sub-words when
+ * indexing), English lower-casing, stop words and stemming, CJK bigrams for recall, pinyin for titles and
+ * suggestions, and user dictionaries and synonyms that can be reloaded without a restart.
+ */
+export class Analyzer {
+  #jieba: Jieba;
+  #synonyms = new Map<string, string[]>();
+
+  constructor(settings: AnalyzerSettings = {}) {
+    this.#jieba = Jieba.withDict(jiebaDictionary);
+    this.reload(settings);
+  }
+
+  /** Replaces the user dictionary and synonyms (a new segmenter is built first, then swapped in). */
+  reload(settings: AnalyzerSettings): void {
+    const jieba = Jieba.withDict(jiebaDictionary);
+    const words = [...(settings.dictionary ?? [])];
+    const synonyms = new Map<string, string[]>();
+    for (const group of settings.synonyms ?? []) {
+      const terms = [...new Set(group.map((w) => normalize(w).text.trim()).filter((w) => w.length > 0))];
+      for (const term of terms) {
+        // High frequency so segmentation keeps the synonym whole instead of splitting it.
+        if (HAN.test(term)) words.push(term);
+        synonyms.set(this.#keyOf(term), terms);
+      }
+    }
+    // A word given without a frequency gets a high one: the user asked for it to be kept whole.
+    const lines = words.map((w) => normalize(w).text.trim()).filter((w) => w.length > 0).map((w) => (/\s\d+/.test(w) ? w : `${w} ${USER_WORD_FREQUENCY}`));
+    if (lines.length > 0) jieba.loadDict(Buffer.from(lines.join('\n'), 'utf8'));
+    this.#jieba = jieba;
+    this.#synonyms = synonyms;
+  }
+
+  /** Tokens with their offsets into the original text. Index mode adds sub-words of long CJK words. */
+  analyze(text: string, mode: AnalysisMode = 'index'): Token[] {
+    const normalized = normalize(text);
+    const tokens: Token[] = [];
+    let position = 0;
+    const matches = [...normalized.text.matchAll(RUN)];
+    // One segmenter call for all Han runs of the text (joined by newlines), not one native call per run.
+    const hanRuns = matches.filter((m) => m.groups?.['cjk']).map((m) => m[0]);
+    const words = hanRuns.length > 0 ? this.#jieba.cut(hanRuns.join('\n'), true) : [];
+    let w = 0;
+    for (const match of matches) {
+      const at = match.index;
+      if (match.groups?.['cjk']) {
+        let offset = at;
+        const runEnd = at + match[0].length;
+        while (offset < runEnd && w < words.length) {
+          const word = words[w++] as string;
+          if (word === '\n') continue;
+          const subWords = word.length >= TILE_MIN_LENGTH || (mode === 'index' && word.length > 2) ? this.#jieba.cutForSearch(word, true) : [];
+          const pieces = word.length >= TILE_MIN_LENGTH ? (tile(word, subWords) ?? [word]) : [word];
+          let at = offset;
+          for (const piece of pieces) {
+            this.#push(tokens, normalized, piece, at, position++, 'cjk');
+            at += piece.length;
+          }
+          // Indexing also keeps the other readings of a long word (the whole compound, overlapping parts).
+          if (mode === 'index' && word.length > 2) this.#subWords(tokens, normalized, word, offset, position - 1, [...subWords, word].filter((sub) => !pieces.includes(sub)));
+          offset += word.length;
+        }
+        if (words[w] === '\n') w++;
+      } else {
+        const word = match[0];
+        if (ENGLISH_STOP_WORDS.has(word)) continue;
+        const latin = HAS_LETTER.test(word);
+        // Stem plain words only: identifiers and versions (utf8, v2.1) are kept as written.
+        const term = latin && /^[a-z]+$/.test(word) ? stemmer(word) : word;
+        this.#push(tokens, normalized, term, at, position, latin ? 'latin' : 'number', word.length);
+        if (latin) (tokens.at(-1) as Token).surface = word;
+        position++;
+      }
+    }
+    return tokens;
+  }
+
+  /** Overlapping character bigrams of every Han run (a lone character stays a unigram): recall without a dictionary. */
+  bigrams(text: string): Token[] {
+    const normalized = normalize(text);
+    const tokens: Token[] = [];
+    let position = 0;
+    for (const match of normalized.text.matchAll(/[\p{Script=Han}\u3005\u3007]+/gu)) {
+      const run = match[0];
+      if (run.length === 1) this.#push(tokens, normalized, run, match.index, position++, 'cjk');
+      for (let k = 0; k + 1 < run.length; k++) this.#push(tokens, normalized, run.slice(k, k + 2), match.index + k, position++, 'cjk');
+    }
+    return tokens;
+  }
+
+  /** Full pinyin (weixin) and initials (wx) of the Han words of a text, for titles and suggestions. */
+  pinyin(text: string): { full: string[]; initials: string[] } {
+    const full: string[] = [];
+    const initials: string[] = [];
+    for (const token of this.analyze(text, 'query')) {
+      if (token.kind !== 'cjk') continue;
+      // Whole words, so polyphones read in context (重庆 → chongqing, not zhongqing).
+      const syllables = pinyin(token.term, { toneType: 'none', type: 'array', v: true });
+      full.push(syllables.join(''));
+      initials.push(syllables.map((s) => s[0] ?? '').join(''));
+    }
+    return { full, initials };
+  }
+
+  /** The group of words meaning the same as `term` (itself included), or just the term. */
+  synonymsOf(term: string): string[] {
+    return this.#synonyms.get(this.#keyOf(term)) ?? [term];
+  }
+
+  /** The analysed forms of a synonym group's word, so a group matches what indexing produced. */
+  #keyOf(word: string): string {
+    return this.analyze(word, 'query').map((t) => t.term).join(' ');
+  }
+
+  #subWords(tokens: Token[], normalized: NormalizedText, word: string, offset: number, position: number, subs: readonly string[]): void {
+    let from = 0;
+    for (const sub of subs) {
+      const at = word.indexOf(sub, from);
+      const found = at === -1 ? word.indexOf(sub) : at;
+      if (found === -1) continue;
+      from = found;
+      this.#push(tokens, normalized, sub, offset + found, position, 'cjk', sub.length, true);
+    }
+  }
+
+  #push(tokens: Token[], normalized: NormalizedText, term: string, at: number, position: number, kind: Token['kind'], length = term.length, sub = false): void {
+    if (term.trim() === '') return;
+    const [start, end] = originalSpan(normalized, at, at + length);
+    tokens.push(sub ? { term, start, end, position, kind, sub: true } : { term, start, end, position, kind });
+  }
+}

@@ -1,0 +1,209 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Analyzer } from '../../analysis/index.ts';
+import { analyseDocument, documentHash } from '../../document-fields.ts';
+import { nearTerms } from '../../fuzzy.ts';
+import { ensureMeta, readGenerations, setGeneration, writeTargets } from '../../generations.ts';
+import { planQuery, type QueryPlan, type TermMatch } from '../../query/plan.ts';
+import type { IndexedEntry, IndexStats, SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from '../../types.ts';
+import { checkFilters, counts, distinctTitles, page, toHit, type StoredRow } from '../shared.ts';
+import { createGeneration, dropGeneration, tables } from './schema.ts';
+import { compileTsquery, groupQuery, tsvectorLiteral } from './tsvector.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
+type AnyDb = Kysely<any>;
+
+/** ts_rank weights {D, C, B, A}: bigrams and unstemmed words, sub-words, body, title (SQLite's bm25 column weights ÷ 8). */
+const WEIGHTS = '{0,0.0375,0.125,1}';
+
+/**
+ * PostgreSQL full-text search over our own tokens (a tsvector written from the shared analysis, GIN index).
+ * Ranking is BM25-like: each query group's ts_rank (length-normalised term frequency) times its IDF,
+ * from document frequencies kept with every write.
+ */
+export class PostgresSearchEngine implements SearchEngine {
+  readonly name = 'postgres';
+  readonly #db: AnyDb;
+  readonly #analyzer: Analyzer;
+
+  constructor(db: AnyDb, analyzer: Analyzer) {
+    this.#db = db;
+    this.#analyzer = analyzer;
+  }
+
+  async init(): Promise<void> {
+    await ensureMeta(this.#db);
+    await createGeneration(this.#db, (await readGenerations(this.#db)).active);
+  }
+
+  async upsert(documents: readonly SearchDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    await this.#db.transaction().execute(async (trx) => {
+      for (const g of writeTargets(await readGenerations(trx))) await this.#write(trx, g, documents);
+    });
+  }
+
+  async remove(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.#deleteEverywhere(sql`id = any(${[...ids]}::text[])`);
+  }
+
+  async removeDocuments(documentIds: readonly string[]): Promise<void> {
+    if (documentIds.length > 0) await this.#deleteEverywhere(sql`document_id = any(${[...documentIds]}::text[])`);
+  }
+
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const { limit, offset } = page(query);
+    checkFilters(query.filters);
+    const plan = planQuery(this.#analyzer, query.q);
+    const g = (await readGenerations(this.#db)).active;
+    const t = tables(g);
+    const extra = await this.#nearSpellings(plan, g);
+    const tsquery = compileTsquery(plan, extra, query.match ?? 'any');
+    const where = sql`d.tsv @@ ${tsquery}::tsquery${this.#filters(query)}`;
+    const from = sql`from ${sql.table(t.docs)} d`;
+    const score = await this.#score(plan, extra, g);
+    const order = query.sort === 'date' ? sql`d.date desc nulls last, score desc` : sql`score desc`;
+    const { rows } = await sql<StoredRow & { date: Date | null }>`select d.id, d.document_id, d.title, d.body, d.type, d.language, d.date, d.tags, ${score} as score
+      ${from} where ${where} order by ${order}, d.id limit ${limit} offset ${offset}`.execute(this.#db);
+    const total = await sql<{ n: string }>`select count(*) as n ${from} where ${where}`.execute(this.#db);
+    const facets: SearchResult['facets'] = {};
+    for (const facet of new Set(query.facets ?? [])) {
+      const value = facet === 'tags' ? sql`unnest(d.tags)` : sql`d.${sql.ref(facet)}`;
+      const { rows: facetRows } = await sql<{ value: string; n: string }>`select value, count(*) as n from (select ${value} as value ${from} where ${where}) v group by value`.execute(this.#db);
+      facets[facet] = counts(facetRows);
+    }
+    const explain = query.explain ? { engine: this.name, engineQuery: tsquery } : undefined;
+    const hits = rows.map((r) => toHit(this.#analyzer, plan, { ...r, date: r.date === null ? null : new Date(r.date).toISOString(), score: Number(r.score) }, explain));
+    return { total: Number(total.rows[0]?.n ?? 0), hits, facets };
+  }
+
+  async suggest(prefix: string, limit = 8): Promise<Suggestion[]> {
+    const terms = this.#analyzer.analyze(prefix.trim().slice(0, 100), 'query').map((x) => x.term);
+    if (terms.length === 0) return [];
+    const t = tables((await readGenerations(this.#db)).active);
+    const titleQuery = terms.map((term, k) => `'${term.replaceAll('\\', '\\\\').replaceAll("'", "''")}':${k === terms.length - 1 ? '*' : ''}A`).join(' <-> ');
+    const joined = terms.join('');
+    // Latin letters may be pinyin (wx → 微信): matched against the start of each pinyin word.
+    const pinyin = /^[a-z0-9]+$/.test(joined) ? sql` or (' ' || d.pinyin) like ${`% ${joined.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}` : sql``;
+    const { rows } = await sql<{ title: string; document_id: string }>`select d.title, d.document_id from ${sql.table(t.docs)} d
+      where d.tsv @@ ${titleQuery}::tsquery${pinyin} order by ts_rank(${WEIGHTS}::float4[], d.tsv, ${titleQuery}::tsquery) desc, d.id limit 200`.execute(this.#db);
+    return distinctTitles(rows, limit);
+  }
+
+  async rebuild(source: () => AsyncIterable<readonly SearchDocument[]>): Promise<{ indexed: number }> {
+    const { active } = await readGenerations(this.#db);
+    const next = active === 1 ? 2 : 1;
+    await dropGeneration(this.#db, next);
+    await createGeneration(this.#db, next);
+    await setGeneration(this.#db, 'building', next);
+    let indexed = 0;
+    try {
+      for await (const batch of source()) {
+        if (batch.length > 0) await this.#db.transaction().execute((trx) => this.#write(trx, next, batch));
+        indexed += batch.length;
+      }
+      await this.#db.transaction().execute(async (trx) => {
+        await setGeneration(trx, 'active', next);
+        await setGeneration(trx, 'building', null);
+      });
+    } catch (error) {
+      await setGeneration(this.#db, 'building', null);
+      throw error;
+    }
+    // Searches that read the old generation just before the swap finish first; the next rebuild recreates it.
+    setTimeout(() => void dropGeneration(this.#db, active).catch(() => undefined), 5_000).unref();
+    return { indexed };
+  }
+
+  async *entries(): AsyncIterable<IndexedEntry[]> {
+    const t = tables((await readGenerations(this.#db)).active);
+    let after = '';
+    for (;;) {
+      const { rows } = await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id collate "C" limit 1000`.execute(this.#db);
+      if (rows.length === 0) return;
+      yield rows;
+      after = rows.at(-1)?.id ?? after;
+    }
+  }
+
+  async stats(): Promise<IndexStats> {
+    const g = (await readGenerations(this.#db)).active;
+    const t = tables(g);
+    const docs = await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)}`.execute(this.#db);
+    const terms = await sql<{ n: string }>`select count(*) as n from ${sql.table(t.terms)} where df > 0`.execute(this.#db);
+    return { engine: this.name, documents: Number(docs.rows[0]?.n ?? 0), terms: Number(terms.rows[0]?.n ?? 0), generation: g };
+  }
+
+  async #write(db: AnyDb, g: number, documents: readonly SearchDocument[]): Promise<void> {
+    const t = tables(g);
+    await this.#deleteWhere(db, g, sql`id = any(${documents.map((d) => d.id)}::text[])`);
+    for (const doc of documents) {
+      const fields = analyseDocument(this.#analyzer, doc);
+      const tsv = tsvectorLiteral(fields);
+      await sql`insert into ${sql.table(t.docs)} (id, document_id, title, body, type, language, date, tags, pinyin, hash, tsv)
+        values (${doc.id}, ${doc.documentId}, ${doc.title}, ${doc.body}, ${doc.type ?? null}, ${doc.language ?? null}, ${doc.date ?? null}, ${[...new Set(doc.tags ?? [])]}::text[],
+        ${fields.pinyin.join(' ')}, ${documentHash(doc)}, ${tsv}::tsvector)`.execute(db);
+      // Sorted, so concurrent writers lock term rows in the same order.
+      await sql`insert into ${sql.table(t.terms)} (term, df) select term, 1 from unnest(tsvector_to_array(${tsv}::tsvector)) as term order by term
+        on conflict (term) do update set df = ${sql.table(t.terms)}.df + 1`.execute(db);
+    }
+  }
+
+  async #deleteEverywhere(condition: RawBuilder<unknown>): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      for (const g of writeTargets(await readGenerations(trx))) await this.#deleteWhere(trx, g, condition);
+    });
+  }
+
+  async #deleteWhere(db: AnyDb, g: number, condition: RawBuilder<unknown>): Promise<void> {
+    const t = tables(g);
+    const { rows } = await sql<{ tsv: string }>`delete from ${sql.table(t.docs)} where ${condition} returning tsv::text as tsv`.execute(db);
+    for (const row of rows) {
+      await sql`update ${sql.table(t.terms)} set df = df - 1 where term in (select term from unnest(tsvector_to_array(${row.tsv}::tsvector)) as term order by term)`.execute(db);
+    }
+  }
+
+  #filters(query: SearchQuery): RawBuilder<unknown> {
+    const f = query.filters ?? {};
+    const parts: Array<RawBuilder<unknown>> = [];
+    if (f.type?.length) parts.push(sql`d.type = any(${[...f.type]}::text[])`);
+    if (f.language?.length) parts.push(sql`d.language = any(${[...f.language]}::text[])`);
+    if (f.tags?.length) parts.push(sql`d.tags @> ${[...f.tags]}::text[]`);
+    if (f.dateFrom) parts.push(sql`d.date >= ${new Date(f.dateFrom).toISOString()}::timestamptz`);
+    if (f.dateTo) parts.push(sql`d.date <= ${new Date(f.dateTo).toISOString()}::timestamptz`);
+    return parts.length === 0 ? sql`` : sql` and ${sql.join(parts, sql` and `)}`;
+  }
+
+  /** Σ over the query's groups of IDF × ts_rank (normalised by document length): a BM25-like score. */
+  async #score(plan: QueryPlan, extra: ReadonlyMap<TermMatch, readonly string[]>, g: number): Promise<RawBuilder<unknown>> {
+    const t = tables(g);
+    const groups = plan.groups.filter((group) => !group.negate);
+    const terms = [...new Set(groups.flatMap((group) => group.alternatives[0]?.terms ?? []))];
+    const { rows } = await sql<{ term: string; df: number }>`select term, df from ${sql.table(t.terms)} where term = any(${terms}::text[])`.execute(this.#db);
+    const { rows: total } = await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)}`.execute(this.#db);
+    const n = Number(total[0]?.n ?? 0);
+    const df = new Map(rows.map((r) => [r.term, Number(r.df)]));
+    const idf = (term: string) => Math.log(1 + (n - (df.get(term) ?? 0) + 0.5) / ((df.get(term) ?? 0) + 0.5));
+    const parts = groups.map((group) => {
+      const primary = group.alternatives[0]?.terms ?? [];
+      const weight = primary.length === 0 ? 1 : primary.reduce((sum, term) => sum + idf(term), 0) / primary.length;
+      return sql`${weight}::float8 * ts_rank(${WEIGHTS}::float4[], d.tsv, ${groupQuery(group.alternatives, extra)}::tsquery, 1)`;
+    });
+    return sql.join(parts, sql` + `);
+  }
+
+  /** Latin words missing from the index, widened with the near spellings that are in it (never CJK). */
+  async #nearSpellings(plan: QueryPlan, g: number): Promise<Map<TermMatch, string[]>> {
+    const extra = new Map<TermMatch, string[]>();
+    const terms = tables(g).terms;
+    for (const m of plan.groups.flatMap((group) => group.alternatives).filter((a) => a.fuzzy)) {
+      const surface = m.surface ?? m.terms[0] ?? '';
+      const exact = await sql<{ n: string }>`select count(*) as n from ${sql.table(terms)} where term in (${m.terms[0]}, ${surface}) and df > 0`.execute(this.#db);
+      if (Number(exact.rows[0]?.n) > 0) continue;
+      const { rows } = await sql<{ term: string }>`select term from ${sql.table(terms)} where df > 0 and left(term, 1) = ${surface.slice(0, 1)}
+        and length(term) between ${surface.length - 2} and ${surface.length + 2} order by df desc limit 2000`.execute(this.#db);
+      const near = nearTerms(surface, rows.map((r) => r.term)).flatMap((word) => this.#analyzer.analyze(word, 'query').map((x) => x.term).slice(0, 1));
+      if (near.length > 0) extra.set(m, [...new Set(near)]);
+    }
+    return extra;
+  }
+}

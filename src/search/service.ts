@@ -1,0 +1,207 @@
+import { sql, type Kysely } from 'kysely';
+import { ValidationError } from '../shared/errors.ts';
+import type { Analyzer, AnalysisMode, AnalyzerSettings, Token } from './analysis/index.ts';
+import { documentHash } from './document-fields.ts';
+import { markup } from './highlight.ts';
+import type { SearchDocument, SearchEngine, SearchFilters, SearchHit, SearchQuery, SearchResult, Suggestion } from './types.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
+type AnyDb = Kysely<any>;
+
+/** Where indexed units come from (the documents module's ready chunks): the source of truth. */
+export interface SearchSource {
+  /** The units of these documents as they should be indexed; none for a document that is gone or not ready. */
+  load(documentIds: readonly string[]): Promise<SearchDocument[]>;
+  /** Every unit that should be in the index, in batches. */
+  all(): AsyncIterable<SearchDocument[]>;
+}
+
+/** Nearest units by meaning, for hybrid search; absent when no vectors exist. */
+export interface VectorSource {
+  nearest(text: string, k: number): Promise<string[]>;
+}
+
+export type SearchMode = 'lexical' | 'vector' | 'hybrid';
+
+export interface ReconcileReport {
+  checked: number;
+  missing: number;
+  stale: number;
+  orphaned: number;
+  repaired: number;
+}
+
+const MAX_DICTIONARY_WORDS = 20_000;
+const MAX_SYNONYM_GROUPS = 5_000;
+/** Reciprocal rank fusion constant (Cormack et al.; Elasticsearch's default). */
+const RRF_K = 60;
+/** How often another process's dictionary or synonym change is picked up. */
+const SETTINGS_CHECK_MS = 5_000;
+
+/**
+ * Search as the application uses it: one engine, the shared analyser with its user dictionary and
+ * synonyms (stored in the database so every node uses the same, reloaded without a restart), indexing
+ * from the source, zero-downtime rebuilds, reconciliation, and hybrid ranking when vectors exist.
+ */
+export class SearchService {
+  readonly engine: SearchEngine;
+  readonly analyzer: Analyzer;
+  readonly #db: AnyDb;
+  readonly #source: SearchSource;
+  readonly #vectors: VectorSource | undefined;
+  #settingsVersion = -1;
+  #settingsCheckedAt = 0;
+
+  constructor(options: { db: AnyDb; engine: SearchEngine; analyzer: Analyzer; source: SearchSource; vectors?: VectorSource }) {
+    this.#db = options.db;
+    this.engine = options.engine;
+    this.analyzer = options.analyzer;
+    this.#source = options.source;
+    this.#vectors = options.vectors;
+  }
+
+  async init(): Promise<void> {
+    await sql`create table if not exists search_settings (name varchar(32) primary key, value text not null, version integer not null)`.execute(this.#db);
+    await this.engine.init();
+    await this.#refreshSettings(true);
+  }
+
+  /** Re-reads a document's units from the source: new, edited and deleted units all follow. */
+  async indexDocuments(documentIds: readonly string[]): Promise<number> {
+    const units = await this.#source.load(documentIds);
+    await this.engine.removeDocuments(documentIds);
+    await this.engine.upsert(units);
+    return units.length;
+  }
+
+  removeDocuments(documentIds: readonly string[]): Promise<void> {
+    return this.engine.removeDocuments(documentIds);
+  }
+
+  rebuild(): Promise<{ indexed: number }> {
+    return this.engine.rebuild(() => this.#source.all());
+  }
+
+  /** Compares the source with the index (missing, stale and orphaned units) and repairs the difference. */
+  async reconcile(): Promise<ReconcileReport> {
+    const indexed = new Map<string, string>();
+    for await (const page of this.engine.entries()) for (const entry of page) indexed.set(entry.id, entry.hash);
+    const report: ReconcileReport = { checked: 0, missing: 0, stale: 0, orphaned: 0, repaired: 0 };
+    for await (const batch of this.#source.all()) {
+      const repair: SearchDocument[] = [];
+      for (const unit of batch) {
+        report.checked++;
+        const hash = indexed.get(unit.id);
+        indexed.delete(unit.id);
+        if (hash === undefined) report.missing++;
+        else if (hash !== documentHash(unit)) report.stale++;
+        else continue;
+        repair.push(unit);
+      }
+      await this.engine.upsert(repair);
+      report.repaired += repair.length;
+    }
+    report.orphaned = indexed.size;
+    await this.engine.remove([...indexed.keys()]);
+    report.repaired += indexed.size;
+    return report;
+  }
+
+  async search(query: SearchQuery & { mode?: SearchMode }): Promise<SearchResult & { mode: SearchMode }> {
+    await this.#refreshSettings();
+    const mode = query.mode ?? (this.#vectors ? 'hybrid' : 'lexical');
+    if (mode !== 'lexical' && !this.#vectors) throw new ValidationError(`mode=${mode} needs document vectors, and none are configured`, [{ field: 'mode', message: 'use lexical' }]);
+    // Sorting by date has no use for a fused relevance ranking: it is the lexical result in date order.
+    if (mode === 'lexical' || query.sort === 'date') return { ...(await this.engine.search(query)), mode: 'lexical' };
+    return { ...(await this.#fused(query, mode)), mode };
+  }
+
+  async suggest(prefix: string, limit?: number): Promise<Suggestion[]> {
+    await this.#refreshSettings();
+    return this.engine.suggest(prefix, limit);
+  }
+
+  async analyze(text: string, mode: AnalysisMode): Promise<{ tokens: Token[]; bigrams: Token[]; pinyin: { full: string[]; initials: string[] } }> {
+    await this.#refreshSettings();
+    return { tokens: this.analyzer.analyze(text, mode), bigrams: this.analyzer.bigrams(text), pinyin: this.analyzer.pinyin(text) };
+  }
+
+  async settings(): Promise<Required<AnalyzerSettings>> {
+    const { rows } = await sql<{ name: string; value: string }>`select name, value from search_settings`.execute(this.#db);
+    const read = <T>(name: string, fallback: T): T => {
+      const row = rows.find((r) => r.name === name);
+      return row ? (JSON.parse(row.value) as T) : fallback;
+    };
+    return { dictionary: read<string[]>('dictionary', []), synonyms: read<string[][]>('synonyms', []) };
+  }
+
+  /** Replaces the user dictionary or the synonyms, for this node at once and for the others within seconds. */
+  async updateSettings(update: AnalyzerSettings): Promise<Required<AnalyzerSettings>> {
+    if (update.dictionary && update.dictionary.length > MAX_DICTIONARY_WORDS) throw new ValidationError(`At most ${MAX_DICTIONARY_WORDS} dictionary words`, [{ field: 'dictionary', message: 'too many words' }]);
+    if (update.synonyms && update.synonyms.length > MAX_SYNONYM_GROUPS) throw new ValidationError(`At most ${MAX_SYNONYM_GROUPS} synonym groups`, [{ field: 'synonyms', message: 'too many groups' }]);
+    await this.#db.transaction().execute(async (trx) => {
+      for (const [name, value] of Object.entries(update)) {
+        if (value === undefined) continue;
+        await sql`insert into search_settings (name, value, version) values (${name}, ${JSON.stringify(value)}, 1)
+          on conflict (name) do update set value = excluded.value, version = search_settings.version + 1`.execute(trx);
+      }
+    });
+    await this.#refreshSettings(true);
+    return this.settings();
+  }
+
+  async #refreshSettings(force = false): Promise<void> {
+    if (!force && Date.now() - this.#settingsCheckedAt < SETTINGS_CHECK_MS) return;
+    this.#settingsCheckedAt = Date.now();
+    const { rows } = await sql<{ v: number | string | null }>`select sum(version) as v from search_settings`.execute(this.#db);
+    const version = Number(rows[0]?.v ?? 0);
+    if (version === this.#settingsVersion && !force) return;
+    this.#settingsVersion = version;
+    this.analyzer.reload(await this.settings());
+  }
+
+  /** Reciprocal rank fusion of the lexical ranking and the vector ranking (or the vector ranking alone). */
+  async #fused(query: SearchQuery, mode: 'vector' | 'hybrid'): Promise<SearchResult> {
+    const depth = Math.min(100, (query.offset ?? 0) + (query.limit ?? 10)) * 2;
+    const lexical = mode === 'hybrid' ? await this.engine.search({ ...query, limit: Math.min(depth, 100), offset: 0 }) : undefined;
+    const candidates = (await this.#vectors?.nearest(query.q, depth)) ?? [];
+    const units = new Map((await this.#units(candidates)).map((u) => [u.id, u]));
+    // Vector neighbours obey the same filters as lexical hits.
+    const nearest = candidates.filter((id) => units.has(id) && passes(units.get(id) as SearchDocument, query.filters));
+    const scores = new Map<string, number>();
+    lexical?.hits.forEach((hit, rank) => scores.set(hit.id, (scores.get(hit.id) ?? 0) + 1 / (RRF_K + rank + 1)));
+    nearest.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + rank + 1)));
+    const ranked = [...scores].sort((a, b) => b[1] - a[1]);
+    const offset = query.offset ?? 0;
+    const pageIds = ranked.slice(offset, offset + (query.limit ?? 10));
+    const known = new Map<string, SearchHit>((lexical?.hits ?? []).map((h) => [h.id, h]));
+    for (const [id] of pageIds) {
+      const unit = units.get(id);
+      if (known.has(id) || !unit) continue;
+      // Found by meaning only: no word to mark, so the start of the unit, escaped like every snippet.
+      known.set(id, { id, documentId: unit.documentId, title: unit.title, score: 0, tags: [...(unit.tags ?? [])], highlight: { snippet: markup(unit.body, [], 0, Math.min(unit.body.length, 160)), spans: [] }, titleHighlight: markup(unit.title, []) });
+    }
+    const hits = pageIds.flatMap(([id, score]) => {
+      const hit = known.get(id);
+      return hit ? [{ ...hit, score: Math.round(score * 1e6) / 1e6 }] : [];
+    });
+    return { total: ranked.length, hits, facets: lexical?.facets ?? {} };
+  }
+
+  async #units(ids: readonly string[]): Promise<SearchDocument[]> {
+    const documents = [...new Set(ids.map((id) => id.slice(0, id.lastIndexOf(':'))))];
+    const wanted = new Set(ids);
+    return (await this.#source.load(documents)).filter((unit) => wanted.has(unit.id));
+  }
+}
+
+function passes(unit: SearchDocument, filters: SearchFilters | undefined): boolean {
+  if (!filters) return true;
+  if (filters.type?.length && !filters.type.includes(unit.type ?? '')) return false;
+  if (filters.language?.length && !filters.language.includes(unit.language ?? '')) return false;
+  if (filters.tags?.some((tag) => !(unit.tags ?? []).includes(tag))) return false;
+  const date = unit.date ? Date.parse(unit.date) : Number.NaN;
+  if (filters.dateFrom && !(date >= Date.parse(filters.dateFrom))) return false;
+  if (filters.dateTo && !(date <= Date.parse(filters.dateTo))) return false;
+  return true;
+}

@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Analyzer, SearchService, SqliteSearchEngine, type SearchDocument, type SearchSource } from '../../src/search/index.ts';
+import { openTestDatabase, type TestDatabase } from '../support/db.ts';
+
+/** A source over an in-memory list: the documents module's adapter plays this role in the service. */
+class ListSource implements SearchSource {
+  units: SearchDocument[];
+  constructor(units: SearchDocument[]) {
+    this.units = units;
+  }
+  async load(ids: readonly string[]): Promise<SearchDocument[]> {
+    return this.units.filter((u) => ids.includes(u.documentId));
+  }
+  async *all(): AsyncIterable<SearchDocument[]> {
+    yield this.units;
+  }
+}
+
+const unit = (documentId: string, body: string, title = documentId): SearchDocument => ({ id: `${documentId}:0`, documentId, title, body });
+const opened: TestDatabase[] = [];
+afterEach(async () => {
+  for (const db of opened.splice(0)) await db.cleanup();
+});
+
+async function service(source: SearchSource, database?: TestDatabase, vectors?: { nearest(text: string, k: number): Promise<string[]> }) {
+  const db = database ?? (await openTestDatabase('sqlite', { migrate: false }));
+  if (!database) opened.push(db);
+  const analyzer = new Analyzer();
+  const search = new SearchService({ db: db.db.kysely, engine: new SqliteSearchEngine(db.db.kysely, analyzer), analyzer, source, ...(vectors ? { vectors } : {}) });
+  await search.init();
+  return { search, db };
+}
+
+describe('SearchService', () => {
+  it('reconciles the index with its source: missing, stale and orphaned units are counted and repaired', async () => {
+    const source = new ListSource([unit('a', '向量数据库入门'), unit('b', '全文检索原理'), unit('c', '缓存策略')]);
+    const { search } = await service(source);
+    await search.indexDocuments(['a', 'b', 'c']);
+    source.units = [unit('a', '向量数据库入门'), unit('b', '倒排索引原理'), unit('d', '消息队列')];
+    await search.engine.upsert([unit('x', '孤儿条目')]);
+    expect(await search.reconcile()).toEqual({ checked: 3, missing: 1, stale: 1, orphaned: 2, repaired: 4 });
+    expect(await search.reconcile()).toEqual({ checked: 3, missing: 0, stale: 0, orphaned: 0, repaired: 0 });
+    expect((await search.search({ q: '倒排索引' })).hits.map((h) => h.id)).toEqual(['b:0']);
+    expect((await search.search({ q: '缓存' })).total).toBe(0);
+  });
+
+  it('shares dictionary and synonyms through the database: another node picks them up without a restart', async () => {
+    const source = new ListSource([unit('tomato', '番茄炒蛋的做法')]);
+    const first = await service(source);
+    const second = await service(source, first.db);
+    await first.search.indexDocuments(['tomato']);
+    expect((await second.search.search({ q: '西红柿' })).total).toBe(0);
+    await first.search.updateSettings({ synonyms: [['西红柿', '番茄']] });
+    expect((await first.search.search({ q: '西红柿' })).hits.map((h) => h.id)).toEqual(['tomato:0']);
+    expect((await second.search.updateSettings({})).synonyms).toEqual([['西红柿', '番茄']]);
+    expect((await second.search.search({ q: '西红柿' })).hits[0]?.highlight.snippet).toContain('<mark>番茄</mark>');
+  });
+
+  it('fuses lexical and vector rankings (RRF) and applies filters to vector neighbours too', async () => {
+    const units = [
+      { ...unit('a', 'Redis 缓存淘汰策略'), type: 'md' },
+      { ...unit('b', '内存不足时如何释放空间'), type: 'md' },
+      { ...unit('c', '内存回收的原理'), type: 'pdf' },
+    ];
+    const vectors = { nearest: async () => ['b:0', 'c:0', 'a:0'] };
+    const { search } = await service(new ListSource(units), undefined, vectors);
+    await search.indexDocuments(['a', 'b', 'c']);
+    const hybrid = await search.search({ q: '缓存' });
+    expect(hybrid.mode).toBe('hybrid');
+    expect(hybrid.hits.map((h) => h.id)).toEqual(['a:0', 'b:0', 'c:0']);
+    expect((await search.search({ q: '缓存', mode: 'vector' })).hits.map((h) => h.id)).toEqual(['b:0', 'c:0', 'a:0']);
+    expect((await search.search({ q: '缓存', mode: 'vector', filters: { type: ['md'] } })).hits.map((h) => h.id)).toEqual(['b:0', 'a:0']);
+    expect((await search.search({ q: '缓存', mode: 'lexical' })).hits.map((h) => h.id)).toEqual(['a:0']);
+  });
+
+  it('refuses vector modes without vectors, and oversize settings, with a 400', async () => {
+    const { search } = await service(new ListSource([]));
+    await expect(search.search({ q: 'x', mode: 'hybrid' })).rejects.toMatchObject({ status: 400 });
+    await expect(search.updateSettings({ dictionary: Array.from({ length: 20_001 }, (_, k) => `词${k}`) })).rejects.toMatchObject({ status: 400 });
+  });
+});
