@@ -11,8 +11,8 @@ const num = (v: number): string => {
 
 const cell = (v: unknown): string => (typeof v === 'number' ? num(v) : typeof v === 'string' ? v.replaceAll('|', '\\|') : '');
 
-function metricsTable(results: ResultsFile): string[] {
-  const metrics = Object.entries(results).filter(([k]) => !k.startsWith('_')) as Array<[string, Record<string, unknown>]>;
+function metricsTable(results: ResultsFile, only?: readonly string[]): string[] {
+  const metrics = Object.entries(results).filter(([k]) => !k.startsWith('_') && (!only || only.includes(k))) as Array<[string, Record<string, unknown>]>;
   if (metrics.length === 0) return [];
   const implementations = [...new Set(metrics.flatMap(([, values]) => Object.keys(values)))];
   return [
@@ -23,7 +23,7 @@ function metricsTable(results: ResultsFile): string[] {
 }
 
 function ratioTable(runs: RunRecord[]): string[] {
-  const ratios = runs.flatMap((run) => Object.entries(run.ratios ?? {})) as Array<[string, Spread]>;
+  const ratios: Array<[string, Spread]> = runs.flatMap((run) => Object.entries(run.ratios ?? {}));
   if (ratios.length === 0) return [];
   return [
     '',
@@ -45,7 +45,7 @@ function machineLine(part: string, run: RunRecord): string {
 function settingsLines(runs: Array<[string, RunRecord]>): string[] {
   const lines: string[] = [];
   for (const [part, run] of runs) {
-    const settings = Object.entries(run.settings).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    const settings = Object.entries(run.settings).filter(([k]) => k !== 'metrics').map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     if (settings.length > 0) lines.push(`- ${part} settings — ${settings.join('; ')}`);
     for (const note of run.notes ?? []) lines.push(`- ${note}`);
   }
@@ -82,8 +82,14 @@ export function renderSection(section: Section, file: ResultsFile | undefined, l
     out.push('', ...goalLines(section.goals, {}));
     return out;
   }
-  out.push(...chosen.runs.map(([part, run]) => machineLine(part, run)), '');
-  out.push(...metricsTable(chosen.results), ...ratioTable(chosen.runs.map(([, r]) => r)));
+  out.push(...chosen.runs.map(([part, run]) => machineLine(part, run)));
+  const partMetrics = chosen.runs.map(([part, run]) => [part, run.settings['metrics'] as string[] | undefined] as const);
+  if (partMetrics.every(([, m]) => m !== undefined) && partMetrics.length > 1) {
+    for (const [part, metrics] of partMetrics) out.push('', `**${part}**`, '', ...metricsTable(chosen.results, metrics));
+  } else {
+    out.push('', ...metricsTable(chosen.results));
+  }
+  out.push(...ratioTable(chosen.runs.map(([, r]) => r)));
   const settings = settingsLines(chosen.runs);
   if (settings.length > 0) out.push('', ...settings);
   out.push(...goalLines(section.goals, chosen.results));

@@ -40,6 +40,7 @@ interface Side {
   /** Seconds to enqueue JOBS with PRODUCERS in flight. */
   enqueue(key: string): Promise<number>;
   latency(key: string): Promise<void>;
+  close?(): Promise<void>;
 }
 
 const redis = new Redis(URL_15);
@@ -107,6 +108,10 @@ function aiStackSide(): Side {
         await waitFor(key, i + 1);
       }
     },
+    async close() {
+      await system.close();
+      await backend.close();
+    },
   };
 }
 
@@ -161,5 +166,6 @@ const path = writeResults('tasks', 'celery', summary, run.finish({
   rounds,
 }));
 console.log(`wrote ${path}`);
+await ours.close?.();
 redis.disconnect();
 process.exit(0);
