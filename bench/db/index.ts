@@ -4,21 +4,25 @@
  *                          [--parts advisor,batch,slowlog]
  * 1. advisor: each workload query's median time before and after applying the advisor's proposals
  *    (on the demo data kept by bench/db/demo-load.ts, loaded first if missing; indexes dropped after);
- * 2. batch writer rows/s vs row-by-row autocommit and (PostgreSQL) COPY;
+ * 2. batch writer rows/s against the baselines a competent developer writes and the raw ceiling (bench/db/batch.ts);
  * 3. slow-query log overhead on a PK-lookup-heavy loop, with an A/A noise floor.
- * Prints a table and writes bench/results/db-<dialect>.json.
+ * Prints a table and writes bench/results/db.json (one part per dialect and measurement).
  */
 import { existsSync, rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import type { DatabaseConfig } from '../../src/config/index.ts';
-import { adviseIndexes, batchInsert, copyRows, loadDemoData, migrateToLatest, openDatabase, type Db } from '../../src/db/index.ts';
-import { recordResult, type Results } from './results.ts';
-import { flag, postgresTarget, resetPostgresSchema, sqliteTarget } from './targets.ts';
+import { adviseIndexes, loadDemoData, migrateToLatest, openDatabase, type Db } from '../../src/db/index.ts';
+import { machineFacts } from '../lib/machine.ts';
+import { beginRun, writeResults, type Summary } from '../lib/results.ts';
+import { spread, type Spread } from '../lib/stats.ts';
+import { batchBench } from './batch.ts';
+import { flag, BENCH_POSTGRES, postgresTarget, resetPostgresSchema, sqliteTarget } from './targets.ts';
 import { ADVISOR_WORKLOAD, median, runRaw } from './workload.ts';
 
 const orders = Number(flag('orders', '1000000'));
-const batchRows = Number(flag('rows', '100000'));
+const batchRows = Number(flag('rows', '50000'));
+const roundCount = Math.max(5, Number(flag('rounds', '5')));
 const parts = new Set(flag('parts', 'advisor,batch,slowlog').split(','));
 const dialects = flag('dialect', 'both') === 'both' ? ['sqlite', 'postgres'] : [flag('dialect', 'sqlite')];
 
@@ -47,7 +51,7 @@ async function schemaHasOrders(config: DatabaseConfig): Promise<boolean> {
   }
 }
 
-async function advisorBench(db: Db, results: Results, rows: string[][]): Promise<void> {
+async function advisorBench(db: Db, results: Summary, rows: string[][]): Promise<void> {
   for (const query of ADVISOR_WORKLOAD) {
     await runRaw(db, query.sql);
     const before = await median(5, () => runRaw(db, query.sql));
@@ -67,60 +71,6 @@ async function advisorBench(db: Db, results: Results, rows: string[][]): Promise
   }
 }
 
-const BATCH_COLUMNS = ['entry_date', 'account_code', 'debit_cents', 'credit_cents', 'reference', 'description'] as const;
-const ledgerRow = (i: number) => ({ entry_date: '2026-01-01', account_code: i % 2 ? '1000' : '4000', debit_cents: i % 2 ? 100 + i : 0, credit_cents: i % 2 ? 0 : 100 + i, reference: `BENCH-${i}`, description: 'benchmark row' });
-
-/** Rows per second of `write(count)`: one warm-up run (JIT, statement caches), then the median of three. */
-async function rowsPerSecond(db: Db, count: number, write: (count: number) => Promise<unknown>): Promise<number> {
-  const clear = () => sql`delete from ledger_entries`.execute(db.kysely);
-  await write(Math.min(count, 1000));
-  await clear();
-  const runs: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    const started = performance.now();
-    await write(count);
-    runs.push(count / ((performance.now() - started) / 1000));
-    await clear();
-  }
-  return medianOf(runs);
-}
-
-/**
- * Batch writer vs row-by-row autocommit (each row its own Kysely INSERT, as application code would
- * write it) and, on PostgreSQL, COPY. SQLite runs in its default durability (`synchronous=full`, one
- * fsync per commit, like PostgreSQL) and again with the opt-in `normal`, where commits skip the fsync.
- */
-async function batchBench(dialect: string, results: Results, rows: string[][]): Promise<void> {
-  const variants: { label: string; key: string; config: DatabaseConfig }[] = dialect === 'sqlite'
-    ? [
-        { label: 'synchronous=full (default)', key: 'batch_insert_rows_per_s', config: sqliteTarget('batch', 'full') },
-        { label: 'synchronous=normal', key: 'batch_insert_rows_per_s_sqlite_synchronous_normal', config: sqliteTarget('batch', 'normal') },
-      ]
-    : [{ label: '', key: 'batch_insert_rows_per_s', config: postgresTarget('bench_batch') }];
-  const data = Array.from({ length: batchRows }, (_, i) => ledgerRow(i));
-  for (const { label, key, config } of variants) {
-    if (config.kind === 'sqlite') for (const s of ['', '-wal', '-shm']) rmSync(config.file + s, { force: true });
-    else await resetPostgresSchema('bench_batch');
-    const db = await openDatabase(config, { slowQueries: false });
-    await migrateToLatest(db);
-    const rowByRow = await rowsPerSecond(db, dialect === 'sqlite' ? 5_000 : 1_000, async (count) => {
-      for (let i = 0; i < count; i++) await db.kysely.insertInto('ledger_entries').values(data[i]!).execute();
-    });
-    const chunk = flag('chunk', '');
-    const batch = await rowsPerSecond(db, batchRows, (count) => batchInsert(db, 'ledger_entries', data.slice(0, count), chunk ? { chunkSize: Number(chunk) } : {}));
-    const figures: Record<string, number> = { 'ai-stack': Math.round(batch), 'row-by-row': Math.round(rowByRow) };
-    if (dialect === 'postgres') {
-      const tuples = data.map((r) => BATCH_COLUMNS.map((c) => r[c]));
-      figures.copy = Math.round(await rowsPerSecond(db, batchRows, (count) => copyRows(db, 'ledger_entries', BATCH_COLUMNS, tuples.slice(0, count))));
-    }
-    results[key] = figures;
-    const note = figures.copy ? `COPY ${figures.copy} (ai-stack = ${round(batch / figures.copy)}× COPY)` : label;
-    rows.push(['batch insert rows/s', `row-by-row ${figures['row-by-row']}`, `ai-stack ${figures['ai-stack']}`, `${round(batch / rowByRow)}×`, note]);
-    await db.close();
-    if (config.kind === 'postgres') await resetPostgresSchema('bench_batch', true);
-  }
-}
-
 /**
  * Slow-query log overhead: the extra CPU our process spends per statement with the log on (in its
  * production configuration, with the Prometheus histogram), on the cheapest statement there is, a
@@ -132,7 +82,7 @@ async function batchBench(dialect: string, results: Results, rows: string[][]): 
  * of `slowQueries: false`. Separate connections differ by up to ±2 % on SQLite and ±16 % on
  * PostgreSQL on their own (memory placement, caches, the server's scheduling), far more than the effect.
  */
-async function slowLogBench(dialect: string, results: Results, rows: string[][]): Promise<void> {
+async function slowLogBench(dialect: string, results: Summary, rows: string[][]): Promise<Record<string, Spread>> {
   const name = `demo_${orders}`;
   const config = dialect === 'sqlite' ? sqliteTarget(name) : postgresTarget(name);
   const db = await openDatabase(config, { slowQueries: { thresholdMs: 100 }, registry: new Registry() });
@@ -162,12 +112,17 @@ async function slowLogBench(dialect: string, results: Results, rows: string[][])
   const overhead = ratioPercent(cpu.on, cpu.off);
   const noise = ratioPercent(cpu['off (A/A)'], cpu.off);
   const perSecond = (ms: number[]) => Math.round(block / (medianOf(ms) / 1000));
-  results.slow_log_lookups_per_s = { off: perSecond(wall.off), on: perSecond(wall.on) };
-  results.slow_log_cpu_us_per_query = { off: round(medianOf(cpu.off) / block), on: round(medianOf(cpu.on) / block) };
-  results.slow_log_overhead_percent = { 'ai-stack': round(overhead), 'a/a noise': round(noise) };
-  rows.push(['slow-log overhead (PK lookups, CPU per query)', `off ${results.slow_log_cpu_us_per_query.off} µs`, `on ${results.slow_log_cpu_us_per_query.on} µs`, `${round(overhead)} %`, `A/A noise ${round(noise)} %; ${results.slow_log_lookups_per_s.on} lookups/s on`]);
+  const cpuPerQuery = { off: round(medianOf(cpu.off) / block), on: round(medianOf(cpu.on) / block) };
+  results[`slow_log_lookups_per_s_${dialect}`] = { off: perSecond(wall.off), on: perSecond(wall.on) };
+  results[`slow_log_cpu_us_per_query_${dialect}`] = cpuPerQuery;
+  results[`slow_log_overhead_percent_${dialect}`] = { 'ai-stack': round(overhead), 'a/a noise': round(noise) };
+  rows.push(['slow-log overhead (PK lookups, CPU per query)', `off ${cpuPerQuery.off} µs`, `on ${cpuPerQuery.on} µs`, `${round(overhead)} %`, `A/A noise ${round(noise)} %`]);
   db.timing.onQuery = hook;
   await db.close();
+  return {
+    [`slow_log_cpu_${dialect}: on / off`]: spread(cpu.on.map((v, i) => v / cpu.off[i]!)),
+    [`slow_log_cpu_${dialect}: off (A/A) / off`]: spread(cpu['off (A/A)'].map((v, i) => v / cpu.off[i]!)),
+  };
 }
 
 const medianOf = (values: number[]): number => {
@@ -178,18 +133,44 @@ const medianOf = (values: number[]): number => {
 
 const round = (n: number): number => Math.round(n * 100) / 100;
 
+const packages = ['kysely', 'pg', 'pg-copy-streams'];
 for (const dialect of dialects) {
-  const results: Results = {};
+  const command = `node bench/db/index.ts --dialect ${dialect} --orders ${orders} --rows ${batchRows}`;
+  const machine = () => machineFacts({ ...(dialect === 'postgres' ? { postgresUrl: BENCH_POSTGRES } : {}), packages });
   const rows: string[][] = [];
   if (parts.has('advisor')) {
+    const run = await beginRun(command, machine());
+    const results: Summary = {};
     const db = await demoDatabase(dialect);
     await advisorBench(db, results, rows);
     await db.close();
+    writeResults('db', `advisor-${dialect}`, prefixed(results, dialect), run.finish({ settings: { metrics: Object.keys(prefixed(results, dialect)), orders, timing: 'median of 5 runs after one warm-up' } }));
   }
-  if (parts.has('batch')) await batchBench(dialect, results, rows);
-  if (parts.has('slowlog')) await slowLogBench(dialect, results, rows);
-  recordResult(`db-${dialect}`, results);
+  if (parts.has('batch')) {
+    const run = await beginRun(command, machine());
+    if (dialect === 'postgres') await resetPostgresSchema('bench_batch');
+    const config = dialect === 'sqlite' ? sqliteTarget(`batch-${Date.now()}`) : postgresTarget('bench_batch');
+    const result = await batchBench(config, batchRows, roundCount, (line) => console.error(line));
+    if (config.kind === 'postgres') await resetPostgresSchema('bench_batch', true);
+    else for (const suffix of ['', '-wal', '-shm']) rmSync(config.file + suffix, { force: true });
+    for (const [key, s] of Object.entries(result.ratios)) rows.push([key, '', '', `${round(s.median)}×`, `min ${round(s.min)}, max ${round(s.max)}`]);
+    writeResults('db', `batch-${dialect}`, result.summary, run.finish({
+      settings: { metrics: Object.keys(result.summary), rows: batchRows, rounds: roundCount, durability: dialect === 'sqlite' ? 'synchronous=full (default) for every contender, same connection' : 'PostgreSQL defaults (fsync on commit) for every contender, same pool' },
+      ratios: result.ratios,
+      rounds: result.rounds,
+    }));
+  }
+  if (parts.has('slowlog')) {
+    const run = await beginRun(command, machine());
+    const results: Summary = {};
+    const ratios = await slowLogBench(dialect, results, rows);
+    writeResults('db', `slowlog-${dialect}`, results, run.finish({ settings: { metrics: Object.keys(results), rounds: 100, statement: 'primary-key lookup through Kysely' }, ratios }));
+  }
   console.log(`\n## ${dialect} — demo data ${orders} orders, batch ${batchRows} rows`);
   console.log('| measurement | before / peer | after / ai-stack | ratio | note |\n|---|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+function prefixed(results: Summary, dialect: string): Summary {
+  return Object.fromEntries(Object.entries(results).map(([k, v]) => [`${k}_${dialect}`, v]));
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Kysely, type Generated } from 'kysely';
 import { NodeSqliteDialect, NodeSqliteHandles } from '../../src/db/index.ts';
 import { apiToolkitPlugin, MemoryResponseStore, paginateSource, parseOffsetParams, setPageLinks } from '../../src/http/toolkit/index.ts';
+import type { Contender } from '../lib/rounds.ts';
 import { measure, type LoadFigures } from './load.ts';
 
 interface DB {
@@ -36,27 +37,29 @@ function routes(api: FastifyInstance, db: Kysely<DB>, cached: boolean): void {
 }
 
 /** (2) The seed's claim: a DB-backed list of 100-row pages, without vs with response cache + compression. */
-export async function benchDbList(duration: number): Promise<Record<string, LoadFigures>> {
+export async function dbListContenders(duration: number): Promise<{ contenders: Array<Contender<LoadFigures>>; close(): Promise<void> }> {
   const db = await seed();
   // 20 distinct pages spread over the table: a realistic working set that the cache can hold.
   const paths = Array.from({ length: 20 }, (_, i) => `/api/v1/orders?page=${1 + i * 40}&page_size=100`);
-  const figures: Record<string, LoadFigures> = {};
-  try {
-    const plain = Fastify({ logger: false });
-    await plain.register(async (api) => routes(api, db, false), { prefix: '/api/v1' });
-    figures['without (bare Fastify)'] = await measure(plain, { duration, connections: 10, paths, headers: { 'accept-encoding': 'br, gzip' } });
-
-    const tuned = Fastify({ logger: false });
-    await tuned.register(
+  const load = { duration, connections: 10, paths, headers: { 'accept-encoding': 'br, gzip' } };
+  const plain = async (): Promise<LoadFigures> => {
+    const app = Fastify({ logger: false });
+    await app.register(async (api) => routes(api, db, false), { prefix: '/api/v1' });
+    return measure(app, load);
+  };
+  const tuned = async (): Promise<LoadFigures> => {
+    const app = Fastify({ logger: false });
+    await app.register(
       async (api) => {
         await api.register(apiToolkitPlugin, { responseCache: { store: new MemoryResponseStore() } });
         routes(api, db, true);
       },
       { prefix: '/api/v1' },
     );
-    figures['with cache + compression'] = await measure(tuned, { duration, connections: 10, paths, headers: { 'accept-encoding': 'br, gzip' } });
-  } finally {
-    await db.destroy();
-  }
-  return figures;
+    return measure(app, load);
+  };
+  return {
+    contenders: [{ name: 'without (bare Fastify)', run: plain }, { name: 'with cache + compression (mostly hits: 20 pages)', run: tuned }],
+    close: () => db.destroy(),
+  };
 }

@@ -1,79 +1,67 @@
 /**
- * `npm run bench:http` — the API toolkit against its peers, one bounded run (~2 minutes):
+ * `npm run bench:http` — the API toolkit against its peers. The server runs in this process, the load
+ * generator (autocannon) in another, so CPU per request is the server's alone. Each part runs ≥ 5 rounds
+ * with the variants' order rotated; medians and per-round ratio spreads go to bench/results/http.json.
  *  1. a list endpoint with the whole toolkit vs the same handler on bare Fastify (goal: ≤ 15 % fewer req/s);
  *  2. a DB-backed list (100-row pages, SQLite, 100k rows) without vs with response cache + compression;
- *  3. rate-limit checks per second on the shared Redis, ours vs rate-limiter-flexible.
- * Prints tables with ratios, writes bench/results/http.json and bench/results/http.md (the docs snippet).
+ *  3. rate-limit checks per second on Redis, ours vs rate-limiter-flexible.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { benchDbList } from './db-list.ts';
-import { benchList } from './list.ts';
+import { machineFacts } from '../lib/machine.ts';
+import { beginRun, writeResults, type Summary } from '../lib/results.ts';
+import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
+import { tidy, type Spread } from '../lib/stats.ts';
+import { dbListContenders } from './db-list.ts';
+import { listContenders } from './list.ts';
 import type { LoadFigures } from './load.ts';
 import { benchRateLimit } from './ratelimit.ts';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
+const rounds = Math.max(5, Number(process.env['BENCH_ROUNDS'] ?? 5));
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const lines: string[] = [];
-const out = (line = ''): void => {
-  console.log(line);
-  lines.push(line);
-};
-const ratio = (value: number, base: number): string => (base === 0 ? '—' : `${(value / base).toFixed(2)}×`);
+const command = 'node bench/http/index.ts';
+const facts = () => machineFacts({ redisUrl, packages: ['fastify', 'autocannon', 'rate-limiter-flexible', '@fastify/compress'] });
 
-function loadTable(title: string, figures: Record<string, LoadFigures>, baseline: string): void {
-  const base = figures[baseline];
-  out(`**${title}**`);
-  out();
-  out('| implementation | req/s | vs baseline | CPU µs/req | vs baseline | p50 ms | p99 ms | mean ms | bytes/response | non-2xx |');
-  out('|---|---|---|---|---|---|---|---|---|---|');
-  for (const [name, f] of Object.entries(figures)) {
-    out(
-      `| ${name} | ${f.rps} | ${ratio(f.rps, base?.rps ?? 0)} | ${f.cpuUsPerRequest} | ${ratio(f.cpuUsPerRequest, base?.cpuUsPerRequest ?? 0)} | ${f.p50Ms} | ${f.p99Ms} | ${f.meanMs} | ${f.bytesPerResponse} | ${f.non2xx} |`,
-    );
-  }
-  out();
+function summarize<F extends object>(prefix: string, byName: Record<string, F[]>, metrics: Array<keyof F & string>): Summary {
+  return Object.fromEntries(metrics.map((m) => [`${prefix}${m}`, Object.fromEntries(Object.entries(mediansOf(byName, (f) => f[m] as number)).map(([k, v]) => [k, tidy(v)]))]));
 }
 
-const machine = `${cpus().length} vCPU ${cpus()[0]?.model.trim() ?? ''}, Node ${process.version}, shared with other jobs; in-process autocannon, ${seconds} s per run`;
-out(`Run ${new Date().toISOString()} — ${machine}.`);
-out();
+const loadMetrics: Array<keyof LoadFigures> = ['rps', 'cpuUsPerRequest', 'p50Ms', 'p99Ms', 'bytesPerResponse', 'non2xx'];
 
-const list = await benchList(seconds);
-loadTable('1. List endpoint (20 rows, ~2.6 KB JSON), 20 connections; best req/s and lowest CPU of 3 alternating runs', list, 'fastify-bare');
-const db = await benchDbList(seconds + 3);
-loadTable('2. DB-backed list: 100-row pages of a 100k-row SQLite table (offset + count), 20 distinct pages, 10 connections, client accepts br/gzip', db, 'without (bare Fastify)');
-const rl = await benchRateLimit(seconds * 500, redisUrl);
-out('**3. Rate-limit checks per second (1000 keys)**');
-out();
-out('| setting | ai-stack | rate-limiter-flexible | ratio |');
-out('|---|---|---|---|');
-const row = (label: string, values: Record<string, number>): void => {
-  out(`| ${label} | ${values['ai-stack'] ?? 0} | ${values['rate-limiter-flexible'] ?? 0} | ${ratio(values['ai-stack'] ?? 0, values['rate-limiter-flexible'] ?? 0)} |`);
-};
-row('Redis, 64 in flight (GCRA Lua vs fixed-window Lua)', rl.redis);
-row('client CPU µs per check, 64 in flight (lower is better)', rl.redisCpuUs);
-row('Redis, 1 in flight', rl.redisSerial);
-row('in-process, 1 in flight', rl.memory);
-out();
-
-const figures: Record<string, Record<string, number>> = {
-  list_rps: Object.fromEntries(Object.entries(list).map(([k, v]) => [k, v.rps])),
-  list_p99_ms: Object.fromEntries(Object.entries(list).map(([k, v]) => [k, v.p99Ms])),
-  list_cpu_us_per_request: Object.fromEntries(Object.entries(list).map(([k, v]) => [k, v.cpuUsPerRequest])),
-  db_list_cpu_us_per_request: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.cpuUsPerRequest])),
-  db_list_rps: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.rps])),
-  db_list_p50_ms: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.p50Ms])),
-  db_list_p99_ms: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.p99Ms])),
-  db_list_bytes_per_response: Object.fromEntries(Object.entries(db).map(([k, v]) => [k, v.bytesPerResponse])),
-  ratelimit_checks_per_s: rl.redis,
-  ratelimit_checks_per_s_serial: rl.redisSerial,
-  ratelimit_client_cpu_us_per_check: rl.redisCpuUs,
-  ratelimit_memory_checks_per_s: rl.memory,
-};
-const dir = join(import.meta.dirname, '../results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'http.json'), JSON.stringify(figures, null, 2) + '\n');
-writeFileSync(join(dir, 'http.md'), lines.join('\n') + '\n');
-console.log(`\nwrote ${join(dir, 'http.json')}`);
+{
+  const run = await beginRun(command, facts());
+  const byName = await rotatedRounds(listContenders(seconds), { rounds, onRound: (r, f) => console.error(`list round ${r + 1}: ${Object.entries(f).map(([n, v]) => `${n} ${v.rps}/s`).join(', ')}`) });
+  const ratios: Record<string, Spread> = {
+    'req_per_s: ai-stack / fastify-bare': ratioOfRounds(byName, (f) => f.rps, 'ai-stack', 'fastify-bare'),
+    'cpu_us_per_request: ai-stack / fastify-bare': ratioOfRounds(byName, (f) => f.cpuUsPerRequest, 'ai-stack', 'fastify-bare'),
+    'req_per_s: ai-stack, response-cache hits (br) / fastify-bare': ratioOfRounds(byName, (f) => f.rps, 'ai-stack, response-cache hits (br)', 'fastify-bare'),
+  };
+  const summary = summarize('list_', byName, loadMetrics);
+  writeResults('http', 'list', summary, run.finish({ settings: { metrics: Object.keys(summary), secondsPerRun: seconds, connections: 20, rounds, body: '20 rows, ~2.6 KB JSON', loadGenerator: 'autocannon in a separate process' }, ratios, rounds: byName }));
+  console.table(summary);
+}
+{
+  const run = await beginRun(command, facts());
+  const dbList = await dbListContenders(seconds + 3);
+  const { contenders } = dbList;
+  try {
+    const byName = await rotatedRounds(contenders, { rounds });
+    const ratios = { 'db_list_req_per_s: cache + compression / bare': ratioOfRounds(byName, (f) => f.rps, 'with cache + compression (mostly hits: 20 pages)', 'without (bare Fastify)') };
+    const summary = summarize('db_list_', byName, loadMetrics);
+    writeResults('http', 'db-list', summary, run.finish({ settings: { metrics: Object.keys(summary), secondsPerRun: seconds + 3, connections: 10, rounds, workload: '100-row pages of a 100k-row SQLite table (offset + count), 20 distinct pages, client accepts br/gzip' }, ratios, rounds: byName }));
+    console.table(summary);
+  } finally {
+    await dbList.close();
+  }
+}
+{
+  const run = await beginRun(command, facts());
+  const byName = await benchRateLimit(seconds * 500, redisUrl, rounds);
+  const ratios = {
+    'ratelimit_checks_per_s: ai-stack / rate-limiter-flexible': ratioOfRounds(byName, (f) => f.checks_per_s, 'ai-stack', 'rate-limiter-flexible'),
+    'ratelimit_client_cpu_us_per_check: ai-stack / rate-limiter-flexible': ratioOfRounds(byName, (f) => f.client_cpu_us_per_check, 'ai-stack', 'rate-limiter-flexible'),
+  };
+  const summary = summarize('ratelimit_', byName, ['checks_per_s', 'client_cpu_us_per_check', 'checks_per_s_serial', 'memory_checks_per_s']);
+  writeResults('http', 'ratelimit', summary, run.finish({ settings: { metrics: Object.keys(summary), rounds, algorithms: 'ai-stack: GCRA in one Lua script; rate-limiter-flexible: RateLimiterRedis (fixed window, Lua)', inFlight: '64 and 1' }, ratios, rounds: byName }));
+  console.table(summary);
+}
+process.exit(0);

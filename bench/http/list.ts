@@ -5,6 +5,7 @@ import {
   MemoryRateLimitStore,
   MemoryResponseStore,
 } from '../../src/http/toolkit/index.ts';
+import type { Contender } from '../lib/rounds.ts';
 import { measure, type LoadFigures } from './load.ts';
 
 // A typical list page: 20 rows, ~2.6 KB of JSON.
@@ -35,24 +36,14 @@ async function withToolkit(responseCache: boolean): Promise<FastifyInstance> {
   return app;
 }
 
-export async function benchList(duration: number): Promise<Record<string, LoadFigures>> {
+/** The variants of (1); response-cache figures are labelled as hits: after the first request every one is served from the cache. */
+export function listContenders(duration: number): Array<Contender<LoadFigures>> {
   const load = { duration, connections: 20, paths: ['/api/v1/orders'] };
-  const figures: Record<string, LoadFigures> = {};
-  // Alternate and repeat so a noisy neighbour does not land on one side only.
-  for (let round = 0; round < 3; round++) {
-    const runs: [string, () => Promise<FastifyInstance>, Record<string, string>][] = [
-      ['fastify-bare', async () => bare(), {}],
-      ['ai-stack', () => withToolkit(false), {}],
-      ['ai-stack (client accepts br)', () => withToolkit(false), { 'accept-encoding': 'br, gzip' }],
-      ['ai-stack + response cache (br)', () => withToolkit(true), { 'accept-encoding': 'br, gzip' }],
-    ];
-    for (const [name, build, headers] of runs) {
-      const result = await measure(await build(), { ...load, headers });
-      const previous = figures[name];
-      // Best run by req/s; CPU per request is the least-disturbed (lowest) of all runs.
-      if (previous === undefined || result.rps > previous.rps) figures[name] = { ...result, cpuUsPerRequest: Math.min(result.cpuUsPerRequest, previous?.cpuUsPerRequest ?? Infinity) };
-      else previous.cpuUsPerRequest = Math.min(previous.cpuUsPerRequest, result.cpuUsPerRequest);
-    }
-  }
-  return figures;
+  const variants: Array<[string, () => Promise<FastifyInstance>, Record<string, string>]> = [
+    ['fastify-bare', async () => bare(), {}],
+    ['ai-stack', () => withToolkit(false), {}],
+    ['ai-stack (client accepts br)', () => withToolkit(false), { 'accept-encoding': 'br, gzip' }],
+    ['ai-stack, response-cache hits (br)', () => withToolkit(true), { 'accept-encoding': 'br, gzip' }],
+  ];
+  return variants.map(([name, build, headers]) => ({ name, run: async () => measure(await build(), { ...load, headers }) }));
 }

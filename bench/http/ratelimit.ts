@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { rotatedRounds, type Contender } from '../lib/rounds.ts';
 import { createRateLimiter, MemoryRateLimitStore, RedisRateLimitStore } from '../../src/http/toolkit/index.ts';
 
 type Check = (key: string) => Promise<unknown>;
@@ -22,39 +23,35 @@ async function throughput(check: Check, ms: number, inFlight: number): Promise<{
 }
 
 export interface RateLimitFigures {
-  redis: Record<string, number>;
-  redisCpuUs: Record<string, number>;
-  redisSerial: Record<string, number>;
-  memory: Record<string, number>;
+  checks_per_s: number;
+  client_cpu_us_per_check: number;
+  checks_per_s_serial: number;
+  memory_checks_per_s: number;
 }
 
-/** (3) Rate-limit checks per second on the shared Redis: our Lua GCRA vs rate-limiter-flexible's Lua fixed window. */
-export async function benchRateLimit(ms: number, redisUrl: string): Promise<RateLimitFigures> {
+/**
+ * (3) Rate-limit checks per second on the shared Redis: our Lua GCRA vs rate-limiter-flexible's Lua fixed
+ * window (its recommended Redis limiter), 64 and 1 in flight, and both in-process limiters; rotated rounds.
+ */
+export async function benchRateLimit(ms: number, redisUrl: string, rounds: number): Promise<Record<string, RateLimitFigures[]>> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const prefix = `bench:http:rl:${process.pid}:`;
   const ours = createRateLimiter({ limit: 1_000_000_000, windowMs: 60_000, store: new RedisRateLimitStore({ redis, keyPrefix: `${prefix}ours:` }) });
   const theirs = new RateLimiterRedis({ storeClient: redis, points: 1_000_000_000, duration: 60, keyPrefix: `${prefix}rlf` });
   const oursMemory = createRateLimiter({ limit: 1_000_000_000, windowMs: 60_000, store: new MemoryRateLimitStore() });
   const theirsMemory = new RateLimiterMemory({ points: 1_000_000_000, duration: 60 });
-  const figures: RateLimitFigures = { redis: {}, redisCpuUs: {}, redisSerial: {}, memory: {} };
+  const contender = (name: string, check: Check, memory: Check): Contender<RateLimitFigures> => ({
+    name,
+    async run() {
+      const parallel = await throughput(check, ms, 64);
+      return { checks_per_s: parallel.perSecond, client_cpu_us_per_check: parallel.cpuUs, checks_per_s_serial: (await throughput(check, ms / 2, 1)).perSecond, memory_checks_per_s: (await throughput(memory, ms / 4, 1)).perSecond };
+    },
+  });
   try {
-    const contenders: [string, Check][] = [
-      ['ai-stack', (k) => ours.isAllowed(k)],
-      ['rate-limiter-flexible', (k) => theirs.consume(k)],
-    ];
-    // Three rounds, alternating who goes first, best of each: the box is shared and noisy.
-    for (let round = 0; round < 3; round++) {
-      for (const [name, check] of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const parallel = await throughput(check, ms, 64);
-        figures.redis[name] = Math.max(figures.redis[name] ?? 0, parallel.perSecond);
-        figures.redisCpuUs[name] = Math.min(figures.redisCpuUs[name] ?? Infinity, parallel.cpuUs);
-        figures.redisSerial[name] = Math.max(figures.redisSerial[name] ?? 0, (await throughput(check, ms / 2, 1)).perSecond);
-      }
-    }
-    for (let round = 0; round < 2; round++) {
-      figures.memory['ai-stack'] = Math.max(figures.memory['ai-stack'] ?? 0, (await throughput((k) => oursMemory.isAllowed(k), ms / 4, 1)).perSecond);
-      figures.memory['rate-limiter-flexible'] = Math.max(figures.memory['rate-limiter-flexible'] ?? 0, (await throughput((k) => theirsMemory.consume(k), ms / 4, 1)).perSecond);
-    }
+    return await rotatedRounds([
+      contender('ai-stack', (k) => ours.isAllowed(k), (k) => oursMemory.isAllowed(k)),
+      contender('rate-limiter-flexible', (k) => theirs.consume(k), (k) => theirsMemory.consume(k)),
+    ], { rounds });
   } finally {
     let cursor = '0';
     do {
@@ -64,5 +61,4 @@ export async function benchRateLimit(ms: number, redisUrl: string): Promise<Rate
     } while (cursor !== '0');
     redis.disconnect();
   }
-  return figures;
 }

@@ -5,10 +5,9 @@
  *
  *   node bench/http/service.ts            (BENCH_SECONDS per run, default 10; BENCH_ORDERS, default 100000)
  *
- * Writes bench/results/http-service.json. The demo database is kept in the OS temp dir and reused.
+ * Writes its part of bench/results/http.json. The load generator runs in another process; ≥ 5 rotated rounds. The demo database is kept in the OS temp dir and reused.
  */
-import autocannon from 'autocannon';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +15,14 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/
 import { loadConfig } from '../../src/config/index.ts';
 import { loadDemoData } from '../../src/db/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
+import { machineFacts } from '../lib/machine.ts';
+import { beginRun, writeResults } from '../lib/results.ts';
+import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
+import { tidy } from '../lib/stats.ts';
+import { drive } from './load.ts';
 
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const ROUNDS = Math.max(5, Number(process.env['BENCH_ROUNDS'] ?? 5));
 const ORDERS = Number(process.env['BENCH_ORDERS'] ?? 100_000);
 const CONNECTIONS = 10;
 const PATH = '/api/v1/orders?page_size=100';
@@ -33,7 +38,7 @@ interface Figures {
   /** Body only, from one request with the same headers. */
   bodyBytes: number;
   non2xx: number;
-  /** Server + in-process load generator CPU per response: steadier than req/s on a shared machine. */
+  /** The server's CPU per response (the load generator runs in another process). */
   cpuUsPerRequest: number;
 }
 
@@ -65,72 +70,47 @@ function bodyBytes(url: string, headers: Record<string, string>): Promise<{ stat
   });
 }
 
-async function drive(baseUrl: string, headers: Record<string, string>): Promise<Figures> {
+async function figures(baseUrl: string, headers: Record<string, string>): Promise<Figures> {
   const probe = await bodyBytes(baseUrl + PATH, headers);
   if (probe.status !== 200) throw new Error(`GET ${PATH} answered ${probe.status}`);
-  const cpuBefore = process.cpuUsage();
-  const result = await autocannon({ url: baseUrl + PATH, connections: CONNECTIONS, duration: SECONDS, headers });
-  const cpu = process.cpuUsage(cpuBefore);
-  const count = result.requests.total;
-  return {
-    rps: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    meanMs: Math.round(result.latency.mean * 100) / 100,
-    bytesPerResponse: count === 0 ? 0 : Math.round(result.throughput.total / count),
-    bodyBytes: probe.bytes,
-    non2xx: result.non2xx,
-    cpuUsPerRequest: count === 0 ? 0 : Math.round((cpu.user + cpu.system) / count),
-  };
+  return { ...(await drive(baseUrl, { duration: SECONDS, connections: CONNECTIONS, headers, paths: [PATH] })), bodyBytes: probe.bytes };
 }
 
 async function main(): Promise<void> {
+  const run = await beginRun('node bench/http/service.ts', machineFacts({ packages: ['fastify', 'autocannon'] }));
   // Three compositions of the same runtime over one database: as shipped, and with the list caches off.
   const runtime = await openService();
   const plain = await openService({ responseCache: false, queryCache: false });
   const counted = await openService({ responseCache: false });
   const { key } = await runtime.keys.create({ name: `bench-${Date.now()}`, scopes: ['read'] });
   const auth = { authorization: `Bearer ${key}` };
-  const figures: Record<string, Figures> = {};
   try {
     const toolkitUrl = await runtime.listen();
     const plainUrl = await plain.listen();
     const countedUrl = await counted.listen();
-    // Alternating, so a load spike on the shared machine does not land on one variant only.
-    figures['toolkit: response cache + br/gzip'] = await drive(toolkitUrl, { ...auth, 'accept-encoding': 'br, gzip' });
-    figures['no response cache, identity'] = await drive(plainUrl, { ...auth, 'accept-encoding': 'identity' });
-    figures['no response cache, br/gzip'] = await drive(plainUrl, { ...auth, 'accept-encoding': 'br, gzip' });
-    figures['toolkit: response cache, identity'] = await drive(toolkitUrl, { ...auth, 'accept-encoding': 'identity' });
-    // The DB layer's query cache alone: every request runs the handler, but the count(*) is cached.
-    figures['no response cache, query-cached total, identity'] = await drive(countedUrl, { ...auth, 'accept-encoding': 'identity' });
+    const variants: Array<[string, string, Record<string, string>]> = [
+      ['response-cache hits + br/gzip', toolkitUrl, { ...auth, 'accept-encoding': 'br, gzip' }],
+      ['no response cache, identity', plainUrl, { ...auth, 'accept-encoding': 'identity' }],
+      ['no response cache, br/gzip', plainUrl, { ...auth, 'accept-encoding': 'br, gzip' }],
+      ['response-cache hits, identity', toolkitUrl, { ...auth, 'accept-encoding': 'identity' }],
+      // The DB layer's query cache alone: every request runs the handler, but the count(*) is cached.
+      ['no response cache, query-cached total, identity', countedUrl, { ...auth, 'accept-encoding': 'identity' }],
+    ];
+    const byName = await rotatedRounds(variants.map(([name, url, headers]) => ({ name, run: () => figures(url, headers) })), { rounds: ROUNDS });
+    const metrics: Array<keyof Figures> = ['rps', 'p50Ms', 'p99Ms', 'meanMs', 'cpuUsPerRequest', 'bodyBytes', 'bytesPerResponse', 'non2xx'];
+    const summary = Object.fromEntries(metrics.map((m) => [`orders_list_${m}`, Object.fromEntries(Object.entries(mediansOf(byName, (f) => f[m])).map(([k, v]) => [k, tidy(v)]))]));
+    const ratios = {
+      'orders_list_rps: response-cache hits + br/gzip / no response cache, identity': ratioOfRounds(byName, (f) => f.rps, 'response-cache hits + br/gzip', 'no response cache, identity'),
+      'orders_list_rps: query-cached total / no response cache, identity': ratioOfRounds(byName, (f) => f.rps, 'no response cache, query-cached total, identity', 'no response cache, identity'),
+    };
+    console.table(summary);
+    const path = writeResults('http', 'service', summary, run.finish({ settings: { metrics: Object.keys(summary), orders: ORDERS, secondsPerRun: SECONDS, connections: CONNECTIONS, path: PATH, rounds: ROUNDS, loadGenerator: 'autocannon in a separate process' }, ratios, rounds: byName }));
+    console.log(`wrote ${path}`);
   } finally {
     await counted.stop();
     await plain.stop();
     await runtime.stop();
   }
-
-  const base = figures['no response cache, identity'];
-  console.log(`\nGET ${PATH} on ${ORDERS} demo orders (SQLite), ${CONNECTIONS} connections, ${SECONDS} s per run, Node ${process.version}\n`);
-  console.log('| variant | req/s | vs no cache | p50 ms | p99 ms | mean ms | CPU µs/req | body bytes | bytes/response | non-2xx |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const [name, f] of Object.entries(figures)) {
-    console.log(`| ${name} | ${f.rps} | ${(f.rps / base.rps).toFixed(2)}× | ${f.p50Ms} | ${f.p99Ms} | ${f.meanMs} | ${f.cpuUsPerRequest} | ${f.bodyBytes} | ${f.bytesPerResponse} | ${f.non2xx} |`);
-  }
-  const pick = (field: keyof Figures) => Object.fromEntries(Object.entries(figures).map(([name, f]) => [name, f[field]]));
-  const results = {
-    run: { at: new Date().toISOString(), node: process.version, orders: ORDERS, seconds: SECONDS, connections: CONNECTIONS, path: PATH },
-    orders_list_rps: pick('rps'),
-    orders_list_p50_ms: pick('p50Ms'),
-    orders_list_p99_ms: pick('p99Ms'),
-    orders_list_mean_ms: pick('meanMs'),
-    orders_list_cpu_us_per_request: pick('cpuUsPerRequest'),
-    orders_list_body_bytes: pick('bodyBytes'),
-    orders_list_bytes_per_response: pick('bytesPerResponse'),
-    orders_list_non2xx: pick('non2xx'),
-  };
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/http-service.json', `${JSON.stringify(results, null, 2)}\n`);
-  console.log('\nwrote bench/results/http-service.json');
 }
 
 await main();

@@ -1,25 +1,28 @@
-"""Celery 5 peer for bench/tasks/index.ts: same Redis, no-op task, same measurements.
+"""Celery 5 side of bench/tasks/celery.ts: same Redis, same task work, same producer concurrency.
 
-  python3 celery_bench.py worker <redis-url> <queue> <concurrency>
-  python3 celery_bench.py drive  <redis-url> <queue> <jobs> <latency-samples>
+  python3 celery_bench.py worker <redis-url> <queue> <concurrency> <prefetch-multiplier>
+  python3 celery_bench.py enqueue <redis-url> <queue> <jobs> <producer-concurrency> <key>
+  python3 celery_bench.py latency <redis-url> <queue> <samples> <key>
 
-The driver prints one JSON line: {"jobs_per_s": .., "latencies_ms": [..]}.
+`enqueue` prints {"seconds": ..}; `latency` sends one job at a time to an idle worker, each after the last started.
 """
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import redis
 from celery import Celery
 
 mode, url, queue = sys.argv[1], sys.argv[2], sys.argv[3]
-app = Celery("bench", broker=url)
+app = Celery("bench", broker=url, backend=url)
 app.conf.update(
     task_default_queue=queue,
-    task_ignore_result=True,
+    # Results are stored, as the ai-stack task layer stores them (its resultTtl).
+    task_ignore_result=False,
+    result_expires=600,
     worker_hijack_root_logger=False,
     worker_send_task_events=False,
-    worker_enable_remote_control=False,
     broker_connection_retry_on_startup=True,
 )
 r = redis.Redis.from_url(url)
@@ -30,35 +33,26 @@ def noop(enqueued_ms, key):
     started = time.time() * 1000
     pipe = r.pipeline()
     pipe.incr(key + ":done")
+    pipe.set(key + ":first", str(int(started)), nx=True)
     pipe.rpush(key + ":lat", started - enqueued_ms)
     pipe.execute()
 
 
-def wait_for(key, n, timeout=600):
-    end = time.time() + timeout
-    while int(r.get(key + ":done") or 0) < n:
-        if time.time() > end:
-            raise SystemExit("celery did not finish in time")
-        time.sleep(0.005)
-
-
 if mode == "worker":
-    app.worker_main(["worker", "-Q", queue, "-c", sys.argv[4], "-P", "prefork", "--without-gossip",
+    concurrency, prefetch = sys.argv[4], sys.argv[5]
+    app.conf.worker_prefetch_multiplier = int(prefetch)
+    app.worker_main(["worker", "-Q", queue, "-c", concurrency, "-P", "prefork", "--without-gossip",
                      "--without-mingle", "--without-heartbeat", "-l", "WARNING"])
-else:
-    jobs, samples = int(sys.argv[4]), int(sys.argv[5])
-    key = queue + ":run"
-    noop.delay(time.time() * 1000, key + "warm")
-    wait_for(key + "warm", 1, 120)
+elif mode == "enqueue":
+    jobs, producers, key = int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+    noop.apply_async((time.time() * 1000, key + "-warm"))  # connections and producer pool open
     start = time.time()
-    for _ in range(jobs):
-        noop.delay(time.time() * 1000, key + "tp")
-    wait_for(key + "tp", jobs)
-    jobs_per_s = jobs / (time.time() - start)
+    with ThreadPoolExecutor(max_workers=producers) as pool:
+        list(pool.map(lambda _: noop.apply_async((time.time() * 1000, key)), range(jobs)))
+    print(json.dumps({"seconds": time.time() - start}))
+else:
+    samples, key = int(sys.argv[4]), sys.argv[5]
     for i in range(samples):
-        noop.delay(time.time() * 1000, key + "lat")
-        wait_for(key + "lat", i + 1)
-    lat = [float(x) for x in r.lrange(key + "lat:lat", 0, -1)]
-    for k in r.scan_iter(match=key + "*"):
-        r.delete(k)
-    print(json.dumps({"jobs_per_s": jobs_per_s, "latencies_ms": lat}))
+        noop.apply_async((time.time() * 1000, key))
+        while int(r.get(key + ":done") or 0) < i + 1:
+            time.sleep(0.0005)
