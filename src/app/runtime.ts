@@ -4,6 +4,8 @@ import type { Config } from '../config/index.ts';
 import { DatabaseOpenError, dbAdminRoutes, migrateToLatest, openDatabase, QueryCache, relayTableWrites, translateDatabaseError, type Db } from '../db/index.ts';
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
+import { consoleRoutes, CONSOLE_DIST } from '../console/index.ts';
+import { authRoutes, SessionService, sessionVerifier, userAdminRoutes, UserService } from '../users/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
@@ -73,6 +75,9 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
   const keys = new ApiKeyService(db.kysely);
   const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
 
+  const users = new UserService(db.kysely);
+  const sessions = new SessionService(db.kysely);
+
   const cache = await createCache({ redis: config.redis, registry, logger });
   const tasks = createAppTasks(config, { db, cache, logger, registry }, options.tasks);
 
@@ -92,12 +97,19 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     logger,
     registry,
     keys,
+    sessions: sessionVerifier(sessions),
+    trustProxy: config.http.trustProxy,
+    root: [
+      async (app) => app.register(authRoutes({ users, sessions }), { prefix: '/api/v1/auth' }),
+      consoleRoutes(CONSOLE_DIST),
+    ],
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
     api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes(db.kysely, resourceOptions)],
     admin: [
       apiKeyAdminRoutes(keys),
+      userAdminRoutes(users),
       dbAdminRoutes(db),
       async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
       tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),

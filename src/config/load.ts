@@ -44,6 +44,7 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
       rateLimitPerMinute: read('AI_STACK_RATE_LIMIT_PER_MINUTE', (v) => integer(v, 1, 10_000_000), 1200),
       cursorSecret: read('AI_STACK_CURSOR_SECRET', secret, undefined),
+      trustProxy: read('AI_STACK_TRUST_PROXY', (v) => oneOf(v.toLowerCase(), ['true', 'false'] as const) === 'true', false),
       rateLimitOnStoreError: read('AI_STACK_RATE_LIMIT_ON_REDIS_ERROR', (v) => oneOf(v, ['insurance', 'open', 'closed'] as const), 'insurance'),
     },
   };
@@ -75,6 +76,7 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
+    AI_STACK_TRUST_PROXY: String(config.http.trustProxy),
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
     AI_STACK_SLOW_QUERY_PARAMETERS: config.slowQueries.allowParametersFor.join(',') || '(unset: every parameter redacted)',

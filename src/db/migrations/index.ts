@@ -6,6 +6,7 @@ import { coreTables } from './0001-core-tables.ts';
 import { erpTables } from './0002-erp-tables.ts';
 import { customerSegments } from './0006-customer-segments.ts';
 import { listFilterIndexes } from './0007-list-filter-indexes.ts';
+import { usersTables } from './0009-users.ts';
 
 export { ACCOUNTS, CHART_OF_ACCOUNTS } from './0002-erp-tables.ts';
 
@@ -16,6 +17,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0002-erp-tables': erpTables(dialect),
     '0006-customer-segments': customerSegments(),
     '0007-list-filter-indexes': listFilterIndexes(),
+    '0009-users': usersTables(dialect),
   };
 }
 
