@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { translateDatabaseError } from '../db/index.ts';
 import type { DatabaseSchema, UserRole } from '../db/schema.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { decoyHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.ts';
@@ -45,11 +46,16 @@ export class UserService {
     checkPassword(input.password);
     if (!isRole(input.role)) throw new ValidationError('Role must be admin, write or read', [{ field: 'role', message: 'invalid' }]);
     const now = new Date().toISOString();
+    const passwordHash = await hashPassword(input.password);
     const row = await this.#db
       .insertInto('users')
-      .values({ username, password_hash: await hashPassword(input.password), role: input.role, locked_until: null, disabled_at: null, created_at: now, updated_at: now })
+      .values({ username, password_hash: passwordHash, role: input.role, locked_until: null, disabled_at: null, created_at: now, updated_at: now })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch((error: unknown) => {
+        // A taken username becomes a 409 (and a one-line CLI error), not a driver error.
+        throw translateDatabaseError(error, { operation: 'insert' });
+      });
     return toInfo(row);
   }
 

@@ -76,6 +76,9 @@ describe.each(DIALECTS)('web console sign-in over HTTP (%s)', (dialect) => {
     const malformed = await svc.call('/api/v1/auth/login', { method: 'POST', key: null, body: '{"username":', headers: { 'content-type': 'application/json' } });
     expect(malformed.status).toBe(400);
     await login(svc, 'lou');
+    expect((await svc.call('/admin/users', { method: 'POST', json: { username: 'lou', password: PASSWORD, role: 'read' } })).status).toBe(409);
+    expect((await svc.call('/admin/users', { method: 'POST', json: { username: 'newbie', password: 'short', role: 'read' } })).status).toBe(400);
+    expect((await svc.call('/admin/users', { method: 'POST', json: { username: '<img src=x>', password: PASSWORD, role: 'read' } })).status).toBe(400);
   });
 
   it('locks an account after five wrong passwords in a row, even against the right one', async () => {
