@@ -54,6 +54,7 @@ describe('the web console in a real browser', () => {
     await page.getByTestId('overview').waitFor();
     await page.getByTestId('readiness').filter({ hasText: 'Ready' }).waitFor();
     await page.getByTestId('queue-counts').waitFor();
+    await page.getByTestId('cache-hit-ratio').filter({ hasText: 'Hit ratio' }).waitFor();
     expect(page.url()).toBe(`${svc.baseUrl}/overview`);
     expect(await page.getByTestId('whoami').textContent()).toContain('operator');
     const cookies = await page.context().cookies();

@@ -4,6 +4,17 @@ import { formatNumber } from '../i18n/index.ts';
 import { loadQueues } from './queues.ts';
 import { usePoll } from './use-poll.ts';
 
+interface CacheStats {
+  counters: { l1Hits: number; l2Hits: number; l2Misses: number };
+}
+
+/** Share of lookups answered from either tier: an L1 miss goes on to L2, which hits or misses. */
+function hitRatio(stats: CacheStats): { lookups: number; ratio: number | null } {
+  const { l1Hits, l2Hits, l2Misses } = stats.counters;
+  const lookups = l1Hits + l2Hits + l2Misses;
+  return { lookups, ratio: lookups === 0 ? null : (l1Hits + l2Hits) / lookups };
+}
+
 interface Readiness {
   status: 'ready' | 'not_ready';
   checks: Record<string, { ok: boolean; reason?: string }>;
@@ -13,7 +24,9 @@ export default function Overview() {
   const { t, locale } = useConsole();
   const readiness = usePoll(() => api<Readiness>('/admin/readiness'));
   const queues = usePoll(loadQueues);
-  const error = readiness.error ?? queues.error;
+  const cache = usePoll(() => api<CacheStats>('/admin/cache/stats'));
+  const error = readiness.error ?? queues.error ?? cache.error;
+  const hits = cache.data ? hitRatio(cache.data) : undefined;
   return (
     <section data-testid="overview">
       <h1>{t('overview.title')}</h1>
@@ -42,6 +55,14 @@ export default function Overview() {
             ))}
           </tbody>
         </table>
+      )}
+      <h2>{t('overview.cache')}</h2>
+      {hits && (
+        <p data-testid="cache-hit-ratio">
+          {t('overview.hitRatio')}: {hits.ratio === null ? t('overview.noLookups') : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(hits.ratio)}
+          {' · '}
+          {t('overview.lookups')}: {formatNumber(locale, hits.lookups)}
+        </p>
       )}
     </section>
   );
