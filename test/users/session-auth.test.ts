@@ -155,3 +155,19 @@ describe('Secure session cookies behind a TLS proxy', () => {
     }
   });
 });
+
+describe('sign-in rate limit per client address', () => {
+  it('answers 429 with Retry-After once an address has tried 20 times in a minute, whatever the account', async () => {
+    const svc = await startTestService('sqlite');
+    try {
+      const attempt = (i: number) => svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: `user${i}`, password: 'some password here' } });
+      for (let i = 0; i < 20; i++) expect((await attempt(i)).status).toBe(401);
+      const limited = await attempt(20);
+      expect(limited.status).toBe(429);
+      expect((await limited.json()).code).toBe('rate_limited');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await svc.cleanup();
+    }
+  });
+});
