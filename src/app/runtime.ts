@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type LoadedTasks, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
-import { responseStoreFromCache } from '../http/toolkit/index.ts';
+import { RedisRateLimitStore, responseStoreFromCache } from '../http/toolkit/index.ts';
 import { acquireApiLock, type ApiLock } from './api-lock.ts';
 import { checkDataDir } from './data-dir-check.ts';
 import { stopGracefully, type ShutdownStep } from './shutdown.ts';
@@ -100,7 +100,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     sessions: sessionVerifier(sessions),
     trustProxy: config.http.trustProxy,
     root: [
-      async (app) => app.register(authRoutes({ users, sessions }), { prefix: '/api/v1/auth' }),
+      async (app) => app.register(authRoutes({ users, sessions, ...loginLimitStore(config, cache) }), { prefix: '/api/v1/auth' }),
       consoleRoutes(CONSOLE_DIST),
     ],
     bodyLimitBytes: config.http.bodyLimitBytes,
@@ -162,6 +162,13 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
       return stopping;
     },
   };
+}
+
+/** Sign-in attempts counted in Redis when there is one, so a client cannot spread its guesses over the nodes. */
+function loginLimitStore(config: Config, cache: Cache): { limitStore?: RedisRateLimitStore } {
+  const redis = cache.raw;
+  if (!config.redis || !redis) return {};
+  return { limitStore: new RedisRateLimitStore({ redis, keyPrefix: `${config.redis.keyPrefix}:login:`, timeoutMs: 250 }) };
 }
 
 async function redisReady(cache: Cache): Promise<void> {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AuthContext } from '../auth/index.ts';
 import { ownOrigin, sendProblem, sessionContext, type SessionVerifier } from '../http/index.ts';
-import { MemoryRateLimitStore, RateLimitedError, clientKey, type RateLimitPolicy } from '../http/toolkit/index.ts';
+import { MemoryRateLimitStore, RateLimitedError, clientKey, type RateLimitPolicy, type RateLimitStore } from '../http/toolkit/index.ts';
 import { AiStackError, ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
 import { MAX_PASSWORD_LENGTH } from './password.ts';
 import type { SessionService } from './session-service.ts';
@@ -33,6 +33,8 @@ export interface AuthRoutesOptions {
   sessions: SessionService;
   /** Sign-in attempts per client address (on top of the per-account lockout). */
   loginLimit?: RateLimitPolicy;
+  /** Where attempts are counted: pass the Redis store so every node shares the count (default: this process). */
+  limitStore?: RateLimitStore;
 }
 
 class LockedError extends AiStackError {
@@ -44,8 +46,11 @@ class LockedError extends AiStackError {
 /** Sign-in for people under /api/v1/auth: no API key needed here, the routes make their own checks. */
 export function authRoutes(options: AuthRoutesOptions) {
   const verifier = sessionVerifier(options.sessions);
-  const limitStore = new MemoryRateLimitStore();
   const policy = options.loginLimit ?? { limit: 20, windowMs: 60_000 };
+  const local = new MemoryRateLimitStore();
+  const shared = options.limitStore ?? local;
+  // Redis trouble must not lock every person out: count in this process until it is back.
+  const consume = (key: string) => shared.consume(key, policy, 1).catch(() => local.consume(key, policy, 1));
 
   const cookieOptions = (request: FastifyRequest, maxAgeSeconds: number) => ({
     path: '/',
@@ -77,7 +82,7 @@ export function authRoutes(options: AuthRoutesOptions) {
       if ((typeof site === 'string' && site !== 'same-origin') || (typeof origin === 'string' && origin !== ownOrigin(request))) {
         throw new ForbiddenError('Cross-origin sign-in refused');
       }
-      const decision = await limitStore.consume(`login:${clientKey(request)}`, policy, 1);
+      const decision = await consume(`login:${clientKey(request)}`);
       if (!decision.allowed) {
         void reply.header('retry-after', String(Math.ceil(decision.retryAfterMs / 1000)));
         throw new RateLimitedError('login', decision.retryAfterMs);
