@@ -40,6 +40,18 @@ describe('the web console served by the service', () => {
     }
   });
 
+  it('serves precompressed Brotli or gzip by Accept-Encoding, identical once decoded', async () => {
+    const html = await (await svc.call('/', { key: null })).text();
+    const src = initialScripts(html)[0]!;
+    const plain = Buffer.from(await (await svc.call(src, { key: null, headers: { 'accept-encoding': 'identity' } })).arrayBuffer());
+    for (const encoding of ['br', 'gzip']) {
+      const res = await fetch(svc.baseUrl + src, { headers: { 'accept-encoding': encoding } });
+      expect(res.headers.get('content-encoding'), encoding).toBe(encoding);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(Buffer.from(await res.arrayBuffer()).equals(plain)).toBe(true);
+    }
+  });
+
   it('leaves /docs, /api/v1, /admin and unknown paths as they were', async () => {
     expect((await svc.call('/docs/json', { key: null })).status).toBe(200);
     expect((await svc.call('/api/v1/customers', { key: null })).status).toBe(401);
