@@ -5,13 +5,15 @@ import { DatabaseOpenError, dbAdminRoutes, migrateToLatest, openDatabase, QueryC
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { mailAdminRoutes, mailPublicRoutes } from '../mail/index.ts';
+import { consoleRoutes, CONSOLE_DIST } from '../console/index.ts';
+import { authRoutes, SessionService, sessionVerifier, userAdminRoutes, UserService } from '../users/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
 import { startScheduler, startWorkers, tasksAdminRoutes, type LoadedTasks, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
-import { responseStoreFromCache } from '../http/toolkit/index.ts';
+import { RedisRateLimitStore, responseStoreFromCache } from '../http/toolkit/index.ts';
 import { acquireApiLock, type ApiLock } from './api-lock.ts';
 import { checkDataDir } from './data-dir-check.ts';
 import { stopGracefully, type ShutdownStep } from './shutdown.ts';
@@ -78,6 +80,9 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
   const keys = new ApiKeyService(db.kysely);
   const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
 
+  const users = new UserService(db.kysely);
+  const sessions = new SessionService(db.kysely);
+
   const cache = await createCache({ redis: config.redis, registry, logger });
   const tasks = createAppTasks(config, { db, cache, logger, registry }, options.tasks);
   // Search tables (both generations' metadata, dictionary and synonyms) exist before the first query.
@@ -100,6 +105,13 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     logger,
     registry,
     keys,
+    sessions: sessionVerifier(sessions),
+    trustProxy: config.http.trustProxy,
+    root: [
+      async (app) => app.register(authRoutes({ users, sessions, ...loginLimitStore(config, cache) }), { prefix: '/api/v1/auth' }),
+      mailPublicRoutes(tasks.mail),
+      consoleRoutes(CONSOLE_DIST),
+    ],
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
     translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
@@ -108,13 +120,13 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
       searchRoutes(tasks.search)],
     admin: [
       apiKeyAdminRoutes(keys),
+      userAdminRoutes(users),
       dbAdminRoutes(db),
       async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
       tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
       mailAdminRoutes(tasks.mail),
       searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
     ],
-    root: [mailPublicRoutes(tasks.mail)],
     version: '0.1.0',
   });
 
@@ -165,6 +177,13 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
       return stopping;
     },
   };
+}
+
+/** Sign-in attempts counted in Redis when there is one, so a client cannot spread its guesses over the nodes. */
+function loginLimitStore(config: Config, cache: Cache): { limitStore?: RedisRateLimitStore } {
+  const redis = cache.raw;
+  if (!config.redis || !redis) return {};
+  return { limitStore: new RedisRateLimitStore({ redis, keyPrefix: `${config.redis.keyPrefix}:login:`, timeoutMs: 250 }) };
 }
 
 async function redisReady(cache: Cache): Promise<void> {

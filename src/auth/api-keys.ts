@@ -7,7 +7,10 @@ import { parseScopes, type Scope } from './scopes.ts';
 
 /** The identity a verified key grants to a request. */
 export interface AuthContext {
-  keyId: number;
+  /** The API key's id; null when a person signed in with a session instead. */
+  keyId: number | null;
+  /** Set for a signed-in person (web console session). */
+  userId?: number;
   name: string;
   scopes: Scope[];
 }

@@ -5,6 +5,8 @@ export interface CliContext {
   /** Loaded lazily: `ai-stack --help` must work even with a broken environment. */
   loadConfig(): Config;
   stdout: NodeJS.WritableStream;
+  /** Secrets (a new user's password) are read from here, never from arguments. */
+  stdin?: NodeJS.ReadableStream;
   stderr: NodeJS.WritableStream;
 }
 

@@ -50,7 +50,7 @@ function oneLine(text: string): string {
 
 /** Runs the process's own command line; used by `node src/cli/main.ts …` and by the `ai-stack` bin. */
 export async function runProcess(): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
   // The command has finished. A connection a shutdown step had to abandon (a Redis client still retrying) must
   // not keep the process alive; unref'd, this timer fires only if something else still holds the event loop.
   setTimeout(() => process.exit(), 1_000).unref();

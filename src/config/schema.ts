@@ -112,5 +112,7 @@ export interface Config {
     rateLimitOnStoreError: 'insurance' | 'open' | 'closed';
     /** Signs keyset-pagination cursors; every node behind one load balancer needs the same one. Unset: random per process. */
     cursorSecret: string | undefined;
+    /** Trust X-Forwarded-For/-Proto/-Host from a reverse proxy: client addresses and Secure session cookies behind TLS. */
+    trustProxy: boolean;
   };
 }

@@ -223,14 +223,43 @@ export interface MailOutboxTable {
   updated_at: Timestamp;
 }
 
+export type UserRole = 'admin' | 'write' | 'read';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  /** Maps one-to-one to the API scope of the same name. */
+  role: UserRole;
+  /** Consecutive failed sign-ins; reset by a successful one. */
+  failed_logins: Generated<number>;
+  locked_until: string | null;
+  disabled_at: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface MailSuppressionsTable {
   address: string;
   reason: string;
   created_at: Timestamp;
 }
 
+export interface UserSessionsTable {
+  id: Generated<number>;
+  /** SHA-256 (hex) of the session cookie's random token. */
+  token_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: string;
+}
+
 export interface DatabaseSchema {
   api_keys: ApiKeysTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
   documents: DocumentsTable;
   document_chunks: DocumentChunksTable;
   document_texts: DocumentTextsTable;

@@ -2,3 +2,4 @@ export { buildServer, type App, type RoutePlugin, type ServerOptions } from './s
 export type { ReadinessCheck } from './health.ts';
 export { apiKeyAdminRoutes } from './admin-keys.ts';
 export { PROBLEM_CONTENT_TYPE, problemFor, sendProblem, toAiStackError, type ProblemDetails, type ErrorTranslator } from './problem.ts';
+export { CSRF_HEADER, csrfRefusal, ownOrigin, sessionContext, type SessionVerifier } from './auth.ts';

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Registry } from 'prom-client';
 import type { ApiKeyService } from '../auth/index.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { authDecorator, requireApiKey } from './auth.ts';
+import { authDecorator, requireApiKey, type SessionVerifier } from './auth.ts';
 import { completeOpenApiOperation } from './openapi.ts';
 import { healthRoutes, readinessDetailRoutes, type ReadinessCheck } from './health.ts';
 import { clientErrorHandler } from './client-error.ts';
@@ -24,6 +25,10 @@ export interface ServerOptions {
   logger: Logger;
   registry: Registry;
   keys: ApiKeyService;
+  /** Web-console sessions, accepted by /api/v1 and /admin as well as API keys. */
+  sessions?: SessionVerifier;
+  /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies). Off by default. */
+  trustProxy?: boolean;
   bodyLimitBytes: number;
   /** Deepest JSON nesting a body may have (default 64): deeper is a 400, before any recursive code sees it. */
   maxJsonDepth?: number;
@@ -46,6 +51,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     bodyLimit: options.bodyLimitBytes,
     genReqId: requestIdFrom,
     return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
@@ -76,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new NotFoundError(`Route ${request.method} ${request.url.split('?')[0] ?? ''}`)));
 
   await app.register(authDecorator);
+  await app.register(cookie);
   await app.register(httpMetrics, { registry: options.registry });
   await app.register(swagger, {
     openapi: {
@@ -92,14 +99,14 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   for (const plugin of options.root ?? []) await app.register(plugin);
   await app.register(
     async (api) => {
-      await requireApiKey(api, { keys: options.keys });
+      await requireApiKey(api, { keys: options.keys, ...(options.sessions ? { sessions: options.sessions } : {}) });
       for (const plugin of options.api) await api.register(plugin);
     },
     { prefix: '/api/v1' },
   );
   await app.register(
     async (admin) => {
-      await requireApiKey(admin, { keys: options.keys, minimumScope: 'admin' });
+      await requireApiKey(admin, { keys: options.keys, minimumScope: 'admin', ...(options.sessions ? { sessions: options.sessions } : {}) });
       await admin.register(readinessDetailRoutes(options.readiness));
       for (const plugin of options.admin) await admin.register(plugin);
     },

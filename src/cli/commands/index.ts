@@ -9,6 +9,7 @@ import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { createSchedulerCommand } from './scheduler.ts';
 import { startCommand } from './start.ts';
+import { usersCommand } from './users.ts';
 import { createWorkerCommand, type TaskRuntimeFactory } from './worker.ts';
 
 /** Workers and the scheduler get the same tasks as `start`, bound to the real cache. */
@@ -27,5 +28,6 @@ export const commands: Command[] = [
   demoDataCommand,
   dbCommand,
   keysCommand,
+  usersCommand,
   doctorCommand,
 ];

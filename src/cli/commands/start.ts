@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createRuntime } from '../../app/index.ts';
+import { ensureConsoleBuilt } from '../../console/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/logger.ts';
 import type { Command } from '../command.ts';
 import { loadTasksOption, TASKS_OPTION, usageError } from './worker.ts';
 
@@ -23,6 +25,9 @@ export const startCommand: Command = {
     }
     const user = await loadTasksOption(values.tasks);
     const config = ctx.loadConfig();
+    await ensureConsoleBuilt(createLogger(config.logLevel)).catch((error: unknown) => {
+      ctx.stderr.write(`web console build failed; the API still starts: ${error instanceof Error ? error.message : String(error)}\n`);
+    });
     const runtime = await createRuntime(config, user ? { tasks: user } : {});
     if (runtime.bootstrapKey) {
       ctx.stdout.write(

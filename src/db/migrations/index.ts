@@ -9,6 +9,7 @@ import { reportTables } from './0004-report-tables.ts';
 import { customerSegments } from './0006-customer-segments.ts';
 import { listFilterIndexes } from './0007-list-filter-indexes.ts';
 import { mailTables } from './0008-mail.ts';
+import { usersTables } from './0009-users.ts';
 
 export { ACCOUNTS, CHART_OF_ACCOUNTS } from './0002-erp-tables.ts';
 
@@ -22,6 +23,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0006-customer-segments': customerSegments(),
     '0007-list-filter-indexes': listFilterIndexes(),
     '0008-mail': mailTables(dialect),
+    '0009-users': usersTables(dialect),
   };
 }
 

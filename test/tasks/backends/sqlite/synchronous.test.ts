@@ -23,7 +23,7 @@ describe('embedded task queue durability follows AI_STACK_SQLITE_SYNCHRONOUS', (
   };
 
   it('is durable (FULL) by default, with a SQLite or a PostgreSQL database', async () => {
-    for (const env of [{}, { DATABASE_URL: 'postgres://127.0.0.1:5432/test' }] as Record<string, string>[]) {
+    for (const env of [{}, { DATABASE_URL: 'postgres://root@127.0.0.1:5432/test' }] as Record<string, string>[]) {
       const { backend, file } = backendWith(env);
       expect(level(file)).toBe(2);
       await backend.close();

@@ -1,0 +1,113 @@
+import { render, type ComponentType } from 'preact';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { ApiError, session as sessionApi, setCsrfToken, type SessionInfo } from './api.ts';
+import { Console, type ConsoleContext } from './context.ts';
+import { initialLocale, LOCALES, saveLocale, translate, type Locale } from './i18n/index.ts';
+import { HOME, ROUTES } from './routes.ts';
+import './styles.css';
+
+function Shell() {
+  const [locale, setLocale] = useState<Locale>(initialLocale);
+  const [path, setPath] = useState(location.pathname);
+  const [session, setSession] = useState<SessionInfo | null | undefined>(undefined);
+  const [Page, setPage] = useState<ComponentType | null>(null);
+
+  const navigate = useCallback((to: string) => {
+    if (to !== location.pathname) history.pushState(null, '', to);
+    setPath(to);
+  }, []);
+
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname);
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+
+  useEffect(() => {
+    saveLocale(locale);
+    document.title = translate(locale, 'app.title');
+  }, [locale]);
+
+  useEffect(() => {
+    sessionApi.current().then(
+      (info) => {
+        setCsrfToken(info.csrfToken);
+        setSession(info);
+      },
+      (error: unknown) => {
+        if (!(error instanceof ApiError) || error.status !== 401) console.error(error);
+        setSession(null);
+      },
+    );
+  }, []);
+
+  // Signed out: every page but sign-in leads there. Signed in: sign-in and / lead home.
+  const target = session === undefined ? null : session === null ? '/login' : path === '/login' || !(path in ROUTES) ? HOME : path;
+  useEffect(() => {
+    if (target === null) return;
+    if (target !== path) navigate(target);
+    const load = ROUTES[target];
+    if (!load) return;
+    let cancelled = false;
+    setPage(null);
+    load().then((module) => {
+      if (!cancelled) setPage(() => module.default);
+    }, (error: unknown) => console.error(error));
+    return () => {
+      cancelled = true;
+    };
+  }, [target, path, navigate]);
+
+  const context = useMemo<ConsoleContext>(
+    () => ({
+      locale,
+      t: (key, params) => translate(locale, key, params),
+      session: session ?? null,
+      navigate,
+      signedIn: (info) => {
+        setCsrfToken(info.csrfToken);
+        setSession(info);
+      },
+    }),
+    [locale, session, navigate],
+  );
+  const t = context.t;
+
+  const signOut = async (everywhere: boolean) => {
+    await (everywhere ? sessionApi.logoutEverywhere() : sessionApi.logout());
+    setCsrfToken('');
+    setSession(null);
+  };
+
+  return (
+    <Console.Provider value={context}>
+      <header class="bar">
+        <strong>{t('app.title')}</strong>
+        {session && (
+          <nav aria-label="main">
+            <a href="/overview" aria-current={path === '/overview' ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate('/overview'))}>{t('nav.overview')}</a>
+            <a href="/tasks" aria-current={path === '/tasks' ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate('/tasks'))}>{t('nav.tasks')}</a>
+          </nav>
+        )}
+        <span class="spacer" />
+        <label>
+          {t('nav.language')}{' '}
+          <select data-testid="language" value={locale} onChange={(e) => setLocale((e.currentTarget.value as Locale))}>
+            {LOCALES.map((l) => <option key={l} value={l}>{l === 'en' ? 'English' : '简体中文'}</option>)}
+          </select>
+        </label>
+        {session && (
+          <>
+            <span data-testid="whoami">{t('nav.signedInAs', { name: session.user.username, role: session.user.role })}</span>
+            <button type="button" data-testid="sign-out" onClick={() => void signOut(false)}>{t('nav.signOut')}</button>
+            <button type="button" onClick={() => void signOut(true)}>{t('nav.signOutEverywhere')}</button>
+          </>
+        )}
+      </header>
+      <main>{Page ? <Page /> : <p aria-busy="true">{t('app.loading')}</p>}</main>
+    </Console.Provider>
+  );
+}
+
+const mount = document.getElementById('app');
+if (mount) render(<Shell />, mount);

@@ -1,0 +1,69 @@
+import { api } from '../api.ts';
+import { useConsole } from '../context.ts';
+import { formatNumber } from '../i18n/index.ts';
+import { loadQueues } from './queues.ts';
+import { usePoll } from './use-poll.ts';
+
+interface CacheStats {
+  counters: { l1Hits: number; l2Hits: number; l2Misses: number };
+}
+
+/** Share of lookups answered from either tier: an L1 miss goes on to L2, which hits or misses. */
+function hitRatio(stats: CacheStats): { lookups: number; ratio: number | null } {
+  const { l1Hits, l2Hits, l2Misses } = stats.counters;
+  const lookups = l1Hits + l2Hits + l2Misses;
+  return { lookups, ratio: lookups === 0 ? null : (l1Hits + l2Hits) / lookups };
+}
+
+interface Readiness {
+  status: 'ready' | 'not_ready';
+  checks: Record<string, { ok: boolean; reason?: string }>;
+}
+
+export default function Overview() {
+  const { t, locale } = useConsole();
+  const readiness = usePoll(() => api<Readiness>('/admin/readiness'));
+  const queues = usePoll(loadQueues);
+  const cache = usePoll(() => api<CacheStats>('/admin/cache/stats'));
+  const error = readiness.error ?? queues.error ?? cache.error;
+  const hits = cache.data ? hitRatio(cache.data) : undefined;
+  return (
+    <section data-testid="overview">
+      <h1>{t('overview.title')}</h1>
+      {error && <p role="alert" class="error">{t('app.error', { message: error.message })}</p>}
+      <h2>
+        {t('overview.readiness')}:{' '}
+        {readiness.data && <span data-testid="readiness" class={readiness.data.status}>{readiness.data.status === 'ready' ? t('overview.ready') : t('overview.notReady')}</span>}
+      </h2>
+      {readiness.data && (
+        <table>
+          <thead><tr><th>{t('overview.check')}</th><th>{t('overview.status')}</th></tr></thead>
+          <tbody>
+            {Object.entries(readiness.data.checks).map(([name, check]) => (
+              <tr key={name}><td>{name}</td><td>{check.ok ? t('overview.ready') : `${t('overview.notReady')}: ${check.reason ?? ''}`}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>{t('overview.queues')}</h2>
+      {queues.data && (
+        <table data-testid="queue-counts">
+          <thead><tr><th>{t('tasks.queue')}</th><th>{t('tasks.waiting')}</th><th>{t('tasks.active')}</th><th>{t('tasks.failed')}</th></tr></thead>
+          <tbody>
+            {queues.data.map((q) => (
+              <tr key={q.name}><td>{q.name}</td><td>{formatNumber(locale, q.counts.waiting)}</td><td>{formatNumber(locale, q.counts.active)}</td><td>{formatNumber(locale, q.counts.failed)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>{t('overview.cache')}</h2>
+      {hits && (
+        <p data-testid="cache-hit-ratio">
+          {t('overview.hitRatio')}: {hits.ratio === null ? t('overview.noLookups') : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(hits.ratio)}
+          {' · '}
+          {t('overview.lookups')}: {formatNumber(locale, hits.lookups)}
+        </p>
+      )}
+    </section>
+  );
+}
