@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { Db, QueryCache } from '../db/index.ts';
-import { stringEnum } from '../resources/schema.ts';
+import { stringEnum } from '../resources/index.ts';
 import { forecastBodyRoute } from './forecast-routes.ts';
 import { forecastMeasure } from './measure-forecast.ts';
 import { GRAINS } from './semantic/dates.ts';

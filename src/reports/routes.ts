@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { ERP_CUBES, ReportDefinitionSchema, runPivot, runReport, type ReportDefinition } from '../analytics/index.ts';
 import type { Db, QueryCache } from '../db/index.ts';
-import { stringEnum } from '../resources/schema.ts';
+import { stringEnum } from '../resources/index.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { TaskSystem } from '../tasks/index.ts';
 import { DefinitionStore } from './definitions.ts';

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { ERP_CUBES, ReportDefinitionSchema, runPivot, runReport } from '../analytics/index.ts';
 import type { Db, QueryCache } from '../db/index.ts';
-import { stringEnum } from '../resources/schema.ts';
+import { stringEnum } from '../resources/index.ts';
 import { defineTask, type ScheduleSpec, type TaskDefinition } from '../tasks/index.ts';
 import { renderChartSvg, type ChartSpec } from './charts.ts';
 import type { ReportDownloads, StoredReportFile } from './downloads.ts';

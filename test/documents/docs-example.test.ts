@@ -13,7 +13,7 @@ describe('docs/documents.md example', () => {
   it('uploads, processes with delay() + handle.get({ timeout }) and finds similar chunks', { timeout: 120_000 }, async () => {
     const doc = readFileSync(join(REPO_ROOT, 'docs/documents.md'), 'utf8');
     const section = doc.slice(doc.indexOf('### From code'));
-    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    const code = /```ts(?: no-run)?\n([\s\S]*?)```/.exec(section)?.[1];
     expect(code).toContain('processDocumentUpload.delay(');
     expect(code).toContain('handle.get({ timeout');
     const dir = mkdtempSync(join(tmpdir(), 'ai-stack-docs-example-'));

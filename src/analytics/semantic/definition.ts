@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { stringEnum } from '../../resources/schema.ts';
+import { stringEnum } from '../../resources/index.ts';
 import { GRAINS, RELATIVE_RANGES } from './dates.ts';
 
 /** Limits that keep a hostile or mistaken definition from becoming an expensive query. */
