@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { SearchDocument } from './types.ts';
 
 /**
  * Zero-downtime rebuilds, the same way on every SQL engine (Elasticsearch's index + alias): the index lives
@@ -32,4 +33,39 @@ export async function setGeneration(db: AnyDb, name: 'active' | 'building', valu
 /** The generations a write must reach. */
 export function writeTargets(g: Generations): number[] {
   return g.building === null || g.building === g.active ? [g.active] : [g.active, g.building];
+}
+
+/** How an engine creates, drops and fills one generation of its tables. */
+export interface GenerationTables {
+  create(db: AnyDb, g: number): Promise<void>;
+  drop(db: AnyDb, g: number): Promise<void>;
+  write(db: AnyDb, g: number, units: readonly SearchDocument[]): Promise<void>;
+}
+
+/**
+ * Fills the inactive generation from `source` while writes reach both, then swaps `active` in one
+ * transaction. The old generation is dropped a few seconds later, once searches that read it have ended.
+ */
+export async function rebuildGeneration(db: AnyDb, tables: GenerationTables, source: () => AsyncIterable<readonly SearchDocument[]>): Promise<{ indexed: number }> {
+  const { active } = await readGenerations(db);
+  const next = active === 1 ? 2 : 1;
+  await tables.drop(db, next);
+  await tables.create(db, next);
+  await setGeneration(db, 'building', next);
+  let indexed = 0;
+  try {
+    for await (const batch of source()) {
+      if (batch.length > 0) await db.transaction().execute((trx) => tables.write(trx, next, batch));
+      indexed += batch.length;
+    }
+    await db.transaction().execute(async (trx) => {
+      await setGeneration(trx, 'active', next);
+      await setGeneration(trx, 'building', null);
+    });
+  } catch (error) {
+    await setGeneration(db, 'building', null);
+    throw error;
+  }
+  setTimeout(() => void tables.drop(db, active).catch(() => undefined), 5_000).unref();
+  return { indexed };
 }

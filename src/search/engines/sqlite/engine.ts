@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Analyzer } from '../../analysis/index.ts';
 import { analyseDocument, documentHash } from '../../document-fields.ts';
 import { nearTerms } from '../../fuzzy.ts';
-import { ensureMeta, readGenerations, setGeneration, writeTargets } from '../../generations.ts';
+import { ensureMeta, readGenerations, rebuildGeneration, writeTargets } from '../../generations.ts';
 import { planQuery, type QueryPlan, type TermMatch } from '../../query/plan.ts';
 import type { IndexedEntry, IndexStats, SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from '../../types.ts';
 import { checkFilters, counts, distinctTitles, page, toHit, type StoredRow } from '../shared.ts';
@@ -89,29 +89,8 @@ export class SqliteSearchEngine implements SearchEngine {
     return distinctTitles(rows, limit);
   }
 
-  async rebuild(source: () => AsyncIterable<readonly SearchDocument[]>): Promise<{ indexed: number }> {
-    const { active } = await readGenerations(this.#db);
-    const next = active === 1 ? 2 : 1;
-    await dropGeneration(this.#db, next);
-    await createGeneration(this.#db, next);
-    await setGeneration(this.#db, 'building', next);
-    let indexed = 0;
-    try {
-      for await (const batch of source()) {
-        if (batch.length > 0) await this.#db.transaction().execute((trx) => this.#write(trx, next, batch));
-        indexed += batch.length;
-      }
-      await this.#db.transaction().execute(async (trx) => {
-        await setGeneration(trx, 'active', next);
-        await setGeneration(trx, 'building', null);
-      });
-    } catch (error) {
-      await setGeneration(this.#db, 'building', null);
-      throw error;
-    }
-    // Searches that read the old generation just before the swap finish first; the next rebuild recreates it.
-    setTimeout(() => void dropGeneration(this.#db, active).catch(() => undefined), 5_000).unref();
-    return { indexed };
+  rebuild(source: () => AsyncIterable<readonly SearchDocument[]>): Promise<{ indexed: number }> {
+    return rebuildGeneration(this.#db, { create: createGeneration, drop: dropGeneration, write: (db, g, units) => this.#write(db, g, units) }, source);
   }
 
   async *entries(): AsyncIterable<IndexedEntry[]> {
