@@ -30,9 +30,15 @@ export async function setGeneration(db: AnyDb, name: 'active' | 'building', valu
   await sql`update search_meta set value = ${value} where name = ${name}`.execute(db);
 }
 
-/** The generations a write must reach. */
-export function writeTargets(g: Generations): number[] {
-  return g.building === null || g.building === g.active ? [g.active] : [g.active, g.building];
+/**
+ * Runs `write` in one transaction for every generation a write must reach: the active one, and the one a
+ * rebuild is filling, if any (read inside the transaction, so a swap cannot slip in between).
+ */
+export async function inEveryWriteTarget(db: AnyDb, write: (trx: AnyDb, g: number) => Promise<void>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const g = await readGenerations(trx);
+    for (const target of g.building === null || g.building === g.active ? [g.active] : [g.active, g.building]) await write(trx, target);
+  });
 }
 
 /** How an engine creates, drops and fills one generation of its tables. */

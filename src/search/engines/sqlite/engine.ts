@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Analyzer } from '../../analysis/index.ts';
 import { analyseDocument, documentHash } from '../../document-fields.ts';
 import { nearTerms } from '../../fuzzy.ts';
-import { ensureMeta, readGenerations, rebuildGeneration, writeTargets } from '../../generations.ts';
+import { ensureMeta, inEveryWriteTarget, readGenerations, rebuildGeneration } from '../../generations.ts';
 import { planQuery, type QueryPlan, type TermMatch } from '../../query/plan.ts';
 import type { IndexedEntry, IndexStats, SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from '../../types.ts';
 import { checkFilters, counts, distinctTitles, page, toHit, type StoredRow } from '../shared.ts';
@@ -39,9 +39,7 @@ export class SqliteSearchEngine implements SearchEngine {
 
   async upsert(documents: readonly SearchDocument[]): Promise<void> {
     if (documents.length === 0) return;
-    await this.#db.transaction().execute(async (trx) => {
-      for (const g of writeTargets(await readGenerations(trx))) await this.#write(trx, g, documents);
-    });
+    await inEveryWriteTarget(this.#db, (trx, g) => this.#write(trx, g, documents));
   }
 
   async remove(ids: readonly string[]): Promise<void> {
@@ -128,9 +126,7 @@ export class SqliteSearchEngine implements SearchEngine {
   }
 
   async #deleteEverywhere(condition: RawBuilder<unknown>): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      for (const g of writeTargets(await readGenerations(trx))) await this.#deleteWhere(trx, g, condition);
-    });
+    await inEveryWriteTarget(this.#db, (trx, g) => this.#deleteWhere(trx, g, condition));
   }
 
   async #deleteWhere(db: AnyDb, g: number, condition: RawBuilder<unknown>): Promise<void> {
