@@ -29,11 +29,12 @@ beforeAll(async () => {
   writeFileSync(join(project.dir, 'src/my-tasks.ts'), MY_TASKS);
 }, 300_000);
 
+// Stopping two services and deleting an installed node_modules can outlast the default hook timeout on a busy machine.
 afterAll(async () => {
   for (const p of running) p.child.kill('SIGTERM');
   await Promise.all(running.map((p) => p.exited));
   project?.cleanup();
-});
+}, 180_000);
 
 async function finish(p: CliProcess): Promise<{ code: number | null; out: string }> {
   const code = await p.exited;
