@@ -104,7 +104,9 @@ for (const file of files) {
       replacement = wrap(lead, line.slice(lead.length).split(/\s+/).filter(Boolean));
     }
     if (!replacement || replacement.some((l) => l.length > WIDTH)) {
-      leftover.push(`${file}:${i + 1}: ${replacement ? 'a word longer than the limit' : inFence ? 'inside a fenced example' : 'code and a block comment on one line'}`);
+      leftover.push(
+        `${file}:${i + 1}: ${replacement ? 'a word longer than the limit' : inFence ? 'inside a fenced example' : 'code and a block comment on one line'}`,
+      );
     }
     out.push(...(replacement ?? [line]));
   }

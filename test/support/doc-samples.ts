@@ -18,7 +18,11 @@ const DECORATOR = /^\s*@[A-Za-z_$][\w$.]*\(/m;
 
 /** Every ```ts block of docs/<page> (all pages when none is named), in order. */
 export function docSamples(page?: string): DocSample[] {
-  const pages = page ? [page] : readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort();
+  const pages = page
+    ? [page]
+    : readdirSync(join(REPO_ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .sort();
   return pages.flatMap((file) => {
     const text = readFileSync(join(REPO_ROOT, 'docs', file), 'utf8');
     return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m, i) => {
