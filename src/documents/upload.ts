@@ -16,8 +16,12 @@ const MAX_FILENAME = 255;
  */
 export function safeFilename(raw: string | undefined): string {
   const last = (raw ?? '').split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  let name = last.replace(/[\u0000-\u001f\u007f]/g, '').normalize('NFC').trim().replace(/^\.+/, '');
+  let name = last
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .normalize('NFC')
+    .trim()
+    .replace(/^\.+/, '');
   if (name.length > MAX_FILENAME) {
     const ext = /\.[A-Za-z0-9]{1,10}$/.exec(name)?.[0] ?? '';
     name = [...name.slice(0, name.length - ext.length)].slice(0, MAX_FILENAME - ext.length).join('') + ext;

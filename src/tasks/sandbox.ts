@@ -1,6 +1,7 @@
 import { Worker as Thread } from 'node:worker_threads';
 import { TimeLimitExceededError } from './errors.ts';
 import type { RemoteError } from './results.ts';
+import { siblingModule } from '../shared/sibling-module.ts';
 
 /** What the thread receives as workerData: enough to load the task module and run one attempt. */
 export interface ThreadInput {
@@ -32,8 +33,7 @@ export class RemoteTaskError extends Error {
   }
 }
 
-// Beside this file: the .ts source in the repository, the built .js in the installed package.
-const THREAD_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './sandbox-thread.ts' : './sandbox-thread.js', import.meta.url);
+const THREAD_ENTRY = siblingModule(import.meta.url, 'sandbox-thread');
 
 /**
  * Runs one handler in its own worker thread. A CPU-bound loop cannot be interrupted from the

@@ -1,16 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { docSamples, withSourceImports } from '../support/doc-samples.ts';
 import { dropPrefix, randomPrefix } from './support.ts';
 
 const run = promisify(execFile);
-const doc = readFileSync(new URL('../../docs/cache.md', import.meta.url), 'utf8');
-// Every ```ts block runs, except ones explicitly marked `no-run` (decorator syntax Node cannot strip).
-const examples = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
-const cacheEntry = new URL('../../src/cache/index.ts', import.meta.url).href;
+// Run from the sources here; test/package/installed.test.ts runs them all (the decorator one compiled by tsc,
+// as a reader's project would) against the packed package.
+const examples = docSamples('cache.md').filter((s) => !s.compiled).map((s) => s.code);
 const keyvEntry = import.meta.resolve('keyv');
 const dir = mkdtempSync(join(tmpdir(), 'ai-stack-docs-'));
 const prefixes: string[] = [];
@@ -28,8 +28,7 @@ describe('docs/cache.md examples', () => {
   it.each(examples.map((code, i) => [i + 1, code] as const))('example %i runs and its assertions hold', async (i, code) => {
     const prefix = randomPrefix(`docs${i}`);
     prefixes.push(prefix);
-    const source = code
-      .replaceAll("'ai-stack/cache'", `'${cacheEntry}'`)
+    const source = withSourceImports(code)
       .replaceAll("from 'keyv'", `from '${keyvEntry}'`)
       .replaceAll('docs-example', prefix);
     const file = join(dir, `example-${i}.ts`);

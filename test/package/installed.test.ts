@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docSamples } from '../support/doc-samples.ts';
 import { installPackedPackage, type InstalledProject } from '../support/packed.ts';
 import { freePort, REPO_ROOT, type CliProcess } from '../support/process.ts';
 import { deleteKeysMatching, SHARED_REDIS_URL } from '../support/redis.ts';
@@ -28,11 +29,12 @@ beforeAll(async () => {
   writeFileSync(join(project.dir, 'src/my-tasks.ts'), MY_TASKS);
 }, 300_000);
 
+// Stopping two services and deleting an installed node_modules can outlast the default hook timeout on a busy machine.
 afterAll(async () => {
   for (const p of running) p.child.kill('SIGTERM');
   await Promise.all(running.map((p) => p.exited));
   project?.cleanup();
-});
+}, 180_000);
 
 async function finish(p: CliProcess): Promise<{ code: number | null; out: string }> {
   const code = await p.exited;
@@ -45,6 +47,14 @@ describe('the installed package', { timeout: 90_000 }, () => {
     expect(existsSync(join(pkg, 'src'))).toBe(false);
     expect(existsSync(join(pkg, 'dist/tasks/index.js'))).toBe(true);
     expect(existsSync(join(pkg, 'dist/tasks/index.d.ts'))).toBe(true);
+    expect(existsSync(join(pkg, 'web/dist/index.html')), 'the web console ships built').toBe(true);
+  });
+
+  it('points worker threads at built modules: tsc rewrites import extensions, not URLs', () => {
+    const dist = join(project.dir, 'node_modules/ai-stack/dist');
+    const sources = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    const offenders = sources.filter((f) => /new URL\(\s*['"`][^'"`]*\.ts['"`]/.test(readFileSync(join(dist, f), 'utf8')));
+    expect(offenders).toEqual([]);
   });
 
   it('resolves every module (each src/<module>/index.ts) and the SQLite task backend', async () => {
@@ -137,29 +147,46 @@ describe('a task of the user, run by the installed CLI', { timeout: 120_000 }, (
 });
 
 describe('docs/ samples run as written against the installed package', () => {
-  const samples = readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).flatMap((file) => {
-    const text = readFileSync(join(REPO_ROOT, 'docs', file), 'utf8');
-    // Every ```ts block is a complete program, except ones marked `no-run` (decorator syntax Node cannot strip).
-    return [...text.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m, i) => ({ name: `${file.replace(/\.md$/, '')}-${i + 1}`, code: m[1] as string }));
-  });
-  const prefixes: string[] = [];
+  // Every ```ts block of docs/ is a complete program. Only the Redis key prefix changes, so parallel runs on the
+  // shared Redis do not see each other.
+  const samples = docSamples().map((s) => ({ ...s, prefix: `docs-${s.name}-${process.pid}-${Date.now()}` }));
+  const samplesDir = () => join(project.dir, 'samples');
+  let typecheck: { code: number | null; out: string };
+
+  beforeAll(async () => {
+    for (const s of samples) {
+      mkdirSync(join(samplesDir(), s.name), { recursive: true });
+      writeFileSync(join(samplesDir(), s.name, 'sample.ts'), s.code.replaceAll('docs-example', s.prefix));
+    }
+    // One tsc run over all of them, as a reader's project would: types from the installed .d.ts files, and the
+    // JavaScript for the samples Node cannot run from source (decorators).
+    writeFileSync(join(samplesDir(), 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'es2024', module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true, outDir: 'js', types: ['node'], typeRoots: [join(REPO_ROOT, 'node_modules/@types')] },
+      include: ['*/sample.ts'],
+    }));
+    typecheck = await finish(project.run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], {}, samplesDir()));
+  }, 180_000);
   afterAll(async () => {
-    for (const p of prefixes) await deleteKeysMatching(SHARED_REDIS_URL, `${p}*`);
+    for (const s of samples) await deleteKeysMatching(SHARED_REDIS_URL, `${s.prefix}*`);
   });
 
-  it('finds samples in every doc that has code', () => {
+  it('finds samples in every doc that has code, none of them opted out', () => {
     expect(samples.length).toBeGreaterThanOrEqual(10);
+    for (const page of readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md'))) {
+      expect(readFileSync(join(REPO_ROOT, 'docs', page), 'utf8'), page).not.toMatch(/^```ts[ \t]+\S/m);
+    }
+  });
+
+  it('every sample typechecks against the installed declarations', () => {
+    expect(typecheck.out).toBe('');
+    expect(typecheck.code).toBe(0);
   });
 
   it.each(samples.map((s) => [s.name, s] as const))('%s runs to completion', async (_name, sample) => {
-    // Only the Redis key prefix changes, so parallel runs on the shared Redis do not see each other.
-    const prefix = `docs-${sample.name}-${process.pid}-${Date.now()}`;
-    prefixes.push(prefix);
-    const dir = join(project.dir, 'samples', sample.name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'sample.ts'), sample.code.replaceAll('docs-example', prefix));
-    const proc = project.run(process.execPath, ['sample.ts'], {}, dir);
-    const res = await Promise.race([finish(proc), new Promise<{ code: number | null; out: string }>((resolve) => setTimeout(() => resolve({ code: -1, out: `did not exit within 60 s:\n${proc.output()}` }), 60_000).unref())]);
+    const dir = join(samplesDir(), sample.name);
+    const entry = sample.compiled ? join(samplesDir(), 'js', sample.name, 'sample.js') : 'sample.ts';
+    const proc = project.run(process.execPath, [entry], {}, dir);
+    const res = await Promise.race([finish(proc), new Promise<{ code: number | null; out: string }>((resolve) => setTimeout(() => resolve({ code: -1, out: `did not exit within 80 s:\n${proc.output()}` }), 80_000).unref())]);
     if (res.code === -1) proc.child.kill('SIGKILL');
     expect(res.out.replace(/.*ExperimentalWarning.*\n?/g, '')).not.toMatch(/Error|at .*:\d+:\d+/);
     expect(res.code).toBe(0);

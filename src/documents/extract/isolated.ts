@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { AiStackError } from '../../shared/errors.ts';
+import { siblingModule } from '../../shared/sibling-module.ts';
 import { UnreadableDocumentError, UnsupportedDocumentError } from './errors.ts';
 import { DEFAULT_EXTRACT_LIMITS, type DocumentType, type ExtractedDocument, type ExtractLimits } from './types.ts';
 
@@ -42,7 +43,7 @@ class ExtractionThreads {
     else await new Promise<void>((resolve) => this.#waiting.push(resolve));
     const reusable = this.#idle.findIndex((t) => t.memoryMb === memoryMb);
     if (reusable >= 0) return this.#idle.splice(reusable, 1)[0] as Thread;
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+    const worker = new Worker(siblingModule(import.meta.url, 'worker'), {
       resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, memoryMb / 8)), stackSizeMb: 4 },
       stdout: false,
       stderr: false,
