@@ -20,6 +20,7 @@ import { createRuntime } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { assemble, chunkText, createHashingEmbedder, detectType, documentMetadata, extractDocument, runExtraction } from '../../src/documents/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
+import { RESULTS_DIR } from '../lib/results.ts';
 import { corpus } from '../../fixtures/documents-corpus.ts';
 
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -166,7 +167,7 @@ const results = {
   peak_rss_mb_200mb_upload: { 'ai-stack': Number(peak.toFixed(0)), after_upload_only: Number(afterUpload.toFixed(0)), file_mb: Number((size / 1024 / 1024).toFixed(0)), document_status: finalStatus, error: finalError },
   embed_chunks_per_s: { 'ai-stack-hashing': Number(embedPerS.toFixed(0)) },
 };
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/documents.json', `${JSON.stringify(results, null, 2)}\n`);
-console.log('wrote bench/results/documents.json');
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, 'documents.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`wrote ${join(RESULTS_DIR, 'documents.json')}`);
 process.exit(0);
