@@ -256,3 +256,7 @@ SECTIONS.push(
       .filter((goal): goal is Goal => goal !== undefined),
   },
 );
+
+// Page order: each area's sections together (the phase-2 sections were appended above).
+const ORDER = ['cache', 'http', 'http-etag', 'db', 'demo-data', 'tasks', 'task-backends', 'task-cross-process'];
+SECTIONS.sort((a, b) => (ORDER.includes(a.id) ? ORDER.indexOf(a.id) : ORDER.length) - (ORDER.includes(b.id) ? ORDER.indexOf(b.id) : ORDER.length));
