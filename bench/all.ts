@@ -41,11 +41,20 @@ const STEPS: Step[] = [
   { name: 'cache', argv: ['bench/cache/index.ts'], smokeArgs: ['--quick'], expectedMin: 1 },
   // 4 s per load-generator run instead of 5 (still ≥ 5 rotated rounds): keeps the whole run near 30 minutes.
   { name: 'http', argv: ['bench/http/index.ts'], env: { BENCH_SECONDS: '4' }, smokeEnv: { BENCH_SECONDS: '1' }, expectedMin: 4 },
-  { name: 'http-service', argv: ['bench/http/service.ts'], env: { BENCH_SECONDS: '4' }, smokeEnv: { BENCH_SECONDS: '1', BENCH_ORDERS: '2000' }, expectedMin: 2.5 },
+  {
+    name: 'http-service', argv: ['bench/http/service.ts'], env: { BENCH_SECONDS: '4' },
+    smokeEnv: { BENCH_SECONDS: '1', BENCH_ORDERS: '2000' }, expectedMin: 2.5,
+  },
   { name: 'http-etag', argv: ['bench/http/etag.ts'], env: { BENCH_ETAG_CALLS: '50000' }, smokeEnv: { BENCH_ETAG_CALLS: '2000' }, expectedMin: 0.5 },
   // The demo loads first: bench:db then reuses their 1 M-order databases (data/bench/demo_1000000.db, schema demo_1000000).
-  { name: 'demo-data-sqlite', argv: ['bench/db/demo-load.ts', '--dialect', 'sqlite', '--orders', '1000000'], smokeArgs: ['--dialect', 'sqlite', '--orders', '2000'], expectedMin: 0.7 },
-  { name: 'demo-data-postgres', argv: ['bench/db/demo-load.ts', '--dialect', 'postgres', '--orders', '1000000'], smokeArgs: ['--dialect', 'postgres', '--orders', '2000'], expectedMin: 0.8 },
+  {
+    name: 'demo-data-sqlite', argv: ['bench/db/demo-load.ts', '--dialect', 'sqlite', '--orders', '1000000'],
+    smokeArgs: ['--dialect', 'sqlite', '--orders', '2000'], expectedMin: 0.7,
+  },
+  {
+    name: 'demo-data-postgres', argv: ['bench/db/demo-load.ts', '--dialect', 'postgres', '--orders', '1000000'],
+    smokeArgs: ['--dialect', 'postgres', '--orders', '2000'], expectedMin: 0.8,
+  },
   { name: 'db', argv: ['bench/db/index.ts'], smokeArgs: ['--orders', '2000', '--rows', '2000'], expectedMin: 4 },
   { name: 'tasks-layer', argv: ['bench/tasks/index.ts'], smokeEnv: { BENCH_TASK_JOBS: '500', BENCH_LATENCY_SAMPLES: '20' }, expectedMin: 0.7 },
   { name: 'tasks-celery', argv: ['bench/tasks/celery.ts'], smokeEnv: { BENCH_CELERY_JOBS: '200', BENCH_LATENCY_SAMPLES: '20' }, expectedMin: 3 },
@@ -57,7 +66,10 @@ const STEPS: Step[] = [
     name: 'tasks-cross-process', argv: ['bench/tasks/cross-process.ts'],
     env: { BENCH_IDLE_MS: '1000' }, smokeEnv: { BENCH_CROSS_PROCESS_SAMPLES: '20', BENCH_CROSS_PROCESS_JOBS: '500', BENCH_IDLE_MS: '500' }, expectedMin: 1.8,
   },
-  { name: 'documents', argv: ['bench/documents/index.ts'], smokeEnv: { BENCH_DOCUMENT_ROUNDS: '1', BENCH_DOCUMENT_UPLOADS: '3', BENCH_DOCUMENT_BIG_MB: '5' }, expectedMin: 3 },
+  {
+    name: 'documents', argv: ['bench/documents/index.ts'],
+    smokeEnv: { BENCH_DOCUMENT_ROUNDS: '1', BENCH_DOCUMENT_UPLOADS: '3', BENCH_DOCUMENT_BIG_MB: '5' }, expectedMin: 3,
+  },
   { name: 'mail', argv: ['bench/mail/index.ts'], smokeEnv: { BENCH_MAIL_MESSAGES: '100' }, expectedMin: 1.5 },
   { name: 'analytics', argv: ['bench/analytics/index.ts'], smokeArgs: ['--rows', '5000', '--orders', '2000', '--m3-step', '200'], expectedMin: 4 },
 ];
@@ -77,7 +89,8 @@ function laterSteps(): Step[] {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const covered = new Set(STEPS.flatMap((s) => s.argv.filter((a) => a.endsWith('.ts'))));
   return Object.entries(scripts)
-    .filter(([name, command]) => name.startsWith('bench:') && !['bench:all', 'bench:report'].includes(name) && !command.split('&&').every((part) => covered.has(part.trim().split(/\s+/)[1] ?? '')))
+    .filter(([name]) => name.startsWith('bench:') && !['bench:all', 'bench:report'].includes(name))
+    .filter(([, command]) => !command.split('&&').every((part) => covered.has(part.trim().split(/\s+/)[1] ?? '')))
     .map(([name]) => ({ name: name.slice('bench:'.length), argv: ['npm', 'run', '--silent', name], expectedMin: 5 }));
 }
 

@@ -1,7 +1,8 @@
 // node bench/cache/l2-overhead.ts [--calls N] — the L2 read path's own cost: process CPU time per awaited
 // get (user + system, from process.cpuUsage) for ai-stack's L2-only cache and a raw ioredis GET of the same
-// stored text (alone, as the L2 goal compares, and followed by the JSON.parse our get also does), in rotated rounds. CPU time per call counts what the client does and is far less disturbed
-// by a busy machine than wall-clock latency; the gap between the two is the overhead the L2 goal is about.
+// stored text (alone, as the L2 goal compares, and followed by the JSON.parse our get also does), in rotated
+// rounds. CPU time per call counts what the client does; the gap between the sides is the overhead the L2 goal
+// is about. Diagnostic only (nothing published): on a busy machine both columns are noisy.
 // Run with --cpu-prof to see where that gap goes.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
