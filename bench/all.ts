@@ -100,10 +100,12 @@ const steps = [...STEPS, ...laterSteps()].filter((s) => (!only || only.includes(
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
 const expectedTotal = steps.reduce((sum, s) => sum + s.expectedMin, 0);
 
-console.log(`bench:all${SMOKE ? ' --smoke (tiny sizes; results in bench/.scratch, not published)' : ''}: ${steps.length} benchmarks, expected ${expectedTotal.toFixed(0)} min on an idle ${cpus().length}-core machine`);
+const mode = SMOKE ? ' --smoke (tiny sizes; results in bench/.scratch, not published)' : '';
+console.log(`bench:all${mode}: ${steps.length} benchmarks, expected ${expectedTotal.toFixed(0)} min on an idle ${cpus().length}-core machine`);
 console.log(`load average now ${load()}`);
 if (loadavg()[0]! > MAX_LOAD) {
-  const message = `the 1-minute load average is ${loadavg()[0]!.toFixed(2)} (> ${MAX_LOAD}): figures from a busy machine are not publishable (bench/README.md rule 7)`;
+  const message = `the 1-minute load average is ${loadavg()[0]!.toFixed(2)} (> ${MAX_LOAD}): `
+    + 'figures from a busy machine are not publishable (bench/README.md rule 7)';
   if (!FORCE && !SMOKE) {
     console.error(`\n*** REFUSING TO START: ${message}. Wait for an idle machine, or pass --force (every run then carries a busy-machine warning). ***\n`);
     process.exit(2);
@@ -130,7 +132,8 @@ function runStep(step: Step): Promise<Outcome> {
   const limitMs = (SMOKE ? 10 : Math.max(5, step.expectedMin * 3)) * 60_000;
   const loadBefore = load();
   const shownEnv = SMOKE ? step.smokeEnv : step.env;
-  console.log(`\n=== ${step.name}: ${isNpm ? argv.join(' ') : `node ${argv.join(' ')}`}${shownEnv ? ` (${Object.entries(shownEnv).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}; load ${loadBefore}; limit ${(limitMs / 60_000).toFixed(0)} min`);
+  const shown = `${isNpm ? argv.join(' ') : `node ${argv.join(' ')}`}${shownEnv ? ` (${Object.entries(shownEnv).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`;
+  console.log(`\n=== ${step.name}: ${shown}; load ${loadBefore}; limit ${(limitMs / 60_000).toFixed(0)} min`);
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command, isNpm ? argv.slice(1) : argv, { cwd: ROOT, env: stepEnv, stdio: 'inherit', detached: true });
@@ -165,7 +168,8 @@ const started = performance.now();
 for (const step of steps) outcomes.push(await runStep(step));
 const report = await runStep({ name: 'report', argv: ['bench/report/index.ts'], expectedMin: 0.1 });
 
-console.log(`\nbench:all finished in ${((performance.now() - started) / 60_000).toFixed(1)} min (expected ${expectedTotal.toFixed(0)} min at full size on an idle machine)`);
+const minutes = ((performance.now() - started) / 60_000).toFixed(1);
+console.log(`\nbench:all finished in ${minutes} min (expected ${expectedTotal.toFixed(0)} min at full size on an idle machine)`);
 console.log('| benchmark | status | wall s | expected min (full, idle) | load before | load after |');
 console.log('|---|---|---:|---:|---|---|');
 for (const o of outcomes) console.log(`| ${o.name} | ${o.status} | ${o.wallS.toFixed(0)} | ${o.expectedMin} | ${o.loadBefore} | ${o.loadAfter} |`);

@@ -57,9 +57,12 @@ const [ours, peer] = names as [string, string, string];
 const cpuRatio = spread(perRound.map((f) => (f[ours]?.cpuUs ?? NaN) / (f[peer]?.cpuUs ?? NaN)));
 const wallRatio = spread(perRound.map((f) => (f[ours]?.wallUs ?? NaN) / (f[peer]?.wallUs ?? NaN)));
 for (const name of names) {
-  console.log(`${name}: CPU ${median(perRound.map((f) => f[name]?.cpuUs ?? NaN)).toFixed(2)} µs/get, wall ${median(perRound.map((f) => f[name]?.wallUs ?? NaN)).toFixed(1)} µs/get`);
+  const cpu = median(perRound.map((f) => f[name]?.cpuUs ?? NaN));
+  const wall = median(perRound.map((f) => f[name]?.wallUs ?? NaN));
+  console.log(`${name}: CPU ${cpu.toFixed(2)} µs/get, wall ${wall.toFixed(1)} µs/get`);
 }
-console.log(`CPU ratio ${cpuRatio.median.toFixed(3)} (${cpuRatio.min.toFixed(3)}–${cpuRatio.max.toFixed(3)}); wall ratio ${wallRatio.median.toFixed(3)} (${wallRatio.min.toFixed(3)}–${wallRatio.max.toFixed(3)}); ${ROUNDS} rounds × ${CALLS} calls; key ${full.length} chars`);
+const range = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(3)} (${s.min.toFixed(3)}–${s.max.toFixed(3)})`;
+console.log(`${ours} ÷ ${peer}: CPU ratio ${range(cpuRatio)}; wall ratio ${range(wallRatio)}; ${ROUNDS} rounds × ${CALLS} calls; key ${full.length} chars`);
 await raw.del(rawKey, full);
 await cache.close();
 raw.disconnect();
