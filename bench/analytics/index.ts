@@ -16,6 +16,7 @@ import pg from 'pg';
 import { ERP_CUBES, forecast, mase, runPivot, smape, type ReportDefinition } from '../../src/analytics/index.ts';
 import { loadDemoData, migrateToLatest, openDatabase, QueryCache, type Db } from '../../src/db/index.ts';
 import { renderChartSvg } from '../../src/reports/charts.ts';
+import { RESULTS_DIR } from '../lib/results.ts';
 import { loadM3, sample } from './m3.ts';
 
 const args = process.argv.slice(2);
@@ -154,8 +155,8 @@ if (parts.has('chart')) {
 }
 
 rmSync(work, { recursive: true, force: true });
-const file = new URL('../results/analytics.json', import.meta.url).pathname;
-mkdirSync(new URL('../results/', import.meta.url).pathname, { recursive: true });
+const file = join(RESULTS_DIR, 'analytics.json');
+mkdirSync(RESULTS_DIR, { recursive: true });
 let previous: Record<string, unknown> = {};
 try {
   previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;

@@ -59,7 +59,10 @@ async function advisorBench(db: Db, results: Summary, rows: string[][]): Promise
     const created: string[] = [];
     for (const suggestion of report.suggestions) {
       await sql.raw(suggestion.statement.replace(' concurrently', '')).execute(db.kysely);
-      created.push(/create index (?:concurrently )?(\w+)/.exec(suggestion.statement)![1]!);
+      // The index name as the statement writes it (quoted, schema-qualified on SQLite), so DROP INDEX finds it.
+      const name = /create index (?:concurrently )?(\S+) on /.exec(suggestion.statement)?.[1];
+      if (name === undefined) throw new Error(`unexpected advisor statement: ${suggestion.statement}`);
+      created.push(name);
     }
     if (db.dialect === 'postgres' && created.length > 0) await sql.raw('analyze').execute(db.kysely);
     await runRaw(db, query.sql);

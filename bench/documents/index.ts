@@ -20,6 +20,7 @@ import { createRuntime } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { assemble, chunkText, createHashingEmbedder, detectType, documentMetadata, extractDocument, runExtraction } from '../../src/documents/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
+import { RESULTS_DIR } from '../lib/results.ts';
 import { corpus } from '../../fixtures/documents-corpus.ts';
 
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -123,9 +124,15 @@ const adminKey = randomBytes(24).toString('hex');
 const port = 30_000 + Math.floor(Math.random() * 20_000);
 const child = spawn(process.execPath, ['src/cli/main.ts', 'start'], { env: { PATH: process.env.PATH ?? '', PORT: String(port), AI_STACK_DATA_DIR: join(bigDir, 'data'), AI_STACK_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', AI_STACK_UPLOAD_MAX_BYTES: String(BIG_MB * 2 * 1024 * 1024), AI_STACK_EXTRACT_TIMEOUT_MS: '600000' }, stdio: ['ignore', 'ignore', 'inherit'] });
 const bigUrl = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 200; i++) {
-  if (await fetch(`${bigUrl}/healthz`).then((r) => r.ok, () => false)) break;
-  await new Promise((r) => setTimeout(r, 100));
+// A busy machine can take far longer than 20 s to start the service: wait up to 2 minutes, then say so.
+let up = false;
+for (let i = 0; i < 1200 && !up && child.exitCode === null; i++) {
+  up = await fetch(`${bigUrl}/healthz`).then((r) => r.ok, () => false);
+  if (!up) await new Promise((r) => setTimeout(r, 100));
+}
+if (!up) {
+  child.kill('SIGTERM');
+  throw new Error(`the service for the ${BIG_MB} MB upload did not start within 2 minutes (exit code ${child.exitCode})`);
 }
 const vmHwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const size = statSync(bigFile).size;
@@ -166,7 +173,7 @@ const results = {
   peak_rss_mb_200mb_upload: { 'ai-stack': Number(peak.toFixed(0)), after_upload_only: Number(afterUpload.toFixed(0)), file_mb: Number((size / 1024 / 1024).toFixed(0)), document_status: finalStatus, error: finalError },
   embed_chunks_per_s: { 'ai-stack-hashing': Number(embedPerS.toFixed(0)) },
 };
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/documents.json', `${JSON.stringify(results, null, 2)}\n`);
-console.log('wrote bench/results/documents.json');
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, 'documents.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`wrote ${join(RESULTS_DIR, 'documents.json')}`);
 process.exit(0);

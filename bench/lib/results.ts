@@ -26,7 +26,8 @@ export interface ResultsFile {
   _runs?: Record<string, RunRecord>;
 }
 
-export const RESULTS_DIR = join(import.meta.dirname, '../results');
+/** bench/results (committed); BENCH_RESULTS_DIR points smoke runs elsewhere (bench:all --smoke uses bench/.scratch). */
+export const RESULTS_DIR = process.env['BENCH_RESULTS_DIR'] ?? join(import.meta.dirname, '../results');
 
 export function readResults(name: string): ResultsFile | undefined {
   const path = join(RESULTS_DIR, `${name}.json`);

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { BUILTIN_TEMPLATES, createMailService, enqueueMany, TemplateRegistry, type OutboxMessage } from '../../src/mail/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
+import { RESULTS_DIR } from '../lib/results.ts';
 
 const MESSAGES = Number(process.env['BENCH_MAIL_MESSAGES'] ?? 2000);
 const ROUNDS = Math.max(5, Number(process.env['BENCH_MAIL_ROUNDS'] ?? 5));
@@ -89,6 +90,6 @@ const result = {
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}`,
   measured_at: new Date().toISOString(),
 };
-mkdirSync(join(import.meta.dirname, '../results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, '../results/mail.json'), `${JSON.stringify(result, null, 2)}\n`);
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, 'mail.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.table(PEERS.map((peer) => ({ peer, 'messages/s': result.bulk_messages_per_s[peer], 'vs nodemailer-direct': (result.bulk_messages_per_s[peer] / result.bulk_messages_per_s['nodemailer-direct']).toFixed(2) })));

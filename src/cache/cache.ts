@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CacheCore, L2Read } from './core.ts';
+import type { CacheCore } from './core.ts';
 import type { CacheDriver } from './driver.ts';
 import type { ChannelHandlers, PubSubChannel } from './bus.ts';
 import type { CacheHealth, CacheStats, GetOrSetOptions, PruneResult, SetManyEntry, SetOptions } from './types.ts';
@@ -98,14 +98,10 @@ export class Cache {
       }
       if (core.l1 !== null) core.counters.l1Misses++;
       const full = prefix + key;
-      // L2 path as one promise chain (no async frames): this is what keeps an L2 get near a raw GET.
-      return core.readL2(full, now).then((l2) => this.#fromL2<T>(full, l2));
+      // L2 path as one promise layer over the driver's (no async frames): this keeps an L2 get near a raw GET.
+      return core.readL2Value(full, now) as Promise<T | undefined>;
     }
     return this.#getMiss<T>(key);
-  }
-
-  #fromL2<T>(full: string, l2: L2Read): T | undefined {
-    return this.#core.acceptL2(full, l2)?.value as T | undefined;
   }
 
   async #getMiss<T>(key: string): Promise<T | undefined> {
@@ -118,7 +114,7 @@ export class Cache {
       return hit.value as T;
     }
     core.counters.l1Misses++;
-    return this.#fromL2<T>(full, await core.readL2(full, now));
+    return (await core.readL2Value(full, now)) as T | undefined;
   }
 
   async has(key: string): Promise<boolean> {

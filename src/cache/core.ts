@@ -160,25 +160,42 @@ export class CacheCore {
     return bumps;
   }
 
-  /** The hot L2 read: one promise chain, no async wrappers; unavailability reads as absent. */
+  /** The hot L2 read, classified: one promise layer over the driver's; unavailability reads as absent. */
   readL2(full: string, now: number): Promise<L2Read> {
-    if (!this.breaker.allow()) return Promise.resolve(ABSENT);
+    return this.#readL2(full, (text) => (text === undefined ? ABSENT : this.classify(text, now)), () => ABSENT);
+  }
+
+  /**
+   * `readL2` then `acceptL2` in the same single layer, for `get()`: the value handed out (fresh, or raw
+   * from another client) or undefined; no classified read object is built for a hit.
+   */
+  readL2Value(full: string, now: number): Promise<unknown> {
+    return this.#readL2(full, (text) => (text === undefined ? this.#countMiss() : this.acceptL2(full, this.classify(text, now))?.value), () => this.#countMiss());
+  }
+
+  #countMiss(): undefined {
+    this.counters.l2Misses++;
+    return undefined;
+  }
+
+  #readL2<R>(full: string, onText: (text: string | undefined) => R, onUnavailable: () => R): Promise<R> {
+    if (!this.breaker.allow()) return Promise.resolve(onUnavailable());
     const started = performance.now();
     return this.driver.get(full).then(
       (text) => {
         this.breaker.success();
         this.histograms.observeL2('get', (performance.now() - started) / 1000);
-        return text === undefined ? ABSENT : this.classify(text, now);
+        return onText(text);
       },
       (error: unknown) => {
         if (error instanceof ValidationError) {
           this.breaker.success();
-          return ABSENT;
+          return onUnavailable();
         }
         this.counters.l2Errors++;
         this.breaker.failure();
         this.logger.debug({ err: error }, 'cache L2 read failed; continuing without it');
-        return ABSENT;
+        return onUnavailable();
       },
     );
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { FullCacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { CacheUnavailableError } from '../errors.ts';
-import { DeadlineGuard } from '../deadline.ts';
+import { DeadlineGuard, InFlightWatchdog } from '../deadline.ts';
 import { ValidationError } from '../../shared/errors.ts';
 
 // Token-checked release: only the holder of the lease may delete it (a late holder whose lease
@@ -28,6 +28,8 @@ export class RedisDriver implements FullCacheDriver {
   readonly name = 'redis';
   readonly client: Redis;
   readonly #guard: DeadlineGuard | undefined;
+  /** The same timeout for get(), the hot read, without a promise of its own per call (see InFlightWatchdog). */
+  readonly #watchdog: InFlightWatchdog | undefined;
   /**
    * The client's ioredis `keyPrefix`: ioredis adds it to the keys of every command but not to
    * SCAN's MATCH pattern nor strips it from SCAN's replies, so scan() does both itself (otherwise a
@@ -39,6 +41,7 @@ export class RedisDriver implements FullCacheDriver {
   constructor(client: Redis, options: RedisDriverOptions = {}) {
     this.client = client;
     this.#guard = options.commandTimeoutMs === undefined ? undefined : new DeadlineGuard(options.commandTimeoutMs);
+    this.#watchdog = options.commandTimeoutMs === undefined ? undefined : new InFlightWatchdog(client, options.commandTimeoutMs);
     this.#clientPrefix = client.options.keyPrefix ?? '';
     this.#clientPrefixGlob = this.#clientPrefix.replace(/[*?[\]\\]/g, '\\$&');
   }
@@ -65,9 +68,11 @@ export class RedisDriver implements FullCacheDriver {
   }
 
   get(key: string): Promise<string | undefined> {
-    // Hot path: one promise layer, no async wrapper.
+    // Hot path: one promise layer, no async wrapper. On a ready connection the command goes straight to the
+    // socket, where the watchdog times it out; otherwise (connecting, a caller's offline queue) the guard does.
     const pending = this.client.get(key);
-    return (this.#guard === undefined ? pending : this.#guard.wrap(pending)).then(orUndefined, rethrowMapped);
+    const guarded = this.#guard === undefined || this.client.status === 'ready' ? pending : this.#guard.wrap(pending);
+    return guarded.then(orUndefined, rethrowMapped);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
@@ -228,6 +233,7 @@ export class RedisDriver implements FullCacheDriver {
   }
 
   async close(): Promise<void> {
+    this.#watchdog?.close();
     this.client.disconnect();
   }
 }
