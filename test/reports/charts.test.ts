@@ -1,6 +1,10 @@
+import * as echarts from 'echarts';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { renderChartPng, renderChartSvg, type ChartSpec } from '../../src/reports/charts.ts';
+import { chartOption, renderChartPng, renderChartSvg, type ChartSpec } from '../../src/reports/charts.ts';
+
+/** An SVG without zrender's generated ids (clip paths, gradients: `zr3-c12`), whose counters run on per instance. */
+const shapes = (svg: string) => svg.replace(/zr\d+-[a-z-]*\d+/g, 'ID');
 
 const months = ['2025-01', '2025-02', '2025-03', '2025-04'];
 const SPECS: ChartSpec[] = [
@@ -20,6 +24,22 @@ describe('charts rendered on the server', () => {
     const png = await renderChartPng(spec, { width: 400, height: 240 });
     const meta = await sharp(png).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 400, 240]);
+  });
+
+  it('a reused renderer draws each chart exactly as a fresh ECharts instance would, nothing left from the chart before', () => {
+    const fresh = (spec: ChartSpec) => {
+      const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 800, height: 400 });
+      try {
+        chart.setOption(chartOption(spec));
+        return chart.renderToSVGString();
+      } finally {
+        chart.dispose();
+      }
+    };
+    // Heavy charts first, then light ones: a leftover series, legend or visual map would show in the later SVGs.
+    for (const spec of [SPECS[5]!, SPECS[4]!, SPECS[2]!, SPECS[3]!, SPECS[0]!]) {
+      expect(shapes(renderChartSvg(spec))).toBe(shapes(fresh(spec)));
+    }
   });
 
   it('Chinese labels are drawn with a CJK font, not as missing-glyph boxes', async () => {

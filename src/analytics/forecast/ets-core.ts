@@ -38,9 +38,10 @@ export function specName(spec: EtsSpec): string {
 /**
  * Runs the filter over y. Returns the likelihood criterion R minimises (n·log SSE, plus 2Σlog|ŷ| for multiplicative
  * errors), the sum of squared errors, and leaves the final state in `state` (mutated). Writes one-step errors
- * to `errors` when given. NaN/Infinity signal an impossible parameter set.
+ * to `errors` when given. NaN/Infinity signal an impossible parameter set. `y` is typed: the likelihood loop runs
+ * thousands of times per fit, and typed-array reads are about twice as fast as a plain array's.
  */
-export function runFilter(y: ArrayLike<number>, spec: EtsSpec, m: number, p: Smoothing, state: EtsState, errors?: Float64Array): { lik: number; sse: number } {
+export function runFilter(y: Float64Array, spec: EtsSpec, m: number, p: Smoothing, state: EtsState, errors?: Float64Array): { lik: number; sse: number } {
   let level = state.level;
   let slope = state.slope;
   const seas = state.seasonals;
@@ -53,8 +54,9 @@ export function runFilter(y: ArrayLike<number>, spec: EtsSpec, m: number, p: Smo
   let sse = 0;
   let logSum = 0;
   const n = y.length;
-  for (let t = 0; t < n; t++) {
-    const pos = seasonal ? t % m : 0;
+  // Cycle position as a counter (a modulo per step costs more than the rest of the step's arithmetic).
+  let pos = 0;
+  for (let t = 0; t < n; t++, pos = seasonal && pos + 1 < m ? pos + 1 : 0) {
     const oldSeason = seasonal ? seas[pos]! : multSeason ? 1 : 0;
     const phib = trended ? phi * slope : 0;
     const q = level + phib;

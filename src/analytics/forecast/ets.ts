@@ -9,6 +9,11 @@ export type { EtsSpec } from './ets-core.ts';
 const LOWER = { alpha: 1e-4, beta: 1e-4, gamma: 1e-4, phi: 0.8 };
 const UPPER = { alpha: 0.9999, beta: 0.9999, gamma: 0.9999, phi: 0.98 };
 const SIMULATED_PATHS = 2000;
+/**
+ * Simplex runs over all parameters after the partial one. One: a restart cost as much again and did not pay on M3
+ * (every 30th series, combination: sMAPE 11.44 with a restart, 11.45 without; MASE 1.363 both).
+ */
+const FULL_ROUNDS = 1;
 
 export interface EtsFit {
   spec: EtsSpec;
@@ -86,7 +91,8 @@ function usualBounds(p: Smoothing, layout: Layout): boolean {
 }
 
 /** Fits one ETS model by maximum likelihood (Nelder–Mead over smoothing parameters and initial states). */
-export function fitEts(y: ArrayLike<number>, spec: EtsSpec, m: number): EtsFit | undefined {
+export function fitEts(values: ArrayLike<number>, spec: EtsSpec, m: number): EtsFit | undefined {
+  const y = values instanceof Float64Array ? values : Float64Array.from(values);
   const n = y.length;
   const period = spec.season === 'N' ? 1 : m;
   const layout = layoutOf(spec, period);
@@ -104,11 +110,9 @@ export function fitEts(y: ArrayLike<number>, spec: EtsSpec, m: number): EtsFit |
     if (!decode(x, layout, spec, period, scale, smoothing, state)) return Number.POSITIVE_INFINITY;
     return runFilter(y, spec, period, smoothing, state).lik;
   };
-  // Two starts: R's (small α) and a fast-adapting one; Nelder–Mead keeps to the basin it starts in.
-  let result = optimise(objective, x0, layout);
-  const x1 = encode({ ...smoothing0, alpha: 0.5, beta: layout.trended ? 0.05 : 0, gamma: layout.seasonal ? 0.1 : 0 }, start0, layout, spec, scale);
-  const second = optimise(objective, x1, layout);
-  if (second.value < result.value) result = second;
+  // One start, R's (small α). A second, fast-adapting start found higher likelihoods but worse forecasts on M3
+  // (sMAPE 13.1 vs 11.4 for ETS alone on every 30th series) at twice the cost.
+  const result = optimise(objective, x0, layout);
   if (!Number.isFinite(result.value)) return undefined;
 
   const best = Float64Array.from(result.x);
@@ -138,8 +142,8 @@ export function fitEts(y: ArrayLike<number>, spec: EtsSpec, m: number): EtsFit |
 
 /**
  * Nelder–Mead in stages: first the smoothing parameters, level and slope with the seasonal states held at their
- * decomposition values (few dimensions, quick), then everything, then restarts from the best point while they
- * still improve: a simplex in 17 dimensions stalls easily, and restarting is the classic remedy.
+ * decomposition values (few dimensions, quick), then everything (FULL_ROUNDS times, restarting from the best point
+ * while that still improves).
  */
 function optimise(objective: (x: Float64Array) => number, x0: number[], layout: Layout): { x: number[]; value: number } {
   // Smoothing parameters move in absolute steps (their optimum is often at the far end of [0, 1]); states relative to their size.
@@ -158,7 +162,7 @@ function optimise(objective: (x: Float64Array) => number, x0: number[], layout: 
     x = [...first.x, ...x0.slice(head)];
     value = first.value;
   }
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < FULL_ROUNDS; round++) {
     const next = nelderMead(objective, x, { steps: steps(x, round === 0 ? 0.1 : 0.05), maxEvaluations: budget(x.length), tolerance: 1e-8 });
     if (next.value >= value - 1e-6 * Math.abs(value)) break;
     x = next.x;
@@ -223,7 +227,8 @@ export function candidateSpecs(y: ArrayLike<number>, m: number): EtsSpec[] {
 }
 
 /** Fits every candidate and keeps the one with the lowest AICc (R's `ets(y)`). */
-export function autoEts(y: ArrayLike<number>, m: number, specs: EtsSpec[] = candidateSpecs(y, m)): EtsFit | undefined {
+export function autoEts(values: ArrayLike<number>, m: number, specs: EtsSpec[] = candidateSpecs(values, m)): EtsFit | undefined {
+  const y = Float64Array.from(values);
   let best: EtsFit | undefined;
   for (const spec of specs) {
     const fit = fitEts(y, spec, m);

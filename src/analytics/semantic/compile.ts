@@ -3,6 +3,7 @@ import { dayNumber, isoOfDay } from './dates.ts';
 import { REPORT_LIMITS } from './definition.ts';
 import type { ResolvedDimension, ResolvedFilter, ResolvedReport } from './resolve.ts';
 import { sqlDialect, startOfDayUtc, type SqlDialect } from './sql-dialect.ts';
+import { compileRollup } from './rollup.ts';
 import type { BaseMeasure, Cube, Dimension, SqlFragment } from './types.ts';
 
 /** Aggregates the database returns for one base measure; measure values are computed from these in JS. */
@@ -31,13 +32,14 @@ const join = (parts: SqlFragment[], separator = sql`, `) => sql.join(parts, sepa
 
 /**
  * Compiles a resolved report into one parameterised query. Every identifier comes from the model; every value
- * from the definition is a bound parameter. Totals and subtotals are grouping sets (PostgreSQL) or a UNION ALL of
- * the grouping levels over one materialised scan (SQLite): both compute every level's aggregates from rows.
+ * from the definition is a bound parameter. Totals and subtotals scan the rows once, aggregate them at the finest
+ * grain and roll every level up from there on SQLite (rollup.ts), one GROUPING SETS pass on PostgreSQL; ratios and
+ * averages are re-evaluated from their summed parts at every level, never summed.
  */
 export function compileReport(report: ResolvedReport, dialectName: 'sqlite' | 'postgres'): CompiledReport {
   const d = sqlDialect(dialectName);
   const dims = [...report.rows, ...report.columns];
-  const joins = requiredJoins(report);
+  const joins = requiredJoins(report, d);
   const dimensionSql = dims.map((dim) => dimensionExpression(dim, d, report.timezone));
 
   const inputs: SqlFragment[] = [];
@@ -87,32 +89,35 @@ export function compileReport(report: ResolvedReport, dialectName: 'sqlite' | 'p
   const periodRef = period ? [sql.ref('t.p')] : [];
 
   let query: SqlFragment;
-  if (d.name === 'postgres' || (sets.length === 1 && sets[0]!.length === dims.length)) {
+  if (sets.length > 1 && d.name === 'sqlite') {
+    // SQLite: one scan aggregated at the finest grain, every level rolled up from that (rollup.ts). PostgreSQL keeps
+    // one GROUPING SETS pass over the rows: the rollup plan measured twice as slow there (200k orders, shared machine).
+    const measures = [...report.baseMeasures].map(([name, def], k) => ({ name, def, input: `i${k}`, value: measureColumns.get(name)!.value }));
+    const levelHaving = (levelAggregates: Map<string, SqlFragment>) => {
+      const parts = report.having.map((f) => filterSql(f, (field) => measureHaving(report, field, levelAggregates), d));
+      return parts.length > 0 ? join(parts, sql` and `) : undefined;
+    };
+    query = compileRollup({ d, dims, scan: inner, measures, sets, period: period !== undefined, having: levelHaving, limit: maxRows });
+  } else {
+    const groupBy = groupByClause(sets, dims.map((_, i) => dimRef(i)), periodRef);
     const groupingId = dims.length > 0 && sets.length > 1 ? sql`grouping(${join(dims.map((_, i) => dimRef(i)))})` : sql`0`;
-    const groupBy = groupByClause(sets, dims.length, dimRef, periodRef);
     const select = [...dims.map((_, i) => sql`${dimRef(i)} as ${sql.id(`d${i}`)}`), sql`${groupingId} as g`, ...(period ? [sql`t.p as p`] : []), ...aggregates];
     const order = sortedInSql ? orderBy(report, d, aggregateOf, period !== undefined) : sql``;
     query = sql`select ${join(select)} from (${inner}) as t${groupBy}${havingSql}${order} limit ${sql.lit(maxRows + 1)}`;
-  } else {
-    // SQLite has no GROUPING SETS: one branch per level over a materialised scan, rolled-up columns as NULL.
-    const branches = sets.map((set) => {
-      const kept = new Set(set);
-      const mask = dims.reduce((acc, _, i) => (kept.has(i) ? acc : acc | (1 << (dims.length - 1 - i))), 0);
-      const select = [...dims.map((_, i) => (kept.has(i) ? sql`${dimRef(i)} as ${sql.id(`d${i}`)}` : sql`null as ${sql.id(`d${i}`)}`)), sql`${sql.lit(mask)} as g`, ...(period ? [sql`t.p as p`] : []), ...aggregates];
-      const keys = [...set.map(dimRef), ...periodRef];
-      return sql`select ${join(select)} from t${keys.length > 0 ? sql` group by ${join(keys)}` : sql``}${havingSql}`;
-    });
-    query = sql`with t as materialized (${inner}) ${join(branches, sql` union all `)} limit ${sql.lit(maxRows + 1)}`;
   }
   return { query: query as RawBuilder<Record<string, unknown>>, dimensions: dims, measureColumns, groupingSets: sets, hasPeriod: period !== undefined, maxRows, sortedInSql };
 }
 
-function groupByClause(sets: number[][], dimCount: number, dimRef: (i: number) => SqlFragment, periodRef: SqlFragment[]): SqlFragment {
-  if (sets.length === 1 && sets[0]!.length === dimCount) {
-    const keys = [...sets[0]!.map(dimRef), ...periodRef];
+/** One level: a plain GROUP BY; several (PostgreSQL only): GROUPING SETS. */
+function groupByClause(sets: number[][], dimRefs: SqlFragment[], periodRef: SqlFragment[]): SqlFragment {
+  if (sets.length === 1) {
+    const keys = [...dimRefs, ...periodRef];
     return keys.length > 0 ? sql` group by ${join(keys)}` : sql``;
   }
-  const tuples = sets.map((set) => sql`(${join([...set.map(dimRef), ...periodRef].length > 0 ? [...set.map(dimRef), ...periodRef] : [sql``])})`);
+  const tuples = sets.map((set) => {
+    const keys = [...set.map((i) => dimRefs[i]!), ...periodRef];
+    return keys.length > 0 ? sql`(${join(keys)})` : sql`()`;
+  });
   return sql` group by grouping sets (${join(tuples)})`;
 }
 
@@ -139,7 +144,7 @@ export function groupingSets(report: ResolvedReport): number[][] {
   return sets;
 }
 
-function requiredJoins(report: ResolvedReport): SqlFragment[] {
+function requiredJoins(report: ResolvedReport, d: SqlDialect): SqlFragment[] {
   const names = new Set<string>();
   const need = (list: readonly string[] | undefined) => list?.forEach((n) => names.add(n));
   for (const dim of [...report.rows, ...report.columns]) need(dim.def.joins);
@@ -157,8 +162,9 @@ function requiredJoins(report: ResolvedReport): SqlFragment[] {
     report.cube.joins[name]!.dependsOn?.forEach(add);
     ordered.push(name);
   };
+  report.cube.baseJoins?.forEach(add);
   [...names].forEach(add);
-  return ordered.map((n) => report.cube.joins[n]!.sql);
+  return ordered.map((n) => sql`${d.innerJoin} ${report.cube.joins[n]!.table} on ${report.cube.joins[n]!.on}`);
 }
 
 function dimensionExpression(dim: ResolvedDimension, d: SqlDialect, timezone: string): SqlFragment {

@@ -17,6 +17,12 @@ export interface SqlDialect {
   dateText(expression: SqlFragment): SqlFragment;
   /** Sort key that orders text bytewise on both engines. */
   sortable(expression: SqlFragment): SqlFragment;
+  /**
+   * The join keyword. SQLite's CROSS JOIN keeps the written order: the fact table first, then each parent by its
+   * primary key. Left to itself SQLite starts from a small parent (customers) and reaches the fact rows through
+   * secondary indexes, about 4× the CPU on the 1M-order pivot. PostgreSQL plans hash joins on its own.
+   */
+  innerJoin: SqlFragment;
 }
 
 /** SQLite has no time-zone database: this function (registered per connection) uses the process's Intl data. */
@@ -30,6 +36,7 @@ export function sqlDialect(name: DialectName): SqlDialect {
       localDate: (e, tz) => sql`((${e}) at time zone ${tz})::date`,
       dateText: (e) => sql`to_char(${e}, 'YYYY-MM-DD')`,
       sortable: (e) => sql`(${e}) collate "C"`,
+      innerJoin: sql`join`,
     };
   }
   return {
@@ -41,16 +48,18 @@ export function sqlDialect(name: DialectName): SqlDialect {
         case 'week':
           return sql`date(${e}, 'weekday 0', '-6 days')`;
         case 'month':
-          return sql`strftime('%Y-%m-01', ${e})`;
+          // Dates are ISO text: the month is a prefix (strftime parses every row's date, ~20 % of the pivot's CPU).
+          return sql`substr(${e}, 1, 7) || '-01'`;
         case 'quarter':
-          return sql`printf('%s-%02d-01', strftime('%Y', ${e}), ((cast(strftime('%m', ${e}) as integer) - 1) / 3) * 3 + 1)`;
+          return sql`printf('%s-%02d-01', substr(${e}, 1, 4), ((cast(substr(${e}, 6, 2) as integer) - 1) / 3) * 3 + 1)`;
         case 'year':
-          return sql`strftime('%Y-01-01', ${e})`;
+          return sql`substr(${e}, 1, 4) || '-01-01'`;
       }
     },
     localDate: (e, tz) => sql`${sql.raw(SQLITE_LOCAL_DATE_FUNCTION)}(${e}, ${tz})`,
     dateText: (e) => e,
     sortable: (e) => e,
+    innerJoin: sql`cross join`,
   };
 }
 

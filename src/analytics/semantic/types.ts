@@ -31,6 +31,11 @@ export interface BaseMeasure extends MeasureCommon {
   filter?: SqlFragment;
   /** Values are stored in minor units: the result is divided by this (100 for cents). */
   divisor?: number;
+  /**
+   * count_distinct only: dimensions that have one value per distinct key (an order has one date and one customer).
+   * Distinct counts add up across these, so totals roll up from the finest cells instead of re-reading the rows.
+   */
+  determines?: readonly string[];
 }
 
 /** numerator / denominator (both base measures) × multiplier, re-evaluated at every grouping level; null when the denominator is 0. */
@@ -44,16 +49,19 @@ export interface RatioMeasure extends MeasureCommon {
 export type Measure = BaseMeasure | RatioMeasure;
 
 export interface Join {
-  /** `join <table> as <alias> on …`; joins may depend on other joins (listed first). */
-  sql: SqlFragment;
+  /** `<table> as <alias>`, joined `on` the condition; joins may depend on other joins (added first). */
+  table: SqlFragment;
+  on: SqlFragment;
   dependsOn?: readonly string[];
 }
 
 export interface Cube {
   name: string;
   title: string;
-  /** `from <table> as <alias>` */
+  /** `<table> as <alias>`: the fact table, read first. */
   from: SqlFragment;
+  /** Joins every query of the cube needs (the fact table's parent rows), before any other. */
+  baseJoins?: readonly string[];
   joins: Readonly<Record<string, Join>>;
   dimensions: Readonly<Record<string, Dimension>>;
   measures: Readonly<Record<string, Measure>>;
