@@ -13,6 +13,7 @@ import { createDocumentsModule, type DocumentsModule } from '../documents/index.
 import { createReportTasks, FsReportFileStore, ReportDownloads, reportDb, reportFilesDir } from '../reports/index.ts';
 import { QueryCache } from '../db/index.ts';
 import { createAppSearch, type AppSearch } from './search.ts';
+import { backupSchedules, createBackupTask } from '../backup/index.ts';
 
 export interface AppTasks {
   system: TaskSystem;
@@ -51,8 +52,8 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
   const mailTasks = createMailTasks(mail);
   const reports = createReportTasks({ db: deps.db, downloads: reportDownloads(config, deps.db), queryCache: new QueryCache(deps.db, { ttlMs: 60_000 }) });
   const search = createAppSearch(deps.db, documents, deps.logger);
-  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks, ...search.tasks];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules, ...search.schedules];
+  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks, ...search.tasks, createBackupTask(config)];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules, ...search.schedules, ...backupSchedules(config)];
   const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
   documents.tasks.attach(system);
   return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail, search: search.service };
