@@ -54,7 +54,8 @@ export async function verifyBackup(dir: string): Promise<BackupManifest> {
   } catch {
     throw new BackupCorruptError(name, `${MANIFEST} is not JSON`);
   }
-  if (manifest.format !== FORMAT) throw new BackupCorruptError(name, `format ${String(manifest.format)} is not one this version reads (${FORMAT})`);
+  const format: unknown = manifest.format;
+  if (format !== FORMAT) throw new BackupCorruptError(name, `format ${JSON.stringify(format)} is not one this version reads (${FORMAT})`);
   for (const file of manifest.files) {
     const path = insideBackup(dir, file.path, name);
     const actual = await hashFile(path).catch(() => undefined);
