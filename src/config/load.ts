@@ -76,6 +76,7 @@ export function loadConfig(env: Env = process.env): Config {
       keepWeekly: read('AI_STACK_BACKUP_KEEP_WEEKLY', (v) => integer(v, 0, 520), 4),
       keepMonthly: read('AI_STACK_BACKUP_KEEP_MONTHLY', (v) => integer(v, 0, 1200), 12),
     },
+    outbound: { allow: read('AI_STACK_OUTBOUND_ALLOW', allowList, []) },
     http: {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
@@ -131,6 +132,7 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_BACKUP_KEEP_DAILY: String(config.backup.keepDaily),
     AI_STACK_BACKUP_KEEP_WEEKLY: String(config.backup.keepWeekly),
     AI_STACK_BACKUP_KEEP_MONTHLY: String(config.backup.keepMonthly),
+    AI_STACK_OUTBOUND_ALLOW: config.outbound.allow.join(',') || '(unset: no private address is reachable)',
     AI_STACK_TRUST_PROXY: String(config.http.trustProxy),
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
@@ -267,6 +269,14 @@ function cronOrOff(raw: string): string | null {
   const fields = raw.split(/\s+/);
   if (fields.length !== 5 || !fields.every((f) => /^[\d*/,\-A-Za-z]+$/.test(f))) throw new Error(`must be a 5-field cron expression like "30 2 * * *" or "off", got "${raw.slice(0, 80)}"`);
   return raw;
+}
+
+/** Comma-separated host names, IP addresses and CIDR ranges. */
+function allowList(raw: string): string[] {
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const bad = entries.find((e) => !/^[A-Za-z0-9.\-:]+(\/\d{1,3})?$/.test(e));
+  if (bad !== undefined) throw new Error(`must be comma-separated host names, IP addresses or CIDR ranges, got "${bad.slice(0, 80)}"`);
+  return entries;
 }
 
 function secret(raw: string): string {

@@ -115,6 +115,8 @@ export interface Config {
   };
   mail: MailConfig;
   backup: BackupConfig;
+  /** Calls to user-supplied URLs (alert webhooks): private addresses reachable only when listed here (hosts, IPs, CIDRs). */
+  outbound: { allow: string[] };
   http: {
     bodyLimitBytes: number;
     /** How long SIGTERM waits for in-flight requests before closing connections. */
