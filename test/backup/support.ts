@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema } from '../../src/db/index.ts';
-import pg from 'pg';
 import type { BlobStore } from '../../src/blobs/index.ts';
 import type { BackupSettings } from '../../src/backup/index.ts';
 import type { DatabaseConfig } from '../../src/config/index.ts';
-import { TEST_POSTGRES_URL, type TestDialect } from '../support/db.ts';
+import { adminQuery, type TestDialect } from '../support/db.ts';
 
 export function settingsFor(database: DatabaseConfig, dataDir: string, backupDir: string): BackupSettings {
   return {
@@ -32,21 +31,11 @@ export async function emptyTarget(dialect: TestDialect, schema: string | undefin
   const dataDir = tempDir('restore');
   if (dialect === 'sqlite') return { config: { kind: 'sqlite', file: join(dataDir, 'ai-stack.db') }, dataDir, drop: async () => {} };
   const database = `r_${randomBytes(6).toString('hex')}`;
-  await admin(`create database ${database}`);
+  await adminQuery(`create database ${database}`);
   // An empty schema of the source's name: where a dump restores (pg_restore keeps schema names).
-  if (schema) await admin(`create schema ${schema}`, `postgres://root@127.0.0.1:5432/${database}`);
+  if (schema) await adminQuery(`create schema ${schema}`, `postgres://root@127.0.0.1:5432/${database}`);
   const url = `postgres://root@127.0.0.1:5432/${database}?options=${encodeURIComponent(`-c search_path=${schema ?? 'public'}`)}`;
-  return { config: { kind: 'postgres', url, poolSize: 2 }, dataDir, drop: () => admin(`drop database if exists ${database} with (force)`) };
-}
-
-async function admin(text: string, url = TEST_POSTGRES_URL): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
+  return { config: { kind: 'postgres', url, poolSize: 2 }, dataDir, drop: () => adminQuery(`drop database if exists ${database} with (force)`) };
 }
 
 /** Table name → row count and an order-independent sha256 over every row's values, computed independently of src/backup. */
