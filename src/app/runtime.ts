@@ -5,6 +5,7 @@ import { DatabaseOpenError, dbAdminRoutes, migrateToLatest, openDatabase, QueryC
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { mailAdminRoutes, mailPublicRoutes } from '../mail/index.ts';
+import { alertAdminRoutes } from '../alerts/index.ts';
 import { consoleRoutes, CONSOLE_DIST } from '../console/index.ts';
 import { authRoutes, SessionService, sessionVerifier, userAdminRoutes, UserService } from '../users/index.ts';
 import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
@@ -125,6 +126,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
       async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
       tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
       mailAdminRoutes(tasks.mail),
+      alertAdminRoutes(tasks.alerts),
       searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
     ],
     version: '0.1.0',
@@ -144,6 +146,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     { name: 'task backend', run: () => tasks.backend.close() },
     { name: 'documents (blob store, embedder)', run: () => tasks.documents.close() },
     { name: 'mail transport', run: () => tasks.mail.close() },
+    { name: 'alert webhooks', run: () => tasks.alerts.close() },
     { name: 'cache', run: () => cache.close() },
     { name: 'database', run: () => db.close() },
     { name: 'API lock', run: () => apiLock?.release() },

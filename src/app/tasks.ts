@@ -13,6 +13,9 @@ import { createDocumentsModule, type DocumentsModule } from '../documents/index.
 import { createReportTasks, FsReportFileStore, ReportDownloads, reportDb, reportFilesDir } from '../reports/index.ts';
 import { QueryCache } from '../db/index.ts';
 import { createAppSearch, type AppSearch } from './search.ts';
+import { backupSchedules, createBackupTask } from '../backup/index.ts';
+import { createAlertService, type AlertService } from '../alerts/index.ts';
+import { checkDataDir } from './data-dir-check.ts';
 
 export interface AppTasks {
   system: TaskSystem;
@@ -23,6 +26,8 @@ export interface AppTasks {
   search: AppSearch['service'];
   /** Outgoing mail (its tasks are in `system`); closed by `closeAppTasks`' callers with the rest. */
   mail: MailService;
+  /** Alert rules and their evaluation (`sync.evaluate_alerts`, every minute). */
+  alerts: AlertService;
 }
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite queue beside the database in the data dir. */
@@ -51,11 +56,26 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
   const mailTasks = createMailTasks(mail);
   const reports = createReportTasks({ db: deps.db, downloads: reportDownloads(config, deps.db), queryCache: new QueryCache(deps.db, { ttlMs: 60_000 }) });
   const search = createAppSearch(deps.db, documents, deps.logger);
-  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks, ...search.tasks];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules, ...search.schedules];
+  // The alert rules measure and notify through the task system, which is created with their task below.
+  const late: { system?: TaskSystem } = {};
+  const alerts = createAlertService({
+    db: deps.db,
+    tasks: () => {
+      if (!late.system) throw new Error('the task system is not ready yet');
+      return late.system;
+    },
+    dataDir: config.dataDir,
+    backupDir: config.backup.dir,
+    readiness: [{ name: 'database', check: () => deps.db.ping() }, { name: 'disk', check: () => checkDataDir(config.dataDir, config.minFreeDiskBytes) }],
+    allow: config.outbound.allow,
+    logger: deps.logger,
+  });
+  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks, ...search.tasks, createBackupTask(config), ...alerts.tasks];
+  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules, ...search.schedules, ...backupSchedules(config), ...alerts.schedules];
   const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
+  late.system = system;
   documents.tasks.attach(system);
-  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail, search: search.service };
+  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail, alerts, search: search.service };
 }
 
 /** Report files under the data dir; switching to the blob store is this one line. */
@@ -76,6 +96,7 @@ export async function createStandaloneTasks(config: Config, logger: Logger, user
       await tasks.backend.close();
       await tasks.documents.close();
       await tasks.mail.close();
+      await tasks.alerts.close();
       await cache.close();
       await db.close();
     },

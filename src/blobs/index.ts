@@ -8,6 +8,7 @@ export { BlobNotFoundError, BlobTooLargeError, InvalidBlobKeyError, checkKey, co
 export { createFsBlobStore } from './fs-store.ts';
 export { createS3BlobStore, type S3BlobStoreOptions } from './s3-store.ts';
 export { parseBlobUrl, type BlobLocation } from './url.ts';
+export { HashingCounter } from './hashing-stream.ts';
 import { parseBlobUrl } from './url.ts';
 
 /**

@@ -69,6 +69,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: read('AI_STACK_MAIL_MAX_ATTEMPTS', (v) => integer(v, 1, 100), 8),
       leaseMs: read('AI_STACK_MAIL_LEASE_MS', (v) => integer(v, 1000, 3_600_000), 120_000),
     },
+    backup: {
+      dir: read('AI_STACK_BACKUP_DIR', (v) => path.resolve(v), path.join(dataDir, 'backups')),
+      cron: read('AI_STACK_BACKUP_CRON', cronOrOff, '30 2 * * *'),
+      keepDaily: read('AI_STACK_BACKUP_KEEP_DAILY', (v) => integer(v, 0, 3650), 7),
+      keepWeekly: read('AI_STACK_BACKUP_KEEP_WEEKLY', (v) => integer(v, 0, 520), 4),
+      keepMonthly: read('AI_STACK_BACKUP_KEEP_MONTHLY', (v) => integer(v, 0, 1200), 12),
+    },
+    outbound: { allow: read('AI_STACK_OUTBOUND_ALLOW', allowList, []) },
     http: {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
@@ -87,6 +95,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.embeddings.provider === 'openai' && config.embeddings.model === 'hashing-ngram-v1') issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL', message: 'name the server\'s model (e.g. text-embedding-3-small, nomic-embed-text) with an OpenAI-compatible provider' });
   if (config.embeddings.provider === 'openai' && !config.embeddings.url) issues.push({ field: 'AI_STACK_EMBEDDINGS_URL', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=openai' });
   if (config.embeddings.provider === 'onnx' && !config.embeddings.modelDir) issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL_DIR', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=onnx' });
+  const { keepDaily, keepWeekly, keepMonthly } = config.backup;
+  if (keepDaily + keepWeekly + keepMonthly === 0) issues.push({ field: 'AI_STACK_BACKUP_KEEP_DAILY', message: 'with KEEP_WEEKLY and KEEP_MONTHLY also 0 every backup would be deleted; keep at least one' });
   if (issues.length > 0) {
     const lines = issues.map((i) => `  ${i.field}: ${i.message}`).join('\n');
     throw new ConfigError(`Invalid configuration:\n${lines}`, issues);
@@ -117,6 +127,12 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_MAIL_RETRY_BASE_MS: String(config.mail.retryBaseMs),
     AI_STACK_MAIL_MAX_ATTEMPTS: String(config.mail.maxAttempts),
     AI_STACK_MAIL_LEASE_MS: String(config.mail.leaseMs),
+    AI_STACK_BACKUP_DIR: config.backup.dir,
+    AI_STACK_BACKUP_CRON: config.backup.cron ?? 'off (not scheduled)',
+    AI_STACK_BACKUP_KEEP_DAILY: String(config.backup.keepDaily),
+    AI_STACK_BACKUP_KEEP_WEEKLY: String(config.backup.keepWeekly),
+    AI_STACK_BACKUP_KEEP_MONTHLY: String(config.backup.keepMonthly),
+    AI_STACK_OUTBOUND_ALLOW: config.outbound.allow.join(',') || '(unset: no private address is reachable)',
     AI_STACK_TRUST_PROXY: String(config.http.trustProxy),
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
@@ -245,6 +261,22 @@ function httpUrl(raw: string): string {
 function mailbox(raw: string): string {
   if (!/^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(raw)) throw new Error(`is not a mailbox like "AI Stack <noreply@example.com>": "${raw.slice(0, 80)}"`);
   return raw;
+}
+
+/** A 5-field cron expression (minute hour day month weekday), or `off`. The scheduler parses it fully; this catches typos at start-up. */
+function cronOrOff(raw: string): string | null {
+  if (raw.toLowerCase() === 'off') return null;
+  const fields = raw.split(/\s+/);
+  if (fields.length !== 5 || !fields.every((f) => /^[\d*/,\-A-Za-z]+$/.test(f))) throw new Error(`must be a 5-field cron expression like "30 2 * * *" or "off", got "${raw.slice(0, 80)}"`);
+  return raw;
+}
+
+/** Comma-separated host names, IP addresses and CIDR ranges. */
+function allowList(raw: string): string[] {
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const bad = entries.find((e) => !/^[A-Za-z0-9.\-:]+(\/\d{1,3})?$/.test(e));
+  if (bad !== undefined) throw new Error(`must be comma-separated host names, IP addresses or CIDR ranges, got "${bad.slice(0, 80)}"`);
+  return entries;
 }
 
 function secret(raw: string): string {

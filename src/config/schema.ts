@@ -76,6 +76,18 @@ export interface MailConfig {
   leaseMs: number;
 }
 
+/** Backups (src/backup): where they go, when Beat takes one, and how many are kept. */
+export interface BackupConfig {
+  /** Directory of backups, one sub-directory each; put it on another disk than the data dir. */
+  dir: string;
+  /** When Beat runs `sync.backup_data` (5-field cron, UTC); null = not scheduled. */
+  cron: string | null;
+  /** Retention: the newest backup of each of the last N days, ISO weeks and months is kept; older ones are deleted. */
+  keepDaily: number;
+  keepWeekly: number;
+  keepMonthly: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -102,6 +114,9 @@ export interface Config {
     allowParametersFor: string[];
   };
   mail: MailConfig;
+  backup: BackupConfig;
+  /** Calls to user-supplied URLs (alert webhooks): private addresses reachable only when listed here (hosts, IPs, CIDRs). */
+  outbound: { allow: string[] };
   http: {
     bodyLimitBytes: number;
     /** How long SIGTERM waits for in-flight requests before closing connections. */

@@ -246,6 +246,38 @@ export interface MailSuppressionsTable {
   created_at: Timestamp;
 }
 
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+export interface AlertRulesTable {
+  id: Generated<number>;
+  name: string;
+  /** Which measurement (src/alerts/probes.ts). */
+  kind: string;
+  threshold: number;
+  /** Limits queue rules to one queue; null = all. */
+  queue: string | null;
+  severity: AlertSeverity;
+  cooldown_seconds: number;
+  /** JSON array of addresses. */
+  emails: string;
+  webhook_url: string | null;
+  /** HMAC-SHA256 key of the webhook signature; never returned by the API. */
+  webhook_secret: string | null;
+  enabled: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AlertIncidentsTable {
+  id: Generated<number>;
+  rule_id: number;
+  opened_at: string;
+  resolved_at: string | null;
+  value: number;
+  summary: string;
+  notify_errors: string | null;
+}
+
 export interface UserSessionsTable {
   id: Generated<number>;
   /** SHA-256 (hex) of the session cookie's random token. */
@@ -274,4 +306,6 @@ export interface DatabaseSchema {
   ledger_entries: LedgerEntriesTable;
   mail_outbox: MailOutboxTable;
   mail_suppressions: MailSuppressionsTable;
+  alert_rules: AlertRulesTable;
+  alert_incidents: AlertIncidentsTable;
 }

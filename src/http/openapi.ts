@@ -157,6 +157,13 @@ const SUMMARIES: Record<string, string> = {
   'PUT /admin/tasks/schedules/:id': 'Edit a schedule (wins over the code until reset)',
   'DELETE /admin/tasks/schedules/:id': 'Reset a schedule to its code declaration',
   'POST /admin/tasks/schedules/:id/run': 'Run a scheduled task now',
+  'GET /admin/alerts/rules': 'List alert rules (webhook secrets are never shown)',
+  'POST /admin/alerts/rules': 'Create an alert rule',
+  'GET /admin/alerts/rules/:id': 'Read an alert rule',
+  'PUT /admin/alerts/rules/:id': 'Replace an alert rule',
+  'DELETE /admin/alerts/rules/:id': 'Delete an alert rule and its incidents',
+  'GET /admin/alerts/incidents': 'Alert incidents, newest first',
+  'POST /admin/alerts/evaluate': 'Evaluate every alert rule now',
   'POST /api/v1/$batch': 'Run up to 20 API requests in one (JSON batching)',
 };
 

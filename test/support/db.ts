@@ -61,8 +61,9 @@ async function freshPostgresSchema(): Promise<{ config: DatabaseConfig; dispose:
   };
 }
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+/** One statement as the shared server's superuser (create/drop schemas and databases), on `url`'s database. */
+export async function adminQuery(text: string, url = TEST_POSTGRES_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(text);

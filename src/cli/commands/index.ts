@@ -1,6 +1,7 @@
 import { createStandaloneTasks } from '../../app/index.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { Command } from '../command.ts';
+import { backupCommand, restoreCommand } from './backup.ts';
 import { createCallCommand } from './call.ts';
 import { dbCommand } from './db.ts';
 import { demoDataCommand } from './demo-data.ts';
@@ -29,5 +30,7 @@ export const commands: Command[] = [
   dbCommand,
   keysCommand,
   usersCommand,
+  backupCommand,
+  restoreCommand,
   doctorCommand,
 ];

@@ -1,0 +1,7 @@
+// ai-stack/alerts: rules over what the system measures, one notification per incident (email, signed webhook), evaluated by Beat.
+export { createAlertService, EVALUATE_ALERTS_TASK, type AlertService, type AlertServiceOptions } from './service.ts';
+export { alertAdminRoutes } from './routes.ts';
+export { ALERT_KINDS, AlertRuleInput, firesOn, type AlertKind, type AlertRuleView } from './rules.ts';
+export { createRule, deleteRule, listRules, replaceRule } from './store.ts';
+export { signWebhook, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, type AlertEvent } from './notify.ts';
+export type { RuleOutcome } from './evaluate.ts';

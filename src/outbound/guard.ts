@@ -1,0 +1,159 @@
+import { lookup as dnsLookup } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { AiStackError } from '../shared/errors.ts';
+
+/** A request to a place outbound calls may not go (loopback, private, link-local, metadata), or that broke a limit. */
+export class OutboundRefusedError extends AiStackError {
+  constructor(message: string) {
+    super(message, { code: 'outbound_refused', status: 400 });
+  }
+}
+
+export interface OutboundOptions {
+  /** Host names, IP addresses or CIDR ranges that may be reached even though they are private (e.g. `127.0.0.1`, `10.0.0.0/8`, `erp.internal`). */
+  allow?: readonly string[];
+  /** Whole request, body included. Default 10 s. */
+  timeoutMs?: number;
+  /** Larger response bodies are refused while they stream in. Default 10 MiB. */
+  maxBytes?: number;
+  maxRedirects?: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  /** The URL that answered, after redirects. */
+  url: string;
+}
+
+const BLOCKED = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
+  ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) BLOCKED.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) BLOCKED.addSubnet(net, bits, 'ipv6');
+
+/** True when an address is loopback, private, link-local (incl. 169.254.169.254 metadata), multicast or reserved. */
+export function isBlockedAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return BLOCKED.check(mapped, 'ipv4');
+  const family = isIP(address);
+  if (family === 0) return true;
+  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * fetch for URLs that come from users (webhooks, sync sources). The host is resolved and every address
+ * checked at connection time — the connection goes to the checked address, so DNS rebinding between check
+ * and connect cannot redirect it — and again for each redirect. Bodies and time are limited.
+ */
+export class OutboundClient {
+  readonly #allowHosts = new Set<string>();
+  readonly #allowRanges = new BlockList();
+  readonly #agent: Agent;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #maxRedirects: number;
+
+  constructor(opts: OutboundOptions = {}) {
+    for (const entry of opts.allow ?? []) this.#allow(entry.trim().toLowerCase());
+    this.#timeoutMs = opts.timeoutMs ?? 10_000;
+    this.#maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
+    this.#maxRedirects = opts.maxRedirects ?? 5;
+    this.#agent = new Agent({ connect: { lookup: (hostname, options, callback) => this.#lookup(hostname, options, callback) } });
+  }
+
+  async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<OutboundResponse> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    let current = this.#checkUrl(url);
+    try {
+      for (let redirects = 0; ; redirects++) {
+        const response = await undiciFetch(current, { ...init, redirect: 'manual', dispatcher: this.#agent, signal });
+        const location = response.headers.get('location');
+        if (response.status >= 300 && response.status < 400 && location) {
+          await response.body?.cancel();
+          if (redirects >= this.#maxRedirects) throw new OutboundRefusedError(`${url} redirects more than ${this.#maxRedirects} times`);
+          current = this.#checkUrl(new URL(location, current).toString());
+          continue;
+        }
+        return { status: response.status, headers: response.headers as unknown as Headers, body: await this.#readBody(response.body, current), url: current };
+      }
+    } catch (error) {
+      throw unwrap(error, current, this.#timeoutMs);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  #allow(entry: string): void {
+    const [address, bits] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0) this.#allowHosts.add(entry);
+    else this.#allowRanges.addSubnet(address as string, Number(bits ?? (family === 4 ? 32 : 128)), family === 4 ? 'ipv4' : 'ipv6');
+  }
+
+  #allowedAddress(address: string): boolean {
+    const family = isIP(address);
+    return this.#allowHosts.has(address) || (family !== 0 && this.#allowRanges.check(address, family === 4 ? 'ipv4' : 'ipv6'));
+  }
+
+  #checkUrl(raw: string): string {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new OutboundRefusedError(`"${raw.slice(0, 200)}" is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundRefusedError(`${url.protocol} URLs are not fetched; use http(s)`);
+    if (url.username || url.password) throw new OutboundRefusedError('credentials in the URL are refused; configure them as a header');
+    // An IP literal never reaches the lookup below, so it is checked here.
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) !== 0 && isBlockedAddress(host) && !this.#allowedAddress(host)) throw refused(url.hostname, host);
+    return url.toString();
+  }
+
+  #lookup(hostname: string, options: { all?: boolean }, callback: (error: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void): void {
+    dnsLookup(hostname, { all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const host = hostname.toLowerCase();
+      if (!this.#allowHosts.has(host)) {
+        const bad = addresses.find((a) => isBlockedAddress(a.address) && !this.#allowedAddress(a.address));
+        if (bad) return callback(refused(hostname, bad.address), []);
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      return first ? callback(null, first.address, first.family) : callback(new OutboundRefusedError(`${hostname} has no address`), []);
+    });
+  }
+
+  async #readBody(body: ReadableStream<Uint8Array> | null, url: string): Promise<Buffer> {
+    if (!body) return Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.byteLength;
+      if (size > this.#maxBytes) {
+        await body.cancel().catch(() => {});
+        throw new OutboundRefusedError(`the response of ${url} is larger than ${this.#maxBytes} bytes`);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
+  }
+}
+
+function refused(host: string, address: string): OutboundRefusedError {
+  return new OutboundRefusedError(`${host} resolves to ${address}, a loopback, private, link-local or metadata address; allow-list it (AI_STACK_OUTBOUND_ALLOW) if it is meant`);
+}
+
+/** undici wraps connect errors in "fetch failed"; the reason a person needs is the cause. */
+function unwrap(error: unknown, url: string, timeoutMs: number): Error {
+  if (error instanceof OutboundRefusedError) return error;
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof OutboundRefusedError) return cause;
+  if ((error as Error).name === 'TimeoutError' || (cause as Error | undefined)?.name === 'TimeoutError') return new OutboundRefusedError(`${url} did not answer within ${timeoutMs} ms`);
+  const reason = cause instanceof Error ? cause.message : (error as Error).message;
+  return new AiStackError(`request to ${url} failed: ${reason}`, { code: 'outbound_failed', status: 502, cause: error });
+}
