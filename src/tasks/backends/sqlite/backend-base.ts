@@ -6,6 +6,7 @@ import { nextDelayedAt, readFlags } from './claim.ts';
 import { settingsFrom, type QueueCtx } from './context.ts';
 import { emitEvent, eventsAfter, lastEventId, trimEventLog } from './events.ts';
 import type { SqliteStore } from './store.ts';
+import { nextTurn } from './io-timers.ts';
 
 export interface BackendIdentity {
   name: string;
@@ -72,7 +73,7 @@ export class SqliteBackendBase extends EventEmitter {
    */
   protected async reply<T>(fn: () => T): Promise<T> {
     const result = this.read(fn);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     return result;
   }
 
@@ -89,7 +90,7 @@ export class SqliteBackendBase extends EventEmitter {
     // built with autorun has started its lock manager and stalled checker; a backend that was ready
     // at once let `await worker.waitUntilReady()` return before those ran. Later calls (the Worker
     // makes one per job) find the promise settled.
-    await (this.ready ??= new Promise<void>((resolve) => setImmediate(resolve)));
+    await (this.ready ??= nextTurn());
   }
 
   async close(_force?: boolean): Promise<void> {

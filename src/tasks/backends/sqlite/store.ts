@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { CrossProcessWake } from './wake.ts';
+import { onNextTurn } from './io-timers.ts';
 
 export type SqlValue = SQLInputValue;
 
@@ -136,7 +137,7 @@ export class SqliteStore {
       this.batchRelaxed = relaxed;
       this.db.exec('BEGIN IMMEDIATE');
       this.batchOpen = true;
-      setImmediate(() => this.flush());
+      onNextTurn(() => this.flush());
     }
     let result: T;
     try {
@@ -174,7 +175,7 @@ export class SqliteStore {
     this.waiters = [];
     const after = this.afterFlush;
     this.afterFlush = [];
-    queueMicrotask(() => setImmediate(() => {
+    queueMicrotask(() => onNextTurn(() => {
       for (const resume of after) resume();
     }));
     this.batchOpen = false;
@@ -190,7 +191,7 @@ export class SqliteStore {
     // announcing `active` and starting that job) runs before the next caller hears back. Resolved
     // together, ten claims of one batch announced ten `active` jobs before any of them was running
     // (and so before it could be cancelled). The microtasks between two immediates are drained.
-    for (const waiter of waiters) setImmediate(waiter.resolve);
+    for (const waiter of waiters) onNextTurn(waiter.resolve);
   }
 
   /**
