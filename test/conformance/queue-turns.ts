@@ -3,7 +3,7 @@
 // callers overtake work BullMQ had already started (issue 14, found with BullMQ's own suite). Each
 // scenario runs on both backends in CI.
 import type { Job } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TaskBackend } from '../../src/tasks/index.ts';
 import { eventually } from '../support/wait.ts';
 import { envOn, next, unique, type Env } from './queue-semantics.ts';
@@ -15,6 +15,7 @@ export function runQueueTurns(name: string, makeBackend: () => Promise<TaskBacke
     let env: Env | undefined;
     const open = async (): Promise<Env> => (env = envOn(await makeBackend(), true));
     afterEach(async () => {
+      vi.useRealTimers();
       await env?.close();
       env = undefined;
     });
@@ -49,6 +50,20 @@ export function runQueueTurns(name: string, makeBackend: () => Promise<TaskBacke
       expect(lockManager.isRunning()).toBe(true);
       await worker.close();
       expect(lockManager.isRunning()).toBe(false);
+    });
+
+    it('keeps answering while the caller runs on fake timers', async () => {
+      const e = await open();
+      const q = unique('fake-timers');
+      const queue = e.queue(q);
+      await queue.waitUntilReady();
+      // BullMQ's job-scheduler tests drive time this way; a Redis socket does not care about timers.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date'], now: Date.now() });
+      const job = await queue.add('j', { n: 1 }, { delay: 60_000 });
+      expect(await queue.getJobState(job.id!)).toBe('delayed');
+      await queue.promoteJobs();
+      expect(await queue.getJobState(job.id!)).toBe('waiting');
+      vi.useRealTimers();
     });
 
     it('lets a job announced as active be cancelled once a query about it has answered', async () => {
