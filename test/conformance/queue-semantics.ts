@@ -19,7 +19,7 @@ const FlowCtor = FlowProducer as unknown as Ctor<FlowProducer>;
 const EventsCtor = QueueEvents as unknown as Ctor<QueueEvents>;
 
 /** A promise with its resolver, to hold a processor until the test lets it go. */
-function gate(): { promise: Promise<void>; open: () => void } {
+export function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => {
     open = resolve;
@@ -28,14 +28,14 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 /** Resolves with the arguments of the next `event` emitted by `emitter`. */
-function next<T extends unknown[] = unknown[]>(emitter: object, event: string): Promise<T> {
+export function next<T extends unknown[] = unknown[]>(emitter: object, event: string): Promise<T> {
   const target = emitter as { once(event: string, fn: (...args: unknown[]) => void): unknown };
   return new Promise((resolve) => {
     target.once(event, (...args: unknown[]) => resolve(args as T));
   });
 }
 
-interface Env {
+export interface Env {
   queue(name: string, opts?: Partial<QueueOptions>): Queue;
   worker(name: string, processor: Processor | null, opts?: Partial<WorkerOptions>): Worker;
   flow(): FlowProducer;
@@ -45,7 +45,7 @@ interface Env {
   close(): Promise<void>;
 }
 
-function envOn(backend: TaskBackend, closeBackend: boolean): Env {
+export function envOn(backend: TaskBackend, closeBackend: boolean): Env {
   const { factory, connection, prefix } = backend.bullmq;
   const base = { connection, prefix };
   const open: Closable[] = [];
@@ -81,7 +81,7 @@ function envOn(backend: TaskBackend, closeBackend: boolean): Env {
   };
 }
 
-const unique = (what: string): string => `${what}-${randomUUID().slice(0, 8)}`;
+export const unique = (what: string): string => `${what}-${randomUUID().slice(0, 8)}`;
 
 export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskBackend>): void {
   describe(`BullMQ semantics shared with Redis: ${name}`, () => {

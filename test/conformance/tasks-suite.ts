@@ -5,6 +5,7 @@ import type { TaskBackend } from '../../src/tasks/index.ts';
 import { TaskArgumentsError, TaskFailedError, TaskRevokedError, TaskTimeoutError, UnknownTaskError, WorkerRegistry, createCleanupCacheTask, createTaskSystem, startScheduler, startWorkers } from '../../src/tasks/index.ts';
 import { add, double, fatal, flaky, limited, record, runs, sleepy, slow, spin, sum, unique } from '../tasks/fixtures/tasks.ts';
 import { runQueueSemantics } from './queue-semantics.ts';
+import { runQueueTurns } from './queue-turns.ts';
 import { FAST_WORKER, eventually, harness, type Harness } from './tasks-helpers.ts';
 
 export function runTaskConformanceSuite(name: string, makeBackend: () => Promise<TaskBackend>): void {
@@ -229,4 +230,5 @@ export function runTaskConformanceSuite(name: string, makeBackend: () => Promise
   });
   // The BullMQ behaviours under the task layer, on the same backend.
   runQueueSemantics(name, makeBackend);
+  runQueueTurns(name, makeBackend);
 }

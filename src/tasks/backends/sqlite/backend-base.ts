@@ -6,6 +6,7 @@ import { nextDelayedAt, readFlags } from './claim.ts';
 import { settingsFrom, type QueueCtx } from './context.ts';
 import { emitEvent, eventsAfter, lastEventId, trimEventLog } from './events.ts';
 import type { SqliteStore } from './store.ts';
+import { nextTurn } from './io-timers.ts';
 
 export interface BackendIdentity {
   name: string;
@@ -40,6 +41,7 @@ export class SqliteBackendBase extends EventEmitter {
   protected blockingDisconnected = false;
   protected lastSeenWrite = 0;
   protected startCursor: number | undefined;
+  private ready: Promise<void> | undefined;
   /** This instance's row key in `clients`: two Workers with the same name in one process are two clients, as on Redis. */
   private readonly clientOwner: string;
 
@@ -62,6 +64,19 @@ export class SqliteBackendBase extends EventEmitter {
     return this.store.write(fn);
   }
 
+  /**
+   * A query of the public API (getState, getJob, counts, ranges…): runs now, answers on a later turn
+   * of the event loop, as a server's reply does. Code that awaits a query therefore lets the work
+   * already under way in the process (a Worker starting the job it just announced as `active`) go
+   * first, as on Redis; an answer in the same turn let a test cancel a job before its worker
+   * tracked it.
+   */
+  protected async reply<T>(fn: () => T): Promise<T> {
+    const result = this.read(fn);
+    await nextTurn();
+    return result;
+  }
+
   protected read<T>(fn: () => T): T {
     if (!this.store.db.isOpen) throw new ConnectionClosedError();
     return fn();
@@ -71,6 +86,11 @@ export class SqliteBackendBase extends EventEmitter {
   /** BullMQ's Worker calls this for every job, so only the first call registers the client. */
   async waitUntilReady(): Promise<void> {
     if (this.identity.clientName && this.lastSeenWrite === 0) this.touchClient(true);
+    // A Redis connection becomes ready on a later turn of the event loop, by which time a Worker
+    // built with autorun has started its lock manager and stalled checker; a backend that was ready
+    // at once let `await worker.waitUntilReady()` return before those ran. Later calls (the Worker
+    // makes one per job) find the promise settled.
+    await (this.ready ??= nextTurn());
   }
 
   async close(_force?: boolean): Promise<void> {

@@ -10,11 +10,11 @@ import * as move from './transitions.ts';
 export class SqliteBackendQueries extends SqliteBackendBase {
   // ---- queries ----
   async getState(jobId: string): Promise<JobState | 'unknown'> {
-    return this.read(() => get.getState(this.ctx, jobId));
+    return this.reply(() => get.getState(this.ctx, jobId));
   }
 
   async isFinished(jobId: string, returnValue?: boolean): Promise<number | [number, string]> {
-    const row = this.read(() => get.jobRow(this.ctx, jobId));
+    const row = await this.reply(() => get.jobRow(this.ctx, jobId));
     let status = 0;
     let value = '';
     if (!row) [status, value] = [-1, `Missing key for job ${this.toKey(jobId)}. isFinished`];
@@ -24,7 +24,7 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async isMaxed(): Promise<boolean> {
-    return this.read(() => {
+    return this.reply(() => {
       const { concurrency } = readFlags(this.ctx);
       if (concurrency === undefined) return false;
       const active = this.store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, this.qualifiedName);
@@ -33,26 +33,26 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async isJobInState(state: string, jobId: string): Promise<boolean> {
-    return this.read(() => get.isJobInState(this.ctx, state, jobId));
+    return this.reply(() => get.isJobInState(this.ctx, state, jobId));
   }
 
   async getJobData(jobId: string): Promise<JobJson | undefined> {
-    const row = this.read(() => get.jobRow(this.ctx, jobId));
+    const row = await this.reply(() => get.jobRow(this.ctx, jobId));
     return row ? rowToJobJson(row) : undefined;
   }
 
   async getDeduplicationJobId(deduplicationId: string): Promise<string | null> {
-    const row = this.read(() => this.store.one<{ job_id: string; expire_at: number | null }>(
+    const row = await this.reply(() => this.store.one<{ job_id: string; expire_at: number | null }>(
       'SELECT job_id, expire_at FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId));
     return row && (row.expire_at === null || row.expire_at > serverNow()) ? row.job_id : null;
   }
 
   async getJobLogs(jobId: string, start: number, end: number, asc: boolean): Promise<{ logs: string[]; count: number }> {
-    return this.read(() => get.getJobLogs(this.ctx, jobId, start, end, asc));
+    return this.reply(() => get.getJobLogs(this.ctx, jobId, start, end, asc));
   }
 
   async getRateLimitTtl(maxJobs?: number): Promise<number> {
-    return this.read(() => {
+    return this.reply(() => {
       const now = serverNow();
       const window = this.store.one<{ points: number; expire_at: number }>('SELECT points, expire_at FROM rate_limit WHERE queue = ?', this.qualifiedName);
       if (!window || window.expire_at <= now) return -2;
@@ -64,26 +64,26 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async getCounts(types: JobType[], delayedTimestamp?: number): Promise<number[]> {
-    return this.read(() => get.getCounts(this.ctx, types, delayedTimestamp));
+    return this.reply(() => get.getCounts(this.ctx, types, delayedTimestamp));
   }
 
   async getCountsPerPriority(priorities: number[]): Promise<number[]> {
-    return this.read(() => get.getCountsPerPriority(this.ctx, priorities));
+    return this.reply(() => get.getCountsPerPriority(this.ctx, priorities));
   }
 
   async getRanges(types: JobType[], start = 0, end = -1, asc = false): Promise<[string][]> {
-    return this.read(() => types.map((type) => get.getRange(this.ctx, type, start, end, asc))) as unknown as [string][];
+    return await this.reply(() => types.map((type) => get.getRange(this.ctx, type, start, end, asc))) as unknown as [string][];
   }
 
   async getDependencyCounts(jobId: string, types: string[]): Promise<number[]> {
-    return this.read(() => get.dependencyCounts(this.ctx, jobId, types));
+    return this.reply(() => get.dependencyCounts(this.ctx, jobId, types));
   }
 
   async getDependencies(jobId: string, opts: DependenciesOpts): Promise<{
     nextFailedCursor?: number; failed?: string[]; nextIgnoredCursor?: number; ignored?: Record<string, unknown>;
     nextProcessedCursor?: number; processed?: Record<string, unknown>; nextUnprocessedCursor?: number; unprocessed?: string[];
   }> {
-    return this.read(() => {
+    return this.reply(() => {
       const all = !opts.processed && !opts.unprocessed && !opts.ignored && !opts.failed;
       const page = (status: string, o?: { cursor?: number; count?: number }) => {
         const cursor = o?.cursor ?? 0;
@@ -119,19 +119,19 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async getProcessedChildrenValues(jobId: string): Promise<Record<string, string>> {
-    return this.read(() => Object.fromEntries(get.dependencies(this.ctx, jobId, 'processed').map((r) => [r.child_key, r.value ?? 'null'])));
+    return this.reply(() => Object.fromEntries(get.dependencies(this.ctx, jobId, 'processed').map((r) => [r.child_key, r.value ?? 'null'])));
   }
 
   async getIgnoredChildrenFailures(jobId: string): Promise<Record<string, string>> {
-    return this.read(() => Object.fromEntries(get.dependencies(this.ctx, jobId, 'ignored').map((r) => [r.child_key, r.value ?? ''])));
+    return this.reply(() => Object.fromEntries(get.dependencies(this.ctx, jobId, 'ignored').map((r) => [r.child_key, r.value ?? ''])));
   }
 
   async getMetrics(type: 'completed' | 'failed', start = 0, end = -1): Promise<[string[], string[], number]> {
-    return this.read(() => get.getMetrics(this.ctx, type, start, end));
+    return this.reply(() => get.getMetrics(this.ctx, type, start, end));
   }
 
   async getClientList(): Promise<string[]> {
-    const rows = this.read(() => this.store.all<{ name: string; owner: string; seen_at: number }>(
+    const rows = await this.reply(() => this.store.all<{ name: string; owner: string; seen_at: number }>(
       'SELECT name, owner, seen_at FROM clients WHERE seen_at > ?', Date.now() - CLIENT_TTL_MS));
     return [rows.map((r, i) => `id=${i + 1} addr=${r.owner} age=0 idle=0 name=${r.name}`).join('\n')];
   }
@@ -144,7 +144,7 @@ export class SqliteBackendQueries extends SqliteBackendBase {
     if (!processed && !inner.endsWith(':dependencies')) throw new Error(`paginate: unsupported key ${key}`);
     const parentId = inner.slice(0, inner.lastIndexOf(':'));
     const status = processed ? 'processed' : 'pending';
-    return this.read(() => {
+    return this.reply(() => {
       const total = get.dependencies(this.ctx, parentId, status).length;
       const offset = Math.max(0, opts.start);
       const rows = get.dependencies(this.ctx, parentId, status, offset, opts.end < 0 ? -1 : opts.end - offset + 1);
@@ -183,7 +183,7 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async getQueueMeta(): Promise<Record<string, string>> {
-    const rows = this.read(() => this.store.all<{ field: string; value: string }>('SELECT field, value FROM meta WHERE queue = ?', this.qualifiedName));
+    const rows = await this.reply(() => this.store.all<{ field: string; value: string }>('SELECT field, value FROM meta WHERE queue = ?', this.qualifiedName));
     return Object.fromEntries(rows.filter((r) => r.field !== 'stalled-check').map((r) => [r.field, r.value]));
   }
 

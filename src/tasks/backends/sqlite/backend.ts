@@ -136,7 +136,7 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
 
   async retryJob(jobId: string, lifo: boolean, token?: string, opts?: RetryJobOpts): Promise<void> {
     const fields = (opts?.fieldsToUpdate ?? {}) as move.FailureFields;
-    await mapCodes(() => this.tx(() => move.retryJob(this.ctx, jobId, lifo, token, fields)), { jobId, command: 'retryJob', state: 'active' });
+    await mapCodes(() => this.tx(() => move.retryJob(this.ctx, jobId, lifo, token, fields, Date.now())), { jobId, command: 'retryJob', state: 'active' });
   }
 
   async retryFinishedJob<T = unknown, R = unknown, N extends string = string>(
@@ -295,24 +295,24 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async getJobScheduler(id: string): Promise<[string[] | null, string | null]> {
-    const found = this.read(() => sched.schedulerHash(this.ctx, id));
+    const found = await this.reply(() => sched.schedulerHash(this.ctx, id));
     return found ? [Object.entries(found.hash).flat(), found.next] : [null, null];
   }
 
   async isJobScheduler(id: string): Promise<boolean> {
-    return this.read(() => sched.schedulerHash(this.ctx, id) !== undefined);
+    return this.reply(() => sched.schedulerHash(this.ctx, id) !== undefined);
   }
 
   async getJobSchedulerData(key: string): Promise<Record<string, string>> {
-    return this.read(() => sched.schedulerHash(this.ctx, key)?.hash ?? {});
+    return this.reply(() => sched.schedulerHash(this.ctx, key)?.hash ?? {});
   }
 
   async getJobSchedulersRange(start: number, end: number, asc: boolean): Promise<string[]> {
-    return this.read(() => sched.schedulersRange(this.ctx, start, end, asc));
+    return this.reply(() => sched.schedulersRange(this.ctx, start, end, asc));
   }
 
   async getJobSchedulersCount(): Promise<number> {
-    return this.read(() => this.store.one<{ n: number }>('SELECT COUNT(*) AS n FROM schedulers WHERE queue = ?', this.qualifiedName)?.n ?? 0);
+    return this.reply(() => this.store.one<{ n: number }>('SELECT COUNT(*) AS n FROM schedulers WHERE queue = ?', this.qualifiedName)?.n ?? 0);
   }
 
 }

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { clearIoTimeout, ioTimeout } from './io-timers.ts';
 
 /**
  * Waits for a wake-up on `bus` (any of `channels`), the timeout, or `cancel()`, whichever comes
@@ -13,12 +14,12 @@ export function waitForSignal(
     const finish = (signalled: boolean): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearIoTimeout(timer);
       for (const channel of channels) bus.removeListener(channel, onSignal);
       resolve(signalled);
     };
     const onSignal = (): void => finish(true);
-    const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+    const timer = ioTimeout(() => finish(false), Math.max(0, timeoutMs));
     for (const channel of channels) bus.on(channel, onSignal);
     register(() => finish(false));
   });

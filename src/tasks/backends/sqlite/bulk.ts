@@ -31,6 +31,7 @@ export function addIndependentJobs(ctx: QueueCtx, jobs: JobJson[], now: number):
   const firstSeq = store.reserve(queue, 'seq', jobs.length);
   const ids: string[] = [];
   let wake = false;
+  store.writeEvents(); // events held earlier in this operation come first
   for (let start = 0; start < jobs.length; start += CHUNK) {
     const chunk = jobs.slice(start, start + CHUNK);
     const jobParams: SqlValue[] = [];

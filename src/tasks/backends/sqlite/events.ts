@@ -12,16 +12,16 @@ const appendsSinceTrim = new WeakMap<object, Map<string, number>>();
  * in-process QueueEvents readers once the surrounding transaction has been committed.
  */
 export function emitEvent(ctx: QueueCtx, event: string, fields: Record<string, string | number> = {}): void {
-  ctx.store.run('INSERT INTO events (queue, fields) VALUES (?, ?)', ctx.queue, flatten(event, fields));
+  ctx.store.appendEvent(ctx.queue, flatten(event, fields));
   countAppends(ctx, 1);
 }
 
-/** Two events in one statement (a new job's `added` + `waiting`/`delayed`): half the statement overhead. */
+/** A new job's `added` + `waiting`/`delayed` (both land in the operation's one events INSERT). */
 export function emitEventPair(
   ctx: QueueCtx, first: string, firstFields: Record<string, string | number>, second: string, secondFields: Record<string, string | number>,
 ): void {
-  ctx.store.run('INSERT INTO events (queue, fields) VALUES (?, ?), (?, ?)',
-    ctx.queue, flatten(first, firstFields), ctx.queue, flatten(second, secondFields));
+  ctx.store.appendEvent(ctx.queue, flatten(first, firstFields));
+  ctx.store.appendEvent(ctx.queue, flatten(second, secondFields));
   countAppends(ctx, 2);
 }
 
@@ -58,6 +58,7 @@ function signal(ctx: QueueCtx, channel: string): void {
 
 /** Keeps the newest `maxLen` events of the queue; returns how many were removed. */
 export function trimEventLog(ctx: QueueCtx, maxLen: number): number {
+  ctx.store.writeEvents();
   const cutoff = ctx.store.one<{ id: number }>(
     'SELECT id FROM events WHERE queue = ? ORDER BY id DESC LIMIT 1 OFFSET ?',
     ctx.queue, Math.max(0, Math.floor(maxLen)),
@@ -72,10 +73,12 @@ export interface StoredEvent {
 }
 
 export function lastEventId(ctx: QueueCtx): number {
+  ctx.store.writeEvents();
   return ctx.store.one<{ id: number | null }>('SELECT MAX(id) AS id FROM events WHERE queue = ?', ctx.queue)?.id ?? 0;
 }
 
 export function eventsAfter(ctx: QueueCtx, id: number, limit: number): StoredEvent[] {
+  ctx.store.writeEvents();
   return ctx.store.all<StoredEvent>(
     'SELECT id, fields FROM events WHERE queue = ? AND id > ? ORDER BY id LIMIT ?', ctx.queue, id, limit,
   );

@@ -150,6 +150,7 @@ export function obliterateQueue(ctx: QueueCtx, force: boolean): number {
   const { store, queue } = ctx;
   if (!store.one(`SELECT 1 AS x FROM meta WHERE queue = ? AND field = 'paused'`, queue)) return -1;
   if (!force && store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'active'`, queue)) return -2;
+  store.writeEvents(); // events held by this operation go too
   for (const table of ['jobs', 'logs', 'events', 'meta', 'counters', 'dedup', 'dedup_next', 'schedulers', 'metrics']) {
     store.run(`DELETE FROM ${table} WHERE queue = ?`, queue);
   }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import { CrossProcessWake } from './wake.ts';
+import { onNextTurn } from './io-timers.ts';
 
 export type SqlValue = SQLInputValue;
 
@@ -43,6 +44,8 @@ export class SqliteStore {
   private readonly statements = new Map<string, StatementSync>();
   private depth = 0;
   private batchOpen = false;
+  /** Events of the running operation, `queue, fields` pairs, written in one INSERT when it ends. */
+  private pendingEvents: SqlValue[] = [];
   private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(file: string, opts: StoreOptions = {}) {
@@ -102,12 +105,14 @@ export class SqliteStore {
     this.depth++;
     try {
       const result = fn();
+      this.writeEvents();
       this.depth--;
       this.db.exec('COMMIT');
       this.committed();
       return result;
     } catch (error) {
       this.depth--;
+      this.pendingEvents = [];
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
@@ -132,7 +137,7 @@ export class SqliteStore {
       this.batchRelaxed = relaxed;
       this.db.exec('BEGIN IMMEDIATE');
       this.batchOpen = true;
-      setImmediate(() => this.flush());
+      onNextTurn(() => this.flush());
     }
     let result: T;
     try {
@@ -170,7 +175,7 @@ export class SqliteStore {
     this.waiters = [];
     const after = this.afterFlush;
     this.afterFlush = [];
-    queueMicrotask(() => setImmediate(() => {
+    queueMicrotask(() => onNextTurn(() => {
       for (const resume of after) resume();
     }));
     this.batchOpen = false;
@@ -182,7 +187,11 @@ export class SqliteStore {
       return;
     }
     this.committed();
-    for (const waiter of waiters) waiter.resolve();
+    // One reply per turn, as replies from a server arrive: each caller's continuation (a Worker
+    // announcing `active` and starting that job) runs before the next caller hears back. Resolved
+    // together, ten claims of one batch announced ten `active` jobs before any of them was running
+    // (and so before it could be cancelled). The microtasks between two immediates are drained.
+    for (const waiter of waiters) onNextTurn(waiter.resolve);
   }
 
   /**
@@ -213,14 +222,37 @@ export class SqliteStore {
     this.depth++;
     try {
       const result = fn();
+      this.writeEvents();
       this.depth--;
       this.prepare('RELEASE op').run();
       return result;
     } catch (error) {
       this.depth--;
+      this.pendingEvents = [];
       this.prepare('ROLLBACK TO op').run();
       this.prepare('RELEASE op').run();
       throw error;
+    }
+  }
+
+  /**
+   * Appends one row to the `events` log. Inside an operation the row is held and written with the
+   * operation's other events in one multi-row INSERT when it ends (a completion plus the next claim's
+   * `active` is one statement, not two); ids keep the order of the calls.
+   */
+  appendEvent(queue: string, fields: string): void {
+    this.pendingEvents.push(queue, fields);
+    if (this.depth === 0) this.writeEvents();
+  }
+
+  /** Writes the held events now: call before a statement that reads or deletes `events` rows. */
+  writeEvents(): void {
+    const params = this.pendingEvents;
+    if (params.length === 0) return;
+    this.pendingEvents = [];
+    for (let start = 0; start < params.length; start += EVENT_ROWS_PER_INSERT * 2) {
+      const chunk = params.slice(start, start + EVENT_ROWS_PER_INSERT * 2);
+      this.run(eventInsertSql(chunk.length / 2), ...chunk);
     }
   }
 
@@ -242,6 +274,13 @@ export class SqliteStore {
     this.bus.removeAllListeners();
     if (this.db.isOpen) this.db.close();
   }
+}
+
+const EVENT_ROWS_PER_INSERT = 32;
+const eventInserts: string[] = [];
+/** `INSERT INTO events` for `rows` rows; at most EVENT_ROWS_PER_INSERT shapes, each prepared once. */
+function eventInsertSql(rows: number): string {
+  return (eventInserts[rows] ??= `INSERT INTO events (queue, fields) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`);
 }
 
 const openStores = new Map<string, SqliteStore>();

@@ -1,4 +1,4 @@
-import { FORCED_LIMIT } from './claim.ts';
+import { FORCED_LIMIT, promoteDueJobs } from './claim.ts';
 import type { QueueCtx } from './context.ts';
 import { emitEvent, wakeWorkers } from './events.ts';
 import { lockedJob } from './finish.ts';
@@ -25,9 +25,13 @@ export function moveToDelayed(
   wakeWorkers(ctx);
 }
 
-/** Immediate retry: active → wait (front of the queue when lifo). */
-export function retryJob(ctx: QueueCtx, jobId: string, lifo: boolean, token: string | undefined, fields: FailureFields): void {
+/**
+ * Immediate retry: active → wait (front of the queue when lifo). Delayed jobs already due are
+ * promoted first, so they run before the retried job (Redis's retryJob does the same).
+ */
+export function retryJob(ctx: QueueCtx, jobId: string, lifo: boolean, token: string | undefined, fields: FailureFields, now: number): void {
   lockedJob(ctx, jobId, token);
+  promoteDueJobs(ctx, now);
   const seq = ctx.store.reserve(ctx.queue, 'seq');
   ctx.store.run(
     `UPDATE jobs SET state = 'wait', seq = ?, attempts_made = attempts_made + 1,

@@ -1,4 +1,5 @@
 import { closeSync, openSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { onNextTurn } from './io-timers.ts';
 
 /**
  * Cross-process wake-ups for one database file, through a one-byte side file `<file>-wake`.
@@ -59,7 +60,7 @@ export class CrossProcessWake {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    onNextTurn(() => {
       this.scheduled = false;
       if (this.watching) this.onWake();
     });
