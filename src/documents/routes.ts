@@ -11,7 +11,7 @@ import type { DocumentPipeline } from './pipeline.ts';
 import { DocumentCreate, DocumentItem, documentFromRow, documentResource } from './resource.ts';
 import type { DocumentRow, DocumentStore } from './store.ts';
 import type { DocumentTasks } from './tasks.ts';
-import { acceptUpload, UploadError } from './upload.ts';
+import { acceptUpload, UploadError, UploadFields } from './upload.ts';
 
 export interface DocumentRouteDeps {
   store: DocumentStore;
@@ -87,25 +87,34 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
     }
   }
 
+  /** Undoes an upload whose form turned out invalid after its file part was stored (a field came after the file). */
+  async function forget(outcome: Awaited<ReturnType<typeof acceptUpload>> | undefined): Promise<void> {
+    if (!outcome?.created) return;
+    await store.purge(outcome.row.id);
+    if (outcome.row.blob_key && !(await store.blobInUse(outcome.row.blob_key))) await blobs.delete(outcome.row.blob_key);
+  }
+
   async function upload(request: FastifyRequest, reply: FastifyReply) {
     let outcome: Awaited<ReturnType<typeof acceptUpload>> | undefined;
-    const fields: Record<string, string> = {};
+    const fields = new UploadFields();
     try {
       for await (const part of request.parts({ limits: { files: 1, fields: 10, fieldSize: MAX_FIELD_BYTES, fileSize: deps.uploadMaxBytes + 1, parts: 12, headerPairs: 200 } })) {
         if (part.type === 'field') {
           if (part.fieldnameTruncated || part.valueTruncated) throw new UploadError(`form field "${part.fieldname.slice(0, 50)}" is longer than ${MAX_FIELD_BYTES} bytes`);
-          fields[part.fieldname] = String(part.value);
+          fields.add(part.fieldname, String(part.value));
         } else if (part.fieldname !== 'file') {
           part.file.resume();
           throw new UploadError(`the file must be in the form part "file", not "${part.fieldname.slice(0, 50)}"`);
         } else {
           if (outcome) throw new UploadError('send one file per upload');
-          const tagList = fields.tags?.split(',').map((t) => t.trim()).filter(Boolean);
-          if (tagList && (tagList.length > 50 || tagList.some((t) => t.length > 100))) throw new UploadError('tags: at most 50 comma-separated tags of up to 100 characters');
-          outcome = await acceptUpload(blobs, store, { stream: part.file, filename: part.filename, title: fields.title, tags: tagList }, deps.uploadMaxBytes);
+          outcome = await acceptUpload(blobs, store, { stream: part.file, filename: part.filename, title: fields.title, tags: fields.tags }, deps.uploadMaxBytes);
         }
       }
+      if (!outcome) throw new UploadError('no file: send it as the form part "file" of a multipart/form-data body');
+      // Fields may follow the file part (curl keeps the order of -F options): apply what the row does not have yet.
+      if (outcome.created) outcome = { ...outcome, row: await store.applyUploadFields(outcome.row, { title: fields.title, tags: fields.tags }) };
     } catch (error) {
+      await forget(outcome).catch((e: unknown) => request.log.error({ err: e }, 'could not undo a refused upload'));
       // The client may still be sending: answer and close instead of reading the rest of a refused body.
       void reply.header('connection', 'close');
       if (error instanceof AiStackError) throw error;
@@ -114,8 +123,6 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
       if (code?.startsWith('FST_')) throw new UploadError(`the multipart body is invalid: ${(error as Error).message}`);
       throw new UploadError(`the upload did not complete: ${(error as Error).message}`);
     }
-    if (!outcome) throw new UploadError('no file: send it as the form part "file" of a multipart/form-data body');
-    if (fields.title !== undefined && (fields.title.trim() === '' || fields.title.length > 500)) throw new UploadError('title must be 1 to 500 characters');
     const location = `/api/v1/documents/${outcome.row.id}`;
     if (!outcome.created) return reply.code(200).header('Location', location).send({ document: documentFromRow(outcome.row), task: taskRef(outcome.row.task_id) });
     const taskId = await enqueue(outcome.row);

@@ -78,6 +78,16 @@ export class DocumentStore {
     }
   }
 
+  /** Title and tags given in form fields that came after the file part; the row as it is afterwards. */
+  async applyUploadFields(row: DocumentRow, fields: { title?: string | undefined; tags?: string[] | undefined }): Promise<DocumentRow> {
+    const metadata = JSON.parse(String(row.metadata)) as Record<string, unknown>;
+    const title = fields.title ?? row.title;
+    const tagsChanged = fields.tags !== undefined && JSON.stringify(metadata.tags) !== JSON.stringify(fields.tags);
+    if (title === row.title && !tagsChanged) return row;
+    const next = JSON.stringify(tagsChanged ? { ...metadata, tags: fields.tags } : metadata);
+    return this.db.updateTable('documents').set({ title, metadata: next, updated_at: now() }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+  }
+
   async setTask(id: number, taskId: string): Promise<void> {
     await this.db.updateTable('documents').set({ task_id: taskId, updated_at: now() }).where('id', '=', id).execute();
   }
