@@ -7,7 +7,7 @@ import { BlobTooLargeError, type BlobStore, type ByteRange } from '../blobs/inde
 import { registerResource, resourceRouteContext, resourceTag, type ResourceRouteOptions } from '../resources/index.ts';
 import { AiStackError, ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { TaskSystem } from '../tasks/index.ts';
-import type { DocumentPipeline } from './pipeline.ts';
+import { textKey, type DocumentPipeline } from './pipeline.ts';
 import { DocumentCreate, DocumentItem, documentFromRow, documentResource } from './resource.ts';
 import type { DocumentRow, DocumentStore } from './store.ts';
 import type { DocumentTasks } from './tasks.ts';
@@ -185,9 +185,13 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
 
     app.get('/documents/:id/text', { schema: { tags, summary: 'The extracted text (the coordinate system of chunk offsets)', params: IdParams } }, async (request, reply) => {
       const row = await live((request.params as { id: number }).id);
-      const text = await store.text(row.id);
+      void reply.type('text/plain; charset=utf-8');
+      // Streamed from the blob store (it can be as large as the file); documents processed before the text
+      // moved there still have it in the database.
+      if (await blobs.stat(textKey(row.id))) return reply.send(await blobs.get(textKey(row.id)));
+      const text = await store.legacyText(row.id);
       if (text === undefined) throw new ConflictError(`document ${row.id} has no extracted text yet (status ${row.status})`, { code: 'document_not_ready' });
-      return reply.type('text/plain; charset=utf-8').send(text);
+      return reply.send(text);
     });
 
     app.get('/documents/:id/chunks', {

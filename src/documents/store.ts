@@ -126,19 +126,27 @@ export class DocumentStore {
       .execute();
   }
 
-  /** Text and chunks of one document replaced in one transaction: re-running never duplicates, a crash never half-writes. */
-  async replaceContent(id: number, text: string, chunks: readonly Chunk[]): Promise<void> {
+  /**
+   * Drops a document's chunks, vectors and (pre-streaming) stored text before it is chunked again, in one
+   * transaction; the new chunks follow in batches (`insertChunks`). A crash in between leaves the document
+   * `processing` with some chunks, which the next run drops again: never duplicates (ordinals are unique).
+   */
+  async clearContent(id: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('document_vectors').where('document_id', '=', id).execute();
       await trx.deleteFrom('document_chunks').where('document_id', '=', id).execute();
       await trx.deleteFrom('document_texts').where('document_id', '=', id).execute();
-      await trx.insertInto('document_texts').values({ document_id: id, text }).execute();
-      const rows = chunks.map((c) => ({ document_id: id, ordinal: c.ordinal, text: c.text, token_count: c.tokenCount, page: c.page, start_offset: c.start, end_offset: c.end, section: c.section }));
-      for (let i = 0; i < rows.length; i += 200) await trx.insertInto('document_chunks').values(rows.slice(i, i + 200)).execute();
     });
   }
 
-  async text(id: number): Promise<string | undefined> {
+  async insertChunks(id: number, chunks: readonly Chunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const rows = chunks.map((c) => ({ document_id: id, ordinal: c.ordinal, text: c.text, token_count: c.tokenCount, page: c.page, start_offset: c.start, end_offset: c.end, section: c.section }));
+    await this.db.insertInto('document_chunks').values(rows).execute();
+  }
+
+  /** The text stored in the database by versions before the text went to the blob store. */
+  async legacyText(id: number): Promise<string | undefined> {
     return (await this.db.selectFrom('document_texts').select('text').where('document_id', '=', id).executeTakeFirst())?.text;
   }
 
@@ -156,7 +164,7 @@ export class DocumentStore {
   }
 
   /** Chunks of these documents that have no vector in `space` yet (so re-running vectorize adds nothing twice). */
-  async chunksWithoutVectors(documentIds: readonly number[], space: string, limit: number): Promise<{ id: number; document_id: number; text: string }[]> {
+  async chunksWithoutVectors(documentIds: readonly number[], space: string, limit: number, afterChunkId = 0): Promise<{ id: number; document_id: number; text: string }[]> {
     if (documentIds.length === 0) return [];
     return this.db
       .selectFrom('document_chunks as c')
@@ -164,6 +172,7 @@ export class DocumentStore {
       .select(['c.id', 'c.document_id', 'c.text'])
       .where('c.document_id', 'in', [...documentIds])
       .where('v.chunk_id', 'is', null)
+      .where('c.id', '>', afterChunkId)
       .orderBy('c.id')
       .limit(limit)
       .execute();
