@@ -123,8 +123,10 @@ const adminKey = randomBytes(24).toString('hex');
 const port = 30_000 + Math.floor(Math.random() * 20_000);
 const child = spawn(process.execPath, ['src/cli/main.ts', 'start'], { env: { PATH: process.env.PATH ?? '', PORT: String(port), AI_STACK_DATA_DIR: join(bigDir, 'data'), AI_STACK_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', AI_STACK_UPLOAD_MAX_BYTES: String(BIG_MB * 2 * 1024 * 1024), AI_STACK_EXTRACT_TIMEOUT_MS: '600000' }, stdio: ['ignore', 'ignore', 'inherit'] });
 const bigUrl = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 200; i++) {
+// Start-up is slow on a busy machine: wait up to two minutes for the service to answer.
+for (let i = 0; i < 1200; i++) {
   if (await fetch(`${bigUrl}/healthz`).then((r) => r.ok, () => false)) break;
+  if (child.exitCode !== null) throw new Error(`the service exited during start-up (code ${child.exitCode})`);
   await new Promise((r) => setTimeout(r, 100));
 }
 const vmHwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
