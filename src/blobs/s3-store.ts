@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { HashingCounter, readHead } from './hashing-stream.ts';
+import { readHead, spoolHashed } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type StagedBlob, type StageOptions } from './store.ts';
 
 export interface S3BlobStoreOptions {
@@ -45,18 +42,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const prefix = options.prefix ? `${options.prefix}/` : '';
   const objectKey = (key: string) => prefix + checkKey(key);
 
-  async function spool(body: Readable | Buffer, stage: StageOptions): Promise<{ path: string; sha256: string; size: number }> {
-    await mkdir(options.stagingDir, { recursive: true });
-    const path = join(options.stagingDir, randomUUID());
-    const counter = new HashingCounter(stage.maxBytes);
-    try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, counter, createWriteStream(path, { flags: 'wx' }));
-    } catch (error) {
-      await rm(path, { force: true });
-      throw error;
-    }
-    return { path, sha256: counter.digest(), size: counter.size };
-  }
+  // Spooled locally (not fsynced: the object is durable once S3 has it, the spool file is thrown away).
+  const spool = (body: Readable | Buffer, stage: StageOptions) => spoolHashed(options.stagingDir, body, { ...stage, durable: false });
 
   async function upload(path: string, size: number, key: string): Promise<void> {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey(key), Body: createReadStream(path), ContentLength: size }));

@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/runtime.ts';
-import { corpus, TEXT, type Corpus } from '../../fixtures/documents-corpus.ts';
-import { allChunks, settled, upload } from './support.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestService } from '../support/runtime.ts';
+import { TEXT, type Corpus } from '../../fixtures/documents-corpus.ts';
+import { allChunks, documentService, settled, upload } from './support.ts';
 
 /** Every supported format, made by a real writer, uploaded through the API on the embedded defaults. */
 describe('documents: every format reaches ready with its content', () => {
+  const service = documentService('sqlite');
   let svc: TestService;
   let files: Corpus;
-
-  beforeAll(async () => {
-    files = await corpus();
-    svc = await startTestService('sqlite');
-    await svc.runtime.startBackground();
-  }, 240_000);
-  afterAll(async () => {
-    await svc?.cleanup();
+  beforeAll(() => {
+    svc = service.svc();
+    files = service.files();
   });
 
   const cases: { file: string; type: string; language: string; contains: string; title?: string; pages?: number; encoding?: string }[] = [

@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { acceptUpload, createHashingEmbedder, DocumentPipeline } from '../../src/documents/index.ts';
-import { startTestService, type TestService } from '../support/runtime.ts';
-import { corpus, type Corpus } from '../../fixtures/documents-corpus.ts';
-import { allChunks, settled, upload } from './support.ts';
+import type { TestService } from '../support/runtime.ts';
+import type { Corpus } from '../../fixtures/documents-corpus.ts';
+import { allChunks, documentService, settled, upload } from './support.ts';
 
 describe('documents: retry, reprocess, sweeper and model changes', () => {
+  const service = documentService('sqlite');
   let svc: TestService;
   let files: Corpus;
-
-  beforeAll(async () => {
-    files = await corpus();
-    svc = await startTestService('sqlite');
-    await svc.runtime.startBackground();
-  }, 240_000);
-  afterAll(async () => {
-    await svc?.cleanup();
+  beforeAll(() => {
+    svc = service.svc();
+    files = service.files();
   });
 
   it('retries only failed documents; reprocessing a ready one duplicates nothing', async () => {

@@ -6,7 +6,7 @@ async function uploadInOrder(svc: TestService, parts: ([string, string] | ['file
   const form = new FormData();
   for (const part of parts) {
     if (part[0] === 'file' && part[1] instanceof Uint8Array) form.append('file', new Blob([new Uint8Array(part[1])]), part[2]);
-    else form.append(part[0], part[1] as string);
+    else form.append(part[0], part[1]);
   }
   const res = await svc.call('/api/v1/documents', { method: 'POST', body: form });
   return { status: res.status, body: await res.json() };
