@@ -1,7 +1,7 @@
-import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { readHead, spoolHashed } from './hashing-stream.ts';
+import { spoolHashed, stagedBlob } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type ByteRange, type StagedBlob, type StageOptions } from './store.ts';
 
 const STAGING = '.staging';
@@ -78,22 +78,7 @@ export function createFsBlobStore(root: string): BlobStore {
   return {
     kind: 'fs',
     async stage(body, options = {}): Promise<StagedBlob> {
-      const file = await stageFile(body, options);
-      let done = false;
-      return {
-        sha256: file.sha256,
-        size: file.size,
-        head: (bytes) => readHead(file.path, bytes),
-        async commit(key) {
-          if (done) throw new Error('staged blob already committed or discarded');
-          done = true;
-          return { created: await place(file.path, key, false) };
-        },
-        async discard() {
-          done = true;
-          await rm(file.path, { force: true });
-        },
-      };
+      return stagedBlob(await stageFile(body, options), (path, key) => place(path, key, false));
     },
     async put(key, body, options = {}) {
       checkKey(key);

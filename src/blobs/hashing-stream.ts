@@ -4,7 +4,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobTooLargeError } from './store.ts';
+import { BlobTooLargeError, type StagedBlob } from './store.ts';
 
 /** Pass-through that hashes and counts bytes, failing with BlobTooLargeError the moment the limit is passed. */
 export class HashingCounter extends Transform {
@@ -74,4 +74,26 @@ export async function spoolHashed(dir: string, body: Readable | Buffer, options:
     throw error;
   }
   return { path, sha256: counter.digest(), size: counter.size };
+}
+
+/**
+ * A spooled file as a StagedBlob: `commit` (once) hands its path to the store's own `place`, which owns the
+ * file from then on; `discard` removes it. The one staging lifecycle both stores share.
+ */
+export function stagedBlob(file: SpooledFile, place: (path: string, key: string) => Promise<boolean>): StagedBlob {
+  let done = false;
+  return {
+    sha256: file.sha256,
+    size: file.size,
+    head: (bytes) => readHead(file.path, bytes),
+    async commit(key) {
+      if (done) throw new Error('staged blob already committed or discarded');
+      done = true;
+      return { created: await place(file.path, key) };
+    },
+    async discard() {
+      done = true;
+      await rm(file.path, { force: true });
+    },
+  };
 }

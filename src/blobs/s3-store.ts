@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { readHead, spoolHashed } from './hashing-stream.ts';
+import { spoolHashed, stagedBlob } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type StagedBlob, type StageOptions } from './store.ts';
 
 export interface S3BlobStoreOptions {
@@ -63,28 +63,16 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     kind: 's3',
     async stage(body, stageOptions = {}): Promise<StagedBlob> {
       const file = await spool(body, stageOptions);
-      let done = false;
-      return {
-        sha256: file.sha256,
-        size: file.size,
-        head: (bytes) => readHead(file.path, bytes),
-        async commit(key) {
-          if (done) throw new Error('staged blob already committed or discarded');
-          done = true;
-          try {
-            // Content-addressed keys hold the same bytes whoever wrote them: an existing one is kept.
-            if (await stat(key)) return { created: false };
-            await upload(file.path, file.size, key);
-            return { created: true };
-          } finally {
-            await rm(file.path, { force: true });
-          }
-        },
-        async discard() {
-          done = true;
-          await rm(file.path, { force: true });
-        },
-      };
+      return stagedBlob(file, async (path, key) => {
+        try {
+          // Content-addressed keys hold the same bytes whoever wrote them: an existing one is kept.
+          if (await stat(key)) return false;
+          await upload(path, file.size, key);
+          return true;
+        } finally {
+          await rm(path, { force: true });
+        }
+      });
     },
     async put(key, body, stageOptions = {}) {
       checkKey(key);

@@ -1,9 +1,7 @@
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/runtime.ts';
-import { corpus } from '../../fixtures/documents-corpus.ts';
-import { allChunks, settled, upload } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { allChunks, documentService, settled, upload } from './support.ts';
 
 const MEMORY_MB = 64;
 
@@ -26,18 +24,11 @@ async function hugeSheetXlsx(): Promise<Uint8Array> {
 }
 
 describe('documents: the extraction memory limit', () => {
-  let svc: TestService;
-
-  beforeAll(async () => {
-    svc = await startTestService('sqlite', { AI_STACK_EXTRACT_MEMORY_MB: String(MEMORY_MB), AI_STACK_EXTRACT_TIMEOUT_MS: '300000' });
-    await svc.runtime.startBackground();
-  }, 120_000);
-  afterAll(async () => {
-    await svc?.cleanup();
-  });
+  const service = documentService('sqlite', { AI_STACK_EXTRACT_MEMORY_MB: String(MEMORY_MB), AI_STACK_EXTRACT_TIMEOUT_MS: '300000' });
 
   it('fails a workbook that needs more than the limit with a clear error; the service and the next extraction carry on', async () => {
     const bomb = await hugeSheetXlsx();
+    const svc = service.svc;
     const res = await upload(svc, bomb, 'huge.xlsx');
     expect(res.status).toBe(202);
     expect(res.body.document.detected_type).toBe('xlsx');
@@ -47,8 +38,7 @@ describe('documents: the extraction memory limit', () => {
     expect(await allChunks(svc, res.body.document.id)).toEqual([]);
 
     // The same process, a new extraction thread: a normal workbook still goes through.
-    const files = await corpus();
-    const fine = await upload(svc, files.bytes('sales.xlsx'), 'sales.xlsx');
+    const fine = await upload(svc, service.files.bytes('sales.xlsx'), 'sales.xlsx');
     expect(await settled(svc, fine.body.document.id)).toMatchObject({ status: 'ready' });
     expect((await allChunks(svc, fine.body.document.id)).length).toBeGreaterThan(0);
     expect((await svc.call('/healthz')).status).toBe(200);

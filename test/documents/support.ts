@@ -36,7 +36,7 @@ export async function allChunks(svc: TestService, id: number): Promise<JsonBody[
  * The set-up most document tests share: the real service on `dialect` with its workers running, and the
  * generated corpus; registered as this describe block's beforeAll/afterAll. Read both inside tests.
  */
-export function documentService(dialect: TestDialect = 'sqlite', env: Record<string, string> = {}): { svc: () => TestService; files: () => Corpus } {
+export function documentService(dialect: TestDialect = 'sqlite', env: Record<string, string> = {}): { readonly svc: TestService; readonly files: Corpus } {
   let svc: TestService | undefined;
   let files: Corpus | undefined;
   beforeAll(async () => {
@@ -47,5 +47,12 @@ export function documentService(dialect: TestDialect = 'sqlite', env: Record<str
   afterAll(async () => {
     await svc?.cleanup();
   });
-  return { svc: () => svc as TestService, files: () => files as Corpus };
+  return {
+    get svc() {
+      return svc as TestService;
+    },
+    get files() {
+      return files as Corpus;
+    },
+  };
 }
