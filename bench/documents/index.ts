@@ -6,9 +6,8 @@
 //  - peak_rss_mb_200mb_upload: peak RSS (VmHWM) of an `ai-stack start` process while a 200 MB file is uploaded and processed.
 //  - embed_chunks_per_s: the hashing embedder on ~400-token chunks.
 // Run: npm run bench:documents   (writes bench/results/documents.json)
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -22,6 +21,7 @@ import { assemble, chunkText, createHashingEmbedder, detectType, documentMetadat
 import { silentLogger } from '../../src/shared/logger.ts';
 import { RESULTS_DIR } from '../lib/results.ts';
 import { corpus } from '../../fixtures/documents-corpus.ts';
+import { measurePeakRss } from './peak-rss.ts';
 
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 const ROUNDS = Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5);
@@ -115,62 +115,16 @@ rmSync(dataDir, { recursive: true, force: true });
 const p50 = percentile(latencies, 0.5);
 console.log(`upload → ready (2-page PDF)  p50 ${p50.toFixed(0)} ms, p95 ${percentile(latencies, 0.95).toFixed(0)} ms`);
 
-// peak_rss_mb_200mb_upload: a separate `ai-stack start` process, its VmHWM read from /proc.
-const bigDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-big-'));
-const bigFile = join(bigDir, 'big.txt');
-const line = 'The quarterly report lists revenue, costs and shipping figures for every region. 季度报告列出了各地区的收入和成本。\n';
-writeFileSync(bigFile, line.repeat(Math.ceil((BIG_MB * 1024 * 1024) / Buffer.byteLength(line))));
-const adminKey = randomBytes(24).toString('hex');
-const port = 30_000 + Math.floor(Math.random() * 20_000);
-const child = spawn(process.execPath, ['src/cli/main.ts', 'start'], { env: { PATH: process.env.PATH ?? '', PORT: String(port), AI_STACK_DATA_DIR: join(bigDir, 'data'), AI_STACK_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', AI_STACK_UPLOAD_MAX_BYTES: String(BIG_MB * 2 * 1024 * 1024), AI_STACK_EXTRACT_TIMEOUT_MS: '600000' }, stdio: ['ignore', 'ignore', 'inherit'] });
-const bigUrl = `http://127.0.0.1:${port}`;
-// A busy machine can take far longer than 20 s to start the service: wait up to 2 minutes, then say so.
-let up = false;
-for (let i = 0; i < 1200 && !up && child.exitCode === null; i++) {
-  up = await fetch(`${bigUrl}/healthz`).then((r) => r.ok, () => false);
-  if (!up) await new Promise((r) => setTimeout(r, 100));
-}
-if (!up) {
-  child.kill('SIGTERM');
-  throw new Error(`the service for the ${BIG_MB} MB upload did not start within 2 minutes (exit code ${child.exitCode})`);
-}
-const vmHwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const size = statSync(bigFile).size;
-const res = await fetch(`${bigUrl}/api/v1/documents`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'multipart/form-data; boundary=benchboundary' },
-  body: (async function* () {
-    yield Buffer.from('--benchboundary\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n');
-    for await (const part of createReadStream(bigFile)) yield part as Buffer;
-    yield Buffer.from('\r\n--benchboundary--\r\n');
-  })(),
-  duplex: 'half',
-});
-const uploaded = (await res.json()) as { document?: { id: number } };
-const afterUpload = vmHwm();
-let finalStatus = 'unknown';
-let finalError: string | null = null;
-for (let i = 0; i < 6000 && uploaded.document; i++) {
-  const doc = (await (await fetch(`${bigUrl}/api/v1/documents/${uploaded.document.id}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { status: string; error: string | null };
-  if (doc.status === 'ready' || doc.status === 'failed') {
-    finalStatus = doc.status;
-    finalError = doc.error;
-    break;
-  }
-  await new Promise((r) => setTimeout(r, 200));
-}
-const peak = vmHwm();
-child.kill('SIGTERM');
-await new Promise((r) => child.on('exit', r));
-rmSync(bigDir, { recursive: true, force: true });
-console.log(`${BIG_MB} MB upload: HTTP ${res.status}, peak RSS after upload ${afterUpload.toFixed(0)} MB, after processing ${peak.toFixed(0)} MB, document ${finalStatus}${finalError ? ` (${finalError})` : ''}`);
+// peak_rss_mb_200mb_upload: a separate `ai-stack start` process, its VmHWM read from /proc (bench/documents/peak-rss.ts).
+const { peak, afterUpload, size, status: resStatus, finalStatus, finalError, seconds } = await measurePeakRss(BIG_MB);
+console.log(`${BIG_MB} MB upload: HTTP ${resStatus}, peak RSS after upload ${afterUpload.toFixed(0)} MB, after processing ${peak.toFixed(0)} MB, document ${finalStatus} in ${seconds.toFixed(0)} s${finalError ? ` (${finalError})` : ''}`);
 
 const results = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 1024 ** 3), node: process.version },
   corpus: { files: mixed.map((f) => f.name), mb: Number(corpusMb.toFixed(3)), rounds: ROUNDS },
   extract_mb_per_s: { 'ai-stack': Number(isolatedMb.toFixed(3)), 'ai-stack-in-process': Number(inProcessMb.toFixed(3)), 'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite': Number(rawMb.toFixed(3)) },
   upload_to_ready_p50_ms: { 'ai-stack': Number(p50.toFixed(1)) },
-  peak_rss_mb_200mb_upload: { 'ai-stack': Number(peak.toFixed(0)), after_upload_only: Number(afterUpload.toFixed(0)), file_mb: Number((size / 1024 / 1024).toFixed(0)), document_status: finalStatus, error: finalError },
+  peak_rss_mb_200mb_upload: { 'ai-stack': Number(peak.toFixed(0)), after_upload_only: Number(afterUpload.toFixed(0)), file_mb: Number((size / 1024 / 1024).toFixed(0)), seconds: Number(seconds.toFixed(0)), document_status: finalStatus, error: finalError },
   embed_chunks_per_s: { 'ai-stack-hashing': Number(embedPerS.toFixed(0)) },
 };
 mkdirSync(RESULTS_DIR, { recursive: true });

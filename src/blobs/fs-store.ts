@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { HashingCounter, readHead } from './hashing-stream.ts';
+import type { Readable } from 'node:stream';
+import { spoolHashed, stagedBlob } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type ByteRange, type StagedBlob, type StageOptions } from './store.ts';
 
 const STAGING = '.staging';
@@ -30,19 +27,8 @@ export function createFsBlobStore(root: string): BlobStore {
   const staging = join(root, STAGING);
   const pathOf = (key: string) => join(root, ...checkKey(key).split('/'));
 
-  async function stageFile(body: Readable | Buffer, options: StageOptions): Promise<{ path: string; sha256: string; size: number }> {
-    await mkdir(staging, { recursive: true });
-    const path = join(staging, randomUUID());
-    const counter = new HashingCounter(options.maxBytes);
-    try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, counter, createWriteStream(path, { flags: 'wx' }));
-      await fsyncPath(path);
-    } catch (error) {
-      await rm(path, { force: true });
-      throw error;
-    }
-    return { path, sha256: counter.digest(), size: counter.size };
-  }
+  // The store's own staging directory, on the same filesystem as the objects: committing is a rename.
+  const stageFile = (body: Readable | Buffer, options: StageOptions) => spoolHashed(staging, body, { ...options, durable: true });
 
   async function place(from: string, key: string, replace: boolean): Promise<boolean> {
     const target = pathOf(key);
@@ -92,22 +78,7 @@ export function createFsBlobStore(root: string): BlobStore {
   return {
     kind: 'fs',
     async stage(body, options = {}): Promise<StagedBlob> {
-      const file = await stageFile(body, options);
-      let done = false;
-      return {
-        sha256: file.sha256,
-        size: file.size,
-        head: (bytes) => readHead(file.path, bytes),
-        async commit(key) {
-          if (done) throw new Error('staged blob already committed or discarded');
-          done = true;
-          return { created: await place(file.path, key, false) };
-        },
-        async discard() {
-          done = true;
-          await rm(file.path, { force: true });
-        },
-      };
+      return stagedBlob(await stageFile(body, options), (path, key) => place(path, key, false));
     },
     async put(key, body, options = {}) {
       checkKey(key);

@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { HashingCounter, readHead } from './hashing-stream.ts';
+import { spoolHashed, stagedBlob } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type StagedBlob, type StageOptions } from './store.ts';
 
 export interface S3BlobStoreOptions {
@@ -45,18 +42,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const prefix = options.prefix ? `${options.prefix}/` : '';
   const objectKey = (key: string) => prefix + checkKey(key);
 
-  async function spool(body: Readable | Buffer, stage: StageOptions): Promise<{ path: string; sha256: string; size: number }> {
-    await mkdir(options.stagingDir, { recursive: true });
-    const path = join(options.stagingDir, randomUUID());
-    const counter = new HashingCounter(stage.maxBytes);
-    try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, counter, createWriteStream(path, { flags: 'wx' }));
-    } catch (error) {
-      await rm(path, { force: true });
-      throw error;
-    }
-    return { path, sha256: counter.digest(), size: counter.size };
-  }
+  // Spooled locally (not fsynced: the object is durable once S3 has it, the spool file is thrown away).
+  const spool = (body: Readable | Buffer, stage: StageOptions) => spoolHashed(options.stagingDir, body, { ...stage, durable: false });
 
   async function upload(path: string, size: number, key: string): Promise<void> {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey(key), Body: createReadStream(path), ContentLength: size }));
@@ -76,28 +63,16 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     kind: 's3',
     async stage(body, stageOptions = {}): Promise<StagedBlob> {
       const file = await spool(body, stageOptions);
-      let done = false;
-      return {
-        sha256: file.sha256,
-        size: file.size,
-        head: (bytes) => readHead(file.path, bytes),
-        async commit(key) {
-          if (done) throw new Error('staged blob already committed or discarded');
-          done = true;
-          try {
-            // Content-addressed keys hold the same bytes whoever wrote them: an existing one is kept.
-            if (await stat(key)) return { created: false };
-            await upload(file.path, file.size, key);
-            return { created: true };
-          } finally {
-            await rm(file.path, { force: true });
-          }
-        },
-        async discard() {
-          done = true;
-          await rm(file.path, { force: true });
-        },
-      };
+      return stagedBlob(file, async (path, key) => {
+        try {
+          // Content-addressed keys hold the same bytes whoever wrote them: an existing one is kept.
+          if (await stat(key)) return false;
+          await upload(path, file.size, key);
+          return true;
+        } finally {
+          await rm(path, { force: true });
+        }
+      });
     },
     async put(key, body, stageOptions = {}) {
       checkKey(key);

@@ -1,3 +1,4 @@
+import { getLoadablePath } from 'sqlite-vec';
 import { Kysely, sql } from 'kysely';
 import type { LogEvent } from 'kysely';
 import { statSync } from 'node:fs';
@@ -88,6 +89,7 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
     const monitor = new PoolMonitor('sqlite-writer', opts.registry, gauges);
     handles = openSqliteHandles({
       file: config.file,
+      extensions: sqliteExtensions(),
       synchronous: config.synchronous,
       readers: opts.sqliteReaders,
       busyTimeoutMs: opts.sqliteBusyTimeoutMs,
@@ -140,9 +142,22 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
  * only the requests that reach it. `pragma quick_check` would read the whole file: too slow for a probe.
  */
 async function probeSqliteTables(kysely: Kysely<DatabaseSchema>): Promise<void> {
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(kysely);
+  // Virtual tables (sqlite-vec's vec0) are skipped: their data lives in ordinary shadow tables, which are probed.
+  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and sql not like 'CREATE VIRTUAL TABLE%'`.execute(kysely);
   // NOT INDEXED: otherwise the planner answers from the smallest index and never reads the table's own pages.
   for (const { name } of tables.rows) await sql`select * from ${sql.table(name)} not indexed limit 1`.execute(kysely);
+}
+
+/**
+ * sqlite-vec (vector KNN for the documents' nearest-chunks query) when its platform binary is installed;
+ * without it the documents module searches exactly, so a missing binary is not an error.
+ */
+function sqliteExtensions(): string[] {
+  try {
+    return [getLoadablePath()];
+  } catch {
+    return [];
+  }
 }
 
 function openSqliteHandles(options: ConstructorParameters<typeof NodeSqliteHandles>[0]): NodeSqliteHandles {

@@ -14,7 +14,8 @@ import { DEFAULT_EXTRACT_LIMITS } from './extract/types.ts';
 
 export { documentResource, documentFromRow, DOCUMENT_STATUSES, type DocumentItem, type DocumentCreate, type DocumentPatch } from './resource.ts';
 export { documentRoutes, type DocumentRouteDeps } from './routes.ts';
-export { DocumentStore, type StoredChunk, type DocumentRow } from './store.ts';
+export { DocumentStore, type StoredChunk, type DocumentRow, type DocumentStoreOptions } from './store.ts';
+export type { VectorHit, VectorIndexKind } from './vector-index.ts';
 export { DocumentPipeline, DocumentStepError, STEPS, type ProcessResult, type PipelineDeps } from './pipeline.ts';
 export { DocumentEvents, type DocumentReadyEvent, type DocumentReadyListener } from './events.ts';
 export { createDocumentTasks, PROCESS_DOCUMENT_UPLOAD, EXTRACT_DOCUMENT_METADATA, VECTORIZE_DOCUMENTS, CLEANUP_OLD_DOCUMENTS, SWEEP_DOCUMENT_UPLOADS, type DocumentTasks, type CleanupResult } from './tasks.ts';

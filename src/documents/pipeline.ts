@@ -1,17 +1,18 @@
-import type { Readable } from 'node:stream';
-import type { BlobStore } from '../blobs/index.ts';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { BlobInfo, BlobStore } from '../blobs/index.ts';
 import { AiStackError, NotFoundError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { embeddingSpace, type Embedder } from './embed/index.ts';
-import { detectType } from './extract/detect.ts';
 import { UnreadableDocumentError } from './extract/errors.ts';
-import { runExtraction, type IsolationOptions } from './extract/isolated.ts';
-import { MEDIA_TYPES, type ExtractedDocument } from './extract/types.ts';
+import type { IsolationOptions } from './extract/isolated.ts';
+import { MEDIA_TYPES, type Block } from './extract/types.ts';
 import type { DocumentEvents } from './events.ts';
+import { openBlocks, type BlockSource } from './source.ts';
 import type { DocumentRow, DocumentStore } from './store.ts';
-import { assemble } from './text/assemble.ts';
-import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './text/chunk.ts';
-import { documentMetadata, type DocumentMetadata } from './text/metadata.ts';
+import { TextAssembler } from './text/assemble.ts';
+import { ChunkStream, DEFAULT_CHUNK_OPTIONS, type Chunk, type ChunkOptions } from './text/chunk.ts';
+import { MetadataCounter, type DocumentMetadata } from './text/metadata.ts';
 
 export const STEPS = ['detect', 'extract', 'metadata', 'chunk', 'vectorize'] as const;
 export type Step = (typeof STEPS)[number];
@@ -48,18 +49,44 @@ export interface ProcessResult {
   warnings: string[];
 }
 
-/** Reads a whole blob into one exactly-sized buffer (its ArrayBuffer is handed to the extraction thread, not copied). */
-async function readAll(stream: Readable, size: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafeSlow(size);
-  let offset = 0;
-  for await (const part of stream) {
-    const chunk = part as Buffer;
-    if (offset + chunk.length > size) throw new UnreadableDocumentError(`the stored content is larger than the recorded ${size} bytes`);
-    chunk.copy(out, offset);
-    offset += chunk.length;
+/** Where a document's extracted text is kept (in the blob store, next to its file): the coordinate system of its chunk offsets. */
+export function textKey(documentId: number): string {
+  return `texts/${documentId}`;
+}
+
+/** Chunk rows are written in batches of this many while the text streams past. */
+const CHUNK_BATCH = 200;
+
+/** The extracted text streamed into the blob store as it is produced (with backpressure), committed atomically at the end. */
+class TextSink {
+  readonly #stream = new PassThrough();
+  readonly #done: Promise<BlobInfo>;
+
+  constructor(blobs: BlobStore, key: string) {
+    this.#done = blobs.put(key, this.#stream);
+    // Observed by write/end; a failure before then must not be an unhandled rejection.
+    this.#done.catch(() => undefined);
   }
-  if (offset !== size) throw new UnreadableDocumentError(`the stored content has ${offset} of the recorded ${size} bytes`);
-  return out;
+
+  async write(piece: string): Promise<void> {
+    if (!this.#stream.write(piece)) await Promise.race([once(this.#stream, 'drain'), this.#done]);
+  }
+
+  async end(): Promise<void> {
+    this.#stream.end();
+    await this.#done;
+  }
+
+  abort(error: Error): void {
+    this.#stream.destroy(error);
+  }
+}
+
+interface ScanResult {
+  metadata: DocumentMetadata;
+  type: string;
+  warnings: string[];
+  chunks: number;
 }
 
 /** detect → extract → metadata → chunk → vectorize. Every step can run again without duplicating anything. */
@@ -85,23 +112,71 @@ export class DocumentPipeline {
     return row as DocumentRow & { blob_key: string };
   }
 
-  /** detect + extract, isolated in a worker thread. */
-  async extract(row: DocumentRow & { blob_key: string }): Promise<ExtractedDocument> {
-    const bytes = await this.#step('detect', async () => readAll(await this.deps.blobs.get(row.blob_key), Number(row.size_bytes)));
-    const type = await this.#step('detect', () => detectType(bytes, row.filename));
-    return this.#step('extract', () => runExtraction(bytes, { ...this.deps.extraction, type, filename: row.filename }));
+  /**
+   * One streaming pass over the document: detect → extract → (text, metadata, chunks). With `write`, the
+   * text goes to the blob store and chunk rows to the database in batches as they are made; nothing the
+   * size of the file is held (for the streamed formats; see source.ts for the others).
+   */
+  async #scan(row: DocumentRow & { blob_key: string }, write: boolean): Promise<ScanResult> {
+    const { store, blobs } = this.deps;
+    const limits = this.deps.extraction.limits;
+    const { open } = await this.#step('detect', () => openBlocks({ blobs, key: row.blob_key, size: Number(row.size_bytes), filename: row.filename, extraction: this.deps.extraction }));
+    const source: BlockSource = await this.#step('extract', open);
+    const assembler = new TextAssembler(limits?.maxTextChars);
+    const counter = new MetadataCounter();
+    const chunker = new ChunkStream(this.deps.chunking ?? DEFAULT_CHUNK_OPTIONS);
+    let pending: Chunk[] = [];
+    let chunkCount = 0;
+    const flush = async (all: boolean) => {
+      if (!write || (pending.length < CHUNK_BATCH && !all) || pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      await this.#step('chunk', () => store.insertChunks(row.id, batch));
+    };
+    if (write) await this.#step('chunk', () => store.clearContent(row.id));
+    const sink = write ? new TextSink(blobs, textKey(row.id)) : undefined;
+    try {
+      const blocks = source.blocks[Symbol.asyncIterator]();
+      for (;;) {
+        const next: IteratorResult<Block> = await this.#step('extract', () => blocks.next());
+        if (next.done) break;
+        const added = assembler.add(next.value);
+        if (assembler.truncated) {
+          await blocks.return?.();
+          break;
+        }
+        if (!added) continue;
+        counter.add(added.piece, next.value, added.text);
+        await this.#step('chunk', async () => {
+          await sink?.write(added.piece);
+          const made = chunker.push(added.piece, added.span);
+          chunkCount += made.length;
+          if (write) pending.push(...made);
+        });
+        await flush(false);
+      }
+      const last = chunker.end();
+      chunkCount += last.length;
+      if (write) pending.push(...last);
+      await flush(true);
+      await this.#step('chunk', async () => sink?.end());
+    } catch (error) {
+      sink?.abort(error as Error);
+      throw error;
+    }
+    const info = source.info();
+    const warnings = [...info.warnings];
+    if (assembler.truncated) warnings.push(`the text was cut at ${assembler.length} characters (AI_STACK_EXTRACT limit)`);
+    if (assembler.length === 0 && warnings.length === 0) warnings.push('no text found in the document');
+    const metadata = await this.#step('metadata', async () => counter.result(info));
+    await this.#step('metadata', () => this.deps.store.saveMetadata(row.id, { detected_type: info.type, media_type: MEDIA_TYPES[info.type], extracted: { ...metadata }, title: keepTitle(row, metadata) }));
+    return { metadata, type: info.type, warnings, chunks: chunkCount };
   }
 
   /** `extract_document_metadata`: re-reads the file and stores its metadata. */
   async extractMetadata(documentId: number): Promise<DocumentMetadata> {
     const row = await this.#load(documentId);
-    const extracted = await this.extract(row);
-    const { text } = assemble(extracted.blocks, this.deps.extraction.limits?.maxTextChars);
-    return this.#step('metadata', async () => {
-      const metadata = documentMetadata(extracted, text);
-      await this.deps.store.saveMetadata(documentId, { detected_type: extracted.type, media_type: MEDIA_TYPES[extracted.type], extracted: { ...metadata, warnings: extracted.warnings }, title: keepTitle(row, metadata) });
-      return metadata;
-    });
+    return (await this.#scan(row, false)).metadata;
   }
 
   /** `process_document_upload`: the whole chain, with the document's status kept in step. */
@@ -109,24 +184,12 @@ export class DocumentPipeline {
     const row = await this.#load(documentId);
     await this.deps.store.markProcessing(documentId);
     try {
-      const extracted = await this.extract(row);
-      const { text, spans } = assemble(extracted.blocks, this.deps.extraction.limits?.maxTextChars);
-      const warnings = [...extracted.warnings];
-      if (text === '' && warnings.length === 0) warnings.push('no text found in the document');
-      await this.#step('metadata', async () => {
-        const metadata = documentMetadata(extracted, text);
-        await this.deps.store.saveMetadata(documentId, { detected_type: extracted.type, media_type: MEDIA_TYPES[extracted.type], extracted: { ...metadata }, title: keepTitle(row, metadata) });
-      });
-      const chunks = await this.#step('chunk', async () => {
-        const made = chunkText({ text, spans }, this.deps.chunking ?? DEFAULT_CHUNK_OPTIONS);
-        await this.deps.store.replaceContent(documentId, text, made);
-        return made;
-      });
+      const { type, warnings, chunks } = await this.#scan(row, true);
       const vectors = await this.vectorize([documentId]);
-      const space = chunks.length > 0 ? embeddingSpace(this.deps.embedder) : null;
+      const space = chunks > 0 ? embeddingSpace(this.deps.embedder) : null;
       await this.deps.store.markReady(documentId, { warnings, embedding_model: space });
-      await this.deps.events.emitReady({ documentId, chunkCount: chunks.length, embeddingSpace: space });
-      return { documentId, status: 'ready', type: extracted.type, chunks: chunks.length, vectors, warnings };
+      await this.deps.events.emitReady({ documentId, chunkCount: chunks, embeddingSpace: space });
+      return { documentId, status: 'ready', type, chunks, vectors, warnings };
     } catch (error) {
       const stepError = error instanceof DocumentStepError ? error : new DocumentStepError('extract', error);
       await this.deps.store.markFailed(documentId, stepError.step, stepError.message).catch((e: unknown) => this.deps.logger.error({ err: e, documentId }, 'could not record the failure'));
@@ -139,17 +202,20 @@ export class DocumentPipeline {
     return this.#step('vectorize', async () => {
       const { embedder, store } = this.deps;
       let added = 0;
+      // Keyset over chunk ids: each batch starts after the last, so a document of many chunks is read once, not once per batch.
+      let after = 0;
       for (;;) {
         // The OpenAI embedder learns its dimension from the first answer: embed before naming the space.
         const space = embedder.dimension > 0 ? embeddingSpace(embedder) : undefined;
         if (space) await store.dropOtherVectors(documentIds, space);
-        const batch = await store.chunksWithoutVectors(documentIds, space ?? `${embedder.model}@?`, embedder.batchSize);
+        const batch = await store.chunksWithoutVectors(documentIds, space ?? `${embedder.model}@?`, embedder.batchSize, after);
         if (batch.length === 0) return added;
         const vectors = await embedder.embed(batch.map((c) => c.text));
         const learned = embeddingSpace(embedder);
         if (!space) await store.dropOtherVectors(documentIds, learned);
         await store.saveVectors(batch.map((c, i) => ({ chunk_id: c.id, document_id: c.document_id, vector: vectors[i] as Float32Array })), learned);
         added += batch.length;
+        after = batch.at(-1)?.id ?? after;
       }
     });
   }

@@ -7,11 +7,11 @@ import { BlobTooLargeError, type BlobStore, type ByteRange } from '../blobs/inde
 import { registerResource, resourceRouteContext, resourceTag, type ResourceRouteOptions } from '../resources/index.ts';
 import { AiStackError, ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { TaskSystem } from '../tasks/index.ts';
-import type { DocumentPipeline } from './pipeline.ts';
+import { textKey, type DocumentPipeline } from './pipeline.ts';
 import { DocumentCreate, DocumentItem, documentFromRow, documentResource } from './resource.ts';
 import type { DocumentRow, DocumentStore } from './store.ts';
 import type { DocumentTasks } from './tasks.ts';
-import { acceptUpload, UploadError } from './upload.ts';
+import { acceptUpload, UploadError, UploadFields } from './upload.ts';
 
 export interface DocumentRouteDeps {
   store: DocumentStore;
@@ -87,25 +87,34 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
     }
   }
 
+  /** Undoes an upload whose form turned out invalid after its file part was stored (a field came after the file). */
+  async function forget(outcome: Awaited<ReturnType<typeof acceptUpload>> | undefined): Promise<void> {
+    if (!outcome?.created) return;
+    await store.purge(outcome.row.id);
+    if (outcome.row.blob_key && !(await store.blobInUse(outcome.row.blob_key))) await blobs.delete(outcome.row.blob_key);
+  }
+
   async function upload(request: FastifyRequest, reply: FastifyReply) {
     let outcome: Awaited<ReturnType<typeof acceptUpload>> | undefined;
-    const fields: Record<string, string> = {};
+    const fields = new UploadFields();
     try {
       for await (const part of request.parts({ limits: { files: 1, fields: 10, fieldSize: MAX_FIELD_BYTES, fileSize: deps.uploadMaxBytes + 1, parts: 12, headerPairs: 200 } })) {
         if (part.type === 'field') {
           if (part.fieldnameTruncated || part.valueTruncated) throw new UploadError(`form field "${part.fieldname.slice(0, 50)}" is longer than ${MAX_FIELD_BYTES} bytes`);
-          fields[part.fieldname] = String(part.value);
+          fields.add(part.fieldname, String(part.value));
         } else if (part.fieldname !== 'file') {
           part.file.resume();
           throw new UploadError(`the file must be in the form part "file", not "${part.fieldname.slice(0, 50)}"`);
         } else {
           if (outcome) throw new UploadError('send one file per upload');
-          const tagList = fields.tags?.split(',').map((t) => t.trim()).filter(Boolean);
-          if (tagList && (tagList.length > 50 || tagList.some((t) => t.length > 100))) throw new UploadError('tags: at most 50 comma-separated tags of up to 100 characters');
-          outcome = await acceptUpload(blobs, store, { stream: part.file, filename: part.filename, title: fields.title, tags: tagList }, deps.uploadMaxBytes);
+          outcome = await acceptUpload(blobs, store, { stream: part.file, filename: part.filename, title: fields.title, tags: fields.tags }, deps.uploadMaxBytes);
         }
       }
+      if (!outcome) throw new UploadError('no file: send it as the form part "file" of a multipart/form-data body');
+      // Fields may follow the file part (curl keeps the order of -F options): apply what the row does not have yet.
+      if (outcome.created) outcome = { ...outcome, row: await store.applyUploadFields(outcome.row, { title: fields.title, tags: fields.tags }) };
     } catch (error) {
+      await forget(outcome).catch((e: unknown) => request.log.error({ err: e }, 'could not undo a refused upload'));
       // The client may still be sending: answer and close instead of reading the rest of a refused body.
       void reply.header('connection', 'close');
       if (error instanceof AiStackError) throw error;
@@ -114,8 +123,6 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
       if (code?.startsWith('FST_')) throw new UploadError(`the multipart body is invalid: ${(error as Error).message}`);
       throw new UploadError(`the upload did not complete: ${(error as Error).message}`);
     }
-    if (!outcome) throw new UploadError('no file: send it as the form part "file" of a multipart/form-data body');
-    if (fields.title !== undefined && (fields.title.trim() === '' || fields.title.length > 500)) throw new UploadError('title must be 1 to 500 characters');
     const location = `/api/v1/documents/${outcome.row.id}`;
     if (!outcome.created) return reply.code(200).header('Location', location).send({ document: documentFromRow(outcome.row), task: taskRef(outcome.row.task_id) });
     const taskId = await enqueue(outcome.row);
@@ -178,9 +185,13 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
 
     app.get('/documents/:id/text', { schema: { tags, summary: 'The extracted text (the coordinate system of chunk offsets)', params: IdParams } }, async (request, reply) => {
       const row = await live((request.params as { id: number }).id);
-      const text = await store.text(row.id);
+      void reply.type('text/plain; charset=utf-8');
+      // Streamed from the blob store (it can be as large as the file); documents processed before the text
+      // moved there still have it in the database.
+      if (await blobs.stat(textKey(row.id))) return reply.send(await blobs.get(textKey(row.id)));
+      const text = await store.legacyText(row.id);
       if (text === undefined) throw new ConflictError(`document ${row.id} has no extracted text yet (status ${row.status})`, { code: 'document_not_ready' });
-      return reply.type('text/plain; charset=utf-8').send(text);
+      return reply.send(text);
     });
 
     app.get('/documents/:id/chunks', {

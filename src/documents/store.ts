@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DatabaseSchema, DocumentsTable } from '../db/schema.ts';
 import type { Chunk } from './text/chunk.ts';
+import { SQLITE_VEC_MAX_K, SqliteVecIndex, type VectorHit, type VectorIndex, type VectorIndexKind } from './vector-index.ts';
 
 export type DocumentRow = Selectable<DocumentsTable>;
 
@@ -40,11 +41,39 @@ export function vectorFrom(bytes: Uint8Array): Float32Array {
 }
 
 /** All SQL of the documents pipeline, one query code for SQLite and PostgreSQL. */
+export interface DocumentStoreOptions {
+  /** `auto` (default): sqlite-vec where it is loaded (SQLite), else exact search; `exact`: always scan. */
+  vectorIndex?: 'auto' | 'exact';
+}
+
 export class DocumentStore {
   readonly db: Kysely<DatabaseSchema>;
+  readonly #options: DocumentStoreOptions;
+  #index: Promise<VectorIndex | undefined> | undefined;
 
-  constructor(db: Kysely<DatabaseSchema>) {
+  constructor(db: Kysely<DatabaseSchema>, options: DocumentStoreOptions = {}) {
     this.db = db;
+    this.#options = options;
+  }
+
+  /** The k-NN index beside `document_vectors`, decided once: sqlite-vec when the connection has it loaded. */
+  #vectorIndex(): Promise<VectorIndex | undefined> {
+    this.#index ??= (async () => {
+      if (this.#options.vectorIndex === 'exact') return undefined;
+      return (await SqliteVecIndex.available(this.db)) ? new SqliteVecIndex(this.db) : undefined;
+    })();
+    return this.#index;
+  }
+
+  /** How the nearest-chunks query runs on this database: `sqlite-vec`, or `exact` (PostgreSQL, or SQLite without the extension). */
+  async vectorSearch(): Promise<VectorIndexKind> {
+    return (await this.#vectorIndex())?.kind ?? 'exact';
+  }
+
+  /** Takes vectors out of the index before their rows go (a virtual table is not reached by foreign-key cascades). */
+  async #unindex(query: (db: Kysely<DatabaseSchema>) => Promise<{ chunk_id: number; dimension: number }[]>): Promise<void> {
+    const index = await this.#vectorIndex();
+    if (index) await index.remove(await query(this.db));
   }
 
   async get(id: number, options: { includeDeleted?: boolean } = {}): Promise<DocumentRow | undefined> {
@@ -76,6 +105,16 @@ export class DocumentStore {
       if (winner) return { row: winner, created: false };
       throw error;
     }
+  }
+
+  /** Title and tags given in form fields that came after the file part; the row as it is afterwards. */
+  async applyUploadFields(row: DocumentRow, fields: { title?: string | undefined; tags?: string[] | undefined }): Promise<DocumentRow> {
+    const metadata = JSON.parse(String(row.metadata)) as Record<string, unknown>;
+    const title = fields.title ?? row.title;
+    const tagsChanged = fields.tags !== undefined && JSON.stringify(metadata.tags) !== JSON.stringify(fields.tags);
+    if (title === row.title && !tagsChanged) return row;
+    const next = JSON.stringify(tagsChanged ? { ...metadata, tags: fields.tags } : metadata);
+    return this.db.updateTable('documents').set({ title, metadata: next, updated_at: now() }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
   }
 
   async setTask(id: number, taskId: string): Promise<void> {
@@ -116,19 +155,28 @@ export class DocumentStore {
       .execute();
   }
 
-  /** Text and chunks of one document replaced in one transaction: re-running never duplicates, a crash never half-writes. */
-  async replaceContent(id: number, text: string, chunks: readonly Chunk[]): Promise<void> {
+  /**
+   * Drops a document's chunks, vectors and (pre-streaming) stored text before it is chunked again, in one
+   * transaction; the new chunks follow in batches (`insertChunks`). A crash in between leaves the document
+   * `processing` with some chunks, which the next run drops again: never duplicates (ordinals are unique).
+   */
+  async clearContent(id: number): Promise<void> {
+    await this.#unindex((db) => db.selectFrom('document_vectors').select(['chunk_id', 'dimension']).where('document_id', '=', id).execute());
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('document_vectors').where('document_id', '=', id).execute();
       await trx.deleteFrom('document_chunks').where('document_id', '=', id).execute();
       await trx.deleteFrom('document_texts').where('document_id', '=', id).execute();
-      await trx.insertInto('document_texts').values({ document_id: id, text }).execute();
-      const rows = chunks.map((c) => ({ document_id: id, ordinal: c.ordinal, text: c.text, token_count: c.tokenCount, page: c.page, start_offset: c.start, end_offset: c.end, section: c.section }));
-      for (let i = 0; i < rows.length; i += 200) await trx.insertInto('document_chunks').values(rows.slice(i, i + 200)).execute();
     });
   }
 
-  async text(id: number): Promise<string | undefined> {
+  async insertChunks(id: number, chunks: readonly Chunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const rows = chunks.map((c) => ({ document_id: id, ordinal: c.ordinal, text: c.text, token_count: c.tokenCount, page: c.page, start_offset: c.start, end_offset: c.end, section: c.section }));
+    await this.db.insertInto('document_chunks').values(rows).execute();
+  }
+
+  /** The text stored in the database by versions before the text went to the blob store. */
+  async legacyText(id: number): Promise<string | undefined> {
     return (await this.db.selectFrom('document_texts').select('text').where('document_id', '=', id).executeTakeFirst())?.text;
   }
 
@@ -146,7 +194,7 @@ export class DocumentStore {
   }
 
   /** Chunks of these documents that have no vector in `space` yet (so re-running vectorize adds nothing twice). */
-  async chunksWithoutVectors(documentIds: readonly number[], space: string, limit: number): Promise<{ id: number; document_id: number; text: string }[]> {
+  async chunksWithoutVectors(documentIds: readonly number[], space: string, limit: number, afterChunkId = 0): Promise<{ id: number; document_id: number; text: string }[]> {
     if (documentIds.length === 0) return [];
     return this.db
       .selectFrom('document_chunks as c')
@@ -154,6 +202,7 @@ export class DocumentStore {
       .select(['c.id', 'c.document_id', 'c.text'])
       .where('c.document_id', 'in', [...documentIds])
       .where('v.chunk_id', 'is', null)
+      .where('c.id', '>', afterChunkId)
       .orderBy('c.id')
       .limit(limit)
       .execute();
@@ -162,6 +211,7 @@ export class DocumentStore {
   /** Vectors of another model are dropped first: changing the model re-vectorizes. */
   async dropOtherVectors(documentIds: readonly number[], space: string): Promise<void> {
     if (documentIds.length === 0) return;
+    await this.#unindex((db) => db.selectFrom('document_vectors').select(['chunk_id', 'dimension']).where('document_id', 'in', [...documentIds]).where('model', '!=', space).execute());
     await this.db.deleteFrom('document_vectors').where('document_id', 'in', [...documentIds]).where('model', '!=', space).execute();
   }
 
@@ -173,13 +223,37 @@ export class DocumentStore {
       .values(rows.map((r) => ({ chunk_id: r.chunk_id, document_id: r.document_id, model: space, dimension, embedding: vectorBytes(r.vector) })))
       .onConflict((oc) => oc.column('chunk_id').doUpdateSet((eb) => ({ model: eb.ref('excluded.model'), dimension: eb.ref('excluded.dimension'), embedding: eb.ref('excluded.embedding') })))
       .execute();
+    await (await this.#vectorIndex())?.add(rows, space);
+  }
+
+  /**
+   * Nearest chunks of live documents by cosine: through the vector index when there is one (asking for more
+   * neighbours while deleted documents' chunks crowd the answer), else the exact scan.
+   */
+  async nearest(query: Float32Array, space: string, k: number): Promise<VectorHit[]> {
+    const index = await this.#vectorIndex();
+    if (!index) return this.nearestExact(query, space, k);
+    for (let want = k; want <= SQLITE_VEC_MAX_K; want *= 4) {
+      const hits = await index.nearest(query, space, want);
+      const live = new Set(hits.length === 0 ? [] : (await this.db
+        .selectFrom('document_vectors as v')
+        .innerJoin('documents as d', 'd.id', 'v.document_id')
+        .select('v.chunk_id')
+        .where('v.chunk_id', 'in', hits.map((h) => h.chunk_id))
+        .where('v.model', '=', space)
+        .where('d.deleted_at', 'is', null)
+        .execute()).map((r) => r.chunk_id));
+      const found = hits.filter((h) => live.has(h.chunk_id));
+      if (found.length >= k || hits.length < want) return found.slice(0, k);
+    }
+    return this.nearestExact(query, space, k);
   }
 
   /**
    * Exact nearest chunks by cosine (vectors are unit length, so a dot product), scanning the space's vectors
    * in pages of `pageSize` and keeping the best k: the documented fallback where no vector index exists.
    */
-  async nearest(query: Float32Array, space: string, k: number, pageSize = 2000): Promise<{ chunk_id: number; score: number }[]> {
+  async nearestExact(query: Float32Array, space: string, k: number, pageSize = 2000): Promise<VectorHit[]> {
     const best: { chunk_id: number; score: number }[] = [];
     let after = 0;
     for (;;) {
@@ -259,6 +333,7 @@ export class DocumentStore {
 
   /** Deletes the row (chunks, text and vectors cascade); true when it was there. */
   async purge(id: number): Promise<boolean> {
+    await this.#unindex((db) => db.selectFrom('document_vectors').select(['chunk_id', 'dimension']).where('document_id', '=', id).execute());
     const result = await this.db.deleteFrom('documents').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }

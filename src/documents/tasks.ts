@@ -3,7 +3,7 @@ import type { BlobStore } from '../blobs/index.ts';
 import type { DocumentsConfig } from '../config/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { defineTask, NonRetryableError, type BoundTask, type ScheduleSpec, type TaskDefinition, type TaskSystem } from '../tasks/index.ts';
-import { DocumentStepError, type DocumentPipeline, type ProcessResult } from './pipeline.ts';
+import { DocumentStepError, textKey, type DocumentPipeline, type ProcessResult } from './pipeline.ts';
 import type { DocumentStore } from './store.ts';
 import type { DocumentMetadata } from './text/metadata.ts';
 
@@ -85,6 +85,7 @@ export function createDocumentTasks(deps: DocumentTaskDeps): DocumentTasks {
         // Row first (chunks, text and vectors go with it in one statement), then the blob if no row uses it:
         // a crash in between leaves an orphan blob, never a row without its content.
         await store.purge(row.id);
+        await blobs.delete(textKey(row.id));
         if (row.blob_key && !(await store.blobInUse(row.blob_key))) blobRemoved = await blobs.delete(row.blob_key);
       }
       documents.push({ id: row.id, reason, blobRemoved });

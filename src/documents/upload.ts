@@ -59,9 +59,8 @@ export async function acceptUpload(blobs: BlobStore, store: DocumentStore, input
     }
     const key = contentKey(staged.sha256);
     await staged.commit(key);
-    const title = input.title?.trim() || filename;
     return await store.insertUpload({
-      title: title.slice(0, 500),
+      title: (input.title?.trim() || filename).slice(0, 500),
       filename,
       media_type: MEDIA_TYPES[type],
       size_bytes: staged.size,
@@ -79,5 +78,41 @@ export async function acceptUpload(blobs: BlobStore, store: DocumentStore, input
 export class UploadError extends AiStackError {
   constructor(message: string, status = 400, code = 'invalid_upload') {
     super(message, { code, status });
+  }
+}
+
+const MAX_TITLE = 500;
+const MAX_TAGS = 50;
+const MAX_TAG = 100;
+// C0 and C1 control characters, DEL, and the bidi overrides that make a shown title lie about itself.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * The optional `title` and `tags` form fields of an upload, validated as they arrive (before or after the
+ * file part): a title of 1–500 characters, tags comma-separated and/or repeated, at most 50 of 1–100
+ * characters each, no control characters in either. Unknown fields are refused, so a typo is not silently lost.
+ */
+export class UploadFields {
+  title: string | undefined;
+  tags: string[] | undefined;
+
+  add(name: string, value: string): void {
+    if (name === 'title') {
+      if (this.title !== undefined) throw new UploadError('title: send it once');
+      const title = value.normalize('NFC').trim();
+      if (title === '' || [...title].length > MAX_TITLE) throw new UploadError(`title must be 1 to ${MAX_TITLE} characters`);
+      if (CONTROL.test(title)) throw new UploadError('title must not contain control characters');
+      this.title = title;
+    } else if (name === 'tags') {
+      const tags = value.split(',').map((t) => t.normalize('NFC').trim()).filter(Boolean);
+      if (tags.some((t) => CONTROL.test(t))) throw new UploadError('tags must not contain control characters');
+      if (tags.some((t) => [...t].length > MAX_TAG)) throw new UploadError(`tags: each tag is at most ${MAX_TAG} characters`);
+      const all = [...new Set([...(this.tags ?? []), ...tags])];
+      if (all.length > MAX_TAGS) throw new UploadError(`tags: at most ${MAX_TAGS} tags`);
+      this.tags = all;
+    } else {
+      throw new UploadError(`unknown form field "${name.slice(0, 50)}": send "file", and optionally "title" and "tags"`);
+    }
   }
 }

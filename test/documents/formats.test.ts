@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/runtime.ts';
-import { corpus, TEXT, type Corpus } from '../../fixtures/documents-corpus.ts';
-import { allChunks, settled, upload } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { TEXT } from '../../fixtures/documents-corpus.ts';
+import { allChunks, documentService, settled, upload } from './support.ts';
 
 /** Every supported format, made by a real writer, uploaded through the API on the embedded defaults. */
 describe('documents: every format reaches ready with its content', () => {
-  let svc: TestService;
-  let files: Corpus;
-
-  beforeAll(async () => {
-    files = await corpus();
-    svc = await startTestService('sqlite');
-    await svc.runtime.startBackground();
-  }, 240_000);
-  afterAll(async () => {
-    await svc?.cleanup();
-  });
+  const ctx = documentService('sqlite');
 
   const cases: { file: string; type: string; language: string; contains: string; title?: string; pages?: number; encoding?: string }[] = [
     { file: 'chinese.pdf', type: 'pdf', language: 'zh-Hans', contains: TEXT.zhHans, title: '年度报告', pages: 1 },
@@ -35,41 +24,41 @@ describe('documents: every format reaches ready with its content', () => {
 
   it.each(cases)('$file → $type, $language', async (c) => {
     const name = c.file.split('/').pop() as string;
-    const res = await upload(svc, files.bytes(c.file), name);
+    const res = await upload(ctx.svc, ctx.files.bytes(c.file), name);
     expect(res.status).toBe(202);
-    const doc = await settled(svc, res.body.document.id);
+    const doc = await settled(ctx.svc, res.body.document.id);
     expect(doc).toMatchObject({ status: 'ready', detected_type: c.type, warnings: [] });
-    const text = await (await svc.call(`/api/v1/documents/${doc.id}/text`)).text();
+    const text = await (await ctx.svc.call(`/api/v1/documents/${doc.id}/text`)).text();
     expect(text).toContain(c.contains);
     expect(text).not.toContain('\uFFFD');
-    const meta = (await (await svc.call(`/api/v1/documents/${doc.id}/metadata`)).json()).metadata;
+    const meta = (await (await ctx.svc.call(`/api/v1/documents/${doc.id}/metadata`)).json()).metadata;
     expect(meta.language).toBe(c.language);
     if (c.title) expect(meta.title).toBe(c.title);
     if (c.pages) expect(meta.pages).toBe(c.pages);
     if (c.encoding) expect(meta.encoding).toBe(c.encoding);
-    const chunks = await allChunks(svc, doc.id);
+    const chunks = await allChunks(ctx.svc, doc.id);
     expect(chunks.some((chunk) => chunk.text.includes(c.contains.slice(0, 12)))).toBe(true);
   });
 
   it('a scanned PDF without a text layer ends ready with a "no text layer" warning', async () => {
-    const res = await upload(svc, files.bytes('scanned.pdf'), 'scan.pdf');
-    const doc = await settled(svc, res.body.document.id);
+    const res = await upload(ctx.svc, ctx.files.bytes('scanned.pdf'), 'scan.pdf');
+    const doc = await settled(ctx.svc, res.body.document.id);
     expect(doc.status).toBe('ready');
     expect(doc.warnings).toEqual([expect.stringContaining('no text layer')]);
-    expect((await allChunks(svc, doc.id))).toEqual([]);
+    expect((await allChunks(ctx.svc, doc.id))).toEqual([]);
   });
 
   it('a 200-page PDF keeps the page of every chunk', async () => {
-    const res = await upload(svc, files.bytes('long.pdf'), 'long.pdf');
-    const doc = await settled(svc, res.body.document.id, 120_000);
+    const res = await upload(ctx.svc, ctx.files.bytes('long.pdf'), 'long.pdf');
+    const doc = await settled(ctx.svc, res.body.document.id, 120_000);
     expect(doc.status).toBe('ready');
-    const meta = (await (await svc.call(`/api/v1/documents/${doc.id}/metadata`)).json()).metadata;
+    const meta = (await (await ctx.svc.call(`/api/v1/documents/${doc.id}/metadata`)).json()).metadata;
     expect(meta.pages).toBe(200);
-    const chunks = await allChunks(svc, doc.id);
+    const chunks = await allChunks(ctx.svc, doc.id);
     const page150 = chunks.find((c) => c.text.includes('This is page 150 of the long report.'));
     expect(page150?.page).toBe(150);
     expect(new Set(chunks.map((c) => c.page)).size).toBe(200);
-    const text = await (await svc.call(`/api/v1/documents/${doc.id}/text`)).text();
+    const text = await (await ctx.svc.call(`/api/v1/documents/${doc.id}/text`)).text();
     for (const chunk of chunks) expect(text.slice(chunk.start_offset, chunk.end_offset)).toBe(chunk.text);
   });
 });

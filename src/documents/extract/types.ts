@@ -22,6 +22,8 @@ export interface Block {
   level?: number;
   /** 1-based page (PDF) or slide (PPTX). */
   page?: number;
+  /** Joined to the previous block by a newline, not a blank line: the next rows of a table read in parts. */
+  continues?: boolean;
 }
 
 export interface OutlineEntry {

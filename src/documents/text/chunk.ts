@@ -97,40 +97,36 @@ function trimRange(text: string, start: number, end: number): { start: number; e
   return { start, end };
 }
 
-/** Blocks that fit stay whole; longer ones are cut into sentences (tables into rows), then at word boundaries. */
-function units(doc: AssembledText, options: ChunkOptions): Unit[] {
+/** A span's units (local offsets into `text`, the span's own text): blocks that fit stay whole; longer ones are cut into sentences (tables into rows), then at word boundaries. */
+function spanUnits(text: string, span: Span, options: ChunkOptions): Unit[] {
   const out: Unit[] = [];
-  for (const span of doc.spans) {
-    const whole = tokenCount(doc.text.slice(span.start, span.end));
-    const base = { page: span.page, section: span.section };
-    const breakBefore = span.kind === 'heading';
-    if (whole <= options.maxTokens) {
-      out.push({ start: span.start, end: span.end, tokens: whole, breakBefore, ...base });
-      continue;
-    }
-    const pieces = span.kind === 'table' || span.kind === 'code' || span.kind === 'list' ? lines(doc.text, span) : sentences(doc.text.slice(span.start, span.end), span.start);
-    let first = true;
-    for (const piece of pieces) {
-      const range = trimRange(doc.text, piece.start, piece.end);
-      if (range.end <= range.start) continue;
-      const tokens = tokenCount(doc.text.slice(range.start, range.end));
-      const parts = tokens <= options.maxTokens ? [range] : splitLong(doc.text, range.start, range.end, options.maxTokens);
-      for (const part of parts) {
-        const r = trimRange(doc.text, part.start, part.end);
-        if (r.end <= r.start) continue;
-        out.push({ ...r, tokens: parts.length === 1 ? tokens : tokenCount(doc.text.slice(r.start, r.end)), breakBefore: breakBefore && first, ...base });
-        first = false;
-      }
+  const whole = tokenCount(text);
+  const base = { page: span.page, section: span.section };
+  const breakBefore = span.kind === 'heading';
+  if (whole <= options.maxTokens) return [{ start: span.start, end: span.end, tokens: whole, breakBefore, ...base }];
+  const pieces = span.kind === 'table' || span.kind === 'code' || span.kind === 'list' ? lines(text) : sentences(text, 0);
+  let first = true;
+  for (const piece of pieces) {
+    const range = trimRange(text, piece.start, piece.end);
+    if (range.end <= range.start) continue;
+    const tokens = tokenCount(text.slice(range.start, range.end));
+    const parts = tokens <= options.maxTokens ? [range] : splitLong(text, range.start, range.end, options.maxTokens);
+    for (const part of parts) {
+      const r = trimRange(text, part.start, part.end);
+      if (r.end <= r.start) continue;
+      const unitTokens = parts.length === 1 ? tokens : tokenCount(text.slice(r.start, r.end));
+      out.push({ start: span.start + r.start, end: span.start + r.end, tokens: unitTokens, breakBefore: breakBefore && first, ...base });
+      first = false;
     }
   }
   return out;
 }
 
-function lines(text: string, span: Span): { start: number; end: number }[] {
+function lines(text: string): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
-  let from = span.start;
-  for (let i = span.start; i <= span.end; i++) {
-    if (i === span.end || text[i] === '\n') {
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i === text.length || text[i] === '\n') {
       if (i > from) out.push({ start: from, end: i });
       from = i + 1;
     }
@@ -143,47 +139,94 @@ function lines(text: string, span: Span): { start: number; end: number }[] {
  * longer blocks go by sentences (Chinese 。！？； included), then by words, never inside a word, number
  * or URL. Each chunk after the first in a section repeats whole trailing sentences of the previous one
  * (up to `overlapTokens`). Offsets index the assembled text, so `text.slice(start, end)` is the chunk.
+ *
+ * Streaming: the text arrives piece by piece (`push`, as TextAssembler makes it) and only the text of the
+ * chunk being built is kept, so a 200 MB file is chunked in memory proportional to one chunk, not the file.
  */
-export function chunkText(doc: AssembledText, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Chunk[] {
-  const all = units(doc, options);
-  const chunks: Chunk[] = [];
-  let current: Unit[] = [];
-  let tokens = 0;
-  let fresh = 0;
-  const emit = (withOverlap: boolean) => {
-    if (fresh === 0) {
+export class ChunkStream {
+  readonly #options: ChunkOptions;
+  /** The text from absolute offset #windowStart on: just what the chunk in progress still needs. */
+  #window = '';
+  #windowStart = 0;
+  #current: Unit[] = [];
+  #tokens = 0;
+  #fresh = 0;
+  #ordinal = 0;
+
+  constructor(options: ChunkOptions = DEFAULT_CHUNK_OPTIONS) {
+    this.#options = options;
+  }
+
+  #slice(start: number, end: number): string {
+    return this.#window.slice(start - this.#windowStart, end - this.#windowStart);
+  }
+
+  #emit(withOverlap: boolean, out: Chunk[]): void {
+    if (this.#fresh === 0) {
       // Only the previous chunk's overlap is pending: nothing new to say.
-      current = [];
-      tokens = 0;
+      this.#current = [];
+      this.#tokens = 0;
       return;
     }
-    const first = current[0] as Unit;
-    const last = current.at(-1) as Unit;
-    const text = doc.text.slice(first.start, last.end);
-    chunks.push({ ordinal: chunks.length, text, start: first.start, end: last.end, page: first.page ?? null, section: first.section ?? null, tokenCount: tokenCount(text) });
+    const first = this.#current[0] as Unit;
+    const last = this.#current.at(-1) as Unit;
+    const text = this.#slice(first.start, last.end);
+    out.push({ ordinal: this.#ordinal++, text, start: first.start, end: last.end, page: first.page ?? null, section: first.section ?? null, tokenCount: tokenCount(text) });
     const keep: Unit[] = [];
     let kept = 0;
     if (withOverlap) {
-      for (let i = current.length - 1; i > 0; i--) {
-        const unit = current[i] as Unit;
-        if (kept + unit.tokens > options.overlapTokens) break;
+      for (let i = this.#current.length - 1; i > 0; i--) {
+        const unit = this.#current[i] as Unit;
+        if (kept + unit.tokens > this.#options.overlapTokens) break;
         keep.unshift(unit);
         kept += unit.tokens;
       }
     }
-    current = keep;
-    tokens = kept;
-    fresh = 0;
-  };
-  for (const unit of all) {
-    // A new page starts a new chunk (without overlap), so a chunk's page is the page of all its text.
-    const newPage = current.length > 0 && unit.page !== undefined && (current.at(-1) as Unit).page !== unit.page;
-    if (unit.breakBefore || newPage) emit(false);
-    else if (tokens + unit.tokens > options.maxTokens) emit(true);
-    current.push(unit);
-    tokens += unit.tokens;
-    fresh++;
+    this.#current = keep;
+    this.#tokens = kept;
+    this.#fresh = 0;
   }
-  emit(false);
+
+  /** Appends the next piece of text (it continues the text exactly) and the span it holds; returns the chunks it completed. */
+  push(piece: string, span: Span): Chunk[] {
+    const out: Chunk[] = [];
+    this.#window += piece;
+    for (const unit of spanUnits(this.#slice(span.start, span.end), span, this.#options)) {
+      // A new page starts a new chunk (without overlap), so a chunk's page is the page of all its text.
+      const newPage = this.#current.length > 0 && unit.page !== undefined && (this.#current.at(-1) as Unit).page !== unit.page;
+      if (unit.breakBefore || newPage) this.#emit(false, out);
+      else if (this.#tokens + unit.tokens > this.#options.maxTokens) this.#emit(true, out);
+      this.#current.push(unit);
+      this.#tokens += unit.tokens;
+      this.#fresh++;
+    }
+    // Forget the text no pending unit needs.
+    const keepFrom = this.#current[0]?.start ?? span.end;
+    if (keepFrom > this.#windowStart) {
+      this.#window = this.#window.slice(keepFrom - this.#windowStart);
+      this.#windowStart = keepFrom;
+    }
+    return out;
+  }
+
+  /** The last chunk. */
+  end(): Chunk[] {
+    const out: Chunk[] = [];
+    this.#emit(false, out);
+    this.#window = '';
+    return out;
+  }
+}
+
+/** Chunks a whole assembled text (see ChunkStream). */
+export function chunkText(doc: AssembledText, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Chunk[] {
+  const stream = new ChunkStream(options);
+  const chunks: Chunk[] = [];
+  let end = 0;
+  for (const span of doc.spans) {
+    chunks.push(...stream.push(doc.text.slice(end, span.end), span));
+    end = span.end;
+  }
+  chunks.push(...stream.end());
   return chunks;
 }

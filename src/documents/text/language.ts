@@ -10,6 +10,8 @@ const LATIN_WORD = /[A-Za-z]{2,}/g;
 const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
 const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
 const SAMPLE_CHARS = 20_000;
+/** Characters of a text that language detection looks at (the rest is not read). */
+export const LANGUAGE_SAMPLE_CHARS = SAMPLE_CHARS * 4;
 
 /**
  * zh-Hans / zh-Hant / en / mixed from a sample of the text: the share of Han characters against Latin
@@ -17,7 +19,7 @@ const SAMPLE_CHARS = 20_000;
  * change when converted to simplified are traditional-only, and the other way round).
  */
 export function detectLanguage(text: string): Language {
-  const sample = text.length > SAMPLE_CHARS * 4 ? text.slice(0, SAMPLE_CHARS * 4) : text;
+  const sample = text.length > LANGUAGE_SAMPLE_CHARS ? text.slice(0, LANGUAGE_SAMPLE_CHARS) : text;
   const han = sample.match(HAN) ?? [];
   const latinWords = (sample.match(LATIN_WORD) ?? []).length;
   // Each Han character is about one word-equivalent of content; a Latin word is one.

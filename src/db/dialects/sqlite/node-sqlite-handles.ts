@@ -31,6 +31,11 @@ export interface NodeSqliteOptions {
   onBusy?: () => void;
   /** Builds the error thrown when the writer is not free in time. */
   onTimeout?: (waitedMs: number, waiting: number) => Error;
+  /**
+   * Loadable extensions (paths) loaded into every connection, e.g. sqlite-vec. One that fails to load is
+   * left out (see `extensionErrors`): callers probe for what they need and fall back.
+   */
+  extensions?: readonly string[];
 }
 
 /** The writer, its lock and the readers of one database file: the unit the driver and bulk loaders share. */
@@ -40,6 +45,8 @@ export class NodeSqliteHandles {
   readonly writerLock = new Mutex();
   readonly file: string;
   readonly options: NodeSqliteOptions;
+  /** Why an extension could not be loaded, by path (empty when all loaded). */
+  readonly extensionErrors = new Map<string, string>();
   #nextReader = 0;
 
   constructor(options: NodeSqliteOptions) {
@@ -49,7 +56,9 @@ export class NodeSqliteHandles {
     if (!inMemory) mkdirSync(dirname(options.file), { recursive: true });
     const busy = options.busyTimeoutMs ?? 5000;
     const cacheSize = options.statementCacheSize ?? 256;
-    const writer = new DatabaseSync(options.file, { timeout: busy, enableForeignKeyConstraints: true });
+    const extensions = options.extensions ?? [];
+    const writer = new DatabaseSync(options.file, { timeout: busy, enableForeignKeyConstraints: true, allowExtension: extensions.length > 0 });
+    this.#loadExtensions(writer, extensions);
     // WAL: readers never block the writer and vice versa. FULL makes a commit durable when it returns
     // (one WAL fsync each), as PostgreSQL's default does: an API that answered 201 must not lose the
     // row in a power cut. NORMAL is several times cheaper per commit and opt-in.
@@ -59,10 +68,23 @@ export class NodeSqliteHandles {
     this.writer = { db: writer, statements: new StatementCache(writer, cacheSize) };
     const readerCount = inMemory ? 0 : Math.max(0, options.readers ?? 2);
     this.readers = Array.from({ length: readerCount }, () => {
-      const db = new DatabaseSync(options.file, { timeout: busy, readOnly: true });
+      const db = new DatabaseSync(options.file, { timeout: busy, readOnly: true, allowExtension: extensions.length > 0 });
+      this.#loadExtensions(db, extensions.filter((path) => !this.extensionErrors.has(path)));
       db.exec(`pragma busy_timeout = ${busy}; pragma query_only = on`);
       return { db, statements: new StatementCache(db, cacheSize) };
     });
+  }
+
+  #loadExtensions(db: DatabaseSync, paths: readonly string[]): void {
+    for (const path of paths) {
+      try {
+        db.loadExtension(path);
+      } catch (error) {
+        this.extensionErrors.set(path, (error as Error).message);
+      }
+    }
+    // Loading stays possible only while the connection is being set up: SQL cannot load a library later.
+    if (paths.length > 0) db.enableLoadExtension(false);
   }
 
   /**
