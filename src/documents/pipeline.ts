@@ -104,24 +104,28 @@ export class DocumentPipeline {
     });
   }
 
-  /** `process_document_upload`: the whole chain, with the document's status kept in step. */
-  async process(documentId: number): Promise<ProcessResult> {
+  /** `process_document_upload`: the whole chain, with the document's status kept in step; `onStep` hears each step start. */
+  async process(documentId: number, onStep: (step: Step, index: number, steps: number) => Promise<void> = async () => {}): Promise<ProcessResult> {
     const row = await this.#load(documentId);
     await this.deps.store.markProcessing(documentId);
     try {
+      await onStep('extract', 0, 4);
       const extracted = await this.extract(row);
       const { text, spans } = assemble(extracted.blocks, this.deps.extraction.limits?.maxTextChars);
       const warnings = [...extracted.warnings];
       if (text === '' && warnings.length === 0) warnings.push('no text found in the document');
+      await onStep('metadata', 1, 4);
       await this.#step('metadata', async () => {
         const metadata = documentMetadata(extracted, text);
         await this.deps.store.saveMetadata(documentId, { detected_type: extracted.type, media_type: MEDIA_TYPES[extracted.type], extracted: { ...metadata }, title: keepTitle(row, metadata) });
       });
+      await onStep('chunk', 2, 4);
       const chunks = await this.#step('chunk', async () => {
         const made = chunkText({ text, spans }, this.deps.chunking ?? DEFAULT_CHUNK_OPTIONS);
         await this.deps.store.replaceContent(documentId, text, made);
         return made;
       });
+      await onStep('vectorize', 3, 4);
       const vectors = await this.vectorize([documentId]);
       const space = chunks.length > 0 ? embeddingSpace(this.deps.embedder) : null;
       await this.deps.store.markReady(documentId, { warnings, embedding_model: space });
