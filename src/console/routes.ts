@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /** Client-side routes of the console; each answers with the shell, which picks the page. */
-export const CONSOLE_PAGES = ['/', '/login', '/overview', '/tasks'] as const;
+export const CONSOLE_PAGES = ['/', '/login', '/overview', '/tasks', '/documents', '/search', '/reports', '/cache'] as const;
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
