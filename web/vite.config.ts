@@ -40,5 +40,7 @@ export default defineConfig({
     assetsDir: 'assets',
     reportCompressedSize: false,
     sourcemap: false,
+    // Which chunks each route loads: read by the per-route budgets (fixtures/console-bundle.ts).
+    manifest: true,
   },
 });

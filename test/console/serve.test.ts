@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { initialJsGzipBytes, initialScripts, routeChunkGzipBytes } from '../../fixtures/console-bundle.ts';
+import { CONSOLE_ROUTES } from '../../fixtures/console-lighthouse.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST, ensureConsoleBuilt } from '../../src/console/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 
-/** The shell's initial JavaScript: the entry script and every chunk index.html preloads. */
-function initialScripts(html: string): string[] {
-  return [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="([^"]+\.js)"/g)].map((m) => m[1]!);
-}
+/** Gzip kB each page may add to the shell when opened. Charts load later, on demand, in their own chunk. */
+const ROUTE_BUDGET_KB: Record<string, number> = { '/login': 2, '/overview': 3, '/documents': 6, '/search': 4, '/reports': 4, '/tasks': 6, '/cache': 4 };
+const SHELL_BUDGET_KB = 20;
 
 describe('the web console served by the service', () => {
   let svc: TestService;
@@ -22,7 +20,7 @@ describe('the web console served by the service', () => {
   });
 
   it('serves the shell at / and at page paths with no-cache, and hashed assets immutable for a year', async () => {
-    for (const path of ['/', '/overview', '/tasks', '/login']) {
+    for (const path of ['/', ...CONSOLE_ROUTES]) {
       const res = await svc.call(path, { key: null });
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
@@ -62,10 +60,18 @@ describe('the web console served by the service', () => {
     expect((await svc.call('/assets/../../package.json', { key: null })).status).toBe(404);
   });
 
-  it('keeps the initial JavaScript of the shell within 100 kB gzip', () => {
-    const html = readFileSync(join(CONSOLE_DIST, 'index.html'), 'utf8');
-    const total = initialScripts(html).reduce((sum, src) => sum + gzipSync(readFileSync(join(CONSOLE_DIST, src))).length, 0);
+  it('keeps the initial JavaScript of the shell within budget (the issue: 100 kB gzip; ours is tighter)', () => {
+    const total = initialJsGzipBytes(CONSOLE_DIST);
     expect(total).toBeGreaterThan(1000);
-    expect(total / 1000).toBeLessThanOrEqual(100);
+    expect(total / 1000).toBeLessThanOrEqual(SHELL_BUDGET_KB);
+  });
+
+  it('keeps each route chunk within its budget, and every route has one', () => {
+    const routes = routeChunkGzipBytes(CONSOLE_DIST);
+    expect(Object.keys(routes).sort()).toEqual([...CONSOLE_ROUTES].sort());
+    for (const [route, bytes] of Object.entries(routes)) {
+      expect(bytes, route).toBeGreaterThan(100);
+      expect(bytes / 1000, route).toBeLessThanOrEqual(ROUTE_BUDGET_KB[route]!);
+    }
   });
 });

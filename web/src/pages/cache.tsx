@@ -51,6 +51,7 @@ export default function Cache() {
 
   const ttl = (ms: number) => (ms === -1 ? t('cache.noExpiry') : ms < 0 ? '–' : t('cache.seconds', { n: formatNumber(locale, Math.round(ms / 1000)) }));
 
+  if ((!stats.data && !stats.error) || (!keys && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="cache">
       <h1>{t('cache.title')}</h1>

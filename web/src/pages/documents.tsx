@@ -68,6 +68,7 @@ export default function Documents() {
     await load();
   };
 
+  if (!docs && !error) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="documents">
       <h1>{t('documents.title')}</h1>

@@ -28,6 +28,8 @@ export default function Overview() {
   const queues = useLive<QueueInfo[]>('queues');
   const cache = usePoll(() => api<CacheStats>('/admin/cache/stats'));
   const hits = cache.data ? hitRatio(cache.data) : undefined;
+  // Shown whole once its first figures are in: parts arriving one by one would shift the layout (CLS).
+  if (!readiness || !queues || (!cache.data && !cache.error)) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="overview">
       <h1>{t('overview.title')}</h1>

@@ -54,6 +54,8 @@ export default function Tasks() {
     }
   };
 
+  // Shown whole once queues and tasks are in (schedules come last, below): no layout shift as data arrives.
+  if (!queues || (!jobs && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="tasks">
       <h1>{t('tasks.title')}</h1>
