@@ -110,7 +110,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     root: [
       async (app) => app.register(authRoutes({ users, sessions, ...loginLimitStore(config, cache) }), { prefix: '/api/v1/auth' }),
       mailPublicRoutes(tasks.mail),
-      consoleRoutes(CONSOLE_DIST),
+      consoleRoutes(CONSOLE_DIST, { assetBaseUrl: config.http.assetBaseUrl }),
     ],
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,

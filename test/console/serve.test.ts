@@ -42,11 +42,36 @@ describe('the web console served by the service', () => {
     const html = await (await svc.call('/', { key: null })).text();
     const src = initialScripts(html)[0]!;
     const plain = Buffer.from(await (await svc.call(src, { key: null, headers: { 'accept-encoding': 'identity' } })).arrayBuffer());
-    for (const encoding of ['br', 'gzip']) {
+    for (const encoding of ['zstd', 'br', 'gzip']) {
       const res = await fetch(svc.baseUrl + src, { headers: { 'accept-encoding': encoding } });
       expect(res.headers.get('content-encoding'), encoding).toBe(encoding);
       expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       expect(Buffer.from(await res.arrayBuffer()).equals(plain)).toBe(true);
+    }
+  });
+
+  it('revalidates the shell by ETag and serves it compressed too', async () => {
+    const first = await svc.call('/overview', { key: null, headers: { 'accept-encoding': 'zstd, br, gzip' } });
+    expect(first.headers.get('content-encoding')).toBe('zstd');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect((await svc.call('/overview', { key: null, headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('points the shell at AI_STACK_ASSET_BASE_URL, allows that origin in the CSP, and still serves the files for the CDN to pull', async () => {
+    const cdn = await startTestService('sqlite', { AI_STACK_ASSET_BASE_URL: 'https://cdn.example.com/console/' });
+    try {
+      const res = await cdn.call('/', { key: null });
+      const html = await res.text();
+      const scripts = initialScripts(html);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const src of scripts) expect(src).toMatch(/^https:\/\/cdn\.example\.com\/console\/assets\/[\w-]+\.js$/);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self' https://cdn.example.com");
+      const local = await cdn.call(new URL(scripts[0]!).pathname.replace('/console', ''), { key: null });
+      expect(local.status).toBe(200);
+      expect(local.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    } finally {
+      await cdn.cleanup();
     }
   });
 
@@ -58,6 +83,8 @@ describe('the web console served by the service', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toContain('application/problem+json');
     expect((await svc.call('/assets/../../package.json', { key: null })).status).toBe(404);
+    expect((await svc.call('/assets/..%2F..%2Fpackage.json', { key: null })).status).toBe(404);
+    expect((await svc.call('/assets/no-such-file.js', { key: null })).headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('keeps the initial JavaScript of the shell within budget (the issue: 100 kB gzip; ours is tighter)', () => {
