@@ -138,7 +138,7 @@ class LiveHub {
       if (seen.has(key)) continue;
       this.#jobs.delete(key);
       const id = key.slice(key.indexOf('\u0000') + 1);
-      const job = (await this.#system.queue(watched.queue).getJob(id)) as TaskJob | undefined;
+      const job = await this.#system.queue(watched.queue).getJob(id);
       const summary: TaskSummary | { id: string; queue: string; state: 'removed' } = job ? summarize(job, await job.getState()) : { id, queue: watched.queue, state: 'removed' };
       this.#broadcast('job', summary);
     }
