@@ -153,10 +153,24 @@ describe('the console scenario in a real browser', () => {
     expect((await svc.call(`/admin/cache/keys/${encodeURIComponent(fullKey)}`)).status).toBe(404);
     expect(await svc.runtime.cache.get('console-probe')).toBeUndefined();
 
+    // The database page, and users and keys: a new key's secret is shown once.
+    await page.getByRole('link', { name: 'Database' }).click();
+    await page.getByTestId('pool').waitFor();
+    await accessible(page, '08-database');
+    await page.getByRole('link', { name: 'Users & keys' }).click();
+    await page.getByTestId('users').filter({ hasText: 'operator' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('<b>ci key</b>');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByTestId('new-key').locator('code').filter({ hasText: /\S{20,}/ }).waitFor();
+    await page.getByTestId('keys').filter({ hasText: '<b>ci key</b>' }).waitFor();
+    await accessible(page, '09-access');
+    await page.getByRole('link', { name: 'Cache' }).click();
+    await page.getByTestId('cache').waitFor();
+
     // Switch language, then sign out.
     await page.getByTestId('language').selectOption('zh-CN');
     await page.getByRole('heading', { name: '缓存', exact: true }).waitFor();
-    await accessible(page, '08-cache-zh');
+    await accessible(page, '10-cache-zh');
     expect(await xss(page)).toBeUndefined();
     await page.getByTestId('sign-out').click();
     await page.getByTestId('login-form').waitFor();

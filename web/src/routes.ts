@@ -10,6 +10,8 @@ export const ROUTES: Record<string, () => Promise<{ default: ComponentType }>> =
   '/search': () => import('./pages/search.tsx'),
   '/reports': () => import('./pages/reports.tsx'),
   '/cache': () => import('./pages/cache.tsx'),
+  '/database': () => import('./pages/database.tsx'),
+  '/access': () => import('./pages/access.tsx'),
 };
 
 /** The navigation, in order: every page but sign-in. */
@@ -20,6 +22,8 @@ export const NAV: readonly { path: string; label: MessageKey }[] = [
   { path: '/reports', label: 'nav.reports' },
   { path: '/tasks', label: 'nav.tasks' },
   { path: '/cache', label: 'nav.cache' },
+  { path: '/database', label: 'nav.database' },
+  { path: '/access', label: 'nav.access' },
 ];
 
 export const HOME = '/overview';
