@@ -37,6 +37,20 @@ export default function Access() {
     setKeys(k.data);
   });
   useEffect(() => void load(), []);
+  /** A form's submit: its fields to `work`, then the form cleared and the lists reloaded. */
+  const submit = (work: (data: FormData) => Promise<unknown>) => (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    void guard(async () => {
+      await work(new FormData(form));
+      form.reset();
+      await load();
+    });
+  };
+  const field = (data: FormData, name: string) => {
+    const value = data.get(name);
+    return typeof value === 'string' ? value : '';
+  };
   const when = (iso: string | null) => (iso ? formatTime(locale, Date.parse(iso)) : '–');
 
   if ((!users || !keys) && !error) return <p aria-busy="true">{t('app.loading')}</p>;
@@ -49,16 +63,7 @@ export default function Access() {
         <thead><tr><th>{t('login.username')}</th><th>{t('access.role')}</th><th>{t('access.locked')}</th><th>{t('documents.created')}</th></tr></thead>
         <tbody>{users?.map((u) => <tr key={u.id}><td>{u.username}</td><td>{u.role}</td><td>{when(u.lockedUntil)}</td><td>{when(u.createdAt)}</td></tr>)}</tbody>
       </table>
-      <form class="row" onSubmit={(e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const data = new FormData(form);
-        void guard(async () => {
-          await api('/admin/users', { method: 'POST', json: { username: String(data.get('username')), password: String(data.get('password')), role: String(data.get('role')) } });
-          form.reset();
-          await load();
-        });
-      }}>
+      <form class="row" onSubmit={submit((data) => api('/admin/users', { method: 'POST', json: { username: field(data, 'username'), password: field(data, 'password'), role: field(data, 'role') } }))}>
         <label>{t('login.username')} <input name="username" required maxLength={64} autocomplete="off" /></label>
         <label>{t('login.password')} <input name="password" type="password" required minLength={12} maxLength={1024} autocomplete="new-password" /></label>
         <label>{t('access.role')} <select name="role">{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
@@ -77,17 +82,10 @@ export default function Access() {
           ))}
         </tbody>
       </table>
-      <form class="row" onSubmit={(e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const data = new FormData(form);
-        void guard(async () => {
-          const created = await api<{ key: string }>('/admin/keys', { method: 'POST', json: { name: String(data.get('name')), scopes: [String(data.get('scope'))] } });
-          setSecret(created.key);
-          form.reset();
-          await load();
-        });
-      }}>
+      <form class="row" onSubmit={submit(async (data) => {
+        const created = await api<{ key: string }>('/admin/keys', { method: 'POST', json: { name: field(data, 'name'), scopes: [field(data, 'scope')] } });
+        setSecret(created.key);
+      })}>
         <label>{t('access.keyName')} <input name="name" required maxLength={100} autocomplete="off" /></label>
         <label>{t('access.scope')} <select name="scope">{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
         <button type="submit">{t('access.addKey')}</button>
