@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync, zstdCompressSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/** Writes .br and .gz next to each text asset once at build time; the server picks one by Accept-Encoding. */
+/** Writes .br, .gz and .zst next to each text asset once at build time; the server picks one by Accept-Encoding. */
 function precompress(): Plugin {
   let outDir = '';
   return {
@@ -22,6 +22,7 @@ function precompress(): Plugin {
         const body = readFileSync(file);
         writeFileSync(`${file}.br`, brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
         writeFileSync(`${file}.gz`, gzipSync(body, { level: 9 }));
+        writeFileSync(`${file}.zst`, zstdCompressSync(body, { params: { [constants.ZSTD_c_compressionLevel]: 19 } }));
       }
     },
   };
@@ -30,7 +31,9 @@ function precompress(): Plugin {
 // Preact's automatic JSX runtime through Vite's own transformer: no framework plugin to install or keep fast.
 export default defineConfig({
   root,
-  base: '/',
+  // Relative: chunks find each other next to the entry script, wherever it is served from. The server
+  // points index.html at /assets or at AI_STACK_ASSET_BASE_URL (src/console/routes.ts).
+  base: './',
   logLevel: 'warn',
   plugins: [precompress()],
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
@@ -40,5 +43,7 @@ export default defineConfig({
     assetsDir: 'assets',
     reportCompressedSize: false,
     sourcemap: false,
+    // Which chunks each route loads: read by the per-route budgets (fixtures/console-bundle.ts).
+    manifest: true,
   },
 });

@@ -8,11 +8,11 @@ import { mailAdminRoutes, mailPublicRoutes } from '../mail/index.ts';
 import { alertAdminRoutes } from '../alerts/index.ts';
 import { consoleRoutes, CONSOLE_DIST } from '../console/index.ts';
 import { authRoutes, SessionService, sessionVerifier, userAdminRoutes, UserService } from '../users/index.ts';
-import { apiKeyAdminRoutes, buildServer, type App, type ReadinessCheck } from '../http/index.ts';
+import { apiKeyAdminRoutes, buildServer, readinessReport, type App, type ReadinessCheck } from '../http/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
-import { startScheduler, startWorkers, tasksAdminRoutes, type LoadedTasks, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
+import { liveEventsRoutes, startScheduler, startWorkers, tasksAdminRoutes, type LoadedTasks, type SchedulerHandle, type WorkerPool } from '../tasks/index.ts';
 import { apiToolkitFor, purgeResponsesOnWrite } from './api-toolkit.ts';
 import { RedisRateLimitStore, responseStoreFromCache } from '../http/toolkit/index.ts';
 import { acquireApiLock, type ApiLock } from './api-lock.ts';
@@ -111,7 +111,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     root: [
       async (app) => app.register(authRoutes({ users, sessions, ...loginLimitStore(config, cache) }), { prefix: '/api/v1/auth' }),
       mailPublicRoutes(tasks.mail),
-      consoleRoutes(CONSOLE_DIST),
+      consoleRoutes(CONSOLE_DIST, { assetBaseUrl: config.http.assetBaseUrl }),
     ],
     bodyLimitBytes: config.http.bodyLimitBytes,
     readiness,
@@ -125,6 +125,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
       dbAdminRoutes(db),
       async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
       tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
+      liveEventsRoutes(tasks.system, { readiness: () => readinessReport(readiness) }),
       mailAdminRoutes(tasks.mail),
       alertAdminRoutes(tasks.alerts),
       searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),

@@ -27,6 +27,7 @@ const keySchema = { type: 'string', minLength: 1, maxLength: 4096 } as const;
  *   GET    /keys/:key                     one key with its decoded value
  *   DELETE /keys/:key                     delete one key
  *   POST   /keys/delete {keys|pattern}    delete many keys
+ *   POST   /namespaces/:name/bump         invalidate a namespace at once (version bump)
  */
 export function cacheAdminRoutes(cache: Cache): FastifyPluginAsync {
   return async (app) => {
@@ -59,6 +60,11 @@ export function cacheAdminRoutes(cache: Cache): FastifyPluginAsync {
     app.get<{ Params: KeyParams }>('/keys/:key', keyRoute, async (request) => admin.read(request.params.key));
 
     app.delete<{ Params: KeyParams }>('/keys/:key', keyRoute, async (request) => ({ deleted: await admin.delete([request.params.key]) }));
+
+    app.post<{ Params: { name: string } }>('/namespaces/:name/bump', {
+      attachValidation: true,
+      schema: { params: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } } } },
+    }, async (request) => ({ namespace: request.params.name, version: await cache.namespace(request.params.name).bumpVersion() }));
 
     app.post<{ Body: DeleteBody }>('/keys/delete', {
       attachValidation: true,

@@ -83,6 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerMinute: read('AI_STACK_RATE_LIMIT_PER_MINUTE', (v) => integer(v, 1, 10_000_000), 1200),
       cursorSecret: read('AI_STACK_CURSOR_SECRET', secret, undefined),
       trustProxy: read('AI_STACK_TRUST_PROXY', (v) => oneOf(v.toLowerCase(), ['true', 'false'] as const) === 'true', false),
+      assetBaseUrl: read('AI_STACK_ASSET_BASE_URL', httpUrl, null),
       rateLimitOnStoreError: read('AI_STACK_RATE_LIMIT_ON_REDIS_ERROR', (v) => oneOf(v, ['insurance', 'open', 'closed'] as const), 'insurance'),
     },
   };
@@ -134,6 +135,7 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_BACKUP_KEEP_MONTHLY: String(config.backup.keepMonthly),
     AI_STACK_OUTBOUND_ALLOW: config.outbound.allow.join(',') || '(unset: no private address is reachable)',
     AI_STACK_TRUST_PROXY: String(config.http.trustProxy),
+    AI_STACK_ASSET_BASE_URL: config.http.assetBaseUrl ?? '(unset: the console loads its assets from this service)',
     LOG_LEVEL: config.logLevel,
     AI_STACK_SLOW_QUERY_MS: String(config.slowQueries.thresholdMs),
     AI_STACK_SLOW_QUERY_PARAMETERS: config.slowQueries.allowParametersFor.join(',') || '(unset: every parameter redacted)',

@@ -129,5 +129,7 @@ export interface Config {
     cursorSecret: string | undefined;
     /** Trust X-Forwarded-For/-Proto/-Host from a reverse proxy: client addresses and Secure session cookies behind TLS. */
     trustProxy: boolean;
+    /** Where the console's hashed assets are served from (a CDN mirroring web/dist/assets); null = this service. */
+    assetBaseUrl: string | null;
   };
 }

@@ -179,12 +179,15 @@ export class DocumentPipeline {
     return (await this.#scan(row, false)).metadata;
   }
 
-  /** `process_document_upload`: the whole chain, with the document's status kept in step. */
-  async process(documentId: number): Promise<ProcessResult> {
+  /** `process_document_upload`: the whole chain, with the document's status kept in step; `onStep` hears each step start. */
+  async process(documentId: number, onStep: (step: Step, index: number, steps: number) => Promise<void> = async () => {}): Promise<ProcessResult> {
     const row = await this.#load(documentId);
     await this.deps.store.markProcessing(documentId);
     try {
+      // Extraction, metadata and chunking are one streaming pass (#scan); progress reports it as one step.
+      await onStep('extract', 0, 2);
       const { type, warnings, chunks } = await this.#scan(row, true);
+      await onStep('vectorize', 1, 2);
       const vectors = await this.vectorize([documentId]);
       const space = chunks > 0 ? embeddingSpace(this.deps.embedder) : null;
       await this.deps.store.markReady(documentId, { warnings, embedding_model: space });

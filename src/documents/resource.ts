@@ -85,6 +85,6 @@ export function documentResource(db: Kysely<DatabaseSchema>, options: Repository
     }, options),
     omit: ['create', 'delete'],
     sortColumns: { id: 'id', title: 'title', created_at: 'created_at', size_bytes: 'size_bytes' },
-    filters: { sha256: { column: 'sha256', op: '=', schema: fields.sha256 }, ...createdBetween() },
+    filters: { sha256: { column: 'sha256', op: '=', schema: fields.sha256 }, status: { column: 'status', op: '=', schema: fields.status }, ...createdBetween() },
   };
 }

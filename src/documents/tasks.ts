@@ -60,12 +60,14 @@ export function createDocumentTasks(deps: DocumentTaskDeps): DocumentTasks {
   const process = defineTask(
     PROCESS_DOCUMENT_UPLOAD,
     { queue: 'documents', args: ProcessArgs, retries: { max: 3, backoff: { delayMs: 2_000, maxMs: 60_000 } }, dedupe: (args) => String(args.documentId) },
-    async ({ documentId, filePath }) => {
+    async ({ documentId, filePath }, ctx) => {
       if (filePath !== undefined) {
         const row = await store.get(documentId);
         if (row && row.blob_key !== filePath) throw new NonRetryableError(`filePath "${filePath}" is not the stored content of document ${documentId} (${row.blob_key ?? 'none'})`);
       }
-      return final(() => pipeline.process(documentId));
+      const result = await final(() => pipeline.process(documentId, (step, done, total) => ctx.progress({ done, total }, step)));
+      await ctx.progress(1, 'ready');
+      return result;
     },
   );
   const metadata = defineTask(EXTRACT_DOCUMENT_METADATA, { queue: 'documents', args: MetadataArgs, retries: { max: 2, backoff: { delayMs: 2_000 } } }, ({ documentId }): Promise<DocumentMetadata> => final(() => pipeline.extractMetadata(documentId)));

@@ -40,13 +40,21 @@ export async function healthRoutes(app: FastifyInstance, options: { checks: Read
 /** `GET /admin/readiness`: each check with its reason, for admins (the public /readyz names only the failing parts). */
 export function readinessDetailRoutes(checks: readonly ReadinessCheck[]) {
   return async (admin: FastifyInstance): Promise<void> => {
-    admin.get('/readiness', { schema: { hide: true } }, async () => {
-      const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
-      return {
-        status: results.every(([, error]) => error === null) ? 'ready' : 'not_ready',
-        checks: Object.fromEntries(results.map(([name, error]) => [name, error === null ? { ok: true } : { ok: false, reason: error }])),
-      };
-    });
+    admin.get('/readiness', { schema: { hide: true } }, async () => readinessReport(checks));
+  };
+}
+
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  checks: Record<string, { ok: true } | { ok: false; reason: string }>;
+}
+
+/** Every check with its reason: what `/admin/readiness` answers and `/admin/events` pushes. */
+export async function readinessReport(checks: readonly ReadinessCheck[]): Promise<ReadinessReport> {
+  const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
+  return {
+    status: results.every(([, error]) => error === null) ? 'ready' : 'not_ready',
+    checks: Object.fromEntries(results.map(([name, error]) => [name, error === null ? { ok: true as const } : { ok: false as const, reason: error }])),
   };
 }
 

@@ -144,6 +144,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /admin/cache/keys/:key': 'Read one cache entry',
   'DELETE /admin/cache/keys/:key': 'Delete one cache entry',
   'POST /admin/cache/keys/delete': 'Delete cache entries by pattern or tag',
+  'POST /admin/cache/namespaces/:name/bump': 'Invalidate a cache namespace at once (version bump; old keys age out)',
   'GET /admin/tasks/queues': 'Queues with job counts per state',
   'GET /admin/tasks/workers': 'Live workers and their running jobs',
   'GET /admin/tasks/registered': 'Registered task definitions',

@@ -62,16 +62,20 @@ export function createReportTasks(deps: ReportTaskDeps): { tasks: TaskDefinition
   const exportTtl = deps.exportTtlMs ?? 24 * HOUR;
   const keepDays = deps.statsKeepDays ?? 30;
 
-  const erp = defineTask(REPORT_TASKS.erp, { queue: 'reports', args: ErpArgs, retries: { max: 2, backoff: { delayMs: 5_000 } }, timeLimit: { soft: 10 * 60_000 } }, async (args) => {
+  const erp = defineTask(REPORT_TASKS.erp, { queue: 'reports', args: ErpArgs, retries: { max: 2, backoff: { delayMs: 5_000 } }, timeLimit: { soft: 10 * 60_000 } }, async (args, ctx) => {
     const { format, ...erpArgs } = args;
+    await ctx.progress(0, 'query');
     const report = await generateErpReport(db, erpArgs, deps.queryCache);
     if (!format || format === 'json') return report;
+    await ctx.progress(0.6, 'write');
     const file = await storeTables(downloads, 'erp', `${report.reportType}-${args.startDate}-${args.endDate}`, format, erpTables(report), exportTtl, erpCharts(report));
+    await ctx.progress(1, 'done');
     return { ...report, file };
   });
 
-  const exportData = defineTask(REPORT_TASKS.export, { queue: 'reports', args: ExportArgs, retries: { max: 1 }, timeLimit: { soft: 30 * 60_000 } }, async (args) => {
+  const exportData = defineTask(REPORT_TASKS.export, { queue: 'reports', args: ExportArgs, retries: { max: 1 }, timeLimit: { soft: 30 * 60_000 } }, async (args, ctx) => {
     const format = args.format ?? 'xlsx';
+    await ctx.progress(0, 'query');
     let tables: OutputTable[];
     let name: string;
     if (args.erp) {
@@ -84,7 +88,10 @@ export function createReportTasks(deps: ReportTaskDeps): { tasks: TaskDefinition
       tables = pivot ? [pivotTable(await runPivot(db, definition, { cubes: ERP_CUBES, queryCache: deps.queryCache }))] : [reportTable(await runReport(db, definition, { cubes: ERP_CUBES, queryCache: deps.queryCache }))];
       name = definition.title ?? `${definition.cube}-report`;
     } else throw new Error('export_data_to_excel needs "definition" or "erp"');
-    return storeTables(downloads, 'export', args.filename ?? name, format, tables, exportTtl);
+    await ctx.progress(0.6, 'write');
+    const file = await storeTables(downloads, 'export', args.filename ?? name, format, tables, exportTtl);
+    await ctx.progress(1, 'done');
+    return file;
   });
 
   const stats = defineTask(REPORT_TASKS.stats, { queue: 'reports', args: Type.Object({ date: Type.Optional(DATE) }, { additionalProperties: false }), retries: { max: 2, backoff: { delayMs: 60_000 } } }, async (args) => {

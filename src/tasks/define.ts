@@ -3,6 +3,7 @@ import { Compile } from 'typebox/compile';
 import type { FieldIssue } from '../shared/errors.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { TaskArgumentsError } from './errors.ts';
+import type { ProgressInput } from './progress.ts';
 
 /** The four queues of the original system; any other name also works if a worker listens to it. */
 export const DEFAULT_QUEUES = ['documents', 'reports', 'emails', 'sync'] as const;
@@ -27,6 +28,11 @@ export interface TaskContext {
   startedAt: number;
   /** Fires on the soft time limit and on revoke({ terminate: true }); `signal.reason` says which. */
   signal: AbortSignal;
+  /**
+   * Reports how far the run is (a fraction 0..1, or `{ done, total }`) with an optional message. Stored with
+   * the job, shown by `GET /admin/tasks/jobs/{id}` with a time-left estimate, and pushed by `/admin/events`.
+   */
+  progress(value: ProgressInput, message?: string): Promise<void>;
 }
 
 export type TaskHandler<A, R> = (args: A, ctx: TaskContext) => Promise<R> | R;

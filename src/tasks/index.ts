@@ -17,4 +17,6 @@ export { backoffDelay } from './backoff.ts';
 export type { TaskMetrics, TaskOutcome } from './metrics.ts';
 export { createCleanupCacheTask, cleanupCacheSchedule, CLEANUP_CACHE_TASK, type PrunableCache } from './builtin/cleanup-cache.ts';
 export { tasksAdminRoutes, type TasksAdminOptions } from './admin/index.ts';
+export { liveEventsRoutes, type LiveEventsOptions } from './admin/events.ts';
+export { estimateRemainingMs, type ProgressInput, type TaskProgress } from './progress.ts';
 export { loadTaskModules, TaskModuleError, type LoadedTasks } from './load.ts';

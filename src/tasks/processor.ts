@@ -6,6 +6,7 @@ import type { TaskJob } from './queues.ts';
 import { toRemoteError, type TaskEnvelope, type TaskResultRecord } from './results.ts';
 import { RemoteTaskError, runInThread } from './sandbox.ts';
 import type { TaskSystem } from './system.ts';
+import { toProgress, type ProgressInput } from './progress.ts';
 
 /** Abort reason used when a worker's shutdown deadline passes: the job goes back to the queue. */
 export class WorkerShuttingDown extends Error {
@@ -63,7 +64,11 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
     active.set(id, { id, task: def.name, queue: job.queueName, startedAt, controller });
     try {
       const args = def.validate(await resolveArgs(system, env));
-      const result = await runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal }, controller);
+      // A progress write that fails (job removed meanwhile) must not fail the run it describes.
+      const progress = async (value: ProgressInput, message?: string): Promise<void> => {
+        await job.updateProgress({ ...toProgress(value, message) }).catch(() => undefined);
+      };
+      const result = await runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal, progress }, controller);
       // The completed job itself is the success record (see queues.ts): nothing to write here.
       system.metrics.finished(job.queueName, def.name, 'success', Date.now() - startedAt);
       return result;
@@ -104,7 +109,7 @@ async function resolveArgs(system: TaskSystem, env: TaskEnvelope): Promise<unkno
 function runHandler(def: TaskDefinition, args: unknown, ctx: TaskContext, controller: AbortController): Promise<unknown> {
   const { soft, hard } = def.options.timeLimit ?? {};
   if (hard !== undefined && def.options.module !== undefined) {
-    return runInThread({ module: def.options.module, task: def.name, args, id: ctx.id, attempt: ctx.attempt, startedAt: ctx.startedAt, softMs: soft, hardMs: hard, signal: controller.signal });
+    return runInThread({ module: def.options.module, task: def.name, args, id: ctx.id, attempt: ctx.attempt, startedAt: ctx.startedAt, softMs: soft, hardMs: hard, signal: controller.signal, onProgress: (p) => void ctx.progress(p.value, p.message) });
   }
   const softTimer = soft === undefined ? undefined : setTimeout(() => controller.abort(new TimeLimitExceededError('soft', soft)), soft);
   // Terminate (revoke) stops waiting for an in-process handler; the soft limit only signals it.

@@ -1,5 +1,6 @@
 import { Worker as Thread } from 'node:worker_threads';
 import { TimeLimitExceededError } from './errors.ts';
+import type { ProgressInput } from './progress.ts';
 import type { RemoteError } from './results.ts';
 import { siblingModule } from '../shared/sibling-module.ts';
 
@@ -18,9 +19,16 @@ export interface ThreadRun extends ThreadInput {
   hardMs: number;
   /** Aborting it (revoke/terminate, shutdown) kills the thread at once. */
   signal: AbortSignal;
+  /** The handler's ctx.progress() calls, relayed from the thread. */
+  onProgress?: (p: ThreadProgress) => void;
 }
 
-export type ThreadReply = { ready: true } | { ok: true; result: unknown } | { ok: false; error: RemoteError & { nonRetryable?: boolean } };
+export interface ThreadProgress {
+  value: ProgressInput;
+  message?: string;
+}
+
+export type ThreadReply = { ready: true } | { progress: ThreadProgress } | { ok: true; result: unknown } | { ok: false; error: RemoteError & { nonRetryable?: boolean } };
 
 /** Error rebuilt from a thread's reply; keeps the remote name so autoretryFor can match by name. */
 export class RemoteTaskError extends Error {
@@ -73,6 +81,7 @@ export function runInThread(run: ThreadRun): Promise<unknown> {
     timers.push(setTimeout(() => kill(new TimeLimitExceededError('hard', 60_000)), 60_000));
     thread.on('message', (reply: ThreadReply) => {
       if ('ready' in reply) return startLimits();
+      if ('progress' in reply) return run.onProgress?.(reply.progress);
       finish(() => {
         void thread.terminate();
         if (reply.ok) resolve(reply.result);

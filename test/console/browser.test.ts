@@ -1,14 +1,10 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuilt } from '../../src/console/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
+import { launch, STEP_MS } from './browser-support.ts';
 
-// Debian's chromium (installed by .ci/system-packages); never a downloaded browser.
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-// A loaded 2-core machine can take seconds per step; every wait is for an explicit UI state, with room to spare.
-const STEP_MS = 60_000;
 const PASSWORD = 'a long console password';
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
@@ -23,7 +19,7 @@ describe('the web console in a real browser', () => {
     expect(created.status).toBe(201);
     const queue = svc.runtime.tasks.system.queue(svc.runtime.tasks.system.queueNames[0]!);
     await queue.add(HOSTILE, { args: [HOSTILE, { note: '<script>window.__xss=2</script>' }] } as never);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: STEP_MS });
+    browser = await launch();
   }, 120_000);
 
   afterAll(async () => {

@@ -22,6 +22,40 @@ export function setCsrfToken(token: string): void {
   csrfToken = token;
 }
 
+/** `path?a=1&b=…` with undefined and empty values left out. */
+export function withQuery(path: string, query: Record<string, string | number | boolean | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+/**
+ * Uploads one file as multipart/form-data through XMLHttpRequest: fetch cannot report upload progress.
+ * `onProgress` hears the fraction of bytes sent.
+ */
+export function upload<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError(0, 'network error'));
+    xhr.onload = () => {
+      let body: { title?: string; detail?: string; code?: string } = {};
+      try {
+        body = JSON.parse(xhr.responseText) as typeof body;
+      } catch {
+        // not JSON: the status says enough
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
+      else reject(new ApiError(xhr.status, body.detail ?? body.title ?? xhr.statusText, body.code));
+    };
+    xhr.send(form);
+  });
+}
+
 export async function api<T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -34,6 +68,7 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
     ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
   });
   if (res.status === 204) return undefined as T;
+  if (!(res.headers.get('content-type') ?? '').includes('json') && res.ok) return (await res.text()) as T;
   const body = (await res.json().catch(() => ({}))) as { title?: string; detail?: string; code?: string };
   if (!res.ok) throw new ApiError(res.status, body.detail ?? body.title ?? res.statusText, body.code);
   return body as T;

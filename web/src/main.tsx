@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, session as sessionApi, setCsrfToken, type SessionInfo } from './api.ts';
 import { Console, type ConsoleContext } from './context.ts';
 import { initialLocale, LOCALES, saveLocale, translate, type Locale } from './i18n/index.ts';
-import { HOME, ROUTES } from './routes.ts';
+import { HOME, NAV, ROUTES } from './routes.ts';
 import './styles.css';
 
 function Shell() {
@@ -84,9 +84,10 @@ function Shell() {
       <header class="bar">
         <strong>{t('app.title')}</strong>
         {session && (
-          <nav aria-label="main">
-            <a href="/overview" aria-current={path === '/overview' ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate('/overview'))}>{t('nav.overview')}</a>
-            <a href="/tasks" aria-current={path === '/tasks' ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate('/tasks'))}>{t('nav.tasks')}</a>
+          <nav aria-label={t('nav.main')}>
+            {NAV.map((item) => (
+              <a key={item.path} href={item.path} aria-current={path === item.path ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate(item.path))}>{t(item.label)}</a>
+            ))}
           </nav>
         )}
         <span class="spacer" />

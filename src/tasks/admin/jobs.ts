@@ -1,6 +1,7 @@
 import type { JobType } from 'bullmq';
 import { NotFoundError } from '../../shared/errors.ts';
 import { stateOfJob } from '../handle.ts';
+import { estimateRemainingMs, readProgress, type TaskProgress } from '../progress.ts';
 import type { TaskJob } from '../queues.ts';
 import type { TaskResultRecord, TaskState } from '../results.ts';
 import type { TaskSystem } from '../system.ts';
@@ -29,6 +30,8 @@ export interface TaskSummary {
   finishedAt: number | undefined;
   attemptsMade: number;
   failedReason: string | undefined;
+  /** The handler's last ctx.progress() report, if any, with the time-left estimate the console shows. */
+  progress: (TaskProgress & { remainingMs?: number }) | undefined;
 }
 
 const STATES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed'];
@@ -47,7 +50,15 @@ export function summarize(job: TaskJob, state: string): TaskSummary {
     finishedAt: job.finishedOn ?? undefined,
     attemptsMade: job.attemptsMade,
     failedReason: job.failedReason || undefined,
+    progress: progressOf(job, state),
   };
+}
+
+function progressOf(job: TaskJob, state: string): TaskSummary['progress'] {
+  const progress = readProgress(job.progress);
+  if (!progress) return undefined;
+  const remainingMs = state === 'active' ? estimateRemainingMs(progress, job.processedOn ?? undefined) : undefined;
+  return remainingMs === undefined ? progress : { ...progress, remainingMs };
 }
 
 /** Flower's task list: newest first, filtered in memory over a bounded window of each state. */
@@ -97,7 +108,7 @@ export async function taskDetail(system: TaskSystem, id: string): Promise<TaskDe
   const celeryState = record?.state ?? (await stateOfJob(job));
   const base: TaskSummary = job
     ? summarize(job, await job.getState())
-    : { id, name: record?.task ?? '', queue: system.definition(record?.task ?? '')?.queue ?? '', state: 'removed', args: undefined, enqueuedAt: 0, startedAt: record?.startedAt, finishedAt: record?.finishedAt, attemptsMade: attempts.length, failedReason: record?.error?.message };
+    : { id, name: record?.task ?? '', queue: system.definition(record?.task ?? '')?.queue ?? '', state: 'removed', args: undefined, enqueuedAt: 0, startedAt: record?.startedAt, finishedAt: record?.finishedAt, attemptsMade: attempts.length, failedReason: record?.error?.message, progress: undefined };
   const error = record?.error ? { name: record.error.name, message: record.error.message } : base.failedReason ? { name: 'Error', message: base.failedReason } : null;
   return { ...base, celeryState, result: record?.result ?? job?.returnvalue, error, record, attempts, stacktrace: job?.stacktrace ?? [], parent: job?.parentKey };
 }

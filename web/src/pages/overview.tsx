@@ -1,7 +1,8 @@
 import { api } from '../api.ts';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
-import { loadQueues } from './queues.ts';
+import { useLive } from '../live.ts';
+import type { QueueInfo } from './queues.ts';
 import { usePoll } from './use-poll.ts';
 
 interface CacheStats {
@@ -20,39 +21,50 @@ interface Readiness {
   checks: Record<string, { ok: boolean; reason?: string }>;
 }
 
+/** Readiness and queues arrive as server-sent events; cache counters are read every few seconds. */
 export default function Overview() {
   const { t, locale } = useConsole();
-  const readiness = usePoll(() => api<Readiness>('/admin/readiness'));
-  const queues = usePoll(loadQueues);
+  const readiness = useLive<Readiness>('readiness');
+  const queues = useLive<QueueInfo[]>('queues');
   const cache = usePoll(() => api<CacheStats>('/admin/cache/stats'));
-  const error = readiness.error ?? queues.error ?? cache.error;
   const hits = cache.data ? hitRatio(cache.data) : undefined;
+  // Shown whole once its first figures are in: parts arriving one by one would shift the layout (CLS).
+  if (!readiness || !queues || (!cache.data && !cache.error)) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="overview">
       <h1>{t('overview.title')}</h1>
-      {error && <p role="alert" class="error">{t('app.error', { message: error.message })}</p>}
+      {cache.error && <p role="alert" class="error">{t('app.error', { message: cache.error.message })}</p>}
       <h2>
         {t('overview.readiness')}:{' '}
-        {readiness.data && <span data-testid="readiness" class={readiness.data.status}>{readiness.data.status === 'ready' ? t('overview.ready') : t('overview.notReady')}</span>}
+        {readiness && <span data-testid="readiness" class={readiness.status}>{readiness.status === 'ready' ? t('overview.ready') : t('overview.notReady')}</span>}
       </h2>
-      {readiness.data && (
+      {readiness && (
         <table>
           <thead><tr><th>{t('overview.check')}</th><th>{t('overview.status')}</th></tr></thead>
           <tbody>
-            {Object.entries(readiness.data.checks).map(([name, check]) => (
+            {Object.entries(readiness.checks).map(([name, check]) => (
               <tr key={name}><td>{name}</td><td>{check.ok ? t('overview.ready') : `${t('overview.notReady')}: ${check.reason ?? ''}`}</td></tr>
             ))}
           </tbody>
         </table>
       )}
       <h2>{t('overview.queues')}</h2>
-      {queues.data && (
+      {queues && (
         <table data-testid="queue-counts">
-          <thead><tr><th>{t('tasks.queue')}</th><th>{t('tasks.waiting')}</th><th>{t('tasks.active')}</th><th>{t('tasks.failed')}</th></tr></thead>
+          <thead><tr><th>{t('tasks.queue')}</th><th>{t('tasks.waiting')}</th><th>{t('tasks.active')}</th><th>{t('tasks.failed')}</th><th>{t('overview.failureRate')}</th></tr></thead>
           <tbody>
-            {queues.data.map((q) => (
-              <tr key={q.name}><td>{q.name}</td><td>{formatNumber(locale, q.counts.waiting)}</td><td>{formatNumber(locale, q.counts.active)}</td><td>{formatNumber(locale, q.counts.failed)}</td></tr>
-            ))}
+            {queues.map((q) => {
+              const finished = q.counts.completed + q.counts.failed;
+              return (
+                <tr key={q.name}>
+                  <td>{q.name}</td>
+                  <td data-testid={`waiting-${q.name}`}>{formatNumber(locale, q.counts.waiting)}</td>
+                  <td>{formatNumber(locale, q.counts.active)}</td>
+                  <td>{formatNumber(locale, q.counts.failed)}</td>
+                  <td>{finished === 0 ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(q.counts.failed / finished)}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

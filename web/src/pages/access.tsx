@@ -1,0 +1,95 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { useConsole } from '../context.ts';
+import { formatTime } from '../i18n/index.ts';
+
+interface User {
+  id: number;
+  username: string;
+  role: string;
+  lockedUntil: string | null;
+  createdAt: string;
+}
+
+interface Key {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const ROLES = ['read', 'write', 'admin'] as const;
+
+/** People who sign in, and API keys (the secret is shown once, at creation). */
+export default function Access() {
+  const { t, locale } = useConsole();
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [keys, setKeys] = useState<Key[] | null>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const guard = (work: () => Promise<unknown>) => work().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  const load = () => guard(async () => {
+    const [u, k] = await Promise.all([api<{ data: User[] }>('/admin/users'), api<{ data: Key[] }>('/admin/keys')]);
+    setUsers(u.data);
+    setKeys(k.data);
+  });
+  useEffect(() => void load(), []);
+  /** A form's submit: its fields to `work`, then the form cleared and the lists reloaded. */
+  const submit = (work: (data: FormData) => Promise<unknown>) => (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    void guard(async () => {
+      await work(new FormData(form));
+      form.reset();
+      await load();
+    });
+  };
+  const field = (data: FormData, name: string) => {
+    const value = data.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  const when = (iso: string | null) => (iso ? formatTime(locale, Date.parse(iso)) : '–');
+
+  if ((!users || !keys) && !error) return <p aria-busy="true">{t('app.loading')}</p>;
+  return (
+    <section data-testid="access">
+      <h1>{t('access.title')}</h1>
+      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      <h2>{t('access.users')}</h2>
+      <table data-testid="users">
+        <thead><tr><th>{t('login.username')}</th><th>{t('access.role')}</th><th>{t('access.locked')}</th><th>{t('documents.created')}</th></tr></thead>
+        <tbody>{users?.map((u) => <tr key={u.id}><td>{u.username}</td><td>{u.role}</td><td>{when(u.lockedUntil)}</td><td>{when(u.createdAt)}</td></tr>)}</tbody>
+      </table>
+      <form class="row" onSubmit={submit((data) => api('/admin/users', { method: 'POST', json: { username: field(data, 'username'), password: field(data, 'password'), role: field(data, 'role') } }))}>
+        <label>{t('login.username')} <input name="username" required maxLength={64} autocomplete="off" /></label>
+        <label>{t('login.password')} <input name="password" type="password" required minLength={12} maxLength={1024} autocomplete="new-password" /></label>
+        <label>{t('access.role')} <select name="role">{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
+        <button type="submit">{t('access.addUser')}</button>
+      </form>
+      <h2>{t('access.keys')}</h2>
+      {secret && <p role="status" data-testid="new-key">{t('access.secretOnce')} <code>{secret}</code></p>}
+      <table data-testid="keys">
+        <thead><tr><th>{t('access.keyName')}</th><th>{t('access.prefix')}</th><th>{t('access.scopes')}</th><th>{t('access.lastUsed')}</th><th>{t('tasks.actions')}</th></tr></thead>
+        <tbody>
+          {keys?.map((k) => (
+            <tr key={k.id}>
+              <td>{k.name}</td><td><code>{k.prefix}</code></td><td>{k.scopes.join(', ')}</td><td>{when(k.lastUsedAt)}</td>
+              <td>{k.revokedAt ? t('access.revoked') : <button type="button" class="danger" aria-label={t('access.revokeKey', { name: k.name })} onClick={() => void guard(async () => (await api(`/admin/keys/${k.id}`, { method: 'DELETE' }), await load()))}>{t('tasks.revoke')}</button>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form class="row" onSubmit={submit(async (data) => {
+        const created = await api<{ key: string }>('/admin/keys', { method: 'POST', json: { name: field(data, 'name'), scopes: [field(data, 'scope')] } });
+        setSecret(created.key);
+      })}>
+        <label>{t('access.keyName')} <input name="name" required maxLength={100} autocomplete="off" /></label>
+        <label>{t('access.scope')} <select name="scope">{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
+        <button type="submit">{t('access.addKey')}</button>
+      </form>
+    </section>
+  );
+}

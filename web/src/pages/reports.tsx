@@ -1,0 +1,97 @@
+import type { ComponentType } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, withQuery } from '../api.ts';
+import { useConsole } from '../context.ts';
+import { formatNumber } from '../i18n/index.ts';
+import type { Forecast } from './forecast-chart.tsx';
+
+
+const TYPES = ['financial', 'sales', 'receivables'] as const;
+type ReportType = (typeof TYPES)[number];
+
+interface Table {
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
+/** A report's main table: the income statement by period, sales by month, or receivables by customer. */
+function mainTable(report: Record<string, unknown>): Table | null {
+  const periods = (report.incomeStatement as { periods?: Record<string, unknown>[] } | undefined)?.periods;
+  const rows = periods ?? (report.byMonth as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? (report.rows as Record<string, unknown>[] | undefined);
+  if (!Array.isArray(rows) || rows.length === 0) return null;
+  const columns = Object.keys(rows[0]!).filter((c) => rows.every((r) => r[c] === null || typeof r[c] !== 'object'));
+  return { columns, rows: rows.map((r) => columns.map((c) => r[c] as string | number | null)) };
+}
+
+const iso = (d: Date) => d.toISOString().slice(0, 10);
+
+export default function Reports() {
+  const { t, locale } = useConsole();
+  const [type, setType] = useState<ReportType>('financial');
+  const [start, setStart] = useState(() => `${new Date().getUTCFullYear() - 1}-01-01`);
+  const [end, setEnd] = useState(() => iso(new Date()));
+  const [table, setTable] = useState<Table | null | undefined>(undefined);
+  const [forecast, setForecast] = useState<Forecast | null>(null);
+  const [Chart, setChart] = useState<ComponentType<{ forecast: Forecast }> | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const query = { startDate: start, endDate: end };
+
+  const run = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setTable(mainTable(await api<Record<string, unknown>>(withQuery(`/api/v1/reports/erp/${type}`, query))));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const loadForecast = async () => {
+    setError(null);
+    try {
+      // The chart code is its own chunk, fetched only when a forecast is shown.
+      const [data, chart] = await Promise.all([api<Forecast>(withQuery('/api/v1/analytics/forecast', { cube: 'sales', measure: 'revenue', grain: 'month', horizon: 6, to: end })), import('./forecast-chart.tsx')]);
+      setChart(() => chart.default);
+      setForecast(data);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  return (
+    <section data-testid="reports">
+      <h1>{t('reports.title')}</h1>
+      <form class="row" onSubmit={(e) => void run(e)}>
+        <label>{t('reports.type')}{' '}
+          <select value={type} data-testid="report-type" onChange={(e) => setType(e.currentTarget.value as ReportType)}>
+            {TYPES.map((k) => <option key={k} value={k}>{t(`reports.type.${k}`)}</option>)}
+          </select>
+        </label>
+        <label>{t('reports.from')} <input type="date" required value={start} onInput={(e) => setStart(e.currentTarget.value)} /></label>
+        <label>{t('reports.to')} <input type="date" required value={end} onInput={(e) => setEnd(e.currentTarget.value)} /></label>
+        <button type="submit" disabled={busy}>{t('reports.run')}</button>
+      </form>
+      <p class="row">
+        <a class="button" data-testid="export-xlsx" href={withQuery(`/api/v1/reports/erp/${type}`, { ...query, format: 'xlsx' })} download>{t('reports.exportXlsx')}</a>
+        <a class="button" data-testid="export-csv" href={withQuery(`/api/v1/reports/erp/${type}`, { ...query, format: 'csv' })} download>{t('reports.exportCsv')}</a>
+        <button type="button" onClick={() => void loadForecast()}>{t('reports.forecast')}</button>
+      </p>
+      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      {table === null && <p>{t('reports.empty')}</p>}
+      {table && (
+        <div class="scroll">
+          <table data-testid="report-table">
+            <thead><tr>{table.columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+            <tbody>
+              {table.rows.map((row, i) => <tr key={i}>{row.map((v, j) => <td key={j}>{typeof v === 'number' ? formatNumber(locale, v) : (v ?? '–')}</td>)}</tr>)}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {forecast && Chart && <Chart forecast={forecast} />}
+    </section>
+  );
+}
