@@ -1,11 +1,10 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Analyzer } from '../../analysis/index.ts';
 import { analyseDocument, documentHash } from '../../document-fields.ts';
-import { nearTerms } from '../../fuzzy.ts';
 import { ensureMeta, inEveryWriteTarget, readGenerations, rebuildGeneration } from '../../generations.ts';
 import { planQuery, type QueryPlan, type TermMatch } from '../../query/plan.ts';
 import type { IndexedEntry, IndexStats, SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from '../../types.ts';
-import { checkFilters, counts, distinctTitles, page, toHit, type StoredRow } from '../shared.ts';
+import { checkFilters, counts, distinctTitles, indexStats, nearSpellings, page, pagedEntries, toHit, type StoredRow, type Vocabulary } from '../shared.ts';
 import { createGeneration, dropGeneration, tables } from './schema.ts';
 import { compileTsquery, groupQuery, indexedLength, tsvectorLiteral } from './tsvector.ts';
 
@@ -59,7 +58,7 @@ export class PostgresSearchEngine implements SearchEngine {
     const plan = planQuery(this.#analyzer, query.q);
     const g = (await readGenerations(this.#db)).active;
     const t = tables(g);
-    const extra = await this.#nearSpellings(plan, g);
+    const extra = await nearSpellings(this.#analyzer, plan, this.#vocabulary(g));
     const tsquery = compileTsquery(plan, extra, query.match ?? 'any');
     const where = sql`d.tsv @@ ${tsquery}::tsquery${this.#filters(query)}`;
     const from = sql`from ${sql.table(t.docs)} d`;
@@ -98,22 +97,15 @@ export class PostgresSearchEngine implements SearchEngine {
 
   async *entries(): AsyncIterable<IndexedEntry[]> {
     const t = tables((await readGenerations(this.#db)).active);
-    let after = '';
-    for (;;) {
-      const { rows } = await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id collate "C" limit 1000`.execute(this.#db);
-      if (rows.length === 0) return;
-      yield rows;
-      after = rows.at(-1)?.id ?? after;
-    }
+    yield* pagedEntries(async (after) => (await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id collate "C" limit 1000`.execute(this.#db)).rows);
   }
 
   async stats(): Promise<IndexStats> {
     const g = (await readGenerations(this.#db)).active;
     const t = tables(g);
-    const docs = await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)}`.execute(this.#db);
-    const terms = await sql<{ n: string }>`select count(*) as n from ${sql.table(t.terms)} where df > 0`.execute(this.#db);
-    return { engine: this.name, documents: Number(docs.rows[0]?.n ?? 0), terms: Number(terms.rows[0]?.n ?? 0), generation: g };
+    return indexStats(this.#db, this.name, g, t.docs, sql<{ n: string }>`select count(*) as n from ${sql.table(t.terms)} where df > 0`);
   }
+
 
   async #write(db: AnyDb, g: number, documents: readonly SearchDocument[]): Promise<void> {
     const t = tables(g);
@@ -182,19 +174,12 @@ export class PostgresSearchEngine implements SearchEngine {
     return sql.join(parts, sql` + `);
   }
 
-  /** Latin words missing from the index, widened with the near spellings that are in it (never CJK). */
-  async #nearSpellings(plan: QueryPlan, g: number): Promise<Map<TermMatch, string[]>> {
-    const extra = new Map<TermMatch, string[]>();
+  #vocabulary(g: number): Vocabulary {
     const terms = tables(g).terms;
-    for (const m of plan.groups.flatMap((group) => group.alternatives).filter((a) => a.fuzzy)) {
-      const surface = m.surface ?? m.terms[0] ?? '';
-      const exact = await sql<{ n: string }>`select count(*) as n from ${sql.table(terms)} where term in (${m.terms[0]}, ${surface}) and df > 0`.execute(this.#db);
-      if (Number(exact.rows[0]?.n) > 0) continue;
-      const { rows } = await sql<{ term: string }>`select term from ${sql.table(terms)} where df > 0 and left(term, 1) = ${surface.slice(0, 1)}
-        and length(term) between ${surface.length - 2} and ${surface.length + 2} order by df desc limit 2000`.execute(this.#db);
-      const near = nearTerms(surface, rows.map((r) => r.term)).flatMap((word) => this.#analyzer.analyze(word, 'query').map((x) => x.term).slice(0, 1));
-      if (near.length > 0) extra.set(m, [...new Set(near)]);
-    }
-    return extra;
+    return {
+      has: async (words) => Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(terms)} where term = any(${[...words]}::text[]) and df > 0`.execute(this.#db)).rows[0]?.n) > 0,
+      candidates: async (first, min, max) => (await sql<{ term: string }>`select term from ${sql.table(terms)} where df > 0 and left(term, 1) = ${first}
+        and length(term) between ${min} and ${max} order by df desc limit 2000`.execute(this.#db)).rows.map((r) => r.term),
+    };
   }
 }
