@@ -72,6 +72,10 @@ const STEPS: Step[] = [
   },
   { name: 'mail', argv: ['bench/mail/index.ts'], smokeEnv: { BENCH_MAIL_MESSAGES: '100' }, expectedMin: 1.5 },
   { name: 'analytics', argv: ['bench/analytics/index.ts'], smokeArgs: ['--rows', '5000', '--orders', '2000', '--m3-step', '200'], expectedMin: 4 },
+  {
+    name: 'search', argv: ['bench/search/index.ts'],
+    smokeEnv: { BENCH_SEARCH_CHUNKS: '1500', BENCH_SEARCH_ROUNDS: '2', BENCH_SEARCH_QUERIES: '40', BENCH_SEARCH_INDEX_CHUNKS: '300' }, expectedMin: 4,
+  },
 ];
 
 // The forecast part needs the M3 data file (bench/analytics/export-m3.R); without it the rest still runs, loudly.

@@ -1,7 +1,8 @@
 /**
  * npm run eval:search — the search quality tables: word-segmentation F1 on UD Chinese GSD, and known-item
  * MRR@10 / recall@10 on the Debian Reference in Chinese and English for each engine (PostgreSQL when
- * reachable at EVAL_POSTGRES_URL, default the test database).
+ * reachable at EVAL_POSTGRES_URL, default the test database) and each mode: lexical, vector (the documents
+ * module's hashing embedder, exact cosine) and hybrid (the two fused by SearchService's RRF).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,21 +10,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/index.ts';
-import { Analyzer, PostgresSearchEngine, SqliteSearchEngine, type SearchEngine } from '../../src/search/index.ts';
+import type { Kysely } from 'kysely';
+import { Analyzer, PostgresSearchEngine, SearchService, SqliteSearchEngine, type SearchDocument, type SearchEngine, type SearchMode } from '../../src/search/index.ts';
 import { DEBIAN_REFERENCE, debianReference, evaluate } from './retrieval.ts';
 import { segmentationTable } from './segmentation.ts';
+import { ExactVectorSource } from './vectors.ts';
 
 const POSTGRES = process.env['EVAL_POSTGRES_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
 const analyzer = new Analyzer();
 
-async function withEngine<T>(kind: 'sqlite' | 'postgres', use: (engine: SearchEngine) => Promise<T>): Promise<T> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
+type AnyDb = Kysely<any>;
+
+async function withEngine<T>(kind: 'sqlite' | 'postgres', use: (engine: SearchEngine, db: AnyDb) => Promise<T>): Promise<T> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'ai-stack-eval-'));
     const db = await openDatabase({ kind: 'sqlite', file: join(dir, 'eval.db') }, { slowQueries: false });
     try {
       const engine = new SqliteSearchEngine(db.kysely, analyzer);
       await engine.init();
-      return await use(engine);
+      return await use(engine, db.kysely);
     } finally {
       await db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -37,7 +43,7 @@ async function withEngine<T>(kind: 'sqlite' | 'postgres', use: (engine: SearchEn
   try {
     const engine = new PostgresSearchEngine(db.kysely, analyzer);
     await engine.init();
-    return await use(engine);
+    return await use(engine, db.kysely);
   } finally {
     await db.close();
     await admin.query(`drop schema ${schema} cascade`);
@@ -49,19 +55,26 @@ console.log('Word segmentation, UD Chinese GSD test split (500 sentences each)')
 const segmentation = segmentationTable('test');
 console.table(segmentation.map((r) => ({ system: r.system, set: r.set, precision: r.precision.toFixed(3), recall: r.recall.toFixed(3), f1: r.f1.toFixed(3) })));
 
-const retrieval: Array<{ engine: string; language: string; mrr10: string; recall10: string; queries: number }> = [];
+const MODES: readonly SearchMode[] = ['lexical', 'vector', 'hybrid'];
+const retrieval: Array<{ engine: string; mode: SearchMode; language: string; mrr10: string; recall10: string; queries: number }> = [];
 for (const language of ['zh-cn', 'en'] as const) {
   const { documents, items } = debianReference(language);
   if (items.length === 0) {
     console.log(`Debian Reference (${language}) is not installed under ${DEBIAN_REFERENCE}: apt-get install debian-reference-${language}`);
     continue;
   }
+  const vectors = await ExactVectorSource.of(documents);
+  const source = { load: async () => documents, all: async function* (): AsyncIterable<SearchDocument[]> { yield documents; } };
   for (const kind of ['sqlite', 'postgres'] as const) {
-    const scores = await withEngine(kind, async (engine) => {
+    const rows = await withEngine(kind, async (engine, db) => {
       for (let k = 0; k < documents.length; k += 200) await engine.upsert(documents.slice(k, k + 200));
-      return evaluate(engine, items);
-    }).catch((error: Error) => ({ mrr10: Number.NaN, recall10: Number.NaN, queries: 0, error: error.message }));
-    retrieval.push({ engine: `ai-stack-${kind} (lexical)`, language, mrr10: scores.mrr10.toFixed(3), recall10: scores.recall10.toFixed(3), queries: scores.queries });
+      const service = new SearchService({ db, engine, analyzer, source, vectors });
+      await service.init();
+      const scores = [];
+      for (const mode of MODES) scores.push({ mode, ...(await evaluate(async (q) => (await service.search({ q, mode, limit: 10 })).hits.map((h) => h.id), items)) });
+      return scores;
+    }).catch((error: Error) => MODES.map((mode) => ({ mode, mrr10: Number.NaN, recall10: Number.NaN, queries: 0, error: error.message })));
+    for (const r of rows) retrieval.push({ engine: `ai-stack-${kind}`, mode: r.mode, language, mrr10: r.mrr10.toFixed(3), recall10: r.recall10.toFixed(3), queries: r.queries });
   }
 }
 console.log('\nKnown-item retrieval, Debian Reference sections (query: the heading; answer: its section, heading removed)');

@@ -3,11 +3,10 @@
  * `debian-reference-en`, GPL-2+, read from /usr/share/debian-reference at run time, never copied here):
  * every section is a document whose heading is removed from its text; the heading is the query; the
  * section is the one right answer. Reports MRR@10 and recall@10 per engine and language.
- *   node eval/search/retrieval.ts [--engines sqlite,postgres]
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SearchDocument, SearchEngine } from '../../src/search/index.ts';
+import type { SearchDocument } from '../../src/search/index.ts';
 
 export const DEBIAN_REFERENCE = '/usr/share/debian-reference';
 
@@ -52,7 +51,8 @@ export interface RetrievalScores {
   queries: number;
 }
 
-export async function evaluate(engine: SearchEngine, items: readonly KnownItem[]): Promise<RetrievalScores> {
+/** `search` answers a query with unit ids, best first (an engine, or the service in one of its modes). */
+export async function evaluate(search: (q: string) => Promise<string[]>, items: readonly KnownItem[]): Promise<RetrievalScores> {
   let reciprocal = 0;
   let found = 0;
   for (const item of items) {
@@ -60,7 +60,7 @@ export async function evaluate(engine: SearchEngine, items: readonly KnownItem[]
     const q = item.query.replace(/["*]/g, ' ');
     let ids: string[];
     try {
-      ids = (await engine.search({ q, limit: 10 })).hits.map((h) => h.id);
+      ids = (await search(q)).slice(0, 10);
     } catch {
       ids = [];
     }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Db } from '../db/index.ts';
 import type { DocumentsModule } from '../documents/index.ts';
-import { Analyzer, PostgresSearchEngine, SearchService, SqliteSearchEngine, type SearchDocument, type SearchSource } from '../search/index.ts';
+import { Analyzer, PostgresSearchEngine, SearchService, SqliteSearchEngine, type SearchDocument, type SearchSource, type VectorSource } from '../search/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { defineTask, type ScheduleSpec, type TaskDefinition } from '../tasks/index.ts';
 
@@ -51,6 +51,25 @@ class DocumentChunkSource implements SearchSource {
   }
 }
 
+/**
+ * The documents module's nearest chunks (its public `similar`: exact cosine today, a vector index later,
+ * the same call either way) as search unit ids. Neighbours with a cosine of zero or less share nothing
+ * with the query and are left out.
+ */
+class DocumentVectorSource implements VectorSource {
+  readonly #documents: DocumentsModule;
+
+  constructor(documents: DocumentsModule) {
+    this.#documents = documents;
+  }
+
+  async nearest(text: string, k: number): Promise<string[]> {
+    if (text.trim() === '') return [];
+    const hits = await this.#documents.pipeline.similar(text, k);
+    return hits.filter((hit) => hit.score > 0).map((hit) => `${hit.chunk.document_id}:${hit.chunk.ordinal}`);
+  }
+}
+
 function unitOf(doc: DocumentRow, ordinal: number, text: string): SearchDocument {
   const metadata = JSON.parse(String(doc.metadata)) as { tags?: unknown; extracted?: { language?: unknown } };
   const tags = Array.isArray(metadata.tags) ? metadata.tags.filter((t): t is string => typeof t === 'string') : [];
@@ -75,13 +94,14 @@ export interface AppSearch {
 
 /**
  * Search over the documents' chunks on the application database (FTS5 on SQLite, full-text search on
- * PostgreSQL): a document entering `ready` is indexed by the worker that processed it; the two `sync`
- * tasks rebuild the index beside the live one and reconcile it with the database (nightly).
+ * PostgreSQL), fused with the documents' vectors (hybrid by default once any exist): a document entering
+ * `ready` is indexed by the worker that processed it; the two `sync` tasks rebuild the index beside the
+ * live one and reconcile it with the database (nightly).
  */
 export function createAppSearch(db: Db, documents: DocumentsModule, logger: Logger): AppSearch {
   const analyzer = new Analyzer();
   const engine = db.dialect === 'postgres' ? new PostgresSearchEngine(db.kysely, analyzer) : new SqliteSearchEngine(db.kysely, analyzer);
-  const service = new SearchService({ db: db.kysely, engine, analyzer, source: new DocumentChunkSource(db) });
+  const service = new SearchService({ db: db.kysely, engine, analyzer, source: new DocumentChunkSource(db), vectors: new DocumentVectorSource(documents) });
   let ready: Promise<void> | undefined;
   const init = (): Promise<void> => (ready ??= service.init());
   documents.events.onReady(async ({ documentId }) => {

@@ -2,8 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import { ValidationError } from '../shared/errors.ts';
 import type { Analyzer, AnalysisMode, AnalyzerSettings, Token } from './analysis/index.ts';
 import { documentHash } from './document-fields.ts';
-import { markup } from './highlight.ts';
-import type { SearchDocument, SearchEngine, SearchFilters, SearchHit, SearchQuery, SearchResult, Suggestion } from './types.ts';
+import { MAX_LIMIT, checkFilters, page } from './engines/shared.ts';
+import { admissible, fuse, vectorText } from './hybrid.ts';
+import { planQuery } from './query/plan.ts';
+import type { SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from './types.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
 type AnyDb = Kysely<any>;
@@ -16,8 +18,9 @@ export interface SearchSource {
   all(): AsyncIterable<SearchDocument[]>;
 }
 
-/** Nearest units by meaning, for hybrid search; absent when no vectors exist. */
+/** Nearest units by meaning, for hybrid and vector search (the documents module's vectors in the app). */
 export interface VectorSource {
+  /** Up to `k` unit ids, nearest first; none where nothing has been vectorised. */
   nearest(text: string, k: number): Promise<string[]>;
 }
 
@@ -33,8 +36,6 @@ export interface ReconcileReport {
 
 const MAX_DICTIONARY_WORDS = 20_000;
 const MAX_SYNONYM_GROUPS = 5_000;
-/** Reciprocal rank fusion constant (Cormack et al.; Elasticsearch's default). */
-const RRF_K = 60;
 /** How often another process's dictionary or synonym change is picked up. */
 const SETTINGS_CHECK_MS = 5_000;
 
@@ -107,13 +108,27 @@ export class SearchService {
     return report;
   }
 
+  /**
+   * `mode` defaults to hybrid where vectors exist: with a vector source that finds no neighbour (no
+   * document vectorised yet), the lexical result is returned as it is, reported as `mode: 'lexical'`.
+   */
   async search(query: SearchQuery & { mode?: SearchMode }): Promise<SearchResult & { mode: SearchMode }> {
     await this.#refreshSettings();
     const mode = query.mode ?? (this.#vectors ? 'hybrid' : 'lexical');
     if (mode !== 'lexical' && !this.#vectors) throw new ValidationError(`mode=${mode} needs document vectors, and none are configured`, [{ field: 'mode', message: 'use lexical' }]);
     // Sorting by date has no use for a fused relevance ranking: it is the lexical result in date order.
-    if (mode === 'lexical' || query.sort === 'date') return { ...(await this.engine.search(query)), mode: 'lexical' };
-    return { ...(await this.#fused(query, mode)), mode };
+    if (mode === 'lexical' || query.sort === 'date' || !this.#vectors) return { ...(await this.engine.search(query)), mode: 'lexical' };
+    const { limit, offset } = page(query);
+    checkFilters(query.filters);
+    const plan = planQuery(this.analyzer, query.q);
+    const depth = Math.min(MAX_LIMIT, offset + limit) * 2;
+    const candidates = await this.#vectors.nearest(vectorText(query.q), depth);
+    if (candidates.length === 0 && query.mode === undefined) return { ...(await this.engine.search(query)), mode: 'lexical' };
+    const lexical = mode === 'hybrid' ? await this.engine.search({ ...query, limit: Math.min(depth, MAX_LIMIT), offset: 0 }) : undefined;
+    const units = new Map((await this.#units(candidates)).map((u) => [u.id, u]));
+    // Vector neighbours obey the same filters and exclusions as lexical hits.
+    const nearest = candidates.filter((id) => units.has(id) && admissible(this.analyzer, plan, units.get(id) as SearchDocument, query.filters));
+    return { ...fuse({ analyzer: this.analyzer, plan, lexical, nearest, units, offset, limit }), mode };
   }
 
   async suggest(prefix: string, limit?: number): Promise<Suggestion[]> {
@@ -160,48 +175,9 @@ export class SearchService {
     this.analyzer.reload(await this.settings());
   }
 
-  /** Reciprocal rank fusion of the lexical ranking and the vector ranking (or the vector ranking alone). */
-  async #fused(query: SearchQuery, mode: 'vector' | 'hybrid'): Promise<SearchResult> {
-    const depth = Math.min(100, (query.offset ?? 0) + (query.limit ?? 10)) * 2;
-    const lexical = mode === 'hybrid' ? await this.engine.search({ ...query, limit: Math.min(depth, 100), offset: 0 }) : undefined;
-    const candidates = (await this.#vectors?.nearest(query.q, depth)) ?? [];
-    const units = new Map((await this.#units(candidates)).map((u) => [u.id, u]));
-    // Vector neighbours obey the same filters as lexical hits.
-    const nearest = candidates.filter((id) => units.has(id) && passes(units.get(id) as SearchDocument, query.filters));
-    const scores = new Map<string, number>();
-    lexical?.hits.forEach((hit, rank) => scores.set(hit.id, (scores.get(hit.id) ?? 0) + 1 / (RRF_K + rank + 1)));
-    nearest.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + rank + 1)));
-    const ranked = [...scores].sort((a, b) => b[1] - a[1]);
-    const offset = query.offset ?? 0;
-    const pageIds = ranked.slice(offset, offset + (query.limit ?? 10));
-    const known = new Map<string, SearchHit>((lexical?.hits ?? []).map((h) => [h.id, h]));
-    for (const [id] of pageIds) {
-      const unit = units.get(id);
-      if (known.has(id) || !unit) continue;
-      // Found by meaning only: no word to mark, so the start of the unit, escaped like every snippet.
-      known.set(id, { id, documentId: unit.documentId, title: unit.title, score: 0, tags: [...(unit.tags ?? [])], highlight: { snippet: markup(unit.body, [], 0, Math.min(unit.body.length, 160)), spans: [] }, titleHighlight: markup(unit.title, []) });
-    }
-    const hits = pageIds.flatMap(([id, score]) => {
-      const hit = known.get(id);
-      return hit ? [{ ...hit, score: Math.round(score * 1e6) / 1e6 }] : [];
-    });
-    return { total: ranked.length, hits, facets: lexical?.facets ?? {} };
-  }
-
   async #units(ids: readonly string[]): Promise<SearchDocument[]> {
     const documents = [...new Set(ids.map((id) => id.slice(0, id.lastIndexOf(':'))))];
     const wanted = new Set(ids);
     return (await this.#source.load(documents)).filter((unit) => wanted.has(unit.id));
   }
-}
-
-function passes(unit: SearchDocument, filters: SearchFilters | undefined): boolean {
-  if (!filters) return true;
-  if (filters.type?.length && !filters.type.includes(unit.type ?? '')) return false;
-  if (filters.language?.length && !filters.language.includes(unit.language ?? '')) return false;
-  if (filters.tags?.some((tag) => !(unit.tags ?? []).includes(tag))) return false;
-  const date = unit.date ? Date.parse(unit.date) : Number.NaN;
-  if (filters.dateFrom && !(date >= Date.parse(filters.dateFrom))) return false;
-  if (filters.dateTo && !(date <= Date.parse(filters.dateTo))) return false;
-  return true;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer, normalize, type Token } from '../../src/search/analysis/index.ts';
+import { planQuery } from '../../src/search/index.ts';
 
 const analyzer = new Analyzer();
 const terms = (tokens: Token[]): string[] => tokens.map((t) => t.term);
@@ -84,6 +85,12 @@ describe('user dictionary and synonyms', () => {
     expect(custom.synonymsOf('資料庫')).toEqual(['数据库', 'database']);
     expect(custom.synonymsOf('Database')).toEqual(['数据库', 'database']);
     expect(custom.synonymsOf('苹果')).toEqual(['苹果']);
+  });
+
+  it('plans a query from each word analysed once (stemming is not idempotent: warehouse → warehous, never wareh)', () => {
+    const custom = new Analyzer({ synonyms: [['warehouse', 'depot']] });
+    expect(planQuery(analyzer, 'warehouses').groups[0]?.alternatives.map((a) => a.terms)).toEqual([['warehous']]);
+    expect(planQuery(custom, 'warehouse').groups[0]?.alternatives.map((a) => a.terms)).toEqual([['warehous'], ['depot']]);
   });
 });
 

@@ -18,6 +18,9 @@ describe('searching an uploaded Chinese DOCX (embedded defaults)', () => {
     const created = await upload(svc, files.bytes('docx/chinese.docx'), '年度报告.docx', { tags: 'finance' });
     documentId = created.body.document.id;
     expect((await settled(svc, documentId)).status).toBe('ready');
+    // A second document, so the vector ranking has something to rank below the Chinese one.
+    const english = await upload(svc, files.bytes('docx/english.docx'), 'quarterly.docx');
+    expect((await settled(svc, english.body.document.id)).status).toBe('ready');
   }, 240_000);
   afterAll(async () => svc?.cleanup());
 
@@ -44,12 +47,32 @@ describe('searching an uploaded Chinese DOCX (embedded defaults)', () => {
   });
 
   it('finds it through a synonym set by the admin API, without a restart', async () => {
-    expect((await search(`q=${encodeURIComponent('营收')}`)).total).toBe(0);
+    expect((await search(`q=${encodeURIComponent('营收')}&mode=lexical`)).total).toBe(0);
     const put = await svc.call('/admin/search/settings', { method: 'PUT', json: { synonyms: [['营收', '收入']] } });
     expect(put.status).toBe(200);
-    const result = await search(`q=${encodeURIComponent('营收')}`);
+    const result = await search(`q=${encodeURIComponent('营收')}&mode=lexical`);
     expect(result.hits[0].documentId).toBe(String(documentId));
     expect(result.hits[0].highlight.snippet).toContain('<mark>收入</mark>');
+  });
+
+  it('fuses the documents\' vectors by default (hybrid), and answers mode=lexical|vector|hybrid', async () => {
+    await eventually(async () => (await search('q=warehouse&mode=lexical')).total > 0, 20_000, 'the English document to be indexed');
+    const plain = await search(`q=${encodeURIComponent('物流费用')}`);
+    expect(plain.mode).toBe('hybrid');
+    expect(plain.hits[0].documentId).toBe(String(documentId));
+    expect(plain.hits[0].highlight.snippet).toContain('<mark>物流费用</mark>');
+    // The characters of 物流费用 out of order: no word matches, the hashing vectors still share characters.
+    const scrambled = encodeURIComponent('流物用费');
+    expect((await search(`q=${scrambled}&mode=lexical`)).total).toBe(0);
+    const vector = await search(`q=${scrambled}&mode=vector`);
+    expect(vector.mode).toBe('vector');
+    expect(vector.hits[0].documentId).toBe(String(documentId));
+    expect((await search(`q=${scrambled}&mode=hybrid`)).hits[0].documentId).toBe(String(documentId));
+    // Filters hold for neighbours found by meaning too.
+    expect((await search(`q=${scrambled}&mode=vector&tags=finance`)).hits.every((h: { documentId: string }) => h.documentId === String(documentId))).toBe(true);
+    const bad = await svc.call(`/api/v1/search?q=x&mode=semantic`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('shows the analysis of a text, answers bad queries with 400, and rebuilds through a task', async () => {

@@ -73,6 +73,27 @@ describe('SearchService', () => {
     expect((await search.search({ q: '缓存', mode: 'lexical' })).hits.map((h) => h.id)).toEqual(['a:0']);
   });
 
+  it('is lexical by default until vectors exist; vector neighbours get the words without syntax and obey exclusions', async () => {
+    const units = [unit('a', 'Redis 缓存淘汰策略'), unit('b', '内存不足时如何释放空间'), unit('c', '内存回收的原理')];
+    let neighbours: string[] = [];
+    const asked: string[] = [];
+    const vectors = { nearest: async (text: string) => (asked.push(text), neighbours) };
+    const { search } = await service(new ListSource(units), undefined, vectors);
+    await search.indexDocuments(['a', 'b', 'c']);
+    const before = await search.search({ q: '缓存' });
+    expect(before.mode).toBe('lexical');
+    expect(before.hits.map((h) => h.id)).toEqual(['a:0']);
+    neighbours = ['b:0', 'c:0', 'a:0'];
+    const after = await search.search({ q: '缓存 OR "淘汰 策略" -回收' });
+    expect(after.mode).toBe('hybrid');
+    expect(asked.at(-1)).toBe('缓存 淘汰 策略');
+    // c contains the excluded word: lexical hits never do, and neither may a neighbour.
+    expect(after.hits.map((h) => h.id)).toEqual(['a:0', 'b:0']);
+    expect(after.total).toBe(2);
+    // A neighbour only the vectors found is still highlighted for the query words it contains.
+    expect((await search.search({ q: '释放 空间', mode: 'vector' })).hits.find((h) => h.id === 'b:0')?.highlight.snippet).toContain('如何<mark>释放空间</mark>');
+  });
+
   it('refuses vector modes without vectors, and oversize settings, with a 400', async () => {
     const { search } = await service(new ListSource([]));
     await expect(search.search({ q: 'x', mode: 'hybrid' })).rejects.toMatchObject({ status: 400 });

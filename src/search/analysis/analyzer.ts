@@ -164,9 +164,17 @@ export class Analyzer {
     return { full, initials };
   }
 
-  /** The group of words meaning the same as `term` (itself included), or just the term. */
-  synonymsOf(term: string): string[] {
-    return this.#synonyms.get(this.#keyOf(term)) ?? [term];
+  /** The group of words meaning the same as `word` (itself included), or just the word. */
+  synonymsOf(word: string): string[] {
+    return this.#synonyms.get(this.#keyOf(word)) ?? [word];
+  }
+
+  /**
+   * The synonym group of an already analysed term, if it has one. Never analyses the term again: stemming
+   * is not idempotent (warehouse → warehous → wareh).
+   */
+  synonymGroupOfTerm(term: string): readonly string[] | undefined {
+    return this.#synonyms.get(term);
   }
 
   /** The analysed forms of a synonym group's word, so a group matches what indexing produced. */

@@ -1,7 +1,9 @@
 import type { Analyzer } from '../analysis/index.ts';
 import { highlight, markup, matchSpans } from '../highlight.ts';
-import type { QueryPlan } from '../query/plan.ts';
-import type { SearchFilters, SearchHit, SearchQuery } from '../types.ts';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { IndexedEntry, IndexStats, SearchFilters, SearchHit, SearchQuery } from '../types.ts';
+import { nearTerms } from '../fuzzy.ts';
+import type { QueryPlan, TermMatch } from '../query/plan.ts';
 import { ValidationError } from '../../shared/errors.ts';
 
 export const MAX_LIMIT = 100;
@@ -67,4 +69,45 @@ export function distinctTitles(rows: ReadonlyArray<{ title: string; document_id:
   const seen = new Map<string, string>();
   for (const row of rows) if (!seen.has(row.document_id)) seen.set(row.document_id, row.title);
   return [...seen].slice(0, Math.min(Math.max(1, limit), 20)).map(([documentId, text]) => ({ text, documentId }));
+}
+
+/** How an engine reads its vocabulary for typo tolerance. */
+export interface Vocabulary {
+  /** Whether any of these terms is indexed. */
+  has(terms: readonly string[]): Promise<boolean>;
+  /** Indexed terms starting with `first` whose length is within [min, max], most frequent first. */
+  candidates(first: string, min: number, max: number): Promise<string[]>;
+}
+
+/** Latin words missing from the index, widened with the near spellings that are in it (never CJK). */
+export async function nearSpellings(analyzer: Analyzer, plan: QueryPlan, vocabulary: Vocabulary): Promise<Map<TermMatch, string[]>> {
+  const extra = new Map<TermMatch, string[]>();
+  for (const m of plan.groups.flatMap((group) => group.alternatives).filter((a) => a.fuzzy)) {
+    const surface = m.surface ?? m.terms[0] ?? '';
+    if (await vocabulary.has([m.terms[0] ?? surface, surface])) continue;
+    const candidates = await vocabulary.candidates(surface.slice(0, 1), surface.length - 2, surface.length + 2);
+    // A near spelling of the word as typed, searched in the form indexing gave it (stemmed).
+    const near = nearTerms(surface, candidates).flatMap((word) => analyzer.analyze(word, 'query').map((x) => x.term).slice(0, 1));
+    if (near.length > 0) extra.set(m, [...new Set(near)]);
+  }
+  return extra;
+}
+
+/** Every entry, in pages of ids after the last one seen (keyset pagination). */
+export async function* pagedEntries(page: (after: string) => Promise<IndexedEntry[]>): AsyncIterable<IndexedEntry[]> {
+  let after = '';
+  for (;;) {
+    const rows = await page(after);
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows.at(-1)?.id ?? after;
+  }
+}
+
+/** Index statistics from a count of the units table and the engine's own count of distinct terms. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
+export async function indexStats(db: Kysely<any>, engine: string, g: number, docsTable: string, termCount: RawBuilder<{ n: number | string }>): Promise<IndexStats> {
+  const docs = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(docsTable)}`.execute(db);
+  const terms = await termCount.execute(db);
+  return { engine, documents: Number(docs.rows[0]?.n ?? 0), terms: Number(terms.rows[0]?.n ?? 0), generation: g };
 }

@@ -39,8 +39,9 @@ function bigramsOf(analyzer: Analyzer, text: string): string[] {
 
 function wordAlternatives(analyzer: Analyzer, token: Token, prefix: boolean): TermMatch[] {
   const alternatives: TermMatch[] = [];
-  for (const synonym of analyzer.synonymsOf(token.term)) {
-    const terms = analyzer.analyze(synonym, 'query').map((t) => t.term);
+  const group = analyzer.synonymGroupOfTerm(token.term);
+  const forms = group ? group.map((synonym) => analyzer.analyze(synonym, 'query').map((t) => t.term)) : [[token.term]];
+  for (const terms of forms) {
     if (terms.length === 0) continue;
     const fuzzy = token.kind === 'latin' && token.surface !== undefined && terms.length === 1 && token.surface.length >= FUZZY_MIN_LENGTH && !prefix;
     alternatives.push(fuzzy ? { field: 'text', terms, prefix, fuzzy, surface: token.surface } : { field: 'text', terms, prefix, fuzzy });

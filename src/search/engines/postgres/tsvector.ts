@@ -28,6 +28,11 @@ export function tsvectorLiteral(fields: AnalysedFields): string {
   return [...entries].map(([term, positions]) => `${quote(term)}:${positions.join(',')}`).join(' ');
 }
 
+/** BM25's document length: every token the tsvector holds a position for, as FTS5 counts every column's. */
+export function indexedLength(fields: AnalysedFields): number {
+  return fields.title.length + fields.body.length + fields.sub.length + fields.bigrams.length + fields.words.length;
+}
+
 function matchOf(m: TermMatch): string {
   const weights = m.field === 'text' ? 'ABC' : 'D';
   return m.terms.map((term, k) => `${quote(term)}:${m.prefix && k === m.terms.length - 1 ? '*' : ''}${weights}`).join(' <-> ');

@@ -1,11 +1,10 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Analyzer } from '../../analysis/index.ts';
 import { analyseDocument, documentHash } from '../../document-fields.ts';
-import { nearTerms } from '../../fuzzy.ts';
 import { ensureMeta, inEveryWriteTarget, readGenerations, rebuildGeneration } from '../../generations.ts';
-import { planQuery, type QueryPlan, type TermMatch } from '../../query/plan.ts';
+import { planQuery } from '../../query/plan.ts';
 import type { IndexedEntry, IndexStats, SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from '../../types.ts';
-import { checkFilters, counts, distinctTitles, page, toHit, type StoredRow } from '../shared.ts';
+import { checkFilters, counts, distinctTitles, indexStats, nearSpellings, page, pagedEntries, toHit, type StoredRow, type Vocabulary } from '../shared.ts';
 import { compileMatch } from './compile.ts';
 import { createGeneration, dropGeneration, tables } from './schema.ts';
 
@@ -56,7 +55,7 @@ export class SqliteSearchEngine implements SearchEngine {
     const plan = planQuery(this.#analyzer, query.q);
     const g = (await readGenerations(this.#db)).active;
     const t = tables(g);
-    const match = compileMatch(plan, await this.#nearSpellings(plan, g), query.match ?? 'any');
+    const match = compileMatch(plan, await nearSpellings(this.#analyzer, plan, this.#vocabulary(g)), query.match ?? 'any');
     const where = sql`${sql.table(t.fts)} match ${match}${this.#filters(query, g)}`;
     const from = sql`from ${sql.table(t.fts)} f join ${sql.table(t.docs)} d on d.rowid = f.rowid`;
     const order = query.sort === 'date' ? sql`d.date desc, score desc` : sql`score desc`;
@@ -93,22 +92,15 @@ export class SqliteSearchEngine implements SearchEngine {
 
   async *entries(): AsyncIterable<IndexedEntry[]> {
     const t = tables((await readGenerations(this.#db)).active);
-    let after = '';
-    for (;;) {
-      const { rows } = await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id limit 1000`.execute(this.#db);
-      if (rows.length === 0) return;
-      yield rows;
-      after = rows.at(-1)?.id ?? after;
-    }
+    yield* pagedEntries(async (after) => (await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id limit 1000`.execute(this.#db)).rows);
   }
 
   async stats(): Promise<IndexStats> {
     const g = (await readGenerations(this.#db)).active;
     const t = tables(g);
-    const docs = await sql<{ n: number }>`select count(*) as n from ${sql.table(t.docs)}`.execute(this.#db);
-    const terms = await sql<{ n: number }>`select count(*) as n from ${sql.table(t.vocab)}`.execute(this.#db);
-    return { engine: this.name, documents: Number(docs.rows[0]?.n ?? 0), terms: Number(terms.rows[0]?.n ?? 0), generation: g };
+    return indexStats(this.#db, this.name, g, t.docs, sql<{ n: number }>`select count(*) as n from ${sql.table(t.vocab)}`);
   }
+
 
   /** Replaces the units in generation `g`: deletes each id's old row, inserts the analysed new one. */
   async #write(db: AnyDb, g: number, documents: readonly SearchDocument[]): Promise<void> {
@@ -150,20 +142,12 @@ export class SqliteSearchEngine implements SearchEngine {
     return parts.length === 0 ? sql`` : sql` and ${sql.join(parts, sql` and `)}`;
   }
 
-  /** Latin words missing from the index, widened with the near spellings that are in it (never CJK). */
-  async #nearSpellings(plan: QueryPlan, g: number): Promise<Map<TermMatch, string[]>> {
-    const extra = new Map<TermMatch, string[]>();
+  #vocabulary(g: number): Vocabulary {
     const vocab = tables(g).vocab;
-    for (const m of plan.groups.flatMap((group) => group.alternatives).filter((a) => a.fuzzy)) {
-      const surface = m.surface ?? m.terms[0] ?? '';
-      const exact = await sql<{ n: number }>`select count(*) as n from ${sql.table(vocab)} where term in (${m.terms[0]}, ${surface})`.execute(this.#db);
-      if (Number(exact.rows[0]?.n) > 0) continue;
-      const { rows } = await sql<{ term: string }>`select term from ${sql.table(vocab)} where term >= ${surface.slice(0, 1)} and term < ${`${surface.slice(0, 1)}\u{10ffff}`}
-        and length(term) between ${surface.length - 2} and ${surface.length + 2} order by doc desc limit 2000`.execute(this.#db);
-      // A near spelling of the word as typed, searched in the form indexing gave it (stemmed).
-      const near = nearTerms(surface, rows.map((r) => r.term)).flatMap((word) => this.#analyzer.analyze(word, 'query').map((x) => x.term).slice(0, 1));
-      if (near.length > 0) extra.set(m, [...new Set(near)]);
-    }
-    return extra;
+    return {
+      has: async (terms) => Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(vocab)} where term in (${sql.join([...terms])})`.execute(this.#db)).rows[0]?.n) > 0,
+      candidates: async (first, min, max) => (await sql<{ term: string }>`select term from ${sql.table(vocab)} where term >= ${first} and term < ${`${first}\u{10ffff}`}
+        and length(term) between ${min} and ${max} order by doc desc limit 2000`.execute(this.#db)).rows.map((r) => r.term),
+    };
   }
 }
