@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     const path = writeResults('seed', 'seed', summary, run.finish({
       settings: {
         service: 'createRuntime (bench/seed/server.ts) per configuration, each in its own process with its workers; PostgreSQL (fresh schema) + Redis (own prefix per server)',
-        loadGenerator: 'autocannon in its own process (bench/seed/load-client.ts)', orders: ORDERS, demoLoadMs: demoMs, secondsPerRun: SECONDS, rounds: ROUNDS,
+        loadGenerator: 'autocannon in its own process (bench/http/load-client.ts)', orders: ORDERS, demoLoadMs: demoMs, secondsPerRun: SECONDS, rounds: ROUNDS,
         connections: CONNECTIONS, poolConnections: POOL_CONNECTIONS, listPaths: LIST_PATHS, deepPage: DEEP_PAGE + 1, uploadBytes: UPLOAD_BYTES, wallSeconds,
         features: Object.fromEntries(results.map((r) => [r.feature, r.what])),
       },

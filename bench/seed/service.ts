@@ -124,13 +124,18 @@ export interface ClientResult {
   errors: number;
 }
 
-/** autocannon in its own process (bench/seed/load-client.ts), never in the server's nor in this one. */
+/** autocannon in its own process (bench/http/load-client.ts), never in the server's nor in this one. */
 export function runLoad(url: string, options: LoadOptions): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [new URL('./load-client.ts', import.meta.url).pathname, JSON.stringify({ url, ...options })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [new URL('../http/load-client.ts', import.meta.url).pathname, JSON.stringify({ url, ...options })], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ClientResult) : reject(new Error(`load client exited ${code}`))));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load client exited ${code}`));
+      const result = JSON.parse(out) as ClientResult;
+      // Completed responses over the run's length, not autocannon's per-second average (which drops partial seconds).
+      resolve({ ...result, rps: result.total / options.duration });
+    });
   });
 }
 
