@@ -76,6 +76,7 @@ const STEPS: Step[] = [
     name: 'search', argv: ['bench/search/index.ts'],
     smokeEnv: { BENCH_SEARCH_CHUNKS: '1500', BENCH_SEARCH_ROUNDS: '2', BENCH_SEARCH_QUERIES: '40', BENCH_SEARCH_INDEX_CHUNKS: '300' }, expectedMin: 4,
   },
+  { name: 'seed', argv: ['bench/seed/index.ts'], smokeEnv: { BENCH_SECONDS: '1', BENCH_ORDERS: '1000' }, expectedMin: 5 },
 ];
 
 // The forecast part needs the M3 data file (bench/analytics/export-m3.R); without it the rest still runs, loudly.
