@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { groupBySlot, isCluster, scanPage, type RedisClient } from '../../shared/redis.ts';
 import type { FullCacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import { DeadlineGuard } from '../deadline.ts';
@@ -26,7 +26,9 @@ export interface RedisDriverOptions {
 
 export class RedisDriver implements FullCacheDriver {
   readonly name = 'redis';
-  readonly client: Redis;
+  readonly client: RedisClient;
+  /** On a Cluster, multi-key commands run once per slot group (keys of one namespace share a hash tag, so usually one). */
+  readonly #cluster: boolean;
   readonly #guard: DeadlineGuard | undefined;
   /**
    * The client's ioredis `keyPrefix`: ioredis adds it to the keys of every command but not to
@@ -36,8 +38,9 @@ export class RedisDriver implements FullCacheDriver {
   readonly #clientPrefix: string;
   readonly #clientPrefixGlob: string;
 
-  constructor(client: Redis, options: RedisDriverOptions = {}) {
+  constructor(client: RedisClient, options: RedisDriverOptions = {}) {
     this.client = client;
+    this.#cluster = isCluster(client);
     this.#guard = options.commandTimeoutMs === undefined ? undefined : new DeadlineGuard(options.commandTimeoutMs);
     this.#clientPrefix = client.options.keyPrefix ?? '';
     this.#clientPrefixGlob = this.#clientPrefix.replace(/[*?[\]\\]/g, '\\$&');
@@ -72,8 +75,13 @@ export class RedisDriver implements FullCacheDriver {
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     if (keys.length === 0) return [];
-    const values = await this.#run(() => this.client.mget(...keys));
-    return values.map((v) => v ?? undefined);
+    if (!this.#cluster) return (await this.#run(() => this.client.mget(...keys))).map(orUndefined);
+    const out: (string | undefined)[] = new Array<string | undefined>(keys.length);
+    for (const group of groupBySlot(this.#prefixed(keys))) {
+      const values = await this.#run(() => this.client.mget(...this.#unprefixed(group.keys)));
+      group.indexes.forEach((index, i) => (out[index] = orUndefined(values[i] ?? null)));
+    }
+    return out;
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
@@ -82,15 +90,35 @@ export class RedisDriver implements FullCacheDriver {
 
   async setMany(entries: readonly { key: string; value: string; ttlMs?: number }[]): Promise<void> {
     if (entries.length === 0) return;
-    const pipeline = this.client.pipeline();
-    for (const e of entries) {
-      if (e.ttlMs === undefined || e.ttlMs === Infinity) pipeline.set(e.key, e.value);
-      else pipeline.set(e.key, e.value, 'PX', Math.max(1, e.ttlMs));
+    for (const group of this.#slotGroups(entries.map((e) => e.key))) {
+      const pipeline = this.client.pipeline();
+      for (const index of group) {
+        const e = entries[index];
+        if (e === undefined) continue;
+        if (e.ttlMs === undefined || e.ttlMs === Infinity) pipeline.set(e.key, e.value);
+        else pipeline.set(e.key, e.value, 'PX', Math.max(1, e.ttlMs));
+      }
+      await this.#exec(pipeline);
     }
-    await this.#exec(pipeline);
   }
 
-  async #exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  /** Index groups of `keys` that may share one command or pipeline: all of them on a single server. */
+  #slotGroups(keys: readonly string[]): number[][] {
+    if (!this.#cluster) return [keys.map((_, index) => index)];
+    return groupBySlot(this.#prefixed(keys)).map((group) => group.indexes);
+  }
+
+  // Slots are computed by Redis on the full key, which includes the client's keyPrefix.
+  #prefixed(keys: readonly string[]): string[] {
+    return this.#clientPrefix === '' ? [...keys] : keys.map((key) => this.#clientPrefix + key);
+  }
+
+  #unprefixed(keys: readonly string[]): string[] {
+    const cut = this.#clientPrefix.length;
+    return cut === 0 ? [...keys] : keys.map((key) => key.slice(cut));
+  }
+
+  async #exec(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
     const results = await this.#run(() => pipeline.exec());
     const out: unknown[] = [];
     for (const [error, value] of results ?? []) {
@@ -107,7 +135,9 @@ export class RedisDriver implements FullCacheDriver {
 
   async delete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    return this.#run(() => this.client.unlink(...keys));
+    let removed = 0;
+    for (const group of this.#slotGroups(keys)) removed += await this.#run(() => this.client.unlink(...group.map((index) => keys[index] ?? '')));
+    return removed;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -129,7 +159,7 @@ export class RedisDriver implements FullCacheDriver {
   }
 
   async scan(match: string, cursor: string, count: number): Promise<ScanPage> {
-    const [next, keys] = await this.#run(() => this.client.scan(cursor, 'MATCH', this.#clientPrefixGlob + match, 'COUNT', Math.max(1, count)));
+    const { cursor: next, keys } = await this.#run(() => scanPage(this.client, cursor, this.#clientPrefixGlob + match, Math.max(1, count)));
     const cut = this.#clientPrefix.length;
     return { cursor: next, keys: cut === 0 ? keys : keys.map((key) => key.slice(cut)) };
   }
@@ -147,15 +177,19 @@ export class RedisDriver implements FullCacheDriver {
 
   async info(keys: readonly string[]): Promise<KeyInfo[]> {
     if (keys.length === 0) return [];
-    const pipeline = this.client.pipeline();
-    for (const key of keys) pipeline.type(key).pttl(key).memory('USAGE', key);
-    const r = await this.#exec(pipeline);
-    return keys.map((key, i) => ({
-      key,
-      type: toKeyType(String(r[i * 3])),
-      ttlMs: Number(r[i * 3 + 1]),
-      sizeBytes: r[i * 3 + 2] === null ? null : Number(r[i * 3 + 2]),
-    }));
+    const out: KeyInfo[] = new Array<KeyInfo>(keys.length);
+    for (const group of this.#slotGroups(keys)) {
+      const pipeline = this.client.pipeline();
+      for (const index of group) {
+        const key = keys[index] ?? '';
+        pipeline.type(key).pttl(key).memory('USAGE', key);
+      }
+      const r = await this.#exec(pipeline);
+      group.forEach((index, i) => {
+        out[index] = { key: keys[index] ?? '', type: toKeyType(String(r[i * 3])), ttlMs: Number(r[i * 3 + 1]), sizeBytes: r[i * 3 + 2] === null ? null : Number(r[i * 3 + 2]) };
+      });
+    }
+    return out;
   }
 
   async sAdd(key: string, members: readonly string[], ttlMs?: number): Promise<number> {
