@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { contextFrom, inSpan, SpanKind } from '../telemetry/index.ts';
 import { DelayedError, UnrecoverableError, WaitingError } from 'bullmq';
 import type { TaskContext, TaskDefinition } from './define.ts';
 import { NonRetryableError, TaskArgumentsError, TaskRevokedError, TimeLimitExceededError, UnknownTaskError } from './errors.ts';
@@ -63,7 +64,8 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
     active.set(id, { id, task: def.name, queue: job.queueName, startedAt, controller });
     try {
       const args = def.validate(await resolveArgs(system, env));
-      const result = await runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal }, controller);
+      const result = await inSpan(`run ${def.name}`, { kind: SpanKind.CONSUMER, parent: env.trace ? contextFrom(env.trace) : undefined, attributes: { 'messaging.system': 'ai-stack', 'messaging.destination.name': job.queueName, 'ai_stack.task.id': id, 'ai_stack.task.attempt': attempt } },
+        () => runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal }, controller));
       // The completed job itself is the success record (see queues.ts): nothing to write here.
       system.metrics.finished(job.queueName, def.name, 'success', Date.now() - startedAt);
       return result;
