@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { SpanKind, traceApi, traceContext, tracingEnabled, contextFrom } from '../telemetry/index.ts';
-import type { Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 
 const spans = new WeakMap<FastifyRequest, Span>();
 
@@ -13,7 +13,7 @@ const spans = new WeakMap<FastifyRequest, Span>();
 export const httpTracing = fp(async (app) => {
   if (!tracingEnabled()) return;
   app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    const parent = contextFrom(request.headers as Record<string, unknown>);
+    const parent = contextFrom(request.headers);
     const span = traceApi.getTracer('ai-stack').startSpan(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] ?? '', 'http.route': request.routeOptions.url ?? '' },
@@ -25,7 +25,7 @@ export const httpTracing = fp(async (app) => {
     const span = spans.get(request);
     if (span === undefined) return;
     span.setAttribute('http.response.status_code', reply.statusCode);
-    if (reply.statusCode >= 500) span.setStatus({ code: 2 });
+    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   });
 });
