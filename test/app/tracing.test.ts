@@ -48,7 +48,7 @@ describe('OpenTelemetry tracing across the API, the queue and the worker', () =>
     expect(send && parentOf(send)).toBe(server);
     expect(run && parentOf(run)).toBe(send);
     // The worker's statements are children (or deeper descendants) of its run span.
-    const underRun = spans.filter((s) => s.kind === SpanKind.CLIENT && s.attributes['db.system.name'] === 'sqlite').filter((s) => {
+    const underRun = spans.filter((s) => Number(s.kind) === Number(SpanKind.CLIENT) && s.attributes['db.system.name'] === 'sqlite').filter((s) => {
       for (let p = parentOf(s); p; p = parentOf(p)) if (p === run) return true;
       return false;
     });
