@@ -8,7 +8,7 @@ import { mailAdminRoutes, mailPublicRoutes } from '../mail/index.ts';
 import { alertAdminRoutes } from '../alerts/index.ts';
 import { consoleRoutes, CONSOLE_DIST } from '../console/index.ts';
 import { authRoutes, SessionService, sessionVerifier, userAdminRoutes, UserService } from '../users/index.ts';
-import { apiKeyAdminRoutes, buildServer, readinessReport, type App, type ReadinessCheck } from '../http/index.ts';
+import { apiKeyAdminRoutes, buildServer, readinessReport, type App, type ReadinessCheck, type ServerOptions } from '../http/index.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { cacheAdminRoutes, createCache, type Cache } from '../cache/index.ts';
@@ -23,12 +23,15 @@ import { analyticsRoutes, ERP_CUBES } from '../analytics/index.ts';
 import { reportRoutes } from '../reports/index.ts';
 import { searchAdminRoutes, searchRoutes } from '../search/index.ts';
 import { REBUILD_SEARCH_INDEX, SYNC_KNOWLEDGE_BASE } from './search.ts';
+import { ALL_ROLES, type Role } from './roles.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
 /** Everything one AI Stack process runs, built from the config in one place (the composition root). */
 export interface Runtime {
   config: Config;
+  /** What this process does: the HTTP API, task workers, the scheduler (all three by default). */
+  roles: readonly Role[];
   logger: Logger;
   registry: Registry;
   db: Db;
@@ -40,8 +43,9 @@ export interface Runtime {
   server: App;
   /** Set when start-up had to create the first admin key: shown to the operator once, never stored in clear. */
   bootstrapKey: string | null;
+  /** Serves the API (with the `api` role) or only /healthz, /readyz and /metrics (without it). */
   listen(): Promise<string>;
-  /** Runs task workers and the scheduler in this process (what `ai-stack start` does). */
+  /** Runs this process's task workers and scheduler, as its roles say (what `ai-stack start` does). */
   startBackground(): Promise<void>;
   /** Graceful stop: refuse new requests, finish in-flight ones (bounded by the shutdown timeout), close pools. */
   stop(): Promise<void>;
@@ -53,6 +57,8 @@ export interface RuntimeOptions {
   resources?: { responseCache?: false; queryCache?: false };
   /** The user's own tasks and schedules (`--tasks` modules), registered beside the built-in ones. */
   tasks?: Partial<LoadedTasks>;
+  /** Default: every role. Without `api` the server answers only health and metrics. */
+  roles?: readonly Role[];
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -61,16 +67,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   collectDefaultMetrics({ register: registry, prefix: 'ai_stack_process_' });
 
   // Without Redis, caches are per process and deaf to another process's writes: one API process per data dir.
-  const apiLock = config.redis ? undefined : acquireApiLock(config.dataDir);
+  const roles = options.roles ?? ALL_ROLES;
+  const apiLock = config.redis || !roles.includes('api') ? undefined : acquireApiLock(config.dataDir);
   try {
-    return await buildRuntime(config, options, logger, registry, apiLock);
+    return await buildRuntime(config, { ...options, roles }, logger, registry, apiLock);
   } catch (error) {
     apiLock?.release();
     throw error;
   }
 }
 
-async function buildRuntime(config: Config, options: RuntimeOptions, logger: Logger, registry: Registry, apiLock: ApiLock | undefined): Promise<Runtime> {
+async function buildRuntime(config: Config, options: RuntimeOptions & { roles: readonly Role[] }, logger: Logger, registry: Registry, apiLock: ApiLock | undefined): Promise<Runtime> {
   const db = await openDatabase(config.database, { logger, registry, slowQueries: config.slowQueries }).catch((error: unknown) => {
     if (error instanceof DatabaseOpenError) throw new ConfigError(`${error.message} (AI_STACK_DATA_DIR is ${config.dataDir})`);
     throw error;
@@ -79,7 +86,8 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
   if (applied.applied.length > 0) logger.info({ migrations: applied.applied }, 'database migrated');
 
   const keys = new ApiKeyService(db.kysely);
-  const bootstrap = await keys.ensureBootstrapKey(config.adminKey);
+  // Only an API node can be used with a key, so only it creates the first one (and shows it).
+  const bootstrap = options.roles.includes('api') ? await keys.ensureBootstrapKey(config.adminKey) : { generatedKey: null };
 
   const users = new UserService(db.kysely);
   const sessions = new SessionService(db.kysely);
@@ -101,8 +109,17 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
   // The data dir holds the SQLite database and/or the embedded task queue; with PostgreSQL and Redis it is unused.
   if (config.database.kind === 'sqlite' || !config.redis) readiness.push({ name: 'disk', check: () => checkDataDir(config.dataDir, config.minFreeDiskBytes) });
   if (config.redis) readiness.push({ name: 'redis', check: () => redisReady(cache) });
+  const { roles } = options;
+  const serves = (role: Role): boolean => roles.includes(role);
+  let workers: WorkerPool | undefined;
+  let scheduler: SchedulerHandle | undefined;
+  // Each role is ready when what it needs answers: workers and schedulers need the task queue's store, and
+  // their own loop running (with Redis down at start-up they wait for it, and must not take traffic as ready).
+  if (serves('worker') || serves('scheduler')) readiness.push({ name: 'task queue', check: () => taskQueueReady(tasks) });
+  if (serves('worker')) readiness.push({ name: 'workers', check: async () => void (workers ?? notStarted('task workers')) });
+  if (serves('scheduler')) readiness.push({ name: 'scheduler', check: async () => void (scheduler ?? notStarted('scheduler')) });
   const enqueue = async (task: string): Promise<string> => (await tasks.system.send(task, {})).id;
-  const server = await buildServer({
+  const server = await buildServer(forRoles(roles, {
     logger,
     registry,
     keys,
@@ -131,11 +148,9 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
       searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
     ],
     version: '0.1.0',
-  });
+  }));
 
   let stopping: Promise<void> | undefined;
-  let workers: WorkerPool | undefined;
-  let scheduler: SchedulerHandle | undefined;
   let background: Promise<void> | undefined;
   // Order matters: nothing may enqueue or run jobs once the queues close, and the database closes last.
   const closeSteps: ShutdownStep[] = [
@@ -154,6 +169,7 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
   ];
   return {
     config,
+    roles,
     logger,
     registry,
     db,
@@ -167,12 +183,16 @@ async function buildRuntime(config: Config, options: RuntimeOptions, logger: Log
     startBackground() {
       background ??= (async () => {
         // With Redis unreachable these wait until it is back; a stop() meanwhile closes what they started.
-        const pool = await startWorkers(tasks.system);
-        if (stopping) return void (await pool.close({ timeoutMs: 0 }));
-        workers = pool;
-        const beat = await startScheduler(tasks.system, { schedules: tasks.schedules });
-        if (stopping) return void (await beat.close());
-        scheduler = beat;
+        if (serves('worker')) {
+          const pool = await startWorkers(tasks.system);
+          if (stopping) return void (await pool.close({ timeoutMs: 0 }));
+          workers = pool;
+        }
+        if (serves('scheduler')) {
+          const beat = await startScheduler(tasks.system, { schedules: tasks.schedules });
+          if (stopping) return void (await beat.close());
+          scheduler = beat;
+        }
       })();
       return background;
     },
@@ -188,6 +208,20 @@ function loginLimitStore(config: Config, cache: Cache): { limitStore?: RedisRate
   const redis = cache.raw;
   if (!config.redis || !redis) return {};
   return { limitStore: new RedisRateLimitStore({ redis, keyPrefix: `${config.redis.keyPrefix}:login:`, timeoutMs: 250 }) };
+}
+
+/** A process without the `api` role serves only /healthz, /readyz and /metrics: its port is for probes, not clients. */
+function forRoles(roles: readonly Role[], options: ServerOptions): ServerOptions {
+  return roles.includes('api') ? options : { ...options, root: [], api: [], admin: [] };
+}
+
+/** One round trip to the task queue's own store (SQLite file or Redis), which workers and schedulers live on. */
+async function taskQueueReady(tasks: AppTasks): Promise<void> {
+  await tasks.backend.store.get('readiness-probe');
+}
+
+function notStarted(what: string): never {
+  throw new Error(`${what} not started yet (waiting for the task queue)`);
 }
 
 async function redisReady(cache: Cache): Promise<void> {

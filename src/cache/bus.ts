@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { DeadlineGuard } from './deadline.ts';
 
@@ -27,8 +27,8 @@ export interface ChannelHandlers<M extends object> {
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export interface ChannelOptions<M extends object> {
-  publisher: Redis;
-  subscriber: Redis;
+  publisher: RedisClient;
+  subscriber: RedisClient;
   channel: string;
   logger: Logger;
   /** Validates a received payload (the envelope's `v` and `src` already checked); undefined drops it. */

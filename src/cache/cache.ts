@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.ts';
 import type { CacheCore } from './core.ts';
 import type { CacheDriver } from './driver.ts';
 import type { ChannelHandlers, PubSubChannel } from './bus.ts';
@@ -23,7 +23,7 @@ export interface ClusterChannel<M extends object> {
 
 /** What a root cache owns besides its tiers: the Redis connections (none in-process). Views share them. */
 export interface CacheConnections {
-  readonly raw: Redis | null;
+  readonly raw: RedisClient | null;
   /** Opens another pub/sub channel on the cache's connections; null in-process. */
   readonly openChannel: (<M extends object>(name: string, handlers: ChannelHandlers<M>) => Promise<PubSubChannel<M>>) | null;
   close(): Promise<void>;
@@ -60,7 +60,7 @@ export class Cache {
   }
 
   /** The underlying ioredis client for commands without a helper; null when running in-process only. */
-  get raw(): Redis | null {
+  get raw(): RedisClient | null {
     return this.#connections.raw;
   }
 

@@ -1,3 +1,4 @@
+import { inSpan, SpanKind, tracingEnabled } from '../telemetry/index.ts';
 import type { Capability, CacheDriver, DriverCapabilities } from './driver.ts';
 import type { Codec } from './codec.ts';
 import type { KeyStrategy } from './keys.ts';
@@ -179,6 +180,12 @@ export class CacheCore {
   }
 
   #readL2<R>(full: string, onText: (text: string | undefined) => R, onUnavailable: () => R): Promise<R> {
+    // With tracing on, each L2 read is a client span (the key's namespace part only: keys may carry user data).
+    if (tracingEnabled()) return inSpan('cache get', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.driver.name, 'ai_stack.cache.namespace': full.split(':').slice(0, 2).join(':') } }, () => this.#readL2Untraced(full, onText, onUnavailable));
+    return this.#readL2Untraced(full, onText, onUnavailable);
+  }
+
+  #readL2Untraced<R>(full: string, onText: (text: string | undefined) => R, onUnavailable: () => R): Promise<R> {
     if (!this.breaker.allow()) return Promise.resolve(onUnavailable());
     const started = performance.now();
     return this.driver.get(full).then(
@@ -238,7 +245,12 @@ export class CacheCore {
   }
 
   /** Encodes and writes one entry to both tiers and tells other processes; returns the decoded copy. */
-  async write(full: string, value: unknown, ttlMs: number, graceMs: number, tagKeys: readonly string[]): Promise<unknown> {
+  write(full: string, value: unknown, ttlMs: number, graceMs: number, tagKeys: readonly string[]): Promise<unknown> {
+    if (tracingEnabled()) return inSpan('cache set', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.driver.name, 'ai_stack.cache.namespace': full.split(':').slice(0, 2).join(':') } }, () => this.#write(full, value, ttlMs, graceMs, tagKeys));
+    return this.#write(full, value, ttlMs, graceMs, tagKeys);
+  }
+
+  async #write(full: string, value: unknown, ttlMs: number, graceMs: number, tagKeys: readonly string[]): Promise<unknown> {
     const sets = tagKeys.length === 0 ? null : this.need('sets', 'tags');
     const payload = this.codec.encode(value);
     const expiresAt = ttlMs === Infinity ? 0 : Date.now() + ttlMs;

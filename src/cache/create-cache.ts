@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { createRedisClient, type RedisClient, type RedisTarget } from '../shared/redis.ts';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.ts';
 import { silentLogger } from '../shared/logger.ts';
@@ -19,7 +20,7 @@ import { durationOr, type Duration } from './ttl.ts';
 
 export interface CreateCacheOptions {
   /** null = in-process only (embedded default); otherwise L1 + Redis L2 + pub/sub invalidation bus. */
-  redis: { url: string; keyPrefix: string } | null;
+  redis: (RedisTarget & { keyPrefix: string }) | null;
   /**
    * With `redis: null`: the L2 driver to use instead of the in-process one (a third-party driver
    * implementing `CacheDriver`, tested with `ai-stack/cache/testing`). The cache closes it on close().
@@ -44,7 +45,7 @@ export interface CreateCacheOptions {
   /** Per-command timeout in ms (fail fast instead of queueing). Default 500. */
   commandTimeoutMs?: number;
   circuitBreaker?: { threshold?: number; openMs?: number };
-  /** Wrap namespaces in `{}` so each lives in one Redis Cluster slot. */
+  /** Wrap namespaces in `{}` so each lives in one Redis Cluster slot. Default: on for a Cluster, off otherwise. */
   hashTag?: boolean;
   /** Keys longer than this are hashed. Default 200. */
   maxKeyLength?: number;
@@ -59,7 +60,7 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
   const logger = options.logger ?? silentLogger;
   const namespace = options.namespace ?? 'default';
   const keyPrefix = (options.redis?.keyPrefix ?? options.keyPrefix ?? 'cache').replace(/:+$/, '');
-  const keys = new KeyStrategy({ prefix: keyPrefix, maxKeyLength: options.maxKeyLength, hashTag: options.hashTag });
+  const keys = new KeyStrategy({ prefix: keyPrefix, maxKeyLength: options.maxKeyLength, hashTag: options.hashTag ?? options.redis?.clusterSeeds !== undefined });
   const l1 = options.l1 === false ? null : new L1Store(options.l1);
   const counters = new CacheStatsCounters();
   const breaker = new CircuitBreaker({
@@ -71,7 +72,7 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
 
   let driver: CacheDriver;
   let bus: InvalidationBus | null = null;
-  let client: Redis | null = null;
+  let client: RedisClient | null = null;
   let openChannel: CacheConnections['openChannel'] = null;
   const ref: { core?: CacheCore } = {};
   if (options.redis === null) {
@@ -86,9 +87,9 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
       retryStrategy: (times) => Math.min(50 * times, 1_000),
       lazyConnect: true,
     };
-    client = new Redis(options.redis.url, redisOptions);
+    client = createRedisClient(options.redis, redisOptions);
     client.on('error', (error: Error) => logger.debug({ err: error }, 'cache redis connection error'));
-    const subscriber = new Redis(options.redis.url, { ...redisOptions, enableOfflineQueue: true });
+    const subscriber = createRedisClient(options.redis, { ...redisOptions, enableOfflineQueue: true });
     const commandTimeoutMs = options.commandTimeoutMs ?? 500;
     driver = new RedisDriver(client, { commandTimeoutMs });
     const guard = new DeadlineGuard(commandTimeoutMs);

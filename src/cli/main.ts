@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.ts';
 import { AiStackError } from '../shared/errors.ts';
 import type { CliContext } from './command.ts';
 import { commands } from './commands/index.ts';
+import { startTracing } from '../telemetry/index.ts';
 
 /** `ai-stack <command> [args]`: dispatches to src/cli/commands/*. Exit codes: 0 ok, 1 failure, 2 usage error. */
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
@@ -50,7 +51,10 @@ function oneLine(text: string): string {
 
 /** Runs the process's own command line; used by `node src/cli/main.ts …` and by the `ai-stack` bin. */
 export async function runProcess(): Promise<void> {
+  // Before anything opens a connection, so every span site sees tracing on; off unless OTEL_* asks for it.
+  const tracing = startTracing(process.env);
   process.exitCode = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  await tracing?.shutdown().catch(() => undefined);
   // The command has finished. A connection a shutdown step had to abandon (a Redis client still retrying) must
   // not keep the process alive; unref'd, this timer fires only if something else still holds the event loop.
   setTimeout(() => process.exit(), 1_000).unref();

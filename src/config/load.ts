@@ -116,7 +116,8 @@ export function describeConfig(config: Config): Record<string, string> {
     DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
     AI_STACK_SQLITE_SYNCHRONOUS: config.sqliteSynchronous,
     AI_STACK_DB_POOL_SIZE: db.kind === 'postgres' ? String(db.poolSize) : '(unused with SQLite)',
-    REDIS_URL: config.redis ? maskUrl(config.redis.url) : '(unset: in-process cache, rate limits and SQLite task queue)',
+    REDIS_URL: config.redis ? (config.redis.clusterSeeds ?? [config.redis.url]).map(maskUrl).join(',') : '(unset: in-process cache, rate limits and SQLite task queue)',
+    REDIS_CLUSTER: config.redis?.clusterSeeds ? `1 (Cluster, ${config.redis.clusterSeeds.length} seed node(s))` : '(unset: one Redis server)',
     AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
     AI_STACK_CURSOR_SECRET: config.http.cursorSecret ? '(set, masked)' : '(unset: random per process)',
@@ -220,15 +221,24 @@ function databaseUrl(raw: string, env: Env = {}): DatabaseConfig {
 }
 
 function redisUrl(raw: string, env: Env): RedisConfig {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error('is not a URL; use redis://host:6379 or rediss://host:6380');
+  // Several comma-separated URLs are a Redis Cluster's seed nodes; REDIS_CLUSTER=1 says one URL is a Cluster too.
+  const urls = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const part of urls) {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch {
+      throw new Error(`is not a URL ("${part.slice(0, 60)}"); use redis://host:6379, rediss://host:6380 or a comma-separated list of Cluster nodes`);
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`unsupported scheme "${url.protocol}"; use redis:// or rediss://`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`unsupported scheme "${url.protocol}"; use redis:// or rediss://`);
+  const first = urls[0];
+  if (first === undefined) throw new Error('is empty; use redis://host:6379');
+  const clusterFlag = env.REDIS_CLUSTER?.trim();
+  if (clusterFlag !== undefined && clusterFlag !== '' && !['0', '1', 'true', 'false'].includes(clusterFlag)) throw new Error(`REDIS_CLUSTER must be 1 or 0, got "${clusterFlag.slice(0, 20)}"`);
+  const cluster = urls.length > 1 || clusterFlag === '1' || clusterFlag === 'true';
   const keyPrefix = env.AI_STACK_REDIS_PREFIX?.trim() || 'ai-stack';
-  return { url: raw, keyPrefix };
+  return { url: first, keyPrefix, ...(cluster ? { clusterSeeds: urls } : {}) };
 }
 
 function blobUrl(raw: string): string {

@@ -17,7 +17,10 @@ export type DatabaseConfig =
   | { kind: 'postgres'; url: string; poolSize: number };
 
 export interface RedisConfig {
+  /** The (first) server's URL. */
   url: string;
+  /** Set for a Redis Cluster: every seed node given (`REDIS_URL=redis://a:7000,redis://b:7001` or `REDIS_CLUSTER=1`). */
+  clusterSeeds?: string[];
   /** Prefix for every key AI Stack writes, so several deployments can share one Redis. */
   keyPrefix: string;
 }

@@ -1,4 +1,5 @@
 import { getLoadablePath } from 'sqlite-vec';
+import { recordSpan, SpanKind, tracingEnabled } from '../telemetry/index.ts';
 import { Kysely, sql } from 'kysely';
 import type { LogEvent } from 'kysely';
 import { statSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { UnavailableError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { samplePlan } from './advisor/sample-plan.ts';
 import { withCommitHook } from './commit-hook.ts';
-import type { Db, NativeHandles, QueryTiming } from './db.ts';
+import type { Db, NativeHandles, QueryHook, QueryTiming } from './db.ts';
 import { DatabaseOpenError } from './errors.ts';
 import { SchemaScopedPostgresDialect, sharedTypeParsers } from './dialects/postgres/index.ts';
 import { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
@@ -49,7 +50,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
     : new SlowQueryLog({ logger: opts.logger, registry: opts.registry, dialect: config.kind, ...opts.slowQueries });
   // Both drivers time statements themselves, around the driver call: SQLite statements run
   // synchronously in-process (~7 µs), where Kysely's async log wrapper alone costs ~1 µs.
-  const timing: QueryTiming = { onQuery: slowQueries?.record };
+  const timing: QueryTiming = { onQuery: withStatementSpans(slowQueries?.record, config.kind) };
   const { native, dialect, stats } = createDriver(config, opts, timing);
   const log = opts.onQuery;
   const writes = new WriteTracker();
@@ -174,4 +175,15 @@ function walSize(file: string): number {
   } catch {
     return 0;
   }
+}
+
+/** With tracing on, every statement also becomes a client span under the active one (its text, never its values). */
+function withStatementSpans(record: QueryHook | undefined, system: DatabaseConfig['kind']): QueryHook | undefined {
+  if (!tracingEnabled()) return record;
+  return (text, parameters, durationMs, failed, endedAt) => {
+    record?.(text, parameters, durationMs, failed, endedAt);
+    const end = performance.timeOrigin + endedAt;
+    const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'SQL';
+    recordSpan(`${operation} ${system}`, end - durationMs, end, { kind: SpanKind.CLIENT, failed, attributes: { 'db.system.name': system === 'postgres' ? 'postgresql' : 'sqlite', 'db.query.text': text.slice(0, 2_000), 'db.operation.name': operation } });
+  };
 }

@@ -1,3 +1,4 @@
+import { httpTracing } from './tracing.ts';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -83,6 +84,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
 
   await app.register(authDecorator);
   await app.register(cookie);
+  await app.register(httpTracing);
   await app.register(httpMetrics, { registry: options.registry });
   await app.register(swagger, {
     openapi: {

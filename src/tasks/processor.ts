@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { contextFrom, inSpan, SpanKind } from '../telemetry/index.ts';
 import { DelayedError, UnrecoverableError, WaitingError } from 'bullmq';
 import type { TaskContext, TaskDefinition } from './define.ts';
 import { NonRetryableError, TaskArgumentsError, TaskRevokedError, TimeLimitExceededError, UnknownTaskError } from './errors.ts';
@@ -68,7 +69,8 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
       const progress = async (value: ProgressInput, message?: string): Promise<void> => {
         await job.updateProgress({ ...toProgress(value, message) }).catch(() => undefined);
       };
-      const result = await runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal, progress }, controller);
+      const result = await inSpan(`run ${def.name}`, { kind: SpanKind.CONSUMER, parent: env.trace ? contextFrom(env.trace) : undefined, attributes: { 'messaging.system': 'ai-stack', 'messaging.destination.name': job.queueName, 'ai_stack.task.id': id, 'ai_stack.task.attempt': attempt } },
+        () => runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal, progress }, controller));
       // The completed job itself is the success record (see queues.ts): nothing to write here.
       system.metrics.finished(job.queueName, def.name, 'success', Date.now() - startedAt);
       return result;

@@ -40,6 +40,8 @@ export interface TaskEnvelope {
   expiresAt?: number;
   /** Chain link: args are the result of `from[0]`; chord callback: args are the results of all `from`. */
   from?: { ids: string[]; mode: 'one' | 'all' };
+  /** W3C trace context (`traceparent`, `tracestate`) of the code that enqueued it, when tracing is on. */
+  trace?: Record<string, string>;
 }
 
 export type RevocationMode = 'revoke' | 'terminate';

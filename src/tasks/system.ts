@@ -1,4 +1,5 @@
 import { randomUUID, createHash } from 'node:crypto';
+import { inSpan, SpanKind, traceCarrier } from '../telemetry/index.ts';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../shared/logger.ts';
 import { silentLogger } from '../shared/logger.ts';
@@ -95,12 +96,17 @@ export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
     const key = def.dedupeKey(valid);
     const dedupeId = key === undefined ? undefined : `${def.name}:${createHash('sha1').update(key).digest('hex')}`;
     const expiresAt = expiresAtFor(applyOpts, now);
-    const envelope: TaskEnvelope = { task: def.name, args: valid, ...(expiresAt === undefined ? {} : { expiresAt }) };
+    const carried = traceCarrier();
+    const envelope: TaskEnvelope = { task: def.name, args: valid, ...(expiresAt === undefined ? {} : { expiresAt }), ...(carried ? { trace: carried } : {}) };
     const queue = applyOpts.queue ?? def.queue;
     if (!QUEUE_NAME.test(queue)) throw new ValidationError(`queue "${queue.slice(0, 80)}" is not a valid queue name`, [{ field: 'queue', message: 'must be a short lower-case name' }]);
     // A routed call makes the queue known, so the monitor lists it and lookups by id search it.
     queueNames.add(queue);
-    const job = await queues.get(queue).add(def.name, envelope, jobOptionsFor(def, id, applyOpts, now, dedupeId));
+    const job = await inSpan(`send ${def.name}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'ai-stack', 'messaging.destination.name': queue } }, async () => {
+      // The worker continues this span's trace: inject inside it, so the consumer's parent is the send.
+      if (carried) envelope.trace = traceCarrier();
+      return queues.get(queue).add(def.name, envelope, jobOptionsFor(def, id, applyOpts, now, dedupeId));
+    });
     metrics.enqueued(queue, def.name);
     // A deduplicated add hands back the job that already exists.
     return new TaskHandle(system, job.id ?? id, queue);

@@ -30,6 +30,14 @@ describe('configuration', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test', REDIS_URL: 'redis://127.0.0.1:6379', USER: 'ci' });
     expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://127.0.0.1:5432/test' });
     expect(config.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', keyPrefix: 'ai-stack' });
+    expect(config.redis?.clusterSeeds).toBeUndefined();
+  });
+
+  it('reads a Redis Cluster from several seed URLs or REDIS_CLUSTER=1, and refuses another REDIS_CLUSTER value', () => {
+    const seeds = loadConfig({ REDIS_URL: 'redis://127.0.0.1:7000, redis://127.0.0.1:7001' });
+    expect(seeds.redis).toEqual({ url: 'redis://127.0.0.1:7000', keyPrefix: 'ai-stack', clusterSeeds: ['redis://127.0.0.1:7000', 'redis://127.0.0.1:7001'] });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:7000', REDIS_CLUSTER: '1' }).redis?.clusterSeeds).toEqual(['redis://127.0.0.1:7000']);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:7000', REDIS_CLUSTER: 'yes' })).toThrow(/REDIS_CLUSTER must be 1 or 0/);
   });
 
   it.each([
@@ -39,6 +47,8 @@ describe('configuration', () => {
     ['DATABASE_URL', 'postgres://localhost', /DATABASE_URL: must name a database/],
     ['DATABASE_URL', 'postgres://127.0.0.1:5432/test', /DATABASE_URL: names no user and neither PGUSER nor USER is set; put one in the URL/],
     ['REDIS_URL', 'not a url', /REDIS_URL: is not a URL/],
+    ['REDIS_URL', 'redis://127.0.0.1:7000,http://127.0.0.1:7001', /REDIS_URL: unsupported scheme "http:"/],
+    ['REDIS_URL', ',', /REDIS_URL: is empty/],
     ['AI_STACK_ADMIN_KEY', 'admin123', /AI_STACK_ADMIN_KEY: must be at least 24 characters/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: must be one of/],
     ['AI_STACK_SQLITE_SYNCHRONOUS', 'off', /AI_STACK_SQLITE_SYNCHRONOUS: must be one of full, normal/],

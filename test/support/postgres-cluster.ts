@@ -18,16 +18,19 @@ const POSTGRES_GID = 104;
 export class ThrowawayPostgres {
   readonly port: number;
   readonly dir: string;
+  readonly #maxConnections: number;
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, maxConnections: number) {
     this.port = port;
     this.dir = dir;
+    this.#maxConnections = maxConnections;
   }
 
-  static async start(): Promise<ThrowawayPostgres> {
+  /** `maxConnections`: the server's max_connections (default 20), small to test connection budgets. */
+  static async start(options: { maxConnections?: number } = {}): Promise<ThrowawayPostgres> {
     const dir = mkdtempSync(join(tmpdir(), 'ai-stack-pg-'));
     chmodSync(dir, 0o700);
-    const cluster = new ThrowawayPostgres(await freePort(), dir);
+    const cluster = new ThrowawayPostgres(await freePort(), dir, options.maxConnections ?? 20);
     if (userInfo().uid === 0) chownSync(dir, POSTGRES_UID, POSTGRES_GID);
     await cluster.#asOwner(`${BIN}/initdb`, ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'root', '--no-sync', '-E', 'UTF8']);
     await cluster.#ctl('start');
@@ -53,7 +56,7 @@ export class ThrowawayPostgres {
   }
 
   async #ctl(action: 'start' | 'stop' | 'restart'): Promise<void> {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=20`;
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB -c max_connections=${this.#maxConnections} -c superuser_reserved_connections=0`;
     const args = ['-D', join(this.dir, 'data'), '-w', '-m', 'fast', '-l', join(this.dir, 'log')];
     await this.#asOwner(`${BIN}/pg_ctl`, action === 'stop' ? [...args, 'stop'] : [...args, '-o', options, action]);
   }

@@ -1,20 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { isCluster, scanPage, type RedisClient } from '../../src/shared/redis.ts';
 import { freePort } from './process.ts';
 
 /** The shared Redis on loopback: tests write only under their own prefix and delete it afterwards. */
 export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Deletes every key matching `pattern` (SCAN + UNLINK, never FLUSH*: the server is shared). Returns how many. */
-export async function deleteKeysMatching(target: Redis | string, pattern: string): Promise<number> {
+export async function deleteKeysMatching(target: RedisClient | string, pattern: string): Promise<number> {
   const redis = typeof target === 'string' ? new Redis(target, { maxRetriesPerRequest: 1 }) : target;
   let deleted = 0;
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
+      const page = await scanPage(redis, cursor, pattern, 1000);
+      cursor = page.cursor;
+      // One key per UNLINK on a Cluster: the keys of a page may live in different slots.
+      if (isCluster(redis)) for (const key of page.keys) deleted += await redis.unlink(key);
+      else if (page.keys.length > 0) deleted += await redis.unlink(...page.keys);
     } while (cursor !== '0');
   } finally {
     if (typeof target === 'string') redis.disconnect();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { groupBySlot, isCluster, scanPage, type RedisClient } from '../../shared/redis.ts';
 import type { FullCacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import { DeadlineGuard, InFlightWatchdog } from '../deadline.ts';
@@ -26,7 +26,9 @@ export interface RedisDriverOptions {
 
 export class RedisDriver implements FullCacheDriver {
   readonly name = 'redis';
-  readonly client: Redis;
+  readonly client: RedisClient;
+  /** On a Cluster, multi-key commands run once per slot group (keys of one namespace share a hash tag, so usually one). */
+  readonly #cluster: boolean;
   readonly #guard: DeadlineGuard | undefined;
   /** The same timeout for get(), the hot read, without a promise of its own per call (see InFlightWatchdog). */
   readonly #watchdog: InFlightWatchdog | undefined;
@@ -38,10 +40,12 @@ export class RedisDriver implements FullCacheDriver {
   readonly #clientPrefix: string;
   readonly #clientPrefixGlob: string;
 
-  constructor(client: Redis, options: RedisDriverOptions = {}) {
+  constructor(client: RedisClient, options: RedisDriverOptions = {}) {
     this.client = client;
+    this.#cluster = isCluster(client);
     this.#guard = options.commandTimeoutMs === undefined ? undefined : new DeadlineGuard(options.commandTimeoutMs);
-    this.#watchdog = options.commandTimeoutMs === undefined ? undefined : new InFlightWatchdog(client, options.commandTimeoutMs);
+    // The watchdog reads one connection's command queue; a Cluster has one per node, so its reads keep the guard.
+    this.#watchdog = options.commandTimeoutMs === undefined || isCluster(client) ? undefined : new InFlightWatchdog(client, options.commandTimeoutMs);
     this.#clientPrefix = client.options.keyPrefix ?? '';
     this.#clientPrefixGlob = this.#clientPrefix.replace(/[*?[\]\\]/g, '\\$&');
   }
@@ -71,14 +75,19 @@ export class RedisDriver implements FullCacheDriver {
     // Hot path: one promise layer, no async wrapper. On a ready connection the command goes straight to the
     // socket, where the watchdog times it out; otherwise (connecting, a caller's offline queue) the guard does.
     const pending = this.client.get(key);
-    const guarded = this.#guard === undefined || this.client.status === 'ready' ? pending : this.#guard.wrap(pending);
+    const guarded = this.#guard === undefined || (this.#watchdog !== undefined && this.client.status === 'ready') ? pending : this.#guard.wrap(pending);
     return guarded.then(orUndefined, rethrowMapped);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     if (keys.length === 0) return [];
-    const values = await this.#run(() => this.client.mget(...keys));
-    return values.map((v) => v ?? undefined);
+    if (!this.#cluster) return (await this.#run(() => this.client.mget(...keys))).map(orUndefined);
+    const out: (string | undefined)[] = new Array<string | undefined>(keys.length);
+    for (const group of groupBySlot(this.#prefixed(keys))) {
+      const values = await this.#run(() => this.client.mget(...this.#unprefixed(group.keys)));
+      group.indexes.forEach((index, i) => (out[index] = orUndefined(values[i] ?? null)));
+    }
+    return out;
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
@@ -87,15 +96,35 @@ export class RedisDriver implements FullCacheDriver {
 
   async setMany(entries: readonly { key: string; value: string; ttlMs?: number }[]): Promise<void> {
     if (entries.length === 0) return;
-    const pipeline = this.client.pipeline();
-    for (const e of entries) {
-      if (e.ttlMs === undefined || e.ttlMs === Infinity) pipeline.set(e.key, e.value);
-      else pipeline.set(e.key, e.value, 'PX', Math.max(1, e.ttlMs));
+    for (const group of this.#slotGroups(entries.map((e) => e.key))) {
+      const pipeline = this.client.pipeline();
+      for (const index of group) {
+        const e = entries[index];
+        if (e === undefined) continue;
+        if (e.ttlMs === undefined || e.ttlMs === Infinity) pipeline.set(e.key, e.value);
+        else pipeline.set(e.key, e.value, 'PX', Math.max(1, e.ttlMs));
+      }
+      await this.#exec(pipeline);
     }
-    await this.#exec(pipeline);
   }
 
-  async #exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  /** Index groups of `keys` that may share one command or pipeline: all of them on a single server. */
+  #slotGroups(keys: readonly string[]): number[][] {
+    if (!this.#cluster) return [keys.map((_, index) => index)];
+    return groupBySlot(this.#prefixed(keys)).map((group) => group.indexes);
+  }
+
+  // Slots are computed by Redis on the full key, which includes the client's keyPrefix.
+  #prefixed(keys: readonly string[]): string[] {
+    return this.#clientPrefix === '' ? [...keys] : keys.map((key) => this.#clientPrefix + key);
+  }
+
+  #unprefixed(keys: readonly string[]): string[] {
+    const cut = this.#clientPrefix.length;
+    return cut === 0 ? [...keys] : keys.map((key) => key.slice(cut));
+  }
+
+  async #exec(pipeline: ReturnType<RedisClient['pipeline']>): Promise<unknown[]> {
     const results = await this.#run(() => pipeline.exec());
     const out: unknown[] = [];
     for (const [error, value] of results ?? []) {
@@ -112,7 +141,9 @@ export class RedisDriver implements FullCacheDriver {
 
   async delete(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    return this.#run(() => this.client.unlink(...keys));
+    let removed = 0;
+    for (const group of this.#slotGroups(keys)) removed += await this.#run(() => this.client.unlink(...group.map((index) => keys[index] ?? '')));
+    return removed;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -134,7 +165,7 @@ export class RedisDriver implements FullCacheDriver {
   }
 
   async scan(match: string, cursor: string, count: number): Promise<ScanPage> {
-    const [next, keys] = await this.#run(() => this.client.scan(cursor, 'MATCH', this.#clientPrefixGlob + match, 'COUNT', Math.max(1, count)));
+    const { cursor: next, keys } = await this.#run(() => scanPage(this.client, cursor, this.#clientPrefixGlob + match, Math.max(1, count)));
     const cut = this.#clientPrefix.length;
     return { cursor: next, keys: cut === 0 ? keys : keys.map((key) => key.slice(cut)) };
   }
@@ -152,15 +183,19 @@ export class RedisDriver implements FullCacheDriver {
 
   async info(keys: readonly string[]): Promise<KeyInfo[]> {
     if (keys.length === 0) return [];
-    const pipeline = this.client.pipeline();
-    for (const key of keys) pipeline.type(key).pttl(key).memory('USAGE', key);
-    const r = await this.#exec(pipeline);
-    return keys.map((key, i) => ({
-      key,
-      type: toKeyType(String(r[i * 3])),
-      ttlMs: Number(r[i * 3 + 1]),
-      sizeBytes: r[i * 3 + 2] === null ? null : Number(r[i * 3 + 2]),
-    }));
+    const out: KeyInfo[] = new Array<KeyInfo>(keys.length);
+    for (const group of this.#slotGroups(keys)) {
+      const pipeline = this.client.pipeline();
+      for (const index of group) {
+        const key = keys[index] ?? '';
+        pipeline.type(key).pttl(key).memory('USAGE', key);
+      }
+      const r = await this.#exec(pipeline);
+      group.forEach((index, i) => {
+        out[index] = { key: keys[index] ?? '', type: toKeyType(String(r[i * 3])), ttlMs: Number(r[i * 3 + 1]), sizeBytes: r[i * 3 + 2] === null ? null : Number(r[i * 3 + 2]) };
+      });
+    }
+    return out;
   }
 
   async sAdd(key: string, members: readonly string[], ttlMs?: number): Promise<number> {

@@ -1,5 +1,5 @@
 import { access, constants, mkdir } from 'node:fs/promises';
-import { Redis } from 'ioredis';
+import { createRedisClient } from '../../shared/redis.ts';
 import { describeConfig, type Config } from '../../config/index.ts';
 import { openDatabase } from '../../db/index.ts';
 import type { Command } from '../command.ts';
@@ -52,13 +52,14 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
 
 async function checkRedis(config: Config): Promise<CheckResult> {
   if (!config.redis) return { name: 'redis', ok: true, detail: 'not configured (in-process drivers)' };
-  const client = new Redis(config.redis.url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = createRedisClient(config.redis, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   client.on('error', () => undefined);
   const started = performance.now();
   try {
     await client.connect();
     const pong = await client.ping();
-    return { name: 'redis', ok: pong === 'PONG', detail: `answered ${pong} in ${(performance.now() - started).toFixed(1)} ms` };
+    const kind = config.redis.clusterSeeds ? `Cluster (${config.redis.clusterSeeds.length} seed node(s))` : 'server';
+    return { name: 'redis', ok: pong === 'PONG', detail: `${kind} answered ${pong} in ${(performance.now() - started).toFixed(1)} ms` };
   } catch (error) {
     return { name: 'redis', ok: false, detail: (error as Error).message };
   } finally {

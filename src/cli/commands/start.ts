@@ -1,14 +1,16 @@
 import { parseArgs } from 'node:util';
-import { createRuntime } from '../../app/index.ts';
+import { ALL_ROLES, createRuntime, parseRoles, type Role } from '../../app/index.ts';
 import { ensureConsoleBuilt } from '../../console/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { Command } from '../command.ts';
 import { loadTasksOption, TASKS_OPTION, usageError } from './worker.ts';
 
-const USAGE = `Usage: ai-stack start [--tasks ./my-tasks.ts]
+const USAGE = `Usage: ai-stack start [--roles api,worker,scheduler] [--tasks ./my-tasks.ts]
 
 Configured by environment variables (see README: PORT, HOST, DATABASE_URL, REDIS_URL, …).
+      --roles   what this process runs (default: all three). A node without \`api\` serves only
+                /healthz, /readyz and /metrics on PORT; /readyz checks what its roles need
   -A, --tasks   module(s) whose exported defineTask(…) values (and \`schedules\` array) are registered
                 beside the built-in tasks: run by this process's workers, sent by name from the API`;
 
@@ -17,18 +19,22 @@ export const startCommand: Command = {
   summary: 'Run the service: HTTP API, admin, workers and scheduler in one process (--tasks)',
   usage: USAGE,
   async run(args, ctx) {
-    let values: { tasks?: string[] };
+    let values: { tasks?: string[]; roles?: string };
+    let roles: Role[];
     try {
-      ({ values } = parseArgs({ args, options: { ...TASKS_OPTION }, strict: true }));
+      ({ values } = parseArgs({ args, options: { ...TASKS_OPTION, roles: { type: 'string' } }, strict: true }));
+      roles = values.roles === undefined ? [...ALL_ROLES] : parseRoles(values.roles);
     } catch (err) {
       return usageError(ctx, USAGE, (err as Error).message);
     }
     const user = await loadTasksOption(values.tasks);
     const config = ctx.loadConfig();
-    await ensureConsoleBuilt(createLogger(config.logLevel)).catch((error: unknown) => {
-      ctx.stderr.write(`web console build failed; the API still starts: ${error instanceof Error ? error.message : String(error)}\n`);
-    });
-    const runtime = await createRuntime(config, user ? { tasks: user } : {});
+    if (roles.includes('api')) {
+      await ensureConsoleBuilt(createLogger(config.logLevel)).catch((error: unknown) => {
+        ctx.stderr.write(`web console build failed; the API still starts: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
+    }
+    const runtime = await createRuntime(config, { roles, ...(user ? { tasks: user } : {}) });
     if (runtime.bootstrapKey) {
       ctx.stdout.write(
         [
@@ -66,13 +72,13 @@ export const startCommand: Command = {
       }
       throw error;
     }
-    runtime.logger.info({ address, database: config.database.kind, redis: config.redis !== null }, 'AI Stack is serving');
+    runtime.logger.info({ address, roles, database: config.database.kind, redis: config.redis !== null }, 'AI Stack is serving');
     // Not awaited: with Redis unreachable the workers start when it is back, and the API serves meanwhile.
     runtime.startBackground().then(
-      () => runtime.logger.info('task workers and scheduler running'),
+      () => runtime.logger.info({ roles }, 'background roles running'),
       (error: unknown) => runtime.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'task workers could not start'),
     );
-    ctx.stdout.write(nextSteps(address, user?.tasks.map((t) => t.name) ?? []));
+    ctx.stdout.write(roles.includes('api') ? nextSteps(address, user?.tasks.map((t) => t.name) ?? []) : `AI Stack (${roles.join(', ')}) health on ${address}/readyz\n`);
     const code = await stopped;
     runtime.logger.info('stopped');
     return code;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis.ts';
 import { LRUCache } from 'lru-cache';
 
 /** A response kept for replay. */
@@ -59,10 +59,10 @@ if current and string.find(current, ARGV[1], 1, true) then return redis.call('DE
 return 0`;
 
 export class RedisIdempotencyStore implements IdempotencyStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
 
-  constructor(options: { redis: Redis; keyPrefix?: string }) {
+  constructor(options: { redis: RedisClient; keyPrefix?: string }) {
     this.#redis = options.redis;
     this.#prefix = options.keyPrefix ?? 'ai-stack:idem:';
   }

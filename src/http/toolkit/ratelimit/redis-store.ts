@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis.ts';
 import { UnavailableError } from '../../../shared/errors.ts';
 import { decisionFromUs, emissionIntervalUs } from './gcra.ts';
 import type { RateLimitDecision, RateLimitPolicy, RateLimitStore } from './types.ts';
@@ -24,7 +24,7 @@ return {1, math.floor((window - (nextTat - now)) / interval), nextTat - now, 0}
 const GCRA_SHA = createHash('sha1').update(GCRA_SCRIPT).digest('hex');
 
 export interface RedisRateLimitStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Prefix for every key, e.g. `ai-stack:rl:`. */
   keyPrefix?: string;
   /**
@@ -36,7 +36,7 @@ export interface RedisRateLimitStoreOptions {
 
 /** Redis-backed GCRA shared by every node. EVALSHA; the script is (re)loaded only on NOSCRIPT. */
 export class RedisRateLimitStore implements RateLimitStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #timeoutMs: number | undefined;
 

@@ -1,11 +1,9 @@
-import { Redis } from 'ioredis';
 import { createRedisBackend } from 'bullmq';
 import { bindBullmq, type ConnectionWatcher, type TaskBackend } from '../../backend.ts';
 import { createRedisTaskStore } from './redis-store.ts';
+import { createRedisClient, type RedisTarget } from '../../../shared/redis.ts';
 
-export interface RedisTaskBackendOptions {
-  /** e.g. `redis://127.0.0.1:6379/0` */
-  url: string;
+export interface RedisTaskBackendOptions extends RedisTarget {
   /** Namespaces every key (queues and store) as `<keyPrefix>:bull:*` and `<keyPrefix>:tasks:*`, so deployments and tests can share one Redis. */
   keyPrefix: string;
 }
@@ -16,9 +14,12 @@ export interface RedisTaskBackendOptions {
  */
 export function createRedisTaskBackend(opts: RedisTaskBackendOptions): TaskBackend {
   // maxRetriesPerRequest null: BullMQ requires it so a Redis blip does not fail blocking commands.
-  const client = new Redis(opts.url, { maxRetriesPerRequest: null, lazyConnect: false });
-  // `ai-stack` and `ai-stack:` both give `ai-stack:bull:*` and `ai-stack:tasks:*`.
-  const base = `${opts.keyPrefix.replace(/:+$/, '')}:`;
+  const client = createRedisClient(opts, { maxRetriesPerRequest: null, lazyConnect: false });
+  // `ai-stack` and `ai-stack:` both give `ai-stack:bull:*` and `ai-stack:tasks:*`. On a Cluster the prefix is a
+  // hash tag (`{ai-stack}:bull:*`): BullMQ's scripts touch several keys of a queue, and flows several queues,
+  // which must all share one slot (BullMQ's own advice for Cluster).
+  const trimmed = opts.keyPrefix.replace(/:+$/, '');
+  const base = `${opts.clusterSeeds === undefined ? trimmed : `{${trimmed}}`}:`;
   // Without a listener every failed reconnect would be an "Unhandled error event" dump on stderr.
   const watchers: ConnectionWatcher[] = [];
   client.on('error', (error: unknown) => watchers.forEach((w) => w.error(error)));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { scanPage, type RedisClient } from '../../../shared/redis.ts';
 import type { TaskStore } from '../../backend.ts';
 
 // Compare-and-act scripts: a lease must only be renewed or released by the process that holds it.
@@ -12,7 +12,7 @@ function globEscape(text: string): string {
 }
 
 /** TaskStore over one Redis client; every key is namespaced under `namespace`. */
-export function createRedisTaskStore(client: Redis, namespace: string): TaskStore {
+export function createRedisTaskStore(client: RedisClient, namespace: string): TaskStore {
   const k = (key: string): string => namespace + key;
   return {
     async get(key) {
@@ -45,9 +45,9 @@ export function createRedisTaskStore(client: Redis, namespace: string): TaskStor
       const found: string[] = [];
       let cursor = '0';
       do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${globEscape(k(prefix))}*`, 'COUNT', 500);
-        cursor = next;
-        found.push(...keys);
+        const page = await scanPage(client, cursor, `${globEscape(k(prefix))}*`, 500);
+        cursor = page.cursor;
+        found.push(...page.keys);
       } while (cursor !== '0');
       if (found.length === 0) return [];
       const values = await client.mget(found);
