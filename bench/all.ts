@@ -42,39 +42,55 @@ const STEPS: Step[] = [
   // 4 s per load-generator run instead of 5 (still ≥ 5 rotated rounds): keeps the whole run near 30 minutes.
   { name: 'http', argv: ['bench/http/index.ts'], env: { BENCH_SECONDS: '4' }, smokeEnv: { BENCH_SECONDS: '1' }, expectedMin: 4 },
   {
-    name: 'http-service', argv: ['bench/http/service.ts'], env: { BENCH_SECONDS: '4' },
-    smokeEnv: { BENCH_SECONDS: '1', BENCH_ORDERS: '2000' }, expectedMin: 2.5,
+    name: 'http-service',
+    argv: ['bench/http/service.ts'],
+    env: { BENCH_SECONDS: '4' },
+    smokeEnv: { BENCH_SECONDS: '1', BENCH_ORDERS: '2000' },
+    expectedMin: 2.5,
   },
   { name: 'http-etag', argv: ['bench/http/etag.ts'], env: { BENCH_ETAG_CALLS: '50000' }, smokeEnv: { BENCH_ETAG_CALLS: '2000' }, expectedMin: 0.5 },
   // The demo loads first: bench:db then reuses their 1 M-order databases (data/bench/demo_1000000.db, schema demo_1000000).
   {
-    name: 'demo-data-sqlite', argv: ['bench/db/demo-load.ts', '--dialect', 'sqlite', '--orders', '1000000'],
-    smokeArgs: ['--dialect', 'sqlite', '--orders', '2000'], expectedMin: 0.7,
+    name: 'demo-data-sqlite',
+    argv: ['bench/db/demo-load.ts', '--dialect', 'sqlite', '--orders', '1000000'],
+    smokeArgs: ['--dialect', 'sqlite', '--orders', '2000'],
+    expectedMin: 0.7,
   },
   {
-    name: 'demo-data-postgres', argv: ['bench/db/demo-load.ts', '--dialect', 'postgres', '--orders', '1000000'],
-    smokeArgs: ['--dialect', 'postgres', '--orders', '2000'], expectedMin: 0.8,
+    name: 'demo-data-postgres',
+    argv: ['bench/db/demo-load.ts', '--dialect', 'postgres', '--orders', '1000000'],
+    smokeArgs: ['--dialect', 'postgres', '--orders', '2000'],
+    expectedMin: 0.8,
   },
   { name: 'db', argv: ['bench/db/index.ts'], smokeArgs: ['--orders', '2000', '--rows', '2000'], expectedMin: 4 },
   { name: 'tasks-layer', argv: ['bench/tasks/index.ts'], smokeEnv: { BENCH_TASK_JOBS: '500', BENCH_LATENCY_SAMPLES: '20' }, expectedMin: 0.7 },
   { name: 'tasks-celery', argv: ['bench/tasks/celery.ts'], smokeEnv: { BENCH_CELERY_JOBS: '200', BENCH_LATENCY_SAMPLES: '20' }, expectedMin: 3 },
   {
-    name: 'tasks-backends', argv: ['bench/tasks/backends.ts'],
-    smokeEnv: { BENCH_PROCESS_JOBS: '1000', BENCH_BULK_JOBS: '2000', BENCH_LATENCY_SAMPLES: '20' }, expectedMin: 3,
+    name: 'tasks-backends',
+    argv: ['bench/tasks/backends.ts'],
+    smokeEnv: { BENCH_PROCESS_JOBS: '1000', BENCH_BULK_JOBS: '2000', BENCH_LATENCY_SAMPLES: '20' },
+    expectedMin: 3,
   },
   {
-    name: 'tasks-cross-process', argv: ['bench/tasks/cross-process.ts'],
-    env: { BENCH_IDLE_MS: '1000' }, smokeEnv: { BENCH_CROSS_PROCESS_SAMPLES: '20', BENCH_CROSS_PROCESS_JOBS: '500', BENCH_IDLE_MS: '500' }, expectedMin: 1.8,
+    name: 'tasks-cross-process',
+    argv: ['bench/tasks/cross-process.ts'],
+    env: { BENCH_IDLE_MS: '1000' },
+    smokeEnv: { BENCH_CROSS_PROCESS_SAMPLES: '20', BENCH_CROSS_PROCESS_JOBS: '500', BENCH_IDLE_MS: '500' },
+    expectedMin: 1.8,
   },
   {
-    name: 'documents', argv: ['bench/documents/index.ts'],
-    smokeEnv: { BENCH_DOCUMENT_ROUNDS: '1', BENCH_DOCUMENT_UPLOADS: '3', BENCH_DOCUMENT_BIG_MB: '5' }, expectedMin: 3,
+    name: 'documents',
+    argv: ['bench/documents/index.ts'],
+    smokeEnv: { BENCH_DOCUMENT_ROUNDS: '1', BENCH_DOCUMENT_UPLOADS: '3', BENCH_DOCUMENT_BIG_MB: '5' },
+    expectedMin: 3,
   },
   { name: 'mail', argv: ['bench/mail/index.ts'], smokeEnv: { BENCH_MAIL_MESSAGES: '100' }, expectedMin: 1.5 },
   { name: 'analytics', argv: ['bench/analytics/index.ts'], smokeArgs: ['--rows', '5000', '--orders', '2000', '--m3-step', '200'], expectedMin: 4 },
   {
-    name: 'search', argv: ['bench/search/index.ts'],
-    smokeEnv: { BENCH_SEARCH_CHUNKS: '1500', BENCH_SEARCH_ROUNDS: '2', BENCH_SEARCH_QUERIES: '40', BENCH_SEARCH_INDEX_CHUNKS: '300' }, expectedMin: 4,
+    name: 'search',
+    argv: ['bench/search/index.ts'],
+    smokeEnv: { BENCH_SEARCH_CHUNKS: '1500', BENCH_SEARCH_ROUNDS: '2', BENCH_SEARCH_QUERIES: '40', BENCH_SEARCH_INDEX_CHUNKS: '300' },
+    expectedMin: 4,
   },
   { name: 'seed', argv: ['bench/seed/index.ts'], smokeEnv: { BENCH_SECONDS: '1', BENCH_ORDERS: '1000' }, expectedMin: 5 },
 ];
@@ -102,15 +118,18 @@ function laterSteps(): Step[] {
 const only = option('only')?.split(',');
 const skip = new Set(option('skip')?.split(',') ?? []);
 const steps = [...STEPS, ...laterSteps()].filter((s) => (!only || only.includes(s.name)) && !skip.has(s.name));
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 const expectedTotal = steps.reduce((sum, s) => sum + s.expectedMin, 0);
 
 const mode = SMOKE ? ' --smoke (tiny sizes; results in bench/.scratch, not published)' : '';
 console.log(`bench:all${mode}: ${steps.length} benchmarks, expected ${expectedTotal.toFixed(0)} min on an idle ${cpus().length}-core machine`);
 console.log(`load average now ${load()}`);
 if (loadavg()[0]! > MAX_LOAD) {
-  const message = `the 1-minute load average is ${loadavg()[0]!.toFixed(2)} (> ${MAX_LOAD}): `
-    + 'figures from a busy machine are not publishable (bench/README.md rule 7)';
+  const message =
+    `the 1-minute load average is ${loadavg()[0]!.toFixed(2)} (> ${MAX_LOAD}): ` + 'figures from a busy machine are not publishable (bench/README.md rule 7)';
   if (!FORCE && !SMOKE) {
     console.error(`\n*** REFUSING TO START: ${message}. Wait for an idle machine, or pass --force (every run then carries a busy-machine warning). ***\n`);
     process.exit(2);
@@ -125,7 +144,14 @@ if (SMOKE) {
   mkdirSync(env['BENCH_RESULTS_DIR'], { recursive: true });
 }
 
-interface Outcome { name: string; status: string; wallS: number; expectedMin: number; loadBefore: string; loadAfter: string }
+interface Outcome {
+  name: string;
+  status: string;
+  wallS: number;
+  expectedMin: number;
+  loadBefore: string;
+  loadAfter: string;
+}
 const outcomes: Outcome[] = [];
 
 function runStep(step: Step): Promise<Outcome> {
@@ -137,7 +163,13 @@ function runStep(step: Step): Promise<Outcome> {
   const limitMs = (SMOKE ? 10 : Math.max(5, step.expectedMin * 3)) * 60_000;
   const loadBefore = load();
   const shownEnv = SMOKE ? step.smokeEnv : step.env;
-  const shown = `${isNpm ? argv.join(' ') : `node ${argv.join(' ')}`}${shownEnv ? ` (${Object.entries(shownEnv).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`;
+  const shown = `${isNpm ? argv.join(' ') : `node ${argv.join(' ')}`}${
+    shownEnv
+      ? ` (${Object.entries(shownEnv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')})`
+      : ''
+  }`;
   console.log(`\n=== ${step.name}: ${shown}; load ${loadBefore}; limit ${(limitMs / 60_000).toFixed(0)} min`);
   const started = performance.now();
   return new Promise((resolve) => {

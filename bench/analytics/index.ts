@@ -25,7 +25,13 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
 const parts = new Set(flag('parts', 'forecast,xlsx,pivot,chart').split(','));
-const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, Node ${process.versions.node}, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join('/')}`, at: new Date().toISOString() };
+const results: Record<string, unknown> = {
+  machine: `${process.platform} ${process.arch}, Node ${process.versions.node}, load ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join('/')}`,
+  at: new Date().toISOString(),
+};
 const work = mkdtempSync(join(tmpdir(), 'ai-stack-bench-analytics-'));
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 const benchStart = performance.now();
@@ -39,7 +45,13 @@ if (parts.has('forecast')) {
   const rStart = performance.now();
   execFileSync('Rscript', [new URL('./reference.R', import.meta.url).pathname, input, join(work, 'r.jsonl')], { stdio: 'inherit' });
   const rSeconds = (performance.now() - rStart) / 1000;
-  const reference = new Map(readFileSync(join(work, 'r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; ets: number[]; theta: number[] }).map((r) => [r.id, r]));
+  const reference = new Map(
+    readFileSync(join(work, 'r.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; ets: number[]; theta: number[] })
+      .map((r) => [r.id, r]),
+  );
   const score = { ours: [0, 0], ets: [0, 0], theta: [0, 0], rEts: [0, 0], rTheta: [0, 0] } as Record<string, [number, number]>;
   const cpuMs: number[] = [];
   for (const s of series) {
@@ -62,9 +74,26 @@ if (parts.has('forecast')) {
   const mean = (k: string, i: 0 | 1) => round(score[k]![i] / n);
   cpuMs.sort((a, b) => a - b);
   results.forecast_set = `M3 (Mcomp data), every ${step}th series: ${n} of 3,003 (yearly, quarterly, monthly, other)`;
-  results.forecast_smape = { 'ai-stack': mean('ours', 0), theta: mean('rTheta', 0), 'r-ets': mean('rEts', 0), 'ai-stack-ets-only': mean('ets', 0), 'ai-stack-theta-only': mean('theta', 0) };
-  results.forecast_mase = { 'ai-stack': mean('ours', 1), theta: mean('rTheta', 1), 'r-ets': mean('rEts', 1), 'ai-stack-ets-only': mean('ets', 1), 'ai-stack-theta-only': mean('theta', 1) };
-  results.forecast_fit_cpu_ms = { p50: round(cpuMs[Math.floor(n / 2)]!, 1), p95: round(cpuMs[Math.floor(n * 0.95)]!, 1), max: round(cpuMs[n - 1]!, 1), 'r-seconds-total': round(rSeconds, 1) };
+  results.forecast_smape = {
+    'ai-stack': mean('ours', 0),
+    theta: mean('rTheta', 0),
+    'r-ets': mean('rEts', 0),
+    'ai-stack-ets-only': mean('ets', 0),
+    'ai-stack-theta-only': mean('theta', 0),
+  };
+  results.forecast_mase = {
+    'ai-stack': mean('ours', 1),
+    theta: mean('rTheta', 1),
+    'r-ets': mean('rEts', 1),
+    'ai-stack-ets-only': mean('ets', 1),
+    'ai-stack-theta-only': mean('theta', 1),
+  };
+  results.forecast_fit_cpu_ms = {
+    p50: round(cpuMs[Math.floor(n / 2)]!, 1),
+    p95: round(cpuMs[Math.floor(n * 0.95)]!, 1),
+    max: round(cpuMs[n - 1]!, 1),
+    'r-seconds-total': round(rSeconds, 1),
+  };
   console.error(results.forecast_smape, results.forecast_mase, results.forecast_fit_cpu_ms);
 }
 
@@ -72,7 +101,10 @@ if (parts.has('xlsx')) {
   const rows = flag('rows', '1000000');
   const run = (which: string) => {
     console.error(`xlsx: ${which}, ${rows} rows…`);
-    const out = spawnSync(process.execPath, [new URL('./xlsx-child.ts', import.meta.url).pathname, which, rows, join(work, `${which}.xlsx`)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const out = spawnSync(process.execPath, [new URL('./xlsx-child.ts', import.meta.url).pathname, which, rows, join(work, `${which}.xlsx`)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     if (out.status !== 0) throw new Error(`${which} failed: ${out.stderr}`);
     return JSON.parse(out.stdout.trim().split('\n').pop()!) as { seconds: number; peakRssMb: number; bytes: number };
   };
@@ -87,7 +119,13 @@ if (parts.has('xlsx')) {
 
 if (parts.has('pivot')) {
   const orders = Number(flag('orders', '1000000'));
-  const definition: ReportDefinition = { cube: 'sales', rows: [{ field: 'order_date', grain: 'month' }, 'region'], columns: ['category'], measures: ['revenue', 'margin_pct', 'orders'], subtotals: true };
+  const definition: ReportDefinition = {
+    cube: 'sales',
+    rows: [{ field: 'order_date', grain: 'month' }, 'region'],
+    columns: ['category'],
+    measures: ['revenue', 'margin_pct', 'orders'],
+    subtotals: true,
+  };
   const timings: Record<string, number> = {};
   for (const dialect of ['sqlite', 'postgres'] as const) {
     let db: Db;
@@ -99,7 +137,10 @@ if (parts.has('pivot')) {
       await admin.connect();
       await admin.query(`create schema ${schema}`);
       await admin.end();
-      db = await openDatabase({ kind: 'postgres', url: `postgres://root@127.0.0.1:5432/test?options=${encodeURIComponent(`-c search_path=${schema}`)}`, poolSize: 4 }, { slowQueries: false });
+      db = await openDatabase(
+        { kind: 'postgres', url: `postgres://root@127.0.0.1:5432/test?options=${encodeURIComponent(`-c search_path=${schema}`)}`, poolSize: 4 },
+        { slowQueries: false },
+      );
       drop = async () => {
         const c = new pg.Client({ connectionString: 'postgres://root@127.0.0.1:5432/test' });
         await c.connect();
@@ -138,7 +179,9 @@ if (parts.has('pivot')) {
       timings[`ai-stack-${dialect}-cached`] = round(median(cached), 1);
       if (dialect === 'sqlite') timings['ai-stack-sqlite-cold-cpu'] = round((cpu.user + cpu.system) / 1000, 0);
       timings[`${dialect}-cells`] = cold.cells.length;
-      console.error(`  cold ${coldMs.toFixed(0)} ms, uncached median ${median(warm).toFixed(0)} ms, cached ${median(cached).toFixed(1)} ms, ${cold.cells.length} cells`);
+      console.error(
+        `  cold ${coldMs.toFixed(0)} ms, uncached median ${median(warm).toFixed(0)} ms, cached ${median(cached).toFixed(1)} ms, ${cold.cells.length} cells`,
+      );
     } finally {
       await db.close();
       await drop();
@@ -154,7 +197,13 @@ if (parts.has('chart')) {
   const spec = { kind: 'line' as const, title: '收入 Revenue', categories, series: [{ name: 'Revenue', values }] };
   const direct = () => {
     const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 800, height: 400 });
-    chart.setOption({ animation: false, title: { text: '收入 Revenue' }, xAxis: { type: 'category', data: categories }, yAxis: { type: 'value' }, series: [{ type: 'line', data: values, showSymbol: false }] });
+    chart.setOption({
+      animation: false,
+      title: { text: '收入 Revenue' },
+      xAxis: { type: 'category', data: categories },
+      yAxis: { type: 'value' },
+      series: [{ type: 'line', data: values, showSymbol: false }],
+    });
     const svg = chart.renderToSVGString();
     chart.dispose();
     return svg;

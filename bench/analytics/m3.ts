@@ -13,7 +13,10 @@ export interface CompetitionSeries {
 
 export function loadM3(): CompetitionSeries[] {
   const text = gunzipSync(readFileSync(new URL('./data/m3.jsonl.gz', import.meta.url))).toString('utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as CompetitionSeries);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CompetitionSeries);
 }
 
 /** Every `step`-th series (1 = all 3,003): a deterministic, stratum-preserving sample (the file is ordered by period). */

@@ -26,7 +26,10 @@ const ratios: Record<string, Spread> = {};
 const ROUNDS = Math.max(5, Number(process.env['BENCH_ROUNDS'] ?? 5));
 
 async function main(): Promise<void> {
-  const facts = beginRun(`npm run bench:cache${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, machineFacts({ redisUrl: REDIS_URL, packages: ['bentocache', 'cache-manager', 'lru-cache', 'ioredis', 'keyv', '@keyv/redis'] }));
+  const facts = beginRun(
+    `npm run bench:cache${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machineFacts({ redisUrl: REDIS_URL, packages: ['bentocache', 'cache-manager', 'lru-cache', 'ioredis', 'keyv', '@keyv/redis'] }),
+  );
   const openRun = await facts;
   const raw = new Redis(REDIS_URL);
   const ours = await createCache({ redis: { url: REDIS_URL, keyPrefix: `${run}-ours` }, namespace: 'bench' });
@@ -84,7 +87,9 @@ async function main(): Promise<void> {
       tiered_set_p50_us: await perOpMedians(sets, QUICK ? 200 : 600),
     };
     perRound.push(figures);
-    console.error(`round ${round + 1}: L1 ai-stack ${figures.l1_hit_p50_ns?.['ai-stack']?.toFixed(0)} ns, bentocache ${figures.l1_hit_p50_ns?.bentocache?.toFixed(0)} ns; L2 ai-stack ${figures.l2_get_p50_us?.['ai-stack']?.toFixed(1)} µs, ioredis ${figures.l2_get_p50_us?.ioredis?.toFixed(1)} µs`);
+    console.error(
+      `round ${round + 1}: L1 ai-stack ${figures.l1_hit_p50_ns?.['ai-stack']?.toFixed(0)} ns, bentocache ${figures.l1_hit_p50_ns?.bentocache?.toFixed(0)} ns; L2 ai-stack ${figures.l2_get_p50_us?.['ai-stack']?.toFixed(1)} µs, ioredis ${figures.l2_get_p50_us?.ioredis?.toFixed(1)} µs`,
+    );
   }
   for (const metric of Object.keys(perRound[0] ?? {})) {
     const impls = Object.keys(perRound[0]?.[metric] ?? {});
@@ -98,7 +103,11 @@ async function main(): Promise<void> {
   ratios['l2_get_p50_us: ai-stack / bentocache'] = perRoundRatio('l2_get_p50_us', 'ai-stack', 'bentocache');
   ratios['tiered_set_p50_us: ai-stack / bentocache'] = perRoundRatio('tiered_set_p50_us', 'ai-stack', 'bentocache');
 
-  const stampedes = { 'ai-stack': await stampede(raw, 'lock'), 'ai-stack (no lock)': await stampede(raw, 'none'), bentocache: await stampede(raw, 'bentocache') };
+  const stampedes = {
+    'ai-stack': await stampede(raw, 'lock'),
+    'ai-stack (no lock)': await stampede(raw, 'none'),
+    bentocache: await stampede(raw, 'bentocache'),
+  };
   results.stampede_loader_calls = Object.fromEntries(Object.entries(stampedes).map(([k, v]) => [k, v.loaderCalls]));
   results.stampede_overlap_ms = Object.fromEntries(Object.entries(stampedes).map(([k, v]) => [k, v.overlapMs]));
 
@@ -107,22 +116,36 @@ async function main(): Promise<void> {
     if (counted !== undefined) results.l1_hit_instructions = counted;
   }
 
-  await Promise.all([ours.close(), oursL2.close(), bentoTiered.disconnect(), bentoSerialized.disconnect(), bentoL2.disconnect(), cm.disconnect(), cmL2.disconnect()]);
+  await Promise.all([
+    ours.close(),
+    oursL2.close(),
+    bentoTiered.disconnect(),
+    bentoSerialized.disconnect(),
+    bentoL2.disconnect(),
+    cm.disconnect(),
+    cmL2.disconnect(),
+  ]);
   await cleanup(raw);
   raw.disconnect();
   report();
-  const path = writeResults('cache', 'cache', results, openRun.finish({
-    settings: {
-      rounds: ROUNDS,
-      samples: `${batches} batches of 1,000 calls per round for L1/getOrSet; ${QUICK ? 200 : 1000} timed L2 gets and ${QUICK ? 200 : 600} sets per implementation per round; order rotated every batch`,
-      'ai-stack': 'createCache: L1 + Redis L2 + bus (`l1: false` for L2-only)',
-      bentocache: 'memory L1 (serialize: false, its fastest; serialize: true also shown) + redis L2 + redis bus',
-      'cache-manager': 'CacheableMemory L1 + @keyv/redis L2 (no bus)',
-      stampede: '1,000 getOrSet misses of one key over 4 processes (250 each), 200 ms loader; ai-stack with its Redis lease lock, without it, and BentoCache (memory L1 with its default serialize: true, redis L2, redis bus)',
-    },
-    ratios,
-    rounds: perRound,
-  }));
+  const path = writeResults(
+    'cache',
+    'cache',
+    results,
+    openRun.finish({
+      settings: {
+        rounds: ROUNDS,
+        samples: `${batches} batches of 1,000 calls per round for L1/getOrSet; ${QUICK ? 200 : 1000} timed L2 gets and ${QUICK ? 200 : 600} sets per implementation per round; order rotated every batch`,
+        'ai-stack': 'createCache: L1 + Redis L2 + bus (`l1: false` for L2-only)',
+        bentocache: 'memory L1 (serialize: false, its fastest; serialize: true also shown) + redis L2 + redis bus',
+        'cache-manager': 'CacheableMemory L1 + @keyv/redis L2 (no bus)',
+        stampede:
+          '1,000 getOrSet misses of one key over 4 processes (250 each), 200 ms loader; ai-stack with its Redis lease lock, without it, and BentoCache (memory L1 with its default serialize: true, redis L2, redis bus)',
+      },
+      ratios,
+      rounds: perRound,
+    }),
+  );
   console.log(`wrote ${path}`);
 }
 
@@ -140,12 +163,18 @@ interface StampedeReport {
  */
 async function stampede(raw: Redis, mode: 'lock' | 'none' | 'bentocache'): Promise<{ loaderCalls: number; overlapMs: number }> {
   const counterKey = `${run}-stampede:${mode}`;
-  const spawned = Array.from({ length: 4 }, () => spawn(process.execPath, [new URL('./stampede-worker.ts', import.meta.url).pathname, REDIS_URL, `${run}-st-${mode}`, 'hot', counterKey, '250', mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const spawned = Array.from({ length: 4 }, () =>
+    spawn(process.execPath, [new URL('./stampede-worker.ts', import.meta.url).pathname, REDIS_URL, `${run}-st-${mode}`, 'hot', counterKey, '250', mode], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   const children = spawned.map((child) => {
     const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
     const report = new Promise<StampedeReport>((resolve, reject) => {
       let last: StampedeReport | undefined;
-      child.on('message', (m) => { if (typeof m === 'object') last = m as StampedeReport; });
+      child.on('message', (m) => {
+        if (typeof m === 'object') last = m as StampedeReport;
+      });
       child.on('exit', (code) => (code === 0 && last ? resolve(last) : reject(new Error(`stampede worker exited ${code}`))));
     });
     return { child, ready, report };
@@ -176,16 +205,27 @@ function report(): void {
     const ourValue = impls['ai-stack'];
     for (const [impl, v] of Object.entries(impls)) {
       const ratio = ourValue === undefined || impl === 'ai-stack' || measurement.startsWith('stampede') ? '' : `${(v / ourValue).toFixed(2)}×`;
-      rows.push([measurement, impl, measurement.endsWith('_ns') ? `${v.toFixed(0)} ns` : measurement.endsWith('_us') ? `${v.toFixed(1)} µs` : String(v), ratio]);
+      rows.push([
+        measurement,
+        impl,
+        measurement.endsWith('_ns') ? `${v.toFixed(0)} ns` : measurement.endsWith('_us') ? `${v.toFixed(1)} µs` : String(v),
+        ratio,
+      ]);
     }
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '));
   const l1 = results.l1_hit_p50_ns ?? {};
   const l2 = results.l2_get_p50_us ?? {};
-  console.log(`\ngoals: L1 hit vs BentoCache ${((l1.bentocache ?? NaN) / (l1['ai-stack'] ?? NaN)).toFixed(2)}× faster (goal ≥ 3×); `
-    + `L2 get vs raw GET ${((l2['ai-stack'] ?? NaN) / (l2.ioredis ?? NaN)).toFixed(2)}× (goal ≤ 1.15×); stampede loader calls ${results.stampede_loader_calls?.['ai-stack']} (goal 1)`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`);
+  console.log(
+    `\ngoals: L1 hit vs BentoCache ${((l1.bentocache ?? NaN) / (l1['ai-stack'] ?? NaN)).toFixed(2)}× faster (goal ≥ 3×); ` +
+      `L2 get vs raw GET ${((l2['ai-stack'] ?? NaN) / (l2.ioredis ?? NaN)).toFixed(2)}× (goal ≤ 1.15×); stampede loader calls ${results.stampede_loader_calls?.['ai-stack']} (goal 1)`,
+  );
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, Node ${process.version}`,
+  );
 }
 
 await main();

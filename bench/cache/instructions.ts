@@ -11,7 +11,11 @@ export function instructionsPerHit(impls: readonly string[], low = 50_000, high 
   if (spawnSync('valgrind', ['--version']).status !== 0) return undefined;
   const worker = new URL('./instr-worker.ts', import.meta.url).pathname;
   const refs = (impl: string, count: number): number => {
-    const run = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', worker, impl, String(count)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const run = spawnSync(
+      'valgrind',
+      ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', worker, impl, String(count)],
+      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+    );
     const match = /I\s+refs:\s+([\d,]+)/.exec(run.stderr);
     if (match?.[1] === undefined) throw new Error(`callgrind gave no count for ${impl}: ${run.stderr.slice(-500)}`);
     return Number(match[1].replaceAll(',', ''));

@@ -30,7 +30,7 @@ await raw.set(rawKey, JSON.stringify(value));
 const sides: Record<string, () => Promise<unknown>> = {
   'ai-stack': () => cache.get('hot'),
   'ioredis GET': () => raw.get(rawKey),
-  'ioredis GET + JSON.parse': () => raw.get(rawKey).then((t) => (t === null ? undefined : JSON.parse(t) as unknown)),
+  'ioredis GET + JSON.parse': () => raw.get(rawKey).then((t) => (t === null ? undefined : (JSON.parse(t) as unknown))),
 };
 
 async function measure(op: () => Promise<unknown>): Promise<{ cpuUs: number; wallUs: number }> {

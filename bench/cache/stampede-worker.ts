@@ -28,11 +28,13 @@ await redis.ping();
 const go = new Promise((resolve) => process.once('message', resolve));
 process.send?.('ready');
 await go;
-const calls = await Promise.all(Array.from({ length: Number(concurrencyText) }, async () => {
-  const started = Date.now();
-  const value = await getOrSet();
-  return { value, started, ended: Date.now() };
-}));
+const calls = await Promise.all(
+  Array.from({ length: Number(concurrencyText) }, async () => {
+    const started = Date.now();
+    const value = await getOrSet();
+    return { value, started, ended: Date.now() };
+  }),
+);
 process.send?.({
   answered: calls.filter((c) => c.value === 'loaded').length,
   firstStart: Math.min(...calls.map((c) => c.started)),

@@ -12,7 +12,10 @@ import { BENCH_POSTGRES, flag, postgresTarget, resetPostgresSchema, sqliteTarget
 const dialect = flag('dialect', 'sqlite');
 const orders = Number(flag('orders', '1000000'));
 const name = `demo_${orders}`;
-const run = await beginRun(`node bench/db/demo-load.ts --dialect ${dialect} --orders ${orders}`, machineFacts(dialect === 'postgres' ? { postgresUrl: BENCH_POSTGRES } : {}));
+const run = await beginRun(
+  `node bench/db/demo-load.ts --dialect ${dialect} --orders ${orders}`,
+  machineFacts(dialect === 'postgres' ? { postgresUrl: BENCH_POSTGRES } : {}),
+);
 let config: DatabaseConfig;
 if (dialect === 'sqlite') {
   const file = sqliteTarget(name);
@@ -38,5 +41,8 @@ await db.close();
 const seconds = report.durationMs / 1000;
 console.log(JSON.stringify(report));
 console.log(`${dialect}: ${orders} orders, ${report.totalRows} rows in ${seconds.toFixed(1)} s (${Math.round(report.totalRows / seconds)} rows/s)`);
-const summary = { [`load_${orders}_orders_seconds`]: { [dialect]: Number(seconds.toFixed(1)) }, [`load_${orders}_orders_rows_per_s`]: { [dialect]: Math.round(report.totalRows / seconds) } };
+const summary = {
+  [`load_${orders}_orders_seconds`]: { [dialect]: Number(seconds.toFixed(1)) },
+  [`load_${orders}_orders_rows_per_s`]: { [dialect]: Math.round(report.totalRows / seconds) },
+};
 writeResults('demo-data', dialect, summary, run.finish({ settings: { metrics: Object.keys(summary), orders, rows: report.totalRows, seed: 'default' } }));

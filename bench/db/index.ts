@@ -93,7 +93,12 @@ async function slowLogBench(dialect: string, results: Summary, rows: string[][])
   const variants = { on: hook, off: undefined, 'off (A/A)': undefined };
   const block = dialect === 'sqlite' ? 2_000 : 300;
   const lookups = async () => {
-    for (let i = 1; i <= block; i++) await db.kysely.selectFrom('customers').select(['id', 'name']).where('id', '=', (i % 20_000) + 1).execute();
+    for (let i = 1; i <= block; i++)
+      await db.kysely
+        .selectFrom('customers')
+        .select(['id', 'name'])
+        .where('id', '=', (i % 20_000) + 1)
+        .execute();
   };
   const names = Object.keys(variants) as (keyof typeof variants)[];
   const cpu = { on: [] as number[], off: [] as number[], 'off (A/A)': [] as number[] };
@@ -119,7 +124,13 @@ async function slowLogBench(dialect: string, results: Summary, rows: string[][])
   results[`slow_log_lookups_per_s_${dialect}`] = { off: perSecond(wall.off), on: perSecond(wall.on) };
   results[`slow_log_cpu_us_per_query_${dialect}`] = cpuPerQuery;
   results[`slow_log_overhead_percent_${dialect}`] = { 'ai-stack': round(overhead), 'a/a noise': round(noise) };
-  rows.push(['slow-log overhead (PK lookups, CPU per query)', `off ${cpuPerQuery.off} µs`, `on ${cpuPerQuery.on} µs`, `${round(overhead)} %`, `A/A noise ${round(noise)} %`]);
+  rows.push([
+    'slow-log overhead (PK lookups, CPU per query)',
+    `off ${cpuPerQuery.off} µs`,
+    `on ${cpuPerQuery.on} µs`,
+    `${round(overhead)} %`,
+    `A/A noise ${round(noise)} %`,
+  ]);
   db.timing.onQuery = hook;
   await db.close();
   return {
@@ -147,7 +158,12 @@ for (const dialect of dialects) {
     const db = await demoDatabase(dialect);
     await advisorBench(db, results, rows);
     await db.close();
-    writeResults('db', `advisor-${dialect}`, prefixed(results, dialect), run.finish({ settings: { metrics: Object.keys(prefixed(results, dialect)), orders, timing: 'median of 5 runs after one warm-up' } }));
+    writeResults(
+      'db',
+      `advisor-${dialect}`,
+      prefixed(results, dialect),
+      run.finish({ settings: { metrics: Object.keys(prefixed(results, dialect)), orders, timing: 'median of 5 runs after one warm-up' } }),
+    );
   }
   if (parts.has('batch')) {
     const run = await beginRun(command, machine());
@@ -157,17 +173,35 @@ for (const dialect of dialects) {
     if (config.kind === 'postgres') await resetPostgresSchema('bench_batch', true);
     else for (const suffix of ['', '-wal', '-shm']) rmSync(config.file + suffix, { force: true });
     for (const [key, s] of Object.entries(result.ratios)) rows.push([key, '', '', `${round(s.median)}×`, `min ${round(s.min)}, max ${round(s.max)}`]);
-    writeResults('db', `batch-${dialect}`, result.summary, run.finish({
-      settings: { metrics: Object.keys(result.summary), rows: batchRows, rounds: roundCount, durability: dialect === 'sqlite' ? 'synchronous=full (default) for every contender, same connection' : 'PostgreSQL defaults (fsync on commit) for every contender, same pool' },
-      ratios: result.ratios,
-      rounds: result.rounds,
-    }));
+    writeResults(
+      'db',
+      `batch-${dialect}`,
+      result.summary,
+      run.finish({
+        settings: {
+          metrics: Object.keys(result.summary),
+          rows: batchRows,
+          rounds: roundCount,
+          durability:
+            dialect === 'sqlite'
+              ? 'synchronous=full (default) for every contender, same connection'
+              : 'PostgreSQL defaults (fsync on commit) for every contender, same pool',
+        },
+        ratios: result.ratios,
+        rounds: result.rounds,
+      }),
+    );
   }
   if (parts.has('slowlog')) {
     const run = await beginRun(command, machine());
     const results: Summary = {};
     const ratios = await slowLogBench(dialect, results, rows);
-    writeResults('db', `slowlog-${dialect}`, results, run.finish({ settings: { metrics: Object.keys(results), rounds: 100, statement: 'primary-key lookup through Kysely' }, ratios }));
+    writeResults(
+      'db',
+      `slowlog-${dialect}`,
+      results,
+      run.finish({ settings: { metrics: Object.keys(results), rounds: 100, statement: 'primary-key lookup through Kysely' }, ratios }),
+    );
   }
   console.log(`\n## ${dialect} — demo data ${orders} orders, batch ${batchRows} rows`);
   console.log('| measurement | before / peer | after / ai-stack | ratio | note |\n|---|---|---|---|---|');

@@ -30,7 +30,18 @@ const BIG_MB = Number(process.env.BENCH_DOCUMENT_BIG_MB ?? 200);
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length - 1) * p))] ?? NaN;
 
 const files = await corpus();
-const mixed = ['english.pdf', 'chinese.pdf', 'long.pdf', 'docx/chinese.docx', 'docx/english.docx', 'sales.xlsx', 'page.html', 'guide.md', 'notes-gb18030.txt', 'table-gbk.csv'].map((name) => ({ name, bytes: files.bytes(name) }));
+const mixed = [
+  'english.pdf',
+  'chinese.pdf',
+  'long.pdf',
+  'docx/chinese.docx',
+  'docx/english.docx',
+  'sales.xlsx',
+  'page.html',
+  'guide.md',
+  'notes-gb18030.txt',
+  'table-gbk.csv',
+].map((name) => ({ name, bytes: files.bytes(name) }));
 const corpusMb = mixed.reduce((sum, f) => sum + f.bytes.length, 0) / 1024 / 1024;
 
 async function raw(name: string, bytes: Buffer): Promise<number> {
@@ -54,7 +65,9 @@ async function raw(name: string, bytes: Buffer): Promise<number> {
 
 async function ours(bytes: Buffer, name: string, isolated: boolean): Promise<number> {
   const type = await detectType(bytes, name);
-  const extracted = isolated ? await runExtraction(Buffer.from(bytes), { type, filename: name, timeoutMs: 60_000, memoryMb: 512 }) : await extractDocument(bytes, { type, filename: name });
+  const extracted = isolated
+    ? await runExtraction(Buffer.from(bytes), { type, filename: name, timeoutMs: 60_000, memoryMb: 512 })
+    : await extractDocument(bytes, { type, filename: name });
   const assembled = assemble(extracted.blocks);
   documentMetadata(extracted, assembled.text);
   return chunkText(assembled).length;
@@ -88,7 +101,13 @@ console.log(`hashing embedder             ${embedPerS.toFixed(0)} chunks/s (avg 
 async function twoPagePdf(): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
   const font = await pdf.embedFont(StandardFonts.Helvetica);
-  for (let n = 1; n <= 2; n++) pdf.addPage([595, 842]).drawText(`Page ${n}. Quarterly figures ${randomBytes(8).toString('hex')}.\nRevenue grew in every region this quarter.`, { x: 50, y: 780, size: 12, font });
+  for (let n = 1; n <= 2; n++)
+    pdf.addPage([595, 842]).drawText(`Page ${n}. Quarterly figures ${randomBytes(8).toString('hex')}.\nRevenue grew in every region this quarter.`, {
+      x: 50,
+      y: 780,
+      size: 12,
+      font,
+    });
   return pdf.save();
 }
 const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-docs-'));
@@ -117,14 +136,27 @@ console.log(`upload → ready (2-page PDF)  p50 ${p50.toFixed(0)} ms, p95 ${perc
 
 // peak_rss_mb_200mb_upload: a separate `ai-stack start` process, its VmHWM read from /proc (bench/documents/peak-rss.ts).
 const { peak, afterUpload, size, status: resStatus, finalStatus, finalError, seconds } = await measurePeakRss(BIG_MB);
-console.log(`${BIG_MB} MB upload: HTTP ${resStatus}, peak RSS after upload ${afterUpload.toFixed(0)} MB, after processing ${peak.toFixed(0)} MB, document ${finalStatus} in ${seconds.toFixed(0)} s${finalError ? ` (${finalError})` : ''}`);
+console.log(
+  `${BIG_MB} MB upload: HTTP ${resStatus}, peak RSS after upload ${afterUpload.toFixed(0)} MB, after processing ${peak.toFixed(0)} MB, document ${finalStatus} in ${seconds.toFixed(0)} s${finalError ? ` (${finalError})` : ''}`,
+);
 
 const results = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 1024 ** 3), node: process.version },
   corpus: { files: mixed.map((f) => f.name), mb: Number(corpusMb.toFixed(3)), rounds: ROUNDS },
-  extract_mb_per_s: { 'ai-stack': Number(isolatedMb.toFixed(3)), 'ai-stack-in-process': Number(inProcessMb.toFixed(3)), 'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite': Number(rawMb.toFixed(3)) },
+  extract_mb_per_s: {
+    'ai-stack': Number(isolatedMb.toFixed(3)),
+    'ai-stack-in-process': Number(inProcessMb.toFixed(3)),
+    'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite': Number(rawMb.toFixed(3)),
+  },
   upload_to_ready_p50_ms: { 'ai-stack': Number(p50.toFixed(1)) },
-  peak_rss_mb_200mb_upload: { 'ai-stack': Number(peak.toFixed(0)), after_upload_only: Number(afterUpload.toFixed(0)), file_mb: Number((size / 1024 / 1024).toFixed(0)), seconds: Number(seconds.toFixed(0)), document_status: finalStatus, error: finalError },
+  peak_rss_mb_200mb_upload: {
+    'ai-stack': Number(peak.toFixed(0)),
+    after_upload_only: Number(afterUpload.toFixed(0)),
+    file_mb: Number((size / 1024 / 1024).toFixed(0)),
+    seconds: Number(seconds.toFixed(0)),
+    document_status: finalStatus,
+    error: finalError,
+  },
   embed_chunks_per_s: { 'ai-stack-hashing': Number(embedPerS.toFixed(0)) },
 };
 mkdirSync(RESULTS_DIR, { recursive: true });

@@ -23,7 +23,8 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
   const bigDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-big-'));
   const bigFile = join(bigDir, 'big.txt');
   // Paragraphs of a few lines, English and Chinese, numbered so that no two are the same.
-  const paragraph = (n: number) => `Section ${n}. The quarterly report lists revenue, costs and shipping figures for region ${n % 97}.\n季度报告列出了第${n}个地区的收入和成本。\n\n`;
+  const paragraph = (n: number) =>
+    `Section ${n}. The quarterly report lists revenue, costs and shipping figures for region ${n % 97}.\n季度报告列出了第${n}个地区的收入和成本。\n\n`;
   const parts: string[] = [];
   let bytes = 0;
   for (let n = 0; bytes < megabytes * 1024 * 1024; n++) {
@@ -35,13 +36,27 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
   parts.length = 0;
   const adminKey = randomBytes(24).toString('hex');
   const port = 30_000 + Math.floor(Math.random() * 20_000);
-  const env = { PATH: process.env.PATH ?? '', PORT: String(port), AI_STACK_DATA_DIR: join(bigDir, 'data'), AI_STACK_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', AI_STACK_UPLOAD_MAX_BYTES: String(megabytes * 2 * 1024 * 1024), AI_STACK_EXTRACT_TIMEOUT_MS: '600000' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    PORT: String(port),
+    AI_STACK_DATA_DIR: join(bigDir, 'data'),
+    AI_STACK_ADMIN_KEY: adminKey,
+    LOG_LEVEL: 'warn',
+    AI_STACK_UPLOAD_MAX_BYTES: String(megabytes * 2 * 1024 * 1024),
+    AI_STACK_EXTRACT_TIMEOUT_MS: '600000',
+  };
   const child = spawn(process.execPath, ['src/cli/main.ts', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const url = `http://127.0.0.1:${port}`;
     // Start-up is slow on a busy machine: wait up to two minutes for the service to answer.
     for (let i = 0; i < 1200; i++) {
-      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (child.exitCode !== null) throw new Error(`the service exited during start-up (code ${child.exitCode})`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -52,15 +67,23 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
     const res = await new Promise<{ status: number; json: () => unknown }>((resolve, reject) => {
       const head = Buffer.from('--benchboundary\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n');
       const tail = Buffer.from('\r\n--benchboundary--\r\n');
-      const req = request(`${url}/api/v1/documents`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'multipart/form-data; boundary=benchboundary', 'content-length': head.length + size + tail.length },
-      }, (response) => {
-        const parts: Buffer[] = [];
-        response.on('data', (part: Buffer) => parts.push(part));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, json: () => JSON.parse(Buffer.concat(parts).toString('utf8')) }));
-        response.on('error', reject);
-      });
+      const req = request(
+        `${url}/api/v1/documents`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${adminKey}`,
+            'content-type': 'multipart/form-data; boundary=benchboundary',
+            'content-length': head.length + size + tail.length,
+          },
+        },
+        (response) => {
+          const parts: Buffer[] = [];
+          response.on('data', (part: Buffer) => parts.push(part));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: () => JSON.parse(Buffer.concat(parts).toString('utf8')) }));
+          response.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.write(head);
       const file = createReadStream(bigFile);
@@ -74,7 +97,10 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
     let finalStatus = 'unknown';
     let finalError: string | null = null;
     for (let i = 0; i < 12_000; i++) {
-      const doc = (await (await fetch(`${url}/api/v1/documents/${uploaded.document.id}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { status: string; error: string | null };
+      const doc = (await (await fetch(`${url}/api/v1/documents/${uploaded.document.id}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as {
+        status: string;
+        error: string | null;
+      };
       if (doc.status === 'ready' || doc.status === 'failed') {
         finalStatus = doc.status;
         finalError = doc.error;
@@ -93,5 +119,7 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const mb = Number(process.argv[2] ?? 200);
   const r = await measurePeakRss(mb);
-  console.log(`${mb} MB upload: HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`);
+  console.log(
+    `${mb} MB upload: HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
+  );
 }

@@ -21,7 +21,14 @@ async function seed(): Promise<Kysely<DB>> {
   const insert = raw.prepare('INSERT INTO orders (customer_id, status, total, currency, created_at, note) VALUES (?, ?, ?, ?, ?, ?)');
   raw.exec('BEGIN');
   for (let i = 0; i < ROWS; i++) {
-    insert.run(i % 5000, ['open', 'paid', 'shipped', 'cancelled'][i % 4] ?? 'open', Math.round(Math.random() * 100_000) / 100, 'EUR', new Date(1_700_000_000_000 + i * 30_000).toISOString(), `Order ${i} for customer ${i % 5000}`);
+    insert.run(
+      i % 5000,
+      ['open', 'paid', 'shipped', 'cancelled'][i % 4] ?? 'open',
+      Math.round(Math.random() * 100_000) / 100,
+      'EUR',
+      new Date(1_700_000_000_000 + i * 30_000).toISOString(),
+      `Order ${i} for customer ${i % 5000}`,
+    );
   }
   raw.exec('COMMIT');
   return db;
@@ -59,7 +66,10 @@ export async function dbListContenders(duration: number): Promise<{ contenders: 
     return measure(app, load);
   };
   return {
-    contenders: [{ name: 'without (bare Fastify)', run: plain }, { name: 'with cache + compression (mostly hits: 20 pages)', run: tuned }],
+    contenders: [
+      { name: 'without (bare Fastify)', run: plain },
+      { name: 'with cache + compression (mostly hits: 20 pages)', run: tuned },
+    ],
     close: () => db.destroy(),
   };
 }

@@ -13,8 +13,14 @@ import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
 import { tidy } from '../lib/stats.ts';
 
 const rows = Array.from({ length: 20 }, (_, i) => ({
-  id: i + 1, code: `C${1000 + i}`, name: `Customer number ${i} GmbH`, country: 'DE', segment: 'enterprise',
-  credit_limit_cents: 1_000_000 + i, created_at: '2026-01-01T00:00:00.000Z', version: 3,
+  id: i + 1,
+  code: `C${1000 + i}`,
+  name: `Customer number ${i} GmbH`,
+  country: 'DE',
+  segment: 'enterprise',
+  credit_limit_cents: 1_000_000 + i,
+  created_at: '2026-01-01T00:00:00.000Z',
+  version: 3,
 }));
 const text = JSON.stringify({ data: rows, total: 1000, page: 1, page_size: 20 }).slice(0, 3072);
 const bytes = Buffer.from(text);
@@ -39,18 +45,30 @@ function measure(fn: (body: string | Buffer) => string, body: string | Buffer): 
 
 const run = await beginRun('node bench/http/etag.ts', machineFacts({ packages: ['xxhash-wasm'] }));
 type Figures = { string: number; buffer: number };
-const rounds = await rotatedRounds<Figures>(Object.entries(candidates).map(([name, fn]) => ({ name, run: async () => ({ string: measure(fn, text), buffer: measure(fn, bytes) }) })), { rounds: ROUNDS });
+const rounds = await rotatedRounds<Figures>(
+  Object.entries(candidates).map(([name, fn]) => ({ name, run: async () => ({ string: measure(fn, text), buffer: measure(fn, bytes) }) })),
+  { rounds: ROUNDS },
+);
 const ours = Object.keys(candidates)[0] as string;
 const summary = {
   etag_string_us: Object.fromEntries(Object.entries(mediansOf(rounds, (f) => f.string)).map(([k, v]) => [k, tidy(v)])),
   etag_buffer_us: Object.fromEntries(Object.entries(mediansOf(rounds, (f) => f.buffer)).map(([k, v]) => [k, tidy(v)])),
 };
-const ratios = Object.fromEntries(Object.keys(candidates).filter((name) => name !== ours).map((name) => [`etag_string_us: ${ours} / ${name}`, ratioOfRounds(rounds, (f) => f.string, ours, name)]));
+const ratios = Object.fromEntries(
+  Object.keys(candidates)
+    .filter((name) => name !== ours)
+    .map((name) => [`etag_string_us: ${ours} / ${name}`, ratioOfRounds(rounds, (f) => f.string, ours, name)]),
+);
 console.log(`ETag of a ${bytes.length}-byte JSON body, Node ${process.version}; median of ${ROUNDS} rotated rounds × ${CALLS} calls, µs per call`);
 console.table(summary);
-const path = writeResults('http', 'etag', summary, run.finish({
-  settings: { metrics: Object.keys(summary), implementations: Object.keys(candidates), bodyBytes: bytes.length, callsPerRound: CALLS, rounds: ROUNDS },
-  ratios,
-  rounds,
-}));
+const path = writeResults(
+  'http',
+  'etag',
+  summary,
+  run.finish({
+    settings: { metrics: Object.keys(summary), implementations: Object.keys(candidates), bodyBytes: bytes.length, callsPerRound: CALLS, rounds: ROUNDS },
+    ratios,
+    rounds,
+  }),
+);
 console.log(`wrote ${path}`);

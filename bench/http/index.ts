@@ -22,21 +22,47 @@ const command = 'node bench/http/index.ts';
 const facts = () => machineFacts({ redisUrl, packages: ['fastify', 'autocannon', 'rate-limiter-flexible', '@fastify/compress'] });
 
 function summarize<F extends object>(prefix: string, byName: Record<string, F[]>, metrics: Array<keyof F & string>): Summary {
-  return Object.fromEntries(metrics.map((m) => [`${prefix}${m}`, Object.fromEntries(Object.entries(mediansOf(byName, (f) => f[m] as number)).map(([k, v]) => [k, tidy(v)]))]));
+  return Object.fromEntries(
+    metrics.map((m) => [`${prefix}${m}`, Object.fromEntries(Object.entries(mediansOf(byName, (f) => f[m] as number)).map(([k, v]) => [k, tidy(v)]))]),
+  );
 }
 
 const loadMetrics: Array<keyof LoadFigures> = ['rps', 'cpuUsPerRequest', 'p50Ms', 'p99Ms', 'bytesPerResponse', 'non2xx'];
 
 {
   const run = await beginRun(command, facts());
-  const byName = await rotatedRounds(listContenders(seconds), { rounds, onRound: (r, f) => console.error(`list round ${r + 1}: ${Object.entries(f).map(([n, v]) => `${n} ${v.rps}/s`).join(', ')}`) });
+  const byName = await rotatedRounds(listContenders(seconds), {
+    rounds,
+    onRound: (r, f) =>
+      console.error(
+        `list round ${r + 1}: ${Object.entries(f)
+          .map(([n, v]) => `${n} ${v.rps}/s`)
+          .join(', ')}`,
+      ),
+  });
   const ratios: Record<string, Spread> = {
     'req_per_s: ai-stack / fastify-bare': ratioOfRounds(byName, (f) => f.rps, 'ai-stack', 'fastify-bare'),
     'cpu_us_per_request: ai-stack / fastify-bare': ratioOfRounds(byName, (f) => f.cpuUsPerRequest, 'ai-stack', 'fastify-bare'),
     'req_per_s: ai-stack, response-cache hits (br) / fastify-bare': ratioOfRounds(byName, (f) => f.rps, 'ai-stack, response-cache hits (br)', 'fastify-bare'),
   };
   const summary = summarize('list_', byName, loadMetrics);
-  writeResults('http', 'list', summary, run.finish({ settings: { metrics: Object.keys(summary), secondsPerRun: seconds, connections: 20, rounds, body: '20 rows, ~2.6 KB JSON', loadGenerator: 'autocannon in a separate process' }, ratios, rounds: byName }));
+  writeResults(
+    'http',
+    'list',
+    summary,
+    run.finish({
+      settings: {
+        metrics: Object.keys(summary),
+        secondsPerRun: seconds,
+        connections: 20,
+        rounds,
+        body: '20 rows, ~2.6 KB JSON',
+        loadGenerator: 'autocannon in a separate process',
+      },
+      ratios,
+      rounds: byName,
+    }),
+  );
   console.table(summary);
 }
 {
@@ -45,9 +71,31 @@ const loadMetrics: Array<keyof LoadFigures> = ['rps', 'cpuUsPerRequest', 'p50Ms'
   const { contenders } = dbList;
   try {
     const byName = await rotatedRounds(contenders, { rounds });
-    const ratios = { 'db_list_req_per_s: cache + compression / bare': ratioOfRounds(byName, (f) => f.rps, 'with cache + compression (mostly hits: 20 pages)', 'without (bare Fastify)') };
+    const ratios = {
+      'db_list_req_per_s: cache + compression / bare': ratioOfRounds(
+        byName,
+        (f) => f.rps,
+        'with cache + compression (mostly hits: 20 pages)',
+        'without (bare Fastify)',
+      ),
+    };
     const summary = summarize('db_list_', byName, loadMetrics);
-    writeResults('http', 'db-list', summary, run.finish({ settings: { metrics: Object.keys(summary), secondsPerRun: seconds + 3, connections: 10, rounds, workload: '100-row pages of a 100k-row SQLite table (offset + count), 20 distinct pages, client accepts br/gzip' }, ratios, rounds: byName }));
+    writeResults(
+      'http',
+      'db-list',
+      summary,
+      run.finish({
+        settings: {
+          metrics: Object.keys(summary),
+          secondsPerRun: seconds + 3,
+          connections: 10,
+          rounds,
+          workload: '100-row pages of a 100k-row SQLite table (offset + count), 20 distinct pages, client accepts br/gzip',
+        },
+        ratios,
+        rounds: byName,
+      }),
+    );
     console.table(summary);
   } finally {
     await dbList.close();
@@ -58,10 +106,29 @@ const loadMetrics: Array<keyof LoadFigures> = ['rps', 'cpuUsPerRequest', 'p50Ms'
   const byName = await benchRateLimit(seconds * 500, redisUrl, rounds);
   const ratios = {
     'ratelimit_checks_per_s: ai-stack / rate-limiter-flexible': ratioOfRounds(byName, (f) => f.checks_per_s, 'ai-stack', 'rate-limiter-flexible'),
-    'ratelimit_client_cpu_us_per_check: ai-stack / rate-limiter-flexible': ratioOfRounds(byName, (f) => f.client_cpu_us_per_check, 'ai-stack', 'rate-limiter-flexible'),
+    'ratelimit_client_cpu_us_per_check: ai-stack / rate-limiter-flexible': ratioOfRounds(
+      byName,
+      (f) => f.client_cpu_us_per_check,
+      'ai-stack',
+      'rate-limiter-flexible',
+    ),
   };
   const summary = summarize('ratelimit_', byName, ['checks_per_s', 'client_cpu_us_per_check', 'checks_per_s_serial', 'memory_checks_per_s']);
-  writeResults('http', 'ratelimit', summary, run.finish({ settings: { metrics: Object.keys(summary), rounds, algorithms: 'ai-stack: GCRA in one Lua script; rate-limiter-flexible: RateLimiterRedis (fixed window, Lua)', inFlight: '64 and 1' }, ratios, rounds: byName }));
+  writeResults(
+    'http',
+    'ratelimit',
+    summary,
+    run.finish({
+      settings: {
+        metrics: Object.keys(summary),
+        rounds,
+        algorithms: 'ai-stack: GCRA in one Lua script; rate-limiter-flexible: RateLimiterRedis (fixed window, Lua)',
+        inFlight: '64 and 1',
+      },
+      ratios,
+      rounds: byName,
+    }),
+  );
   console.table(summary);
 }
 process.exit(0);

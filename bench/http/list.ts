@@ -1,15 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  apiToolkitPlugin,
-  MemoryIdempotencyStore,
-  MemoryRateLimitStore,
-  MemoryResponseStore,
-} from '../../src/http/toolkit/index.ts';
+import { apiToolkitPlugin, MemoryIdempotencyStore, MemoryRateLimitStore, MemoryResponseStore } from '../../src/http/toolkit/index.ts';
 import type { Contender } from '../lib/rounds.ts';
 import { measure, type LoadFigures } from './load.ts';
 
 // A typical list page: 20 rows, ~2.6 KB of JSON.
-const rows = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, customer: `Customer ${i + 1}`, status: i % 3 === 0 ? 'paid' : 'open', total: 100 + i * 7.5, created_at: new Date(1_780_000_000_000 + i * 60_000).toISOString(), note: 'Deliver to the loading dock at the back.' }));
+const rows = Array.from({ length: 20 }, (_, i) => ({
+  id: i + 1,
+  customer: `Customer ${i + 1}`,
+  status: i % 3 === 0 ? 'paid' : 'open',
+  total: 100 + i * 7.5,
+  created_at: new Date(1_780_000_000_000 + i * 60_000).toISOString(),
+  note: 'Deliver to the loading dock at the back.',
+}));
 const handler = async (): Promise<unknown> => ({ data: rows, page: 1, page_size: 20, total: 20 });
 
 function bare(): FastifyInstance {

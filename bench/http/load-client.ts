@@ -16,23 +16,28 @@ const options = JSON.parse(process.argv[2] ?? '{}') as ClientOptions;
 const times: number[] = [];
 let finish: (error: Error | null, result: autocannon.Result) => void = () => undefined;
 const done = new Promise<autocannon.Result>((resolve, reject) => (finish = (error, result) => (error ? reject(error) : resolve(result))));
-const instance = autocannon({
-  url: options.url,
-  connections: options.connections,
-  duration: options.duration,
-  headers: options.headers,
-  requests: options.paths.map((path) => ({ method: 'GET', path })),
-}, (error, result) => finish(error, result));
+const instance = autocannon(
+  {
+    url: options.url,
+    connections: options.connections,
+    duration: options.duration,
+    headers: options.headers,
+    requests: options.paths.map((path) => ({ method: 'GET', path })),
+  },
+  (error, result) => finish(error, result),
+);
 instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
 const result = await done;
-process.stdout.write(`${JSON.stringify({
-  rps: result.requests.average,
-  total: result.requests.total,
-  p50Ms: result.latency.p50,
-  p95Ms: percentile(times, 0.95),
-  p99Ms: result.latency.p99,
-  meanMs: result.latency.mean,
-  bytes: result.throughput.total,
-  non2xx: result.non2xx,
-  errors: result.errors + result.timeouts,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50Ms: result.latency.p50,
+    p95Ms: percentile(times, 0.95),
+    p99Ms: result.latency.p99,
+    meanMs: result.latency.mean,
+    bytes: result.throughput.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  })}\n`,
+);

@@ -32,7 +32,11 @@ interface ClientResult {
 
 function runClient(url: string, options: LoadOptions): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [new URL('./load-client.ts', import.meta.url).pathname, JSON.stringify({ url, ...options, headers: options.headers ?? {} })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [new URL('./load-client.ts', import.meta.url).pathname, JSON.stringify({ url, ...options, headers: options.headers ?? {} })],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ClientResult) : reject(new Error(`load client exited ${code}`))));

@@ -44,14 +44,30 @@ export async function benchRateLimit(ms: number, redisUrl: string, rounds: numbe
     name,
     async run() {
       const parallel = await throughput(check, ms, 64);
-      return { checks_per_s: parallel.perSecond, client_cpu_us_per_check: parallel.cpuUs, checks_per_s_serial: (await throughput(check, ms / 2, 1)).perSecond, memory_checks_per_s: (await throughput(memory, ms / 4, 1)).perSecond };
+      return {
+        checks_per_s: parallel.perSecond,
+        client_cpu_us_per_check: parallel.cpuUs,
+        checks_per_s_serial: (await throughput(check, ms / 2, 1)).perSecond,
+        memory_checks_per_s: (await throughput(memory, ms / 4, 1)).perSecond,
+      };
     },
   });
   try {
-    return await rotatedRounds([
-      contender('ai-stack', (k) => ours.isAllowed(k), (k) => oursMemory.isAllowed(k)),
-      contender('rate-limiter-flexible', (k) => theirs.consume(k), (k) => theirsMemory.consume(k)),
-    ], { rounds });
+    return await rotatedRounds(
+      [
+        contender(
+          'ai-stack',
+          (k) => ours.isAllowed(k),
+          (k) => oursMemory.isAllowed(k),
+        ),
+        contender(
+          'rate-limiter-flexible',
+          (k) => theirs.consume(k),
+          (k) => theirsMemory.consume(k),
+        ),
+      ],
+      { rounds },
+    );
   } finally {
     let cursor = '0';
     do {

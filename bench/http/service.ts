@@ -5,7 +5,8 @@
  *
  *   node bench/http/service.ts            (BENCH_SECONDS per run, default 10; BENCH_ORDERS, default 100000)
  *
- * Writes its part of bench/results/http.json. The load generator runs in another process; ≥ 5 rotated rounds. The demo database is kept in the OS temp dir and reused.
+ * Writes its part of bench/results/http.json. The load generator runs in another process; ≥ 5 rotated rounds. The demo database is kept in the OS temp dir and
+ * reused.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
@@ -48,7 +49,10 @@ async function openService(resources: RuntimeOptions['resources'] = {}): Promise
   // The limit is lifted: the benchmark measures serving, not refusing.
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', AI_STACK_DATA_DIR: DATA_DIR, LOG_LEVEL: 'silent', AI_STACK_RATE_LIMIT_PER_MINUTE: '10000000' });
   const runtime = await createRuntime(config, { logger: silentLogger, resources });
-  const { total } = await runtime.db.kysely.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  const { total } = await runtime.db.kysely
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
   if (Number(total) === 0) {
     const started = performance.now();
     const report = await loadDemoData(runtime.db, { orders: ORDERS });
@@ -96,15 +100,47 @@ async function main(): Promise<void> {
       // The DB layer's query cache alone: every request runs the handler, but the count(*) is cached.
       ['no response cache, query-cached total, identity', countedUrl, { ...auth, 'accept-encoding': 'identity' }],
     ];
-    const byName = await rotatedRounds(variants.map(([name, url, headers]) => ({ name, run: () => figures(url, headers) })), { rounds: ROUNDS });
+    const byName = await rotatedRounds(
+      variants.map(([name, url, headers]) => ({ name, run: () => figures(url, headers) })),
+      { rounds: ROUNDS },
+    );
     const metrics: Array<keyof Figures> = ['rps', 'p50Ms', 'p99Ms', 'meanMs', 'cpuUsPerRequest', 'bodyBytes', 'bytesPerResponse', 'non2xx'];
-    const summary = Object.fromEntries(metrics.map((m) => [`orders_list_${m}`, Object.fromEntries(Object.entries(mediansOf(byName, (f) => f[m])).map(([k, v]) => [k, tidy(v)]))]));
+    const summary = Object.fromEntries(
+      metrics.map((m) => [`orders_list_${m}`, Object.fromEntries(Object.entries(mediansOf(byName, (f) => f[m])).map(([k, v]) => [k, tidy(v)]))]),
+    );
     const ratios = {
-      'orders_list_rps: response-cache hits + br/gzip / no response cache, identity': ratioOfRounds(byName, (f) => f.rps, 'response-cache hits + br/gzip', 'no response cache, identity'),
-      'orders_list_rps: query-cached total / no response cache, identity': ratioOfRounds(byName, (f) => f.rps, 'no response cache, query-cached total, identity', 'no response cache, identity'),
+      'orders_list_rps: response-cache hits + br/gzip / no response cache, identity': ratioOfRounds(
+        byName,
+        (f) => f.rps,
+        'response-cache hits + br/gzip',
+        'no response cache, identity',
+      ),
+      'orders_list_rps: query-cached total / no response cache, identity': ratioOfRounds(
+        byName,
+        (f) => f.rps,
+        'no response cache, query-cached total, identity',
+        'no response cache, identity',
+      ),
     };
     console.table(summary);
-    const path = writeResults('http', 'service', summary, run.finish({ settings: { metrics: Object.keys(summary), orders: ORDERS, secondsPerRun: SECONDS, connections: CONNECTIONS, path: PATH, rounds: ROUNDS, loadGenerator: 'autocannon in a separate process' }, ratios, rounds: byName }));
+    const path = writeResults(
+      'http',
+      'service',
+      summary,
+      run.finish({
+        settings: {
+          metrics: Object.keys(summary),
+          orders: ORDERS,
+          secondsPerRun: SECONDS,
+          connections: CONNECTIONS,
+          path: PATH,
+          rounds: ROUNDS,
+          loadGenerator: 'autocannon in a separate process',
+        },
+        ratios,
+        rounds: byName,
+      }),
+    );
     console.log(`wrote ${path}`);
   } finally {
     await counted.stop();

@@ -21,24 +21,32 @@ const ROUNDS = Math.max(5, Number(process.env['BENCH_MAIL_ROUNDS'] ?? 5));
 const CONNECTIONS = 4;
 
 const sink = spawn(process.execPath, [join(import.meta.dirname, 'smtp-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise<number>((resolve) => sink.stdout.on('data', (c: Buffer) => {
-  const m = /port (\d+)/.exec(c.toString());
-  if (m) resolve(Number(m[1]));
-}));
+const port = await new Promise<number>((resolve) =>
+  sink.stdout.on('data', (c: Buffer) => {
+    const m = /port (\d+)/.exec(c.toString());
+    if (m) resolve(Number(m[1]));
+  }),
+);
 const smtpUrl = `smtp://127.0.0.1:${port}`;
 
 const templates = new TemplateRegistry(BUILTIN_TEMPLATES);
-const messages = (round: number): OutboxMessage[] => Array.from({ length: MESSAGES }, (_, i) => ({
-  to: `user${i}@d${i % 20}.example.com`,
-  ...templates.render('newsletter', i % 2 ? 'zh-CN' : 'en', { name: `用户 ${i}`, title: '月度通讯', body: '本月更新' }),
-  from: 'Bench <bench@example.com>',
-  batchId: `r${round}`,
-  idempotencyKey: `r${round}:${i}`,
-}));
+const messages = (round: number): OutboxMessage[] =>
+  Array.from({ length: MESSAGES }, (_, i) => ({
+    to: `user${i}@d${i % 20}.example.com`,
+    ...templates.render('newsletter', i % 2 ? 'zh-CN' : 'en', { name: `用户 ${i}`, title: '月度通讯', body: '本月更新' }),
+    from: 'Bench <bench@example.com>',
+    batchId: `r${round}`,
+    idempotencyKey: `r${round}:${i}`,
+  }));
 
 async function aiStack(round: number, synchronous: 'full' | 'normal'): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-mail-'));
-  const config = loadConfig({ AI_STACK_SQLITE_SYNCHRONOUS: synchronous, AI_STACK_DATA_DIR: dir, AI_STACK_SMTP_URL: smtpUrl, AI_STACK_MAIL_RATE_PER_DOMAIN: '100000' });
+  const config = loadConfig({
+    AI_STACK_SQLITE_SYNCHRONOUS: synchronous,
+    AI_STACK_DATA_DIR: dir,
+    AI_STACK_SMTP_URL: smtpUrl,
+    AI_STACK_MAIL_RATE_PER_DOMAIN: '100000',
+  });
   const db = await openDatabase(config.database);
   await migrateToLatest(db);
   const mail = createMailService({ db, config: config.mail, dataDir: dir, logger: silentLogger });
@@ -58,7 +66,9 @@ async function direct(round: number): Promise<number> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity });
   const batch = messages(round);
   const start = performance.now();
-  await Promise.all(batch.map((m) => transport.sendMail({ from: m.from, to: m.to, subject: m.subject, text: m.text, ...(m.html === undefined ? {} : { html: m.html }) })));
+  await Promise.all(
+    batch.map((m) => transport.sendMail({ from: m.from, to: m.to, subject: m.subject, text: m.text, ...(m.html === undefined ? {} : { html: m.html }) })),
+  );
   const seconds = (performance.now() - start) / 1000;
   transport.close();
   return MESSAGES / seconds;
@@ -80,7 +90,11 @@ const median = (xs: number[]): number => {
   return Math.round(s[Math.floor(s.length / 2)] as number);
 };
 const result = {
-  bulk_messages_per_s: { 'ai-stack': median(runs['ai-stack']), 'ai-stack-sqlite-normal': median(runs['ai-stack-sqlite-normal']), 'nodemailer-direct': median(runs['nodemailer-direct']) },
+  bulk_messages_per_s: {
+    'ai-stack': median(runs['ai-stack']),
+    'ai-stack-sqlite-normal': median(runs['ai-stack-sqlite-normal']),
+    'nodemailer-direct': median(runs['nodemailer-direct']),
+  },
   ratio: Number((median(runs['ai-stack']) / median(runs['nodemailer-direct'])).toFixed(2)),
   ratio_sqlite_normal: Number((median(runs['ai-stack-sqlite-normal']) / median(runs['nodemailer-direct'])).toFixed(2)),
   note: 'ai-stack: SQLite outbox with the default AI_STACK_SQLITE_SYNCHRONOUS=full (an fsync per recorded outcome batch); ai-stack-sqlite-normal: the same with synchronous=normal (survives a process crash, may re-send the last messages after power loss)',
@@ -92,4 +106,10 @@ const result = {
 };
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'mail.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.table(PEERS.map((peer) => ({ peer, 'messages/s': result.bulk_messages_per_s[peer], 'vs nodemailer-direct': (result.bulk_messages_per_s[peer] / result.bulk_messages_per_s['nodemailer-direct']).toFixed(2) })));
+console.table(
+  PEERS.map((peer) => ({
+    peer,
+    'messages/s': result.bulk_messages_per_s[peer],
+    'vs nodemailer-direct': (result.bulk_messages_per_s[peer] / result.bulk_messages_per_s['nodemailer-direct']).toFixed(2),
+  })),
+);

@@ -12,10 +12,13 @@ const num = (v: number): string => {
 const cell = (v: unknown): string => (typeof v === 'number' ? num(v) : typeof v === 'string' ? v.replaceAll('|', '\\|') : '');
 
 function metricsTable(results: ResultsFile, only?: readonly string[], implementationsOnly?: readonly string[]): string[] {
-  const metrics = Object.entries(results)
-    .filter(([k, v]) => !k.startsWith('_') && v !== null && typeof v === 'object' && !Array.isArray(v) && (!only || only.includes(k))) as Array<[string, Record<string, unknown>]>;
+  const metrics = Object.entries(results).filter(
+    ([k, v]) => !k.startsWith('_') && v !== null && typeof v === 'object' && !Array.isArray(v) && (!only || only.includes(k)),
+  ) as Array<[string, Record<string, unknown>]>;
   if (metrics.length === 0) return [];
-  const implementations = [...new Set(metrics.flatMap(([, values]) => Object.keys(values)))].filter((i) => !implementationsOnly || implementationsOnly.includes(i));
+  const implementations = [...new Set(metrics.flatMap(([, values]) => Object.keys(values)))].filter(
+    (i) => !implementationsOnly || implementationsOnly.includes(i),
+  );
   return [
     `| metric | ${implementations.join(' | ')} |`,
     `|---|${implementations.map(() => '---:').join('|')}|`,
@@ -38,7 +41,12 @@ function ratioTable(runs: RunRecord[]): string[] {
 
 function machineLine(part: string, run: RunRecord): string {
   const m = run.machine;
-  const versions = [`Node ${m.node}`, m.redis ? `Redis ${m.redis}` : '', m.postgres ? `PostgreSQL ${m.postgres}` : '', ...Object.entries(m.packages).map(([n, v]) => `${n} ${v}`)].filter(Boolean);
+  const versions = [
+    `Node ${m.node}`,
+    m.redis ? `Redis ${m.redis}` : '',
+    m.postgres ? `PostgreSQL ${m.postgres}` : '',
+    ...Object.entries(m.packages).map(([n, v]) => `${n} ${v}`),
+  ].filter(Boolean);
   const load = `load average ${m.loadBefore.join('/')} before, ${m.loadAfter?.join('/') ?? '?'} after`;
   // Rule 7: a run on a busy machine says so (1-minute load average above 1.5 when it began or ended).
   const busy = Math.max(m.loadBefore[0] ?? 0, m.loadAfter?.[0] ?? 0) > 1.5 ? ' ⚠️ **busy machine: rerun on an idle one before quoting these figures**' : '';
@@ -49,7 +57,9 @@ function settingsLines(runs: Array<[string, RunRecord]>): string[] {
   const lines: string[] = [];
   for (const [part, run] of runs) {
     const skip = new Set(['metrics', 'implementations', 'durability']);
-    const settings = Object.entries(run.settings).filter(([k]) => !skip.has(k)).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    const settings = Object.entries(run.settings)
+      .filter(([k]) => !skip.has(k))
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     if (settings.length > 0) lines.push(`- ${part} settings — ${settings.join('; ')}`);
     // Durability beside the figures, one line per implementation (the rules: same durability, or the difference written down).
     const durability = run.settings['durability'];
@@ -62,17 +72,33 @@ function settingsLines(runs: Array<[string, RunRecord]>): string[] {
   return lines;
 }
 
-const UNITS: Record<Goal['unit'], string> = { x: '×', ms: ' ms', 'per-s': '/s', count: '', mb: ' MB', s: ' s', pct: ' %', kb: ' kB', score: '', 'mb-per-s': ' MB/s' };
+const UNITS: Record<Goal['unit'], string> = {
+  x: '×',
+  ms: ' ms',
+  'per-s': '/s',
+  count: '',
+  mb: ' MB',
+  s: ' s',
+  pct: ' %',
+  kb: ' kB',
+  score: '',
+  'mb-per-s': ' MB/s',
+};
 
 function goalLines(goals: Goal[], results: ResultsFile): string[] {
   if (goals.length === 0) return [];
-  return ['', '**Goals**', '', ...goals.map((goal) => {
-    const value = goal.value(results);
-    if (value === undefined || Number.isNaN(value)) return `- ⬜ not yet measured — ${goal.text}`;
-    const shown = `${num(value)}${UNITS[goal.unit]}`;
-    if (goal.exceeded?.(value)) return `- ✅ exceeded — ${goal.text}: **${shown}**`;
-    return goal.met(value) ? `- ✅ met — ${goal.text}: **${shown}**` : `- ❌ **missed** — ${goal.text}: **${shown}**`;
-  })];
+  return [
+    '',
+    '**Goals**',
+    '',
+    ...goals.map((goal) => {
+      const value = goal.value(results);
+      if (value === undefined || Number.isNaN(value)) return `- ⬜ not yet measured — ${goal.text}`;
+      const shown = `${num(value)}${UNITS[goal.unit]}`;
+      if (goal.exceeded?.(value)) return `- ✅ exceeded — ${goal.text}: **${shown}**`;
+      return goal.met(value) ? `- ✅ met — ${goal.text}: **${shown}**` : `- ❌ **missed** — ${goal.text}: **${shown}**`;
+    }),
+  ];
 }
 
 /** Keeps only the summary keys and runs of the parts a section shows. */
@@ -90,26 +116,42 @@ export function renderSection(section: Section, file: ResultsFile | undefined, l
   const out = [`## ${section.title} — \`${section.command}\``, '', section.about, ''];
   const goals = (results: ResultsFile): Goal[] => [...section.goals, ...(section.goalsFrom?.(results) ?? [])];
   if (!file) {
-    out.push(`_⬜ Not yet measured: no \`bench/results/${section.file}.json\` is committed. Run \`${section.command}\` (or \`npm run bench:all\`) on an idle machine, then \`npm run bench:report\`._`);
-    if (legacy) out.push('', '<details><summary>Figures published before the rules of bench/README.md (not reproduced; kept for reference until this section is measured)</summary>', '', legacy.trim(), '', '</details>');
+    out.push(
+      `_⬜ Not yet measured: no \`bench/results/${section.file}.json\` is committed. Run \`${section.command}\` (or \`npm run bench:all\`) on an idle machine, then \`npm run bench:report\`._`,
+    );
+    if (legacy)
+      out.push(
+        '',
+        '<details><summary>Figures published before the rules of bench/README.md (not reproduced; kept for reference until this section is measured)</summary>',
+        '',
+        legacy.trim(),
+        '',
+        '</details>',
+      );
     out.push(...goalLines(goals({}), {}));
     return out;
   }
   const chosen = partsOf(file, section.parts);
   if (chosen.runs.length === 0) {
     if (section.parts || !section.metrics) {
-      out.push(`_⬜ Not yet measured: \`bench/results/${section.file}.json\` has no run of ${section.parts ? `part ${section.parts.map((p) => `\`${p}\``).join(', ')}` : 'this section'}. Run \`${section.command}\`._`);
+      out.push(
+        `_⬜ Not yet measured: \`bench/results/${section.file}.json\` has no run of ${section.parts ? `part ${section.parts.map((p) => `\`${p}\``).join(', ')}` : 'this section'}. Run \`${section.command}\`._`,
+      );
       out.push(...goalLines(goals({}), {}));
       return out;
     }
     // A results file written without bench/lib: its figures, but no machine facts or per-round data to judge them by.
-    out.push(`_This results file carries no run record (machine, load average, rounds): \`${section.command}\` does not write one through \`bench/lib\` yet, so the figures below cannot be checked against the rules of [bench/README.md](../bench/README.md)._`);
+    out.push(
+      `_This results file carries no run record (machine, load average, rounds): \`${section.command}\` does not write one through \`bench/lib\` yet, so the figures below cannot be checked against the rules of [bench/README.md](../bench/README.md)._`,
+    );
     out.push('', ...metricsTable(file, section.metrics));
     out.push(...goalLines(goals(file), file));
     return out;
   }
   out.push(...chosen.runs.map(([part, run]) => machineLine(part, run)));
-  const partMetrics = chosen.runs.map(([part, run]) => [part, run.settings['metrics'] as string[] | undefined, run.settings['implementations'] as string[] | undefined] as const);
+  const partMetrics = chosen.runs.map(
+    ([part, run]) => [part, run.settings['metrics'] as string[] | undefined, run.settings['implementations'] as string[] | undefined] as const,
+  );
   if (partMetrics.every(([, m]) => m !== undefined) && partMetrics.length > 1) {
     for (const [part, metrics, implementations] of partMetrics) out.push('', `**${part}**`, '', ...metricsTable(chosen.results, metrics, implementations));
   } else {

@@ -45,7 +45,12 @@ export function ratio(results: ResultsFile, key: string): Spread | undefined {
 }
 
 const ratioGoal = (text: string, key: string, met: (v: number) => boolean): Goal => ({ text, unit: 'x', met, value: (r) => ratio(r, key)?.median });
-const valueGoal = (text: string, metric: string, impl: string, unit: Goal['unit'], met: (v: number) => boolean): Goal => ({ text, unit, met, value: (r) => figure(r, metric, impl) });
+const valueGoal = (text: string, metric: string, impl: string, unit: Goal['unit'], met: (v: number) => boolean): Goal => ({
+  text,
+  unit,
+  met,
+  value: (r) => figure(r, metric, impl),
+});
 
 export const SECTIONS: Section[] = [
   {
@@ -53,7 +58,8 @@ export const SECTIONS: Section[] = [
     title: 'Cache',
     command: 'npm run bench:cache',
     file: 'cache',
-    about: 'ai-stack `createCache` against BentoCache and cache-manager on the same Redis, with lru-cache and a raw ioredis GET as floors. Implementations rotate within every round; figures are medians of per-round medians, ratios are medians of per-round ratios.',
+    about:
+      'ai-stack `createCache` against BentoCache and cache-manager on the same Redis, with lru-cache and a raw ioredis GET as floors. Implementations rotate within every round; figures are medians of per-round medians, ratios are medians of per-round ratios.',
     goals: [
       ratioGoal('L1 hit ≥ 3× faster than BentoCache', 'l1_hit_p50_ns: bentocache / ai-stack', (v) => v >= 3),
       ratioGoal('L2 get ≤ 1.15× a raw ioredis GET', 'l2_get_p50_us: ai-stack / ioredis', (v) => v <= 1.15),
@@ -67,7 +73,8 @@ export const SECTIONS: Section[] = [
     file: 'http',
     legacy: ['http', 'http-service'],
     parts: ['list', 'db-list', 'ratelimit', 'service'],
-    about: 'autocannon runs in its own process (as Fastify\'s own benchmarks do); the server runs alone in another. Variants rotate per round; req/s and server CPU per request are medians over rounds.',
+    about:
+      "autocannon runs in its own process (as Fastify's own benchmarks do); the server runs alone in another. Variants rotate per round; req/s and server CPU per request are medians over rounds.",
     goals: [ratioGoal('toolkit ≥ 0.85× bare Fastify req/s (≤ 15 % overhead)', 'req_per_s: ai-stack / fastify-bare', (v) => v >= 0.85)],
   },
   {
@@ -75,7 +82,8 @@ export const SECTIONS: Section[] = [
     title: 'Database toolkit',
     command: 'npm run bench:db',
     file: 'db',
-    about: 'Every insert method writes the same rows, the same count, with the same durability; the raw ceiling is `node:sqlite` prepared multi-row INSERTs in one transaction (SQLite) and COPY at the writer\'s parallelism (PostgreSQL).',
+    about:
+      "Every insert method writes the same rows, the same count, with the same durability; the raw ceiling is `node:sqlite` prepared multi-row INSERTs in one transaction (SQLite) and COPY at the writer's parallelism (PostgreSQL).",
     goals: [
       ratioGoal('SQLite batch writer ≥ 0.9× the raw ceiling', 'rows_per_s_sqlite: batch-writer / raw-ceiling', (v) => v >= 0.9),
       ratioGoal('PostgreSQL batch writer ≥ 0.8× COPY at equal parallelism', 'rows_per_s_postgres: batch-writer / copy-parallel', (v) => v >= 0.8),
@@ -90,7 +98,8 @@ export const SECTIONS: Section[] = [
     command: 'npm run bench:tasks',
     file: 'tasks',
     parts: ['layer', 'celery'],
-    about: 'The ai-stack task layer on Redis against raw BullMQ (same retention, same concurrency, same jobs) and Celery (same producer concurrency, same handler work, same job count, prefork workers).',
+    about:
+      'The ai-stack task layer on Redis against raw BullMQ (same retention, same concurrency, same jobs) and Celery (same producer concurrency, same handler work, same job count, prefork workers).',
     goals: [
       ratioGoal('task layer within 10 % of raw BullMQ', 'jobs_per_s: ai-stack / bullmq', (v) => v >= 0.9),
       ratioGoal('task layer ≥ 3× Celery (drain rate)', 'drain_per_s: ai-stack / celery', (v) => v >= 3),
@@ -102,7 +111,8 @@ export const SECTIONS: Section[] = [
     command: 'node bench/tasks/backends.ts',
     file: 'tasks',
     parts: ['backends'],
-    about: 'BullMQ 6 with the same Queue/Worker code on each backend, in one process: our SQLite backend under `synchronous=FULL` (the default) and `NORMAL` (issue 11: what durability costs), BullMQ\'s Redis and PostgreSQL backends. Each backend\'s durability, read from its server, is stated beside its figures.',
+    about:
+      "BullMQ 6 with the same Queue/Worker code on each backend, in one process: our SQLite backend under `synchronous=FULL` (the default) and `NORMAL` (issue 11: what durability costs), BullMQ's Redis and PostgreSQL backends. Each backend's durability, read from its server, is stated beside its figures.",
     goals: [
       valueGoal('SQLite backend ≥ 10,000 jobs/s (default durability)', 'jobs_per_s', 'ai-stack-sqlite', 'per-s', (v) => v >= 10_000),
       valueGoal('SQLite backend ≥ 100,000 bulk enqueues/s (default durability)', 'bulk_enqueue_per_s', 'ai-stack-sqlite', 'per-s', (v) => v >= 100_000),
@@ -157,7 +167,7 @@ SECTIONS.push(
     command: 'node bench/http/etag.ts',
     file: 'http',
     parts: ['etag'],
-    about: 'µs per strong ETag of a 3 KB JSON body: ours (XXH64 + length) beside the CRC-32 it replaced (issue 11) and Node\'s SHA-1 and MD5.',
+    about: "µs per strong ETag of a 3 KB JSON body: ours (XXH64 + length) beside the CRC-32 it replaced (issue 11) and Node's SHA-1 and MD5.",
     goals: [],
   },
   {
@@ -167,7 +177,8 @@ SECTIONS.push(
     file: 'tasks',
     parts: ['cross-process'],
     legacy: [],
-    about: 'The `npm start` + `ai-stack worker` topology: enqueue→start latency on an idle worker, jobs/s with the worker in another process, and the idle worker\'s CPU. Each backend\'s durability is stated beside its figures.',
+    about:
+      "The `npm start` + `ai-stack worker` topology: enqueue→start latency on an idle worker, jobs/s with the worker in another process, and the idle worker's CPU. Each backend's durability is stated beside its figures.",
     goals: [
       valueGoal('cross-process enqueue→start p50 ≤ 5 ms (SQLite, default durability)', 'cross_process_start_p50_ms', 'ai-stack-sqlite', 'ms', (v) => v <= 5),
       valueGoal('idle worker CPU near zero (≤ 1 % of a core, SQLite)', 'cross_process_idle_worker_cpu_pct', 'ai-stack-sqlite', 'pct', (v) => v <= 1),
@@ -187,7 +198,8 @@ SECTIONS.push(
     command: 'npm run bench:documents',
     file: 'documents',
     metrics: ['extract_mb_per_s', 'upload_to_ready_p50_ms', 'peak_rss_mb_200mb_upload', 'embed_chunks_per_s'],
-    about: 'Our whole pipeline (detect + extract + metadata + chunk, no vectors) against the extraction libraries alone on the same mixed corpus; a 2-page PDF from upload to `ready`; peak RSS of the service during a 200 MB upload (issue 15).',
+    about:
+      'Our whole pipeline (detect + extract + metadata + chunk, no vectors) against the extraction libraries alone on the same mixed corpus; a 2-page PDF from upload to `ready`; peak RSS of the service during a 200 MB upload (issue 15).',
     goals: [
       { text: 'extraction ≥ 0.8× the raw libraries', unit: 'x', value: (r) => againstPeer(r, 'extract_mb_per_s', 'ai-stack'), met: (v) => v >= 0.8 },
       valueGoal('upload → ready p50 ≤ 300 ms (2-page PDF, embedded defaults)', 'upload_to_ready_p50_ms', 'ai-stack', 'ms', (v) => v <= 300),
@@ -200,7 +212,8 @@ SECTIONS.push(
     command: 'npm run bench:search',
     file: 'search',
     metrics: ['query_p95_ms', 'index_mb_per_s', 'mrr10_zh'],
-    about: 'A corpus of ≥ 10,000 mixed Chinese/English chunks: query p95 on both databases against MiniSearch, indexing rate with segmentation, Chinese MRR@10 (issue 16).',
+    about:
+      'A corpus of ≥ 10,000 mixed Chinese/English chunks: query p95 on both databases against MiniSearch, indexing rate with segmentation, Chinese MRR@10 (issue 16).',
     goals: [
       valueGoal('query p95 ≤ 10 ms (SQLite)', 'query_p95_ms', 'ai-stack-sqlite', 'ms', (v) => v <= 10),
       valueGoal('query p95 ≤ 10 ms (PostgreSQL)', 'query_p95_ms', 'ai-stack-postgres', 'ms', (v) => v <= 10),
@@ -213,11 +226,17 @@ SECTIONS.push(
     command: 'npm run bench:analytics',
     file: 'analytics',
     metrics: ['xlsx_1m_rows_peak_rss_mb', 'xlsx_1m_rows_s', 'pivot_1m_orders_ms', 'forecast_smape', 'forecast_mase', 'chart_svg_ms'],
-    about: 'Streaming XLSX of 1,000,000 rows × 8 typed columns against exceljs\'s streaming writer, pivots over the 1,000,000-order demo data, forecasts against R\'s ets() and thetaf() on the M3 set, server-side chart SVG (issue 17).',
+    about:
+      "Streaming XLSX of 1,000,000 rows × 8 typed columns against exceljs's streaming writer, pivots over the 1,000,000-order demo data, forecasts against R's ets() and thetaf() on the M3 set, server-side chart SVG (issue 17).",
     goals: [
       valueGoal('XLSX 1 M rows peak RSS ≤ 200 MB', 'xlsx_1m_rows_peak_rss_mb', 'ai-stack', 'mb', (v) => v <= 200),
       valueGoal('XLSX 1 M rows ≤ 30 s', 'xlsx_1m_rows_s', 'ai-stack', 's', (v) => v <= 30),
-      { text: 'XLSX 1 M rows faster than exceljs in the same run (time ours ÷ exceljs < 1)', unit: 'x', value: (r) => quotient(r, 'xlsx_1m_rows_s', 'ai-stack', 'exceljs'), met: (v) => v < 1 },
+      {
+        text: 'XLSX 1 M rows faster than exceljs in the same run (time ours ÷ exceljs < 1)',
+        unit: 'x',
+        value: (r) => quotient(r, 'xlsx_1m_rows_s', 'ai-stack', 'exceljs'),
+        met: (v) => v < 1,
+      },
       valueGoal('chart SVG ≤ 10 ms', 'chart_svg_ms', 'ai-stack', 'ms', (v) => v <= 10),
     ],
   },
@@ -228,7 +247,14 @@ SECTIONS.push(
     file: 'mail',
     metrics: ['bulk_messages_per_s'],
     about: 'The same messages to the same SMTP server through the outbox (claim, send, record) and through nodemailer directly (issue 18).',
-    goals: [{ text: 'outbox ≥ 0.8× nodemailer direct', unit: 'x', value: (r) => quotient(r, 'bulk_messages_per_s', 'ai-stack', 'nodemailer-direct'), met: (v) => v >= 0.8 }],
+    goals: [
+      {
+        text: 'outbox ≥ 0.8× nodemailer direct',
+        unit: 'x',
+        value: (r) => quotient(r, 'bulk_messages_per_s', 'ai-stack', 'nodemailer-direct'),
+        met: (v) => v >= 0.8,
+      },
+    ],
   },
   {
     id: 'web',
@@ -239,21 +265,27 @@ SECTIONS.push(
     about: 'Initial JavaScript of the console shell, and Lighthouse (mobile preset, Debian Chromium) on every route (issue 19).',
     goals: [
       valueGoal('initial JS of the shell ≤ 100 kB gzip', 'initial_js_gz_kb', 'ai-stack', 'kb', (v) => v <= 100),
-      { text: 'Lighthouse performance ≥ 95 on every route (worst route)', unit: 'score', value: (r) => worst(r, 'lighthouse_performance', (xs) => Math.min(...xs)), met: (v) => v >= 95 },
+      {
+        text: 'Lighthouse performance ≥ 95 on every route (worst route)',
+        unit: 'score',
+        value: (r) => worst(r, 'lighthouse_performance', (xs) => Math.min(...xs)),
+        met: (v) => v >= 95,
+      },
       { text: 'LCP ≤ 2.5 s on every route (worst route)', unit: 'ms', value: (r) => worst(r, 'lcp_ms', (xs) => Math.max(...xs)), met: (v) => v <= 2500 },
     ],
   },
   {
     id: 'seed',
-    title: 'The seed\'s promises',
+    title: "The seed's promises",
     command: 'npm run bench:seed',
     file: 'seed',
     metrics: ['api_latency_change_pct', 'db_query_time_change_pct', 'concurrency_factor', 'throughput_factor'],
     about: 'The same service and workload with each feature switched off and on, against the ranges the seed claims (issue 20).',
     goals: [],
-    goalsFrom: (results) => ['api_latency_change_pct', 'db_query_time_change_pct', 'concurrency_factor', 'throughput_factor']
-      .map((metric) => seedClaimGoal(results, metric))
-      .filter((goal): goal is Goal => goal !== undefined),
+    goalsFrom: (results) =>
+      ['api_latency_change_pct', 'db_query_time_change_pct', 'concurrency_factor', 'throughput_factor']
+        .map((metric) => seedClaimGoal(results, metric))
+        .filter((goal): goal is Goal => goal !== undefined),
   },
 );
 

@@ -68,7 +68,11 @@ export function benchCorpus(size: number): BenchCorpus {
       });
     }
   }
-  const queries = sections.map((s) => ({ q: s.item.query.replace(/["*]/g, ' '), language: s.language, relevant: relevant.get(s.item.target) ?? new Set<string>() }));
+  const queries = sections.map((s) => ({
+    q: s.item.query.replace(/["*]/g, ' '),
+    language: s.language,
+    relevant: relevant.get(s.item.target) ?? new Set<string>(),
+  }));
   const bytes = chunks.reduce((sum, c) => sum + Buffer.byteLength(c.body), 0);
   return { chunks, queries, bytes };
 }

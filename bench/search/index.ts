@@ -31,7 +31,9 @@ const INDEX_CHUNKS = Number(process.env['BENCH_SEARCH_INDEX_CHUNKS'] ?? 2_000);
 const POSTGRES = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
 
 if (!existsSync(DEBIAN_REFERENCE)) {
-  console.error(`bench:search needs the Debian Reference under ${DEBIAN_REFERENCE}: run bench/search/setup.sh (apt-get install debian-reference-zh-cn debian-reference-en)`);
+  console.error(
+    `bench:search needs the Debian Reference under ${DEBIAN_REFERENCE}: run bench/search/setup.sh (apt-get install debian-reference-zh-cn debian-reference-en)`,
+  );
   process.exit(1);
 }
 
@@ -62,7 +64,10 @@ const schema = `bench_search_${randomBytes(4).toString('hex')}`;
 const admin = new pg.Client({ connectionString: POSTGRES });
 await admin.connect();
 await admin.query(`create schema ${schema}`);
-const pgDb = await openDatabase({ kind: 'postgres', url: `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, poolSize: 2 }, { slowQueries: false });
+const pgDb = await openDatabase(
+  { kind: 'postgres', url: `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, poolSize: 2 },
+  { slowQueries: false },
+);
 const postgres = new PostgresSearchEngine(pgDb.kysely, analyzer);
 await postgres.init();
 const t1 = Date.now();
@@ -83,49 +88,83 @@ try {
     }
     return { p95: percentile(times, 0.95), p50: percentile(times, 0.5) };
   };
-  const queryRounds = await rotatedRounds([
-    { name: 'ai-stack-sqlite', run: latency((q) => sqlite.engine.search({ q, limit: 10 })) },
-    { name: 'ai-stack-postgres', run: latency((q) => postgres.search({ q, limit: 10 })) },
-    { name: 'minisearch', run: latency(async (q) => mini.search(q).slice(0, 10)) },
-  ], { rounds: ROUNDS, onRound: (r, f) => console.log(`query round ${r}: ${Object.entries(f).map(([n, v]) => `${n} p95 ${v.p95.toFixed(2)} ms`).join(', ')}`) });
+  const queryRounds = await rotatedRounds(
+    [
+      { name: 'ai-stack-sqlite', run: latency((q) => sqlite.engine.search({ q, limit: 10 })) },
+      { name: 'ai-stack-postgres', run: latency((q) => postgres.search({ q, limit: 10 })) },
+      { name: 'minisearch', run: latency(async (q) => mini.search(q).slice(0, 10)) },
+    ],
+    {
+      rounds: ROUNDS,
+      onRound: (r, f) =>
+        console.log(
+          `query round ${r}: ${Object.entries(f)
+            .map(([n, v]) => `${n} p95 ${v.p95.toFixed(2)} ms`)
+            .join(', ')}`,
+        ),
+    },
+  );
 
   const slice = corpus.chunks.filter((_, k) => k % Math.max(1, Math.floor(corpus.chunks.length / INDEX_CHUNKS)) === 0).slice(0, INDEX_CHUNKS);
   const sliceMb = mb(slice);
   let building = 0;
-  const indexRounds = await rotatedRounds([
-    {
-      name: 'ai-stack-sqlite',
-      run: async () => {
-        const { db, engine } = await sqliteEngine(`slice-${building++}.db`);
-        const start = performance.now();
-        await fill(engine, slice);
-        const seconds = (performance.now() - start) / 1000;
-        await db.close();
-        return { mbPerS: sliceMb / seconds };
+  const indexRounds = await rotatedRounds(
+    [
+      {
+        name: 'ai-stack-sqlite',
+        run: async () => {
+          const { db, engine } = await sqliteEngine(`slice-${building++}.db`);
+          const start = performance.now();
+          await fill(engine, slice);
+          const seconds = (performance.now() - start) / 1000;
+          await db.close();
+          return { mbPerS: sliceMb / seconds };
+        },
       },
-    },
-    {
-      name: 'minisearch',
-      run: async () => {
-        const start = performance.now();
-        miniSearchIndex(slice);
-        return { mbPerS: sliceMb / ((performance.now() - start) / 1000) };
+      {
+        name: 'minisearch',
+        run: async () => {
+          const start = performance.now();
+          miniSearchIndex(slice);
+          return { mbPerS: sliceMb / ((performance.now() - start) / 1000) };
+        },
       },
+    ],
+    {
+      rounds: ROUNDS,
+      onRound: (r, f) =>
+        console.log(
+          `index round ${r}: ${Object.entries(f)
+            .map(([n, v]) => `${n} ${v.mbPerS.toFixed(2)} MB/s`)
+            .join(', ')}`,
+        ),
     },
-  ], { rounds: ROUNDS, onRound: (r, f) => console.log(`index round ${r}: ${Object.entries(f).map(([n, v]) => `${n} ${v.mbPerS.toFixed(2)} MB/s`).join(', ')}`) });
+  );
 
   // Ranking quality is deterministic: measured once, Chinese headings over the whole mixed corpus.
   const zh: BenchQuery[] = corpus.queries.filter((q) => q.language === 'zh-cn');
   const byDocument = new Map<string, SearchDocument[]>();
   for (const chunk of corpus.chunks) byDocument.set(chunk.documentId, [...(byDocument.get(chunk.documentId) ?? []), chunk]);
-  const source = { load: async (ids: readonly string[]) => ids.flatMap((id) => byDocument.get(id) ?? []), all: async function* () { yield corpus.chunks; } };
+  const source = {
+    load: async (ids: readonly string[]) => ids.flatMap((id) => byDocument.get(id) ?? []),
+    all: async function* () {
+      yield corpus.chunks;
+    },
+  };
   const service = new SearchService({ db: sqlite.db.kysely, engine: sqlite.engine, analyzer, source, vectors: await ExactVectorSource.of(corpus.chunks) });
   await service.init();
   const ids = (hits: ReadonlyArray<{ id: string }>) => hits.map((h) => h.id);
   const quality = {
     'ai-stack-hybrid': await mrr10(zh, async (q) => ids((await service.search({ q, mode: 'hybrid', limit: 10 })).hits)),
     'ai-stack-lexical': await mrr10(zh, async (q) => ids((await service.search({ q, mode: 'lexical', limit: 10 })).hits)),
-    'minisearch-bigram': await mrr10(zh, async (q) => ids(mini.search(q).slice(0, 10).map((r) => ({ id: String(r.id) })))),
+    'minisearch-bigram': await mrr10(zh, async (q) =>
+      ids(
+        mini
+          .search(q)
+          .slice(0, 10)
+          .map((r) => ({ id: String(r.id) })),
+      ),
+    ),
   };
   console.log('MRR@10 zh', quality);
 
@@ -138,10 +177,28 @@ try {
   };
   const record = run.finish({
     settings: {
-      corpus: { chunks: corpus.chunks.length, mb: tidy(corpus.bytes / 1024 / 1024), source: 'Debian Reference zh-cn + en (debian-reference 2.x), sections chunked at ~400 characters, copies with rotated sentences', queries: corpus.queries.length },
-      queries: { perRound: sample.length, limit: 10, note: 'ours: analysis, BM25 ranking, total count and highlighted snippets; MiniSearch: ids and scores only (it has no snippets)' },
-      index: { chunks: slice.length, mb: tidy(sliceMb), note: 'ours: analysis (NFKC, opencc, jieba, bigrams, pinyin, stemming) and FTS5 on disk, batches of 500 in transactions; MiniSearch: bigram tokenizer, in memory' },
-      minisearch: { version: packageVersion('minisearch'), tokenize: 'CJK character bigrams, lower-cased Latin words (bench/search/minisearch.ts)', boost: { title: 8 }, combineWith: 'OR (default)' },
+      corpus: {
+        chunks: corpus.chunks.length,
+        mb: tidy(corpus.bytes / 1024 / 1024),
+        source: 'Debian Reference zh-cn + en (debian-reference 2.x), sections chunked at ~400 characters, copies with rotated sentences',
+        queries: corpus.queries.length,
+      },
+      queries: {
+        perRound: sample.length,
+        limit: 10,
+        note: 'ours: analysis, BM25 ranking, total count and highlighted snippets; MiniSearch: ids and scores only (it has no snippets)',
+      },
+      index: {
+        chunks: slice.length,
+        mb: tidy(sliceMb),
+        note: 'ours: analysis (NFKC, opencc, jieba, bigrams, pinyin, stemming) and FTS5 on disk, batches of 500 in transactions; MiniSearch: bigram tokenizer, in memory',
+      },
+      minisearch: {
+        version: packageVersion('minisearch'),
+        tokenize: 'CJK character bigrams, lower-cased Latin words (bench/search/minisearch.ts)',
+        boost: { title: 8 },
+        combineWith: 'OR (default)',
+      },
       hybrid: { embedder: 'hashing-ngram-v1@384 (the documents module default), exact cosine', fusion: 'RRF k=60, depth 20' },
       rounds: ROUNDS,
     },

@@ -10,7 +10,10 @@ const HAN = /\p{Script=Han}/u;
  */
 export function bigramTokenize(text: string): string[] {
   const tokens: string[] = [];
-  for (const run of text.normalize('NFKC').toLowerCase().match(/\p{Script=Han}+|[\p{L}\p{N}_]+/gu) ?? []) {
+  for (const run of text
+    .normalize('NFKC')
+    .toLowerCase()
+    .match(/\p{Script=Han}+|[\p{L}\p{N}_]+/gu) ?? []) {
     if (!HAN.test(run)) {
       tokens.push(run);
       continue;

@@ -71,10 +71,13 @@ interface PairResult {
 }
 
 async function runPair(pair: Pair): Promise<PairResult> {
-  const rounds = await rotatedRounds<Figures>([
-    { name: 'off', run: () => measure(pair.off.server, pair.off.load) },
-    { name: 'on', run: () => measure(pair.on.server, pair.on.load) },
-  ], { rounds: ROUNDS });
+  const rounds = await rotatedRounds<Figures>(
+    [
+      { name: 'off', run: () => measure(pair.off.server, pair.off.load) },
+      { name: 'on', run: () => measure(pair.on.server, pair.on.load) },
+    ],
+    { rounds: ROUNDS },
+  );
   const keys: Array<keyof Figures> = ['rps', 'p50Ms', 'p95Ms', 'bytesPerResponse', 'dbMsPerRequest', 'non2xx'];
   const medians = { off: {} as Figures, on: {} as Figures };
   const ratios = {} as Record<keyof Figures, Spread>;
@@ -104,7 +107,9 @@ async function keysetCursor(server: Server, key: string, rows: number): Promise<
   let cursor: string | undefined;
   for (let done = 0; done < rows; done += 100) {
     const query = cursor === undefined ? 'limit=100' : `limit=100&cursor=${encodeURIComponent(cursor)}`;
-    const page = (await (await fetch(`${server.url}/api/v1/orders?${query}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { next_cursor: string | null };
+    const page = (await (await fetch(`${server.url}/api/v1/orders?${query}`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      next_cursor: string | null;
+    };
     if (!page.next_cursor) throw new Error(`no cursor after ${done} rows`);
     cursor = page.next_cursor;
   }
@@ -117,7 +122,10 @@ function daysBefore(date: string, days: number): string {
 
 async function main(): Promise<void> {
   const wallStarted = performance.now();
-  const run = await beginRun('npm run bench:seed', machineFacts({ redisUrl: REDIS_URL, postgresUrl: POSTGRES_URL, packages: ['fastify', 'autocannon', 'pg', 'ioredis', 'bullmq'] }));
+  const run = await beginRun(
+    'npm run bench:seed',
+    machineFacts({ redisUrl: REDIS_URL, postgresUrl: POSTGRES_URL, packages: ['fastify', 'autocannon', 'pg', 'ioredis', 'bullmq'] }),
+  );
   const sandbox = await openSandbox();
   const servers: Server[] = [];
   try {
@@ -136,17 +144,52 @@ async function main(): Promise<void> {
     const pool1 = await start('both caches off, pool 1', { responseCache: false, queryCache: false }, { AI_STACK_DB_POOL_SIZE: '1' });
     const key = adminKeyOf(sandbox.env());
     const auth = { authorization: `Bearer ${key}` };
-    const list = (headers: Record<string, string>, connections = CONNECTIONS): LoadOptions => ({ duration: SECONDS, connections, headers: { ...auth, ...headers }, paths: LIST_PATHS });
+    const list = (headers: Record<string, string>, connections = CONNECTIONS): LoadOptions => ({
+      duration: SECONDS,
+      connections,
+      headers: { ...auth, ...headers },
+      paths: LIST_PATHS,
+    });
     const cursor = await keysetCursor(noResponseCache, key, DEEP_PAGE * 100);
     const deep = (path: string): LoadOptions => ({ duration: SECONDS, connections: CONNECTIONS, headers: { ...auth, ...IDENTITY }, paths: [path] });
 
     const pairs: Pair[] = [
-      { feature: 'all', what: 'GET /api/v1/orders (20 pages of 100): caches off + identity vs as shipped (response + query cache, br/gzip)', off: { server: noCaches, load: list(IDENTITY) }, on: { server: full, load: list(COMPRESSED) } },
-      { feature: 'response_cache', what: 'the same list, identity: response cache off vs on (query cache on in both)', off: { server: noResponseCache, load: list(IDENTITY) }, on: { server: full, load: list(IDENTITY) } },
-      { feature: 'compression', what: 'the same list, response cache off: identity vs br/gzip (loopback: bytes saved, CPU paid)', off: { server: noResponseCache, load: list(IDENTITY) }, on: { server: noResponseCache, load: list(COMPRESSED) } },
-      { feature: 'query_cache', what: 'the same list, response cache off, identity: query cache (list totals) off vs on', off: { server: noCaches, load: list(IDENTITY) }, on: { server: noResponseCache, load: list(IDENTITY) } },
-      { feature: 'pool', what: `the same list, both caches off, ${POOL_CONNECTIONS} clients: AI_STACK_DB_POOL_SIZE=1 vs the default (10)`, off: { server: pool1, load: list(IDENTITY, POOL_CONNECTIONS) }, on: { server: noCaches, load: list(IDENTITY, POOL_CONNECTIONS) } },
-      { feature: 'keyset_pagination', what: `deep page (row ${DEEP_PAGE * 100}) of 100 orders, response cache off: ?page=${DEEP_PAGE + 1}&page_size=100 vs ?limit=100&cursor=…`, off: { server: noResponseCache, load: deep(`/api/v1/orders?page=${DEEP_PAGE + 1}&page_size=100`) }, on: { server: noResponseCache, load: deep(`/api/v1/orders?limit=100&cursor=${encodeURIComponent(cursor)}`) } },
+      {
+        feature: 'all',
+        what: 'GET /api/v1/orders (20 pages of 100): caches off + identity vs as shipped (response + query cache, br/gzip)',
+        off: { server: noCaches, load: list(IDENTITY) },
+        on: { server: full, load: list(COMPRESSED) },
+      },
+      {
+        feature: 'response_cache',
+        what: 'the same list, identity: response cache off vs on (query cache on in both)',
+        off: { server: noResponseCache, load: list(IDENTITY) },
+        on: { server: full, load: list(IDENTITY) },
+      },
+      {
+        feature: 'compression',
+        what: 'the same list, response cache off: identity vs br/gzip (loopback: bytes saved, CPU paid)',
+        off: { server: noResponseCache, load: list(IDENTITY) },
+        on: { server: noResponseCache, load: list(COMPRESSED) },
+      },
+      {
+        feature: 'query_cache',
+        what: 'the same list, response cache off, identity: query cache (list totals) off vs on',
+        off: { server: noCaches, load: list(IDENTITY) },
+        on: { server: noResponseCache, load: list(IDENTITY) },
+      },
+      {
+        feature: 'pool',
+        what: `the same list, both caches off, ${POOL_CONNECTIONS} clients: AI_STACK_DB_POOL_SIZE=1 vs the default (10)`,
+        off: { server: pool1, load: list(IDENTITY, POOL_CONNECTIONS) },
+        on: { server: noCaches, load: list(IDENTITY, POOL_CONNECTIONS) },
+      },
+      {
+        feature: 'keyset_pagination',
+        what: `deep page (row ${DEEP_PAGE * 100}) of 100 orders, response cache off: ?page=${DEEP_PAGE + 1}&page_size=100 vs ?limit=100&cursor=…`,
+        off: { server: noResponseCache, load: deep(`/api/v1/orders?page=${DEEP_PAGE + 1}&page_size=100`) },
+        on: { server: noResponseCache, load: deep(`/api/v1/orders?limit=100&cursor=${encodeURIComponent(cursor)}`) },
+      },
     ];
     const results: PairResult[] = [];
     for (const pair of pairs) results.push(await runPair(pair));
@@ -154,14 +197,21 @@ async function main(): Promise<void> {
     // Background tasks: a client waits for the 202, or (inline) for the whole work; rotated per round.
     let reportCalls = 0;
     const uploads = await rotatedRounds<UploadTiming>([{ name: 'upload', run: () => timeUpload(full.url, key, UPLOAD_BYTES) }], { rounds: ROUNDS });
-    const reports = await rotatedRounds<ReportTiming>([
-      { name: 'inline first', run: () => timeReport(full.url, key, daysBefore('2026-11-30', reportCalls++), true) },
-      { name: 'task first', run: () => timeReport(full.url, key, daysBefore('2026-11-30', reportCalls++), false) },
-    ], { rounds: ROUNDS });
+    const reports = await rotatedRounds<ReportTiming>(
+      [
+        { name: 'inline first', run: () => timeReport(full.url, key, daysBefore('2026-11-30', reportCalls++), true) },
+        { name: 'task first', run: () => timeReport(full.url, key, daysBefore('2026-11-30', reportCalls++), false) },
+      ],
+      { rounds: ROUNDS },
+    );
     const reportRounds = [...(reports['inline first'] ?? []), ...(reports['task first'] ?? [])];
     const uploadRounds = uploads['upload'] ?? [];
     const background = {
-      upload: { bytes: UPLOAD_BYTES, acceptedMs: spread(uploadRounds.map((u) => tidy(u.acceptedMs))), readyMs: spread(uploadRounds.map((u) => tidy(u.readyMs))) },
+      upload: {
+        bytes: UPLOAD_BYTES,
+        acceptedMs: spread(uploadRounds.map((u) => tidy(u.acceptedMs))),
+        readyMs: spread(uploadRounds.map((u) => tidy(u.readyMs))),
+      },
       report: {
         what: 'GET /api/v1/reports/erp/sales?format=xlsx over 12 months: inline vs Prefer: respond-async (202, then polled to SUCCESS)',
         inlineMs: spread(reportRounds.map((r) => tidy(r.inlineMs))),
@@ -169,7 +219,13 @@ async function main(): Promise<void> {
         doneMs: spread(reportRounds.map((r) => tidy(r.doneMs))),
       },
     };
-    console.log('background:', JSON.stringify({ upload: { acceptedMs: background.upload.acceptedMs.median, readyMs: background.upload.readyMs.median }, report: { inlineMs: background.report.inlineMs.median, acceptedMs: background.report.acceptedMs.median, doneMs: background.report.doneMs.median } }));
+    console.log(
+      'background:',
+      JSON.stringify({
+        upload: { acceptedMs: background.upload.acceptedMs.median, readyMs: background.upload.readyMs.median },
+        report: { inlineMs: background.report.inlineMs.median, acceptedMs: background.report.acceptedMs.median, doneMs: background.report.doneMs.median },
+      }),
+    );
 
     const byFeature = Object.fromEntries(results.map((r) => [r.feature, r]));
     const all = byFeature['all'] as PairResult;
@@ -179,10 +235,30 @@ async function main(): Promise<void> {
     const concurrency = tidy(pool.ratios.rps.median);
     const throughput = tidy(all.ratios.rps.median);
     const summary: Record<string, Record<string, number | string>> = {
-      api_latency_change_pct: { 'ai-stack': latency, 'seed-claim': '-30..-50', verdict: verdict(latency, -30, -50), basis: 'p50, list: caches off + identity → as shipped' },
-      db_query_time_change_pct: { 'ai-stack': dbTime, 'seed-claim': '-40..-60', verdict: verdict(dbTime, -40, -60), basis: `DB time per request (statements + pool wait), ${POOL_CONNECTIONS} clients: pool 1 → default` },
-      concurrency_factor: { 'ai-stack': concurrency, 'seed-claim': '3..5', verdict: verdict(concurrency, 3, 5), basis: `requests/s carried at ${POOL_CONNECTIONS} concurrent clients: pool default ÷ pool 1` },
-      throughput_factor: { 'ai-stack': throughput, 'seed-claim': '2..3', verdict: verdict(throughput, 2, 3), basis: 'requests/s, list: as shipped ÷ caches off + identity' },
+      api_latency_change_pct: {
+        'ai-stack': latency,
+        'seed-claim': '-30..-50',
+        verdict: verdict(latency, -30, -50),
+        basis: 'p50, list: caches off + identity → as shipped',
+      },
+      db_query_time_change_pct: {
+        'ai-stack': dbTime,
+        'seed-claim': '-40..-60',
+        verdict: verdict(dbTime, -40, -60),
+        basis: `DB time per request (statements + pool wait), ${POOL_CONNECTIONS} clients: pool 1 → default`,
+      },
+      concurrency_factor: {
+        'ai-stack': concurrency,
+        'seed-claim': '3..5',
+        verdict: verdict(concurrency, 3, 5),
+        basis: `requests/s carried at ${POOL_CONNECTIONS} concurrent clients: pool default ÷ pool 1`,
+      },
+      throughput_factor: {
+        'ai-stack': throughput,
+        'seed-claim': '2..3',
+        verdict: verdict(throughput, 2, 3),
+        basis: 'requests/s, list: as shipped ÷ caches off + identity',
+      },
     };
     for (const r of results) {
       summary[`${r.feature}_p50_change_pct`] = { 'ai-stack': pct(r.ratios.p50Ms), off: r.medians.off.p50Ms, on: r.medians.on.p50Ms };
@@ -198,21 +274,44 @@ async function main(): Promise<void> {
     const non2xx = results.reduce((n, r) => n + r.rounds['off']!.concat(r.rounds['on']!).reduce((m, f) => m + f.non2xx, 0), 0);
     const wallSeconds = Math.round((performance.now() - wallStarted) / 1000);
     console.table(Object.fromEntries(Object.entries(summary).slice(0, 4)));
-    const path = writeResults('seed', 'seed', summary, run.finish({
-      settings: {
-        service: 'createRuntime (bench/seed/server.ts) per configuration, each in its own process with its workers; PostgreSQL (fresh schema) + Redis (own prefix per server)',
-        loadGenerator: 'autocannon in its own process (bench/http/load-client.ts)', orders: ORDERS, demoLoadMs: demoMs, secondsPerRun: SECONDS, rounds: ROUNDS,
-        connections: CONNECTIONS, poolConnections: POOL_CONNECTIONS, listPaths: LIST_PATHS, deepPage: DEEP_PAGE + 1, uploadBytes: UPLOAD_BYTES, wallSeconds,
-        features: Object.fromEntries(results.map((r) => [r.feature, r.what])),
-      },
-      ratios: Object.fromEntries(results.flatMap((r) => (['rps', 'p50Ms', 'p95Ms', 'dbMsPerRequest'] as const).map((k) => [`${r.feature} ${k}: on / off`, r.ratios[k]]))),
-      rounds: { medians: Object.fromEntries(results.map((r) => [r.feature, r.medians])), background, ...Object.fromEntries(results.map((r) => [r.feature, r.rounds])), uploads, reports },
-      notes: [
-        'Compression off = the client asks for identity (the server then skips the codec); on loopback it saves bytes, not time.',
-        '"Inline" upload = time until the document is ready (what a client would wait if extraction, chunking and embedding ran in the request).',
-        ...(non2xx > 0 ? [`${non2xx} non-2xx answers or errors during the load runs: the figures are suspect`] : []),
-      ],
-    }));
+    const path = writeResults(
+      'seed',
+      'seed',
+      summary,
+      run.finish({
+        settings: {
+          service:
+            'createRuntime (bench/seed/server.ts) per configuration, each in its own process with its workers; PostgreSQL (fresh schema) + Redis (own prefix per server)',
+          loadGenerator: 'autocannon in its own process (bench/http/load-client.ts)',
+          orders: ORDERS,
+          demoLoadMs: demoMs,
+          secondsPerRun: SECONDS,
+          rounds: ROUNDS,
+          connections: CONNECTIONS,
+          poolConnections: POOL_CONNECTIONS,
+          listPaths: LIST_PATHS,
+          deepPage: DEEP_PAGE + 1,
+          uploadBytes: UPLOAD_BYTES,
+          wallSeconds,
+          features: Object.fromEntries(results.map((r) => [r.feature, r.what])),
+        },
+        ratios: Object.fromEntries(
+          results.flatMap((r) => (['rps', 'p50Ms', 'p95Ms', 'dbMsPerRequest'] as const).map((k) => [`${r.feature} ${k}: on / off`, r.ratios[k]])),
+        ),
+        rounds: {
+          medians: Object.fromEntries(results.map((r) => [r.feature, r.medians])),
+          background,
+          ...Object.fromEntries(results.map((r) => [r.feature, r.rounds])),
+          uploads,
+          reports,
+        },
+        notes: [
+          'Compression off = the client asks for identity (the server then skips the codec); on loopback it saves bytes, not time.',
+          '"Inline" upload = time until the document is ready (what a client would wait if extraction, chunking and embedding ran in the request).',
+          ...(non2xx > 0 ? [`${non2xx} non-2xx answers or errors during the load runs: the figures are suspect`] : []),
+        ],
+      }),
+    );
     console.log(`wrote ${path} in ${wallSeconds} s`);
   } finally {
     for (const server of servers.reverse()) await server.stop();

@@ -10,4 +10,11 @@ const runtime = await createRuntime(loadConfig(process.env), { logger: silentLog
 await runtime.startBackground();
 const url = await runtime.listen();
 process.stdout.write(`${JSON.stringify({ url })}\n`);
-process.once('SIGTERM', () => void runtime.stop().then(() => process.exit(0), () => process.exit(1)));
+process.once(
+  'SIGTERM',
+  () =>
+    void runtime.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    ),
+);

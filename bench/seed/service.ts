@@ -74,7 +74,10 @@ export function adminKeyOf(env: Record<string, string>): string {
 /** `node src/cli/main.ts demo-data --orders N`: the real CLI loads the data before any server starts. */
 export function loadDemo(env: Record<string, string>, orders: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}src/cli/main.ts`, 'demo-data', '--orders', String(orders)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [`${ROOT}src/cli/main.ts`, 'demo-data', '--orders', String(orders)], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`demo-data exited ${code}`))));
   });
 }
@@ -87,7 +90,10 @@ export interface Server {
 
 /** Starts bench/seed/server.ts with this environment and these RuntimeOptions.resources; resolves once it listens. */
 export function startServer(name: string, env: Record<string, string>, resources: Record<string, false> = {}): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [new URL('./server.ts', import.meta.url).pathname, JSON.stringify(resources)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [new URL('./server.ts', import.meta.url).pathname, JSON.stringify(resources)], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     child.once('exit', (code) => reject(new Error(`server ${name} exited ${code} before listening`)));
@@ -96,12 +102,13 @@ export function startServer(name: string, env: Record<string, string>, resources
       resolve({
         name,
         url,
-        stop: () => new Promise<void>((done) => {
-          if (child.exitCode !== null) return done();
-          child.removeAllListeners('exit');
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        }),
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
       });
     });
   });
@@ -127,7 +134,9 @@ export interface ClientResult {
 /** autocannon in its own process (bench/http/load-client.ts), never in the server's nor in this one. */
 export function runLoad(url: string, options: LoadOptions): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [new URL('../http/load-client.ts', import.meta.url).pathname, JSON.stringify({ url, ...options })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [new URL('../http/load-client.ts', import.meta.url).pathname, JSON.stringify({ url, ...options })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', (code) => {

@@ -8,7 +8,19 @@ import { machineFacts } from '../lib/machine.ts';
 import { beginRun, writeResults } from '../lib/results.ts';
 import { mediansOf, ratioOfRounds, rotatedRounds, type Contender } from '../lib/rounds.ts';
 import { percentile, tidy } from '../lib/stats.ts';
-import { durabilities, newSpec, now, openTarget, POSTGRES_URL, QueueCtor, REDIS_URL, removeTarget, WorkerCtor, type BackendKind, type OpenTarget } from './targets.ts';
+import {
+  durabilities,
+  newSpec,
+  now,
+  openTarget,
+  POSTGRES_URL,
+  QueueCtor,
+  REDIS_URL,
+  removeTarget,
+  WorkerCtor,
+  type BackendKind,
+  type OpenTarget,
+} from './targets.ts';
 
 const PROCESS_JOBS = Number(process.env['BENCH_PROCESS_JOBS'] ?? 20_000);
 const BULK_JOBS = Number(process.env['BENCH_BULK_JOBS'] ?? 50_000);
@@ -16,8 +28,12 @@ const LATENCY_SAMPLES = Number(process.env['BENCH_LATENCY_SAMPLES'] ?? 200);
 const ROUNDS = Math.max(5, Number(process.env['BENCH_ROUNDS'] ?? 5));
 const CONCURRENCY = 100;
 const BATCH = 1000;
-const KINDS: BackendKind[] = (process.env['BENCH_BACKENDS']?.split(',') as BackendKind[] | undefined)
-  ?? ['ai-stack-sqlite', 'ai-stack-sqlite-sync-normal', 'ai-stack-redis', 'bullmq-postgres'];
+const KINDS: BackendKind[] = (process.env['BENCH_BACKENDS']?.split(',') as BackendKind[] | undefined) ?? [
+  'ai-stack-sqlite',
+  'ai-stack-sqlite-sync-normal',
+  'ai-stack-redis',
+  'bullmq-postgres',
+];
 
 interface Figures {
   jobs_per_s: number;
@@ -64,9 +80,14 @@ async function startLatency(target: OpenTarget): Promise<[number, number]> {
   const queue = new QueueCtor('lat', target.opts, target.factory);
   const samples: number[] = [];
   let started: ((ms: number) => void) | undefined;
-  const worker = new WorkerCtor('lat', async (job: { data: { t: number } }) => {
-    started?.(now() - job.data.t);
-  }, { ...target.opts, concurrency: 1, drainDelay: 5 }, target.factory);
+  const worker = new WorkerCtor(
+    'lat',
+    async (job: { data: { t: number } }) => {
+      started?.(now() - job.data.t);
+    },
+    { ...target.opts, concurrency: 1, drainDelay: 5 },
+    target.factory,
+  );
   await worker.waitUntilReady();
   for (let i = 0; i < LATENCY_SAMPLES + 20; i++) {
     const seen = new Promise<number>((resolve) => (started = resolve));
@@ -96,13 +117,23 @@ async function measure(kind: BackendKind): Promise<Figures> {
   }
 }
 
-const run = await beginRun('node bench/tasks/backends.ts', machineFacts({ redisUrl: REDIS_URL, postgresUrl: POSTGRES_URL, packages: ['bullmq', 'ioredis', 'pg'] }));
+const run = await beginRun(
+  'node bench/tasks/backends.ts',
+  machineFacts({ redisUrl: REDIS_URL, postgresUrl: POSTGRES_URL, packages: ['bullmq', 'ioredis', 'pg'] }),
+);
 const durability = await durabilities(KINDS);
-console.log(`task backends: ${PROCESS_JOBS} jobs processed at concurrency ${CONCURRENCY}, ${BULK_JOBS} bulk-added (batches of ${BATCH}), ${LATENCY_SAMPLES} latency samples; ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`);
+console.log(
+  `task backends: ${PROCESS_JOBS} jobs processed at concurrency ${CONCURRENCY}, ${BULK_JOBS} bulk-added (batches of ${BATCH}), ${LATENCY_SAMPLES} latency samples; ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`,
+);
 const contenders: Array<Contender<Figures>> = KINDS.map((kind) => ({ name: kind, run: () => measure(kind) }));
 const rounds = await rotatedRounds(contenders, {
   rounds: ROUNDS,
-  onRound: (r, f) => console.log(`round ${r + 1}: ${Object.entries(f).map(([k, v]) => `${k} ${Math.round(v.jobs_per_s)} jobs/s, ${Math.round(v.bulk_enqueue_per_s)} adds/s`).join('; ')}`),
+  onRound: (r, f) =>
+    console.log(
+      `round ${r + 1}: ${Object.entries(f)
+        .map(([k, v]) => `${k} ${Math.round(v.jobs_per_s)} jobs/s, ${Math.round(v.bulk_enqueue_per_s)} adds/s`)
+        .join('; ')}`,
+    ),
 });
 const metrics = ['jobs_per_s', 'bulk_enqueue_per_s', 'start_latency_p50_ms', 'start_latency_p95_ms'] as const;
 const summary = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(Object.entries(mediansOf(rounds, (f) => f[m])).map(([k, v]) => [k, tidy(v)]))]));
@@ -111,20 +142,37 @@ const pairs: Array<[BackendKind, BackendKind]> = [
   ['ai-stack-sqlite', 'ai-stack-sqlite-sync-normal'],
   ['bullmq-postgres', 'ai-stack-redis'],
 ];
-const ratios = Object.fromEntries(pairs.filter(([a, b]) => KINDS.includes(a) && KINDS.includes(b)).flatMap(([a, b]) => [
-  [`jobs_per_s: ${a} / ${b}`, ratioOfRounds(rounds, (f) => f.jobs_per_s, a, b)],
-  [`bulk_enqueue_per_s: ${a} / ${b}`, ratioOfRounds(rounds, (f) => f.bulk_enqueue_per_s, a, b)],
-]));
+const ratios = Object.fromEntries(
+  pairs
+    .filter(([a, b]) => KINDS.includes(a) && KINDS.includes(b))
+    .flatMap(([a, b]) => [
+      [`jobs_per_s: ${a} / ${b}`, ratioOfRounds(rounds, (f) => f.jobs_per_s, a, b)],
+      [`bulk_enqueue_per_s: ${a} / ${b}`, ratioOfRounds(rounds, (f) => f.bulk_enqueue_per_s, a, b)],
+    ]),
+);
 console.table(summary);
 for (const [k, s] of Object.entries(ratios)) console.log(`${k}: median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})`);
 for (const [k, d] of Object.entries(durability)) console.log(`${k}: ${d}`);
-const path = writeResults('tasks', 'backends', summary, run.finish({
-  settings: {
-    metrics: [...metrics], implementations: KINDS, processJobs: PROCESS_JOBS, bulkJobs: BULK_JOBS, bulkBatch: BATCH, workerConcurrency: CONCURRENCY,
-    latencySamples: LATENCY_SAMPLES, rounds: ROUNDS, retention: 'removeOnComplete: true on every backend', durability,
-  },
-  ratios,
-  rounds,
-}));
+const path = writeResults(
+  'tasks',
+  'backends',
+  summary,
+  run.finish({
+    settings: {
+      metrics: [...metrics],
+      implementations: KINDS,
+      processJobs: PROCESS_JOBS,
+      bulkJobs: BULK_JOBS,
+      bulkBatch: BATCH,
+      workerConcurrency: CONCURRENCY,
+      latencySamples: LATENCY_SAMPLES,
+      rounds: ROUNDS,
+      retention: 'removeOnComplete: true on every backend',
+      durability,
+    },
+    ratios,
+    rounds,
+  }),
+);
 console.log(`wrote ${path}`);
 process.exit(0);

@@ -86,7 +86,11 @@ function aiStackSide(): Side {
   const handle = system.task(task);
   return {
     async startWorkers() {
-      const children = Array.from({ length: NODE_WORKERS }, () => spawn(process.execPath, [new URL('./ai-stack-worker.ts', import.meta.url).pathname, URL_15, prefix, String(Math.ceil(SLOTS / NODE_WORKERS))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      const children = Array.from({ length: NODE_WORKERS }, () =>
+        spawn(process.execPath, [new URL('./ai-stack-worker.ts', import.meta.url).pathname, URL_15, prefix, String(Math.ceil(SLOTS / NODE_WORKERS))], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        }),
+      );
       await Promise.all(children.map((c) => new Promise((resolve) => c.once('message', resolve))));
       return async () => {
         for (const c of children) c.kill('SIGTERM');
@@ -97,9 +101,11 @@ function aiStackSide(): Side {
       await handle.delay({ t: Date.now(), key: `${key}-warm` });
       const start = performance.now();
       let next = 0;
-      await Promise.all(Array.from({ length: PRODUCERS }, async () => {
-        while (next++ < JOBS) await handle.delay({ t: Date.now(), key });
-      }));
+      await Promise.all(
+        Array.from({ length: PRODUCERS }, async () => {
+          while (next++ < JOBS) await handle.delay({ t: Date.now(), key });
+        }),
+      );
       return (performance.now() - start) / 1000;
     },
     async latency(key) {
@@ -124,7 +130,10 @@ function celerySide(): Side {
   };
   return {
     async startWorkers() {
-      const child = spawn(PYTHON, [SCRIPT, 'worker', URL_15, queue, String(SLOTS), String(PREFETCH)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+      const child = spawn(PYTHON, [SCRIPT, 'worker', URL_15, queue, String(SLOTS), String(PREFETCH)], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+      });
       return async () => {
         child.kill('SIGTERM');
         await exited(child);
@@ -141,13 +150,22 @@ if (spawnSync(PYTHON, ['-c', 'import celery, redis'], { stdio: 'ignore' }).statu
 }
 const celeryVersion = spawnSync(PYTHON, ['-c', 'import celery; print(celery.__version__)'], { encoding: 'utf8' }).stdout.trim();
 const run = await beginRun('node bench/tasks/celery.ts', machineFacts({ redisUrl: URL_15, packages: ['bullmq'] }));
-console.log(`tasks bench (vs Celery ${celeryVersion}): ${JOBS} jobs, ${PRODUCERS} producers in flight, ${SLOTS} task slots each side, ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`);
+console.log(
+  `tasks bench (vs Celery ${celeryVersion}): ${JOBS} jobs, ${PRODUCERS} producers in flight, ${SLOTS} task slots each side, ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`,
+);
 const ours = aiStackSide();
 const theirs = celerySide();
-const rounds = await rotatedRounds([{ name: 'ai-stack', run: () => measure(ours, 'ai-stack') }, { name: 'celery', run: () => measure(theirs, 'celery') }], {
-  rounds: ROUNDS,
-  onRound: (r, f) => console.log(`round ${r + 1}: drain ai-stack ${Math.round(f['ai-stack']?.drain_per_s ?? 0)}/s, celery ${Math.round(f.celery?.drain_per_s ?? 0)}/s`),
-});
+const rounds = await rotatedRounds(
+  [
+    { name: 'ai-stack', run: () => measure(ours, 'ai-stack') },
+    { name: 'celery', run: () => measure(theirs, 'celery') },
+  ],
+  {
+    rounds: ROUNDS,
+    onRound: (r, f) =>
+      console.log(`round ${r + 1}: drain ai-stack ${Math.round(f['ai-stack']?.drain_per_s ?? 0)}/s, celery ${Math.round(f.celery?.drain_per_s ?? 0)}/s`),
+  },
+);
 const metrics = ['enqueue_per_s', 'drain_per_s', 'start_latency_p50_ms', 'start_latency_p95_ms'] as const;
 const summary = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(Object.entries(mediansOf(rounds, (f) => f[m])).map(([k, v]) => [k, tidy(v)]))]));
 const ratios = {
@@ -155,16 +173,25 @@ const ratios = {
   'drain_per_s: ai-stack / celery': ratioOfRounds(rounds, (f) => f.drain_per_s, 'ai-stack', 'celery'),
 };
 console.table(summary);
-const path = writeResults('tasks', 'celery', summary, run.finish({
-  settings: {
-    metrics: [...metrics], jobs: JOBS, rounds: ROUNDS, producerConcurrency: PRODUCERS, latencySamples: SAMPLES,
-    celery: `Celery ${celeryVersion} (Debian python3-celery), prefork -c ${SLOTS}, worker_prefetch_multiplier ${PREFETCH}, acks on receipt (default), Redis result backend, results kept 600 s`,
-    'ai-stack': `${NODE_WORKERS} worker processes × concurrency ${Math.ceil(SLOTS / NODE_WORKERS)}, results kept (default resultTtl)`,
-    handler: 'one Redis pipeline (INCR, SET NX, RPUSH) on both sides',
-  },
-  ratios,
-  rounds,
-}));
+const path = writeResults(
+  'tasks',
+  'celery',
+  summary,
+  run.finish({
+    settings: {
+      metrics: [...metrics],
+      jobs: JOBS,
+      rounds: ROUNDS,
+      producerConcurrency: PRODUCERS,
+      latencySamples: SAMPLES,
+      celery: `Celery ${celeryVersion} (Debian python3-celery), prefork -c ${SLOTS}, worker_prefetch_multiplier ${PREFETCH}, acks on receipt (default), Redis result backend, results kept 600 s`,
+      'ai-stack': `${NODE_WORKERS} worker processes × concurrency ${Math.ceil(SLOTS / NODE_WORKERS)}, results kept (default resultTtl)`,
+      handler: 'one Redis pipeline (INCR, SET NX, RPUSH) on both sides',
+    },
+    ratios,
+    rounds,
+  }),
+);
 console.log(`wrote ${path}`);
 await ours.close?.();
 redis.disconnect();

@@ -34,9 +34,14 @@ async function workerProcess(spec: TargetSpec): Promise<void> {
     process.send?.(message);
   };
   const target = openTarget(spec);
-  const latency = new WorkerCtor('lat', async (job: { id?: string }) => {
-    send({ started: now(), id: job.id ?? '' });
-  }, { ...target.opts, concurrency: 1, drainDelay: 5 }, target.factory);
+  const latency = new WorkerCtor(
+    'lat',
+    async (job: { id?: string }) => {
+      send({ started: now(), id: job.id ?? '' });
+    },
+    { ...target.opts, concurrency: 1, drainDelay: 5 },
+    target.factory,
+  );
   let completed = 0;
   const throughput = new WorkerCtor('proc', async () => undefined, { ...target.opts, concurrency: CONCURRENCY, drainDelay: 5 }, target.factory);
   throughput.on('completed', () => {
@@ -51,7 +56,10 @@ async function workerProcess(spec: TargetSpec): Promise<void> {
         send({ cpuMicros: used.user + used.system });
       }, message.idle);
     }
-    if (message.stop) void Promise.all([latency.close(), throughput.close()]).then(() => target.close()).then(() => process.exit(0));
+    if (message.stop)
+      void Promise.all([latency.close(), throughput.close()])
+        .then(() => target.close())
+        .then(() => process.exit(0));
   });
   send({ ready: true });
 }
@@ -120,28 +128,61 @@ if (process.argv[2] === 'worker') {
 } else {
   const run = await beginRun('node bench/tasks/cross-process.ts', machineFacts({ redisUrl: REDIS_URL, packages: ['bullmq', 'ioredis'] }));
   const durability = await durabilities(KINDS);
-  console.log(`cross-process tasks: ${SAMPLES} latency samples, ${JOBS} jobs with ${IN_FLIGHT} adds in flight (worker concurrency ${CONCURRENCY}), idle CPU over ${IDLE_MS} ms; ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`);
-  const rounds = await rotatedRounds(KINDS.map((kind) => ({ name: kind, run: () => measure(kind) })), {
-    rounds: ROUNDS,
-    onRound: (r, f) => console.log(`round ${r + 1}: ${Object.entries(f).map(([k, v]) => `${k} p50 ${v.cross_process_start_p50_ms.toFixed(2)} ms, ${Math.round(v.cross_process_jobs_per_s)} jobs/s`).join('; ')}`),
-  });
+  console.log(
+    `cross-process tasks: ${SAMPLES} latency samples, ${JOBS} jobs with ${IN_FLIGHT} adds in flight (worker concurrency ${CONCURRENCY}), idle CPU over ${IDLE_MS} ms; ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`,
+  );
+  const rounds = await rotatedRounds(
+    KINDS.map((kind) => ({ name: kind, run: () => measure(kind) })),
+    {
+      rounds: ROUNDS,
+      onRound: (r, f) =>
+        console.log(
+          `round ${r + 1}: ${Object.entries(f)
+            .map(([k, v]) => `${k} p50 ${v.cross_process_start_p50_ms.toFixed(2)} ms, ${Math.round(v.cross_process_jobs_per_s)} jobs/s`)
+            .join('; ')}`,
+        ),
+    },
+  );
   const metrics = ['cross_process_start_p50_ms', 'cross_process_start_p95_ms', 'cross_process_jobs_per_s', 'cross_process_idle_worker_cpu_pct'] as const;
   const summary = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(Object.entries(mediansOf(rounds, (f) => f[m])).map(([k, v]) => [k, tidy(v)]))]));
   const ratios = {
     'cross_process_jobs_per_s: ai-stack-sqlite / ai-stack-redis': ratioOfRounds(rounds, (f) => f.cross_process_jobs_per_s, 'ai-stack-sqlite', 'ai-stack-redis'),
-    'cross_process_jobs_per_s: ai-stack-sqlite / ai-stack-sqlite-sync-normal': ratioOfRounds(rounds, (f) => f.cross_process_jobs_per_s, 'ai-stack-sqlite', 'ai-stack-sqlite-sync-normal'),
-    'cross_process_start_p50_ms: ai-stack-sqlite / ai-stack-redis': ratioOfRounds(rounds, (f) => f.cross_process_start_p50_ms, 'ai-stack-sqlite', 'ai-stack-redis'),
+    'cross_process_jobs_per_s: ai-stack-sqlite / ai-stack-sqlite-sync-normal': ratioOfRounds(
+      rounds,
+      (f) => f.cross_process_jobs_per_s,
+      'ai-stack-sqlite',
+      'ai-stack-sqlite-sync-normal',
+    ),
+    'cross_process_start_p50_ms: ai-stack-sqlite / ai-stack-redis': ratioOfRounds(
+      rounds,
+      (f) => f.cross_process_start_p50_ms,
+      'ai-stack-sqlite',
+      'ai-stack-redis',
+    ),
   };
   console.table(summary);
   for (const [k, s] of Object.entries(ratios)) console.log(`${k}: median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})`);
-  const path = writeResults('tasks', 'cross-process', summary, run.finish({
-    settings: {
-      metrics: [...metrics], implementations: KINDS, latencySamples: SAMPLES, jobs: JOBS, enqueuesInFlight: IN_FLIGHT, workerConcurrency: CONCURRENCY,
-      idleMs: IDLE_MS, rounds: ROUNDS, topology: 'producer in this process, worker in a forked process', durability,
-    },
-    ratios,
-    rounds,
-  }));
+  const path = writeResults(
+    'tasks',
+    'cross-process',
+    summary,
+    run.finish({
+      settings: {
+        metrics: [...metrics],
+        implementations: KINDS,
+        latencySamples: SAMPLES,
+        jobs: JOBS,
+        enqueuesInFlight: IN_FLIGHT,
+        workerConcurrency: CONCURRENCY,
+        idleMs: IDLE_MS,
+        rounds: ROUNDS,
+        topology: 'producer in this process, worker in a forked process',
+        durability,
+      },
+      ratios,
+      rounds,
+    }),
+  );
   console.log(`wrote ${path}`);
   process.exit(0);
 }

@@ -76,11 +76,15 @@ async function bullmq(): Promise<Figures> {
   const prefix = `bench:bullmq:${randomUUID().slice(0, 8)}`;
   const started = { count: 0, lat: [] as number[] };
   const queue = new Queue('bench', { connection, prefix });
-  const worker = new Worker('bench', async (job) => {
-    started.lat.push(now() - (job.data as { t: number }).t);
-    started.count++;
-    return null;
-  }, { connection, prefix, concurrency: CONCURRENCY });
+  const worker = new Worker(
+    'bench',
+    async (job) => {
+      started.lat.push(now() - (job.data as { t: number }).t);
+      started.count++;
+      return null;
+    },
+    { connection, prefix, concurrency: CONCURRENCY },
+  );
   await worker.waitUntilReady();
   try {
     return await drive((t) => queue.add('bench.noop', { t }, { removeOnComplete: { age: RETENTION_S } }), started);
@@ -93,11 +97,20 @@ async function bullmq(): Promise<Figures> {
 }
 
 const run = await beginRun('node bench/tasks/index.ts', machineFacts({ redisUrl: REDIS_URL, packages: ['bullmq', 'ioredis'] }));
-console.log(`tasks bench (layer vs raw BullMQ): ${JOBS} jobs, ${IN_FLIGHT} enqueues in flight, worker concurrency ${CONCURRENCY}, ${SAMPLES} latency samples, ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`);
-const rounds = await rotatedRounds([{ name: 'ai-stack', run: aiStack }, { name: 'bullmq', run: bullmq }], {
-  rounds: ROUNDS,
-  onRound: (r, f) => console.log(`round ${r + 1}: ai-stack ${Math.round(f['ai-stack']?.jobs_per_s ?? 0)}/s, bullmq ${Math.round(f.bullmq?.jobs_per_s ?? 0)}/s`),
-});
+console.log(
+  `tasks bench (layer vs raw BullMQ): ${JOBS} jobs, ${IN_FLIGHT} enqueues in flight, worker concurrency ${CONCURRENCY}, ${SAMPLES} latency samples, ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`,
+);
+const rounds = await rotatedRounds(
+  [
+    { name: 'ai-stack', run: aiStack },
+    { name: 'bullmq', run: bullmq },
+  ],
+  {
+    rounds: ROUNDS,
+    onRound: (r, f) =>
+      console.log(`round ${r + 1}: ai-stack ${Math.round(f['ai-stack']?.jobs_per_s ?? 0)}/s, bullmq ${Math.round(f.bullmq?.jobs_per_s ?? 0)}/s`),
+  },
+);
 const metrics = ['jobs_per_s', 'start_latency_p50_ms', 'start_latency_p95_ms'] as const;
 const summary = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(Object.entries(mediansOf(rounds, (f) => f[m])).map(([k, v]) => [k, tidy(v)]))]));
 const ratios = {
@@ -106,10 +119,24 @@ const ratios = {
 };
 console.table(summary);
 for (const [k, s] of Object.entries(ratios)) console.log(`${k}: median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})`);
-const path = writeResults('tasks', 'layer', summary, run.finish({
-  settings: { metrics: [...metrics], jobs: JOBS, enqueuesInFlight: IN_FLIGHT, workerConcurrency: CONCURRENCY, latencySamples: SAMPLES, rounds: ROUNDS, retention: `completed jobs kept ${RETENTION_S} s on both sides`, durability: 'same Redis, both sides' },
-  ratios,
-  rounds,
-}));
+const path = writeResults(
+  'tasks',
+  'layer',
+  summary,
+  run.finish({
+    settings: {
+      metrics: [...metrics],
+      jobs: JOBS,
+      enqueuesInFlight: IN_FLIGHT,
+      workerConcurrency: CONCURRENCY,
+      latencySamples: SAMPLES,
+      rounds: ROUNDS,
+      retention: `completed jobs kept ${RETENTION_S} s on both sides`,
+      durability: 'same Redis, both sides',
+    },
+    ratios,
+    rounds,
+  }),
+);
 console.log(`wrote ${path}`);
 process.exit(0);

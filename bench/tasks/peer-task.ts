@@ -8,10 +8,19 @@ export const QUEUE = 'bench';
 
 export function recordStart(redis: Redis, key: string, enqueuedMs: number): Promise<unknown> {
   const started = Date.now();
-  return redis.pipeline().incr(`${key}:done`).set(`${key}:first`, String(started), 'NX').rpush(`${key}:lat`, String(started - enqueuedMs)).exec();
+  return redis
+    .pipeline()
+    .incr(`${key}:done`)
+    .set(`${key}:first`, String(started), 'NX')
+    .rpush(`${key}:lat`, String(started - enqueuedMs))
+    .exec();
 }
 
-export function benchTaskSystem(url: string, prefix: string, redis: Redis | undefined): { system: TaskSystem; backend: TaskBackend; task: ReturnType<typeof defineNoop> } {
+export function benchTaskSystem(
+  url: string,
+  prefix: string,
+  redis: Redis | undefined,
+): { system: TaskSystem; backend: TaskBackend; task: ReturnType<typeof defineNoop> } {
   const backend = createRedisTaskBackend({ url, keyPrefix: prefix });
   const task = defineNoop(redis);
   return { system: createTaskSystem({ backend, tasks: [task], queues: [QUEUE] }), backend, task };

@@ -42,7 +42,8 @@ export const now = (): number => performance.timeOrigin + performance.now();
 /** A fresh, empty place for one backend (a new SQLite file, Redis prefix or PostgreSQL schema). */
 export function newSpec(kind: BackendKind): TargetSpec {
   const id = randomUUID().slice(0, 8);
-  if (kind === 'ai-stack-sqlite' || kind === 'ai-stack-sqlite-sync-normal') return { kind, place: join(mkdtempSync(join(tmpdir(), 'ai-stack-bench-queue-')), 'queue.db') };
+  if (kind === 'ai-stack-sqlite' || kind === 'ai-stack-sqlite-sync-normal')
+    return { kind, place: join(mkdtempSync(join(tmpdir(), 'ai-stack-bench-queue-')), 'queue.db') };
   if (kind === 'ai-stack-redis') return { kind, place: `bench-backends-${id}` };
   return { kind, place: `bench_bullmq_${id}` };
 }
@@ -57,7 +58,12 @@ export function openTarget(spec: TargetSpec): OpenTarget {
     case 'ai-stack-redis':
       return { spec, opts: { connection: REDIS, prefix: spec.place }, factory: undefined, close: async () => undefined };
     case 'bullmq-postgres':
-      return { spec, opts: { connection: { ...POSTGRES, schema: spec.place, migrate: true } }, factory: createPostgresBackend as unknown as BackendFactory, close: async () => undefined };
+      return {
+        spec,
+        opts: { connection: { ...POSTGRES, schema: spec.place, migrate: true } },
+        factory: createPostgresBackend as unknown as BackendFactory,
+        close: async () => undefined,
+      };
   }
 }
 
@@ -86,8 +92,10 @@ export async function removeTarget(spec: TargetSpec): Promise<void> {
 export async function durabilities(kinds: readonly BackendKind[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const kind of kinds) {
-    if (kind === 'ai-stack-sqlite') out[kind] = 'SQLite WAL, synchronous=FULL (the default, AI_STACK_SQLITE_SYNCHRONOUS=full): every acknowledged commit is fsynced';
-    if (kind === 'ai-stack-sqlite-sync-normal') out[kind] = 'SQLite WAL, synchronous=NORMAL (AI_STACK_SQLITE_SYNCHRONOUS=normal): commits survive a crash of the process, not a power loss';
+    if (kind === 'ai-stack-sqlite')
+      out[kind] = 'SQLite WAL, synchronous=FULL (the default, AI_STACK_SQLITE_SYNCHRONOUS=full): every acknowledged commit is fsynced';
+    if (kind === 'ai-stack-sqlite-sync-normal')
+      out[kind] = 'SQLite WAL, synchronous=NORMAL (AI_STACK_SQLITE_SYNCHRONOUS=normal): commits survive a crash of the process, not a power loss';
     if (kind === 'ai-stack-redis') out[kind] = await redisDurability();
     if (kind === 'bullmq-postgres') out[kind] = await postgresDurability();
   }
@@ -115,7 +123,7 @@ async function postgresDurability(): Promise<string> {
   const client = new pg.Client(POSTGRES);
   try {
     await client.connect();
-    const read = async (name: string): Promise<string> => ((await client.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '?');
+    const read = async (name: string): Promise<string> => (await client.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '?';
     return `PostgreSQL fsync=${await read('fsync')}, synchronous_commit=${await read('synchronous_commit')}, wal_sync_method=${await read('wal_sync_method')}`;
   } catch (error) {
     return `PostgreSQL (durability unknown: ${(error as Error).message})`;

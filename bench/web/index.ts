@@ -30,7 +30,11 @@ try {
   const baseUrl = (await runtime.listen()).replace('[::1]', '127.0.0.1');
   const key = runtime.bootstrapKey;
   if (!key) throw new Error('a fresh data directory must produce a bootstrap key');
-  const created = await fetch(`${baseUrl}/admin/users`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: PASSWORD, role: 'admin' }) });
+  const created = await fetch(`${baseUrl}/admin/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bench', password: PASSWORD, role: 'admin' }),
+  });
   if (created.status !== 201) throw new Error(`could not create the bench user: ${created.status}`);
   const cookie = await sessionCookie(baseUrl, 'bench', PASSWORD);
 
@@ -52,11 +56,21 @@ try {
     cls: Object.fromEntries(CONSOLE_ROUTES.map((route) => [route, median(of(route, (s) => s.cls))])),
     tbt_ms: Object.fromEntries(CONSOLE_ROUTES.map((route) => [route, median(of(route, (s) => s.tbtMs))])),
   };
-  const path = writeResults('web', 'lighthouse', summary, run.finish({
-    settings: { rounds: ROUNDS, preset: 'lighthouse default (mobile, simulated throttling)', lighthouse: packageVersion('lighthouse'), chromium: '/usr/bin/chromium' },
-    rounds,
-    notes: [`lcp_ms spread per route: ${JSON.stringify(Object.fromEntries(CONSOLE_ROUTES.map((route) => [route, spread(of(route, (s) => s.lcpMs))])))}`],
-  }));
+  const path = writeResults(
+    'web',
+    'lighthouse',
+    summary,
+    run.finish({
+      settings: {
+        rounds: ROUNDS,
+        preset: 'lighthouse default (mobile, simulated throttling)',
+        lighthouse: packageVersion('lighthouse'),
+        chromium: '/usr/bin/chromium',
+      },
+      rounds,
+      notes: [`lcp_ms spread per route: ${JSON.stringify(Object.fromEntries(CONSOLE_ROUTES.map((route) => [route, spread(of(route, (s) => s.lcpMs))])))}`],
+    }),
+  );
   console.log(JSON.stringify(summary, null, 2));
   console.log(`wrote ${path}`);
 } finally {

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/index.ts';
 import type { Kysely } from 'kysely';
-import { Analyzer, PostgresSearchEngine, SearchService, SqliteSearchEngine, type SearchDocument, type SearchEngine, type SearchMode } from '../../src/search/index.ts';
+import {
+  Analyzer,
+  PostgresSearchEngine,
+  SearchService,
+  SqliteSearchEngine,
+  type SearchDocument,
+  type SearchEngine,
+  type SearchMode,
+} from '../../src/search/index.ts';
 import { DEBIAN_REFERENCE, debianReference, evaluate } from './retrieval.ts';
 import { segmentationTable } from './segmentation.ts';
 import { ExactVectorSource } from './vectors.ts';
@@ -39,7 +47,10 @@ async function withEngine<T>(kind: 'sqlite' | 'postgres', use: (engine: SearchEn
   const admin = new pg.Client({ connectionString: POSTGRES });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
-  const db = await openDatabase({ kind: 'postgres', url: `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, poolSize: 2 }, { slowQueries: false });
+  const db = await openDatabase(
+    { kind: 'postgres', url: `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, poolSize: 2 },
+    { slowQueries: false },
+  );
   try {
     const engine = new PostgresSearchEngine(db.kysely, analyzer);
     await engine.init();
@@ -64,17 +75,24 @@ for (const language of ['zh-cn', 'en'] as const) {
     continue;
   }
   const vectors = await ExactVectorSource.of(documents);
-  const source = { load: async () => documents, all: async function* (): AsyncIterable<SearchDocument[]> { yield documents; } };
+  const source = {
+    load: async () => documents,
+    all: async function* (): AsyncIterable<SearchDocument[]> {
+      yield documents;
+    },
+  };
   for (const kind of ['sqlite', 'postgres'] as const) {
     const rows = await withEngine(kind, async (engine, db) => {
       for (let k = 0; k < documents.length; k += 200) await engine.upsert(documents.slice(k, k + 200));
       const service = new SearchService({ db, engine, analyzer, source, vectors });
       await service.init();
       const scores = [];
-      for (const mode of MODES) scores.push({ mode, ...(await evaluate(async (q) => (await service.search({ q, mode, limit: 10 })).hits.map((h) => h.id), items)) });
+      for (const mode of MODES)
+        scores.push({ mode, ...(await evaluate(async (q) => (await service.search({ q, mode, limit: 10 })).hits.map((h) => h.id), items)) });
       return scores;
     }).catch((error: Error) => MODES.map((mode) => ({ mode, mrr10: Number.NaN, recall10: Number.NaN, queries: 0, error: error.message })));
-    for (const r of rows) retrieval.push({ engine: `ai-stack-${kind}`, mode: r.mode, language, mrr10: r.mrr10.toFixed(3), recall10: r.recall10.toFixed(3), queries: r.queries });
+    for (const r of rows)
+      retrieval.push({ engine: `ai-stack-${kind}`, mode: r.mode, language, mrr10: r.mrr10.toFixed(3), recall10: r.recall10.toFixed(3), queries: r.queries });
   }
 }
 console.log('\nKnown-item retrieval, Debian Reference sections (query: the heading; answer: its section, heading removed)');

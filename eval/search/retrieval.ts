@@ -19,7 +19,9 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 const text = (html: string): string =>
   html
     .replace(/<[^>]+>/g, ' ')
-    .replace(/&(#x?[0-9a-f]+|\w+);/gi, (entity, name: string) => (name.startsWith('#') ? String.fromCodePoint(Number.parseInt(name.slice(name[1] === 'x' ? 2 : 1), name[1] === 'x' ? 16 : 10)) : (ENTITIES[name] ?? entity)))
+    .replace(/&(#x?[0-9a-f]+|\w+);/gi, (entity, name: string) =>
+      name.startsWith('#') ? String.fromCodePoint(Number.parseInt(name.slice(name[1] === 'x' ? 2 : 1), name[1] === 'x' ? 16 : 10)) : (ENTITIES[name] ?? entity),
+    )
     .replace(/\s+/g, ' ')
     .trim();
 
@@ -28,7 +30,9 @@ export function debianReference(language: 'zh-cn' | 'en'): { documents: SearchDo
   const documents: SearchDocument[] = [];
   const items: KnownItem[] = [];
   if (!existsSync(DEBIAN_REFERENCE)) return { documents, items };
-  const files = readdirSync(DEBIAN_REFERENCE).filter((f) => new RegExp(`^(ch\\d+|ap[a-z])\\.${language}\\.html$`).test(f)).sort();
+  const files = readdirSync(DEBIAN_REFERENCE)
+    .filter((f) => new RegExp(`^(ch\\d+|ap[a-z])\\.${language}\\.html$`).test(f))
+    .sort();
   for (const file of files) {
     const html = readFileSync(join(DEBIAN_REFERENCE, file), 'utf8');
     const headings = [...html.matchAll(/<h([2-4]) class="title"[^>]*>([\s\S]*?)<\/h\1>/g)];

@@ -19,7 +19,10 @@ export interface Scores {
 const DATA = join(import.meta.dirname, 'ud');
 
 export function readGold(file: string): string[][] {
-  return readFileSync(join(DATA, file), 'utf8').split('\n').filter((line) => line.length > 0).map((line) => line.split(' '));
+  return readFileSync(join(DATA, file), 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => line.split(' '));
 }
 
 const spanKey = (start: number, end: number): string => `${start}:${end}`;
@@ -47,7 +50,7 @@ export function analyserSpans(analyzer: Analyzer, sentence: string): Set<string>
     spans.add(spanKey(token.start, token.end));
     covered.fill(1, token.start, token.end);
   }
-  for (let i = 0; i < sentence.length; ) {
+  for (let i = 0; i < sentence.length;) {
     if (covered[i] || /\s/u.test(sentence[i] as string)) {
       i++;
       continue;
@@ -80,7 +83,10 @@ export function segmentationTable(split: 'dev' | 'test'): Array<{ system: string
   const analyzer = new Analyzer();
   const jieba = Jieba.withDict(dict);
   const rows: Array<{ system: string; set: string } & Scores> = [];
-  for (const [set, file] of [['GSDSimp (simplified)', `gsdsimp-${split}.txt`], ['GSD (traditional)', `gsd-${split}.txt`]] as const) {
+  for (const [set, file] of [
+    ['GSDSimp (simplified)', `gsdsimp-${split}.txt`],
+    ['GSD (traditional)', `gsd-${split}.txt`],
+  ] as const) {
     const gold = readGold(file);
     rows.push({ system: 'jieba cut alone (baseline)', set, ...score(gold, (s) => spansOf(jieba.cut(s, true))) });
     rows.push({ system: 'ai-stack analyser', set, ...score(gold, (s) => analyserSpans(analyzer, s)) });

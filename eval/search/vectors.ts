@@ -35,6 +35,10 @@ export class ExactVectorSource implements VectorSource {
       for (let d = 0; d < vector.length; d++) score += (vector[d] as number) * (query[d] as number);
       return { id: this.#ids[i] as string, score };
     });
-    return scored.filter((s) => s.score > 0).sort((a, b) => b.score - a.score).slice(0, k).map((s) => s.id);
+    return scored
+      .filter((s) => s.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k)
+      .map((s) => s.id);
   }
 }

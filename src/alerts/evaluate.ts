@@ -50,14 +50,27 @@ async function evaluateRule(rule: AlertRuleRow, deps: EvaluationDeps, now: Date)
   const firing = firesOn(kind, value, Number(rule.threshold));
   const db = deps.db.kysely;
   const open = await db.selectFrom('alert_incidents').selectAll().where('rule_id', '=', rule.id).where('resolved_at', 'is', null).executeTakeFirst();
-  const event = (incidentId: number, state: AlertEvent['state']): AlertEvent => ({ rule: rule.name, ruleId: rule.id, incidentId, state, severity: rule.severity, value, summary, at: now.toISOString() });
+  const event = (incidentId: number, state: AlertEvent['state']): AlertEvent => ({
+    rule: rule.name,
+    ruleId: rule.id,
+    incidentId,
+    state,
+    severity: rule.severity,
+    value,
+    summary,
+    at: now.toISOString(),
+  });
 
   if (firing && !open) {
     const last = await db.selectFrom('alert_incidents').select('resolved_at').where('rule_id', '=', rule.id).orderBy('id', 'desc').executeTakeFirst();
     if (last?.resolved_at && now.getTime() - Date.parse(last.resolved_at) < rule.cooldown_seconds * 1000) return { rule: rule.name, value, outcome: 'cooling' };
     let incidentId: number;
     try {
-      const row = await db.insertInto('alert_incidents').values({ rule_id: rule.id, opened_at: now.toISOString(), value, summary }).returning('id').executeTakeFirstOrThrow();
+      const row = await db
+        .insertInto('alert_incidents')
+        .values({ rule_id: rule.id, opened_at: now.toISOString(), value, summary })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       incidentId = row.id;
     } catch {
       // Another evaluator opened it a moment ago and notifies for it.
@@ -67,7 +80,12 @@ async function evaluateRule(rule: AlertRuleRow, deps: EvaluationDeps, now: Date)
     return { rule: rule.name, value, outcome: 'opened' };
   }
   if (!firing && open) {
-    const resolved = await db.updateTable('alert_incidents').set({ resolved_at: now.toISOString(), value }).where('id', '=', open.id).where('resolved_at', 'is', null).executeTakeFirst();
+    const resolved = await db
+      .updateTable('alert_incidents')
+      .set({ resolved_at: now.toISOString(), value })
+      .where('id', '=', open.id)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst();
     if (Number(resolved.numUpdatedRows) === 0) return { rule: rule.name, value, outcome: 'ok' };
     await recordErrors(deps, open.id, await notify(rule, event(open.id, 'resolved'), { tasks: deps.tasks(), outbound: deps.outbound }));
     return { rule: rule.name, value, outcome: 'resolved' };
@@ -79,5 +97,9 @@ async function evaluateRule(rule: AlertRuleRow, deps: EvaluationDeps, now: Date)
 async function recordErrors(deps: EvaluationDeps, incidentId: number, errors: string[]): Promise<void> {
   if (errors.length === 0) return;
   deps.logger?.warn({ incidentId, errors }, 'alert notification failed');
-  await deps.db.kysely.updateTable('alert_incidents').set({ notify_errors: errors.join('; ').slice(0, 2000) }).where('id', '=', incidentId).execute();
+  await deps.db.kysely
+    .updateTable('alert_incidents')
+    .set({ notify_errors: errors.join('; ').slice(0, 2000) })
+    .where('id', '=', incidentId)
+    .execute();
 }

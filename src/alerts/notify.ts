@@ -24,7 +24,12 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 }
 
 /** For receivers: checks the signature and that the timestamp is within `toleranceSeconds` of now. */
-export function verifyWebhookSignature(secret: string, headers: { timestamp: string | undefined; signature: string | undefined }, body: string, toleranceSeconds = 300): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  headers: { timestamp: string | undefined; signature: string | undefined },
+  body: string,
+  toleranceSeconds = 300,
+): boolean {
   const timestamp = Number(headers.timestamp);
   if (!Number.isInteger(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > toleranceSeconds || !headers.signature) return false;
   const expected = Buffer.from(signWebhook(secret, timestamp, body));
@@ -41,14 +46,16 @@ export async function notify(rule: AlertRuleRow, event: AlertEvent, deps: { task
   const errors: string[] = [];
   const emails = JSON.parse(rule.emails) as string[];
   if (emails.length > 0) {
-    await deps.tasks.send(SEND_ALERT_EMAIL_TASK, {
-      to: emails,
-      rule: event.rule,
-      severity: event.severity,
-      state: event.state,
-      summary: event.summary,
-      idempotencyKey: `alert-${event.incidentId}-${event.state}`,
-    }).catch((error: unknown) => errors.push(`email: ${(error as Error).message}`));
+    await deps.tasks
+      .send(SEND_ALERT_EMAIL_TASK, {
+        to: emails,
+        rule: event.rule,
+        severity: event.severity,
+        state: event.state,
+        summary: event.summary,
+        idempotencyKey: `alert-${event.incidentId}-${event.state}`,
+      })
+      .catch((error: unknown) => errors.push(`email: ${(error as Error).message}`));
   }
   if (rule.webhook_url && rule.webhook_secret) {
     const body = JSON.stringify(event);
@@ -56,7 +63,11 @@ export async function notify(rule: AlertRuleRow, event: AlertEvent, deps: { task
     try {
       const response = await deps.outbound.fetch(rule.webhook_url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signWebhook(rule.webhook_secret, timestamp, body) },
+        headers: {
+          'content-type': 'application/json',
+          [TIMESTAMP_HEADER]: String(timestamp),
+          [SIGNATURE_HEADER]: signWebhook(rule.webhook_secret, timestamp, body),
+        },
         body,
       });
       if (response.status >= 300) errors.push(`webhook: HTTP ${response.status}`);

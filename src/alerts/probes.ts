@@ -28,7 +28,10 @@ export function createProbes(deps: ProbeDeps): Record<AlertKind, Probe> {
   const countJobs = async (queue: string | null, states: Array<'failed' | 'waiting' | 'prioritized'>) => {
     let total = 0;
     for (const name of queuesOf(queue)) {
-      const counts = await deps.tasks().queue(name).getJobCounts(...states);
+      const counts = await deps
+        .tasks()
+        .queue(name)
+        .getJobCounts(...states);
       total += states.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
     }
     return total;

@@ -1,26 +1,42 @@
 import { Type, type Static } from 'typebox';
 
 /** What a rule measures; `disk_free_mb` fires below its threshold, every other kind above it. */
-export const ALERT_KINDS = ['failed_tasks', 'queue_backlog', 'oldest_waiting_minutes', 'slow_queries', 'readiness_failures', 'disk_free_mb', 'backup_age_hours'] as const;
+export const ALERT_KINDS = [
+  'failed_tasks',
+  'queue_backlog',
+  'oldest_waiting_minutes',
+  'slow_queries',
+  'readiness_failures',
+  'disk_free_mb',
+  'backup_age_hours',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-export const AlertRuleInput = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._\\-]*$' }),
-  kind: Type.Union(ALERT_KINDS.map((k) => Type.Literal(k))),
-  threshold: Type.Number({ minimum: 0, maximum: 1e12 }),
-  /** Queue rules only: one queue instead of all. */
-  queue: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  severity: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')])),
-  /** After an incident resolves, no new one opens for this long (flapping). Default 300. */
-  cooldown_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86_400 })),
-  emails: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' }), { maxItems: 20 })),
-  webhook: Type.Optional(Type.Object({
-    url: Type.String({ minLength: 8, maxLength: 2000, pattern: '^https?://' }),
-    /** Signs every call (HMAC-SHA256); stored, never shown again. */
-    secret: Type.String({ minLength: 32, maxLength: 200 }),
-  }, { additionalProperties: false })),
-  enabled: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false });
+export const AlertRuleInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._\\-]*$' }),
+    kind: Type.Union(ALERT_KINDS.map((k) => Type.Literal(k))),
+    threshold: Type.Number({ minimum: 0, maximum: 1e12 }),
+    /** Queue rules only: one queue instead of all. */
+    queue: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    severity: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')])),
+    /** After an incident resolves, no new one opens for this long (flapping). Default 300. */
+    cooldown_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86_400 })),
+    emails: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' }), { maxItems: 20 })),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ minLength: 8, maxLength: 2000, pattern: '^https?://' }),
+          /** Signs every call (HMAC-SHA256); stored, never shown again. */
+          secret: Type.String({ minLength: 32, maxLength: 200 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 export type AlertRuleInput = Static<typeof AlertRuleInput>;
 
 /** A rule as the API shows it: the webhook secret is never returned. */

@@ -47,7 +47,12 @@ export async function createRule(db: Db, input: AlertRuleInput): Promise<AlertRu
 export async function replaceRule(db: Db, id: number, input: AlertRuleInput): Promise<AlertRuleView> {
   await getRuleRow(db, id);
   await assertNameFree(db, input.name, id);
-  const row = await db.kysely.updateTable('alert_rules').set({ ...columns(input), updated_at: new Date().toISOString() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  const row = await db.kysely
+    .updateTable('alert_rules')
+    .set({ ...columns(input), updated_at: new Date().toISOString() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toView(row);
 }
 

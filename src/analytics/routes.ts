@@ -33,10 +33,14 @@ const MeasureForecastQuery = Type.Object(
 export function analyticsRoutes(options: AnalyticsRouteOptions) {
   return async (app: FastifyInstance): Promise<void> => {
     forecastBodyRoute(app);
-    app.get<{ Querystring: Static<typeof MeasureForecastQuery> }>('/analytics/forecast', { schema: { querystring: MeasureForecastQuery, tags: ['analytics'], summary: 'Forecast a measure of the semantic model by time grain' } }, async (request) => {
-      const q = request.query;
-      return forecastMeasure(options.db, { ...q, segments: q.segment ? [q.segment] : undefined }, options.cubes, options.queryCache);
-    });
+    app.get<{ Querystring: Static<typeof MeasureForecastQuery> }>(
+      '/analytics/forecast',
+      { schema: { querystring: MeasureForecastQuery, tags: ['analytics'], summary: 'Forecast a measure of the semantic model by time grain' } },
+      async (request) => {
+        const q = request.query;
+        return forecastMeasure(options.db, { ...q, segments: q.segment ? [q.segment] : undefined }, options.cubes, options.queryCache);
+      },
+    );
     app.get('/analytics/cubes', { schema: { tags: ['analytics'], summary: 'The semantic model: cubes, dimensions, measures, segments' } }, async () =>
       Object.values(options.cubes).map((c) => ({
         name: c.name,
@@ -45,6 +49,7 @@ export function analyticsRoutes(options: AnalyticsRouteOptions) {
         dimensions: Object.entries(c.dimensions).map(([name, d]) => ({ name, title: d.title, type: d.type })),
         measures: Object.entries(c.measures).map(([name, m]) => ({ name, title: m.title, agg: m.agg, format: m.format })),
         segments: Object.entries(c.segments).map(([name, s]) => ({ name, title: s.title })),
-      })));
+      })),
+    );
   };
 }

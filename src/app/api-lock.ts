@@ -32,8 +32,8 @@ export function acquireApiLock(dataDir: string): ApiLock {
     const owner = readOwner(file);
     if (owner !== undefined && isAlive(owner)) {
       throw new ConfigError(
-        `another AI Stack API process (pid ${owner.pid}, started ${owner.startedAt}) already serves AI_STACK_DATA_DIR ${dataDir}; `
-        + 'stop it, give this one its own data dir, or set REDIS_URL so several API processes share caches',
+        `another AI Stack API process (pid ${owner.pid}, started ${owner.startedAt}) already serves AI_STACK_DATA_DIR ${dataDir}; ` +
+          'stop it, give this one its own data dir, or set REDIS_URL so several API processes share caches',
       );
     }
     rmSync(file, { force: true }); // stale: its process is gone
@@ -44,7 +44,9 @@ export function acquireApiLock(dataDir: string): ApiLock {
 function readOwner(file: string): LockOwner | undefined {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
-    return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) } : undefined;
+    return typeof parsed.pid === 'number' && typeof parsed.host === 'string'
+      ? { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) }
+      : undefined;
   } catch {
     return undefined; // unreadable or half-written by a process that died: stale
   }
@@ -71,7 +73,12 @@ function ensureDir(dir: string): string {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const reason = code === 'ENOTDIR' ? 'a part of its path is a file, not a directory' : code === 'EACCES' || code === 'EROFS' ? 'permission denied or read-only file system' : (error as Error).message;
+    const reason =
+      code === 'ENOTDIR'
+        ? 'a part of its path is a file, not a directory'
+        : code === 'EACCES' || code === 'EROFS'
+          ? 'permission denied or read-only file system'
+          : (error as Error).message;
     throw new ConfigError(`cannot create the data dir: ${reason} (AI_STACK_DATA_DIR is ${dir})`);
   }
   return dir;

@@ -24,5 +24,8 @@ export async function checkDataDir(dir: string, minFreeBytes: number): Promise<v
   }
   const fs = await statfs(dir);
   const free = fs.bavail * fs.bsize;
-  if (free < minFreeBytes) throw new Error(`the data dir has ${Math.floor(free / 1_048_576)} MB free, below the ${Math.floor(minFreeBytes / 1_048_576)} MB minimum (AI_STACK_MIN_FREE_DISK_MB)`);
+  if (free < minFreeBytes)
+    throw new Error(
+      `the data dir has ${Math.floor(free / 1_048_576)} MB free, below the ${Math.floor(minFreeBytes / 1_048_576)} MB minimum (AI_STACK_MIN_FREE_DISK_MB)`,
+    );
 }

@@ -77,7 +77,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   }
 }
 
-async function buildRuntime(config: Config, options: RuntimeOptions & { roles: readonly Role[] }, logger: Logger, registry: Registry, apiLock: ApiLock | undefined): Promise<Runtime> {
+async function buildRuntime(
+  config: Config,
+  options: RuntimeOptions & { roles: readonly Role[] },
+  logger: Logger,
+  registry: Registry,
+  apiLock: ApiLock | undefined,
+): Promise<Runtime> {
   const db = await openDatabase(config.database, { logger, registry, slowQueries: config.slowQueries }).catch((error: unknown) => {
     if (error instanceof DatabaseOpenError) throw new ConfigError(`${error.message} (AI_STACK_DATA_DIR is ${config.dataDir})`);
     throw error;
@@ -103,7 +109,11 @@ async function buildRuntime(config: Config, options: RuntimeOptions & { roles: r
   // Other nodes' writes invalidate this node's query cache at once (through Redis), not after the TTL.
   // Embedded, this process is the only writer and there is no one to tell.
   const stopRelay = config.redis ? await relayTableWrites(db.writes, (handlers) => cache.channel('db-writes', handlers)) : async () => {};
-  const resourceOptions = { cursorSecret: config.http.cursorSecret, queryCache, ...(options.resources?.responseCache === false ? { responseCache: false as const } : {}) };
+  const resourceOptions = {
+    cursorSecret: config.http.cursorSecret,
+    queryCache,
+    ...(options.resources?.responseCache === false ? { responseCache: false as const } : {}),
+  };
 
   const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
   // The data dir holds the SQLite database and/or the embedded task queue; with PostgreSQL and Redis it is unused.
@@ -119,36 +129,43 @@ async function buildRuntime(config: Config, options: RuntimeOptions & { roles: r
   if (serves('worker')) readiness.push({ name: 'workers', check: async () => void (workers ?? notStarted('task workers')) });
   if (serves('scheduler')) readiness.push({ name: 'scheduler', check: async () => void (scheduler ?? notStarted('scheduler')) });
   const enqueue = async (task: string): Promise<string> => (await tasks.system.send(task, {})).id;
-  const server = await buildServer(forRoles(roles, {
-    logger,
-    registry,
-    keys,
-    sessions: sessionVerifier(sessions),
-    trustProxy: config.http.trustProxy,
-    root: [
-      async (app) => app.register(authRoutes({ users, sessions, ...loginLimitStore(config, cache) }), { prefix: '/api/v1/auth' }),
-      mailPublicRoutes(tasks.mail),
-      consoleRoutes(CONSOLE_DIST, { assetBaseUrl: config.http.assetBaseUrl }),
-    ],
-    bodyLimitBytes: config.http.bodyLimitBytes,
-    readiness,
-    translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
-    api: [apiToolkitFor(config, { cache, responseStore, registry, logger }), erpRoutes(db.kysely, resourceOptions), documentRoutes({ ...tasks.documents, system: tasks.system, uploadMaxBytes: config.documents.uploadMaxBytes }, resourceOptions),
-      analyticsRoutes({ db, cubes: ERP_CUBES, queryCache }), reportRoutes({ db, tasks: tasks.system, downloads: reportDownloads(config, db), queryCache }),
-      searchRoutes(tasks.search)],
-    admin: [
-      apiKeyAdminRoutes(keys),
-      userAdminRoutes(users),
-      dbAdminRoutes(db),
-      async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
-      tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
-      liveEventsRoutes(tasks.system, { readiness: () => readinessReport(readiness) }),
-      mailAdminRoutes(tasks.mail),
-      alertAdminRoutes(tasks.alerts),
-      searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
-    ],
-    version: '0.1.0',
-  }));
+  const server = await buildServer(
+    forRoles(roles, {
+      logger,
+      registry,
+      keys,
+      sessions: sessionVerifier(sessions),
+      trustProxy: config.http.trustProxy,
+      root: [
+        async (app) => app.register(authRoutes({ users, sessions, ...loginLimitStore(config, cache) }), { prefix: '/api/v1/auth' }),
+        mailPublicRoutes(tasks.mail),
+        consoleRoutes(CONSOLE_DIST, { assetBaseUrl: config.http.assetBaseUrl }),
+      ],
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      readiness,
+      translateError: (error, request) => translateDatabaseError(error, { operation: OPERATION_BY_METHOD[request.method] }),
+      api: [
+        apiToolkitFor(config, { cache, responseStore, registry, logger }),
+        erpRoutes(db.kysely, resourceOptions),
+        documentRoutes({ ...tasks.documents, system: tasks.system, uploadMaxBytes: config.documents.uploadMaxBytes }, resourceOptions),
+        analyticsRoutes({ db, cubes: ERP_CUBES, queryCache }),
+        reportRoutes({ db, tasks: tasks.system, downloads: reportDownloads(config, db), queryCache }),
+        searchRoutes(tasks.search),
+      ],
+      admin: [
+        apiKeyAdminRoutes(keys),
+        userAdminRoutes(users),
+        dbAdminRoutes(db),
+        async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
+        tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
+        liveEventsRoutes(tasks.system, { readiness: () => readinessReport(readiness) }),
+        mailAdminRoutes(tasks.mail),
+        alertAdminRoutes(tasks.alerts),
+        searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
+      ],
+      version: '0.1.0',
+    }),
+  );
 
   let stopping: Promise<void> | undefined;
   let background: Promise<void> | undefined;

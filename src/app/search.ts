@@ -1,7 +1,15 @@
 import { Type } from 'typebox';
 import type { Db } from '../db/index.ts';
 import type { DocumentsModule } from '../documents/index.ts';
-import { Analyzer, PostgresSearchEngine, SearchService, SqliteSearchEngine, type SearchDocument, type SearchSource, type VectorSource } from '../search/index.ts';
+import {
+  Analyzer,
+  PostgresSearchEngine,
+  SearchService,
+  SqliteSearchEngine,
+  type SearchDocument,
+  type SearchSource,
+  type VectorSource,
+} from '../search/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { defineTask, type ScheduleSpec, type TaskDefinition } from '../tasks/index.ts';
 
@@ -27,11 +35,25 @@ class DocumentChunkSource implements SearchSource {
   async load(documentIds: readonly string[]): Promise<SearchDocument[]> {
     const ids = documentIds.map(Number).filter((id) => Number.isInteger(id) && id > 0);
     if (ids.length === 0) return [];
-    const documents = await this.#db.kysely.selectFrom('documents').select(['id', 'title', 'detected_type', 'metadata', 'created_at'])
-      .where('id', 'in', ids).where('status', '=', 'ready').where('deleted_at', 'is', null).execute() as DocumentRow[];
+    const documents = (await this.#db.kysely
+      .selectFrom('documents')
+      .select(['id', 'title', 'detected_type', 'metadata', 'created_at'])
+      .where('id', 'in', ids)
+      .where('status', '=', 'ready')
+      .where('deleted_at', 'is', null)
+      .execute()) as DocumentRow[];
     if (documents.length === 0) return [];
-    const chunks = await this.#db.kysely.selectFrom('document_chunks').select(['document_id', 'ordinal', 'text'])
-      .where('document_id', 'in', documents.map((d) => d.id)).orderBy('document_id').orderBy('ordinal').execute();
+    const chunks = await this.#db.kysely
+      .selectFrom('document_chunks')
+      .select(['document_id', 'ordinal', 'text'])
+      .where(
+        'document_id',
+        'in',
+        documents.map((d) => d.id),
+      )
+      .orderBy('document_id')
+      .orderBy('ordinal')
+      .execute();
     const byId = new Map(documents.map((d) => [d.id, d]));
     return chunks.flatMap((chunk) => {
       const doc = byId.get(chunk.document_id);
@@ -42,8 +64,15 @@ class DocumentChunkSource implements SearchSource {
   async *all(): AsyncIterable<SearchDocument[]> {
     let after = 0;
     for (;;) {
-      const page = await this.#db.kysely.selectFrom('documents').select('id').where('id', '>', after).where('status', '=', 'ready').where('deleted_at', 'is', null)
-        .orderBy('id').limit(50).execute();
+      const page = await this.#db.kysely
+        .selectFrom('documents')
+        .select('id')
+        .where('id', '>', after)
+        .where('status', '=', 'ready')
+        .where('deleted_at', 'is', null)
+        .orderBy('id')
+        .limit(50)
+        .execute();
       if (page.length === 0) return;
       yield await this.load(page.map((d) => String(d.id)));
       after = page.at(-1)?.id ?? after;

@@ -27,7 +27,12 @@ export async function runShutdownSteps(steps: readonly ShutdownStep[], deadline:
       timer = setTimeout(() => resolve('timeout'), remainingMs);
     });
     try {
-      const outcome = await Promise.race([Promise.resolve().then(() => step.run(remainingMs)).then(() => 'done' as const), abandoned]);
+      const outcome = await Promise.race([
+        Promise.resolve()
+          .then(() => step.run(remainingMs))
+          .then(() => 'done' as const),
+        abandoned,
+      ]);
       if (outcome === 'timeout') {
         incomplete.push(step.name);
         logger.warn({ step: step.name, waitedMs: remainingMs }, 'shutdown step did not finish before the deadline; abandoned');

@@ -6,7 +6,16 @@ import type { Config } from '../config/index.ts';
 import { openDatabase, type Db } from '../db/index.ts';
 import { createMailService, createMailTasks, type MailService } from '../mail/index.ts';
 import type { Logger } from '../shared/logger.ts';
-import { createRedisTaskBackend, createTaskSystem, createCleanupCacheTask, cleanupCacheSchedule, type PrunableCache, type ScheduleSpec, type TaskBackend, type TaskSystem } from '../tasks/index.ts';
+import {
+  createRedisTaskBackend,
+  createTaskSystem,
+  createCleanupCacheTask,
+  cleanupCacheSchedule,
+  type PrunableCache,
+  type ScheduleSpec,
+  type TaskBackend,
+  type TaskSystem,
+} from '../tasks/index.ts';
 import { createSqliteTaskBackend } from '../tasks/backends/sqlite/index.ts';
 import type { LoadedTasks } from '../tasks/index.ts';
 import { createDocumentsModule, type DocumentsModule } from '../documents/index.ts';
@@ -50,7 +59,13 @@ export interface AppTaskDeps {
 /** The task system with every task this build knows and its periodic schedules, plus the user's (`--tasks`). */
 export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>, user: Partial<LoadedTasks> = {}): AppTasks {
   const backend = taskBackendFor(config);
-  const documents = createDocumentsModule({ db: deps.db.kysely, dataDir: config.dataDir, documents: config.documents, embeddings: config.embeddings, logger: deps.logger });
+  const documents = createDocumentsModule({
+    db: deps.db.kysely,
+    dataDir: config.dataDir,
+    documents: config.documents,
+    embeddings: config.embeddings,
+    logger: deps.logger,
+  });
   // Each module contributes its tasks and schedules here, one line each.
   const mail = createMailService({ db: deps.db, config: config.mail, dataDir: config.dataDir, logger: deps.logger });
   const mailTasks = createMailTasks(mail);
@@ -66,13 +81,37 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
     },
     dataDir: config.dataDir,
     backupDir: config.backup.dir,
-    readiness: [{ name: 'database', check: () => deps.db.ping() }, { name: 'disk', check: () => checkDataDir(config.dataDir, config.minFreeDiskBytes) }],
+    readiness: [
+      { name: 'database', check: () => deps.db.ping() },
+      { name: 'disk', check: () => checkDataDir(config.dataDir, config.minFreeDiskBytes) },
+    ],
     allow: config.outbound.allow,
     logger: deps.logger,
   });
-  const tasks = [createCleanupCacheTask(deps.cache), ...documents.tasks.definitions, ...mailTasks.tasks, ...reports.tasks, ...search.tasks, createBackupTask(config), ...alerts.tasks];
-  const schedules: ScheduleSpec[] = [cleanupCacheSchedule, ...documents.tasks.schedules, ...mailTasks.schedules, ...reports.schedules, ...search.schedules, ...backupSchedules(config), ...alerts.schedules];
-  const system = createTaskSystem({ backend, tasks: [...tasks, ...(user.tasks ?? [])], logger: deps.logger, ...(deps.registry ? { registry: deps.registry } : {}) });
+  const tasks = [
+    createCleanupCacheTask(deps.cache),
+    ...documents.tasks.definitions,
+    ...mailTasks.tasks,
+    ...reports.tasks,
+    ...search.tasks,
+    createBackupTask(config),
+    ...alerts.tasks,
+  ];
+  const schedules: ScheduleSpec[] = [
+    cleanupCacheSchedule,
+    ...documents.tasks.schedules,
+    ...mailTasks.schedules,
+    ...reports.schedules,
+    ...search.schedules,
+    ...backupSchedules(config),
+    ...alerts.schedules,
+  ];
+  const system = createTaskSystem({
+    backend,
+    tasks: [...tasks, ...(user.tasks ?? [])],
+    logger: deps.logger,
+    ...(deps.registry ? { registry: deps.registry } : {}),
+  });
   late.system = system;
   documents.tasks.attach(system);
   return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail, alerts, search: search.service };

@@ -58,7 +58,8 @@ export class ApiKeyService {
 
   async create(input: { name: string; scopes: Scope[]; expiresAt?: string | null; key?: string }): Promise<{ key: string; info: ApiKeyInfo }> {
     const name = input.name.trim();
-    if (name === '' || name.length > 100) throw new ValidationError('Key name must be 1–100 characters', [{ field: 'name', message: 'must be 1–100 characters' }]);
+    if (name === '' || name.length > 100)
+      throw new ValidationError('Key name must be 1–100 characters', [{ field: 'name', message: 'must be 1–100 characters' }]);
     if (input.scopes.length === 0) throw new ValidationError('A key needs at least one scope', [{ field: 'scopes', message: 'must not be empty' }]);
     const key = input.key ?? generateKey();
     const row = await this.#db
@@ -138,11 +139,24 @@ export class ApiKeyService {
     const last = this.#lastUsedWritten.get(id) ?? 0;
     if (now - last < LAST_USED_RESOLUTION_MS) return;
     this.#lastUsedWritten.set(id, now);
-    await this.#db.updateTable('api_keys').set({ last_used_at: new Date(now).toISOString() }).where('id', '=', id).execute();
+    await this.#db
+      .updateTable('api_keys')
+      .set({ last_used_at: new Date(now).toISOString() })
+      .where('id', '=', id)
+      .execute();
   }
 }
 
-function toInfo(row: { id: number; name: string; prefix: string; scopes: string; created_at: string; last_used_at: string | null; expires_at: string | null; revoked_at: string | null }): ApiKeyInfo {
+function toInfo(row: {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}): ApiKeyInfo {
   return {
     id: row.id,
     name: row.name,

@@ -19,5 +19,8 @@ export function stricterScope(a: Scope, b: Scope): Scope {
 }
 
 export function parseScopes(raw: string): Scope[] {
-  return raw.split(',').map((s) => s.trim()).filter(isScope);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(isScope);
 }

@@ -37,7 +37,8 @@ export async function decompressTo(dir: string, file: BackupFile, sink: Writable
     throw new BackupCorruptError(backupName, `${file.path} does not decompress (${(error as Error).message})`);
   }
   const sha256 = raw.digest();
-  if (raw.size !== file.rawBytes || sha256 !== file.rawSha256) throw new BackupCorruptError(backupName, `${file.path} decompresses to other bytes than were backed up`);
+  if (raw.size !== file.rawBytes || sha256 !== file.rawSha256)
+    throw new BackupCorruptError(backupName, `${file.path} decompresses to other bytes than were backed up`);
 }
 
 /** sha256 and size of a file as stored. */

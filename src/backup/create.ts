@@ -40,7 +40,10 @@ export function taskQueueFile(settings: Pick<Config, 'dataDir' | 'redis'>): stri
  */
 export async function createBackup(settings: BackupSettings, opts: { blobs?: BlobStore; now?: Date } = {}): Promise<BackupSummary> {
   const now = opts.now ?? new Date();
-  const id = `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const id = `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
   await mkdir(settings.backup.dir, { recursive: true });
   const partial = join(settings.backup.dir, `${PARTIAL}${id}`);
   await mkdir(partial);
@@ -64,7 +67,15 @@ export async function createBackup(settings: BackupSettings, opts: { blobs?: Blo
     await writeManifest(partial, manifest);
     const path = join(settings.backup.dir, id);
     await rename(partial, path);
-    return { id, path, createdAt: manifest.createdAt, bytes: files.reduce((sum, f) => sum + f.bytes, 0), tables: database.tables, blobs: dumped.entries.length, migration: database.migration };
+    return {
+      id,
+      path,
+      createdAt: manifest.createdAt,
+      bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+      tables: database.tables,
+      blobs: dumped.entries.length,
+      migration: database.migration,
+    };
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
     if (error instanceof BackupFailedError) throw error;
@@ -107,7 +118,9 @@ export async function listBackups(dir: string): Promise<Array<{ id: string; path
   const found: Array<{ id: string; path: string; createdAt: Date }> = [];
   for (const name of names) {
     if (name.startsWith('.')) continue;
-    const manifest = await readFile(join(dir, name, MANIFEST), 'utf8').then((t) => JSON.parse(t) as Partial<BackupManifest>).catch(() => undefined);
+    const manifest = await readFile(join(dir, name, MANIFEST), 'utf8')
+      .then((t) => JSON.parse(t) as Partial<BackupManifest>)
+      .catch(() => undefined);
     const createdAt = manifest?.createdAt ? new Date(manifest.createdAt) : undefined;
     if (createdAt && !Number.isNaN(createdAt.getTime())) found.push({ id: name, path: join(dir, name), createdAt });
   }

@@ -74,7 +74,8 @@ export function fileOf(manifest: BackupManifest, path: string, backupName: strin
 /** A manifest is data from disk: its paths must not point outside the backup directory. */
 function insideBackup(dir: string, path: string, name: string): string {
   const relative = normalize(path);
-  if (relative.startsWith('..') || relative.startsWith(sep) || relative.includes(`${sep}..${sep}`)) throw new BackupCorruptError(name, `file path ${path.slice(0, 100)} leaves the backup`);
+  if (relative.startsWith('..') || relative.startsWith(sep) || relative.includes(`${sep}..${sep}`))
+    throw new BackupCorruptError(name, `file path ${path.slice(0, 100)} leaves the backup`);
   return join(dir, relative);
 }
 

@@ -61,8 +61,18 @@ export async function restorePostgres(url: string, dumpPath: string, schema: str
   }
   const list = await runTool('pg_restore', ['-l', dumpPath], undefined);
   const listPath = `${dumpPath}.list`;
-  await writeFile(listPath, list.split('\n').filter((line) => !/^\d+; \d+ \d+ SCHEMA /.test(line)).join('\n'));
-  await runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', '-L', listPath, '-d', connectionArg(url).url, dumpPath], url);
+  await writeFile(
+    listPath,
+    list
+      .split('\n')
+      .filter((line) => !/^\d+; \d+ \d+ SCHEMA /.test(line))
+      .join('\n'),
+  );
+  await runTool(
+    'pg_restore',
+    ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', '-L', listPath, '-d', connectionArg(url).url, dumpPath],
+    url,
+  );
 }
 
 /** Row counts and newest migration of `schema`, read with `client` (inside whatever transaction it holds). */
@@ -103,11 +113,26 @@ function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], url: string | u
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(new BackupFailedError(error.code === 'ENOENT' ? `${tool} is not installed (Debian: apt-get install postgresql-client-15)` : `${tool} did not start: ${error.message}`, error));
+      reject(
+        new BackupFailedError(
+          error.code === 'ENOENT' ? `${tool} is not installed (Debian: apt-get install postgresql-client-15)` : `${tool} did not start: ${error.message}`,
+          error,
+        ),
+      );
     });
     child.on('close', (code) => {
       if (code === 0) resolve(stdout);
-      else reject(new BackupFailedError(`${tool} failed (exit ${code}): ${stderr.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'no message'}`));
+      else
+        reject(
+          new BackupFailedError(
+            `${tool} failed (exit ${code}): ${
+              stderr
+                .split('\n')
+                .find((l) => l.trim() !== '')
+                ?.trim() ?? 'no message'
+            }`,
+          ),
+        );
     });
   });
 }

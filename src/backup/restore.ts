@@ -66,7 +66,13 @@ function taskQueueTargetState(settings: BackupSettings, manifest: BackupManifest
   return Object.keys(inspectSqliteFile(file).tables).length > 0 ? [`the task queue ${file} holds tables`] : [];
 }
 
-async function restoreDatabase(dir: string, manifest: BackupManifest, settings: BackupSettings, scratch: string, replace: boolean): Promise<Record<string, number>> {
+async function restoreDatabase(
+  dir: string,
+  manifest: BackupManifest,
+  settings: BackupSettings,
+  scratch: string,
+  replace: boolean,
+): Promise<Record<string, number>> {
   const db = settings.database;
   const file = fileOf(manifest, manifest.database.file, manifest.id);
   if (db.kind === 'sqlite') {
@@ -108,6 +114,9 @@ async function restoreTaskQueue(dir: string, manifest: BackupManifest, settings:
 function checkCounts(id: string, what: string, expected: Record<string, number>, actual: Record<string, number>): void {
   const names = new Set([...Object.keys(expected), ...Object.keys(actual)]);
   for (const table of names) {
-    if (expected[table] !== actual[table]) throw new BackupFailedError(`restoring ${id} did not reproduce the ${what}: table ${table} has ${actual[table] ?? 'no'} rows, the manifest says ${expected[table] ?? 'none'}`);
+    if (expected[table] !== actual[table])
+      throw new BackupFailedError(
+        `restoring ${id} did not reproduce the ${what}: table ${table} has ${actual[table] ?? 'no'} rows, the manifest says ${expected[table] ?? 'none'}`,
+      );
   }
 }

@@ -45,7 +45,9 @@ export function inspectSqliteFile(file: string): SqliteSnapshot {
 }
 
 function describeSqlite(db: DatabaseSync): SqliteSnapshot {
-  const names = (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as Array<{ name: string }>).map((r) => r.name);
+  const names = (
+    db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as Array<{ name: string }>
+  ).map((r) => r.name);
   const tables: Record<string, number> = {};
   for (const name of names) tables[name] = Number((db.prepare(`select count(*) as n from "${name.replaceAll('"', '""')}"`).get() as { n: number }).n);
   const migration = names.includes('kysely_migration')

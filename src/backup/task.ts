@@ -13,7 +13,12 @@ export interface BackupTaskResult extends BackupSummary {
 export function createBackupTask(settings: BackupSettings): TaskDefinition<Record<string, never>, BackupTaskResult> {
   return defineTask(
     BACKUP_DATA_TASK,
-    { queue: 'sync', args: Type.Object({}, { additionalProperties: false }), retries: { max: 1, backoff: { delayMs: 60_000 } }, timeLimit: { soft: 6 * 3_600_000 } },
+    {
+      queue: 'sync',
+      args: Type.Object({}, { additionalProperties: false }),
+      retries: { max: 1, backoff: { delayMs: 60_000 } },
+      timeLimit: { soft: 6 * 3_600_000 },
+    },
     async (): Promise<BackupTaskResult> => {
       const summary = await createBackup(settings);
       const deleted = await pruneBackups(settings);

@@ -116,4 +116,3 @@ export function createFsBlobStore(root: string): BlobStore {
     async close() {},
   };
 }
-

@@ -4,7 +4,18 @@ import { createFsBlobStore } from './fs-store.ts';
 import { createS3BlobStore } from './s3-store.ts';
 import type { BlobStore } from './store.ts';
 
-export { BlobNotFoundError, BlobTooLargeError, InvalidBlobKeyError, checkKey, contentKey, type BlobInfo, type BlobStore, type ByteRange, type StagedBlob, type StageOptions } from './store.ts';
+export {
+  BlobNotFoundError,
+  BlobTooLargeError,
+  InvalidBlobKeyError,
+  checkKey,
+  contentKey,
+  type BlobInfo,
+  type BlobStore,
+  type ByteRange,
+  type StagedBlob,
+  type StageOptions,
+} from './store.ts';
 export { createFsBlobStore } from './fs-store.ts';
 export { createS3BlobStore, type S3BlobStoreOptions } from './s3-store.ts';
 export { parseBlobUrl, type BlobLocation } from './url.ts';

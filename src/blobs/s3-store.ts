@@ -1,7 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { spoolHashed, stagedBlob } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type StagedBlob, type StageOptions } from './store.ts';
 
@@ -86,7 +94,9 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     },
     async get(key, range) {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
+        const out = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: objectKey(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }),
+        );
         return out.Body as Readable;
       } catch (error) {
         if (notFound(error)) throw new BlobNotFoundError(key);
@@ -103,7 +113,9 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     async *list(listPrefix = '') {
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix + listPrefix, ...(token ? { ContinuationToken: token } : {}) }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix + listPrefix, ...(token ? { ContinuationToken: token } : {}) }),
+        );
         for (const item of page.Contents ?? []) {
           if (!item.Key) continue;
           yield { key: item.Key.slice(prefix.length), size: item.Size ?? 0, modifiedAt: item.LastModified ?? new Date(0) };

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { S3BlobStoreOptions } from './s3-store.ts';
 
-export type BlobLocation =
-  | { kind: 'fs'; root: string }
-  | { kind: 's3'; options: Omit<S3BlobStoreOptions, 'stagingDir'> };
+export type BlobLocation = { kind: 'fs'; root: string } | { kind: 's3'; options: Omit<S3BlobStoreOptions, 'stagingDir'> };
 
 /**
  * `file:///srv/blobs` or `s3://ACCESS:SECRET@bucket/prefix?endpoint=http://127.0.0.1:9000&region=eu-west-1`.

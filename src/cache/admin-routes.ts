@@ -11,9 +11,18 @@ function toValidationError(failure: Error & { validation?: unknown; validationCo
   return new ValidationError(`Invalid ${context}: ${failure.message}`, issues);
 }
 
-interface BrowseQuery { pattern?: string; cursor?: string; count?: number }
-interface KeyParams { key: string }
-interface DeleteBody { keys?: string[]; pattern?: string }
+interface BrowseQuery {
+  pattern?: string;
+  cursor?: string;
+  count?: number;
+}
+interface KeyParams {
+  key: string;
+}
+interface DeleteBody {
+  keys?: string[];
+  pattern?: string;
+}
 
 const patternSchema = { type: 'string', minLength: 1, maxLength: MAX_PATTERN_LENGTH } as const;
 const keySchema = { type: 'string', minLength: 1, maxLength: 4096 } as const;
@@ -40,46 +49,68 @@ export function cacheAdminRoutes(cache: Cache): FastifyPluginAsync {
 
     app.get('/stats', async () => ({ ...cache.stats(), keyPrefix: admin.keyPrefix, health: await cache.health() }));
 
-    app.get<{ Querystring: BrowseQuery }>('/keys', {
-      attachValidation: true,
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            pattern: patternSchema,
-            cursor: { type: 'string', pattern: '^[0-9]{1,20}$' },
-            count: { type: 'integer', minimum: 1, maximum: MAX_BROWSE_COUNT },
+    app.get<{ Querystring: BrowseQuery }>(
+      '/keys',
+      {
+        attachValidation: true,
+        schema: {
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              pattern: patternSchema,
+              cursor: { type: 'string', pattern: '^[0-9]{1,20}$' },
+              count: { type: 'integer', minimum: 1, maximum: MAX_BROWSE_COUNT },
+            },
           },
         },
       },
-    }, async (request) => admin.browse(request.query.pattern ?? '*', request.query.cursor ?? '0', request.query.count ?? 100));
+      async (request) => admin.browse(request.query.pattern ?? '*', request.query.cursor ?? '0', request.query.count ?? 100),
+    );
 
-    const keyRoute = { attachValidation: true, schema: { params: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: keySchema } } } };
+    const keyRoute = {
+      attachValidation: true,
+      schema: { params: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: keySchema } } },
+    };
 
     app.get<{ Params: KeyParams }>('/keys/:key', keyRoute, async (request) => admin.read(request.params.key));
 
     app.delete<{ Params: KeyParams }>('/keys/:key', keyRoute, async (request) => ({ deleted: await admin.delete([request.params.key]) }));
 
-    app.post<{ Params: { name: string } }>('/namespaces/:name/bump', {
-      attachValidation: true,
-      schema: { params: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } } } },
-    }, async (request) => ({ namespace: request.params.name, version: await cache.namespace(request.params.name).bumpVersion() }));
-
-    app.post<{ Body: DeleteBody }>('/keys/delete', {
-      attachValidation: true,
-      schema: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          maxProperties: 1,
-          properties: { keys: { type: 'array', minItems: 1, maxItems: MAX_DELETE_KEYS, items: keySchema }, pattern: patternSchema },
+    app.post<{ Params: { name: string } }>(
+      '/namespaces/:name/bump',
+      {
+        attachValidation: true,
+        schema: {
+          params: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
+          },
         },
       },
-    }, async (request) => {
-      const { keys, pattern } = request.body;
-      return { deleted: keys !== undefined ? await admin.delete(keys) : await admin.deletePattern(pattern as string) };
-    });
+      async (request) => ({ namespace: request.params.name, version: await cache.namespace(request.params.name).bumpVersion() }),
+    );
+
+    app.post<{ Body: DeleteBody }>(
+      '/keys/delete',
+      {
+        attachValidation: true,
+        schema: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            maxProperties: 1,
+            properties: { keys: { type: 'array', minItems: 1, maxItems: MAX_DELETE_KEYS, items: keySchema }, pattern: patternSchema },
+          },
+        },
+      },
+      async (request) => {
+        const { keys, pattern } = request.body;
+        return { deleted: keys !== undefined ? await admin.delete(keys) : await admin.deletePattern(pattern as string) };
+      },
+    );
   };
 }

@@ -111,6 +111,7 @@ export function toJsonSafe(value: unknown, depth: number): unknown {
   if (value instanceof Set) return { set: [...value].map((v) => toJsonSafe(v, depth + 1)) };
   if (Array.isArray(value)) return value.map((v) => toJsonSafe(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: toJsonSafe(v, depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(value))
+    Object.defineProperty(out, k, { value: toJsonSafe(v, depth + 1), enumerable: true, writable: true, configurable: true });
   return out;
 }

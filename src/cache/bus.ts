@@ -154,7 +154,9 @@ export function parseBusMessage(m: Record<string, unknown>): BusMessage | undefi
     case 'pattern':
       return typeof m.pattern === 'string' && m.pattern.length > 0 && m.pattern.length <= 512 ? { op: 'pattern', pattern: m.pattern } : undefined;
     case 'version':
-      return typeof m.namespace === 'string' && Number.isSafeInteger(m.version) ? { op: 'version', namespace: m.namespace, version: m.version as number } : undefined;
+      return typeof m.namespace === 'string' && Number.isSafeInteger(m.version)
+        ? { op: 'version', namespace: m.namespace, version: m.version as number }
+        : undefined;
     case 'all':
       return { op: 'all' };
     default:

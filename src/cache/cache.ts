@@ -154,13 +154,15 @@ export class Cache {
   }
 
   async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
-    const items = await Promise.all(entries.map(async (e) => ({
-      full: await this.#full(e.key),
-      value: e.value as unknown,
-      ttlMs: this.#ttl(e.ttl),
-      graceMs: durationOr(e.grace, this.#core.defaults.graceMs, 'grace'),
-      tagKeys: this.#tagKeys(e.tags),
-    })));
+    const items = await Promise.all(
+      entries.map(async (e) => ({
+        full: await this.#full(e.key),
+        value: e.value as unknown,
+        ttlMs: this.#ttl(e.ttl),
+        graceMs: durationOr(e.grace, this.#core.defaults.graceMs, 'grace'),
+        tagKeys: this.#tagKeys(e.tags),
+      })),
+    );
     await this.#core.writeMany(items);
   }
 
@@ -200,7 +202,14 @@ export class Cache {
   getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
     const core = this.#core;
     const prefix = core.knownPrefix(this.name);
-    if (prefix !== undefined && core.l1 !== null && options.forceRefresh !== true && typeof key === 'string' && key.length > 0 && key.length <= core.keys.maxKeyLength) {
+    if (
+      prefix !== undefined &&
+      core.l1 !== null &&
+      options.forceRefresh !== true &&
+      typeof key === 'string' &&
+      key.length > 0 &&
+      key.length <= core.keys.maxKeyLength
+    ) {
       const now = Date.now();
       const hit = core.l1.peek(prefix + key, now);
       if (hit !== undefined && (hit.expiresAt === 0 || hit.expiresAt > now)) {

@@ -73,7 +73,11 @@ function resolveCache(cache: Cache | (() => Cache)): Cache {
 }
 
 /** Wraps an async function so its results are cached per argument list. */
-export function cachedFunction<A extends AnyArgs, R>(fn: (...args: A) => Promise<R> | R, options: CachedOptions<A, R>, thisArg?: unknown): CachedFunction<A, R> {
+export function cachedFunction<A extends AnyArgs, R>(
+  fn: (...args: A) => Promise<R> | R,
+  options: CachedOptions<A, R>,
+  thisArg?: unknown,
+): CachedFunction<A, R> {
   const name = options.name ?? (fn.name || 'fn');
   const { cache: _cache, name: _name, key: _key, tags: _tags, ...rest } = options;
   const keyFor = (...args: A): string => {
@@ -110,7 +114,9 @@ type Method<This, A extends AnyArgs, R> = (this: This, ...args: A) => Promise<R>
  * `.invalidate(...args)`; use withCacheControl() for per-call bypass or force-refresh.
  */
 export function cached<A extends AnyArgs, R>(fn: (...args: A) => Promise<R> | R, options: CachedOptions<A, R>): CachedFunction<A, R>;
-export function cached<This, A extends AnyArgs, R>(options: CachedOptions<A, R>): (method: Method<This, A, R>, context: ClassMethodDecoratorContext<This, Method<This, A, R>>) => Method<This, A, R>;
+export function cached<This, A extends AnyArgs, R>(
+  options: CachedOptions<A, R>,
+): (method: Method<This, A, R>, context: ClassMethodDecoratorContext<This, Method<This, A, R>>) => Method<This, A, R>;
 export function cached<This, A extends AnyArgs, R>(
   fnOrOptions: ((...args: A) => Promise<R> | R) | CachedOptions<A, R>,
   maybeOptions?: CachedOptions<A, R>,

@@ -27,9 +27,12 @@ function replacer(this: Record<string, unknown>, key: string, jsonValue: unknown
   // `this[key]` is the value before toJSON ran (Date and Buffer define toJSON).
   const raw = this[key];
   switch (typeof raw) {
-    case 'undefined': return tag('u');
-    case 'bigint': return tag('n', raw.toString());
-    case 'number': return Number.isFinite(raw) && !Object.is(raw, -0) ? raw : tag('f', Object.is(raw, -0) ? '-0' : String(raw));
+    case 'undefined':
+      return tag('u');
+    case 'bigint':
+      return tag('n', raw.toString());
+    case 'number':
+      return Number.isFinite(raw) && !Object.is(raw, -0) ? raw : tag('f', Object.is(raw, -0) ? '-0' : String(raw));
     case 'object': {
       if (raw === null) return null;
       if (raw instanceof Date) return tag('D', raw.getTime());
@@ -44,7 +47,8 @@ function replacer(this: Record<string, unknown>, key: string, jsonValue: unknown
     case 'function':
     case 'symbol':
       return undefined;
-    default: return jsonValue;
+    default:
+      return jsonValue;
   }
 }
 
@@ -59,16 +63,27 @@ function reviver(_key: string, value: unknown): unknown {
   if (kind === undefined) return value;
   const inner = record[VALUE];
   switch (kind) {
-    case 'u': sawUndefined = true; return UNDEFINED;
-    case 'n': return BigInt(expectString(inner));
-    case 'f': return Number(expectString(inner));
-    case 'D': return new Date(typeof inner === 'number' ? inner : NaN);
-    case 'B': return Buffer.from(expectString(inner), 'base64');
-    case 'U': return new Uint8Array(Buffer.from(expectString(inner), 'base64'));
-    case 'M': return new Map(expectArray(inner) as [unknown, unknown][]);
-    case 'S': return new Set(expectArray(inner));
-    case 'O': return Object.fromEntries(expectArray(inner) as [string, unknown][]);
-    default: throw new CacheCodecError(`Unknown codec tag ${JSON.stringify(kind)}`);
+    case 'u':
+      sawUndefined = true;
+      return UNDEFINED;
+    case 'n':
+      return BigInt(expectString(inner));
+    case 'f':
+      return Number(expectString(inner));
+    case 'D':
+      return new Date(typeof inner === 'number' ? inner : NaN);
+    case 'B':
+      return Buffer.from(expectString(inner), 'base64');
+    case 'U':
+      return new Uint8Array(Buffer.from(expectString(inner), 'base64'));
+    case 'M':
+      return new Map(expectArray(inner) as [unknown, unknown][]);
+    case 'S':
+      return new Set(expectArray(inner));
+    case 'O':
+      return Object.fromEntries(expectArray(inner) as [string, unknown][]);
+    default:
+      throw new CacheCodecError(`Unknown codec tag ${JSON.stringify(kind)}`);
   }
 }
 
@@ -114,7 +129,8 @@ function restoreUndefined(value: unknown): unknown {
   if (value instanceof Date || value instanceof Uint8Array) return value;
   const record = value as Record<string, unknown>;
   // defineProperty, not assignment: a hostile "__proto__" key must stay a plain property.
-  for (const key of Object.keys(record)) Object.defineProperty(record, key, { value: restoreUndefined(record[key]), writable: true, enumerable: true, configurable: true });
+  for (const key of Object.keys(record))
+    Object.defineProperty(record, key, { value: restoreUndefined(record[key]), writable: true, enumerable: true, configurable: true });
   return value;
 }
 

@@ -46,10 +46,7 @@ export interface WriteItem {
 }
 
 /** An L2 read, classified: fresh, stale (inside its grace window), raw (written by another client) or absent. */
-export type L2Read =
-  | { state: 'fresh' | 'stale'; value: unknown; expiresAt: number; size: number }
-  | { state: 'raw'; value: unknown }
-  | { state: 'absent' };
+export type L2Read = { state: 'fresh' | 'stale'; value: unknown; expiresAt: number; size: number } | { state: 'raw'; value: unknown } | { state: 'absent' };
 
 const ABSENT: L2Read = { state: 'absent' };
 /** Keys per UNLINK and per bus message (a message must stay far below the 1 MiB receive limit). */
@@ -163,7 +160,11 @@ export class CacheCore {
 
   /** The hot L2 read, classified: one promise layer over the driver's; unavailability reads as absent. */
   readL2(full: string, now: number): Promise<L2Read> {
-    return this.#readL2(full, (text) => (text === undefined ? ABSENT : this.classify(text, now)), () => ABSENT);
+    return this.#readL2(
+      full,
+      (text) => (text === undefined ? ABSENT : this.classify(text, now)),
+      () => ABSENT,
+    );
   }
 
   /**
@@ -171,7 +172,11 @@ export class CacheCore {
    * from another client) or undefined; no classified read object is built for a hit.
    */
   readL2Value(full: string, now: number): Promise<unknown> {
-    return this.#readL2(full, (text) => (text === undefined ? this.#countMiss() : this.acceptL2(full, this.classify(text, now))?.value), () => this.#countMiss());
+    return this.#readL2(
+      full,
+      (text) => (text === undefined ? this.#countMiss() : this.acceptL2(full, this.classify(text, now))?.value),
+      () => this.#countMiss(),
+    );
   }
 
   #countMiss(): undefined {
@@ -181,7 +186,12 @@ export class CacheCore {
 
   #readL2<R>(full: string, onText: (text: string | undefined) => R, onUnavailable: () => R): Promise<R> {
     // With tracing on, each L2 read is a client span (the key's namespace part only: keys may carry user data).
-    if (tracingEnabled()) return inSpan('cache get', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.driver.name, 'ai_stack.cache.namespace': full.split(':').slice(0, 2).join(':') } }, () => this.#readL2Untraced(full, onText, onUnavailable));
+    if (tracingEnabled())
+      return inSpan(
+        'cache get',
+        { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.driver.name, 'ai_stack.cache.namespace': full.split(':').slice(0, 2).join(':') } },
+        () => this.#readL2Untraced(full, onText, onUnavailable),
+      );
     return this.#readL2Untraced(full, onText, onUnavailable);
   }
 
@@ -246,7 +256,12 @@ export class CacheCore {
 
   /** Encodes and writes one entry to both tiers and tells other processes; returns the decoded copy. */
   write(full: string, value: unknown, ttlMs: number, graceMs: number, tagKeys: readonly string[]): Promise<unknown> {
-    if (tracingEnabled()) return inSpan('cache set', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.driver.name, 'ai_stack.cache.namespace': full.split(':').slice(0, 2).join(':') } }, () => this.#write(full, value, ttlMs, graceMs, tagKeys));
+    if (tracingEnabled())
+      return inSpan(
+        'cache set',
+        { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.driver.name, 'ai_stack.cache.namespace': full.split(':').slice(0, 2).join(':') } },
+        () => this.#write(full, value, ttlMs, graceMs, tagKeys),
+      );
     return this.#write(full, value, ttlMs, graceMs, tagKeys);
   }
 
@@ -286,7 +301,11 @@ export class CacheCore {
         const decoded = this.l1 === null ? item.value : this.codec.decode(payload);
         this.l1?.set(item.full, { value: decoded, expiresAt, graceUntil: expiresAt === 0 ? 0 : expiresAt + item.graceMs, size: payload.length });
         this.counters.writes++;
-        rows.push(item.ttlMs === Infinity ? { key: item.full, value: wrapEntry(expiresAt, payload) } : { key: item.full, value: wrapEntry(expiresAt, payload), ttlMs: item.ttlMs + item.graceMs });
+        rows.push(
+          item.ttlMs === Infinity
+            ? { key: item.full, value: wrapEntry(expiresAt, payload) }
+            : { key: item.full, value: wrapEntry(expiresAt, payload), ttlMs: item.ttlMs + item.graceMs },
+        );
         for (const k of item.tagKeys) {
           const members = byTag.get(k);
           if (members === undefined) byTag.set(k, [item.full]);

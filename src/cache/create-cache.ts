@@ -60,7 +60,11 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
   const logger = options.logger ?? silentLogger;
   const namespace = options.namespace ?? 'default';
   const keyPrefix = (options.redis?.keyPrefix ?? options.keyPrefix ?? 'cache').replace(/:+$/, '');
-  const keys = new KeyStrategy({ prefix: keyPrefix, maxKeyLength: options.maxKeyLength, hashTag: options.hashTag ?? options.redis?.clusterSeeds !== undefined });
+  const keys = new KeyStrategy({
+    prefix: keyPrefix,
+    maxKeyLength: options.maxKeyLength,
+    hashTag: options.hashTag ?? options.redis?.clusterSeeds !== undefined,
+  });
   const l1 = options.l1 === false ? null : new L1Store(options.l1);
   const counters = new CacheStatsCounters();
   const breaker = new CircuitBreaker({
@@ -116,7 +120,12 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
       return channel;
     };
     const started = await Promise.allSettled([client.connect(), subscriber.connect()]);
-    for (const s of started) if (s.status === 'rejected') logger.warn({ reason: s.reason instanceof Error ? s.reason.message : String(s.reason) }, 'cache started without Redis; serving from L1 and loaders until it is back');
+    for (const s of started)
+      if (s.status === 'rejected')
+        logger.warn(
+          { reason: s.reason instanceof Error ? s.reason.message : String(s.reason) },
+          'cache started without Redis; serving from L1 and loaders until it is back',
+        );
     await bus.start();
   }
   const histograms = registerCacheMetrics(options.registry, namespace, {
@@ -125,7 +134,15 @@ export async function createCache(options: CreateCacheOptions): Promise<Cache> {
     circuitOpen: () => breaker.isOpen,
   });
   const core = new CacheCore({
-    driver, codec: options.codec ?? richJsonCodec, keys, l1, bus, breaker, counters, histograms, logger,
+    driver,
+    codec: options.codec ?? richJsonCodec,
+    keys,
+    l1,
+    bus,
+    breaker,
+    counters,
+    histograms,
+    logger,
     defaults: {
       ttlMs: durationOr(options.defaultTtl, 3_600_000, 'defaultTtl'),
       graceMs: durationOr(options.grace, 0, 'grace'),

@@ -26,8 +26,14 @@ export class DeadlineGuard {
       this.#pending.add(entry);
       if (this.#timer === undefined) this.#start();
       promise.then(
-        (value) => { this.#pending.delete(entry); resolve(value); },
-        (error: unknown) => { this.#pending.delete(entry); reject(error instanceof Error ? error : new Error(String(error))); },
+        (value) => {
+          this.#pending.delete(entry);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#pending.delete(entry);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
       );
     });
   }

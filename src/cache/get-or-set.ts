@@ -57,24 +57,38 @@ async function raceTimeouts<T>(core: CacheCore, full: string, work: Promise<T>, 
   const softMs = stale !== undefined && opts.softTimeout !== undefined ? parseDuration(opts.softTimeout, 'softTimeout') : undefined;
   const hardMs = opts.hardTimeout !== undefined ? parseDuration(opts.hardTimeout, 'hardTimeout') : undefined;
   const timers: NodeJS.Timeout[] = [];
-  const after = (ms: number, fn: () => T): Promise<T> => new Promise((resolve, reject) => {
-    timers.push(setTimeout(() => { try { resolve(fn()); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); } }, ms));
-  });
+  const after = (ms: number, fn: () => T): Promise<T> =>
+    new Promise((resolve, reject) => {
+      timers.push(
+        setTimeout(() => {
+          try {
+            resolve(fn());
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        }, ms),
+      );
+    });
   const serveStale = (): T => {
     core.counters.gracedHits++;
     return (stale as { value: T }).value;
   };
-  const contenders: Promise<T>[] = [work.catch((error: unknown) => {
-    core.counters.loaderErrors++;
-    if (stale === undefined) throw error;
-    core.logger.warn({ err: error, key: full }, 'cache loader failed; serving the graced value');
-    return serveStale();
-  })];
+  const contenders: Promise<T>[] = [
+    work.catch((error: unknown) => {
+      core.counters.loaderErrors++;
+      if (stale === undefined) throw error;
+      core.logger.warn({ err: error, key: full }, 'cache loader failed; serving the graced value');
+      return serveStale();
+    }),
+  ];
   if (softMs !== undefined) contenders.push(after(softMs, serveStale));
-  if (hardMs !== undefined) contenders.push(after(hardMs, () => {
-    if (stale !== undefined) return serveStale();
-    throw new CacheLoaderTimeoutError(full, hardMs);
-  }));
+  if (hardMs !== undefined)
+    contenders.push(
+      after(hardMs, () => {
+        if (stale !== undefined) return serveStale();
+        throw new CacheLoaderTimeoutError(full, hardMs);
+      }),
+    );
   if (contenders.length > 1) work.catch(() => {}); // the load may outlive the caller; its failure is already counted
   try {
     return await Promise.race(contenders);
@@ -98,9 +112,15 @@ async function loadAndStore<T>(core: CacheCore, full: string, loader: Loader<T>,
     const ctx: LoaderContext<T> = {
       key: full,
       stale: stale?.value,
-      setTtl: (ttl: Duration) => { ttlMs = parseDuration(ttl); },
-      setTags: (t: readonly string[]) => { tags = t; },
-      skip: () => { skipped = true; },
+      setTtl: (ttl: Duration) => {
+        ttlMs = parseDuration(ttl);
+      },
+      setTags: (t: readonly string[]) => {
+        tags = t;
+      },
+      skip: () => {
+        skipped = true;
+      },
     };
     core.counters.loaderCalls++;
     const started = performance.now();

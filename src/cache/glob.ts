@@ -17,7 +17,10 @@ export function globToRegExp(glob: string): RegExp {
     else if (ch === '\\' && i + 1 < glob.length) out += escapeRe(glob[++i] as string);
     else if (ch === '[') {
       const end = glob.indexOf(']', i + 1);
-      if (end === -1) { out += '\\['; continue; }
+      if (end === -1) {
+        out += '\\[';
+        continue;
+      }
       const body = glob.slice(i + 1, end).replace(/[\\\]^]/g, (c) => `\\${c}`);
       out += `[${body}]`;
       i = end;
@@ -36,6 +39,7 @@ export function assertPattern(pattern: string, field = 'pattern'): void {
     throw new ValidationError(`${field} must be 1-${MAX_PATTERN_LENGTH} characters`, [{ field, message: 'bad length' }]);
   }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(pattern)) throw new ValidationError(`${field} must not contain control characters`, [{ field, message: 'control character' }]);
+  if (/[\u0000-\u001f\u007f]/.test(pattern))
+    throw new ValidationError(`${field} must not contain control characters`, [{ field, message: 'control character' }]);
   if (/\*{3,}/.test(pattern)) throw new ValidationError(`${field} has a run of '*'`, [{ field, message: 'wildcard run' }]);
 }

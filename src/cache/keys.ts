@@ -35,7 +35,9 @@ export class KeyStrategy {
 
   constructor(options: KeyStrategyOptions) {
     if (typeof options.prefix !== 'string' || !PREFIX_RE.test(options.prefix)) {
-      throw new ValidationError('keyPrefix must be 1-64 characters of A-Z a-z 0-9 _ . : -', [{ field: 'keyPrefix', message: String(options.prefix).slice(0, 80) }]);
+      throw new ValidationError('keyPrefix must be 1-64 characters of A-Z a-z 0-9 _ . : -', [
+        { field: 'keyPrefix', message: String(options.prefix).slice(0, 80) },
+      ]);
     }
     this.prefix = options.prefix;
     this.maxKeyLength = options.maxKeyLength ?? 200;
@@ -73,17 +75,19 @@ export function hashText(text: string): string {
 
 /** Stable text for function arguments: object keys sorted, so `{a,b}` and `{b,a}` hash the same. */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return `${v}n`;
-    if (v instanceof Map) return { $map: [...v.entries()] };
-    if (v instanceof Set) return { $set: [...v.values()] };
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) Object.defineProperty(sorted, k, { value: (v as Record<string, unknown>)[k], enumerable: true });
-      return sorted;
-    }
-    return v;
-  }) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return `${v}n`;
+      if (v instanceof Map) return { $map: [...v.entries()] };
+      if (v instanceof Set) return { $set: [...v.values()] };
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        const sorted: Record<string, unknown> = {};
+        for (const k of Object.keys(v).sort()) Object.defineProperty(sorted, k, { value: (v as Record<string, unknown>)[k], enumerable: true });
+        return sorted;
+      }
+      return v;
+    }) ?? 'undefined'
+  );
 }
 
 export function hashArgs(args: readonly unknown[]): string {

@@ -44,7 +44,10 @@ const perRegistry = new WeakMap<Registry, RegistryMetrics>();
 
 function collectingCounter(registry: Registry, sources: Map<string, MetricSources>, name: string, help: string, read: (s: MetricSources) => number): void {
   const metric: Counter = new Counter({
-    name, help, labelNames: ['cache'], registers: [registry],
+    name,
+    help,
+    labelNames: ['cache'],
+    registers: [registry],
     collect() {
       metric.reset();
       for (const [cache, s] of sources) metric.inc({ cache }, read(s));
@@ -55,7 +58,10 @@ function collectingCounter(registry: Registry, sources: Map<string, MetricSource
 function setUp(registry: Registry): RegistryMetrics {
   const sources = new Map<string, MetricSources>();
   const lookups = new Counter({
-    name: 'ai_stack_cache_lookups_total', help: 'Cache lookups by tier and result', labelNames: ['cache', 'tier', 'result'], registers: [registry],
+    name: 'ai_stack_cache_lookups_total',
+    help: 'Cache lookups by tier and result',
+    labelNames: ['cache', 'tier', 'result'],
+    registers: [registry],
     collect() {
       lookups.reset();
       for (const [cache, { counters: c }] of sources) {
@@ -74,7 +80,10 @@ function setUp(registry: Registry): RegistryMetrics {
   collectingCounter(registry, sources, 'ai_stack_cache_loader_errors_total', 'Loader failures and hard timeouts', (s) => s.counters.loaderErrors);
   collectingCounter(registry, sources, 'ai_stack_cache_l1_evictions_total', 'L1 entries evicted by the entry or byte bound', (s) => s.l1Size().evictions);
   const bus = new Counter({
-    name: 'ai_stack_cache_bus_messages_total', help: 'Invalidation bus messages', labelNames: ['cache', 'direction'], registers: [registry],
+    name: 'ai_stack_cache_bus_messages_total',
+    help: 'Invalidation bus messages',
+    labelNames: ['cache', 'direction'],
+    registers: [registry],
     collect() {
       bus.reset();
       for (const [cache, { counters: c }] of sources) {
@@ -85,7 +94,10 @@ function setUp(registry: Registry): RegistryMetrics {
     },
   });
   const l1 = new Gauge({
-    name: 'ai_stack_cache_l1_size', help: 'L1 entries and bytes', labelNames: ['cache', 'unit'], registers: [registry],
+    name: 'ai_stack_cache_l1_size',
+    help: 'L1 entries and bytes',
+    labelNames: ['cache', 'unit'],
+    registers: [registry],
     collect() {
       l1.reset();
       for (const [cache, s] of sources) {
@@ -96,18 +108,27 @@ function setUp(registry: Registry): RegistryMetrics {
     },
   });
   const breaker = new Gauge({
-    name: 'ai_stack_cache_circuit_open', help: '1 while the L2 circuit breaker is open', labelNames: ['cache'], registers: [registry],
+    name: 'ai_stack_cache_circuit_open',
+    help: '1 while the L2 circuit breaker is open',
+    labelNames: ['cache'],
+    registers: [registry],
     collect() {
       breaker.reset();
       for (const [cache, s] of sources) breaker.set({ cache }, s.circuitOpen() ? 1 : 0);
     },
   });
   const l2Latency = new Histogram({
-    name: 'ai_stack_cache_l2_duration_seconds', help: 'L2 command latency', labelNames: ['cache', 'op'], registers: [registry],
+    name: 'ai_stack_cache_l2_duration_seconds',
+    help: 'L2 command latency',
+    labelNames: ['cache', 'op'],
+    registers: [registry],
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
   });
   const loader = new Histogram({
-    name: 'ai_stack_cache_loader_duration_seconds', help: 'Loader (factory) duration', labelNames: ['cache'], registers: [registry],
+    name: 'ai_stack_cache_loader_duration_seconds',
+    help: 'Loader (factory) duration',
+    labelNames: ['cache'],
+    registers: [registry],
     buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 1, 2.5, 10],
   });
   return { sources, l2Latency, loader };

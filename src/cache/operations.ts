@@ -52,7 +52,11 @@ export async function getManyEntries<T>(core: CacheCore, fulls: readonly string[
   });
   if (missing.length === 0) return out;
   core.counters.l1Misses += missing.length;
-  const texts = await core.l2Soft('mget', (d) => d.getMany(missing.map((i) => fulls[i] as string)), missing.map(() => undefined));
+  const texts = await core.l2Soft(
+    'mget',
+    (d) => d.getMany(missing.map((i) => fulls[i] as string)),
+    missing.map(() => undefined),
+  );
   missing.forEach((index, j) => {
     const text = texts[j];
     const read = text === undefined ? ({ state: 'absent' } as const) : core.classify(text, now);

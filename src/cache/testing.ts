@@ -122,7 +122,10 @@ function registerCore(t: SuiteRunner, d: D, k: K): void {
   });
 
   t.it('getMany/setMany keep order and report misses', async () => {
-    await d().setMany([{ key: k('m1'), value: 'a' }, { key: k('m2'), value: 'b', ttlMs: 10_000 }]);
+    await d().setMany([
+      { key: k('m1'), value: 'a' },
+      { key: k('m2'), value: 'b', ttlMs: 10_000 },
+    ]);
     assert.deepEqual(await d().getMany([k('m2'), k('mx'), k('m1')]), ['b', undefined, 'a']);
     assert.deepEqual(await d().getMany([]), []);
   });

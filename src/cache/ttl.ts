@@ -12,10 +12,12 @@ export const MAX_TTL_MS = 10 * 365 * 86_400_000;
 export function parseDuration(value: Duration, field = 'ttl'): number {
   if (typeof value === 'number') {
     if (value === Infinity) return Infinity;
-    if (!Number.isFinite(value) || value < 0) throw new ValidationError(`${field} must be a non-negative number of milliseconds`, [{ field, message: String(value) }]);
+    if (!Number.isFinite(value) || value < 0)
+      throw new ValidationError(`${field} must be a non-negative number of milliseconds`, [{ field, message: String(value) }]);
     return Math.min(Math.round(value), MAX_TTL_MS);
   }
-  if (typeof value !== 'string' || value.length > 32) throw new ValidationError(`${field} must be a duration such as '5m'`, [{ field, message: 'not a duration' }]);
+  if (typeof value !== 'string' || value.length > 32)
+    throw new ValidationError(`${field} must be a duration such as '5m'`, [{ field, message: 'not a duration' }]);
   const match = DURATION_RE.exec(value.trim());
   if (!match) throw new ValidationError(`${field} must be a duration such as '5m'`, [{ field, message: value }]);
   const ms = Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1);

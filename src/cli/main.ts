@@ -46,14 +46,23 @@ export function describe(error: unknown): string {
 }
 
 function oneLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** Runs the process's own command line; used by `node src/cli/main.ts …` and by the `ai-stack` bin. */
 export async function runProcess(): Promise<void> {
   // Before anything opens a connection, so every span site sees tracing on; off unless OTEL_* asks for it.
   const tracing = startTracing(process.env);
-  process.exitCode = await main(process.argv.slice(2), { loadConfig: () => loadConfig(), stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  process.exitCode = await main(process.argv.slice(2), {
+    loadConfig: () => loadConfig(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+  });
   await tracing?.shutdown().catch(() => undefined);
   // The command has finished. A connection a shutdown step had to abandon (a Redis client still retrying) must
   // not keep the process alive; unref'd, this timer fires only if something else still holds the event loop.

@@ -50,7 +50,11 @@ export function loadConfig(env: Env = process.env): Config {
       extractMaxPages: read('AI_STACK_EXTRACT_MAX_PAGES', (v) => integer(v, 1, 1_000_000), 5000),
     },
     embeddings: {
-      provider: read('AI_STACK_EMBEDDINGS_PROVIDER', (v) => oneOf<EmbeddingsProvider>(v.toLowerCase(), ['hashing', 'openai', 'onnx']), env.AI_STACK_EMBEDDINGS_URL?.trim() ? 'openai' : 'hashing'),
+      provider: read(
+        'AI_STACK_EMBEDDINGS_PROVIDER',
+        (v) => oneOf<EmbeddingsProvider>(v.toLowerCase(), ['hashing', 'openai', 'onnx']),
+        env.AI_STACK_EMBEDDINGS_URL?.trim() ? 'openai' : 'hashing',
+      ),
       url: read('AI_STACK_EMBEDDINGS_URL', httpUrl, undefined),
       apiKey: read('AI_STACK_EMBEDDINGS_API_KEY', (v) => v, undefined),
       model: read('AI_STACK_EMBEDDINGS_MODEL', (v) => v.slice(0, 200), 'hashing-ngram-v1'),
@@ -93,11 +97,18 @@ export function loadConfig(env: Env = process.env): Config {
   config.sqliteSynchronous = synchronous;
   if (config.database.kind === 'postgres') config.database.poolSize = poolSize;
   else config.database.synchronous = synchronous;
-  if (config.embeddings.provider === 'openai' && config.embeddings.model === 'hashing-ngram-v1') issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL', message: 'name the server\'s model (e.g. text-embedding-3-small, nomic-embed-text) with an OpenAI-compatible provider' });
-  if (config.embeddings.provider === 'openai' && !config.embeddings.url) issues.push({ field: 'AI_STACK_EMBEDDINGS_URL', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=openai' });
-  if (config.embeddings.provider === 'onnx' && !config.embeddings.modelDir) issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL_DIR', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=onnx' });
+  if (config.embeddings.provider === 'openai' && config.embeddings.model === 'hashing-ngram-v1')
+    issues.push({
+      field: 'AI_STACK_EMBEDDINGS_MODEL',
+      message: "name the server's model (e.g. text-embedding-3-small, nomic-embed-text) with an OpenAI-compatible provider",
+    });
+  if (config.embeddings.provider === 'openai' && !config.embeddings.url)
+    issues.push({ field: 'AI_STACK_EMBEDDINGS_URL', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=openai' });
+  if (config.embeddings.provider === 'onnx' && !config.embeddings.modelDir)
+    issues.push({ field: 'AI_STACK_EMBEDDINGS_MODEL_DIR', message: 'is required with AI_STACK_EMBEDDINGS_PROVIDER=onnx' });
   const { keepDaily, keepWeekly, keepMonthly } = config.backup;
-  if (keepDaily + keepWeekly + keepMonthly === 0) issues.push({ field: 'AI_STACK_BACKUP_KEEP_DAILY', message: 'with KEEP_WEEKLY and KEEP_MONTHLY also 0 every backup would be deleted; keep at least one' });
+  if (keepDaily + keepWeekly + keepMonthly === 0)
+    issues.push({ field: 'AI_STACK_BACKUP_KEEP_DAILY', message: 'with KEEP_WEEKLY and KEEP_MONTHLY also 0 every backup would be deleted; keep at least one' });
   if (issues.length > 0) {
     const lines = issues.map((i) => `  ${i.field}: ${i.message}`).join('\n');
     throw new ConfigError(`Invalid configuration:\n${lines}`, issues);
@@ -116,7 +127,9 @@ export function describeConfig(config: Config): Record<string, string> {
     DATABASE_URL: db.kind === 'sqlite' ? `(unset: SQLite file ${db.file})` : maskUrl(db.url),
     AI_STACK_SQLITE_SYNCHRONOUS: config.sqliteSynchronous,
     AI_STACK_DB_POOL_SIZE: db.kind === 'postgres' ? String(db.poolSize) : '(unused with SQLite)',
-    REDIS_URL: config.redis ? (config.redis.clusterSeeds ?? [config.redis.url]).map(maskUrl).join(',') : '(unset: in-process cache, rate limits and SQLite task queue)',
+    REDIS_URL: config.redis
+      ? (config.redis.clusterSeeds ?? [config.redis.url]).map(maskUrl).join(',')
+      : '(unset: in-process cache, rate limits and SQLite task queue)',
     REDIS_CLUSTER: config.redis?.clusterSeeds ? `1 (Cluster, ${config.redis.clusterSeeds.length} seed node(s))` : '(unset: one Redis server)',
     AI_STACK_REDIS_PREFIX: config.redis ? config.redis.keyPrefix : '(unused without REDIS_URL)',
     AI_STACK_ADMIN_KEY: config.adminKey ? `${config.adminKey.slice(0, 4)}…(masked)` : '(unset)',
@@ -187,7 +200,10 @@ function oneOf<T extends string>(raw: string, allowed: readonly T[]): T {
 
 /** Comma-separated table names (the slow-query log's parameter allow-list). */
 function tableList(raw: string): string[] {
-  const tables = raw.split(',').map((table) => table.trim()).filter((table) => table !== '');
+  const tables = raw
+    .split(',')
+    .map((table) => table.trim())
+    .filter((table) => table !== '');
   const bad = tables.find((table) => !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table));
   if (bad !== undefined) throw new Error(`must be comma-separated table names, got "${bad.slice(0, 80)}"`);
   return tables;
@@ -216,13 +232,17 @@ function databaseUrl(raw: string, env: Env = {}): DatabaseConfig {
   if (url.pathname.length <= 1) throw new Error('must name a database, e.g. postgres://127.0.0.1:5432/test');
   // Without a user in the URL the PostgreSQL client falls back to PGUSER or the login name; with neither
   // the server's answer ("no PostgreSQL user name specified in startup packet") would be all we could show.
-  if (url.username === '' && !env.PGUSER && !env.USER && !env.LOGNAME) throw new Error('names no user and neither PGUSER nor USER is set; put one in the URL, e.g. postgres://app@127.0.0.1:5432/db');
+  if (url.username === '' && !env.PGUSER && !env.USER && !env.LOGNAME)
+    throw new Error('names no user and neither PGUSER nor USER is set; put one in the URL, e.g. postgres://app@127.0.0.1:5432/db');
   return { kind: 'postgres', url: raw, poolSize: 10 };
 }
 
 function redisUrl(raw: string, env: Env): RedisConfig {
   // Several comma-separated URLs are a Redis Cluster's seed nodes; REDIS_CLUSTER=1 says one URL is a Cluster too.
-  const urls = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const urls = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   for (const part of urls) {
     let url: URL;
     try {
@@ -235,7 +255,8 @@ function redisUrl(raw: string, env: Env): RedisConfig {
   const first = urls[0];
   if (first === undefined) throw new Error('is empty; use redis://host:6379');
   const clusterFlag = env.REDIS_CLUSTER?.trim();
-  if (clusterFlag !== undefined && clusterFlag !== '' && !['0', '1', 'true', 'false'].includes(clusterFlag)) throw new Error(`REDIS_CLUSTER must be 1 or 0, got "${clusterFlag.slice(0, 20)}"`);
+  if (clusterFlag !== undefined && clusterFlag !== '' && !['0', '1', 'true', 'false'].includes(clusterFlag))
+    throw new Error(`REDIS_CLUSTER must be 1 or 0, got "${clusterFlag.slice(0, 20)}"`);
   const cluster = urls.length > 1 || clusterFlag === '1' || clusterFlag === 'true';
   const keyPrefix = env.AI_STACK_REDIS_PREFIX?.trim() || 'ai-stack';
   return { url: first, keyPrefix, ...(cluster ? { clusterSeeds: urls } : {}) };
@@ -271,7 +292,8 @@ function httpUrl(raw: string): string {
 
 /** `Name <addr@host>` or `addr@host`. */
 function mailbox(raw: string): string {
-  if (!/^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(raw)) throw new Error(`is not a mailbox like "AI Stack <noreply@example.com>": "${raw.slice(0, 80)}"`);
+  if (!/^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/.test(raw))
+    throw new Error(`is not a mailbox like "AI Stack <noreply@example.com>": "${raw.slice(0, 80)}"`);
   return raw;
 }
 
@@ -279,13 +301,17 @@ function mailbox(raw: string): string {
 function cronOrOff(raw: string): string | null {
   if (raw.toLowerCase() === 'off') return null;
   const fields = raw.split(/\s+/);
-  if (fields.length !== 5 || !fields.every((f) => /^[\d*/,\-A-Za-z]+$/.test(f))) throw new Error(`must be a 5-field cron expression like "30 2 * * *" or "off", got "${raw.slice(0, 80)}"`);
+  if (fields.length !== 5 || !fields.every((f) => /^[\d*/,\-A-Za-z]+$/.test(f)))
+    throw new Error(`must be a 5-field cron expression like "30 2 * * *" or "off", got "${raw.slice(0, 80)}"`);
   return raw;
 }
 
 /** Comma-separated host names, IP addresses and CIDR ranges. */
 function allowList(raw: string): string[] {
-  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   const bad = entries.find((e) => !/^[A-Za-z0-9.\-:]+(\/\d{1,3})?$/.test(e));
   if (bad !== undefined) throw new Error(`must be comma-separated host names, IP addresses or CIDR ranges, got "${bad.slice(0, 80)}"`);
   return entries;

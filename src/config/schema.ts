@@ -5,15 +5,15 @@ export type SqliteSynchronous = 'full' | 'normal';
 
 export type DatabaseConfig =
   | {
-    kind: 'sqlite';
-    file: string;
-    /**
-     * When a commit reaches the disk. `full` (default) fsyncs the WAL on every commit, so an acknowledged
-     * write survives a power cut, as PostgreSQL's default does; `normal` survives an application crash
-     * but may lose the last commits on power loss or an OS crash, for several times cheaper commits.
-     */
-    synchronous?: SqliteSynchronous;
-  }
+      kind: 'sqlite';
+      file: string;
+      /**
+       * When a commit reaches the disk. `full` (default) fsyncs the WAL on every commit, so an acknowledged
+       * write survives a power cut, as PostgreSQL's default does; `normal` survives an application crash
+       * but may lose the last commits on power loss or an OS crash, for several times cheaper commits.
+       */
+      synchronous?: SqliteSynchronous;
+    }
   | { kind: 'postgres'; url: string; poolSize: number };
 
 export interface RedisConfig {

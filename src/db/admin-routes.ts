@@ -17,8 +17,15 @@ const AdviseBody = Type.Object(
     sql: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000, description: 'One SELECT statement; omit to advise on the top slow queries' })),
     top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })),
     minSpeedup: Type.Optional(Type.Number({ minimum: 1, maximum: 1_000_000 })),
-    params: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean(), Type.Null()]), { maxItems: 100, description: 'Values for the placeholders: PostgreSQL plans with them instead of a generic plan' })),
-    measure: Type.Optional(Type.Boolean({ description: 'PostgreSQL: also build each proposal inside the rolled-back transaction and time the statement (SQLite always does)' })),
+    params: Type.Optional(
+      Type.Array(Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean(), Type.Null()]), {
+        maxItems: 100,
+        description: 'Values for the placeholders: PostgreSQL plans with them instead of a generic plan',
+      }),
+    ),
+    measure: Type.Optional(
+      Type.Boolean({ description: 'PostgreSQL: also build each proposal inside the rolled-back transaction and time the statement (SQLite always does)' }),
+    ),
   },
   { additionalProperties: false },
 );

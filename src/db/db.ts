@@ -20,9 +20,7 @@ export interface QueryTiming {
 }
 
 /** The driver objects under Kysely, for bulk paths (COPY, multi-row prepared inserts) and stats. */
-export type NativeHandles =
-  | { dialect: 'sqlite'; sqlite: NodeSqliteHandles }
-  | { dialect: 'postgres'; pool: pg.Pool };
+export type NativeHandles = { dialect: 'sqlite'; sqlite: NodeSqliteHandles } | { dialect: 'postgres'; pool: pg.Pool };
 
 /** An open database: one Kysely instance and the dialect it speaks. */
 export interface Db {

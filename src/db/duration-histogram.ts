@@ -64,7 +64,13 @@ export class DurationHistogram {
     }
   }
 
-  get(): { name: string; help: string; type: string; aggregator: string; values: { value: number; labels: Record<string, string | number>; metricName: string }[] } {
+  get(): {
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: { value: number; labels: Record<string, string | number>; metricName: string }[];
+  } {
     const values: { value: number; labels: Record<string, string | number>; metricName: string }[] = [];
     const buckets = this.#buckets;
     for (const { labels, counts, sum } of this.#series.values()) {

@@ -15,7 +15,8 @@ function describeOpenFailure(cause: unknown): string {
   const code = (cause as { code?: unknown } | null)?.code;
   if (/file is not a database/i.test(message)) return 'the file is not a SQLite database (corrupt, encrypted, or another kind of file)';
   if (code === 'ENOTDIR') return 'a part of its directory path is a file, not a directory';
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || /readonly|unable to open database file/i.test(message)) return 'its directory cannot be created or written (permissions, or a read-only file system)';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || /readonly|unable to open database file/i.test(message))
+    return 'its directory cannot be created or written (permissions, or a read-only file system)';
   return message.split('\n')[0] ?? message;
 }
 
@@ -46,10 +47,16 @@ export function translateDatabaseError(error: unknown, hint: TranslateHint = {})
   const issues = violation.columns.map((field) => ({ field, message: messageFor(violation.kind) }));
   switch (violation.kind) {
     case 'unique':
-      return new ConflictError(`${capitalize(withArticle(nounOf(violation.table)))} with this ${violation.columns.length > 0 ? violation.columns.join(' and ') : 'value'} already exists`, { code: 'already_exists', cause: error });
+      return new ConflictError(
+        `${capitalize(withArticle(nounOf(violation.table)))} with this ${violation.columns.length > 0 ? violation.columns.join(' and ') : 'value'} already exists`,
+        { code: 'already_exists', cause: error },
+      );
     case 'foreign_key':
       if (violation.stillReferenced || hint.operation === 'delete') {
-        return new ConflictError(`This ${nounOf(violation.table)} is still referenced by other records${violation.constraint ? ` (${violation.constraint})` : ''}; remove those first`, { code: 'still_referenced', cause: error });
+        return new ConflictError(
+          `This ${nounOf(violation.table)} is still referenced by other records${violation.constraint ? ` (${violation.constraint})` : ''}; remove those first`,
+          { code: 'still_referenced', cause: error },
+        );
       }
       return withCause(new ValidationError(`${where} refers to a row that does not exist`, issues), error);
     case 'check':
@@ -59,7 +66,9 @@ export function translateDatabaseError(error: unknown, hint: TranslateHint = {})
     case 'unavailable':
       return new UnavailableError(`The database is busy or unreachable: ${error.message}`, { code: 'database_unavailable', cause: error });
     case 'storage_full':
-      return new InsufficientStorageError('The database has no space left to store this write; nothing was changed. Retry once space is freed', { cause: error });
+      return new InsufficientStorageError('The database has no space left to store this write; nothing was changed. Retry once space is freed', {
+        cause: error,
+      });
   }
 }
 
@@ -68,7 +77,13 @@ export function nounOf(table: string | undefined): string {
   if (table === undefined) return 'record';
   const words = table.replace(/^api_/, 'API_').split('_');
   const last = words.pop() ?? table;
-  const singular = /ies$/.test(last) ? `${last.slice(0, -3)}y` : /(ss|x|ch|sh)es$/.test(last) ? last.slice(0, -2) : /[^s]s$/.test(last) ? last.slice(0, -1) : last;
+  const singular = /ies$/.test(last)
+    ? `${last.slice(0, -3)}y`
+    : /(ss|x|ch|sh)es$/.test(last)
+      ? last.slice(0, -2)
+      : /[^s]s$/.test(last)
+        ? last.slice(0, -1)
+        : last;
   return [...words, singular].join(' ');
 }
 
@@ -98,7 +113,10 @@ function sqliteViolation(error: Error): Violation | undefined {
   if (primary === 13) return { kind: 'storage_full', columns: [] }; // SQLITE_FULL
   if (primary !== 19) return undefined;
   const detail = error.message.replace(/^.*constraint failed:?\s*/i, '');
-  const qualified = detail.split(',').map((part) => part.trim()).filter((part) => /^\w+\.\w+$/.test(part));
+  const qualified = detail
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => /^\w+\.\w+$/.test(part));
   const table = qualified[0]?.split('.')[0];
   const columns = qualified.map((part) => part.split('.')[1] ?? part);
   switch (errcode) {
@@ -116,7 +134,21 @@ function sqliteViolation(error: Error): Violation | undefined {
   }
 }
 
-const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const PG_UNAVAILABLE = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 /** pg reports a lost or closed connection with a plain Error and no code. */
 const PG_CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
 
@@ -127,7 +159,11 @@ function postgresViolation(error: Error): Violation | undefined {
   if (typeof e.code !== 'string') return undefined;
   if (PG_UNAVAILABLE.has(e.code)) return { kind: 'unavailable', columns: [] };
   if (e.code === '53100') return { kind: 'storage_full', columns: [] }; // disk_full
-  const keyColumns = /^Key \(([^)]*)\)/.exec(e.detail ?? '')?.[1]?.split(',').map((c) => c.trim()) ?? [];
+  const keyColumns =
+    /^Key \(([^)]*)\)/
+      .exec(e.detail ?? '')?.[1]
+      ?.split(',')
+      .map((c) => c.trim()) ?? [];
   switch (e.code) {
     case '23505':
       return { kind: 'unique', table: e.table, columns: keyColumns, constraint: e.constraint };

@@ -45,9 +45,8 @@ export interface OpenDatabaseOptions {
 
 /** Opens SQLite (node:sqlite) or PostgreSQL (pg.Pool) behind one Kysely API. Does not migrate. */
 export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOptions = {}): Promise<Db> {
-  const slowQueries = opts.slowQueries === false
-    ? undefined
-    : new SlowQueryLog({ logger: opts.logger, registry: opts.registry, dialect: config.kind, ...opts.slowQueries });
+  const slowQueries =
+    opts.slowQueries === false ? undefined : new SlowQueryLog({ logger: opts.logger, registry: opts.registry, dialect: config.kind, ...opts.slowQueries });
   // Both drivers time statements themselves, around the driver call: SQLite statements run
   // synchronously in-process (~7 µs), where Kysely's async log wrapper alone costs ~1 µs.
   const timing: QueryTiming = { onQuery: withStatementSpans(slowQueries?.record, config.kind) };
@@ -70,7 +69,10 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOpt
         await sql`select 1`.execute(kysely);
         if (native.dialect === 'sqlite') await probeSqliteTables(kysely);
       } catch (error) {
-        throw new UnavailableError(`The ${native.dialect} database does not answer: ${(error as Error).message}`, { code: 'database_unavailable', cause: error });
+        throw new UnavailableError(`The ${native.dialect} database does not answer: ${(error as Error).message}`, {
+          code: 'database_unavailable',
+          cause: error,
+        });
       }
     },
     close() {
@@ -86,7 +88,11 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
   const acquireTimeoutMs = opts.pool?.acquireTimeoutMs ?? 30_000;
   if (config.kind === 'sqlite') {
     let handles: NodeSqliteHandles | undefined = undefined;
-    const gauges = () => ({ total: 1 + (handles?.readers.length ?? 0), idle: (handles?.readers.length ?? 0) + (handles?.writerLock.locked ? 0 : 1), waiting: handles?.writerLock.waiting ?? 0 });
+    const gauges = () => ({
+      total: 1 + (handles?.readers.length ?? 0),
+      idle: (handles?.readers.length ?? 0) + (handles?.writerLock.locked ? 0 : 1),
+      waiting: handles?.writerLock.waiting ?? 0,
+    });
     const monitor = new PoolMonitor('sqlite-writer', opts.registry, gauges);
     handles = openSqliteHandles({
       file: config.file,
@@ -106,8 +112,14 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
     });
     const native: NativeHandles = { dialect: 'sqlite', sqlite: handles };
     const stats = (): PoolStats => ({
-      name: monitor.name, dialect: 'sqlite', config: { size: 1, maxOverflow: 0, acquireTimeoutMs },
-      ...gauges(), active: gauges().total - gauges().idle, ...monitor.snapshot(), walBytes: walSize(config.file), busyErrors: monitor.busyErrors,
+      name: monitor.name,
+      dialect: 'sqlite',
+      config: { size: 1, maxOverflow: 0, acquireTimeoutMs },
+      ...gauges(),
+      active: gauges().total - gauges().idle,
+      ...monitor.snapshot(),
+      walBytes: walSize(config.file),
+      busyErrors: monitor.busyErrors,
     });
     return { native, dialect: new NodeSqliteDialect(handles), stats };
   }
@@ -132,7 +144,14 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
   const gauges = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   const monitor = new PoolMonitor('postgres', opts.registry, gauges);
   const native: NativeHandles = { dialect: 'postgres', pool };
-  const stats = (): PoolStats => ({ name: monitor.name, dialect: 'postgres', config: { size: config.poolSize, maxOverflow, acquireTimeoutMs }, ...gauges(), active: pool.totalCount - pool.idleCount, ...monitor.snapshot() });
+  const stats = (): PoolStats => ({
+    name: monitor.name,
+    dialect: 'postgres',
+    config: { size: config.poolSize, maxOverflow, acquireTimeoutMs },
+    ...gauges(),
+    active: pool.totalCount - pool.idleCount,
+    ...monitor.snapshot(),
+  });
   // pg-cursor makes Kysely's `.stream()` work on PostgreSQL too (server-side cursor, batches of rows).
   return { native, dialect: new SchemaScopedPostgresDialect({ pool: instrumentPgPool(pool, monitor, timing), cursor: Cursor }), stats };
 }
@@ -144,7 +163,9 @@ function createDriver(config: DatabaseConfig, opts: OpenDatabaseOptions, timing:
  */
 async function probeSqliteTables(kysely: Kysely<DatabaseSchema>): Promise<void> {
   // Virtual tables (sqlite-vec's vec0) are skipped: their data lives in ordinary shadow tables, which are probed.
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and sql not like 'CREATE VIRTUAL TABLE%'`.execute(kysely);
+  const tables = await sql<{
+    name: string;
+  }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and sql not like 'CREATE VIRTUAL TABLE%'`.execute(kysely);
   // NOT INDEXED: otherwise the planner answers from the smallest index and never reads the table's own pages.
   for (const { name } of tables.rows) await sql`select * from ${sql.table(name)} not indexed limit 1`.execute(kysely);
 }
@@ -184,6 +205,10 @@ function withStatementSpans(record: QueryHook | undefined, system: DatabaseConfi
     record?.(text, parameters, durationMs, failed, endedAt);
     const end = performance.timeOrigin + endedAt;
     const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'SQL';
-    recordSpan(`${operation} ${system}`, end - durationMs, end, { kind: SpanKind.CLIENT, failed, attributes: { 'db.system.name': system === 'postgres' ? 'postgresql' : 'sqlite', 'db.query.text': text.slice(0, 2_000), 'db.operation.name': operation } });
+    recordSpan(`${operation} ${system}`, end - durationMs, end, {
+      kind: SpanKind.CLIENT,
+      failed,
+      attributes: { 'db.system.name': system === 'postgres' ? 'postgresql' : 'sqlite', 'db.query.text': text.slice(0, 2_000), 'db.operation.name': operation },
+    });
   };
 }

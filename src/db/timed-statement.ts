@@ -6,7 +6,12 @@ import type { QueryHook } from './db.ts';
  * synchronous path is written out by hand instead: it runs per ~7 µs statement, where a closure
  * and a promise per call would be most of the hook's cost.
  */
-export async function timedStatement<T>(onQuery: QueryHook | undefined, sqlText: string, parameters: readonly unknown[], run: () => T | Promise<T>): Promise<T> {
+export async function timedStatement<T>(
+  onQuery: QueryHook | undefined,
+  sqlText: string,
+  parameters: readonly unknown[],
+  run: () => T | Promise<T>,
+): Promise<T> {
   if (onQuery === undefined) return run();
   const started = performance.now();
   let failed = true;

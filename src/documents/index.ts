@@ -18,9 +18,26 @@ export { DocumentStore, type StoredChunk, type DocumentRow, type DocumentStoreOp
 export type { VectorHit, VectorIndexKind } from './vector-index.ts';
 export { DocumentPipeline, DocumentStepError, STEPS, type ProcessResult, type PipelineDeps } from './pipeline.ts';
 export { DocumentEvents, type DocumentReadyEvent, type DocumentReadyListener } from './events.ts';
-export { createDocumentTasks, PROCESS_DOCUMENT_UPLOAD, EXTRACT_DOCUMENT_METADATA, VECTORIZE_DOCUMENTS, CLEANUP_OLD_DOCUMENTS, SWEEP_DOCUMENT_UPLOADS, type DocumentTasks, type CleanupResult } from './tasks.ts';
+export {
+  createDocumentTasks,
+  PROCESS_DOCUMENT_UPLOAD,
+  EXTRACT_DOCUMENT_METADATA,
+  VECTORIZE_DOCUMENTS,
+  CLEANUP_OLD_DOCUMENTS,
+  SWEEP_DOCUMENT_UPLOADS,
+  type DocumentTasks,
+  type CleanupResult,
+} from './tasks.ts';
 export { acceptUpload, safeFilename } from './upload.ts';
-export { embedderFor, createHashingEmbedder, createOpenAiEmbedder, embeddingSpace, EmbeddingError, type Embedder, type OpenAiEmbedderOptions } from './embed/index.ts';
+export {
+  embedderFor,
+  createHashingEmbedder,
+  createOpenAiEmbedder,
+  embeddingSpace,
+  EmbeddingError,
+  type Embedder,
+  type OpenAiEmbedderOptions,
+} from './embed/index.ts';
 export { extractDocument } from './extract/index.ts';
 export { detectType } from './extract/detect.ts';
 export { decodeText } from './extract/decode.ts';
@@ -67,7 +84,11 @@ export function createDocumentsModule(options: DocumentsModuleOptions): Document
     embedder,
     events,
     logger: options.logger,
-    extraction: { timeoutMs: options.documents.extractTimeoutMs, memoryMb: options.documents.extractMemoryMb, limits: { ...DEFAULT_EXTRACT_LIMITS, maxPages: options.documents.extractMaxPages } },
+    extraction: {
+      timeoutMs: options.documents.extractTimeoutMs,
+      memoryMb: options.documents.extractMemoryMb,
+      limits: { ...DEFAULT_EXTRACT_LIMITS, maxPages: options.documents.extractMaxPages },
+    },
     ...(options.chunking ? { chunking: options.chunking } : {}),
   });
   const tasks = createDocumentTasks({ pipeline, store, blobs, config: options.documents, logger: options.logger });

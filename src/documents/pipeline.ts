@@ -120,7 +120,9 @@ export class DocumentPipeline {
   async #scan(row: DocumentRow & { blob_key: string }, write: boolean): Promise<ScanResult> {
     const { store, blobs } = this.deps;
     const limits = this.deps.extraction.limits;
-    const { open } = await this.#step('detect', () => openBlocks({ blobs, key: row.blob_key, size: Number(row.size_bytes), filename: row.filename, extraction: this.deps.extraction }));
+    const { open } = await this.#step('detect', () =>
+      openBlocks({ blobs, key: row.blob_key, size: Number(row.size_bytes), filename: row.filename, extraction: this.deps.extraction }),
+    );
     const source: BlockSource = await this.#step('extract', open);
     const assembler = new TextAssembler(limits?.maxTextChars);
     const counter = new MetadataCounter();
@@ -169,7 +171,14 @@ export class DocumentPipeline {
     if (assembler.truncated) warnings.push(`the text was cut at ${assembler.length} characters (AI_STACK_EXTRACT limit)`);
     if (assembler.length === 0 && warnings.length === 0) warnings.push('no text found in the document');
     const metadata = await this.#step('metadata', async () => counter.result(info));
-    await this.#step('metadata', () => this.deps.store.saveMetadata(row.id, { detected_type: info.type, media_type: MEDIA_TYPES[info.type], extracted: { ...metadata }, title: keepTitle(row, metadata) }));
+    await this.#step('metadata', () =>
+      this.deps.store.saveMetadata(row.id, {
+        detected_type: info.type,
+        media_type: MEDIA_TYPES[info.type],
+        extracted: { ...metadata },
+        title: keepTitle(row, metadata),
+      }),
+    );
     return { metadata, type: info.type, warnings, chunks: chunkCount };
   }
 
@@ -195,7 +204,9 @@ export class DocumentPipeline {
       return { documentId, status: 'ready', type, chunks, vectors, warnings };
     } catch (error) {
       const stepError = error instanceof DocumentStepError ? error : new DocumentStepError('extract', error);
-      await this.deps.store.markFailed(documentId, stepError.step, stepError.message).catch((e: unknown) => this.deps.logger.error({ err: e, documentId }, 'could not record the failure'));
+      await this.deps.store
+        .markFailed(documentId, stepError.step, stepError.message)
+        .catch((e: unknown) => this.deps.logger.error({ err: e, documentId }, 'could not record the failure'));
       throw stepError;
     }
   }
@@ -216,7 +227,10 @@ export class DocumentPipeline {
         const vectors = await embedder.embed(batch.map((c) => c.text));
         const learned = embeddingSpace(embedder);
         if (!space) await store.dropOtherVectors(documentIds, learned);
-        await store.saveVectors(batch.map((c, i) => ({ chunk_id: c.id, document_id: c.document_id, vector: vectors[i] as Float32Array })), learned);
+        await store.saveVectors(
+          batch.map((c, i) => ({ chunk_id: c.id, document_id: c.document_id, vector: vectors[i] as Float32Array })),
+          learned,
+        );
         added += batch.length;
         after = batch.at(-1)?.id ?? after;
       }

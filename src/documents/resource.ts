@@ -53,7 +53,9 @@ export type DocumentItem = Static<typeof DocumentItem>;
 function metadataText(metadata: Record<string, unknown> | undefined): string {
   const text = JSON.stringify(metadata ?? {});
   if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
-    throw new ValidationError(`metadata is larger than ${METADATA_MAX_BYTES} bytes`, [{ field: 'body/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` }]);
+    throw new ValidationError(`metadata is larger than ${METADATA_MAX_BYTES} bytes`, [
+      { field: 'body/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` },
+    ]);
   }
   return text;
 }
@@ -76,15 +78,23 @@ export function documentResource(db: Kysely<DatabaseSchema>, options: Repository
     createSchema: DocumentCreate,
     patchSchema: DocumentPatch,
     itemSchema: DocumentItem,
-    repository: tableRepository(db, {
-      table: 'documents',
-      toInsert: (d) => ({ ...d, status: d.status ?? 'pending', metadata: metadataText(d.metadata) }),
-      toUpdate: (p) => (p.metadata === undefined ? { ...p } : { ...p, metadata: metadataText(p.metadata) }),
-      fromRow: documentFromRow,
-      hiddenWhenSet: 'deleted_at',
-    }, options),
+    repository: tableRepository(
+      db,
+      {
+        table: 'documents',
+        toInsert: (d) => ({ ...d, status: d.status ?? 'pending', metadata: metadataText(d.metadata) }),
+        toUpdate: (p) => (p.metadata === undefined ? { ...p } : { ...p, metadata: metadataText(p.metadata) }),
+        fromRow: documentFromRow,
+        hiddenWhenSet: 'deleted_at',
+      },
+      options,
+    ),
     omit: ['create', 'delete'],
     sortColumns: { id: 'id', title: 'title', created_at: 'created_at', size_bytes: 'size_bytes' },
-    filters: { sha256: { column: 'sha256', op: '=', schema: fields.sha256 }, status: { column: 'status', op: '=', schema: fields.status }, ...createdBetween() },
+    filters: {
+      sha256: { column: 'sha256', op: '=', schema: fields.sha256 },
+      status: { column: 'status', op: '=', schema: fields.status },
+      ...createdBetween(),
+    },
   };
 }

@@ -84,7 +84,13 @@ export class DocumentStore {
 
   /** The live upload with this content, if any. */
   async findBySha(sha256: string): Promise<DocumentRow | undefined> {
-    return this.db.selectFrom('documents').selectAll().where('sha256', '=', sha256).where('blob_key', 'is not', null).where('deleted_at', 'is', null).executeTakeFirst();
+    return this.db
+      .selectFrom('documents')
+      .selectAll()
+      .where('sha256', '=', sha256)
+      .where('blob_key', 'is not', null)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
   }
 
   /** Inserts the upload, or returns the live document that already has this content (`created: false`). */
@@ -123,14 +129,27 @@ export class DocumentStore {
 
   async markProcessing(id: number): Promise<void> {
     const stamp = now();
-    await this.db.updateTable('documents').set((eb) => ({ status: 'processing', error: null, error_step: null, processing_started_at: stamp, updated_at: stamp, version: eb('version', '+', 1) })).where('id', '=', id).execute();
+    await this.db
+      .updateTable('documents')
+      .set((eb) => ({ status: 'processing', error: null, error_step: null, processing_started_at: stamp, updated_at: stamp, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
   }
 
   async markReady(id: number, fields: { warnings: string[]; embedding_model: string | null }): Promise<void> {
     const stamp = now();
     await this.db
       .updateTable('documents')
-      .set((eb) => ({ status: 'ready', error: null, error_step: null, warnings: JSON.stringify(fields.warnings), embedding_model: fields.embedding_model, ready_at: stamp, updated_at: stamp, version: eb('version', '+', 1) }))
+      .set((eb) => ({
+        status: 'ready',
+        error: null,
+        error_step: null,
+        warnings: JSON.stringify(fields.warnings),
+        embedding_model: fields.embedding_model,
+        ready_at: stamp,
+        updated_at: stamp,
+        version: eb('version', '+', 1),
+      }))
       .where('id', '=', id)
       .execute();
   }
@@ -144,13 +163,23 @@ export class DocumentStore {
   }
 
   /** Stores what extraction found: detected type, metadata (merged under `extracted`), optional title. */
-  async saveMetadata(id: number, fields: { detected_type: string; media_type: string; extracted: Record<string, unknown>; title?: string | null }): Promise<void> {
+  async saveMetadata(
+    id: number,
+    fields: { detected_type: string; media_type: string; extracted: Record<string, unknown>; title?: string | null },
+  ): Promise<void> {
     const row = await this.get(id, { includeDeleted: true });
     if (!row) return;
     const metadata = { ...(JSON.parse(String(row.metadata)) as Record<string, unknown>), extracted: fields.extracted };
     await this.db
       .updateTable('documents')
-      .set((eb) => ({ detected_type: fields.detected_type, media_type: fields.media_type, metadata: JSON.stringify(metadata), ...(fields.title ? { title: fields.title.slice(0, 500) } : {}), updated_at: now(), version: eb('version', '+', 1) }))
+      .set((eb) => ({
+        detected_type: fields.detected_type,
+        media_type: fields.media_type,
+        metadata: JSON.stringify(metadata),
+        ...(fields.title ? { title: fields.title.slice(0, 500) } : {}),
+        updated_at: now(),
+        version: eb('version', '+', 1),
+      }))
       .where('id', '=', id)
       .execute();
   }
@@ -171,7 +200,16 @@ export class DocumentStore {
 
   async insertChunks(id: number, chunks: readonly Chunk[]): Promise<void> {
     if (chunks.length === 0) return;
-    const rows = chunks.map((c) => ({ document_id: id, ordinal: c.ordinal, text: c.text, token_count: c.tokenCount, page: c.page, start_offset: c.start, end_offset: c.end, section: c.section }));
+    const rows = chunks.map((c) => ({
+      document_id: id,
+      ordinal: c.ordinal,
+      text: c.text,
+      token_count: c.tokenCount,
+      page: c.page,
+      start_offset: c.start,
+      end_offset: c.end,
+      section: c.section,
+    }));
     await this.db.insertInto('document_chunks').values(rows).execute();
   }
 
@@ -181,7 +219,15 @@ export class DocumentStore {
   }
 
   async chunks(id: number, page: { offset: number; limit: number }): Promise<{ total: number; data: StoredChunk[] }> {
-    const total = Number((await this.db.selectFrom('document_chunks').select((eb) => eb.fn.countAll().as('n')).where('document_id', '=', id).executeTakeFirst())?.n ?? 0);
+    const total = Number(
+      (
+        await this.db
+          .selectFrom('document_chunks')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('document_id', '=', id)
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
     const data = await this.db
       .selectFrom('document_chunks')
       .select(['id', 'document_id', 'ordinal', 'text', 'page', 'start_offset', 'end_offset', 'section', 'token_count'])
@@ -194,7 +240,12 @@ export class DocumentStore {
   }
 
   /** Chunks of these documents that have no vector in `space` yet (so re-running vectorize adds nothing twice). */
-  async chunksWithoutVectors(documentIds: readonly number[], space: string, limit: number, afterChunkId = 0): Promise<{ id: number; document_id: number; text: string }[]> {
+  async chunksWithoutVectors(
+    documentIds: readonly number[],
+    space: string,
+    limit: number,
+    afterChunkId = 0,
+  ): Promise<{ id: number; document_id: number; text: string }[]> {
     if (documentIds.length === 0) return [];
     return this.db
       .selectFrom('document_chunks as c')
@@ -211,8 +262,19 @@ export class DocumentStore {
   /** Vectors of another model are dropped first: changing the model re-vectorizes. */
   async dropOtherVectors(documentIds: readonly number[], space: string): Promise<void> {
     if (documentIds.length === 0) return;
-    await this.#unindex((db) => db.selectFrom('document_vectors').select(['chunk_id', 'dimension']).where('document_id', 'in', [...documentIds]).where('model', '!=', space).execute());
-    await this.db.deleteFrom('document_vectors').where('document_id', 'in', [...documentIds]).where('model', '!=', space).execute();
+    await this.#unindex((db) =>
+      db
+        .selectFrom('document_vectors')
+        .select(['chunk_id', 'dimension'])
+        .where('document_id', 'in', [...documentIds])
+        .where('model', '!=', space)
+        .execute(),
+    );
+    await this.db
+      .deleteFrom('document_vectors')
+      .where('document_id', 'in', [...documentIds])
+      .where('model', '!=', space)
+      .execute();
   }
 
   async saveVectors(rows: { chunk_id: number; document_id: number; vector: Float32Array }[], space: string): Promise<void> {
@@ -221,7 +283,11 @@ export class DocumentStore {
     await this.db
       .insertInto('document_vectors')
       .values(rows.map((r) => ({ chunk_id: r.chunk_id, document_id: r.document_id, model: space, dimension, embedding: vectorBytes(r.vector) })))
-      .onConflict((oc) => oc.column('chunk_id').doUpdateSet((eb) => ({ model: eb.ref('excluded.model'), dimension: eb.ref('excluded.dimension'), embedding: eb.ref('excluded.embedding') })))
+      .onConflict((oc) =>
+        oc
+          .column('chunk_id')
+          .doUpdateSet((eb) => ({ model: eb.ref('excluded.model'), dimension: eb.ref('excluded.dimension'), embedding: eb.ref('excluded.embedding') })),
+      )
       .execute();
     await (await this.#vectorIndex())?.add(rows, space);
   }
@@ -235,14 +301,24 @@ export class DocumentStore {
     if (!index) return this.nearestExact(query, space, k);
     for (let want = k; want <= SQLITE_VEC_MAX_K; want *= 4) {
       const hits = await index.nearest(query, space, want);
-      const live = new Set(hits.length === 0 ? [] : (await this.db
-        .selectFrom('document_vectors as v')
-        .innerJoin('documents as d', 'd.id', 'v.document_id')
-        .select('v.chunk_id')
-        .where('v.chunk_id', 'in', hits.map((h) => h.chunk_id))
-        .where('v.model', '=', space)
-        .where('d.deleted_at', 'is', null)
-        .execute()).map((r) => r.chunk_id));
+      const live = new Set(
+        hits.length === 0
+          ? []
+          : (
+              await this.db
+                .selectFrom('document_vectors as v')
+                .innerJoin('documents as d', 'd.id', 'v.document_id')
+                .select('v.chunk_id')
+                .where(
+                  'v.chunk_id',
+                  'in',
+                  hits.map((h) => h.chunk_id),
+                )
+                .where('v.model', '=', space)
+                .where('d.deleted_at', 'is', null)
+                .execute()
+            ).map((r) => r.chunk_id),
+      );
       const found = hits.filter((h) => live.has(h.chunk_id));
       if (found.length >= k || hits.length < want) return found.slice(0, k);
     }
@@ -310,7 +386,12 @@ export class DocumentStore {
 
   async softDelete(id: number): Promise<boolean> {
     const stamp = now();
-    const result = await this.db.updateTable('documents').set((eb) => ({ deleted_at: stamp, updated_at: stamp, version: eb('version', '+', 1) })).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('documents')
+      .set((eb) => ({ deleted_at: stamp, updated_at: stamp, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 

@@ -17,7 +17,10 @@ const DocumentId = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const ProcessArgs = Type.Object({ documentId: DocumentId, filePath: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false });
 const MetadataArgs = Type.Object({ documentId: DocumentId }, { additionalProperties: false });
 const VectorizeArgs = Type.Object({ documentIds: Type.Array(DocumentId, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
-const CleanupArgs = Type.Object({ dryRun: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) }, { additionalProperties: false });
+const CleanupArgs = Type.Object(
+  { dryRun: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) },
+  { additionalProperties: false },
+);
 const SweepArgs = Type.Object({ olderThanMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600_000 })) }, { additionalProperties: false });
 
 export interface CleanupResult {
@@ -63,38 +66,57 @@ export function createDocumentTasks(deps: DocumentTaskDeps): DocumentTasks {
     async ({ documentId, filePath }, ctx) => {
       if (filePath !== undefined) {
         const row = await store.get(documentId);
-        if (row && row.blob_key !== filePath) throw new NonRetryableError(`filePath "${filePath}" is not the stored content of document ${documentId} (${row.blob_key ?? 'none'})`);
+        if (row && row.blob_key !== filePath)
+          throw new NonRetryableError(`filePath "${filePath}" is not the stored content of document ${documentId} (${row.blob_key ?? 'none'})`);
       }
       const result = await final(() => pipeline.process(documentId, (step, done, total) => ctx.progress({ done, total }, step)));
       await ctx.progress(1, 'ready');
       return result;
     },
   );
-  const metadata = defineTask(EXTRACT_DOCUMENT_METADATA, { queue: 'documents', args: MetadataArgs, retries: { max: 2, backoff: { delayMs: 2_000 } } }, ({ documentId }): Promise<DocumentMetadata> => final(() => pipeline.extractMetadata(documentId)));
+  const metadata = defineTask(
+    EXTRACT_DOCUMENT_METADATA,
+    { queue: 'documents', args: MetadataArgs, retries: { max: 2, backoff: { delayMs: 2_000 } } },
+    ({ documentId }): Promise<DocumentMetadata> => final(() => pipeline.extractMetadata(documentId)),
+  );
   const vectorize = defineTask(
     VECTORIZE_DOCUMENTS,
     { queue: 'documents', args: VectorizeArgs, retries: { max: 5, backoff: { delayMs: 5_000, maxMs: 300_000 } } },
-    async ({ documentIds }) => ({ vectors: await pipeline.vectorize(documentIds), model: `${pipeline.deps.embedder.model}@${pipeline.deps.embedder.dimension}` }),
+    async ({ documentIds }) => ({
+      vectors: await pipeline.vectorize(documentIds),
+      model: `${pipeline.deps.embedder.model}@${pipeline.deps.embedder.dimension}`,
+    }),
   );
-  const cleanup = defineTask(CLEANUP_OLD_DOCUMENTS, { queue: 'documents', args: CleanupArgs, retries: { max: 2, backoff: { delayMs: 60_000 } } }, async ({ dryRun = false, limit = 1000 }): Promise<CleanupResult> => {
-    const at = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
-    const rows = await store.expired({ failedBefore: at(config.failedRetentionDays), deletedBefore: at(config.deletedGraceDays), ...(config.retentionDays > 0 ? { readyBefore: at(config.retentionDays) } : {}) }, limit);
-    const documents: CleanupResult['documents'] = [];
-    for (const row of rows) {
-      const reason = row.deleted_at ? 'deleted' : row.status === 'failed' ? 'failed' : 'retention';
-      let blobRemoved = false;
-      if (!dryRun) {
-        // Row first (chunks, text and vectors go with it in one statement), then the blob if no row uses it:
-        // a crash in between leaves an orphan blob, never a row without its content.
-        await store.purge(row.id);
-        await blobs.delete(textKey(row.id));
-        if (row.blob_key && !(await store.blobInUse(row.blob_key))) blobRemoved = await blobs.delete(row.blob_key);
+  const cleanup = defineTask(
+    CLEANUP_OLD_DOCUMENTS,
+    { queue: 'documents', args: CleanupArgs, retries: { max: 2, backoff: { delayMs: 60_000 } } },
+    async ({ dryRun = false, limit = 1000 }): Promise<CleanupResult> => {
+      const at = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+      const rows = await store.expired(
+        {
+          failedBefore: at(config.failedRetentionDays),
+          deletedBefore: at(config.deletedGraceDays),
+          ...(config.retentionDays > 0 ? { readyBefore: at(config.retentionDays) } : {}),
+        },
+        limit,
+      );
+      const documents: CleanupResult['documents'] = [];
+      for (const row of rows) {
+        const reason = row.deleted_at ? 'deleted' : row.status === 'failed' ? 'failed' : 'retention';
+        let blobRemoved = false;
+        if (!dryRun) {
+          // Row first (chunks, text and vectors go with it in one statement), then the blob if no row uses it:
+          // a crash in between leaves an orphan blob, never a row without its content.
+          await store.purge(row.id);
+          await blobs.delete(textKey(row.id));
+          if (row.blob_key && !(await store.blobInUse(row.blob_key))) blobRemoved = await blobs.delete(row.blob_key);
+        }
+        documents.push({ id: row.id, reason, blobRemoved });
       }
-      documents.push({ id: row.id, reason, blobRemoved });
-    }
-    deps.logger.info({ dryRun, removed: documents.length }, 'cleanup_old_documents');
-    return { dryRun, documents };
-  });
+      deps.logger.info({ dryRun, removed: documents.length }, 'cleanup_old_documents');
+      return { dryRun, documents };
+    },
+  );
   const sweep = defineTask(SWEEP_DOCUMENT_UPLOADS, { queue: 'documents', args: SweepArgs, retries: { max: 1 } }, async ({ olderThanMs = 60_000 }) => {
     if (!system) throw new Error('document tasks are not attached to a task system');
     const requeued: number[] = [];

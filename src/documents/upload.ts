@@ -105,7 +105,10 @@ export class UploadFields {
       if (CONTROL.test(title)) throw new UploadError('title must not contain control characters');
       this.title = title;
     } else if (name === 'tags') {
-      const tags = value.split(',').map((t) => t.normalize('NFC').trim()).filter(Boolean);
+      const tags = value
+        .split(',')
+        .map((t) => t.normalize('NFC').trim())
+        .filter(Boolean);
       if (tags.some((t) => CONTROL.test(t))) throw new UploadError('tags must not contain control characters');
       if (tags.some((t) => [...t].length > MAX_TAG)) throw new UploadError(`tags: each tag is at most ${MAX_TAG} characters`);
       const all = [...new Set([...(this.tags ?? []), ...tags])];

@@ -70,16 +70,34 @@ export class SqliteVecIndex implements VectorIndex {
 
   async #prepare(dimension: number): Promise<void> {
     const table = sql.table(tableOf(dimension));
-    await sql`create virtual table if not exists ${table} using vec0(chunk_id integer primary key, embedding float[${sql.raw(String(dimension))}] distance_metric=cosine, space text)`.execute(this.#db);
+    await sql`create virtual table if not exists ${table} using vec0(chunk_id integer primary key, embedding float[${sql.raw(String(dimension))}] distance_metric=cosine, space text)`.execute(
+      this.#db,
+    );
     const indexed = Number((await sql<{ n: number }>`select count(*) as n from ${table}`.execute(this.#db)).rows[0]?.n ?? 0);
-    const stored = Number((await this.#db.selectFrom('document_vectors').select((eb) => eb.fn.countAll().as('n')).where('dimension', '=', dimension).executeTakeFirst())?.n ?? 0);
+    const stored = Number(
+      (
+        await this.#db
+          .selectFrom('document_vectors')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('dimension', '=', dimension)
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
     if (indexed === stored) return;
     await this.#db.transaction().execute(async (trx) => {
       await sql`delete from ${table}`.execute(trx);
       let after = 0;
       for (;;) {
-        const rows = await trx.selectFrom('document_vectors').select(['chunk_id', 'model', 'embedding']).where('dimension', '=', dimension).where('chunk_id', '>', after).orderBy('chunk_id').limit(1000).execute();
-        for (const row of rows) await sql`insert into ${table}(chunk_id, embedding, space) values (${BigInt(row.chunk_id)}, ${row.embedding}, ${row.model})`.execute(trx);
+        const rows = await trx
+          .selectFrom('document_vectors')
+          .select(['chunk_id', 'model', 'embedding'])
+          .where('dimension', '=', dimension)
+          .where('chunk_id', '>', after)
+          .orderBy('chunk_id')
+          .limit(1000)
+          .execute();
+        for (const row of rows)
+          await sql`insert into ${table}(chunk_id, embedding, space) values (${BigInt(row.chunk_id)}, ${row.embedding}, ${row.model})`.execute(trx);
         if (rows.length < 1000) break;
         after = rows.at(-1)?.chunk_id ?? after;
       }

@@ -4,7 +4,6 @@ import { CUSTOMER_SEGMENTS } from '../db/index.ts';
 import type { DatabaseSchema } from '../db/schema.ts';
 import { createdBetween, patchOf, stringEnum, tableRepository, versionedItem, type RepositoryOptions, type ResourceSpec } from '../resources/index.ts';
 
-
 const fields = {
   code: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$', description: 'Unique customer code' }),
   name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -42,21 +41,25 @@ export function customerResource(db: Kysely<DatabaseSchema>, options: Repository
     createSchema: CustomerCreate,
     patchSchema: CustomerPatch,
     itemSchema: Customer,
-    repository: tableRepository(db, {
-      table: 'customers',
-      toInsert: (c) => ({
-        code: c.code,
-        name: c.name,
-        email: c.email ?? null,
-        country: c.country,
-        city: c.city ?? null,
-        segment: c.segment ?? 'smb',
-        credit_limit_cents: c.credit_limit_cents ?? 0,
-        payment_terms_days: c.payment_terms_days ?? 30,
-      }),
-      toUpdate: (p) => ({ ...p }),
-      fromRow: (row) => row as Customer,
-    }, options),
+    repository: tableRepository(
+      db,
+      {
+        table: 'customers',
+        toInsert: (c) => ({
+          code: c.code,
+          name: c.name,
+          email: c.email ?? null,
+          country: c.country,
+          city: c.city ?? null,
+          segment: c.segment ?? 'smb',
+          credit_limit_cents: c.credit_limit_cents ?? 0,
+          payment_terms_days: c.payment_terms_days ?? 30,
+        }),
+        toUpdate: (p) => ({ ...p }),
+        fromRow: (row) => row as Customer,
+      },
+      options,
+    ),
     sortColumns: { id: 'id', code: 'code', name: 'name', created_at: 'created_at' },
     filters: {
       country: { column: 'country', op: '=', schema: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }) },

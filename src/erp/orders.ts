@@ -155,7 +155,10 @@ async function createOrder(trx: Transaction<DatabaseSchema>, input: OrderCreate)
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await trx.insertInto('order_lines').values(lines.map((l) => ({ ...l, order_id: order.id }))).execute();
+  await trx
+    .insertInto('order_lines')
+    .values(lines.map((l) => ({ ...l, order_id: order.id })))
+    .execute();
   return (await bindOrders(trx, {}).get(order.id)) as Order;
 }
 
@@ -163,7 +166,9 @@ async function priceLines(trx: Transaction<DatabaseSchema>, input: OrderCreate['
   const ids = [...new Set(input.map((l) => l.product_id))];
   const products = await trx.selectFrom('products').select(['id', 'unit_price_cents', 'unit_cost_cents']).where('id', 'in', ids).execute();
   const byId = new Map(products.map((p) => [p.id, p]));
-  const missing = input.flatMap((line, index) => (byId.has(line.product_id) ? [] : [{ field: `body/lines/${index}/product_id`, message: `product ${line.product_id} does not exist` }]));
+  const missing = input.flatMap((line, index) =>
+    byId.has(line.product_id) ? [] : [{ field: `body/lines/${index}/product_id`, message: `product ${line.product_id} does not exist` }],
+  );
   if (missing.length > 0) throw new ValidationError(`${missing.length} order line(s) name a product that does not exist`, missing);
   return input.map((line, index) => {
     const product = byId.get(line.product_id)!;

@@ -37,13 +37,17 @@ export function productResource(db: Kysely<DatabaseSchema>, options: RepositoryO
     createSchema: ProductCreate,
     patchSchema: ProductPatch,
     itemSchema: Product,
-    repository: tableRepository(db, {
-      table: 'products',
-      toInsert: (p) => ({ ...p, active: p.active === false ? 0 : 1 }),
-      // SQLite has no boolean type: both dialects store 0/1 so one query code reads them.
-      toUpdate: (p) => (p.active === undefined ? { ...p } : { ...p, active: p.active ? 1 : 0 }),
-      fromRow: (row) => ({ ...row, active: Boolean(row.active) }) as Product,
-    }, options),
+    repository: tableRepository(
+      db,
+      {
+        table: 'products',
+        toInsert: (p) => ({ ...p, active: p.active === false ? 0 : 1 }),
+        // SQLite has no boolean type: both dialects store 0/1 so one query code reads them.
+        toUpdate: (p) => (p.active === undefined ? { ...p } : { ...p, active: p.active ? 1 : 0 }),
+        fromRow: (row) => ({ ...row, active: Boolean(row.active) }) as Product,
+      },
+      options,
+    ),
     sortColumns: { id: 'id', sku: 'sku', name: 'name', category: 'category', unit_price_cents: 'unit_price_cents' },
     filters: {
       category: { column: 'category', op: '=', schema: Type.String({ minLength: 1, maxLength: 100 }) },

@@ -30,7 +30,10 @@ export const PROBLEM_SCHEMA: JsonSchema = {
     instance: { type: 'string' },
     code: { type: 'string', description: 'stable machine-readable code, e.g. validation_failed' },
     request_id: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 };
 
@@ -50,7 +53,14 @@ const BULK_RESULT: JsonSchema = {
   type: 'object',
   required: ['results', 'succeeded', 'failed'],
   properties: {
-    results: { type: 'array', items: { type: 'object', required: ['index', 'status'], properties: { index: { type: 'integer' }, status: { type: 'integer' }, data: {}, error: PROBLEM_SCHEMA } } },
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['index', 'status'],
+        properties: { index: { type: 'integer' }, status: { type: 'integer' }, data: {}, error: PROBLEM_SCHEMA },
+      },
+    },
     succeeded: { type: 'integer' },
     failed: { type: 'integer' },
   },
@@ -58,7 +68,16 @@ const BULK_RESULT: JsonSchema = {
 const BATCH_RESULT: JsonSchema = {
   type: 'object',
   required: ['responses'],
-  properties: { responses: { type: 'array', items: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, body: {} } } } },
+  properties: {
+    responses: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'status'],
+        properties: { id: { type: 'string' }, status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, body: {} },
+      },
+    },
+  },
 };
 const APPLIED_TASK: JsonSchema = {
   type: 'object',
@@ -66,11 +85,17 @@ const APPLIED_TASK: JsonSchema = {
   properties: { id: { type: 'string' }, task: { type: 'string' }, queue: { type: 'string' }, state: { type: 'string', enum: ['PENDING'] } },
 };
 
-const problem = (code: string): JsonSchema => ({ description: ERROR_TEXT[code] ?? 'Error', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } });
+const problem = (code: string): JsonSchema => ({
+  description: ERROR_TEXT[code] ?? 'Error',
+  content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
+});
 const json = (description: string, schema: JsonSchema): JsonSchema => ({ description, content: { 'application/json': { schema } } });
 
 /** `@fastify/swagger`'s `transform` option. */
-export function completeOpenApiOperation({ schema, url, route }: { schema: RouteSchema | undefined; url: string; route: { method: string | string[] } }): { schema: RouteSchema; url: string } {
+export function completeOpenApiOperation({ schema, url, route }: { schema: RouteSchema | undefined; url: string; route: { method: string | string[] } }): {
+  schema: RouteSchema;
+  url: string;
+} {
   const method = (Array.isArray(route.method) ? route.method[0] : route.method)?.toUpperCase() ?? 'GET';
   const s: RouteSchema = { ...(schema ?? {}) };
   if (s.hide) return { schema: s, url };
@@ -86,12 +111,22 @@ export function completeOpenApiOperation({ schema, url, route }: { schema: Route
 function successResponses(method: string, url: string, declared: Record<string, unknown> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [code, value] of Object.entries(declared ?? {})) if (/^2/.test(code)) out[code] = value;
-  if (url.endsWith('/$bulk')) return { 200: json('Every item succeeded', BULK_RESULT), 207: json('Some items failed (partial mode): each result has its status and problem', BULK_RESULT) };
+  if (url.endsWith('/$bulk'))
+    return {
+      200: json('Every item succeeded', BULK_RESULT),
+      207: json('Some items failed (partial mode): each result has its status and problem', BULK_RESULT),
+    };
   if (url.endsWith('/$batch')) return { 200: json('One response per sub-request', BATCH_RESULT) };
   if (url.startsWith('/api/v1/') && method === 'DELETE' && url.endsWith('/:id')) return { 204: { description: 'Deleted', type: 'null' } };
   if (url === '/admin/tasks/apply/:name') return { 202: json('Accepted: read the task at GET /admin/tasks/jobs/{id}', APPLIED_TASK) };
-  if (url === '/admin/keys' && method === 'POST') return { 201: out[201] ?? out[200] ?? json('Created; the key is shown only now', { type: 'object', additionalProperties: true }) };
-  if (Object.keys(out).length === 0) out[method === 'POST' && !url.startsWith('/admin') ? 201 : 200] = json('Success', { type: 'object', additionalProperties: true, description: 'see the route description' });
+  if (url === '/admin/keys' && method === 'POST')
+    return { 201: out[201] ?? out[200] ?? json('Created; the key is shown only now', { type: 'object', additionalProperties: true }) };
+  if (Object.keys(out).length === 0)
+    out[method === 'POST' && !url.startsWith('/admin') ? 201 : 200] = json('Success', {
+      type: 'object',
+      additionalProperties: true,
+      description: 'see the route description',
+    });
   return out;
 }
 
@@ -116,7 +151,10 @@ function withOptionalDefaults(query: JsonSchema): JsonSchema {
 }
 
 function words(segments: string[]): string[] {
-  return segments.map((p) => (p.startsWith(':') ? `by ${p.slice(1)}` : p.replace(/^\$/, ''))).flatMap((p) => p.split(/[-_ ]/)).filter(Boolean);
+  return segments
+    .map((p) => (p.startsWith(':') ? `by ${p.slice(1)}` : p.replace(/^\$/, '')))
+    .flatMap((p) => p.split(/[-_ ]/))
+    .filter(Boolean);
 }
 
 function operationIdOf(method: string, segments: string[]): string {

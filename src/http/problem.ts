@@ -16,10 +16,26 @@ export interface ProblemDetails {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 411: 'Length Required', 412: 'Precondition Failed', 413: 'Content Too Large', 414: 'URI Too Long',
-  415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 422: 'Unprocessable Content', 424: 'Failed Dependency', 428: 'Precondition Required',
-  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  422: 'Unprocessable Content',
+  424: 'Failed Dependency',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
   507: 'Insufficient Storage',
 };
 
@@ -78,10 +94,13 @@ const MAX_FIELD_ISSUES = 50;
 
 function fromValidation(issues: AjvIssue[], context: string): AiStackError {
   const seen = new Set<string>();
-  const fieldIssues = issues.map((issue) => toFieldIssue(issue, context)).filter((i) => {
-    const key = `${i.field}\u0000${i.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  }).slice(0, MAX_FIELD_ISSUES);
+  const fieldIssues = issues
+    .map((issue) => toFieldIssue(issue, context))
+    .filter((i) => {
+      const key = `${i.field}\u0000${i.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    })
+    .slice(0, MAX_FIELD_ISSUES);
   const first = fieldIssues[0];
   const summary = first ? `${first.field}: ${first.message}` : 'the request is invalid';
   return new AiStackError(`Invalid ${context}: ${summary}`, { code: 'validation_failed', status: 400, issues: fieldIssues });

@@ -89,7 +89,11 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'AI Stack API', version: options.version ?? '0.0.0', description: 'Knowledge base, ERP and task-system API. Send `Authorization: Bearer <key>`.' },
+      info: {
+        title: 'AI Stack API',
+        version: options.version ?? '0.0.0',
+        description: 'Knowledge base, ERP and task-system API. Send `Authorization: Bearer <key>`.',
+      },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },

@@ -14,10 +14,14 @@ export const httpTracing = fp(async (app) => {
   if (!tracingEnabled()) return;
   app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
     const parent = contextFrom(request.headers);
-    const span = traceApi.getTracer('ai-stack').startSpan(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] ?? '', 'http.route': request.routeOptions.url ?? '' },
-    }, parent);
+    const span = traceApi.getTracer('ai-stack').startSpan(
+      `${request.method} ${request.routeOptions.url ?? 'unmatched'}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] ?? '', 'http.route': request.routeOptions.url ?? '' },
+      },
+      parent,
+    );
     spans.set(request, span);
     traceContext.with(traceApi.setSpan(parent, span), done);
   });

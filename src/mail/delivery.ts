@@ -71,15 +71,22 @@ export class MailDelivery {
       }
       return buffer.shift();
     };
-    await Promise.all(Array.from({ length: lanes }, async () => {
-      for (let row = await next(); row; row = await next()) stats[await this.#sendOne(row, scope.signal)] += 1;
-    }));
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        for (let row = await next(); row; row = await next()) stats[await this.#sendOne(row, scope.signal)] += 1;
+      }),
+    );
     return stats;
   }
 
   /** Rows of a batch not yet final (pending or in flight). */
   async unfinished(batchId: string): Promise<number> {
-    const row = await this.#o.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batchId).where('status', 'in', ['pending', 'sending']).executeTakeFirst();
+    const row = await this.#o.db
+      .selectFrom('mail_outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('batch_id', '=', batchId)
+      .where('status', 'in', ['pending', 'sending'])
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -93,13 +100,19 @@ export class MailDelivery {
       ]);
       return batchId === undefined ? ready : eb.or([eb.and([eb('batch_id', '=', batchId), ready])]);
     };
-    const set = { status: 'sending' as const, lease_until: new Date(now.getTime() + this.#o.leaseMs).toISOString(), attempts: sql<number>`attempts + 1`, updated_at: nowIso };
+    const set = {
+      status: 'sending' as const,
+      lease_until: new Date(now.getTime() + this.#o.leaseMs).toISOString(),
+      attempts: sql<number>`attempts + 1`,
+      updated_at: nowIso,
+    };
     const { db } = this.#o;
     let rows: OutboxRow[];
     if (this.#o.dialect === 'postgres') {
       // A CTE runs once; `id in (subquery … limit n)` may be re-run per row by PostgreSQL and claim
       // everything. SKIP LOCKED: concurrent claimers take different rows instead of queueing.
-      rows = await db.with('picked', (qb) => qb.selectFrom('mail_outbox').select('id').where(due).orderBy('id').limit(limit).forUpdate().skipLocked())
+      rows = await db
+        .with('picked', (qb) => qb.selectFrom('mail_outbox').select('id').where(due).orderBy('id').limit(limit).forUpdate().skipLocked())
         .updateTable('mail_outbox')
         .set(set)
         .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
@@ -108,7 +121,8 @@ export class MailDelivery {
         .execute();
     } else {
       // SQLite has one writer at a time: the subquery and the update see the same rows.
-      rows = await db.updateTable('mail_outbox')
+      rows = await db
+        .updateTable('mail_outbox')
         .set(set)
         .where('id', 'in', db.selectFrom('mail_outbox').select('id').where(due).orderBy('id').limit(limit))
         .returningAll()
@@ -119,7 +133,11 @@ export class MailDelivery {
 
   async #sendOne(row: OutboxRow, signal: AbortSignal | undefined): Promise<keyof DeliveryStats> {
     // The suppression list is checked again at send time: an unsubscribe after enqueueing still counts.
-    const suppressed = await this.#o.db.selectFrom('mail_suppressions').select('address').where('address', '=', normalizeAddress(row.recipient)).executeTakeFirst();
+    const suppressed = await this.#o.db
+      .selectFrom('mail_suppressions')
+      .select('address')
+      .where('address', '=', normalizeAddress(row.recipient))
+      .executeTakeFirst();
     if (suppressed) {
       await this.#finish(row, { status: 'suppressed', last_error: 'address is on the suppression list' });
       return 'suppressed';
@@ -144,7 +162,12 @@ export class MailDelivery {
       return 'failed';
     }
     const delay = this.#o.retryBaseMs * 2 ** Math.min(row.attempts - 1, 20);
-    await this.#finish(row, { status: 'pending', response_code: code, last_error: error.message.slice(0, 1000), next_attempt_at: new Date(Date.now() + delay).toISOString() });
+    await this.#finish(row, {
+      status: 'pending',
+      response_code: code,
+      last_error: error.message.slice(0, 1000),
+      next_attempt_at: new Date(Date.now() + delay).toISOString(),
+    });
     return 'deferred';
   }
 
@@ -165,7 +188,8 @@ export class MailDelivery {
       try {
         await this.#o.db.transaction().execute(async (trx) => {
           for (const o of batch) {
-            await trx.updateTable('mail_outbox')
+            await trx
+              .updateTable('mail_outbox')
               .set({ ...o.set, lease_until: null, updated_at: new Date().toISOString() })
               .where('id', '=', o.id)
               .where('status', '=', 'sending')

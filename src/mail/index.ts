@@ -14,5 +14,13 @@ export { BUILTIN_TEMPLATES } from './builtin-templates.ts';
 export { TemplateError, MailPermanentError, MailTemporaryError, MailDeferredError, classifySendError } from './errors.ts';
 export { toCsv } from './csv.ts';
 export { UnsubscribeTokens, listUnsubscribeHeaders } from './unsubscribe.ts';
-export { createMailTasks, SEND_EMAIL_TASK, SEND_BULK_EMAILS_TASK, SEND_REPORT_EMAIL_TASK, SEND_ALERT_EMAIL_TASK, DELIVER_OUTBOX_TASK, type MailTaskResult } from './tasks.ts';
+export {
+  createMailTasks,
+  SEND_EMAIL_TASK,
+  SEND_BULK_EMAILS_TASK,
+  SEND_REPORT_EMAIL_TASK,
+  SEND_ALERT_EMAIL_TASK,
+  DELIVER_OUTBOX_TASK,
+  type MailTaskResult,
+} from './tasks.ts';
 export { mailAdminRoutes, mailPublicRoutes } from './routes.ts';

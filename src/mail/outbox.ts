@@ -61,7 +61,11 @@ export async function enqueueMany(trx: Kysely<DatabaseSchema>, messages: OutboxM
   const addresses = [...new Set(messages.map((m) => normalizeAddress(m.to)))];
   const suppressed = new Set<string>();
   for (let i = 0; i < addresses.length; i += 500) {
-    const rows = await trx.selectFrom('mail_suppressions').select('address').where('address', 'in', addresses.slice(i, i + 500)).execute();
+    const rows = await trx
+      .selectFrom('mail_suppressions')
+      .select('address')
+      .where('address', 'in', addresses.slice(i, i + 500))
+      .execute();
     for (const r of rows) suppressed.add(r.address);
   }
   const now = new Date().toISOString();
@@ -75,7 +79,12 @@ export async function enqueueMany(trx: Kysely<DatabaseSchema>, messages: OutboxM
       text: m.text,
       ...(m.html === undefined ? {} : { html: m.html }),
       ...(m.headers ? { headers: m.headers } : {}),
-      attachments: (m.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, base64: a.content.toString('base64'), ...(a.cid ? { cid: a.cid } : {}) })),
+      attachments: (m.attachments ?? []).map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        base64: a.content.toString('base64'),
+        ...(a.cid ? { cid: a.cid } : {}),
+      })),
     };
     return {
       message_id: `<${randomUUID()}@${messageIdDomain(m.from)}>`,
@@ -94,11 +103,19 @@ export async function enqueueMany(trx: Kysely<DatabaseSchema>, messages: OutboxM
     };
   });
   for (let i = 0; i < rows.length; i += 200) {
-    await trx.insertInto('mail_outbox').values(rows.slice(i, i + 200)).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+    await trx
+      .insertInto('mail_outbox')
+      .values(rows.slice(i, i + 200))
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
   }
   const found = new Map<string, Enqueued>();
   for (let i = 0; i < keys.length; i += 500) {
-    const stored = await trx.selectFrom('mail_outbox').select(['id', 'message_id', 'recipient', 'status', 'idempotency_key']).where('idempotency_key', 'in', keys.slice(i, i + 500)).execute();
+    const stored = await trx
+      .selectFrom('mail_outbox')
+      .select(['id', 'message_id', 'recipient', 'status', 'idempotency_key'])
+      .where('idempotency_key', 'in', keys.slice(i, i + 500))
+      .execute();
     for (const r of stored) found.set(r.idempotency_key, { id: Number(r.id), messageId: r.message_id, recipient: r.recipient, status: r.status });
   }
   return keys.map((k) => found.get(k)).filter((e): e is Enqueued => e !== undefined);
@@ -107,12 +124,15 @@ export async function enqueueMany(trx: Kysely<DatabaseSchema>, messages: OutboxM
 function checkMessage(m: OutboxMessage, at: string): void {
   const issues = [];
   if (typeof m.to !== 'string' || m.to.trim() === '') issues.push({ field: `${at}/to`, message: 'is required' });
-  if (typeof m.subject !== 'string' || m.subject.length > MAX_HEADER || /[\r\n]/.test(m.subject)) issues.push({ field: `${at}/subject`, message: 'must be one line of at most 998 characters' });
+  if (typeof m.subject !== 'string' || m.subject.length > MAX_HEADER || /[\r\n]/.test(m.subject))
+    issues.push({ field: `${at}/subject`, message: 'must be one line of at most 998 characters' });
   if (typeof m.text !== 'string') issues.push({ field: `${at}/text`, message: 'is required' });
   for (const [name, value] of Object.entries(m.headers ?? {})) {
-    if (!/^[A-Za-z0-9-]{1,76}$/.test(name) || /[\r\n]/.test(value)) issues.push({ field: `${at}/headers/${name}`, message: 'header names are letters, digits and dashes; values are one line' });
+    if (!/^[A-Za-z0-9-]{1,76}$/.test(name) || /[\r\n]/.test(value))
+      issues.push({ field: `${at}/headers/${name}`, message: 'header names are letters, digits and dashes; values are one line' });
   }
-  if (m.idempotencyKey !== undefined && (m.idempotencyKey.length === 0 || m.idempotencyKey.length > 500)) issues.push({ field: `${at}/idempotencyKey`, message: 'must be 1..500 characters' });
+  if (m.idempotencyKey !== undefined && (m.idempotencyKey.length === 0 || m.idempotencyKey.length > 500))
+    issues.push({ field: `${at}/idempotencyKey`, message: 'must be 1..500 characters' });
   if (issues.length > 0) throw new ValidationError('invalid mail message', issues);
 }
 
@@ -132,6 +152,11 @@ export function toOutgoing(row: OutboxRow, defaultFrom: string): OutgoingMessage
     text: payload.text,
     ...(payload.html === undefined ? {} : { html: payload.html }),
     ...(payload.headers ? { headers: payload.headers } : {}),
-    attachments: payload.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.base64, 'base64'), ...(a.cid ? { cid: a.cid } : {}) })),
+    attachments: payload.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.base64, 'base64'),
+      ...(a.cid ? { cid: a.cid } : {}),
+    })),
   };
 }

@@ -20,7 +20,14 @@ export class DomainRateLimiter {
     if (wait <= 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, wait);
-      signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 

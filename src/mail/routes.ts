@@ -8,18 +8,27 @@ import type { MailService } from './service.ts';
 import { LOCALES } from './templates.ts';
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'suppressed'] as const;
-const OutboxQuery = Type.Object({
-  status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
-  batch_id: Type.Optional(Type.String({ maxLength: 200 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  after_id: Type.Optional(Type.Integer({ minimum: 0 })),
-}, { additionalProperties: false });
-const PreviewBody = Type.Object({
-  template: Type.String({ maxLength: 64 }),
-  locale: Type.Optional(Type.Union(LOCALES.map((l) => Type.Literal(l)))),
-  vars: Type.Record(Type.String({ maxLength: 64 }), Type.Unknown()),
-}, { additionalProperties: false });
-const SuppressionBody = Type.Object({ address: Type.String({ minLength: 3, maxLength: 254 }), reason: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+const OutboxQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+    batch_id: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    after_id: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+const PreviewBody = Type.Object(
+  {
+    template: Type.String({ maxLength: 64 }),
+    locale: Type.Optional(Type.Union(LOCALES.map((l) => Type.Literal(l)))),
+    vars: Type.Record(Type.String({ maxLength: 64 }), Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+const SuppressionBody = Type.Object(
+  { address: Type.String({ minLength: 3, maxLength: 254 }), reason: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
 const FileParams = Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9._@-]{1,210}\\.eml$' }) });
 const AddressParams = Type.Object({ address: Type.String({ minLength: 3, maxLength: 254 }) });
 
@@ -28,8 +37,23 @@ export function mailAdminRoutes(mail: MailService) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get<{ Querystring: Static<typeof OutboxQuery> }>('/mail/outbox', { schema: { querystring: OutboxQuery } }, async (request) => {
       const q = request.query;
-      let query = mail.db.kysely.selectFrom('mail_outbox')
-        .select(['id', 'message_id', 'batch_id', 'kind', 'recipient', 'subject', 'status', 'attempts', 'next_attempt_at', 'last_error', 'response_code', 'sent_at', 'created_at'])
+      let query = mail.db.kysely
+        .selectFrom('mail_outbox')
+        .select([
+          'id',
+          'message_id',
+          'batch_id',
+          'kind',
+          'recipient',
+          'subject',
+          'status',
+          'attempts',
+          'next_attempt_at',
+          'last_error',
+          'response_code',
+          'sent_at',
+          'created_at',
+        ])
         .where('id', '>', q.after_id ?? 0)
         .orderBy('id')
         .limit(q.limit ?? 100);
@@ -52,20 +76,25 @@ export function mailAdminRoutes(mail: MailService) {
       return reply.type('message/rfc822').send(createReadStream(join(dir.dir, request.params.file)));
     });
 
-    app.get('/mail/templates', async () => ({ items: mail.templates.names().map((name) => {
-      const t = mail.templates.get(name);
-      return { name, variables: t.variables, locales: Object.keys(t.locales) };
-    }) }));
+    app.get('/mail/templates', async () => ({
+      items: mail.templates.names().map((name) => {
+        const t = mail.templates.get(name);
+        return { name, variables: t.variables, locales: Object.keys(t.locales) };
+      }),
+    }));
 
     app.post<{ Body: Static<typeof PreviewBody> }>('/mail/preview', { schema: { body: PreviewBody } }, async (request) => {
       const { template, locale, vars } = request.body;
-      return mail.templates.render(template, (locale ?? 'en'), vars);
+      return mail.templates.render(template, locale ?? 'en', vars);
     });
 
-    app.get('/mail/suppressions', async () => ({ items: await mail.db.kysely.selectFrom('mail_suppressions').selectAll().orderBy('address').limit(10_000).execute() }));
+    app.get('/mail/suppressions', async () => ({
+      items: await mail.db.kysely.selectFrom('mail_suppressions').selectAll().orderBy('address').limit(10_000).execute(),
+    }));
 
     app.post<{ Body: Static<typeof SuppressionBody> }>('/mail/suppressions', { schema: { body: SuppressionBody } }, async (request, reply) => {
-      if (!isValidAddress(request.body.address.trim())) throw new ValidationError('not an e-mail address', [{ field: '/address', message: 'must look like name@example.com' }]);
+      if (!isValidAddress(request.body.address.trim()))
+        throw new ValidationError('not an e-mail address', [{ field: '/address', message: 'must look like name@example.com' }]);
       await mail.suppress(request.body.address, request.body.reason ?? 'added by an administrator');
       return reply.code(201).send({ address: request.body.address.trim().toLowerCase() });
     });
@@ -95,7 +124,11 @@ export function mailPublicRoutes(mail: MailService) {
     app.get<{ Querystring: Static<typeof TokenQuery> }>('/mail/unsubscribe', { schema: { querystring: TokenQuery, hide: true } }, async (request, reply) => {
       addressOf(request.query.token);
       const action = `?token=${encodeURIComponent(request.query.token)}`;
-      return reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>Unsubscribe</title><form method="post" action="${action}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button>Unsubscribe / 退订</button></form>`);
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          `<!doctype html><meta charset="utf-8"><title>Unsubscribe</title><form method="post" action="${action}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button>Unsubscribe / 退订</button></form>`,
+        );
     });
 
     app.post<{ Querystring: Static<typeof TokenQuery> }>('/mail/unsubscribe', { schema: { querystring: TokenQuery, hide: true } }, async (request) => {

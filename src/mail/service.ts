@@ -66,7 +66,8 @@ export function createMailService(options: MailServiceOptions): MailService {
       return listUnsubscribeHeaders(`${config.publicUrl}/mail/unsubscribe?token=${tokens.sign(address)}`);
     },
     async suppress(address, reason) {
-      await db.kysely.insertInto('mail_suppressions')
+      await db.kysely
+        .insertInto('mail_suppressions')
         .values({ address: normalizeAddress(address), reason: reason.slice(0, 200), created_at: new Date().toISOString() })
         .onConflict((oc) => oc.column('address').doNothing())
         .execute();

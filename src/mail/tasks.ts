@@ -17,66 +17,90 @@ export const DELIVER_OUTBOX_TASK = 'emails.deliver_outbox';
 const Address = Type.String({ minLength: 3, maxLength: 254 });
 const LocaleSchema = Type.Union(LOCALES.map((l) => Type.Literal(l)));
 const Vars = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown());
-const Attachment = Type.Object({
-  filename: Type.String({ minLength: 1, maxLength: 200 }),
-  contentType: Type.String({ minLength: 3, maxLength: 100 }),
-  contentBase64: Type.String({ maxLength: 20 * 1024 * 1024 }),
-  cid: Type.Optional(Type.String({ maxLength: 200 })),
-}, { additionalProperties: false });
+const Attachment = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 200 }),
+    contentType: Type.String({ minLength: 3, maxLength: 100 }),
+    contentBase64: Type.String({ maxLength: 20 * 1024 * 1024 }),
+    cid: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 
-const SendEmailArgs = Type.Object({
-  to: Type.Union([Address, Type.Array(Address, { minItems: 1, maxItems: 100 })]),
-  template: Type.Optional(Type.String({ maxLength: 64 })),
-  locale: Type.Optional(LocaleSchema),
-  vars: Type.Optional(Vars),
-  subject: Type.Optional(Type.String({ maxLength: 998 })),
-  text: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
-  html: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
-  from: Type.Optional(Type.String({ maxLength: 320 })),
-  attachments: Type.Optional(Type.Array(Attachment, { maxItems: 20 })),
-  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-}, { additionalProperties: false });
-
-const SendBulkArgs = Type.Object({
-  template: Type.String({ maxLength: 64 }),
-  locale: Type.Optional(LocaleSchema),
-  vars: Type.Optional(Vars),
-  recipients: Type.Array(Type.Object({
-    to: Address,
-    name: Type.Optional(Type.String({ maxLength: 200 })),
+const SendEmailArgs = Type.Object(
+  {
+    to: Type.Union([Address, Type.Array(Address, { minItems: 1, maxItems: 100 })]),
+    template: Type.Optional(Type.String({ maxLength: 64 })),
     locale: Type.Optional(LocaleSchema),
     vars: Type.Optional(Vars),
-  }, { additionalProperties: false }), { minItems: 1, maxItems: 100_000 }),
-  from: Type.Optional(Type.String({ maxLength: 320 })),
-  /** Names the batch (its status, and de-duplication across re-submissions); default: the task id. */
-  batchId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-}, { additionalProperties: false });
+    subject: Type.Optional(Type.String({ maxLength: 998 })),
+    text: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
+    html: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
+    from: Type.Optional(Type.String({ maxLength: 320 })),
+    attachments: Type.Optional(Type.Array(Attachment, { maxItems: 20 })),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 
-const Csv = Type.Object({
-  filename: Type.String({ minLength: 1, maxLength: 200 }),
-  columns: Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 500 }),
-  rows: Type.Array(Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])), { maxItems: 1_000_000 }),
-}, { additionalProperties: false });
+const SendBulkArgs = Type.Object(
+  {
+    template: Type.String({ maxLength: 64 }),
+    locale: Type.Optional(LocaleSchema),
+    vars: Type.Optional(Vars),
+    recipients: Type.Array(
+      Type.Object(
+        {
+          to: Address,
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+          locale: Type.Optional(LocaleSchema),
+          vars: Type.Optional(Vars),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100_000 },
+    ),
+    from: Type.Optional(Type.String({ maxLength: 320 })),
+    /** Names the batch (its status, and de-duplication across re-submissions); default: the task id. */
+    batchId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
 
-const SendReportArgs = Type.Object({
-  to: Type.Union([Address, Type.Array(Address, { minItems: 1, maxItems: 100 })]),
-  report_name: Type.String({ minLength: 1, maxLength: 200 }),
-  period: Type.String({ minLength: 1, maxLength: 100 }),
-  locale: Type.Optional(LocaleSchema),
-  csv: Type.Optional(Type.Array(Csv, { maxItems: 20 })),
-  attachments: Type.Optional(Type.Array(Attachment, { maxItems: 20 })),
-  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-}, { additionalProperties: false });
+const Csv = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 200 }),
+    columns: Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 500 }),
+    rows: Type.Array(Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])), { maxItems: 1_000_000 }),
+  },
+  { additionalProperties: false },
+);
 
-const SendAlertArgs = Type.Object({
-  to: Type.Union([Address, Type.Array(Address, { minItems: 1, maxItems: 100 })]),
-  rule: Type.String({ minLength: 1, maxLength: 200 }),
-  severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
-  state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
-  summary: Type.String({ maxLength: 10_000 }),
-  locale: Type.Optional(LocaleSchema),
-  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-}, { additionalProperties: false });
+const SendReportArgs = Type.Object(
+  {
+    to: Type.Union([Address, Type.Array(Address, { minItems: 1, maxItems: 100 })]),
+    report_name: Type.String({ minLength: 1, maxLength: 200 }),
+    period: Type.String({ minLength: 1, maxLength: 100 }),
+    locale: Type.Optional(LocaleSchema),
+    csv: Type.Optional(Type.Array(Csv, { maxItems: 20 })),
+    attachments: Type.Optional(Type.Array(Attachment, { maxItems: 20 })),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const SendAlertArgs = Type.Object(
+  {
+    to: Type.Union([Address, Type.Array(Address, { minItems: 1, maxItems: 100 })]),
+    rule: Type.String({ minLength: 1, maxLength: 200 }),
+    severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
+    state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+    summary: Type.String({ maxLength: 10_000 }),
+    locale: Type.Optional(LocaleSchema),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 
 export interface MailTaskResult {
   batchId: string;
@@ -100,7 +124,13 @@ export function createMailTasks(mail: MailService): { tasks: TaskDefinition[]; s
     const rendered = renderOrLiteral(mail, args);
     const attachments = (args.attachments ?? []).map(decodeAttachment);
     const messages = recipients(args.to).map((to): OutboxMessage => ({
-      to, ...rendered, from: args.from ?? mail.config.from, attachments, kind: 'send_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}`,
+      to,
+      ...rendered,
+      from: args.from ?? mail.config.from,
+      attachments,
+      kind: 'send_email',
+      batchId,
+      idempotencyKey: `${batchId}:${to.toLowerCase()}`,
     }));
     return enqueueAndDeliver(mail, batchId, messages, ctx);
   });
@@ -131,18 +161,42 @@ export function createMailTasks(mail: MailService): { tasks: TaskDefinition[]; s
       ...(args.csv ?? []).map((c) => ({ filename: c.filename, contentType: 'text/csv; charset=utf-8', content: toCsv(c.columns, c.rows) })),
       ...(args.attachments ?? []).map(decodeAttachment),
     ];
-    const messages = recipients(args.to).map((to): OutboxMessage => ({ to, ...rendered, from: mail.config.from, attachments, kind: 'send_report_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}` }));
+    const messages = recipients(args.to).map((to): OutboxMessage => ({
+      to,
+      ...rendered,
+      from: mail.config.from,
+      attachments,
+      kind: 'send_report_email',
+      batchId,
+      idempotencyKey: `${batchId}:${to.toLowerCase()}`,
+    }));
     return enqueueAndDeliver(mail, batchId, messages, ctx);
   });
 
   const sendAlert = defineTask(SEND_ALERT_EMAIL_TASK, { ...common, args: SendAlertArgs }, async (args, ctx) => {
     const batchId = args.idempotencyKey ?? `task:${ctx.id}`;
-    const rendered = mail.templates.render('alert', args.locale ?? 'en', { rule: args.rule, severity: args.severity, state: args.state, summary: args.summary });
-    const messages = recipients(args.to).map((to): OutboxMessage => ({ to, ...rendered, from: mail.config.from, kind: 'send_alert_email', batchId, idempotencyKey: `${batchId}:${to.toLowerCase()}` }));
+    const rendered = mail.templates.render('alert', args.locale ?? 'en', {
+      rule: args.rule,
+      severity: args.severity,
+      state: args.state,
+      summary: args.summary,
+    });
+    const messages = recipients(args.to).map((to): OutboxMessage => ({
+      to,
+      ...rendered,
+      from: mail.config.from,
+      kind: 'send_alert_email',
+      batchId,
+      idempotencyKey: `${batchId}:${to.toLowerCase()}`,
+    }));
     return enqueueAndDeliver(mail, batchId, messages, ctx);
   });
 
-  const deliverOutbox = defineTask(DELIVER_OUTBOX_TASK, { queue: 'emails', args: Type.Object({}, { additionalProperties: false }), dedupe: true }, async (_args, ctx) => mail.delivery.deliver({ signal: ctx.signal }));
+  const deliverOutbox = defineTask(
+    DELIVER_OUTBOX_TASK,
+    { queue: 'emails', args: Type.Object({}, { additionalProperties: false }), dedupe: true },
+    async (_args, ctx) => mail.delivery.deliver({ signal: ctx.signal }),
+  );
 
   return {
     tasks: [sendEmail, sendBulk, sendReport, sendAlert, deliverOutbox] as TaskDefinition[],
@@ -159,9 +213,11 @@ function decodeAttachment(a: Static<typeof Attachment>): MailAttachment {
 }
 
 function renderOrLiteral(mail: MailService, args: Static<typeof SendEmailArgs>): { subject: string; text: string; html?: string } {
-  if (args.template !== undefined) return mail.templates.render(args.template, (args.locale ?? 'en'), (args.vars ?? {}));
+  if (args.template !== undefined) return mail.templates.render(args.template, args.locale ?? 'en', args.vars ?? {});
   if (args.subject === undefined || (args.text === undefined && args.html === undefined)) {
-    throw new ValidationError('send_email needs either `template` (with `vars`) or `subject` with `text` and/or `html`', [{ field: '/template', message: 'or subject + text/html' }]);
+    throw new ValidationError('send_email needs either `template` (with `vars`) or `subject` with `text` and/or `html`', [
+      { field: '/template', message: 'or subject + text/html' },
+    ]);
   }
   const text = args.text ?? mail.templates.textOf(args.html as string);
   return { subject: args.subject, text, ...(args.html === undefined ? {} : { html: args.html }) };

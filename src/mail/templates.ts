@@ -68,10 +68,17 @@ export class TemplateRegistry {
   render(name: string, locale: Locale, vars: TemplateVars): RenderedMail {
     const template = this.get(name);
     const missing = template.variables.filter((v) => vars[v] === undefined || vars[v] === null);
-    if (missing.length > 0) throw new TemplateError(`template "${name}" needs ${missing.join(', ')}`, missing.map((v) => ({ field: `vars/${v}`, message: 'is required' })));
+    if (missing.length > 0)
+      throw new TemplateError(
+        `template "${name}" needs ${missing.join(', ')}`,
+        missing.map((v) => ({ field: `vars/${v}`, message: 'is required' })),
+      );
     const compiled = this.#compile(template, locale);
     try {
-      const subject = compiled.subject(vars).replace(/[\r\n]+/g, ' ').trim();
+      const subject = compiled
+        .subject(vars)
+        .replace(/[\r\n]+/g, ' ')
+        .trim();
       const body = compiled.html(vars);
       const styled = compiled.css ? `<style>${compiled.css}</style>${body}` : body;
       const html = juice(`<!doctype html><html><head><meta charset="utf-8"></head><body>${styled}</body></html>`);
@@ -81,7 +88,10 @@ export class TemplateRegistry {
       // Handlebars strict mode: `"name" not defined in [object Object] - 1:6`.
       const message = error instanceof Error ? error.message : String(error);
       const variable = /"([^"]+)" not defined/.exec(message)?.[1];
-      throw new TemplateError(`template "${name}" (${locale}): ${variable ? `variable "${variable}" is missing` : message}`, variable ? [{ field: `vars/${variable}`, message: 'is required' }] : []);
+      throw new TemplateError(
+        `template "${name}" (${locale}): ${variable ? `variable "${variable}" is missing` : message}`,
+        variable ? [{ field: `vars/${variable}`, message: 'is required' }] : [],
+      );
     }
   }
 
@@ -95,7 +105,10 @@ export class TemplateRegistry {
     let compiled = this.#compiled.get(key);
     if (!compiled) {
       const localized = template.locales[locale];
-      if (!localized) throw new TemplateError(`template "${template.name}" has no "${locale}" version`, [{ field: 'locale', message: `one of ${Object.keys(template.locales).join(', ')}` }]);
+      if (!localized)
+        throw new TemplateError(`template "${template.name}" has no "${locale}" version`, [
+          { field: 'locale', message: `one of ${Object.keys(template.locales).join(', ')}` },
+        ]);
       compiled = {
         subject: this.#hbs.compile(localized.subject, { strict: true, noEscape: true }),
         html: this.#hbs.compile(localized.html, { strict: true }),

@@ -25,7 +25,12 @@ export function toNodemailer(message: OutgoingMessage): Mail.Options {
     text: message.text,
     ...(message.html === undefined ? {} : { html: message.html }),
     ...(message.headers ? { headers: message.headers } : {}),
-    attachments: (message.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content, ...(a.cid ? { cid: a.cid } : {}) })),
+    attachments: (message.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+      ...(a.cid ? { cid: a.cid } : {}),
+    })),
   };
 }
 
@@ -105,10 +110,12 @@ export function createEmlTransport(dir: string): EmlTransport {
     },
     async list() {
       const names = (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort();
-      return Promise.all(names.map(async (file) => {
-        const s = await stat(join(dir, file));
-        return { file, bytes: s.size, modifiedAt: s.mtime.toISOString() };
-      }));
+      return Promise.all(
+        names.map(async (file) => {
+          const s = await stat(join(dir, file));
+          return { file, bytes: s.size, modifiedAt: s.mtime.toISOString() };
+        }),
+      );
     },
     async close() {},
   };
@@ -116,5 +123,8 @@ export function createEmlTransport(dir: string): EmlTransport {
 
 /** A Message-ID as a safe file name: only `[A-Za-z0-9._@-]`, the rest replaced. */
 export function fileNameOf(messageId: string): string {
-  return messageId.replace(/^<|>$/g, '').replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 200);
+  return messageId
+    .replace(/^<|>$/g, '')
+    .replace(/[^A-Za-z0-9._@-]/g, '_')
+    .slice(0, 200);
 }

@@ -29,9 +29,30 @@ export interface OutboundResponse {
 }
 
 const BLOCKED = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
-  ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) BLOCKED.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) BLOCKED.addSubnet(net, bits, 'ipv6');
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  BLOCKED.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+  ['2001:db8::', 32],
+] as const)
+  BLOCKED.addSubnet(net, bits, 'ipv6');
 
 /** True when an address is loopback, private, link-local (incl. 169.254.169.254 metadata), multicast or reserved. */
 export function isBlockedAddress(address: string): boolean {
@@ -114,7 +135,11 @@ export class OutboundClient {
     return url.toString();
   }
 
-  #lookup(hostname: string, options: { all?: boolean }, callback: (error: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void): void {
+  #lookup(
+    hostname: string,
+    options: { all?: boolean },
+    callback: (error: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void,
+  ): void {
     dnsLookup(hostname, { all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       const host = hostname.toLowerCase();
@@ -145,7 +170,9 @@ export class OutboundClient {
 }
 
 function refused(host: string, address: string): OutboundRefusedError {
-  return new OutboundRefusedError(`${host} resolves to ${address}, a loopback, private, link-local or metadata address; allow-list it (AI_STACK_OUTBOUND_ALLOW) if it is meant`);
+  return new OutboundRefusedError(
+    `${host} resolves to ${address}, a loopback, private, link-local or metadata address; allow-list it (AI_STACK_OUTBOUND_ALLOW) if it is meant`,
+  );
 }
 
 /** undici wraps connect errors in "fetch failed"; the reason a person needs is the cause. */
@@ -153,7 +180,8 @@ function unwrap(error: unknown, url: string, timeoutMs: number): Error {
   if (error instanceof OutboundRefusedError) return error;
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof OutboundRefusedError) return cause;
-  if ((error as Error).name === 'TimeoutError' || (cause as Error | undefined)?.name === 'TimeoutError') return new OutboundRefusedError(`${url} did not answer within ${timeoutMs} ms`);
+  if ((error as Error).name === 'TimeoutError' || (cause as Error | undefined)?.name === 'TimeoutError')
+    return new OutboundRefusedError(`${url} did not answer within ${timeoutMs} ms`);
   const reason = cause instanceof Error ? cause.message : (error as Error).message;
   return new AiStackError(`request to ${url} failed: ${reason}`, { code: 'outbound_failed', status: 502, cause: error });
 }

@@ -1,14 +1,27 @@
 import * as echarts from 'echarts';
 import sharp from 'sharp';
 
-/** CJK-capable fonts first (Debian fonts-noto-cjk / fonts-wqy-zenhei), so rasterised labels never become boxes. Unquoted: ECharts puts it inside an SVG attribute. */
+/**
+ * CJK-capable fonts first (Debian fonts-noto-cjk / fonts-wqy-zenhei), so rasterised labels never become boxes. Unquoted: ECharts puts it inside an SVG
+ * attribute.
+ */
 export const CHART_FONT = 'Noto Sans CJK SC, WenQuanYi Zen Hei, Noto Sans, DejaVu Sans, sans-serif';
 
 export type ChartSpec =
   | { kind: 'line' | 'bar' | 'stacked'; title?: string; categories: string[]; series: { name: string; values: (number | null)[] }[] }
   | { kind: 'pie'; title?: string; slices: { name: string; value: number }[] }
   | { kind: 'heatmap'; title?: string; x: string[]; y: string[]; values: [number, number, number | null][] }
-  | { kind: 'forecast'; title?: string; categories: string[]; history: (number | null)[]; mean: (number | null)[]; lower80: (number | null)[]; upper80: (number | null)[]; lower95: (number | null)[]; upper95: (number | null)[] };
+  | {
+      kind: 'forecast';
+      title?: string;
+      categories: string[];
+      history: (number | null)[];
+      mean: (number | null)[];
+      lower80: (number | null)[];
+      upper80: (number | null)[];
+      lower95: (number | null)[];
+      upper95: (number | null)[];
+    };
 
 export interface ChartSize {
   width?: number;
@@ -17,7 +30,12 @@ export interface ChartSize {
 
 /** The ECharts option for a spec (exported for the renderer-reuse test). */
 export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
-  const base = { animation: false, textStyle: { fontFamily: CHART_FONT }, title: spec.title ? { text: spec.title, left: 'center', textStyle: { fontFamily: CHART_FONT, fontSize: 14 } } : undefined, grid: { left: 60, right: 20, top: 40, bottom: 40 } };
+  const base = {
+    animation: false,
+    textStyle: { fontFamily: CHART_FONT },
+    title: spec.title ? { text: spec.title, left: 'center', textStyle: { fontFamily: CHART_FONT, fontSize: 14 } } : undefined,
+    grid: { left: 60, right: 20, top: 40, bottom: 40 },
+  };
   switch (spec.kind) {
     case 'line':
     case 'bar':
@@ -27,7 +45,13 @@ export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
         legend: spec.series.length > 1 ? { bottom: 0, textStyle: { fontFamily: CHART_FONT } } : undefined,
         xAxis: { type: 'category', data: spec.categories },
         yAxis: { type: 'value' },
-        series: spec.series.map((s) => ({ name: s.name, type: spec.kind === 'line' ? 'line' : 'bar', data: s.values, showSymbol: false, ...(spec.kind === 'stacked' ? { stack: 'total' } : {}) })),
+        series: spec.series.map((s) => ({
+          name: s.name,
+          type: spec.kind === 'line' ? 'line' : 'bar',
+          data: s.values,
+          showSymbol: false,
+          ...(spec.kind === 'stacked' ? { stack: 'total' } : {}),
+        })),
       };
     case 'pie':
       return { ...base, series: [{ type: 'pie', radius: '60%', data: spec.slices, label: { fontFamily: CHART_FONT } }] };
@@ -37,7 +61,15 @@ export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
         ...base,
         xAxis: { type: 'category', data: spec.x },
         yAxis: { type: 'category', data: spec.y },
-        visualMap: { min: Math.min(0, ...values), max: Math.max(1, ...values), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, show: false },
+        visualMap: {
+          min: Math.min(0, ...values),
+          max: Math.max(1, ...values),
+          calculable: false,
+          orient: 'horizontal',
+          left: 'center',
+          bottom: 0,
+          show: false,
+        },
         series: [{ type: 'heatmap', data: spec.values, label: { show: spec.values.length <= 200, fontFamily: CHART_FONT } }],
       };
     }
@@ -47,7 +79,16 @@ export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
       // Bands are stacked areas: an invisible lower bound, then the band's height on top of it.
       const band = (lower: (number | null)[], upper: (number | null)[], name: string, opacity: number) => [
         { name: `${name} low`, type: 'line', data: pad(lower), stack: name, lineStyle: { opacity: 0 }, showSymbol: false, silent: true },
-        { name, type: 'line', data: pad(upper.map((u, i) => (u === null || lower[i] === null ? null : u - lower[i]!))), stack: name, lineStyle: { opacity: 0 }, areaStyle: { opacity, color: '#5470c6' }, showSymbol: false, silent: true },
+        {
+          name,
+          type: 'line',
+          data: pad(upper.map((u, i) => (u === null || lower[i] === null ? null : u - lower[i]!))),
+          stack: name,
+          lineStyle: { opacity: 0 },
+          areaStyle: { opacity, color: '#5470c6' },
+          showSymbol: false,
+          silent: true,
+        },
       ];
       return {
         ...base,
@@ -105,5 +146,7 @@ export function renderChartSvg(spec: ChartSpec, size: ChartSize = {}): string {
 
 /** PNG for e-mail and workbooks (mail clients do not show SVG), rasterised by sharp's librsvg with the system's fonts. */
 export async function renderChartPng(spec: ChartSpec, size: ChartSize = {}): Promise<Buffer> {
-  return sharp(Buffer.from(renderChartSvg(spec, size))).png().toBuffer();
+  return sharp(Buffer.from(renderChartSvg(spec, size)))
+    .png()
+    .toBuffer();
 }

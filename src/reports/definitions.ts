@@ -35,10 +35,22 @@ export class DefinitionStore {
   async create(input: DefinitionInput): Promise<SavedDefinition> {
     return this.#db.transaction().execute(async (trx) => {
       const at = now();
-      const row = await trx.insertInto('report_definitions')
-        .values({ name: input.name, description: input.description ?? null, kind: kindOf(input.definition), shared: input.shared ? 1 : 0, created_at: at, updated_at: at })
-        .returning('id').executeTakeFirstOrThrow();
-      await trx.insertInto('report_definition_versions').values({ definition_id: row.id, version: 1, definition: JSON.stringify(input.definition), created_at: at }).execute();
+      const row = await trx
+        .insertInto('report_definitions')
+        .values({
+          name: input.name,
+          description: input.description ?? null,
+          kind: kindOf(input.definition),
+          shared: input.shared ? 1 : 0,
+          created_at: at,
+          updated_at: at,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('report_definition_versions')
+        .values({ definition_id: row.id, version: 1, definition: JSON.stringify(input.definition), created_at: at })
+        .execute();
       return (await this.get(row.id, undefined, trx))!;
     });
   }
@@ -46,7 +58,12 @@ export class DefinitionStore {
   async get(id: number, version?: number, db: ReportDb = this.#db): Promise<SavedDefinition | undefined> {
     const head = await db.selectFrom('report_definitions').selectAll().where('id', '=', id).executeTakeFirst();
     if (!head) return undefined;
-    const body = await db.selectFrom('report_definition_versions').select(['definition', 'version']).where('definition_id', '=', id).where('version', '=', version ?? head.version).executeTakeFirst();
+    const body = await db
+      .selectFrom('report_definition_versions')
+      .select(['definition', 'version'])
+      .where('definition_id', '=', id)
+      .where('version', '=', version ?? head.version)
+      .executeTakeFirst();
     if (!body) return undefined;
     return { ...head, shared: head.shared === 1, version: body.version, definition: JSON.parse(body.definition) as ReportDefinition };
   }
@@ -65,14 +82,28 @@ export class DefinitionStore {
     return this.#db.transaction().execute(async (trx) => {
       const head = await trx.selectFrom('report_definitions').select('version').where('id', '=', id).executeTakeFirst();
       if (!head) throw new NotFoundError(`Report definition ${id}`);
-      if (expectedVersion !== undefined && expectedVersion !== head.version) throw new ConflictError(`Report definition ${id} is at version ${head.version}, not ${expectedVersion}`, { code: 'version_conflict' });
+      if (expectedVersion !== undefined && expectedVersion !== head.version)
+        throw new ConflictError(`Report definition ${id} is at version ${head.version}, not ${expectedVersion}`, { code: 'version_conflict' });
       const version = head.version + 1;
       const at = now();
-      const updated = await trx.updateTable('report_definitions')
-        .set({ name: input.name, description: input.description ?? null, kind: kindOf(input.definition), shared: input.shared ? 1 : 0, version, updated_at: at })
-        .where('id', '=', id).where('version', '=', head.version).executeTakeFirst();
+      const updated = await trx
+        .updateTable('report_definitions')
+        .set({
+          name: input.name,
+          description: input.description ?? null,
+          kind: kindOf(input.definition),
+          shared: input.shared ? 1 : 0,
+          version,
+          updated_at: at,
+        })
+        .where('id', '=', id)
+        .where('version', '=', head.version)
+        .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new ConflictError(`Report definition ${id} changed while saving`, { code: 'version_conflict' });
-      await trx.insertInto('report_definition_versions').values({ definition_id: id, version, definition: JSON.stringify(input.definition), created_at: at }).execute();
+      await trx
+        .insertInto('report_definition_versions')
+        .values({ definition_id: id, version, definition: JSON.stringify(input.definition), created_at: at })
+        .execute();
       return (await this.get(id, version, trx))!;
     });
   }

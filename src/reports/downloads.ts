@@ -26,17 +26,28 @@ export class ReportDownloads {
   async save(kind: string, filename: string, mediaType: string, ttlMs: number, write: (out: Writable) => Promise<void>): Promise<StoredReportFile> {
     const token = randomBytes(32).toString('base64url');
     const day = new Date().toISOString().slice(0, 10);
-    const key = `${kind}/${day}/${token.slice(0, 16).toLowerCase().replace(/[^a-z0-9]/g, 'x')}-${filename.toLowerCase().replace(/[^a-z0-9.]+/g, '-')}`;
+    const key = `${kind}/${day}/${token
+      .slice(0, 16)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x')}-${filename.toLowerCase().replace(/[^a-z0-9.]+/g, '-')}`;
     const { size } = await this.#files.put(key, write);
     const expiresAt = new Date(Date.now() + ttlMs).toISOString();
-    await this.#db.insertInto('report_files').values({ token, file_key: key, kind, filename, media_type: mediaType, size_bytes: size, expires_at: expiresAt, created_at: new Date().toISOString() }).execute();
+    await this.#db
+      .insertInto('report_files')
+      .values({ token, file_key: key, kind, filename, media_type: mediaType, size_bytes: size, expires_at: expiresAt, created_at: new Date().toISOString() })
+      .execute();
     return { token, filename, mediaType, size, expiresAt, url: `/api/v1/reports/files/${token}` };
   }
 
   /** The file for a token that has not expired. */
   async open(token: string): Promise<{ filename: string; mediaType: string; size: number; stream: NodeJS.ReadableStream } | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-    const row = await this.#db.selectFrom('report_files').selectAll().where('token', '=', token).where('expires_at', '>', new Date().toISOString()).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('report_files')
+      .selectAll()
+      .where('token', '=', token)
+      .where('expires_at', '>', new Date().toISOString())
+      .executeTakeFirst();
     if (!row) return undefined;
     const stream = await this.#files.get(row.file_key);
     return stream ? { filename: row.filename, mediaType: row.media_type, size: Number(row.size_bytes), stream } : undefined;
@@ -49,7 +60,10 @@ export class ReportDownloads {
     if (options.kind && options.keepDays !== undefined) {
       const cutoff = new Date(Date.now() - options.keepDays * 86_400_000).toISOString();
       const kind = options.kind;
-      query = this.#db.selectFrom('report_files').select(['token', 'file_key']).where((eb) => eb.or([eb('expires_at', '<=', now), eb.and([eb('kind', '=', kind), eb('created_at', '<', cutoff)])]));
+      query = this.#db
+        .selectFrom('report_files')
+        .select(['token', 'file_key'])
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb.and([eb('kind', '=', kind), eb('created_at', '<', cutoff)])]));
     }
     const rows = await query.execute();
     for (const row of rows) {

@@ -28,7 +28,8 @@ export class FsReportFileStore implements ReportFileStore {
 
   #path(key: string): string {
     const path = resolve(this.#root, key);
-    if (!KEY.test(key) || key.includes('..') || !path.startsWith(this.#root + sep)) throw new ValidationError(`invalid report file key ${JSON.stringify(key.slice(0, 60))}`);
+    if (!KEY.test(key) || key.includes('..') || !path.startsWith(this.#root + sep))
+      throw new ValidationError(`invalid report file key ${JSON.stringify(key.slice(0, 60))}`);
     return path;
   }
 

@@ -16,11 +16,15 @@ function cellText(value: unknown, format: string | undefined): string {
 /** A print-ready HTML page: title, charts as inline SVG, tables with numbers right-aligned; A4 page breaks between tables. */
 export function renderHtml(title: string, tables: OutputTable[], charts: ChartSpec[] = []): string {
   const chartHtml = charts.map((c) => `<figure>${renderChartSvg(c, { width: 760, height: 320 })}</figure>`).join('\n');
-  const tableHtml = tables.map((t) => {
-    const head = t.columns.map((c) => `<th>${esc(c.header)}</th>`).join('');
-    const body = t.rows.map((r) => `<tr>${t.columns.map((c, i) => `<td class="${c.type === 'number' ? 'num' : ''}">${esc(cellText(r[i], c.format))}</td>`).join('')}</tr>`).join('\n');
-    return `<section><h2>${esc(t.name)}</h2><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></section>`;
-  }).join('\n');
+  const tableHtml = tables
+    .map((t) => {
+      const head = t.columns.map((c) => `<th>${esc(c.header)}</th>`).join('');
+      const body = t.rows
+        .map((r) => `<tr>${t.columns.map((c, i) => `<td class="${c.type === 'number' ? 'num' : ''}">${esc(cellText(r[i], c.format))}</td>`).join('')}</tr>`)
+        .join('\n');
+      return `<section><h2>${esc(t.name)}</h2><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></section>`;
+    })
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>

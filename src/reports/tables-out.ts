@@ -11,11 +11,16 @@ export interface OutputTable {
   totals?: (XlsxTotal | undefined)[];
 }
 
-const formatOf = (f: string | undefined): NumberFormat => (f === 'currency' ? 'currency' : f === 'percent' ? 'percent' : f === 'integer' ? 'integer' : 'number');
+const formatOf = (f: string | undefined): NumberFormat =>
+  f === 'currency' ? 'currency' : f === 'percent' ? 'percent' : f === 'integer' ? 'integer' : 'number';
 
 /** A flat report: additive measures total as SUBTOTAL formulas; ratios and averages take the database's re-evaluated total. */
 export function reportTable(result: ReportResult, name = result.title ?? result.cube): OutputTable {
-  const columns: XlsxColumn[] = result.columns.map((c) => ({ header: c.title, type: c.kind === 'measure' ? 'number' : c.type === 'date' ? 'date' : c.type === 'timestamp' ? 'datetime' : c.type === 'number' ? 'number' : 'string', ...(c.kind === 'measure' ? { format: formatOf(c.format) } : {}) }));
+  const columns: XlsxColumn[] = result.columns.map((c) => ({
+    header: c.title,
+    type: c.kind === 'measure' ? 'number' : c.type === 'date' ? 'date' : c.type === 'timestamp' ? 'datetime' : c.type === 'number' ? 'number' : 'string',
+    ...(c.kind === 'measure' ? { format: formatOf(c.format) } : {}),
+  }));
   const rows = result.rows.map((r) => result.columns.map((c) => r[c.key] ?? null));
   const total = result.total;
   const totals = total
@@ -24,7 +29,9 @@ export function reportTable(result: ReportResult, name = result.title ?? result.
         if (c.kind !== 'measure') return undefined;
         const additive = c.format === 'currency' || c.format === 'integer';
         const value = total[c.key];
-        return additive && !c.key.endsWith('.change_pct') && !c.key.endsWith('.previous') ? { kind: 'sum' } : { kind: 'value', value: typeof value === 'number' ? value : null };
+        return additive && !c.key.endsWith('.change_pct') && !c.key.endsWith('.previous')
+          ? { kind: 'sum' }
+          : { kind: 'value', value: typeof value === 'number' ? value : null };
       })
     : undefined;
   return { name, columns, rows, ...(totals ? { totals } : {}) };
@@ -42,7 +49,11 @@ export function pivotTable(result: PivotResult): OutputTable {
   const rows = result.cells.map((c) => [
     ...c.row.map((v, i) => (v === null && i >= c.rowLevel ? 'Total' : v)),
     ...c.column.map((v, i) => (v === null && i >= c.columnLevel ? 'Total' : v)),
-    c.rowLevel === result.rows.length && c.columnLevel === result.columns.length ? 'detail' : c.rowLevel === 0 && c.columnLevel === 0 ? 'grand total' : 'subtotal',
+    c.rowLevel === result.rows.length && c.columnLevel === result.columns.length
+      ? 'detail'
+      : c.rowLevel === 0 && c.columnLevel === 0
+        ? 'grand total'
+        : 'subtotal',
     ...result.measures.map((m) => c.values[m] ?? null),
   ]);
   return { name: result.title ?? `${result.cube} pivot`, columns, rows };
@@ -57,7 +68,15 @@ export function erpTables(report: ErpReport): OutputTable[] {
     return [
       {
         name: 'Income statement',
-        columns: [{ header: 'Period', type: 'string' }, money('Revenue'), money('Cost of goods sold'), money('Gross margin'), { header: 'Gross margin %', type: 'number', format: 'percent' }, money('Operating expenses'), money('Net income')],
+        columns: [
+          { header: 'Period', type: 'string' },
+          money('Revenue'),
+          money('Cost of goods sold'),
+          money('Gross margin'),
+          { header: 'Gross margin %', type: 'number', format: 'percent' },
+          money('Operating expenses'),
+          money('Net income'),
+        ],
         rows: lines.map((l) => [l.label, l.revenue, l.cogs, l.grossMargin, l.grossMarginPct, l.operatingExpenses, l.netIncome]),
       },
       {
@@ -81,13 +100,21 @@ export function erpTables(report: ErpReport): OutputTable[] {
     ];
   }
   if (report.reportType === 'sales') {
-    return [reportTable(report.byMonth, 'By month'), reportTable(report.byRegion, 'By region'), reportTable(report.byCategory, 'By category'), reportTable(report.topProducts, 'Top products'), reportTable(report.topCustomers, 'Top customers')];
+    return [
+      reportTable(report.byMonth, 'By month'),
+      reportTable(report.byRegion, 'By region'),
+      reportTable(report.byCategory, 'By category'),
+      reportTable(report.topProducts, 'Top products'),
+      reportTable(report.topCustomers, 'Top customers'),
+    ];
   }
   const money = (header: string): XlsxColumn => ({ header, type: 'number', format: 'currency' });
-  return [{
-    name: `Ageing ${report.asOf}`,
-    columns: [{ header: 'Customer', type: 'string' }, money('0–30 days'), money('31–60 days'), money('61–90 days'), money('Over 90 days'), money('Total')],
-    rows: report.customers.map((c) => [c.customer, c['0-30'], c['31-60'], c['61-90'], c['90+'], c.total]),
-    totals: [{ kind: 'label', text: 'Total' }, { kind: 'sum' }, { kind: 'sum' }, { kind: 'sum' }, { kind: 'sum' }, { kind: 'sum' }],
-  }];
+  return [
+    {
+      name: `Ageing ${report.asOf}`,
+      columns: [{ header: 'Customer', type: 'string' }, money('0–30 days'), money('31–60 days'), money('61–90 days'), money('Over 90 days'), money('Total')],
+      rows: report.customers.map((c) => [c.customer, c['0-30'], c['31-60'], c['61-90'], c['90+'], c.total]),
+      totals: [{ kind: 'label', text: 'Total' }, { kind: 'sum' }, { kind: 'sum' }, { kind: 'sum' }, { kind: 'sum' }, { kind: 'sum' }],
+    },
+  ];
 }

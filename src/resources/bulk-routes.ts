@@ -50,7 +50,12 @@ export function registerBulkRoutes<TCreate, TPatch, TOut extends Versioned>(
         };
         const atomic = (request.query as { atomic: boolean }).atomic;
         const outcome: BulkOutcome<R> = atomic
-          ? await runBulkAtomic<I, R, Repository<TCreate, TPatch, TOut>>(list, (work) => spec.repository.transaction(work), (item, _index, repo) => translated(repo, item), { maxItems, successStatus })
+          ? await runBulkAtomic<I, R, Repository<TCreate, TPatch, TOut>>(
+              list,
+              (work) => spec.repository.transaction(work),
+              (item, _index, repo) => translated(repo, item),
+              { maxItems, successStatus },
+            )
           : await runBulkPartial(list, (item) => translated(spec.repository, item), { maxItems, successStatus });
         return reply.code(outcome.status).send(outcome.body);
       },

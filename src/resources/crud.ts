@@ -28,7 +28,6 @@ export interface Repository<TCreate, TPatch, TOut extends Versioned> {
   transaction<T>(work: (repository: Repository<TCreate, TPatch, TOut>) => Promise<T>): Promise<T>;
 }
 
-
 export interface ResourceSpec<TCreate, TPatch, TOut extends Versioned> {
   /** Collection path, e.g. `/customers`. */
   path: string;
@@ -101,11 +100,12 @@ export function registerResource<TCreate, TPatch, TOut extends Versioned>(
   const purged = [...new Set([ownTag, ...(spec.invalidates ?? [])])];
   const invalidates = () => purged;
 
-  if (!spec.omit?.includes('create')) app.post(path, { schema: { tags, body: spec.createSchema, response: { 201: spec.itemSchema } }, config: { invalidates } }, async (request, reply) => {
-    const row = await repo.create(request.body as TCreate);
-    void reply.header('Location', `${request.url.split('?')[0] ?? path}/${row.id}`);
-    return sendItem(reply, row, 201);
-  });
+  if (!spec.omit?.includes('create'))
+    app.post(path, { schema: { tags, body: spec.createSchema, response: { 201: spec.itemSchema } }, config: { invalidates } }, async (request, reply) => {
+      const row = await repo.create(request.body as TCreate);
+      void reply.header('Location', `${request.url.split('?')[0] ?? path}/${row.id}`);
+      return sendItem(reply, row, 201);
+    });
 
   registerListRoute(app, spec, context, ownTag);
   registerBulkRoutes(app, spec, context, invalidates);
@@ -126,19 +126,24 @@ export function registerResource<TCreate, TPatch, TOut extends Versioned>(
     },
   );
 
-  app.patch(`${path}/:id`, { schema: { tags, params: IdParams, body: spec.patchSchema, response: { 200: spec.itemSchema } }, config: { invalidates } }, async (request, reply) => {
-    const { id } = request.params as { id: number };
-    const expected = expectedVersion(request, id);
-    const row = await repo.update(id, request.body as TPatch, expected);
-    if (!row) return expected === undefined ? Promise.reject(new NotFoundError(`${spec.name} ${id}`)) : conditionalFailure(spec, repo, id);
-    return sendItem(reply, row);
-  });
+  app.patch(
+    `${path}/:id`,
+    { schema: { tags, params: IdParams, body: spec.patchSchema, response: { 200: spec.itemSchema } }, config: { invalidates } },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      const expected = expectedVersion(request, id);
+      const row = await repo.update(id, request.body as TPatch, expected);
+      if (!row) return expected === undefined ? Promise.reject(new NotFoundError(`${spec.name} ${id}`)) : conditionalFailure(spec, repo, id);
+      return sendItem(reply, row);
+    },
+  );
 
-  if (!spec.omit?.includes('delete')) app.delete(`${path}/:id`, { schema: { tags, params: IdParams }, config: { invalidates } }, async (request, reply) => {
-    const { id } = request.params as { id: number };
-    const expected = expectedVersion(request, id);
-    const deleted = await repo.delete(id, expected);
-    if (!deleted) return expected === undefined ? Promise.reject(new NotFoundError(`${spec.name} ${id}`)) : conditionalFailure(spec, repo, id);
-    return reply.code(204).send();
-  });
+  if (!spec.omit?.includes('delete'))
+    app.delete(`${path}/:id`, { schema: { tags, params: IdParams }, config: { invalidates } }, async (request, reply) => {
+      const { id } = request.params as { id: number };
+      const expected = expectedVersion(request, id);
+      const deleted = await repo.delete(id, expected);
+      if (!deleted) return expected === undefined ? Promise.reject(new NotFoundError(`${spec.name} ${id}`)) : conditionalFailure(spec, repo, id);
+      return reply.code(204).send();
+    });
 }

@@ -26,7 +26,12 @@ const toIsoUtc = (value: unknown): string => new Date(String(value)).toISOString
 /** `created_after` (inclusive) and `created_before` (exclusive) on a timestamp column. */
 export function createdBetween(column = 'created_at'): ListFilters {
   return {
-    created_after: { column, op: '>=', schema: Type.String({ format: 'date-time', description: `${column} at or after this ISO 8601 time` }), toValue: toIsoUtc },
+    created_after: {
+      column,
+      op: '>=',
+      schema: Type.String({ format: 'date-time', description: `${column} at or after this ISO 8601 time` }),
+      toValue: toIsoUtc,
+    },
     created_before: { column, op: '<', schema: Type.String({ format: 'date-time', description: `${column} before this ISO 8601 time` }), toValue: toIsoUtc },
   };
 }

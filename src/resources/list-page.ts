@@ -27,7 +27,11 @@ export interface ListSource<DB, TB extends keyof DB, Row> {
 }
 
 /** One page of a collection in either mode, rows mapped to the API shape. */
-export async function listPage<DB, TB extends keyof DB, Row, T>(unfiltered: ListSource<DB, TB, Row>, request: PageRequest, map: (row: Row) => T): Promise<ListPage<T>> {
+export async function listPage<DB, TB extends keyof DB, Row, T>(
+  unfiltered: ListSource<DB, TB, Row>,
+  request: PageRequest,
+  map: (row: Row) => T,
+): Promise<ListPage<T>> {
   // Filters narrow both the rows and the count; the cursor and the cached count follow the SQL, so
   // keyset pages and the query cache stay correct per filter combination.
   const source = { ...unfiltered, rows: filtered(unfiltered.rows, request.where), count: filtered(unfiltered.count, request.where) };
@@ -51,7 +55,10 @@ export async function listPage<DB, TB extends keyof DB, Row, T>(unfiltered: List
   return { ...page, data: page.data.map(map), total, total_pages: totalPages, has_next: request.page < totalPages };
 }
 
-function filtered<DB, TB extends keyof DB, Row>(query: SelectQueryBuilder<DB, TB, Row>, where: readonly FilterCondition[] | undefined): SelectQueryBuilder<DB, TB, Row> {
+function filtered<DB, TB extends keyof DB, Row>(
+  query: SelectQueryBuilder<DB, TB, Row>,
+  where: readonly FilterCondition[] | undefined,
+): SelectQueryBuilder<DB, TB, Row> {
   let out = query;
   // Column and operator come from the resource's filter declaration, never from the request; the value is a parameter.
   for (const c of where ?? []) out = out.where(sql<SqlBool>`${sql.ref(c.column)} ${sql.raw(c.op)} ${c.value}`);

@@ -27,7 +27,9 @@ function listQuerySchema(sortable: readonly string[], filters: ListFilters = {})
       // No defaults for the mode-specific parameters: the route must see which ones the client sent.
       page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Offset mode: page number (default 1)' })),
       page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX, description: `Offset mode: rows per page (default ${DEFAULT_PAGE_SIZE})` })),
-      mode: Type.Optional(Type.Unsafe<'offset' | 'keyset'>({ type: 'string', enum: ['offset', 'keyset'], description: 'keyset: cursor pagination (implied by cursor or limit)' })),
+      mode: Type.Optional(
+        Type.Unsafe<'offset' | 'keyset'>({ type: 'string', enum: ['offset', 'keyset'], description: 'keyset: cursor pagination (implied by cursor or limit)' }),
+      ),
       cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Keyset mode: next_cursor of the previous page' })),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX, description: `Keyset mode: rows per page (default ${DEFAULT_PAGE_SIZE})` })),
       sort: Type.Unsafe<string>({ type: 'string', enum: [...sortable], default: 'id' }),
@@ -56,7 +58,9 @@ function pageRequest(q: ListParams, column: string, context: ResourceRouteContex
   const keyset = q.mode === 'keyset' || q.cursor !== undefined || q.limit !== undefined;
   if (keyset) {
     if (q.mode === 'offset' || q.page !== undefined || q.page_size !== undefined) {
-      throw new ValidationError('page/page_size (offset mode) cannot be combined with cursor/limit (keyset mode)', [{ field: 'querystring', message: 'mixes offset and keyset parameters' }]);
+      throw new ValidationError('page/page_size (offset mode) cannot be combined with cursor/limit (keyset mode)', [
+        { field: 'querystring', message: 'mixes offset and keyset parameters' },
+      ]);
     }
     return { mode: 'keyset', column, order: q.order, where, limit: q.limit ?? DEFAULT_PAGE_SIZE, cursor: q.cursor, cursors: context.cursors, scope: path };
   }
@@ -74,7 +78,11 @@ export function registerListRoute<TCreate, TPatch, TOut extends Versioned>(
   app.get(
     spec.path,
     {
-      schema: { tags: [spec.name], querystring: listQuerySchema(Object.keys(spec.sortColumns), spec.filters), response: { 200: listResponseSchema(spec.itemSchema) } },
+      schema: {
+        tags: [spec.name],
+        querystring: listQuerySchema(Object.keys(spec.sortColumns), spec.filters),
+        response: { 200: listResponseSchema(spec.itemSchema) },
+      },
       config: { cacheControl: LIST_CACHE_CONTROL, ...(responseCache === undefined ? {} : { responseCache }) },
     },
     async (request, reply) => {

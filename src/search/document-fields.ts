@@ -33,5 +33,8 @@ export function analyseDocument(analyzer: Analyzer, doc: SearchDocument): Analys
 /** What reconciliation compares: a unit is stale when its database form hashes differently from its indexed form. */
 export function documentHash(doc: SearchDocument): string {
   const tags = [...(doc.tags ?? [])].sort();
-  return createHash('sha256').update(JSON.stringify([doc.id, doc.documentId, doc.title, doc.body, doc.type ?? null, doc.language ?? null, tags, doc.date ?? null])).digest('base64url').slice(0, 22);
+  return createHash('sha256')
+    .update(JSON.stringify([doc.id, doc.documentId, doc.title, doc.body, doc.type ?? null, doc.language ?? null, tags, doc.date ?? null]))
+    .digest('base64url')
+    .slice(0, 22);
 }

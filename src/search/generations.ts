@@ -52,7 +52,11 @@ export interface GenerationTables {
  * Fills the inactive generation from `source` while writes reach both, then swaps `active` in one
  * transaction. The old generation is dropped a few seconds later, once searches that read it have ended.
  */
-export async function rebuildGeneration(db: AnyDb, tables: GenerationTables, source: () => AsyncIterable<readonly SearchDocument[]>): Promise<{ indexed: number }> {
+export async function rebuildGeneration(
+  db: AnyDb,
+  tables: GenerationTables,
+  source: () => AsyncIterable<readonly SearchDocument[]>,
+): Promise<{ indexed: number }> {
   const { active } = await readGenerations(db);
   const next = active === 1 ? 2 : 1;
   await tables.drop(db, next);

@@ -12,7 +12,9 @@ export const RRF_K = 60;
  * `OR`, `*`), since an embedder would read `-slow` as a wish for "slow".
  */
 export function vectorText(q: string): string {
-  return parseQuery(q).flatMap((group) => group.filter((clause) => !clause.negate).map((clause) => clause.text)).join(' ');
+  return parseQuery(q)
+    .flatMap((group) => group.filter((clause) => !clause.negate).map((clause) => clause.text))
+    .join(' ');
 }
 
 /** Whether a unit found by meaning may be shown: the query's filters, and none of its excluded words. */

@@ -8,7 +8,9 @@ const list = (description: string) => Type.Optional(Type.String({ maxLength: 1_0
 const SearchParams = Type.Object(
   {
     q: Type.String({ minLength: 1, maxLength: 1_000, description: 'Words, "phrases", -excluded, prefix*, OR' }),
-    mode: Type.Optional(Type.Union([Type.Literal('lexical'), Type.Literal('vector'), Type.Literal('hybrid')], { description: 'hybrid by default when vectors exist' })),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('lexical'), Type.Literal('vector'), Type.Literal('hybrid')], { description: 'hybrid by default when vectors exist' }),
+    ),
     match: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('all')])),
     type: list('Document types'),
     language: list('Languages'),
@@ -25,19 +27,36 @@ const SearchParams = Type.Object(
 );
 type SearchParams = Static<typeof SearchParams>;
 
-const SuggestParams = Type.Object({ q: Type.String({ minLength: 1, maxLength: 100 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 8 })) }, { additionalProperties: false });
-const AnalyzeParams = Type.Object({ text: Type.String({ minLength: 1, maxLength: 10_000 }), mode: Type.Optional(Type.Union([Type.Literal('query'), Type.Literal('index')], { default: 'query' })) }, { additionalProperties: false });
+const SuggestParams = Type.Object(
+  { q: Type.String({ minLength: 1, maxLength: 100 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 8 })) },
+  { additionalProperties: false },
+);
+const AnalyzeParams = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: 10_000 }),
+    mode: Type.Optional(Type.Union([Type.Literal('query'), Type.Literal('index')], { default: 'query' })),
+  },
+  { additionalProperties: false },
+);
 const SettingsBody = Type.Object(
   {
     dictionary: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 20_000, description: 'Words segmentation keeps whole' })),
-    synonyms: Type.Optional(Type.Array(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 2, maxItems: 20 }), { maxItems: 5_000, description: 'Groups of words that mean the same' })),
+    synonyms: Type.Optional(
+      Type.Array(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 2, maxItems: 20 }), {
+        maxItems: 5_000,
+        description: 'Groups of words that mean the same',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 const FACETS: readonly FacetName[] = ['type', 'language', 'tags'];
 const split = (value: string | undefined): string[] | undefined => {
-  const items = value?.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+  const items = value
+    ?.split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
   return items && items.length > 0 ? items : undefined;
 };
 
@@ -48,7 +67,8 @@ function toQuery(params: SearchParams): SearchQuery & { mode?: SearchMode } {
     filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)),
     facets: (split(params.facets) ?? []).filter((f): f is FacetName => (FACETS as readonly string[]).includes(f)),
   };
-  for (const key of ['mode', 'match', 'sort', 'limit', 'offset', 'explain'] as const) if (params[key] !== undefined) Object.assign(query, { [key]: params[key] });
+  for (const key of ['mode', 'match', 'sort', 'limit', 'offset', 'explain'] as const)
+    if (params[key] !== undefined) Object.assign(query, { [key]: params[key] });
   return query;
 }
 
@@ -56,16 +76,30 @@ function toQuery(params: SearchParams): SearchQuery & { mode?: SearchMode } {
 export function searchRoutes(search: SearchService) {
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ['Search'];
-    app.get('/search', { schema: { tags, summary: 'Search documents', operationId: 'search', querystring: SearchParams } }, async (request) => search.search(toQuery(request.query as SearchParams)));
-    app.post('/search', { config: { scope: 'read' }, schema: { tags, summary: 'Search documents (complex queries in the body)', operationId: 'searchPost', body: SearchParams } }, async (request) => search.search(toQuery(request.body as SearchParams)));
-    app.get('/search/suggest', { schema: { tags, summary: 'Titles as you type, pinyin included', operationId: 'searchSuggest', querystring: SuggestParams } }, async (request) => {
-      const { q, limit } = request.query as Static<typeof SuggestParams>;
-      return { data: await search.suggest(q, limit) };
-    });
-    app.get('/search/analyze', { schema: { tags, summary: 'The tokens a text gives, with offsets (why something matches)', operationId: 'searchAnalyze', querystring: AnalyzeParams } }, async (request) => {
-      const { text, mode } = request.query as Static<typeof AnalyzeParams>;
-      return search.analyze(text, mode ?? 'query');
-    });
+    app.get('/search', { schema: { tags, summary: 'Search documents', operationId: 'search', querystring: SearchParams } }, async (request) =>
+      search.search(toQuery(request.query as SearchParams)),
+    );
+    app.post(
+      '/search',
+      { config: { scope: 'read' }, schema: { tags, summary: 'Search documents (complex queries in the body)', operationId: 'searchPost', body: SearchParams } },
+      async (request) => search.search(toQuery(request.body as SearchParams)),
+    );
+    app.get(
+      '/search/suggest',
+      { schema: { tags, summary: 'Titles as you type, pinyin included', operationId: 'searchSuggest', querystring: SuggestParams } },
+      async (request) => {
+        const { q, limit } = request.query as Static<typeof SuggestParams>;
+        return { data: await search.suggest(q, limit) };
+      },
+    );
+    app.get(
+      '/search/analyze',
+      { schema: { tags, summary: 'The tokens a text gives, with offsets (why something matches)', operationId: 'searchAnalyze', querystring: AnalyzeParams } },
+      async (request) => {
+        const { text, mode } = request.query as Static<typeof AnalyzeParams>;
+        return search.analyze(text, mode ?? 'query');
+      },
+    );
   };
 }
 
@@ -74,9 +108,26 @@ export function searchAdminRoutes(search: SearchService, tasks: { rebuild(): Pro
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ['Admin'];
     app.get('/search/stats', { schema: { tags, summary: 'Search index statistics', operationId: 'searchStats' } }, async () => search.engine.stats());
-    app.post('/search/rebuild', { schema: { tags, summary: 'Rebuild the index beside the live one and swap it in', operationId: 'searchRebuild' } }, async (_request, reply) => reply.code(202).send({ id: await tasks.rebuild() }));
-    app.post('/search/sync', { schema: { tags, summary: 'Reconcile the index with the database', operationId: 'searchSync' } }, async (_request, reply) => reply.code(202).send({ id: await tasks.reconcile() }));
+    app.post(
+      '/search/rebuild',
+      { schema: { tags, summary: 'Rebuild the index beside the live one and swap it in', operationId: 'searchRebuild' } },
+      async (_request, reply) => reply.code(202).send({ id: await tasks.rebuild() }),
+    );
+    app.post('/search/sync', { schema: { tags, summary: 'Reconcile the index with the database', operationId: 'searchSync' } }, async (_request, reply) =>
+      reply.code(202).send({ id: await tasks.reconcile() }),
+    );
     app.get('/search/settings', { schema: { tags, summary: 'User dictionary and synonyms', operationId: 'searchSettings' } }, async () => search.settings());
-    app.put('/search/settings', { schema: { tags, summary: 'Replace the user dictionary and/or synonyms (reloaded without a restart)', operationId: 'searchSettingsUpdate', body: SettingsBody } }, async (request) => search.updateSettings(request.body as Static<typeof SettingsBody>));
+    app.put(
+      '/search/settings',
+      {
+        schema: {
+          tags,
+          summary: 'Replace the user dictionary and/or synonyms (reloaded without a restart)',
+          operationId: 'searchSettingsUpdate',
+          body: SettingsBody,
+        },
+      },
+      async (request) => search.updateSettings(request.body as Static<typeof SettingsBody>),
+    );
   };
 }

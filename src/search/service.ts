@@ -115,7 +115,8 @@ export class SearchService {
   async search(query: SearchQuery & { mode?: SearchMode }): Promise<SearchResult & { mode: SearchMode }> {
     await this.#refreshSettings();
     const mode = query.mode ?? (this.#vectors ? 'hybrid' : 'lexical');
-    if (mode !== 'lexical' && !this.#vectors) throw new ValidationError(`mode=${mode} needs document vectors, and none are configured`, [{ field: 'mode', message: 'use lexical' }]);
+    if (mode !== 'lexical' && !this.#vectors)
+      throw new ValidationError(`mode=${mode} needs document vectors, and none are configured`, [{ field: 'mode', message: 'use lexical' }]);
     // Sorting by date has no use for a fused relevance ranking: it is the lexical result in date order.
     if (mode === 'lexical' || query.sort === 'date' || !this.#vectors) return { ...(await this.engine.search(query)), mode: 'lexical' };
     const { limit, offset } = page(query);
@@ -152,8 +153,10 @@ export class SearchService {
 
   /** Replaces the user dictionary or the synonyms, for this node at once and for the others within seconds. */
   async updateSettings(update: AnalyzerSettings): Promise<Required<AnalyzerSettings>> {
-    if (update.dictionary && update.dictionary.length > MAX_DICTIONARY_WORDS) throw new ValidationError(`At most ${MAX_DICTIONARY_WORDS} dictionary words`, [{ field: 'dictionary', message: 'too many words' }]);
-    if (update.synonyms && update.synonyms.length > MAX_SYNONYM_GROUPS) throw new ValidationError(`At most ${MAX_SYNONYM_GROUPS} synonym groups`, [{ field: 'synonyms', message: 'too many groups' }]);
+    if (update.dictionary && update.dictionary.length > MAX_DICTIONARY_WORDS)
+      throw new ValidationError(`At most ${MAX_DICTIONARY_WORDS} dictionary words`, [{ field: 'dictionary', message: 'too many words' }]);
+    if (update.synonyms && update.synonyms.length > MAX_SYNONYM_GROUPS)
+      throw new ValidationError(`At most ${MAX_SYNONYM_GROUPS} synonym groups`, [{ field: 'synonyms', message: 'too many groups' }]);
     await this.#db.transaction().execute(async (trx) => {
       for (const [name, value] of Object.entries(update)) {
         if (value === undefined) continue;

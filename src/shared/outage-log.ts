@@ -1,6 +1,6 @@
-
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-const CONNECTION_MESSAGES = /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries per request limit|Socket closed unexpectedly/i;
+const CONNECTION_MESSAGES =
+  /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries per request limit|Socket closed unexpectedly/i;
 
 /** True for errors that mean "the server is unreachable" rather than "the command was wrong". */
 export function isConnectionError(error: unknown): boolean {
@@ -55,7 +55,10 @@ export class OutageLog {
     if (this.#since === undefined) {
       this.#since = now;
       this.#lastLine = now;
-      this.#logger.warn({ reason: this.#lastReason, summaryEverySeconds: this.#summaryEveryMs / 1000 }, `${this.#what} unreachable; retrying in the background`);
+      this.#logger.warn(
+        { reason: this.#lastReason, summaryEverySeconds: this.#summaryEveryMs / 1000 },
+        `${this.#what} unreachable; retrying in the background`,
+      );
       return;
     }
     if (now - this.#lastLine < this.#summaryEveryMs) return;

@@ -32,7 +32,13 @@ export function createRedisClient(target: RedisTarget, options: RedisOptions = {
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 200,
   };
-  return new Cluster(target.clusterSeeds.map((seed) => { const u = new URL(seed); return { host: u.hostname, port: Number(u.port || 6379) }; }), clusterOptions);
+  return new Cluster(
+    target.clusterSeeds.map((seed) => {
+      const u = new URL(seed);
+      return { host: u.hostname, port: Number(u.port || 6379) };
+    }),
+    clusterOptions,
+  );
 }
 
 export function isCluster(client: RedisClient): client is Cluster {

@@ -41,10 +41,13 @@ export async function startScheduler(system: TaskSystem, opts: StartSchedulerOpt
   }
   await tick();
   let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    running = tick().catch((err: unknown) => system.logger.warn({ err }, 'scheduler tick failed'));
-  }, Math.max(50, Math.floor(leaseMs / 3)));
+  const timer = setInterval(
+    () => {
+      if (stopped) return;
+      running = tick().catch((err: unknown) => system.logger.warn({ err }, 'scheduler tick failed'));
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
   system.logger.info({ leader }, 'task scheduler started');
   return {
     schedules,

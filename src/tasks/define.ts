@@ -88,16 +88,23 @@ export function defineTask<S extends TSchema, R>(name: string, options: TaskOpti
   const issues: FieldIssue[] = [];
   if (!NAME.test(name) || name.length > 200) issues.push({ field: 'name', message: 'must be dotted lower_snake_case, e.g. "sync.cleanup_cache"' });
   if (!/^[a-z][a-z0-9_-]{0,63}$/.test(options.queue)) issues.push({ field: 'queue', message: 'must be a short lower-case name' });
-  if (options.retries && (!Number.isInteger(options.retries.max) || options.retries.max < 0 || options.retries.max > 100)) issues.push({ field: 'retries.max', message: 'must be an integer 0..100' });
+  if (options.retries && (!Number.isInteger(options.retries.max) || options.retries.max < 0 || options.retries.max > 100))
+    issues.push({ field: 'retries.max', message: 'must be an integer 0..100' });
   positive('retries.backoff.delayMs', options.retries?.backoff?.delayMs, issues, true);
   positive('retries.backoff.maxMs', options.retries?.backoff?.maxMs, issues, true);
   positive('timeLimit.soft', options.timeLimit?.soft, issues);
   positive('timeLimit.hard', options.timeLimit?.hard, issues);
   positive('rateLimit.perMs', options.rateLimit?.perMs, issues);
   positive('resultTtl', options.resultTtl, issues);
-  if (options.rateLimit && (!Number.isInteger(options.rateLimit.max) || options.rateLimit.max < 1)) issues.push({ field: 'rateLimit.max', message: 'must be a positive integer' });
-  if (options.priority !== undefined && (!Number.isInteger(options.priority) || options.priority < 1 || options.priority > 2_097_152)) issues.push({ field: 'priority', message: 'must be an integer 1..2097152' });
-  if (options.timeLimit?.hard !== undefined && options.module === undefined) issues.push({ field: 'module', message: 'a hard time limit needs `module` (import.meta.url of a module exporting this task) so it can run in a killable worker thread' });
+  if (options.rateLimit && (!Number.isInteger(options.rateLimit.max) || options.rateLimit.max < 1))
+    issues.push({ field: 'rateLimit.max', message: 'must be a positive integer' });
+  if (options.priority !== undefined && (!Number.isInteger(options.priority) || options.priority < 1 || options.priority > 2_097_152))
+    issues.push({ field: 'priority', message: 'must be an integer 1..2097152' });
+  if (options.timeLimit?.hard !== undefined && options.module === undefined)
+    issues.push({
+      field: 'module',
+      message: 'a hard time limit needs `module` (import.meta.url of a module exporting this task) so it can run in a killable worker thread',
+    });
   if (issues.length > 0) throw new ValidationError(`invalid definition of task "${name}"`, issues);
 
   const compiled = Compile(options.args);
@@ -130,8 +137,10 @@ function fieldIssues(errors: SchemaError[]): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const e of errors) {
     const params = (e.params ?? {}) as { requiredProperties?: string[]; additionalProperties?: string[] };
-    if (e.keyword === 'required' && params.requiredProperties) for (const p of params.requiredProperties) out.push({ field: `${e.instancePath}/${p}`, message: 'is required' });
-    else if (e.keyword === 'additionalProperties' && params.additionalProperties) for (const p of params.additionalProperties) out.push({ field: `${e.instancePath}/${p}`, message: 'is not an allowed property' });
+    if (e.keyword === 'required' && params.requiredProperties)
+      for (const p of params.requiredProperties) out.push({ field: `${e.instancePath}/${p}`, message: 'is required' });
+    else if (e.keyword === 'additionalProperties' && params.additionalProperties)
+      for (const p of params.additionalProperties) out.push({ field: `${e.instancePath}/${p}`, message: 'is not an allowed property' });
     // `additionalProperties: false` also reports "schema is false" at the property: already said above.
     else if (e.keyword !== 'boolean') out.push({ field: e.instancePath, message: e.message });
   }

@@ -2,13 +2,31 @@
 export type { TaskBackend, TaskStore, BullmqBinding } from './backend.ts';
 export { bindBullmq } from './backend.ts';
 export { createRedisTaskBackend, type RedisTaskBackendOptions } from './backends/redis/index.ts';
-export { defineTask, isTaskDefinition, DEFAULT_QUEUES, type TaskDefinition, type TaskOptions, type TaskContext, type TaskHandler, type RetryPolicy, type ErrorClass } from './define.ts';
+export {
+  defineTask,
+  isTaskDefinition,
+  DEFAULT_QUEUES,
+  type TaskDefinition,
+  type TaskOptions,
+  type TaskContext,
+  type TaskHandler,
+  type RetryPolicy,
+  type ErrorClass,
+} from './define.ts';
 export { createTaskSystem, type TaskSystem, type TaskSystemOptions, type BoundTask } from './system.ts';
 export { TaskHandle, GroupHandle, type GetOptions } from './handle.ts';
 export type { Signature } from './canvas.ts';
 export type { ApplyOptions } from './queues.ts';
 export type { TaskState, TaskResultRecord, AttemptRecord, RemoteError } from './results.ts';
-export { NonRetryableError, TimeLimitExceededError, TaskRevokedError, TaskTimeoutError, TaskFailedError, TaskArgumentsError, UnknownTaskError } from './errors.ts';
+export {
+  NonRetryableError,
+  TimeLimitExceededError,
+  TaskRevokedError,
+  TaskTimeoutError,
+  TaskFailedError,
+  TaskArgumentsError,
+  UnknownTaskError,
+} from './errors.ts';
 export { startWorkers, type StartWorkersOptions, type WorkerPool } from './workers.ts';
 export { WorkerRegistry, type WorkerInfo } from './registry.ts';
 export { schedule, parseSchedules, Schedules, type ScheduleSpec, type ScheduleView } from './scheduler.ts';

@@ -69,8 +69,15 @@ export function createProcessor(system: TaskSystem, active: ActiveJobs, workerId
       const progress = async (value: ProgressInput, message?: string): Promise<void> => {
         await job.updateProgress({ ...toProgress(value, message) }).catch(() => undefined);
       };
-      const result = await inSpan(`run ${def.name}`, { kind: SpanKind.CONSUMER, parent: env.trace ? contextFrom(env.trace) : undefined, attributes: { 'messaging.system': 'ai-stack', 'messaging.destination.name': job.queueName, 'ai_stack.task.id': id, 'ai_stack.task.attempt': attempt } },
-        () => runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal, progress }, controller));
+      const result = await inSpan(
+        `run ${def.name}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: env.trace ? contextFrom(env.trace) : undefined,
+          attributes: { 'messaging.system': 'ai-stack', 'messaging.destination.name': job.queueName, 'ai_stack.task.id': id, 'ai_stack.task.attempt': attempt },
+        },
+        () => runHandler(def, args, { id, name: def.name, attempt, startedAt, signal: controller.signal, progress }, controller),
+      );
       // The completed job itself is the success record (see queues.ts): nothing to write here.
       system.metrics.finished(job.queueName, def.name, 'success', Date.now() - startedAt);
       return result;
@@ -111,7 +118,18 @@ async function resolveArgs(system: TaskSystem, env: TaskEnvelope): Promise<unkno
 function runHandler(def: TaskDefinition, args: unknown, ctx: TaskContext, controller: AbortController): Promise<unknown> {
   const { soft, hard } = def.options.timeLimit ?? {};
   if (hard !== undefined && def.options.module !== undefined) {
-    return runInThread({ module: def.options.module, task: def.name, args, id: ctx.id, attempt: ctx.attempt, startedAt: ctx.startedAt, softMs: soft, hardMs: hard, signal: controller.signal, onProgress: (p) => void ctx.progress(p.value, p.message) });
+    return runInThread({
+      module: def.options.module,
+      task: def.name,
+      args,
+      id: ctx.id,
+      attempt: ctx.attempt,
+      startedAt: ctx.startedAt,
+      softMs: soft,
+      hardMs: hard,
+      signal: controller.signal,
+      onProgress: (p) => void ctx.progress(p.value, p.message),
+    });
   }
   const softTimer = soft === undefined ? undefined : setTimeout(() => controller.abort(new TimeLimitExceededError('soft', soft)), soft);
   // Terminate (revoke) stops waiting for an in-process handler; the soft limit only signals it.

@@ -22,7 +22,8 @@ export function toProgress(value: ProgressInput, message: string | undefined, no
   if (typeof value === 'number') fraction = value;
   else {
     const { done, total } = value;
-    if (!Number.isFinite(done) || !Number.isFinite(total) || done < 0 || total < 0) throw new ValidationError('progress needs finite, non-negative done and total');
+    if (!Number.isFinite(done) || !Number.isFinite(total) || done < 0 || total < 0)
+      throw new ValidationError('progress needs finite, non-negative done and total');
     counts = { done, total };
     fraction = total === 0 ? 1 : done / total;
   }

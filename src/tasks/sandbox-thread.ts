@@ -17,7 +17,12 @@ try {
   if (!isTaskDefinition(def)) throw new NonRetryableError(`module ${input.module} does not export task "${input.task}"`);
   // Time limits start now: loading the module is start-up cost, not the handler's run time.
   parentPort?.postMessage({ ready: true });
-  const result = await def.handler(input.args, { id: input.id, name: input.task, attempt: input.attempt, startedAt: input.startedAt, signal: controller.signal,
+  const result = await def.handler(input.args, {
+    id: input.id,
+    name: input.task,
+    attempt: input.attempt,
+    startedAt: input.startedAt,
+    signal: controller.signal,
     progress: async (value, message) => {
       toProgress(value, message); // the same validation as in-process, thrown here in the handler
       parentPort?.postMessage({ progress: { value, ...(message === undefined ? {} : { message }) } });

@@ -28,7 +28,8 @@ export interface ThreadProgress {
   message?: string;
 }
 
-export type ThreadReply = { ready: true } | { progress: ThreadProgress } | { ok: true; result: unknown } | { ok: false; error: RemoteError & { nonRetryable?: boolean } };
+export type ThreadReply =
+  { ready: true } | { progress: ThreadProgress } | { ok: true; result: unknown } | { ok: false; error: RemoteError & { nonRetryable?: boolean } };
 
 /** Error rebuilt from a thread's reply; keeps the remote name so autoretryFor can match by name. */
 export class RemoteTaskError extends Error {
@@ -63,10 +64,11 @@ export function runInThread(run: ThreadRun): Promise<unknown> {
       run.signal.removeEventListener('abort', onAbort);
       fn();
     };
-    const kill = (err: unknown): void => finish(() => {
-      void thread.terminate();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    });
+    const kill = (err: unknown): void =>
+      finish(() => {
+        void thread.terminate();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
     const onAbort = (): void => kill(run.signal.reason);
     if (run.signal.aborted) return onAbort();
     run.signal.addEventListener('abort', onAbort, { once: true });

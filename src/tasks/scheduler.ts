@@ -38,7 +38,8 @@ export function validateSchedule(system: TaskSystem, spec: ScheduleSpec): TaskDe
   const issues: FieldIssue[] = [];
   if (typeof spec.id !== 'string' || !/^[\w.:-]{1,128}$/.test(spec.id)) issues.push({ field: 'id', message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' });
   if ((spec.cron === undefined) === (spec.every === undefined)) issues.push({ field: 'cron', message: 'give exactly one of cron and every' });
-  if (spec.every !== undefined && (!Number.isInteger(spec.every) || spec.every < 100 || spec.every > 366 * 86_400_000)) issues.push({ field: 'every', message: 'must be an integer number of ms, at least 100' });
+  if (spec.every !== undefined && (!Number.isInteger(spec.every) || spec.every < 100 || spec.every > 366 * 86_400_000))
+    issues.push({ field: 'every', message: 'must be an integer number of ms, at least 100' });
   if (spec.tz !== undefined) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: spec.tz });
@@ -110,14 +111,23 @@ export class Schedules {
     const repeat = spec.cron !== undefined ? { pattern: spec.cron, tz: spec.tz ?? 'UTC' } : { every: spec.every as number };
     const data: TaskEnvelope = { task: def.name, args: spec.args };
     const current = await queue.getJobScheduler(spec.id);
-    const same = current && current.pattern === (repeat as { pattern?: string }).pattern && Number(current.every ?? 0) === Number((repeat as { every?: number }).every ?? 0)
-      && (current.tz ?? undefined) === (repeat as { tz?: string }).tz && JSON.stringify(current.template?.data) === JSON.stringify(data);
+    const same =
+      current &&
+      current.pattern === (repeat as { pattern?: string }).pattern &&
+      Number(current.every ?? 0) === Number((repeat as { every?: number }).every ?? 0) &&
+      (current.tz ?? undefined) === (repeat as { tz?: string }).tz &&
+      JSON.stringify(current.template?.data) === JSON.stringify(data);
     // Re-upserting an unchanged scheduler is skipped: it would only churn the next delayed job.
     if (same) return;
     await queue.upsertJobScheduler(spec.id, repeat, {
       name: def.name,
       data,
-      opts: { attempts: (def.options.retries?.max ?? 0) + 1, backoff: { type: 'ai-stack' }, removeOnComplete: { age: 86_400, count: 1_000 }, removeOnFail: { age: 7 * 86_400 } },
+      opts: {
+        attempts: (def.options.retries?.max ?? 0) + 1,
+        backoff: { type: 'ai-stack' },
+        removeOnComplete: { age: 86_400, count: 1_000 },
+        removeOnFail: { age: 7 * 86_400 },
+      },
     });
   }
 
@@ -181,7 +191,8 @@ export function parseSchedules(input: unknown): ScheduleSpec[] {
       throw new ValidationError('schedules are not valid JSON', [{ field: '', message: 'invalid JSON' }]);
     }
   }
-  if (!Array.isArray(value) || value.length > 1_000) throw new ValidationError('schedules must be a JSON array (at most 1000 entries)', [{ field: '', message: 'not an array' }]);
+  if (!Array.isArray(value) || value.length > 1_000)
+    throw new ValidationError('schedules must be a JSON array (at most 1000 entries)', [{ field: '', message: 'not an array' }]);
   return value.map((raw: unknown, i) => {
     const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const issues: FieldIssue[] = [];

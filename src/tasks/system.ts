@@ -77,7 +77,8 @@ export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
 
   function checkSize(name: string, args: unknown): void {
     const bytes = Buffer.byteLength(JSON.stringify(args) ?? '');
-    if (bytes > maxArgsBytes) throw new ValidationError(`arguments of task "${name}" are ${bytes} bytes, more than the ${maxArgsBytes} allowed`, [{ field: '', message: 'too large' }]);
+    if (bytes > maxArgsBytes)
+      throw new ValidationError(`arguments of task "${name}" are ${bytes} bytes, more than the ${maxArgsBytes} allowed`, [{ field: '', message: 'too large' }]);
   }
 
   function signature(def: TaskDefinition, args: unknown, applyOpts: ApplyOptions, hasArgs: boolean): Signature {
@@ -99,14 +100,19 @@ export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
     const carried = traceCarrier();
     const envelope: TaskEnvelope = { task: def.name, args: valid, ...(expiresAt === undefined ? {} : { expiresAt }), ...(carried ? { trace: carried } : {}) };
     const queue = applyOpts.queue ?? def.queue;
-    if (!QUEUE_NAME.test(queue)) throw new ValidationError(`queue "${queue.slice(0, 80)}" is not a valid queue name`, [{ field: 'queue', message: 'must be a short lower-case name' }]);
+    if (!QUEUE_NAME.test(queue))
+      throw new ValidationError(`queue "${queue.slice(0, 80)}" is not a valid queue name`, [{ field: 'queue', message: 'must be a short lower-case name' }]);
     // A routed call makes the queue known, so the monitor lists it and lookups by id search it.
     queueNames.add(queue);
-    const job = await inSpan(`send ${def.name}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'ai-stack', 'messaging.destination.name': queue } }, async () => {
-      // The worker continues this span's trace: inject inside it, so the consumer's parent is the send.
-      if (carried) envelope.trace = traceCarrier();
-      return queues.get(queue).add(def.name, envelope, jobOptionsFor(def, id, applyOpts, now, dedupeId));
-    });
+    const job = await inSpan(
+      `send ${def.name}`,
+      { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'ai-stack', 'messaging.destination.name': queue } },
+      async () => {
+        // The worker continues this span's trace: inject inside it, so the consumer's parent is the send.
+        if (carried) envelope.trace = traceCarrier();
+        return queues.get(queue).add(def.name, envelope, jobOptionsFor(def, id, applyOpts, now, dedupeId));
+      },
+    );
     metrics.enqueued(queue, def.name);
     // A deduplicated add hands back the job that already exists.
     return new TaskHandle(system, job.id ?? id, queue);
@@ -164,7 +170,15 @@ export function createTaskSystem(opts: TaskSystemOptions): TaskSystem {
       const job = await findJob(id, queue);
       if (!job?.finishedOn || !(await job.isCompleted())) return null;
       const attempts = job.attemptsMade > 0 ? await results.attempts(id) : [];
-      return { id, task: job.data.task, state: 'SUCCESS', result: job.returnvalue, attempts, finishedAt: job.finishedOn, ...(job.processedOn ? { startedAt: job.processedOn } : {}) };
+      return {
+        id,
+        task: job.data.task,
+        state: 'SUCCESS',
+        result: job.returnvalue,
+        attempts,
+        finishedAt: job.finishedOn,
+        ...(job.processedOn ? { startedAt: job.processedOn } : {}),
+      };
     },
     async revoke(id, o) {
       await revokeTask(system, id, o);
@@ -194,7 +208,10 @@ async function revokeTask(system: TaskSystem, id: string, o: { terminate?: boole
   const state = await job.getState();
   if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
     // Removing can race with a worker taking the job; then the revocation marker stops it at start.
-    const removed = await job.remove().then(() => true, () => false);
+    const removed = await job.remove().then(
+      () => true,
+      () => false,
+    );
     if (removed) await system.results.put({ id, task: job.data.task, state: 'REVOKED', attempts: [], finishedAt: Date.now() }, ttl);
   }
 }

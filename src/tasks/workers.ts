@@ -43,16 +43,21 @@ export async function startWorkers(system: TaskSystem, opts: StartWorkersOptions
   const concurrencyOf = (q: string): number => (typeof opts.concurrency === 'number' ? opts.concurrency : opts.concurrency?.[q]) ?? 10;
 
   const workers: TaskWorker[] = queues.map((q) => {
-    const w = new Worker(q, processor, {
-      connection,
-      prefix,
-      concurrency: concurrencyOf(q),
-      lockDuration: opts.lockDurationMs ?? 30_000,
-      stalledInterval: opts.stalledIntervalMs ?? 15_000,
-      maxStalledCount: opts.maxStalledCount ?? 3,
-      settings: { backoffStrategy: backoffStrategyFor(system) },
-      name: id,
-    }, factory);
+    const w = new Worker(
+      q,
+      processor,
+      {
+        connection,
+        prefix,
+        concurrency: concurrencyOf(q),
+        lockDuration: opts.lockDurationMs ?? 30_000,
+        stalledInterval: opts.stalledIntervalMs ?? 15_000,
+        maxStalledCount: opts.maxStalledCount ?? 3,
+        settings: { backoffStrategy: backoffStrategyFor(system) },
+        name: id,
+      },
+      factory,
+    );
     w.on('completed', () => void counts.processed++);
     w.on('failed', () => void counts.failed++);
     w.on('error', (err) => system.reportError(err, { queue: q, worker: id }));
@@ -62,20 +67,32 @@ export async function startWorkers(system: TaskSystem, opts: StartWorkersOptions
 
   // Cross-process terminate: a revoked marker in the store aborts the matching running job here.
   const revokePoll = setInterval(() => {
-    system.results.anyRevocations().then((any) => (revocationsExist = any), () => undefined);
+    system.results.anyRevocations().then(
+      (any) => (revocationsExist = any),
+      () => undefined,
+    );
     if (active.size === 0) return;
     const ids = [...active.keys()];
-    system.results.revocations(ids).then((modes) => modes.forEach((mode, i) => {
-      const job = active.get(ids[i] ?? '');
-      if (mode === 'terminate' && job && !job.controller.signal.aborted) job.controller.abort(new TaskRevokedError(job.id));
-    }), (err: unknown) => system.logger.warn({ err }, 'revocation poll failed'));
+    system.results.revocations(ids).then(
+      (modes) =>
+        modes.forEach((mode, i) => {
+          const job = active.get(ids[i] ?? '');
+          if (mode === 'terminate' && job && !job.controller.signal.aborted) job.controller.abort(new TaskRevokedError(job.id));
+        }),
+      (err: unknown) => system.logger.warn({ err }, 'revocation poll failed'),
+    );
   }, opts.revokePollMs ?? 500);
   revokePoll.unref();
 
   const info = (): WorkerInfo => ({
-    id, host: workerHost, pid: process.pid, queues: [...queues],
+    id,
+    host: workerHost,
+    pid: process.pid,
+    queues: [...queues],
     concurrency: Object.fromEntries(queues.map((q) => [q, concurrencyOf(q)])),
-    startedAt, lastSeen: Date.now(), ...counts,
+    startedAt,
+    lastSeen: Date.now(),
+    ...counts,
     active: [...active.values()].map((j) => ({ id: j.id, task: j.task, queue: j.queue, startedAt: j.startedAt })),
   });
   const startedAt = Date.now();

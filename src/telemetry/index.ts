@@ -31,9 +31,10 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env, exporter?: Sp
   const kind = env.OTEL_TRACES_EXPORTER?.trim();
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (exporter === undefined && (kind === undefined || kind === 'none') && endpoint === undefined) return undefined;
-  const processor = exporter !== undefined
-    ? new SimpleSpanProcessor(exporter)
-    : new BatchSpanProcessor(kind === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter());
+  const processor =
+    exporter !== undefined
+      ? new SimpleSpanProcessor(exporter)
+      : new BatchSpanProcessor(kind === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter());
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'ai-stack' }),
     spanProcessors: [processor],
@@ -58,7 +59,11 @@ export function tracingEnabled(): boolean {
 }
 
 /** Runs `work` in a new span (child of the active one, or of `parent`), recording a thrown error. */
-export async function inSpan<T>(name: string, options: { kind?: SpanKind; attributes?: Attributes; parent?: Context }, work: (span: Span) => Promise<T>): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   if (!enabled) return work(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
   const parent = options.parent ?? context.active();
   const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) }, parent);
@@ -74,9 +79,18 @@ export async function inSpan<T>(name: string, options: { kind?: SpanKind; attrib
 }
 
 /** A span for something that already happened (a database statement timed by its driver). */
-export function recordSpan(name: string, startEpochMs: number, endEpochMs: number, options: { kind?: SpanKind; attributes?: Attributes; failed?: boolean }): void {
+export function recordSpan(
+  name: string,
+  startEpochMs: number,
+  endEpochMs: number,
+  options: { kind?: SpanKind; attributes?: Attributes; failed?: boolean },
+): void {
   if (!enabled) return;
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, startTime: startEpochMs, ...(options.attributes ? { attributes: options.attributes } : {}) }, context.active());
+  const span = tracer().startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, startTime: startEpochMs, ...(options.attributes ? { attributes: options.attributes } : {}) },
+    context.active(),
+  );
   if (options.failed) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end(endEpochMs);
 }

@@ -46,7 +46,15 @@ export class SessionService {
     const row = await this.#db
       .selectFrom('user_sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
-      .select(['s.id as sessionId', 's.user_id as userId', 's.csrf_token as csrfToken', 's.expires_at as expiresAt', 'u.username as username', 'u.role as role', 'u.disabled_at as disabledAt'])
+      .select([
+        's.id as sessionId',
+        's.user_id as userId',
+        's.csrf_token as csrfToken',
+        's.expires_at as expiresAt',
+        'u.username as username',
+        'u.role as role',
+        'u.disabled_at as disabledAt',
+      ])
       .where('s.token_hash', '=', hashToken(token))
       .executeTakeFirst();
     if (!row || row.disabledAt !== null || Date.parse(row.expiresAt) <= now) return null;

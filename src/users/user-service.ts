@@ -71,7 +71,10 @@ export class UserService {
 
   /** Checks a password; counts failures and locks the account for a while after too many in a row. */
   async authenticate(username: string, password: string, now = Date.now()): Promise<LoginOutcome> {
-    const row = password.length > MAX_PASSWORD_LENGTH ? undefined : await this.#db.selectFrom('users').selectAll().where('username', '=', username.trim()).executeTakeFirst();
+    const row =
+      password.length > MAX_PASSWORD_LENGTH
+        ? undefined
+        : await this.#db.selectFrom('users').selectAll().where('username', '=', username.trim()).executeTakeFirst();
     if (!row || row.disabled_at !== null) {
       await verifyPassword(await decoyHash(), password);
       return { ok: false, reason: 'invalid' };
@@ -88,7 +91,11 @@ export class UserService {
         .returning('failed_logins')
         .executeTakeFirstOrThrow();
       if (updated.failed_logins >= this.#lockout.maxFailures) {
-        await this.#db.updateTable('users').set({ locked_until: new Date(now + this.#lockout.lockMs).toISOString(), failed_logins: 0 }).where('id', '=', row.id).execute();
+        await this.#db
+          .updateTable('users')
+          .set({ locked_until: new Date(now + this.#lockout.lockMs).toISOString(), failed_logins: 0 })
+          .where('id', '=', row.id)
+          .execute();
         return { ok: false, reason: 'locked', retryAfterMs: this.#lockout.lockMs };
       }
       return { ok: false, reason: 'invalid' };

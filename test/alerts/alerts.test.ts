@@ -40,12 +40,21 @@ describe.each(DIALECTS)('alerts (%s)', (dialect) => {
     await smtp.close();
   });
 
-  const evaluate = async () => ((await (await svc.call('/admin/alerts/evaluate', { method: 'POST' })).json()) as { results: Array<{ rule: string; outcome: string }> }).results;
+  const evaluate = async () =>
+    ((await (await svc.call('/admin/alerts/evaluate', { method: 'POST' })).json()) as { results: Array<{ rule: string; outcome: string }> }).results;
 
   it('one alert per incident and one "resolved", by email and signed webhook; the cool-down holds a relapse back', async () => {
     const created = await svc.call('/admin/alerts/rules', {
       method: 'POST',
-      json: { name: 'backups', kind: 'backup_age_hours', threshold: 24, severity: 'critical', cooldown_seconds: 3600, emails: ['ops@example.com'], webhook: { url: `${receiver.url}/hook`, secret: WEBHOOK_SECRET } },
+      json: {
+        name: 'backups',
+        kind: 'backup_age_hours',
+        threshold: 24,
+        severity: 'critical',
+        cooldown_seconds: 3600,
+        emails: ['ops@example.com'],
+        webhook: { url: `${receiver.url}/hook`, secret: WEBHOOK_SECRET },
+      },
     });
     expect(created.status).toBe(201);
     const rule = await created.json();
@@ -82,17 +91,26 @@ describe.each(DIALECTS)('alerts (%s)', (dialect) => {
 
   it('records a webhook aimed at the metadata service as refused, and validates rules as problem+json', async () => {
     const metadata = { url: 'http://169.254.169.254/latest/meta-data', secret: WEBHOOK_SECRET };
-    const created = await svc.call('/admin/alerts/rules', { method: 'POST', json: { name: 'backlog', kind: 'queue_backlog', threshold: 1000, queue: 'reports', webhook: metadata } });
+    const created = await svc.call('/admin/alerts/rules', {
+      method: 'POST',
+      json: { name: 'backlog', kind: 'queue_backlog', threshold: 1000, queue: 'reports', webhook: metadata },
+    });
     expect(created.status).toBe(201);
     const { id } = await created.json();
     // Replaced by a rule that surely fires: less than 10^12 MB free on the data dir.
-    const replaced = await svc.call(`/admin/alerts/rules/${id}`, { method: 'PUT', json: { name: 'backlog', kind: 'disk_free_mb', threshold: 1e12, webhook: metadata } });
+    const replaced = await svc.call(`/admin/alerts/rules/${id}`, {
+      method: 'PUT',
+      json: { name: 'backlog', kind: 'disk_free_mb', threshold: 1e12, webhook: metadata },
+    });
     expect(await replaced.json()).toMatchObject({ id, kind: 'disk_free_mb', queue: null, severity: 'warning', cooldown_seconds: 300 });
     expect((await evaluate()).find((r) => r.rule === 'backlog')?.outcome).toBe('opened');
     const [incident] = (await (await svc.call(`/admin/alerts/incidents?rule_id=${id}`)).json()).items;
     expect(incident.notify_errors).toMatch(/^webhook: 169\.254\.169\.254 resolves to 169\.254\.169\.254, a loopback, private, link-local or metadata address/);
 
-    const bad = await svc.call('/admin/alerts/rules', { method: 'POST', json: { name: 'x', kind: 'moon_phase', threshold: 1, webhook: { url: 'http://a.example', secret: 'short' } } });
+    const bad = await svc.call('/admin/alerts/rules', {
+      method: 'POST',
+      json: { name: 'x', kind: 'moon_phase', threshold: 1, webhook: { url: 'http://a.example', secret: 'short' } },
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
     const duplicate = await svc.call('/admin/alerts/rules', { method: 'POST', json: { name: 'backlog', kind: 'failed_tasks', threshold: 0 } });

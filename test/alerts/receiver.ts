@@ -6,7 +6,9 @@ export interface ReceivedCall {
 }
 
 /** A real HTTP server on loopback recording what it receives; `handle` may answer differently per path. */
-export async function startReceiver(handle?: (req: IncomingMessage, res: ServerResponse, body: string) => boolean): Promise<{ url: string; port: number; calls: ReceivedCall[]; server: Server; close(): Promise<void> }> {
+export async function startReceiver(
+  handle?: (req: IncomingMessage, res: ServerResponse, body: string) => boolean,
+): Promise<{ url: string; port: number; calls: ReceivedCall[]; server: Server; close(): Promise<void> }> {
   const calls: ReceivedCall[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -25,9 +27,10 @@ export async function startReceiver(handle?: (req: IncomingMessage, res: ServerR
     port,
     calls,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

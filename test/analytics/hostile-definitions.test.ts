@@ -1,4 +1,13 @@
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { compileReport, ERP_CUBES, resolveReport, type ReportDefinition } from '../../src/analytics/index.ts';
 
@@ -36,8 +45,22 @@ describe('hostile and mistaken definitions get a 400 naming the field', () => {
   it('values are bound parameters: a quote in a filter value never reaches the SQL text', () => {
     const report = resolve({ cube: 'sales', dimensions: ['region'], measures: ['revenue'], filters: [{ field: 'region', op: 'eq', value: "x' or '1'='1" }] });
     const compilers = {
-      sqlite: new Kysely<unknown>({ dialect: { createAdapter: () => new SqliteAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new SqliteIntrospector(db), createQueryCompiler: () => new SqliteQueryCompiler() } }),
-      postgres: new Kysely<unknown>({ dialect: { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() } }),
+      sqlite: new Kysely<unknown>({
+        dialect: {
+          createAdapter: () => new SqliteAdapter(),
+          createDriver: () => new DummyDriver(),
+          createIntrospector: (db) => new SqliteIntrospector(db),
+          createQueryCompiler: () => new SqliteQueryCompiler(),
+        },
+      }),
+      postgres: new Kysely<unknown>({
+        dialect: {
+          createAdapter: () => new PostgresAdapter(),
+          createDriver: () => new DummyDriver(),
+          createIntrospector: (db) => new PostgresIntrospector(db),
+          createQueryCompiler: () => new PostgresQueryCompiler(),
+        },
+      }),
     };
     for (const dialect of ['sqlite', 'postgres'] as const) {
       const compiled = compileReport(report, dialect).query.compile(compilers[dialect]);
@@ -47,7 +70,9 @@ describe('hostile and mistaken definitions get a 400 naming the field', () => {
   });
 
   it('10,000 dimensions or measures', () => {
-    expect(issueOf({ cube: 'sales', dimensions: Array.from({ length: 10_000 }, () => 'region'), measures: ['revenue'] }).message).toMatch(/at most 8 dimensions/);
+    expect(issueOf({ cube: 'sales', dimensions: Array.from({ length: 10_000 }, () => 'region'), measures: ['revenue'] }).message).toMatch(
+      /at most 8 dimensions/,
+    );
     expect(issueOf({ cube: 'sales', measures: Array.from({ length: 10_000 }, () => 'revenue') }).message).toMatch(/at most 30 measures/);
   });
 
@@ -62,7 +87,20 @@ describe('hostile and mistaken definitions get a 400 naming the field', () => {
     expect(issueOf({ cube: 'sales', measures: ['revenue'], filters: [{ field: 'revenue', op: 'gt', value: 'lots' }] }).field).toBe('filters/0/value');
     expect(issueOf({ cube: 'sales', measures: ['revenue'], filters: [{ field: 'revenue', op: 'contains', value: 'x' }] }).field).toBe('filters/0/op');
     expect(issueOf({ cube: 'sales', measures: ['revenue'], filters: [{ field: 'region', op: 'in' }] }).field).toBe('filters/0/values');
-    expect(issueOf({ cube: 'sales', measures: ['revenue'], filters: [{ or: [{ field: 'region', op: 'eq', value: 'DE' }, { field: 'revenue', op: 'gt', value: 1 }] }] }).field).toBe('filters/0');
+    expect(
+      issueOf({
+        cube: 'sales',
+        measures: ['revenue'],
+        filters: [
+          {
+            or: [
+              { field: 'region', op: 'eq', value: 'DE' },
+              { field: 'revenue', op: 'gt', value: 1 },
+            ],
+          },
+        ],
+      }).field,
+    ).toBe('filters/0');
     expect(issueOf({ cube: 'sales', dimensions: [{ field: 'region', grain: 'month' }], measures: ['revenue'] }).field).toBe('dimensions/0/grain');
     expect(issueOf({ cube: 'sales', measures: ['revenue'], timezone: 'Mars/Olympus' }).field).toBe('timezone');
   });

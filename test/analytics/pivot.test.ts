@@ -55,11 +55,14 @@ describe('pivots and reports on both dialects', () => {
     expect(grand.values.max_line).toBe(Math.max(...detail.map((c) => c.values.max_line ?? 0)));
   });
 
-  it('every subtotal level equals a plain report grouped at that level, with or without the model\'s per-order hint', async () => {
+  it("every subtotal level equals a plain report grouped at that level, with or without the model's per-order hint", async () => {
     // Distinct counts roll up from the finest cells only across dimensions their key determines (BaseMeasure.determines);
     // a model without the hint must give the same numbers the slow way.
     const sales = ERP_CUBES.sales!;
-    const withoutHints = { ...ERP_CUBES, sales: { ...sales, measures: Object.fromEntries(Object.entries(sales.measures).map(([k, m]) => [k, { ...m, determines: undefined }])) } } as typeof ERP_CUBES;
+    const withoutHints = {
+      ...ERP_CUBES,
+      sales: { ...sales, measures: Object.fromEntries(Object.entries(sales.measures).map(([k, m]) => [k, { ...m, determines: undefined }])) },
+    } as typeof ERP_CUBES;
     const definition: ReportDefinition = { ...PIVOT, measures: ['revenue', 'margin_pct', 'orders', 'customers', 'avg_unit_price', 'min_line'] };
     const rowRefs = definition.rows!;
     const columnRefs = definition.columns!;
@@ -70,7 +73,11 @@ describe('pivots and reports on both dialects', () => {
       for (let rl = 0; rl <= rowRefs.length; rl++) {
         for (let cl = 0; cl <= columnRefs.length; cl++) {
           const keys = [...pivot.rows.slice(0, rl), ...pivot.columns.slice(0, cl)];
-          const flat = await runReport(db, { cube: 'sales', dimensions: [...rowRefs.slice(0, rl), ...columnRefs.slice(0, cl)], measures: definition.measures }, options);
+          const flat = await runReport(
+            db,
+            { cube: 'sales', dimensions: [...rowRefs.slice(0, rl), ...columnRefs.slice(0, cl)], measures: definition.measures },
+            options,
+          );
           const cells = cellsAt(pivot, rl, cl);
           expect(cells.length).toBe(flat.rows.length);
           const byKey = new Map(cells.map((c) => [JSON.stringify([...c.row.slice(0, rl), ...c.column.slice(0, cl)]), c]));
@@ -84,7 +91,13 @@ describe('pivots and reports on both dialects', () => {
   });
 
   it('measure filters (HAVING) apply at every subtotal level alike on both dialects', async () => {
-    const definition: ReportDefinition = { ...PIVOT, filters: [{ field: 'orders', op: 'gte', value: 20 }, { field: 'margin_pct', op: 'lt', value: 60 }] };
+    const definition: ReportDefinition = {
+      ...PIVOT,
+      filters: [
+        { field: 'orders', op: 'gte', value: 20 },
+        { field: 'margin_pct', op: 'lt', value: 60 },
+      ],
+    };
     const a = await runPivot(dbs.sqlite!.db, definition, options);
     const b = await runPivot(dbs.postgres!.db, definition, options);
     expect(b.cells).toEqual(a.cells);
@@ -110,7 +123,16 @@ describe('pivots and reports on both dialects', () => {
       cube: 'sales',
       dimensions: ['region', { field: 'order_date', grain: 'quarter' }],
       measures: ['revenue', 'margin_pct', 'orders'],
-      filters: [{ field: 'status', op: 'in', values: ['invoiced', 'paid'] }, { field: 'orders', op: 'gte', value: 3 }, { or: [{ field: 'category', op: 'contains', value: 'o' }, { field: 'sku', op: 'starts_with', value: 'X_' }] }],
+      filters: [
+        { field: 'status', op: 'in', values: ['invoiced', 'paid'] },
+        { field: 'orders', op: 'gte', value: 3 },
+        {
+          or: [
+            { field: 'category', op: 'contains', value: 'o' },
+            { field: 'sku', op: 'starts_with', value: 'X_' },
+          ],
+        },
+      ],
       dateRange: { relative: 'last_year' },
       asOf: '2025-06-30',
       sort: [{ field: 'revenue', direction: 'desc' }],
@@ -130,9 +152,17 @@ describe('pivots and reports on both dialects', () => {
 
   it('division by zero in a ratio is null, not an error', async () => {
     for (const t of Object.values(dbs)) {
-      const r = await runReport(t.db, { cube: 'orders', dimensions: ['status'], measures: ['margin_pct', 'cancel_rate'], filters: [{ field: 'revenue', op: 'lt', value: 0.001 }] }, options);
+      const r = await runReport(
+        t.db,
+        { cube: 'orders', dimensions: ['status'], measures: ['margin_pct', 'cancel_rate'], filters: [{ field: 'revenue', op: 'lt', value: 0.001 }] },
+        options,
+      );
       expect(r.rows).toEqual([]);
-      const empty = await runReport(t.db, { cube: 'orders', measures: ['margin_pct', 'avg_order_value'], dateRange: { from: '1950-01-01', to: '1950-12-31' } }, options);
+      const empty = await runReport(
+        t.db,
+        { cube: 'orders', measures: ['margin_pct', 'avg_order_value'], dateRange: { from: '1950-01-01', to: '1950-12-31' } },
+        options,
+      );
       expect(empty.rows[0]).toEqual({ margin_pct: null, avg_order_value: null });
     }
   });

@@ -15,7 +15,10 @@ describe('slow-query log settings of the running service', () => {
   afterAll(async () => svc.cleanup());
 
   it('uses the configured threshold and shows parameters only of allow-listed tables', async () => {
-    const created = await svc.call('/api/v1/customers', { method: 'POST', json: { code: 'SQ-1', name: 'Visible Name', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 } });
+    const created = await svc.call('/api/v1/customers', {
+      method: 'POST',
+      json: { code: 'SQ-1', name: 'Visible Name', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 },
+    });
     expect(created.status).toBe(201);
     const body = (await (await svc.call('/admin/db/slow-queries?limit=1000')).json()) as SlowQueriesBody;
     expect(body).toMatchObject({ enabled: true, thresholdMs: 0 });

@@ -49,7 +49,14 @@ describe.each(DIALECTS)('analytics and reports API (%s)', (dialect) => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.history).toHaveLength(36);
-    expect(body.forecast.map((f: { period: string }) => f.period)).toEqual(['2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01', '2026-05-01', '2026-06-01']);
+    expect(body.forecast.map((f: { period: string }) => f.period)).toEqual([
+      '2026-01-01',
+      '2026-02-01',
+      '2026-03-01',
+      '2026-04-01',
+      '2026-05-01',
+      '2026-06-01',
+    ]);
     expect(body.forecast[0]).toHaveProperty('upper95');
     const bad = await svc.call('/api/v1/analytics/forecast?cube=sales&measure=profit&grain=month&horizon=6');
     expect(bad.status).toBe(400);
@@ -57,7 +64,10 @@ describe.each(DIALECTS)('analytics and reports API (%s)', (dialect) => {
   });
 
   it('POST /reports/run: pivots and reports; hostile definitions get a 400 naming the field', async () => {
-    const pivot = await svc.call('/api/v1/reports/run', { method: 'POST', json: { cube: 'sales', rows: ['region'], columns: ['category'], measures: ['revenue', 'margin_pct'] } });
+    const pivot = await svc.call('/api/v1/reports/run', {
+      method: 'POST',
+      json: { cube: 'sales', rows: ['region'], columns: ['category'], measures: ['revenue', 'margin_pct'] },
+    });
     expect(pivot.status).toBe(200);
     expect((await pivot.json()).cells.length).toBeGreaterThan(10);
     const csv = await svc.call('/api/v1/reports/run?format=csv', { method: 'POST', json: { cube: 'orders', dimensions: ['status'], measures: ['count'] } });
@@ -82,9 +92,17 @@ describe.each(DIALECTS)('analytics and reports API (%s)', (dialect) => {
     const created = await svc.call('/api/v1/reports/definitions', { method: 'POST', json: { name: 'Orders by status', shared: true, definition } });
     expect(created.status).toBe(201);
     const saved = await created.json();
-    const v2 = await svc.call(`/api/v1/reports/definitions/${saved.id}`, { method: 'PUT', headers: { 'if-match': `"${saved.id}.1"` }, json: { name: 'Orders by status', definition: { ...definition, measures: ['count'] } } });
+    const v2 = await svc.call(`/api/v1/reports/definitions/${saved.id}`, {
+      method: 'PUT',
+      headers: { 'if-match': `"${saved.id}.1"` },
+      json: { name: 'Orders by status', definition: { ...definition, measures: ['count'] } },
+    });
     expect((await v2.json()).version).toBe(2);
-    const stale = await svc.call(`/api/v1/reports/definitions/${saved.id}`, { method: 'PUT', headers: { 'if-match': `"${saved.id}.1"` }, json: { name: 'x', definition } });
+    const stale = await svc.call(`/api/v1/reports/definitions/${saved.id}`, {
+      method: 'PUT',
+      headers: { 'if-match': `"${saved.id}.1"` },
+      json: { name: 'x', definition },
+    });
     expect(stale.status).toBe(409);
     const versions = await (await svc.call(`/api/v1/reports/definitions/${saved.id}/versions`)).json();
     expect(versions.items.map((v: { version: number }) => v.version)).toEqual([1, 2]);
@@ -92,7 +110,10 @@ describe.each(DIALECTS)('analytics and reports API (%s)', (dialect) => {
     expect(v1.definition.measures).toEqual(['count', 'cancel_rate']);
     const ran = await (await svc.call(`/api/v1/reports/definitions/${saved.id}/run`, { method: 'POST' })).json();
     expect(ran.columns.map((c: { key: string }) => c.key)).toEqual(['status', 'count']);
-    const invalid = await svc.call('/api/v1/reports/definitions', { method: 'POST', json: { name: 'bad', definition: { cube: 'orders', measures: ['nope'] } } });
+    const invalid = await svc.call('/api/v1/reports/definitions', {
+      method: 'POST',
+      json: { name: 'bad', definition: { cube: 'orders', measures: ['nope'] } },
+    });
     expect(invalid.status).toBe(400);
   });
 
@@ -101,7 +122,9 @@ describe.each(DIALECTS)('analytics and reports API (%s)', (dialect) => {
     const handle = await task.delay({ reportType: 'financial', startDate: '2025-01-01', endDate: '2025-12-31' });
     const report = (await handle.get({ timeout: 60_000 })) as FinancialReport;
     expect(report.incomeStatement.periods).toHaveLength(12);
-    const withFile = (await (await task.delay({ reportType: 'financial', startDate: '2025-01-01', endDate: '2025-12-31', format: 'xlsx' })).get({ timeout: 60_000 })) as FinancialReport & { file: { url: string } };
+    const withFile = (await (
+      await task.delay({ reportType: 'financial', startDate: '2025-01-01', endDate: '2025-12-31', format: 'xlsx' })
+    ).get({ timeout: 60_000 })) as FinancialReport & { file: { url: string } };
     const download = await svc.call(withFile.file.url);
     expect(download.status).toBe(200);
     const path = join(svc.runtime.config.dataDir, 'financial.xlsx');
@@ -119,18 +142,29 @@ describe.each(DIALECTS)('analytics and reports API (%s)', (dialect) => {
     expect(res.status).toBe(202);
     const location = res.headers.get('location')!;
     let done: JsonBody;
-    await eventually(async () => {
-      done = await (await svc.call(location)).json();
-      return done.state === 'SUCCESS';
-    }, 60_000, 'the receivables task');
+    await eventually(
+      async () => {
+        done = await (await svc.call(location)).json();
+        return done.state === 'SUCCESS';
+      },
+      60_000,
+      'the receivables task',
+    );
     expect(done.result.reportType).toBe('receivables');
-    const exported = await svc.call('/api/v1/reports/run', { method: 'POST', json: { cube: 'sales', dimensions: ['product'], measures: ['revenue'], limit: 50_000 } });
+    const exported = await svc.call('/api/v1/reports/run', {
+      method: 'POST',
+      json: { cube: 'sales', dimensions: ['product'], measures: ['revenue'], limit: 50_000 },
+    });
     expect(exported.status).toBe(202);
     let task: JsonBody;
-    await eventually(async () => {
-      task = await (await svc.call(exported.headers.get('location')!)).json();
-      return task.state === 'SUCCESS';
-    }, 60_000, 'the export task');
+    await eventually(
+      async () => {
+        task = await (await svc.call(exported.headers.get('location')!)).json();
+        return task.state === 'SUCCESS';
+      },
+      60_000,
+      'the export task',
+    );
     const file = task.result;
     const download = await svc.call(file.url);
     expect(download.headers.get('content-type')).toMatch(/spreadsheetml/);

@@ -42,8 +42,15 @@ describe.each(DIALECTS)('bad input and auth (%s)', (dialect) => {
 
   it('rejects malformed JSON, a wrong content type and an oversized body', async () => {
     const before = await countCustomers();
-    await expectProblem(await svc.call('/api/v1/customers', { method: 'POST', body: '{"code": "X', headers: { 'content-type': 'application/json' } }), 400, /JSON/);
-    await expectProblem(await svc.call('/api/v1/customers', { method: 'POST', body: 'code=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
+    await expectProblem(
+      await svc.call('/api/v1/customers', { method: 'POST', body: '{"code": "X', headers: { 'content-type': 'application/json' } }),
+      400,
+      /JSON/,
+    );
+    await expectProblem(
+      await svc.call('/api/v1/customers', { method: 'POST', body: 'code=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+    );
     const huge = JSON.stringify({ code: 'BIG', name: 'x'.repeat(2 * 1024 * 1024), country: 'DE' });
     await expectProblem(await svc.call('/api/v1/customers', { method: 'POST', body: huge, headers: { 'content-type': 'application/json' } }), 413);
     expect(await countCustomers()).toBe(before);
@@ -53,9 +60,17 @@ describe.each(DIALECTS)('bad input and auth (%s)', (dialect) => {
     const list = await (await svc.call('/api/v1/customers')).json();
     const customerId = list.data[0].id;
     const before = (await (await svc.call('/api/v1/orders')).json()).total;
-    const problem = await expectProblem(await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id: customerId, lines: [{ product_id: 999999, quantity: 1 }] } }), 400, /product/);
+    const problem = await expectProblem(
+      await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id: customerId, lines: [{ product_id: 999999, quantity: 1 }] } }),
+      400,
+      /product/,
+    );
     expect(problem.errors[0].field).toBe('body/lines/0/product_id');
-    await expectProblem(await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id: 999999, lines: [{ product_id: 1, quantity: 1 }] } }), 400, /Customer/);
+    await expectProblem(
+      await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id: 999999, lines: [{ product_id: 1, quantity: 1 }] } }),
+      400,
+      /Customer/,
+    );
     await expectProblem(await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id: customerId, lines: [] } }), 400, /lines/);
     expect((await (await svc.call('/api/v1/orders')).json()).total).toBe(before);
   });

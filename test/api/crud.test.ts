@@ -20,14 +20,24 @@ describe.each(DIALECTS)('ERP and document API (%s)', (dialect) => {
     expect(c.headers.get('location')).toBe(`/api/v1/customers/${created.id}`);
     expect(created).toMatchObject({ code: 'ACME', segment: 'smb', version: 1 });
 
-    const p = await svc.call('/api/v1/products', { method: 'POST', json: { sku: 'W-1', name: 'Widget', category: 'tools', unit_cost_cents: 400, unit_price_cents: 1000 } });
+    const p = await svc.call('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'W-1', name: 'Widget', category: 'tools', unit_cost_cents: 400, unit_price_cents: 1000 },
+    });
     expect(p.status).toBe(201);
     const product = await p.json();
     expect(product.active).toBe(true);
 
     const o = await svc.call('/api/v1/orders', {
       method: 'POST',
-      json: { customer_id: created.id, order_date: '2026-03-15', lines: [{ product_id: product.id, quantity: 3 }, { product_id: product.id, quantity: 1, unit_price_cents: 800, discount_bp: 2500 }] },
+      json: {
+        customer_id: created.id,
+        order_date: '2026-03-15',
+        lines: [
+          { product_id: product.id, quantity: 3 },
+          { product_id: product.id, quantity: 1, unit_price_cents: 800, discount_bp: 2500 },
+        ],
+      },
     });
     expect(o.status).toBe(201);
     const order = await o.json();
@@ -75,7 +85,14 @@ describe.each(DIALECTS)('ERP and document API (%s)', (dialect) => {
   });
 
   it('stores and returns document metadata as JSON', async () => {
-    const doc = { title: '年度报告 2025', filename: 'report.pdf', media_type: 'application/pdf', size_bytes: 1234, sha256: 'a'.repeat(64), metadata: { lang: 'zh', pages: 12, tags: ['erp'] } };
+    const doc = {
+      title: '年度报告 2025',
+      filename: 'report.pdf',
+      media_type: 'application/pdf',
+      size_bytes: 1234,
+      sha256: 'a'.repeat(64),
+      metadata: { lang: 'zh', pages: 12, tags: ['erp'] },
+    };
     const res = await svc.call('/api/v1/documents', { method: 'POST', json: doc });
     expect(res.status).toBe(201);
     const created = await res.json();

@@ -64,13 +64,20 @@ describe.each(DIALECTS)('demo data against the OpenAPI schemas (%s)', (dialect) 
   it('migration 0006 renames the segments older demo data wrote, so those rows pass the schema too', async () => {
     const kysely = svc.runtime.db.kysely;
     const old = { name: 'Old demo', country: 'DE', credit_limit_cents: 0, payment_terms_days: 30 };
-    await kysely.insertInto('customers').values([
-      { ...old, code: 'OLD-R', segment: 'retail' },
-      { ...old, code: 'OLD-W', segment: 'wholesale' },
-      { ...old, code: 'OLD-P', segment: 'public' },
-    ]).execute();
+    await kysely
+      .insertInto('customers')
+      .values([
+        { ...old, code: 'OLD-R', segment: 'retail' },
+        { ...old, code: 'OLD-W', segment: 'wholesale' },
+        { ...old, code: 'OLD-P', segment: 'public' },
+      ])
+      .execute();
     await customerSegments().up(kysely as never);
     const rows = await kysely.selectFrom('customers').select(['code', 'segment', 'version']).where('code', 'like', 'OLD-%').orderBy('code').execute();
-    expect(rows.map((r) => [r.code, r.segment, Number(r.version)])).toEqual([['OLD-P', 'public-sector', 2], ['OLD-R', 'consumer', 2], ['OLD-W', 'mid-market', 2]]);
+    expect(rows.map((r) => [r.code, r.segment, Number(r.version)])).toEqual([
+      ['OLD-P', 'public-sector', 2],
+      ['OLD-R', 'consumer', 2],
+      ['OLD-W', 'mid-market', 2],
+    ]);
   });
 });

@@ -38,7 +38,11 @@ describe('first-hour errors', () => {
   });
 
   it('answers raw UTF-8 in the query string with problem+json 400', async () => {
-    const head = Buffer.concat([Buffer.from('GET /api/v1/customers?q='), Buffer.from('Müller€', 'utf8'), Buffer.from(` HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${svc.adminKey}\r\nConnection: close\r\n\r\n`)]);
+    const head = Buffer.concat([
+      Buffer.from('GET /api/v1/customers?q='),
+      Buffer.from('Müller€', 'utf8'),
+      Buffer.from(` HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${svc.adminKey}\r\nConnection: close\r\n\r\n`),
+    ]);
     const response = await rawRequest(svc.baseUrl, head);
     expect(response).toMatch(/^HTTP\/1\.1 400 /);
     expect(response).toMatch(/content-type: application\/problem\+json/i);

@@ -63,7 +63,14 @@ describe.each(DIALECTS)('hostile input (%s)', (dialect) => {
     const body = withDeep(document({ metadata: { deep: '@DEEP@' } }), 5000);
     const res = await svc.call('/api/v1/documents', { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1' } });
     await expectBadRequest(res, /^body/);
-    await expectBadRequest(await svc.call('/api/v1/customers', { method: 'POST', body: deepText(5000), headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-2' } }), /^body/);
+    await expectBadRequest(
+      await svc.call('/api/v1/customers', {
+        method: 'POST',
+        body: deepText(5000),
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-2' },
+      }),
+      /^body/,
+    );
     const ok = await svc.call('/api/v1/documents', { method: 'POST', json: document(), headers: { 'idempotency-key': 'deep-1' } });
     expect(ok.status).toBe(201);
   });
@@ -77,7 +84,11 @@ describe.each(DIALECTS)('hostile input (%s)', (dialect) => {
   });
 
   it('accepts reasonably nested metadata', async () => {
-    const res = await svc.call('/api/v1/documents', { method: 'POST', body: withDeep(document({ metadata: { nested: '@DEEP@' } }), 20), headers: { 'content-type': 'application/json' } });
+    const res = await svc.call('/api/v1/documents', {
+      method: 'POST',
+      body: withDeep(document({ metadata: { nested: '@DEEP@' } }), 20),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(201);
   });
 

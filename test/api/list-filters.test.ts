@@ -12,12 +12,23 @@ describe.each(DIALECTS)('list filters (%s)', (dialect) => {
 
   beforeAll(async () => {
     svc = await startTestService(dialect);
-    const customer = async (code: string, country: string) => (await (await svc.call('/api/v1/customers', { method: 'POST', json: { code, name: code, country } })).json()).id as number;
+    const customer = async (code: string, country: string) =>
+      (await (await svc.call('/api/v1/customers', { method: 'POST', json: { code, name: code, country } })).json()).id as number;
     ids.acme = await customer('ACME', 'DE');
     ids.beta = await customer('BETA', 'FR');
-    ids.product = (await (await svc.call('/api/v1/products', { method: 'POST', json: { sku: 'P-1', name: 'Widget', category: 'tools', unit_cost_cents: 100, unit_price_cents: 150 } })).json()).id;
+    ids.product = (
+      await (
+        await svc.call('/api/v1/products', {
+          method: 'POST',
+          json: { sku: 'P-1', name: 'Widget', category: 'tools', unit_cost_cents: 100, unit_price_cents: 150 },
+        })
+      ).json()
+    ).id;
     const order = async (customer_id: number, status: string): Promise<string> => {
-      const res = await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id, status, order_date: '2026-03-15', lines: [{ product_id: ids.product, quantity: 1 }] } });
+      const res = await svc.call('/api/v1/orders', {
+        method: 'POST',
+        json: { customer_id, status, order_date: '2026-03-15', lines: [{ product_id: ids.product, quantity: 1 }] },
+      });
       expect(res.status).toBe(201);
       return (await res.json()).created_at as string;
     };
@@ -59,7 +70,10 @@ describe.each(DIALECTS)('list filters (%s)', (dialect) => {
   it('does not serve one filter the cached list of another, and sees new rows', async () => {
     expect((await list('status=confirmed')).body.total).toBe(1);
     expect((await list('status=paid')).body.total).toBe(5);
-    await svc.call(`/api/v1/orders`, { method: 'POST', json: { customer_id: ids.beta, status: 'confirmed', order_date: '2026-03-16', lines: [{ product_id: ids.product, quantity: 2 }] } });
+    await svc.call(`/api/v1/orders`, {
+      method: 'POST',
+      json: { customer_id: ids.beta, status: 'confirmed', order_date: '2026-03-16', lines: [{ product_id: ids.product, quantity: 2 }] },
+    });
     expect((await list('status=confirmed')).body.total).toBe(2);
   });
 

@@ -30,7 +30,10 @@ describe('the OpenAPI document', () => {
   });
   afterAll(async () => svc.cleanup());
 
-  const operations = (): [string, string, Operation][] => Object.entries(spec.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => [method.toUpperCase(), path, op] as [string, string, Operation]));
+  const operations = (): [string, string, Operation][] =>
+    Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => [method.toUpperCase(), path, op] as [string, string, Operation]),
+    );
 
   it('gives every operation an operationId, tags, a summary and problem+json errors', () => {
     const ids = new Set<string>();
@@ -54,15 +57,22 @@ describe('the OpenAPI document', () => {
   });
 
   it('lists the real success codes with response schemas', () => {
-    const codes = (method: string, path: string): string[] => Object.keys(spec.paths[path]?.[method] ?? {}).length ? Object.keys(spec.paths[path]![method]!.responses ?? {}).filter((c) => c.startsWith('2')) : [];
+    const codes = (method: string, path: string): string[] =>
+      Object.keys(spec.paths[path]?.[method] ?? {}).length ? Object.keys(spec.paths[path]![method]!.responses ?? {}).filter((c) => c.startsWith('2')) : [];
     expect(codes('post', '/api/v1/customers')).toEqual(['201']);
     expect(codes('delete', '/api/v1/customers/{id}')).toEqual(['204']);
     expect(codes('post', '/api/v1/customers/$bulk')).toEqual(['200', '207']);
     expect(codes('post', '/api/v1/$batch')).toEqual(['200']);
     expect(codes('post', '/admin/tasks/apply/{name}')).toEqual(['202']);
     expect(codes('post', '/admin/keys')).toEqual(['201']);
-    for (const [method, path] of [['post', '/api/v1/customers/$bulk'], ['post', '/api/v1/$batch'], ['post', '/admin/tasks/apply/{name}']] as const) {
-      expect(spec.paths[path]![method]!.responses!['200'] ?? spec.paths[path]![method]!.responses!['202'], path).toHaveProperty('content.application/json.schema');
+    for (const [method, path] of [
+      ['post', '/api/v1/customers/$bulk'],
+      ['post', '/api/v1/$batch'],
+      ['post', '/admin/tasks/apply/{name}'],
+    ] as const) {
+      expect(spec.paths[path]![method]!.responses!['200'] ?? spec.paths[path]![method]!.responses!['202'], path).toHaveProperty(
+        'content.application/json.schema',
+      );
     }
   });
 
@@ -72,7 +82,9 @@ describe('the OpenAPI document', () => {
       symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
       writeFileSync(join(dir, 'api.ts'), astToString(await openapiTS(spec as never)));
-      writeFileSync(join(dir, 'client.ts'), `import createClient from 'openapi-fetch';
+      writeFileSync(
+        join(dir, 'client.ts'),
+        `import createClient from 'openapi-fetch';
 import type { paths } from './api.ts';
 
 const client = createClient<paths>({ baseUrl: process.argv[2], headers: { authorization: \`Bearer \${process.argv[3]}\` } });
@@ -87,12 +99,27 @@ const problemCode: string | undefined = missing.error?.code;
 // @ts-expect-error the generated paths know which routes exist
 void client.GET('/api/v1/nothing-here');
 console.log(JSON.stringify({ name, problemCode }));
-`);
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: { target: 'es2024', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, allowImportingTsExtensions: true, types: ['node'] },
-        files: ['client.ts'],
-      }));
-      const tsc = await exec(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, timeout: 120_000 }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+`,
+      );
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'es2024',
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            allowImportingTsExtensions: true,
+            types: ['node'],
+          },
+          files: ['client.ts'],
+        }),
+      );
+      const tsc = await exec(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, timeout: 120_000 }).catch(
+        (e: { stdout: string }) => ({ stdout: e.stdout }),
+      );
       expect(tsc.stdout).toBe('');
       const run = await exec(process.execPath, ['client.ts', svc.baseUrl, svc.adminKey], { cwd: dir, timeout: 30_000 });
       expect(JSON.parse(run.stdout)).toEqual({ name: 'Typed GmbH', problemCode: 'not_found' });

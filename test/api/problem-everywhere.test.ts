@@ -45,14 +45,22 @@ describe('problem+json everywhere (sqlite)', () => {
   it('answers 431 for an oversized header or URL as problem+json', async () => {
     const header = await rawRequest(svc.baseUrl, `GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     const parsed = parseRaw(header);
-    expect(parsed).toMatchObject({ status: 431, contentType: expect.stringContaining('application/problem+json'), body: { status: 431, type: '/problems/headers_too_large' } });
+    expect(parsed).toMatchObject({
+      status: 431,
+      contentType: expect.stringContaining('application/problem+json'),
+      body: { status: 431, type: '/problems/headers_too_large' },
+    });
     const url = parseRaw(await rawRequest(svc.baseUrl, `GET /api/v1/customers?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
     expect(url).toMatchObject({ status: 431, contentType: expect.stringContaining('application/problem+json') });
   });
 
   it("answers Node's own 400 for a malformed request as problem+json", async () => {
     const parsed = parseRaw(await rawRequest(svc.baseUrl, 'GET /api/v1/customers HTTP/1.1\r\nHost: x\r\nNot a header line\r\n\r\n'));
-    expect(parsed).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { status: 400, type: '/problems/malformed_request' } });
+    expect(parsed).toMatchObject({
+      status: 400,
+      contentType: expect.stringContaining('application/problem+json'),
+      body: { status: 400, type: '/problems/malformed_request' },
+    });
   });
 
   it('answers a URL Fastify cannot decode or route as problem+json', async () => {
@@ -71,10 +79,15 @@ describe('problem+json everywhere (sqlite)', () => {
   });
 
   it('uses the same problem type scheme inside $batch sub-responses', async () => {
-    const res = await svc.call('/api/v1/$batch', { method: 'POST', json: { requests: [
-      { id: 'missing', method: 'GET', url: '/customers/999999' },
-      { id: 'skipped', method: 'GET', url: '/customers', dependsOn: ['missing'] },
-    ] } });
+    const res = await svc.call('/api/v1/$batch', {
+      method: 'POST',
+      json: {
+        requests: [
+          { id: 'missing', method: 'GET', url: '/customers/999999' },
+          { id: 'skipped', method: 'GET', url: '/customers', dependsOn: ['missing'] },
+        ],
+      },
+    });
     const { responses } = await res.json();
     const byId = Object.fromEntries(responses.map((r: { id: string }) => [r.id, r]));
     expect(byId.missing.body.type).toBe('/problems/not_found');
@@ -82,10 +95,16 @@ describe('problem+json everywhere (sqlite)', () => {
   });
 
   it('lets a read-only key use $batch for reads, checking each sub-request against its scope', async () => {
-    const res = await svc.call('/api/v1/$batch', { method: 'POST', key: readKey, json: { requests: [
-      { id: 'list', method: 'GET', url: '/customers' },
-      { id: 'write', method: 'POST', url: '/customers', body: { code: 'RO-1', name: 'n', country: 'DE' } },
-    ] } });
+    const res = await svc.call('/api/v1/$batch', {
+      method: 'POST',
+      key: readKey,
+      json: {
+        requests: [
+          { id: 'list', method: 'GET', url: '/customers' },
+          { id: 'write', method: 'POST', url: '/customers', body: { code: 'RO-1', name: 'n', country: 'DE' } },
+        ],
+      },
+    });
     expect(res.status).toBe(200);
     const { responses } = await res.json();
     const byId = Object.fromEntries(responses.map((r: { id: string }) => [r.id, r]));

@@ -13,7 +13,10 @@ describe.each(DIALECTS)('toolkit on list routes (%s)', (dialect) => {
     return { code: `${prefix}-${seq}`, name: `Customer ${prefix} ${seq} ${'x'.repeat(40)}`, country: 'DE', email: `c${seq}@example.com` };
   };
   const createProduct = async (sku: string) => {
-    const res = await svc.call('/api/v1/products', { method: 'POST', json: { sku, name: `Product ${sku}`, category: 'tools', unit_cost_cents: 100, unit_price_cents: 250 } });
+    const res = await svc.call('/api/v1/products', {
+      method: 'POST',
+      json: { sku, name: `Product ${sku}`, category: 'tools', unit_cost_cents: 100, unit_price_cents: 250 },
+    });
     expect(res.status).toBe(201);
     return res.json();
   };
@@ -46,21 +49,29 @@ describe.each(DIALECTS)('toolkit on list routes (%s)', (dialect) => {
     expect(lastPage.headers.get('link')).not.toContain('rel="next"');
   });
 
-  it.each(['page_size=0', 'page_size=10000', 'limit=0', 'limit=101', 'cursor=bogus', 'cursor=eyJ4Ijox.AAAAAAAAAAAAAAAAAAAAAA', 'page=2&cursor=abc', 'mode=keyset&page=2'])(
-    'answers 400 problem+json for %s',
-    async (query) => {
-      const res = await svc.call(`/api/v1/customers?${query}`);
-      expect(res.status).toBe(400);
-      expect(res.headers.get('content-type')).toContain('application/problem+json');
-    },
-  );
+  it.each([
+    'page_size=0',
+    'page_size=10000',
+    'limit=0',
+    'limit=101',
+    'cursor=bogus',
+    'cursor=eyJ4Ijox.AAAAAAAAAAAAAAAAAAAAAA',
+    'page=2&cursor=abc',
+    'mode=keyset&page=2',
+  ])('answers 400 problem+json for %s', async (query) => {
+    const res = await svc.call(`/api/v1/customers?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
 
   it('a cursor from one sort order is refused for another, and a tampered one is refused', async () => {
     const first = await (await svc.call('/api/v1/customers?mode=keyset&limit=5&sort=code')).json();
     expect(first.next_cursor).toEqual(expect.any(String));
     expect((await svc.call(`/api/v1/customers?cursor=${first.next_cursor}&limit=5&sort=name`)).status).toBe(400);
     const [body, mac] = (first.next_cursor as string).split('.');
-    const forged = Buffer.from(JSON.stringify(JSON.parse(Buffer.from(body!, 'base64url').toString()).map((v: unknown, i: number) => (i === 1 ? ['ZZZ', 1] : v)))).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify(JSON.parse(Buffer.from(body!, 'base64url').toString()).map((v: unknown, i: number) => (i === 1 ? ['ZZZ', 1] : v))),
+    ).toString('base64url');
     expect((await svc.call(`/api/v1/customers?cursor=${forged}.${mac}&limit=5&sort=code`)).status).toBe(400);
   });
 
@@ -133,8 +144,17 @@ describe.each(DIALECTS)('toolkit on list routes (%s)', (dialect) => {
     if (resource === 'orders') {
       const customer = (await (await svc.call('/api/v1/customers?page_size=1')).json()).data[0].id;
       const product = (await createProduct(`ORD-${dialect}`)).id;
-      for (const [day, quantity] of [['2026-01-02', 1], ['2026-01-02', 2], ['2026-01-01', 2], ['2026-02-01', 5], ['2026-01-02', 1]] as const) {
-        const res = await svc.call('/api/v1/orders', { method: 'POST', json: { customer_id: customer, order_date: day, lines: [{ product_id: product, quantity }] } });
+      for (const [day, quantity] of [
+        ['2026-01-02', 1],
+        ['2026-01-02', 2],
+        ['2026-01-01', 2],
+        ['2026-02-01', 5],
+        ['2026-01-02', 1],
+      ] as const) {
+        const res = await svc.call('/api/v1/orders', {
+          method: 'POST',
+          json: { customer_id: customer, order_date: day, lines: [{ product_id: product, quantity }] },
+        });
         expect(res.status).toBe(201);
       }
     }
@@ -142,7 +162,9 @@ describe.each(DIALECTS)('toolkit on list routes (%s)', (dialect) => {
     expect(all.length).toBeGreaterThan(2);
     for (const sort of sorts) {
       for (const order of ['asc', 'desc']) {
-        const offsetOrder = (await (await svc.call(`/api/v1/${resource}?page_size=100&sort=${sort}&order=${order}`)).json()).data.map((row: { id: number }) => row.id);
+        const offsetOrder = (await (await svc.call(`/api/v1/${resource}?page_size=100&sort=${sort}&order=${order}`)).json()).data.map(
+          (row: { id: number }) => row.id,
+        );
         const walked: number[] = [];
         let url = `/api/v1/${resource}?mode=keyset&limit=3&sort=${sort}&order=${order}`;
         for (let guard = 0; guard < 100; guard++) {

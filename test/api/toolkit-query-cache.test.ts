@@ -51,7 +51,14 @@ describe.each(DIALECTS)('query cache through the API (%s)', (dialect) => {
   });
 
   it('a rolled-back atomic bulk leaves the total right, a committed one updates it', async () => {
-    const doc = (title: string, metadata: Record<string, unknown> = {}) => ({ title, filename: `${title}.pdf`, media_type: 'application/pdf', size_bytes: 1, sha256: 'a'.repeat(64), metadata });
+    const doc = (title: string, metadata: Record<string, unknown> = {}) => ({
+      title,
+      filename: `${title}.pdf`,
+      media_type: 'application/pdf',
+      size_bytes: 1,
+      sha256: 'a'.repeat(64),
+      metadata,
+    });
     expect((await call('GET', '/api/v1/documents?page_size=1')).body?.total).toBe(0);
     const failed = await call('POST', '/api/v1/documents/$bulk?atomic=true', { items: [doc('ok'), doc('too-big', { big: 'x'.repeat(17 * 1024) })] });
     expect(failed.status).toBe(400);

@@ -25,7 +25,9 @@ describe('toolkit on resource routes with Redis (postgres)', () => {
   it('a cached list is purged by a create, and a replayed Idempotency-Key creates one order', async () => {
     expect(svc.runtime.cache.raw).toBeTruthy();
     const customer = await (await svc.call('/api/v1/customers', { method: 'POST', json: { code: 'R-1', name: 'Redis customer', country: 'DE' } })).json();
-    const product = await (await svc.call('/api/v1/products', { method: 'POST', json: { sku: 'R-P', name: 'Widget', category: 'tools', unit_cost_cents: 1, unit_price_cents: 2 } })).json();
+    const product = await (
+      await svc.call('/api/v1/products', { method: 'POST', json: { sku: 'R-P', name: 'Widget', category: 'tools', unit_cost_cents: 1, unit_price_cents: 2 } })
+    ).json();
 
     const url = '/api/v1/orders?page_size=50';
     const first = await svc.call(url);

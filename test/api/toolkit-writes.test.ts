@@ -12,7 +12,14 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
   beforeAll(async () => {
     svc = await startTestService(dialect);
     customerId = (await (await svc.call('/api/v1/customers', { method: 'POST', json: { code: 'BASE', name: 'Base customer', country: 'DE' } })).json()).id;
-    productId = (await (await svc.call('/api/v1/products', { method: 'POST', json: { sku: 'BASE-1', name: 'Widget', category: 'tools', unit_cost_cents: 100, unit_price_cents: 250 } })).json()).id;
+    productId = (
+      await (
+        await svc.call('/api/v1/products', {
+          method: 'POST',
+          json: { sku: 'BASE-1', name: 'Widget', category: 'tools', unit_cost_cents: 100, unit_price_cents: 250 },
+        })
+      ).json()
+    ).id;
   });
   afterAll(async () => {
     await svc.cleanup();
@@ -64,7 +71,13 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
     const before = await count('/api/v1/customers');
     const res = await svc.call('/api/v1/customers/$bulk', {
       method: 'POST',
-      json: { items: [{ code: 'B-1', name: 'One', country: 'DE' }, { code: 'BASE', name: 'Duplicate', country: 'DE' }, { code: 'B-3', name: 'Three', country: 'FR' }] },
+      json: {
+        items: [
+          { code: 'B-1', name: 'One', country: 'DE' },
+          { code: 'BASE', name: 'Duplicate', country: 'DE' },
+          { code: 'B-3', name: 'Three', country: 'FR' },
+        ],
+      },
     });
     expect(res.status).toBe(207);
     const body = await res.json();
@@ -79,7 +92,13 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
     const before = await count('/api/v1/customers');
     const res = await svc.call('/api/v1/customers/$bulk?atomic=true', {
       method: 'POST',
-      json: { items: [{ code: 'A-1', name: 'One', country: 'DE' }, { code: 'A-2', name: 'Two', country: 'DE' }, { code: 'BASE', name: 'Dup', country: 'DE' }] },
+      json: {
+        items: [
+          { code: 'A-1', name: 'One', country: 'DE' },
+          { code: 'A-2', name: 'Two', country: 'DE' },
+          { code: 'BASE', name: 'Dup', country: 'DE' },
+        ],
+      },
     });
     expect(res.status).toBe(409);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -88,7 +107,15 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
     expect(await count('/api/v1/customers')).toBe(before);
     expect((await (await svc.call('/api/v1/customers?sort=code&page_size=100')).json()).data.map((c: { code: string }) => c.code)).not.toContain('A-1');
 
-    const ok = await svc.call('/api/v1/customers/$bulk?atomic=true', { method: 'POST', json: { items: [{ code: 'A-1', name: 'One', country: 'DE' }, { code: 'A-2', name: 'Two', country: 'DE' }] } });
+    const ok = await svc.call('/api/v1/customers/$bulk?atomic=true', {
+      method: 'POST',
+      json: {
+        items: [
+          { code: 'A-1', name: 'One', country: 'DE' },
+          { code: 'A-2', name: 'Two', country: 'DE' },
+        ],
+      },
+    });
     expect(ok.status).toBe(200);
     expect(await count('/api/v1/customers')).toBe(before + 2);
   });
@@ -108,13 +135,23 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
   });
 
   it('bulk update applies patches with optional versions: 207 for a stale version and a missing id, atomic rolls back', async () => {
-    const ids: number[] = (await (await svc.call('/api/v1/products/$bulk', {
-      method: 'POST',
-      json: { items: ['U-1', 'U-2'].map((sku) => ({ sku, name: sku, category: 'bulk', unit_cost_cents: 1, unit_price_cents: 2 })) },
-    })).json()).results.map((r: { data: { id: number } }) => r.data.id);
+    const ids: number[] = (
+      await (
+        await svc.call('/api/v1/products/$bulk', {
+          method: 'POST',
+          json: { items: ['U-1', 'U-2'].map((sku) => ({ sku, name: sku, category: 'bulk', unit_cost_cents: 1, unit_price_cents: 2 })) },
+        })
+      ).json()
+    ).results.map((r: { data: { id: number } }) => r.data.id);
     const partial = await svc.call('/api/v1/products/$bulk', {
       method: 'PATCH',
-      json: { items: [{ id: ids[0], version: 1, patch: { name: 'U-1 renamed' } }, { id: ids[1], version: 7, patch: { name: 'lost' } }, { id: 999_999, patch: { name: 'ghost' } }] },
+      json: {
+        items: [
+          { id: ids[0], version: 1, patch: { name: 'U-1 renamed' } },
+          { id: ids[1], version: 7, patch: { name: 'lost' } },
+          { id: 999_999, patch: { name: 'ghost' } },
+        ],
+      },
     });
     expect(partial.status).toBe(207);
     const body = await partial.json();
@@ -124,12 +161,20 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
 
     const atomic = await svc.call('/api/v1/products/$bulk?atomic=true', {
       method: 'PATCH',
-      json: { items: [{ id: ids[1], patch: { name: 'applied?' } }, { id: 999_999, patch: { name: 'ghost' } }] },
+      json: {
+        items: [
+          { id: ids[1], patch: { name: 'applied?' } },
+          { id: 999_999, patch: { name: 'ghost' } },
+        ],
+      },
     });
     expect(atomic.status).toBe(404);
     expect((await (await svc.call(`/api/v1/products/${ids[1]}`)).json()).name).toBe('U-2');
 
-    const removed = await svc.call('/api/v1/products/$bulk', { method: 'DELETE', json: { items: [{ id: ids[0] }, { id: ids[1], version: 1 }, { id: 999_999 }] } });
+    const removed = await svc.call('/api/v1/products/$bulk', {
+      method: 'DELETE',
+      json: { items: [{ id: ids[0] }, { id: ids[1], version: 1 }, { id: 999_999 }] },
+    });
     expect(removed.status).toBe(207);
     expect((await removed.json()).results.map((r: { status: number }) => r.status)).toEqual([200, 200, 404]);
     expect((await svc.call(`/api/v1/products/${ids[0]}`)).status).toBe(404);
@@ -137,11 +182,17 @@ describe.each(DIALECTS)('toolkit on item and write routes (%s)', (dialect) => {
 
   it('rejects bulk bodies that are empty, too large or invalid with 400, changing nothing', async () => {
     const before = await count('/api/v1/customers');
-    for (const items of [[], Array.from({ length: 1001 }, (_, i) => ({ code: `X-${i}`, name: 'n', country: 'DE' })), [{ code: 'OK-1', name: 'n', country: 'germany' }]]) {
+    for (const items of [
+      [],
+      Array.from({ length: 1001 }, (_, i) => ({ code: `X-${i}`, name: 'n', country: 'DE' })),
+      [{ code: 'OK-1', name: 'n', country: 'germany' }],
+    ]) {
       const res = await svc.call('/api/v1/customers/$bulk', { method: 'POST', json: { items } });
       expect(res.status).toBe(400);
     }
-    expect((await svc.call('/api/v1/customers/$bulk?atomic=maybe', { method: 'POST', json: { items: [{ code: 'OK-2', name: 'n', country: 'DE' }] } })).status).toBe(400);
+    expect(
+      (await svc.call('/api/v1/customers/$bulk?atomic=maybe', { method: 'POST', json: { items: [{ code: 'OK-2', name: 'n', country: 'DE' }] } })).status,
+    ).toBe(400);
     expect(await count('/api/v1/customers')).toBe(before);
   });
 

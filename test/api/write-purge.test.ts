@@ -20,7 +20,18 @@ describe('response cache follows writes made outside the API', () => {
     const stamp = new Date().toISOString();
     await svc.runtime.db.kysely
       .insertInto('customers')
-      .values({ code: 'DIRECT-1', name: 'Written by a task', email: null, country: 'FR', city: null, segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30, created_at: stamp, updated_at: stamp })
+      .values({
+        code: 'DIRECT-1',
+        name: 'Written by a task',
+        email: null,
+        country: 'FR',
+        city: null,
+        segment: 'smb',
+        credit_limit_cents: 0,
+        payment_terms_days: 30,
+        created_at: stamp,
+        updated_at: stamp,
+      })
       .execute();
     await new Promise((r) => setTimeout(r, 50));
 

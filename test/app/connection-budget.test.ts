@@ -38,8 +38,14 @@ describe('connection budgets on PostgreSQL and Redis', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-budget-'));
     dirs.push(dataDir);
     const config = loadConfig({
-      PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: postgres.url, REDIS_URL: redis.url,
-      AI_STACK_DB_POOL_SIZE: String(POOL), AI_STACK_ADMIN_KEY: 'ask_connection_budget_test_key_0123456789', ...extra,
+      PORT: '0',
+      AI_STACK_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      AI_STACK_DB_POOL_SIZE: String(POOL),
+      AI_STACK_ADMIN_KEY: 'ask_connection_budget_test_key_0123456789',
+      ...extra,
     });
     const rt = await createRuntime(config, { roles, logger: silentLogger });
     const url = (await rt.listen()).replace('[::1]', '127.0.0.1');
@@ -51,7 +57,9 @@ describe('connection budgets on PostgreSQL and Redis', () => {
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ n: string }>(`select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
+      const { rows } = await client.query<{ n: string }>(
+        `select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
+      );
       return Number(rows[0]?.n ?? 0);
     } finally {
       await client.end();
@@ -67,23 +75,31 @@ describe('connection budgets on PostgreSQL and Redis', () => {
     }
   };
   const burst = (url: string, key: string, n: number): Promise<number[]> =>
-    Promise.all(Array.from({ length: n }, async (_, i) => {
-      // A distinct filter per request: no response or query cache answers it, every one needs a connection.
-      const res = await fetch(`${url}/api/v1/customers?limit=5&code=BUDGET-${i}-${Math.random().toString(36).slice(2, 8)}`, { headers: { authorization: `Bearer ${key}` } });
-      await res.arrayBuffer();
-      return res.status;
-    }));
+    Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        // A distinct filter per request: no response or query cache answers it, every one needs a connection.
+        const res = await fetch(`${url}/api/v1/customers?limit=5&code=BUDGET-${i}-${Math.random().toString(36).slice(2, 8)}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
 
-  it.each([['api'], ['worker'], ['scheduler'], ['api', 'worker', 'scheduler']] as Role[][])('a process with roles %s stays within its budget under load', { timeout: 120_000 }, async (...roles) => {
-    const { runtime: rt, url, key } = await runtime(roles);
-    try {
-      if (roles.includes('api')) expect(await burst(url, key, 60)).toEqual(Array.from({ length: 60 }, () => 200));
-      expect(await pgConnections()).toBeLessThanOrEqual(POOL);
-      expect(await redisConnections()).toBe(REDIS_CONNECTIONS[roles.join(',')]);
-    } finally {
-      await rt.stop();
-    }
-  });
+  it.each([['api'], ['worker'], ['scheduler'], ['api', 'worker', 'scheduler']] as Role[][])(
+    'a process with roles %s stays within its budget under load',
+    { timeout: 120_000 },
+    async (...roles) => {
+      const { runtime: rt, url, key } = await runtime(roles);
+      try {
+        if (roles.includes('api')) expect(await burst(url, key, 60)).toEqual(Array.from({ length: 60 }, () => 200));
+        expect(await pgConnections()).toBeLessThanOrEqual(POOL);
+        expect(await redisConnections()).toBe(REDIS_CONNECTIONS[roles.join(',')]);
+      } finally {
+        await rt.stop();
+      }
+    },
+  );
 
   it('more processes than max_connections allows: clear 503s, no crash, no hang, and recovery once one stops', { timeout: 120_000 }, async () => {
     // 3 processes × POOL 3 = 9 > max_connections 8: the last connections are refused by the server (53300).

@@ -45,19 +45,28 @@ describe('graceful shutdown', () => {
 
       const requests = Array.from({ length: IN_FLIGHT }, (_, i) => startSlowRequest(port, key, i));
       // SIGTERM only once the server has read every request's head (the metrics request itself is one more).
-      await eventually(async () => inFlight(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) >= IN_FLIGHT + 1, 20_000, 'the requests to be in flight');
+      await eventually(
+        async () => inFlight(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) >= IN_FLIGHT + 1,
+        20_000,
+        'the requests to be in flight',
+      );
       service.child.kill('SIGTERM');
       await service.waitFor(/shutting down/);
 
       // The listening socket closes within a few ticks of the signal; poll until a new connection is refused.
-      await eventually(() => new Promise<boolean>((resolve) => {
-        const probe = connect(port, '127.0.0.1');
-        probe.on('connect', () => {
-          probe.destroy();
-          resolve(false);
-        });
-        probe.on('error', () => resolve(true));
-      }), 10_000, 'new connections to be refused');
+      await eventually(
+        () =>
+          new Promise<boolean>((resolve) => {
+            const probe = connect(port, '127.0.0.1');
+            probe.on('connect', () => {
+              probe.destroy();
+              resolve(false);
+            });
+            probe.on('error', () => resolve(true));
+          }),
+        10_000,
+        'new connections to be refused',
+      );
 
       for (const r of requests) r.finish();
       const responses = await Promise.all(requests.map((r) => r.response));

@@ -18,7 +18,10 @@ describe('stop() with a failing step', () => {
     // The scheduler holds the Beat lease and releases it in the task store on close; with the store closed
     // under it, that release throws (as it would on a full disk or a lost Redis).
     await runtime.tasks.backend.close();
-    const outcome = await runtime.stop().then(() => undefined, (error: unknown) => error);
+    const outcome = await runtime.stop().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(outcome).toBeInstanceOf(ShutdownIncompleteError);
     expect((outcome as ShutdownIncompleteError).steps).toContain('scheduler');
     expect((outcome as ShutdownIncompleteError).steps).not.toContain('database');

@@ -35,7 +35,9 @@ describe('OpenTelemetry tracing across the API, the queue and the worker', () =>
     const res = await svc.call('/api/v1/documents', { method: 'POST', body: form, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     expect(res.status).toBe(202);
     const { document } = (await res.json()) as { document: { id: number } };
-    await expect.poll(async () => ((await (await svc.call(`/api/v1/documents/${document.id}`)).json()) as { status: string }).status, { timeout: 30_000 }).toBe('ready');
+    await expect
+      .poll(async () => ((await (await svc.call(`/api/v1/documents/${document.id}`)).json()) as { status: string }).status, { timeout: 30_000 })
+      .toBe('ready');
     await tracing?.flush();
 
     const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
@@ -48,10 +50,12 @@ describe('OpenTelemetry tracing across the API, the queue and the worker', () =>
     expect(send && parentOf(send)).toBe(server);
     expect(run && parentOf(run)).toBe(send);
     // The worker's statements are children (or deeper descendants) of its run span.
-    const underRun = spans.filter((s) => Number(s.kind) === Number(SpanKind.CLIENT) && s.attributes['db.system.name'] === 'sqlite').filter((s) => {
-      for (let p = parentOf(s); p; p = parentOf(p)) if (p === run) return true;
-      return false;
-    });
+    const underRun = spans
+      .filter((s) => Number(s.kind) === Number(SpanKind.CLIENT) && s.attributes['db.system.name'] === 'sqlite')
+      .filter((s) => {
+        for (let p = parentOf(s); p; p = parentOf(p)) if (p === run) return true;
+        return false;
+      });
     expect(underRun.length).toBeGreaterThan(0);
     expect(underRun.some((s) => /^(INSERT|UPDATE)/.test(String(s.attributes['db.operation.name'])))).toBe(true);
     // The request's own statements (the document row) belong to the server span's subtree too.

@@ -60,6 +60,8 @@ describe('backup retention', () => {
     expect(loadConfig({ AI_STACK_BACKUP_CRON: 'off', AI_STACK_BACKUP_DIR: '/mnt/b' }).backup).toMatchObject({ cron: null, dir: '/mnt/b' });
     expect(() => loadConfig({ AI_STACK_BACKUP_KEEP_DAILY: 'seven' })).toThrow(/AI_STACK_BACKUP_KEEP_DAILY: must be a whole number/);
     expect(() => loadConfig({ AI_STACK_BACKUP_CRON: 'every night' })).toThrow(/AI_STACK_BACKUP_CRON: must be a 5-field cron/);
-    expect(() => loadConfig({ AI_STACK_BACKUP_KEEP_DAILY: '0', AI_STACK_BACKUP_KEEP_WEEKLY: '0', AI_STACK_BACKUP_KEEP_MONTHLY: '0' })).toThrow(/every backup would be deleted/);
+    expect(() => loadConfig({ AI_STACK_BACKUP_KEEP_DAILY: '0', AI_STACK_BACKUP_KEEP_WEEKLY: '0', AI_STACK_BACKUP_KEEP_MONTHLY: '0' })).toThrow(
+      /every backup would be deleted/,
+    );
   });
 });

@@ -47,7 +47,18 @@ describe.each(DIALECTS)('backup and restore (%s)', (dialect) => {
     const loop = (async () => {
       while (running) {
         const n = written++;
-        await source.db.kysely.insertInto('customers').values({ code: `C-${n}`, name: `客户 ${n}`, email: `c${n}@example.com`, country: 'CN', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
+        await source.db.kysely
+          .insertInto('customers')
+          .values({
+            code: `C-${n}`,
+            name: `客户 ${n}`,
+            email: `c${n}@example.com`,
+            country: 'CN',
+            segment: 'smb',
+            credit_limit_cents: 0,
+            payment_terms_days: 30,
+          })
+          .execute();
         if (n % 5 === 0) await blobs.put(`load/${n}.bin`, Buffer.from(`blob ${n} `.repeat(200)));
         if (n % 7 === 0) await tasks.task(add).delay({ a: n, b: 1 });
       }
@@ -75,7 +86,15 @@ describe.each(DIALECTS)('backup and restore (%s)', (dialect) => {
   it('a backup taken while the service writes restores elsewhere to exactly the snapshot its manifest describes', async () => {
     const load = writeUnderLoad();
     // Let the load get going, so the backup really overlaps with writes.
-    while ((await source.db.kysely.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n < 30) await new Promise((r) => setTimeout(r, 10));
+    while (
+      (
+        await source.db.kysely
+          .selectFrom('customers')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n < 30
+    )
+      await new Promise((r) => setTimeout(r, 10));
     const summary = await createBackup(settings, { blobs });
     const written = await load.stop();
     const manifest = await verifyBackup(summary.path);
@@ -133,7 +152,10 @@ describe.each(DIALECTS)('backup and restore (%s)', (dialect) => {
     const target = await restoredTarget();
     const other = await openDatabase(target.settings.database, { slowQueries: false });
     await migrateToLatest(other);
-    await other.kysely.insertInto('customers').values({ code: 'STRAY', name: 'stray', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
+    await other.kysely
+      .insertInto('customers')
+      .values({ code: 'STRAY', name: 'stray', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 })
+      .execute();
     await other.close();
     await target.blobs.put('stray/object', Buffer.from('not in the backup'));
 

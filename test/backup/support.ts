@@ -27,7 +27,10 @@ export function tempDir(name: string): string {
  * An empty restore target of the same dialect: a fresh SQLite path, or a fresh PostgreSQL database whose
  * search_path names the source's schema (a dump restores under the schema it was taken from).
  */
-export async function emptyTarget(dialect: TestDialect, schema: string | undefined): Promise<{ config: DatabaseConfig; dataDir: string; drop(): Promise<void> }> {
+export async function emptyTarget(
+  dialect: TestDialect,
+  schema: string | undefined,
+): Promise<{ config: DatabaseConfig; dataDir: string; drop(): Promise<void> }> {
   const dataDir = tempDir('restore');
   if (dialect === 'sqlite') return { config: { kind: 'sqlite', file: join(dataDir, 'ai-stack.db') }, dataDir, drop: async () => {} };
   const database = `r_${randomBytes(6).toString('hex')}`;
@@ -40,9 +43,10 @@ export async function emptyTarget(dialect: TestDialect, schema: string | undefin
 
 /** Table name → row count and an order-independent sha256 over every row's values, computed independently of src/backup. */
 export async function tableDigests(db: Kysely<DatabaseSchema>, dialect: TestDialect): Promise<Record<string, { rows: number; sha256: string }>> {
-  const names = dialect === 'sqlite'
-    ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db)
-    : await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = current_schema() order by tablename`.execute(db);
+  const names =
+    dialect === 'sqlite'
+      ? await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db)
+      : await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = current_schema() order by tablename`.execute(db);
   const out: Record<string, { rows: number; sha256: string }> = {};
   for (const { name } of names.rows) {
     const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db);
@@ -53,13 +57,17 @@ export async function tableDigests(db: Kysely<DatabaseSchema>, dialect: TestDial
 }
 
 function canonical(row: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(row).sort().map((key) => {
-    const value = row[key];
-    if (typeof value === 'bigint') return [key, `n${value}`];
-    if (value instanceof Uint8Array) return [key, `b${Buffer.from(value).toString('hex')}`];
-    if (value instanceof Date) return [key, `d${value.toISOString()}`];
-    return [key, value];
-  }));
+  return JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((key) => {
+        const value = row[key];
+        if (typeof value === 'bigint') return [key, `n${value}`];
+        if (value instanceof Uint8Array) return [key, `b${Buffer.from(value).toString('hex')}`];
+        if (value instanceof Date) return [key, `d${value.toISOString()}`];
+        return [key, value];
+      }),
+  );
 }
 
 /** Every object of a store with the sha256 of its bytes. */

@@ -48,7 +48,10 @@ describe('ai-stack backup / restore (SQLite)', () => {
     try {
       const db = await openDatabase({ kind: 'sqlite', file: join(source, 'ai-stack.db') }, { slowQueries: false });
       await migrateToLatest(db);
-      await db.kysely.insertInto('customers').values({ code: 'C-1', name: '张三', country: 'CN', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
+      await db.kysely
+        .insertInto('customers')
+        .values({ code: 'C-1', name: '张三', country: 'CN', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 })
+        .execute();
       await db.close();
       const backup = await run(['backup'], { AI_STACK_DATA_DIR: source, AI_STACK_BACKUP_DIR: backups });
       expect(backup).toMatchObject({ code: 0, stderr: '' });

@@ -70,7 +70,10 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
   });
 
   it('getMany/setMany/deleteMany', async () => {
-    await cache.setMany<unknown>([{ key: 'm1', value: 1 }, { key: 'm2', value: 'two', ttl: '1m' }]);
+    await cache.setMany<unknown>([
+      { key: 'm1', value: 1 },
+      { key: 'm2', value: 'two', ttl: '1m' },
+    ]);
     expect(await cache.getMany(['m1', 'm2', 'm3'])).toEqual([1, 'two', undefined]);
     expect(await cache.deleteMany(['m1', 'm2', 'm3'])).toBe(2);
     expect(await cache.getMany(['m1', 'm2'])).toEqual([undefined, undefined]);
@@ -98,7 +101,10 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
 
   it('getOrSet loads once and then hits', async () => {
     let calls = 0;
-    const load = async (): Promise<{ id: number }> => { calls++; return { id: 7 }; };
+    const load = async (): Promise<{ id: number }> => {
+      calls++;
+      return { id: 7 };
+    };
     expect(await cache.getOrSet('gos', load)).toEqual({ id: 7 });
     expect(await cache.getOrSet('gos', load)).toEqual({ id: 7 });
     expect(calls).toBe(1);
@@ -109,12 +115,18 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
   it('getOrSet collapses concurrent misses into one loader call', async () => {
     let calls = 0;
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    const pending = Promise.all(Array.from({ length: 100 }, () => cache.getOrSet('herd', async () => {
-      calls++;
-      await gate;
-      return 'v';
-    })));
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const pending = Promise.all(
+      Array.from({ length: 100 }, () =>
+        cache.getOrSet('herd', async () => {
+          calls++;
+          await gate;
+          return 'v';
+        }),
+      ),
+    );
     await eventually(() => calls > 0, 5_000, 'the loader to start');
     release();
     const results = await pending;
@@ -124,11 +136,17 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
 
   it('getOrSet honours shouldCache and ctx.skip()', async () => {
     let calls = 0;
-    const load = async (): Promise<number[]> => { calls++; return []; };
+    const load = async (): Promise<number[]> => {
+      calls++;
+      return [];
+    };
     await cache.getOrSet('empty', load, { shouldCache: (v) => v.length > 0 });
     await cache.getOrSet('empty', load, { shouldCache: (v) => v.length > 0 });
     expect(calls).toBe(2);
-    await cache.getOrSet('skip', (ctx) => { ctx.skip(); return 1; });
+    await cache.getOrSet('skip', (ctx) => {
+      ctx.skip();
+      return 1;
+    });
     expect(await cache.has('skip')).toBe(false);
   });
 
@@ -152,7 +170,11 @@ describe.each(['memory', 'redis'] as const)('Cache API (%s)', (mode) => {
   });
 
   it('deleteByPattern matches within the namespace', async () => {
-    await cache.setMany([{ key: 'user:1', value: 1 }, { key: 'user:2', value: 2 }, { key: 'org:1', value: 3 }]);
+    await cache.setMany([
+      { key: 'user:1', value: 1 },
+      { key: 'user:2', value: 2 },
+      { key: 'org:1', value: 3 },
+    ]);
     expect(await cache.deleteByPattern('user:*')).toBe(2);
     expect(await cache.getMany(['user:1', 'user:2', 'org:1'])).toEqual([undefined, undefined, 3]);
   });

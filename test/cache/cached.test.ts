@@ -46,12 +46,18 @@ describe('cached()', () => {
 
   it('uses a key builder, tags from arguments, and shouldCache', async () => {
     let calls = 0;
-    const list = cached(async (_org: { id: string }) => { calls++; return calls === 1 ? [] : ['x']; }, {
-      cache,
-      key: (org) => `list:${org.id}`,
-      tags: (org) => [`org:${org.id}`],
-      shouldCache: (rows) => rows.length > 0,
-    });
+    const list = cached(
+      async (_org: { id: string }) => {
+        calls++;
+        return calls === 1 ? [] : ['x'];
+      },
+      {
+        cache,
+        key: (org) => `list:${org.id}`,
+        tags: (org) => [`org:${org.id}`],
+        shouldCache: (rows) => rows.length > 0,
+      },
+    );
     expect(await list({ id: 'o1' })).toEqual([]);
     expect(await list({ id: 'o1' })).toEqual(['x']);
     expect(await list({ id: 'o1' })).toEqual(['x']);

@@ -7,7 +7,10 @@ const sample = (): Record<string, unknown> => ({
   big: 12345678901234567890n,
   buf: Buffer.from([0, 1, 2, 255]),
   bytes: new Uint8Array([9, 8, 7]),
-  map: new Map<unknown, unknown>([['a', 1], [2, new Date(0)]]),
+  map: new Map<unknown, unknown>([
+    ['a', 1],
+    [2, new Date(0)],
+  ]),
   set: new Set([1, 'two', 3n]),
   undef: undefined,
   nested: { deep: [undefined, null, { when: new Date(1) }], nan: NaN, inf: -Infinity, negZero: -0 },
@@ -86,7 +89,11 @@ describe('type round-trip identity across L1 and L2', () => {
   });
 
   it('accepts a pluggable codec for both tiers', async () => {
-    const upper: Codec = { name: 'reverse', encode: (v) => JSON.stringify(v).split('').reverse().join(''), decode: (t) => JSON.parse(t.split('').reverse().join('')) as unknown };
+    const upper: Codec = {
+      name: 'reverse',
+      encode: (v) => JSON.stringify(v).split('').reverse().join(''),
+      decode: (t) => JSON.parse(t.split('').reverse().join('')) as unknown,
+    };
     const p2 = randomPrefix('codec2');
     const a = await createCache({ redis: { url: REDIS_URL, keyPrefix: p2 }, codec: upper });
     const b = await createCache({ redis: { url: REDIS_URL, keyPrefix: p2 }, codec: upper, l1: false });

@@ -88,8 +88,18 @@ describe('cache-manager on our store', () => {
     const store = new Keyv({ store: redisStore(), namespace: 'cm' });
     const manager = createCacheManager({ stores: [store] });
     let calls = 0;
-    expect(await manager.wrap('w', async () => { calls++; return { ok: true }; })).toEqual({ ok: true });
-    expect(await manager.wrap('w', async () => { calls++; return { ok: false }; })).toEqual({ ok: true });
+    expect(
+      await manager.wrap('w', async () => {
+        calls++;
+        return { ok: true };
+      }),
+    ).toEqual({ ok: true });
+    expect(
+      await manager.wrap('w', async () => {
+        calls++;
+        return { ok: false };
+      }),
+    ).toEqual({ ok: true });
     expect(calls).toBe(1);
     expect(await manager.get('w')).toEqual({ ok: true });
     await manager.clear();

@@ -25,7 +25,14 @@ describe('distributed lease lock', () => {
     await raw.set(await lockKey(b, 'w'), 'someone-else', 'PX', 10_000);
     let calls = 0;
     const misses = b.stats().counters.l2Misses ?? 0;
-    const waiting = b.getOrSet('w', async () => { calls++; return 'mine'; }, { lock: true });
+    const waiting = b.getOrSet(
+      'w',
+      async () => {
+        calls++;
+        return 'mine';
+      },
+      { lock: true },
+    );
     // Signal: b missed L2 and is now in the lock phase (polling, since the lock is held).
     await eventually(() => (b.stats().counters.l2Misses ?? 0) > misses, 5_000, 'b to miss L2');
     await a.set('w', 'holder-value');
@@ -37,7 +44,14 @@ describe('distributed lease lock', () => {
   it('loads anyway after the wait timeout when the holder never finishes (fail open)', async () => {
     await raw.set(await lockKey(b, 'stuck'), 'dead-holder', 'PX', 60_000);
     let calls = 0;
-    const value = await b.getOrSet('stuck', async () => { calls++; return 'loaded'; }, { lock: { waitTimeout: '50ms' } });
+    const value = await b.getOrSet(
+      'stuck',
+      async () => {
+        calls++;
+        return 'loaded';
+      },
+      { lock: { waitTimeout: '50ms' } },
+    );
     expect(value).toBe('loaded');
     expect(calls).toBe(1);
     // The dead holder's lease is untouched: release is token-checked.

@@ -24,13 +24,23 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
     await cache.getOrSet('g', () => 'v1', { ttl: '30ms', grace: '1h' });
     clock.advance(60);
     expect(await cache.get('g')).toBeUndefined();
-    const value = await cache.getOrSet('g', () => { throw new Error('db down'); }, { ttl: '30ms', grace: '1h' });
+    const value = await cache.getOrSet(
+      'g',
+      () => {
+        throw new Error('db down');
+      },
+      { ttl: '30ms', grace: '1h' },
+    );
     expect(value).toBe('v1');
     expect(cache.stats().counters.gracedHits).toBeGreaterThan(0);
   });
 
   it('rethrows loader errors when there is nothing stale', async () => {
-    await expect(cache.getOrSet('nostale', () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      cache.getOrSet('nostale', () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     // A failure is not cached: the next call loads again.
     expect(await cache.getOrSet('nostale', () => 'ok')).toBe('ok');
   });
@@ -39,8 +49,17 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
     await cache.getOrSet('swr', () => 'old', { ttl: '20ms', grace: '1h' });
     clock.advance(40);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    const value = await cache.getOrSet('swr', async () => { await gate; return 'new'; }, { ttl: '1h', grace: '1h', staleWhileRevalidate: true });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const value = await cache.getOrSet(
+      'swr',
+      async () => {
+        await gate;
+        return 'new';
+      },
+      { ttl: '1h', grace: '1h', staleWhileRevalidate: true },
+    );
     expect(value).toBe('old');
     release();
     await expect.poll(() => cache.get('swr')).toBe('new');
@@ -50,8 +69,17 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
     await cache.getOrSet('soft', () => 'old', { ttl: '20ms', grace: '1h' });
     clock.advance(40);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    const value = await cache.getOrSet('soft', async () => { await gate; return 'new'; }, { ttl: '1h', grace: '1h', softTimeout: '20ms' });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const value = await cache.getOrSet(
+      'soft',
+      async () => {
+        await gate;
+        return 'new';
+      },
+      { ttl: '1h', grace: '1h', softTimeout: '20ms' },
+    );
     expect(value).toBe('old');
     release();
     await expect.poll(() => cache.get('soft')).toBe('new');
@@ -59,24 +87,46 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
 
   it('hard timeout throws CacheLoaderTimeoutError without stale data, and the load still lands', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    await expect(cache.getOrSet('hard', async () => { await gate; return 'late'; }, { hardTimeout: '20ms' })).rejects.toBeInstanceOf(CacheLoaderTimeoutError);
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await expect(
+      cache.getOrSet(
+        'hard',
+        async () => {
+          await gate;
+          return 'late';
+        },
+        { hardTimeout: '20ms' },
+      ),
+    ).rejects.toBeInstanceOf(CacheLoaderTimeoutError);
     release();
     await expect.poll(() => cache.get('hard')).toBe('late');
   });
 
   it('adaptive options from the loader context: tags and the stale value', async () => {
-    await cache.getOrSet('adapt-tags', (ctx) => { ctx.setTags(['dynamic']); return 1; });
+    await cache.getOrSet('adapt-tags', (ctx) => {
+      ctx.setTags(['dynamic']);
+      return 1;
+    });
     expect(await cache.deleteByTag('dynamic')).toBe(1);
     await cache.getOrSet('adapt-stale', () => 'first', { ttl: '10ms', grace: '1h' });
     clock.advance(30);
     const seen: unknown[] = [];
-    expect(await cache.getOrSet('adapt-stale', (ctx) => { seen.push(ctx.stale); return 'second'; })).toBe('second');
+    expect(
+      await cache.getOrSet('adapt-stale', (ctx) => {
+        seen.push(ctx.stale);
+        return 'second';
+      }),
+    ).toBe('second');
     expect(seen).toEqual(['first']);
   });
 
   it('adaptive options from the loader context (ttl)', async () => {
-    await cache.getOrSet('adaptive', (ctx) => { ctx.setTtl('20ms'); return 1; });
+    await cache.getOrSet('adaptive', (ctx) => {
+      ctx.setTtl('20ms');
+      return 1;
+    });
     expect(await cache.get('adaptive')).toBe(1);
     clock.advance(50);
     expect(await cache.get('adaptive')).toBeUndefined();
@@ -86,7 +136,11 @@ describe('grace, stale-while-revalidate and loader timeouts', () => {
 describe('fail fast when Redis is down', () => {
   it('answers from L1 and loaders without waiting, opens the breaker, and reports unhealthy', async () => {
     const port = await freePort();
-    const cache = await createCache({ redis: { url: `redis://127.0.0.1:${port}`, keyPrefix: 'down' }, connectTimeoutMs: 200, circuitBreaker: { threshold: 2, openMs: 60_000 } });
+    const cache = await createCache({
+      redis: { url: `redis://127.0.0.1:${port}`, keyPrefix: 'down' },
+      connectTimeoutMs: 200,
+      circuitBreaker: { threshold: 2, openMs: 60_000 },
+    });
     try {
       expect(await cache.getOrSet('k', () => 'from-loader')).toBe('from-loader');
       expect(await cache.get('k')).toBe('from-loader');
@@ -121,7 +175,10 @@ describe('Redis restart during reads', () => {
       while (!stop) {
         const key = `k${served % 20}`;
         try {
-          const v = await cache.getOrSet(key, async () => { loads++; return key.toUpperCase(); });
+          const v = await cache.getOrSet(key, async () => {
+            loads++;
+            return key.toUpperCase();
+          });
           if (v !== key.toUpperCase()) failures.push(new Error(`wrong value ${String(v)}`));
           served++;
         } catch (error) {
@@ -139,9 +196,25 @@ describe('Redis restart during reads', () => {
       await expect.poll(() => served, { timeout: 10_000 }).toBeGreaterThan(duringOutage + 50);
       await redis.start();
       // Recovery: an entry written after the restart reaches the new Redis.
-      await expect.poll(async () => { await cache.set('after', 'restart'); return (await cache.health()).ok && !cache.stats().circuitOpen; }, { timeout: 10_000 }).toBe(true);
+      await expect
+        .poll(
+          async () => {
+            await cache.set('after', 'restart');
+            return (await cache.health()).ok && !cache.stats().circuitOpen;
+          },
+          { timeout: 10_000 },
+        )
+        .toBe(true);
       const probe = await createCache({ redis: { url: redis.url, keyPrefix: 'restart' }, l1: false });
-      await expect.poll(async () => { await cache.set('after', 'restart'); return probe.get('after'); }, { timeout: 10_000 }).toBe('restart');
+      await expect
+        .poll(
+          async () => {
+            await cache.set('after', 'restart');
+            return probe.get('after');
+          },
+          { timeout: 10_000 },
+        )
+        .toBe('restart');
       await probe.close();
       // The restarted Redis lost its script cache: EVALSHA hits NOSCRIPT and the script is reloaded.
       expect(await cache.incr('after-restart-counter')).toBe(1);
@@ -168,7 +241,12 @@ describe('per-command timeout on a hung Redis', () => {
     const redis = new ThrowawayRedis(await freePort());
     holder.redis = redis;
     await redis.start();
-    const cache = await createCache({ redis: { url: redis.url, keyPrefix: 'hung' }, commandTimeoutMs: 100, circuitBreaker: { threshold: 1, openMs: 60_000 }, l1: false });
+    const cache = await createCache({
+      redis: { url: redis.url, keyPrefix: 'hung' },
+      commandTimeoutMs: 100,
+      circuitBreaker: { threshold: 1, openMs: 60_000 },
+      l1: false,
+    });
     const admin = new Redis(redis.url);
     try {
       await cache.set('k', 'cached');
@@ -196,8 +274,14 @@ describe('background refreshes do not stampede', () => {
       clock.advance(30);
       let refreshes = 0;
       let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
-      const loader = async (): Promise<string> => { refreshes++; await gate; return 'new'; };
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const loader = async (): Promise<string> => {
+        refreshes++;
+        await gate;
+        return 'new';
+      };
       for (let i = 0; i < 20; i++) {
         expect(await cache.getOrSet('k', loader, { ttl: '1h', grace: '1h', staleWhileRevalidate: true })).toBe('old');
       }
@@ -228,7 +312,15 @@ describe('Redis absent at boot', () => {
       await redis.start();
       await expect.poll(async () => (await cache.health()).ok, { timeout: 10_000 }).toBe(true);
       peer.cache = await createCache({ redis: { url: redis.url, keyPrefix: 'boot' } });
-      await expect.poll(async () => { await cache.set('shared', 1); return peer.cache?.get('shared'); }, { timeout: 10_000 }).toBe(1);
+      await expect
+        .poll(
+          async () => {
+            await cache.set('shared', 1);
+            return peer.cache?.get('shared');
+          },
+          { timeout: 10_000 },
+        )
+        .toBe(1);
       // The late-connected subscriber receives invalidations too.
       await peer.cache.set('shared', 2);
       await expect.poll(() => cache.get('shared'), { timeout: 5_000 }).toBe(2);

@@ -21,8 +21,6 @@ export function rawClient(url = REDIS_URL): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1 });
 }
 
-
-
 /**
  * An injected clock for TTL tests: freezes `Date` only (timers, promises and I/O run for real), so
  * an entry is fresh or stale because the test moved the clock, not because the machine was slow.

@@ -78,8 +78,19 @@ describe('bus message parsing', () => {
     expect(parseEnvelope(JSON.stringify({ v: 1, src: 's', op: 'all' }))?.src).toBe('s');
   });
   it('drops malformed and hostile messages', () => {
-    for (const text of ['', 'null', '[]', '{"v":2,"src":"s","op":"all"}', '{"v":1,"op":"all"}', '{"v":1,"src":"s","op":"keys","keys":[1]}',
-      '{"v":1,"src":"s","op":"nuke"}', '{"v":1,"src":"s","op":"version","namespace":"n","version":1.5}', `{"v":1,"src":"s","op":"pattern","pattern":"${'a'.repeat(600)}"}`, '{"__proto__":{"v":1}}', '[{"v":1,"src":"s","op":"all"}]']) {
+    for (const text of [
+      '',
+      'null',
+      '[]',
+      '{"v":2,"src":"s","op":"all"}',
+      '{"v":1,"op":"all"}',
+      '{"v":1,"src":"s","op":"keys","keys":[1]}',
+      '{"v":1,"src":"s","op":"nuke"}',
+      '{"v":1,"src":"s","op":"version","namespace":"n","version":1.5}',
+      `{"v":1,"src":"s","op":"pattern","pattern":"${'a'.repeat(600)}"}`,
+      '{"__proto__":{"v":1}}',
+      '[{"v":1,"src":"s","op":"all"}]',
+    ]) {
       expect(parse(text)).toBeUndefined();
     }
   });

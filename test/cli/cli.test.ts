@@ -102,7 +102,14 @@ describe('ai-stack CLI', () => {
         expect(rejected.err).toMatch(/^ai-stack db advise: Cannot advise on this statement: /);
         expect(rejected.err).not.toMatch(/\n\s+at /);
       }
-      const cte = await cli(['db', 'advise', "with paid as (select * from orders where status = 'paid') select * from paid where total_cents > 100 order by total_cents desc limit 5"], advEnv);
+      const cte = await cli(
+        [
+          'db',
+          'advise',
+          "with paid as (select * from orders where status = 'paid') select * from paid where total_cents > 100 order by total_cents desc limit 5",
+        ],
+        advEnv,
+      );
       expect(cte.code).toBe(0);
       expect(cte.err).toBe('');
     } finally {
@@ -200,7 +207,9 @@ describe('operator output', () => {
   });
 
   it('formats progress with percentage, rate and time left', () => {
-    expect(formatProgress({ phase: 'orders', ordersDone: 250, ordersTotal: 1000, rowsWritten: 5000 }, 2000)).toBe('  orders 25.0% · 5,000 rows · 2,500 rows/s · ETA 6 s');
+    expect(formatProgress({ phase: 'orders', ordersDone: 250, ordersTotal: 1000, rowsWritten: 5000 }, 2000)).toBe(
+      '  orders 25.0% · 5,000 rows · 2,500 rows/s · ETA 6 s',
+    );
   });
 
   it('start prints where to go next', () => {

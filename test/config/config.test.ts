@@ -16,13 +16,18 @@ describe('configuration', () => {
 
   it('reads the slow-query threshold and parameter allow-list', () => {
     expect(loadConfig({}).slowQueries).toEqual({ thresholdMs: 100, allowParametersFor: [] });
-    expect(loadConfig({ AI_STACK_SLOW_QUERY_MS: '250', AI_STACK_SLOW_QUERY_PARAMETERS: ' products, accounts ,' }).slowQueries).toEqual({ thresholdMs: 250, allowParametersFor: ['products', 'accounts'] });
+    expect(loadConfig({ AI_STACK_SLOW_QUERY_MS: '250', AI_STACK_SLOW_QUERY_PARAMETERS: ' products, accounts ,' }).slowQueries).toEqual({
+      thresholdMs: 250,
+      allowParametersFor: ['products', 'accounts'],
+    });
   });
 
   it('lets SQLite trade power-loss durability for cheaper commits only when asked', () => {
     expect(loadConfig({ AI_STACK_SQLITE_SYNCHRONOUS: 'NORMAL' }).database).toMatchObject({ kind: 'sqlite', synchronous: 'normal' });
     // Validated even while PostgreSQL is in use, and pool size even on SQLite.
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test', AI_STACK_SQLITE_SYNCHRONOUS: 'sometimes' })).toThrow(/AI_STACK_SQLITE_SYNCHRONOUS/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/test', AI_STACK_SQLITE_SYNCHRONOUS: 'sometimes' })).toThrow(
+      /AI_STACK_SQLITE_SYNCHRONOUS/,
+    );
     expect(() => loadConfig({ AI_STACK_DB_POOL_SIZE: 'many' })).toThrow(/AI_STACK_DB_POOL_SIZE/);
   });
 
@@ -70,7 +75,11 @@ describe('configuration', () => {
   });
 
   it('masks secrets when describing the configuration', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://app:s3cret@db:5432/prod', REDIS_URL: 'redis://:hunter2@cache:6379', AI_STACK_ADMIN_KEY: 'k'.repeat(40) });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:s3cret@db:5432/prod',
+      REDIS_URL: 'redis://:hunter2@cache:6379',
+      AI_STACK_ADMIN_KEY: 'k'.repeat(40),
+    });
     const text = JSON.stringify(describeConfig(config));
     expect(text).not.toContain('s3cret');
     expect(text).not.toContain('hunter2');

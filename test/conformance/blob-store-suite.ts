@@ -109,10 +109,13 @@ export function blobStoreSuite(name: string, create: () => Promise<BlobHarness>)
       expect((await bytes(await h.store.get('empty'))).length).toBe(0);
     });
 
-    it.each(['../escape', 'a/../../etc/passwd', '/absolute', 'a//b', 'nul\u0000byte', '.hidden', 'a/./b', 'x'.repeat(600), '中文'])('refuses the hostile key %j', async (key) => {
-      await expect(h.store.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(InvalidBlobKeyError);
-      await expect(h.store.get(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
-    });
+    it.each(['../escape', 'a/../../etc/passwd', '/absolute', 'a//b', 'nul\u0000byte', '.hidden', 'a/./b', 'x'.repeat(600), '中文'])(
+      'refuses the hostile key %j',
+      async (key) => {
+        await expect(h.store.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(InvalidBlobKeyError);
+        await expect(h.store.get(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      },
+    );
   });
 }
 

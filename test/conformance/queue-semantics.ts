@@ -2,10 +2,7 @@
 // found where our SQLite IQueueBackend differed from Redis (issue 14, checked with BullMQ's own
 // suite); they run here, on both backends, so CI keeps the behaviour without BullMQ's test files.
 import { randomUUID } from 'node:crypto';
-import {
-  FlowProducer, Queue, QueueEvents, RateLimitError, Worker,
-  type Job, type Processor, type QueueOptions, type WorkerOptions,
-} from 'bullmq';
+import { FlowProducer, Queue, QueueEvents, RateLimitError, Worker, type Job, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TaskBackend } from '../../src/tasks/index.ts';
 import { eventually } from '../support/wait.ts';
@@ -103,9 +100,13 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       await active;
       await hung.close(true); // the process "dies": its lock is left to expire
       let ran = false;
-      const rescuer = e.worker(q, async () => {
-        ran = true;
-      }, { stalledInterval: 100, maxStalledCount: 0 });
+      const rescuer = e.worker(
+        q,
+        async () => {
+          ran = true;
+        },
+        { stalledInterval: 100, maxStalledCount: 0 },
+      );
       const [failed, reason] = await next<[Job, Error]>(rescuer, 'failed');
       expect(failed.id).toBe(job.id);
       expect(reason.message).toBe('job stalled more than allowable limit');
@@ -113,12 +114,14 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       expect(await queue.getJobState(job.id!)).toBe('failed');
     });
 
-    it('defers a parent\'s failure to a worker of its queue when a failParentOnFailure child fails', async () => {
+    it("defers a parent's failure to a worker of its queue when a failParentOnFailure child fails", async () => {
       const e = await open();
       const [pq, cq] = [unique('parent'), unique('child')];
       const parents = e.queue(pq);
       const tree = await e.flow().add({
-        name: 'p', queueName: pq, data: {},
+        name: 'p',
+        queueName: pq,
+        data: {},
         children: [{ name: 'c', queueName: cq, data: {}, opts: { failParentOnFailure: true } }],
       });
       e.worker(cq, async () => {
@@ -151,7 +154,9 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
         return 'ok';
       });
       const tree = await e.flow().add({
-        name: 'p', queueName: pq, data: {},
+        name: 'p',
+        queueName: pq,
+        data: {},
         children: [
           { name: 'bad', queueName: cq, data: {}, opts: { continueParentOnFailure: true } },
           { name: 'good', queueName: cq, data: {} },
@@ -220,7 +225,7 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       expect(done?.attemptsMade).toBe(1);
     });
 
-    it('resets a delayed job\'s delay to 0 when it is promoted by time', async () => {
+    it("resets a delayed job's delay to 0 when it is promoted by time", async () => {
       const e = await open();
       const q = unique('delay');
       const queue = e.queue(q);
@@ -234,7 +239,7 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       expect((await queue.getJob(job.id!))?.delay).toBe(0);
     });
 
-    it('drains a same-queue parent with its last child, and never a job scheduler\'s next run', async () => {
+    it("drains a same-queue parent with its last child, and never a job scheduler's next run", async () => {
       const e = await open();
       const q = unique('drain');
       const queue = e.queue(q);
@@ -296,18 +301,22 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       const b = e.worker(q, async () => undefined, { name: 'twin' });
       await Promise.all([a.waitUntilReady(), b.waitUntilReady()]);
       await eventually(async () => (await queue.getWorkers()).length === 2, 15_000, 'two workers listed');
-      expect((await queue.getWorkersCount())).toBe(2);
+      expect(await queue.getWorkersCount()).toBe(2);
     });
 
-    it('keeps a running job\'s lock when the wall clock jumps forward', async () => {
+    it("keeps a running job's lock when the wall clock jumps forward", async () => {
       const e = await open();
       const q = unique('clock');
       const queue = e.queue(q);
       const release = gate();
-      const worker = e.worker(q, async () => {
-        await release.promise;
-        return 'done';
-      }, { lockDuration: 5_000, stalledInterval: 100 });
+      const worker = e.worker(
+        q,
+        async () => {
+          await release.promise;
+          return 'done';
+        },
+        { lockDuration: 5_000, stalledInterval: 100 },
+      );
       const problems: string[] = [];
       worker.on('error', (error) => problems.push(error.message));
       worker.on('stalled', (id) => problems.push(`stalled ${id}`));
@@ -345,10 +354,13 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       const child = await queue.add('c', {}, { jobId: 'kid' });
       await queue.add('p1', {}, { jobId: 'p1' });
       await queue.add('p2', {}, { jobId: 'p2' });
-      await e.flow().add({ name: 'p0', queueName: q, data: {}, opts: { jobId: 'p0' }, children: [{ name: 'c', queueName: q, data: {}, opts: { jobId: 'kid' } }] });
+      await e
+        .flow()
+        .add({ name: 'p0', queueName: q, data: {}, opts: { jobId: 'p0' }, children: [{ name: 'c', queueName: q, data: {}, opts: { jobId: 'kid' } }] });
       expect(child.id).toBe('kid');
-      await expect(queue.add('c', {}, { jobId: 'kid', parent: { id: 'p1', queue: e.key(q) } }))
-        .rejects.toThrow(`The parent job ${e.key(q)}:p1 cannot be replaced. addJob`);
+      await expect(queue.add('c', {}, { jobId: 'kid', parent: { id: 'p1', queue: e.key(q) } })).rejects.toThrow(
+        `The parent job ${e.key(q)}:p1 cannot be replaced. addJob`,
+      );
       // A child that fails (no failure policy) keeps its parent waiting; retried and completed, it releases it.
       let fail = true;
       e.worker(q, async (job) => {
@@ -366,10 +378,14 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
 
     it('closes Queue, Worker, QueueEvents and the backend in every order without spinning or hanging', async () => {
       const parts = ['queue', 'worker', 'events', 'backend'] as const;
-      const orders: (typeof parts[number])[][] = [];
-      const permute = (rest: (typeof parts[number])[], done: (typeof parts[number])[]): void => {
+      const orders: (typeof parts)[number][][] = [];
+      const permute = (rest: (typeof parts)[number][], done: (typeof parts)[number][]): void => {
         if (rest.length === 0) orders.push(done);
-        for (const part of rest) permute(rest.filter((p) => p !== part), [...done, part]);
+        for (const part of rest)
+          permute(
+            rest.filter((p) => p !== part),
+            [...done, part],
+          );
       };
       permute([...parts], []);
       expect(orders).toHaveLength(24);

@@ -28,14 +28,18 @@ export function runQueueTurns(name: string, makeBackend: () => Promise<TaskBacke
       await queue.add('c', {}, { delay: 100 });
       const dueAt = Date.now() + 100; // both are due by then
       const starts: string[] = [];
-      e.worker(q, async (job) => {
-        starts.push(job.name);
-        if (job.name === 'a' && job.attemptsMade === 0) {
-          // b and c fall due while a's first attempt runs; a is then retried without backoff.
-          await sleep(Math.max(0, dueAt - Date.now()) + 30);
-          throw new Error('once more');
-        }
-      }, { concurrency: 1 });
+      e.worker(
+        q,
+        async (job) => {
+          starts.push(job.name);
+          if (job.name === 'a' && job.attemptsMade === 0) {
+            // b and c fall due while a's first attempt runs; a is then retried without backoff.
+            await sleep(Math.max(0, dueAt - Date.now()) + 30);
+            throw new Error('once more');
+          }
+        },
+        { concurrency: 1 },
+      );
       await queue.add('a', {}, { attempts: 2 });
       await eventually(() => starts.length === 4, 10_000, 'four starts');
       expect(starts).toEqual(['a', 'b', 'c', 'a']);

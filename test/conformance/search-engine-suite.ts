@@ -7,12 +7,66 @@ import type { SearchDocument, SearchEngine } from '../../src/search/index.ts';
  */
 export function searchEngineSuite(name: string, open: () => Promise<{ engine: SearchEngine; close: () => Promise<void> }>): void {
   const CORPUS: SearchDocument[] = [
-    { id: 'bank:0', documentId: 'bank', title: '中国农业发展银行年度报告', body: '中国农业发展银行是一家政策性银行，支持农业和农村发展。', type: 'pdf', language: 'zh-Hans', tags: ['finance', 'report'], date: '2025-03-01T00:00:00.000Z' },
-    { id: 'mouse:0', documentId: 'mouse', title: '滑鼠與鍵盤設定', body: '本文說明如何設定滑鼠的靈敏度，以及資料庫備份的步驟。', type: 'docx', language: 'zh-Hant', tags: ['howto'], date: '2024-06-15T00:00:00.000Z' },
-    { id: 'redis:0', documentId: 'redis', title: 'Redis cache configuration', body: 'Configure the Redis cache: eviction policies, persistence and replication for running databases.', type: 'md', language: 'en', tags: ['howto', 'cache'], date: '2026-01-10T00:00:00.000Z' },
-    { id: 'redis:1', documentId: 'redis', title: 'Redis cache configuration', body: 'Monitoring latency with the slow log; 缓存命中率 and memory fragmentation.', type: 'md', language: 'mixed', tags: ['howto', 'cache'], date: '2026-01-10T00:00:00.000Z' },
-    { id: 'wechat:0', documentId: 'wechat', title: '微信支付接入指南', body: '商户通过微信支付的接口完成收款，数据分析平台提供对账报表。', type: 'html', language: 'zh-Hans', tags: ['payments'], date: '2025-11-20T00:00:00.000Z' },
-    { id: 'bridge:0', documentId: 'bridge', title: '南京市长江大桥', body: '南京市长江大桥是长江上第一座由中国自行设计和建造的双层式铁路、公路两用桥梁。', type: 'txt', language: 'zh-Hans', tags: [], date: '2023-09-09T00:00:00.000Z' },
+    {
+      id: 'bank:0',
+      documentId: 'bank',
+      title: '中国农业发展银行年度报告',
+      body: '中国农业发展银行是一家政策性银行，支持农业和农村发展。',
+      type: 'pdf',
+      language: 'zh-Hans',
+      tags: ['finance', 'report'],
+      date: '2025-03-01T00:00:00.000Z',
+    },
+    {
+      id: 'mouse:0',
+      documentId: 'mouse',
+      title: '滑鼠與鍵盤設定',
+      body: '本文說明如何設定滑鼠的靈敏度，以及資料庫備份的步驟。',
+      type: 'docx',
+      language: 'zh-Hant',
+      tags: ['howto'],
+      date: '2024-06-15T00:00:00.000Z',
+    },
+    {
+      id: 'redis:0',
+      documentId: 'redis',
+      title: 'Redis cache configuration',
+      body: 'Configure the Redis cache: eviction policies, persistence and replication for running databases.',
+      type: 'md',
+      language: 'en',
+      tags: ['howto', 'cache'],
+      date: '2026-01-10T00:00:00.000Z',
+    },
+    {
+      id: 'redis:1',
+      documentId: 'redis',
+      title: 'Redis cache configuration',
+      body: 'Monitoring latency with the slow log; 缓存命中率 and memory fragmentation.',
+      type: 'md',
+      language: 'mixed',
+      tags: ['howto', 'cache'],
+      date: '2026-01-10T00:00:00.000Z',
+    },
+    {
+      id: 'wechat:0',
+      documentId: 'wechat',
+      title: '微信支付接入指南',
+      body: '商户通过微信支付的接口完成收款，数据分析平台提供对账报表。',
+      type: 'html',
+      language: 'zh-Hans',
+      tags: ['payments'],
+      date: '2025-11-20T00:00:00.000Z',
+    },
+    {
+      id: 'bridge:0',
+      documentId: 'bridge',
+      title: '南京市长江大桥',
+      body: '南京市长江大桥是长江上第一座由中国自行设计和建造的双层式铁路、公路两用桥梁。',
+      type: 'txt',
+      language: 'zh-Hans',
+      tags: [],
+      date: '2023-09-09T00:00:00.000Z',
+    },
   ];
 
   describe(`search engine conformance: ${name}`, () => {
@@ -64,7 +118,7 @@ export function searchEngineSuite(name: string, open: () => Promise<{ engine: Se
       expect(await ids('"cache redis"')).toEqual([]);
       expect((await ids('redis -slow')).sort()).toEqual(['redis:0']);
       expect((await ids('微信 OR 滑鼠')).sort()).toEqual(['mouse:0', 'wechat:0']);
-      expect((await ids('replic*'))).toEqual(['redis:0']);
+      expect(await ids('replic*')).toEqual(['redis:0']);
     });
 
     it('tolerates typos in Latin words only', async () => {
@@ -75,7 +129,12 @@ export function searchEngineSuite(name: string, open: () => Promise<{ engine: Se
     it('filters, counts facets, sorts by date and pages', async () => {
       const result = await engine.search({ q: 'redis OR 银行 OR 微信', facets: ['type', 'language', 'tags'], sort: 'date' });
       expect(result.total).toBe(4);
-      expect(result.hits.map((h) => h.id).slice(0, 2).sort()).toEqual(['redis:0', 'redis:1']);
+      expect(
+        result.hits
+          .map((h) => h.id)
+          .slice(0, 2)
+          .sort(),
+      ).toEqual(['redis:0', 'redis:1']);
       expect(result.facets.type).toEqual({ md: 2, pdf: 1, html: 1 });
       expect(result.facets.tags).toMatchObject({ howto: 2, cache: 2, finance: 1, payments: 1 });
       expect(await ids('redis OR 微信', { filters: { tags: ['howto', 'cache'], language: ['en'] } })).toEqual(['redis:0']);
@@ -104,8 +163,28 @@ export function searchEngineSuite(name: string, open: () => Promise<{ engine: Se
     });
 
     it('answers hostile queries with results or a 400, never engine syntax errors', async () => {
-      for (const q of ['"unbalanced', 'NEAR(a b)', 'a AND OR NOT', "'; drop table x; --", '{title}: x', 'col:term', '^x', '\u0000\u0007数据', '*', '"" OR ""', '-', ') OR (', 'a:b:c', '数据 & | ! <-> :*']) {
-        await expect(engine.search({ q }).then(() => 'ok', (e: Error & { status?: number }) => e.status)).resolves.toSatisfy((v: unknown) => v === 'ok' || v === 400);
+      for (const q of [
+        '"unbalanced',
+        'NEAR(a b)',
+        'a AND OR NOT',
+        "'; drop table x; --",
+        '{title}: x',
+        'col:term',
+        '^x',
+        '\u0000\u0007数据',
+        '*',
+        '"" OR ""',
+        '-',
+        ') OR (',
+        'a:b:c',
+        '数据 & | ! <-> :*',
+      ]) {
+        await expect(
+          engine.search({ q }).then(
+            () => 'ok',
+            (e: Error & { status?: number }) => e.status,
+          ),
+        ).resolves.toSatisfy((v: unknown) => v === 'ok' || v === 400);
       }
       await expect(engine.search({ q: 'x'.repeat(10_000) })).rejects.toMatchObject({ status: 400 });
       await expect(engine.search({ q: '-redis' })).rejects.toMatchObject({ status: 400 });

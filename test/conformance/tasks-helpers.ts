@@ -26,7 +26,11 @@ export async function harness(makeBackend: () => Promise<TaskBackend>): Promise<
     },
     async dispose() {
       await Promise.all(pools.map((p) => p.close({ timeoutMs: 2_000 })));
-      for (const name of system.queueNames) await system.queue(name).obliterate({ force: true }).catch(() => undefined);
+      for (const name of system.queueNames)
+        await system
+          .queue(name)
+          .obliterate({ force: true })
+          .catch(() => undefined);
       for (const { key } of await backend.store.scan('')) await backend.store.delete(key);
       await system.close();
       await backend.close();

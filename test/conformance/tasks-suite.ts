@@ -2,7 +2,18 @@
 // in test/tasks/redis.conformance.test.ts, the SQLite backend in its own test file.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskBackend } from '../../src/tasks/index.ts';
-import { TaskArgumentsError, TaskFailedError, TaskRevokedError, TaskTimeoutError, UnknownTaskError, WorkerRegistry, createCleanupCacheTask, createTaskSystem, startScheduler, startWorkers } from '../../src/tasks/index.ts';
+import {
+  TaskArgumentsError,
+  TaskFailedError,
+  TaskRevokedError,
+  TaskTimeoutError,
+  UnknownTaskError,
+  WorkerRegistry,
+  createCleanupCacheTask,
+  createTaskSystem,
+  startScheduler,
+  startWorkers,
+} from '../../src/tasks/index.ts';
 import { add, double, fatal, flaky, limited, record, runs, sleepy, slow, spin, sum, unique } from '../tasks/fixtures/tasks.ts';
 import { runQueueSemantics } from './queue-semantics.ts';
 import { runQueueTurns } from './queue-turns.ts';
@@ -175,7 +186,10 @@ export function runTaskConformanceSuite(name: string, makeBackend: () => Promise
       await open();
       await h.workers();
       const spec = { id: 'tick', task: add.name, args: { a: 1, b: 1 }, every: 300 };
-      const [s1, s2] = await Promise.all([startScheduler(h.system, { schedules: [spec], leaseMs: 1_000 }), startScheduler(h.system, { schedules: [spec], leaseMs: 1_000 })]);
+      const [s1, s2] = await Promise.all([
+        startScheduler(h.system, { schedules: [spec], leaseMs: 1_000 }),
+        startScheduler(h.system, { schedules: [spec], leaseMs: 1_000 }),
+      ]);
       expect([s1.isLeader(), s2.isLeader()].filter(Boolean)).toHaveLength(1);
       await eventually(async () => ((await h.system.queue('documents').getJobCounts('completed')).completed ?? 0) >= 3);
       await s1.close();
@@ -206,9 +220,15 @@ export function runTaskConformanceSuite(name: string, makeBackend: () => Promise
 
     it('rejects malformed schedules', async () => {
       await open();
-      await expect(startScheduler(h.system, { schedules: [{ id: 'x', task: add.name, args: { a: 1, b: 1 }, cron: 'not a cron' }] })).rejects.toMatchObject({ issues: [{ field: 'cron' }] });
-      await expect(startScheduler(h.system, { schedules: [{ id: 'x', task: add.name, args: { a: 1, b: 1 }, cron: '* * * * *', tz: 'Mars/Olympus' }] })).rejects.toMatchObject({ issues: [{ field: 'tz' }] });
-      await expect(startScheduler(h.system, { schedules: [{ id: 'x', task: add.name, args: { a: 'no' }, every: 1000 }] })).rejects.toBeInstanceOf(TaskArgumentsError);
+      await expect(startScheduler(h.system, { schedules: [{ id: 'x', task: add.name, args: { a: 1, b: 1 }, cron: 'not a cron' }] })).rejects.toMatchObject({
+        issues: [{ field: 'cron' }],
+      });
+      await expect(
+        startScheduler(h.system, { schedules: [{ id: 'x', task: add.name, args: { a: 1, b: 1 }, cron: '* * * * *', tz: 'Mars/Olympus' }] }),
+      ).rejects.toMatchObject({ issues: [{ field: 'tz' }] });
+      await expect(startScheduler(h.system, { schedules: [{ id: 'x', task: add.name, args: { a: 'no' }, every: 1000 }] })).rejects.toBeInstanceOf(
+        TaskArgumentsError,
+      );
     });
 
     it('runs sync.cleanup_cache against the cache prune() contract', async () => {

@@ -58,7 +58,9 @@ describe('the web console in a real browser', () => {
 
     await page.getByTestId('language').selectOption('zh-CN');
     await page.getByRole('heading', { name: '概览' }).waitFor();
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang)).toBe('zh-CN');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang)).toBe(
+      'zh-CN',
+    );
 
     await page.getByRole('link', { name: '任务' }).click();
     await page.getByTestId('jobs').waitFor();

@@ -95,11 +95,15 @@ describe('the console scenario in a real browser', () => {
     await input.fill('ndbg');
     await page.getByTestId('suggestions').filter({ hasText: '年度报告' }).waitFor();
     await input.fill('收入');
-    await eventually(async () => {
-      await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await page.getByRole('status').filter({ hasText: 'results' }).waitFor();
-      return (await page.locator('.hits mark').filter({ hasText: '收入' }).count()) > 0;
-    }, STEP_MS, 'a highlighted hit');
+    await eventually(
+      async () => {
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await page.getByRole('status').filter({ hasText: 'results' }).waitFor();
+        return (await page.locator('.hits mark').filter({ hasText: '收入' }).count()) > 0;
+      },
+      STEP_MS,
+      'a highlighted hit',
+    );
     await accessible(page, '04-search');
     await page.getByLabel('Lexical').check();
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -118,7 +122,11 @@ describe('the console scenario in a real browser', () => {
     await page.getByTestId('report-table').locator('tbody tr').first().waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()]);
     expect(download.suggestedFilename()).toMatch(/^financial-2025-01-01-2025-12-31\.xlsx$/);
-    expect(readFileSync(await download.path()).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      readFileSync(await download.path())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
     await page.getByRole('button', { name: 'Revenue forecast' }).click();
     await page.getByTestId('forecast-chart').waitFor();
     await accessible(page, '05-reports');
@@ -131,7 +139,10 @@ describe('the console scenario in a real browser', () => {
     const failedId = (await failedRow.getAttribute('data-testid'))!.slice('job-'.length);
     const before = (await (await svc.call(`/admin/tasks/jobs/${failedId}`)).json()).startedAt as number;
     await failedRow.getByRole('button', { name: 'Retry' }).click();
-    await page.getByRole('status').filter({ hasText: `Task ${failedId} sent again.` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Task ${failedId} sent again.` })
+      .waitFor();
     // The retried run starts afresh (and fails again: the file is still broken).
     await eventually(async () => (await (await svc.call(`/admin/tasks/jobs/${failedId}`)).json()).startedAt > before, STEP_MS, 'the retried run');
     await page.getByTestId('schedules').waitFor();
@@ -149,7 +160,10 @@ describe('the console scenario in a real browser', () => {
     expect(await page.locator('main img, main script').count()).toBe(0);
     await accessible(page, '07-cache');
     await page.getByRole('button', { name: `Delete ${fullKey}` }).click();
-    await page.getByRole('status').filter({ hasText: `Deleted ${fullKey}.` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Deleted ${fullKey}.` })
+      .waitFor();
     expect((await svc.call(`/admin/cache/keys/${encodeURIComponent(fullKey)}`)).status).toBe(404);
     expect(await svc.runtime.cache.get('console-probe')).toBeUndefined();
 
@@ -161,7 +175,11 @@ describe('the console scenario in a real browser', () => {
     await page.getByTestId('users').filter({ hasText: 'operator' }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('<b>ci key</b>');
     await page.getByRole('button', { name: 'Create key' }).click();
-    await page.getByTestId('new-key').locator('code').filter({ hasText: /\S{20,}/ }).waitFor();
+    await page
+      .getByTestId('new-key')
+      .locator('code')
+      .filter({ hasText: /\S{20,}/ })
+      .waitFor();
     await page.getByTestId('keys').filter({ hasText: '<b>ci key</b>' }).waitFor();
     await accessible(page, '09-access');
     await page.getByRole('link', { name: 'Cache' }).click();

@@ -71,20 +71,29 @@ describe.each(DIALECTS)('db admin routes (%s)', (dialect) => {
     expect(Array.isArray(top.json().data)).toBe(true);
     expect((await app.inject({ method: 'POST', url: '/admin/db/advise', payload: { sql: 'drop table orders' } })).statusCode).toBe(400);
     // Statements the database rejects: 400 problem+json with the database's reason, no stack, and the next call works.
-    for (const [sqlText, reason] of [['select * from orders where no_such_column = 1', /no_such_column/], ['select * form orders', /syntax|parser/]] as const) {
+    for (const [sqlText, reason] of [
+      ['select * from orders where no_such_column = 1', /no_such_column/],
+      ['select * form orders', /syntax|parser/],
+    ] as const) {
       const rejected = await app.inject({ method: 'POST', url: '/admin/db/advise', payload: { sql: sqlText } });
       expect(rejected.statusCode).toBe(400);
       expect(rejected.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(rejected.json().detail).toMatch(reason);
       expect(rejected.body).not.toMatch(/aborted|\\n\s+at |\.ts:\d+/);
     }
-    const withValues = await app.inject({ method: 'POST', url: '/admin/db/advise', payload: { sql: `select * from orders where order_date = ${dialect === 'postgres' ? '$1' : '?'}`, params: ['2026-01-01'] } });
+    const withValues = await app.inject({
+      method: 'POST',
+      url: '/admin/db/advise',
+      payload: { sql: `select * from orders where order_date = ${dialect === 'postgres' ? '$1' : '?'}`, params: ['2026-01-01'] },
+    });
     expect(withValues.statusCode).toBe(200);
     if (dialect === 'postgres') expect(withValues.json().data[0].assumption).toMatch(/given parameter values/);
     expect(Array.isArray(top.json().indexes)).toBe(true);
     expect((await app.inject({ method: 'POST', url: '/admin/db/advise', payload: { sql: 'x'.repeat(20_001) } })).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: '/admin/db/advise', payload: { top: 'many' } })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'POST', url: '/admin/db/advise', headers: { 'content-type': 'application/json' }, payload: '{bad json' })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'POST', url: '/admin/db/advise', headers: { 'content-type': 'application/json' }, payload: '{bad json' })).statusCode,
+    ).toBe(400);
   });
 
   it('GET /db/indexes reports index health', async () => {

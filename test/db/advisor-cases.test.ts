@@ -19,8 +19,12 @@ const TOLERANCE = 10;
 async function seed(db: Db, dialect: TestDialect, schemaName: string): Promise<void> {
   const run = (text: string) => sql.raw(text).execute(db.kysely);
   const series = (n: number) => `with recursive s(i) as (select 1 union all select i + 1 from s where i < ${n}) `;
-  await run('create table posts (id integer primary key, user_id integer not null, blog_id integer not null, created_at integer not null, score integer not null, title text not null)');
-  await run(`insert into posts (id, user_id, blog_id, created_at, score, title) ${series(ROWS)}select i, i % 10, i % 1000, i, (i * 7919) % 10000, 'post ' || i from s`);
+  await run(
+    'create table posts (id integer primary key, user_id integer not null, blog_id integer not null, created_at integer not null, score integer not null, title text not null)',
+  );
+  await run(
+    `insert into posts (id, user_id, blog_id, created_at, score, title) ${series(ROWS)}select i, i % 10, i % 1000, i, (i * 7919) % 10000, 'post ' || i from s`,
+  );
   await run('create index posts_user_idx on posts (user_id)');
   await run('create view recent_posts as select id, user_id, blog_id, created_at, score from posts');
   await run('create table "Mixed" ("Id" integer primary key, "Val" text not null)');
@@ -90,7 +94,10 @@ async function expectClaimsHold(db: Db, report: AdviceReport): Promise<number[]>
     ratios.push(ratio);
     const claimed = report.suggestions.reduce((product, s) => product * s.speedup, 1);
     expect(ratio, `${report.sql}: measured ${before.toFixed(3)} → ${after.toFixed(3)} ms, claimed ${claimed}×`).toBeGreaterThan(1);
-    expect(ratio, `${report.sql}: measured ${before.toFixed(4)} → ${after.toFixed(4)} ms, claimed ${claimed}× ${JSON.stringify(report.suggestions.map((s) => [s.columns, s.measured]))}`).toBeGreaterThanOrEqual(Math.min(claimed, 1000) / TOLERANCE);
+    expect(
+      ratio,
+      `${report.sql}: measured ${before.toFixed(4)} → ${after.toFixed(4)} ms, claimed ${claimed}× ${JSON.stringify(report.suggestions.map((s) => [s.columns, s.measured]))}`,
+    ).toBeGreaterThanOrEqual(Math.min(claimed, 1000) / TOLERANCE);
   } finally {
     for (const name of created) await sql.raw(`drop index ${name}`).execute(db.kysely);
   }
@@ -253,7 +260,11 @@ describe.each(DIALECTS)('index advisor cases (%s)', (dialect) => {
     expect(columnsOf(inList)).toEqual([['posts', ['created_at']]]);
     await expectClaimsHold(t.db, inList);
     await sql.raw('create table maybe (id integer primary key, v integer)').execute(t.db.kysely);
-    await sql.raw('insert into maybe (id, v) with recursive s(i) as (select 1 union all select i + 1 from s where i < 20000) select i, case when i % 1000 = 0 then null else i end from s').execute(t.db.kysely);
+    await sql
+      .raw(
+        'insert into maybe (id, v) with recursive s(i) as (select 1 union all select i + 1 from s where i < 20000) select i, case when i % 1000 = 0 then null else i end from s',
+      )
+      .execute(t.db.kysely);
     await sql.raw('analyze maybe').execute(t.db.kysely);
     const isNull = await advise('select * from maybe where v is null');
     expect(columnsOf(isNull)).toEqual([['maybe', ['v']]]);
@@ -264,7 +275,9 @@ describe.each(DIALECTS)('index advisor cases (%s)', (dialect) => {
     it('a candidate below the threshold is named with its gain', async () => {
       const report = await advise('select * from posts where created_at > 100');
       expect(report.suggestions).toEqual([]);
-      expect(report.reason).toMatch(/^a btree on posts \(created_at\) would make it [\d.]+× as fast \((measured|estimated by the planner)\), below the 2× threshold/);
+      expect(report.reason).toMatch(
+        /^a btree on posts \(created_at\) would make it [\d.]+× as fast \((measured|estimated by the planner)\), below the 2× threshold/,
+      );
     });
 
     it('a small table, an existing index and a query without conditions each say so', async () => {

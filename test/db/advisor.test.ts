@@ -17,7 +17,10 @@ describe.each(DIALECTS)('index advisor (%s)', (dialect) => {
   it.each([
     ["select * from ledger_entries where reference = 'INV-00001234'", [['ledger_entries', ['reference']]]],
     ["select * from orders where order_date >= '2026-11-01' and order_date < '2026-11-08' order by order_date", [['orders', ['order_date']]]],
-    ["select sum(debit_cents) from ledger_entries where account_code = '6200' and entry_date between '2026-01-01' and '2026-01-31'", [['ledger_entries', ['account_code', 'entry_date']]]],
+    [
+      "select sum(debit_cents) from ledger_entries where account_code = '6200' and entry_date between '2026-01-01' and '2026-01-31'",
+      [['ledger_entries', ['account_code', 'entry_date']]],
+    ],
   ] as const)('proposes exactly the index that makes %s at least 10x cheaper', async (query, expected) => {
     const report = await adviseIndexes(t.db, query);
     expect(report.suggestions.map((s) => [s.table, s.columns])).toEqual(expected);
@@ -38,7 +41,7 @@ describe.each(DIALECTS)('index advisor (%s)', (dialect) => {
 
   it.each([
     'select * from orders where id = 42',
-    "select o.order_no, c.name from orders o join customers c on c.id = o.customer_id where o.customer_id = 7",
+    'select o.order_no, c.name from orders o join customers c on c.id = o.customer_id where o.customer_id = 7',
     "select * from accounts where name = 'Rent'",
   ])('suggests nothing for an already well-served or tiny query, and says why: %s', async (query) => {
     const report = await adviseIndexes(t.db, query);
@@ -50,10 +53,16 @@ describe.each(DIALECTS)('index advisor (%s)', (dialect) => {
     expect(await indexNames(t)).toEqual(indexesBefore);
   });
 
-  it.each(['', 'delete from orders', 'select 1; drop table customers', 'select * from orders where note = (delete from x)', `select ${'x,'.repeat(20_000)} 1`, 42 as unknown as string])(
-    'rejects hostile or malformed input %#', async (statement) => {
-      await expect(adviseIndexes(t.db, statement)).rejects.toBeInstanceOf(ValidationError);
-    });
+  it.each([
+    '',
+    'delete from orders',
+    'select 1; drop table customers',
+    'select * from orders where note = (delete from x)',
+    `select ${'x,'.repeat(20_000)} 1`,
+    42 as unknown as string,
+  ])('rejects hostile or malformed input %#', async (statement) => {
+    await expect(adviseIndexes(t.db, statement)).rejects.toBeInstanceOf(ValidationError);
+  });
 });
 
 describe.each(DIALECTS)('index health (%s)', (dialect) => {

@@ -4,7 +4,12 @@ import { ValidationError } from '../../src/shared/errors.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const product = (i: number, extra: Record<string, unknown> = {}) => ({
-  sku: `SKU-${i}`, name: `Product ${i}`, category: 'test', unit_cost_cents: 100, unit_price_cents: 150, ...extra,
+  sku: `SKU-${i}`,
+  name: `Product ${i}`,
+  category: 'test',
+  unit_cost_cents: 100,
+  unit_price_cents: 150,
+  ...extra,
 });
 
 async function caught(promise: Promise<unknown>): Promise<BatchWriteError> {
@@ -19,7 +24,15 @@ async function caught(promise: Promise<unknown>): Promise<BatchWriteError> {
 
 describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
   let t: TestDatabase;
-  const count = async () => Number((await t.db.kysely.selectFrom('products').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async () =>
+    Number(
+      (
+        await t.db.kysely
+          .selectFrom('products')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
   });
@@ -30,7 +43,12 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
 
   it('writes in chunks with progress events', async () => {
     const progress: number[] = [];
-    const result = await batchInsert(t.db, 'products', Array.from({ length: 2500 }, (_, i) => product(i)), { chunkSize: 1000, onProgress: (p) => progress.push(p.rowsWritten) });
+    const result = await batchInsert(
+      t.db,
+      'products',
+      Array.from({ length: 2500 }, (_, i) => product(i)),
+      { chunkSize: 1000, onProgress: (p) => progress.push(p.rowsWritten) },
+    );
     expect(result).toEqual({ rowsWritten: 2500, chunks: 3 });
     expect(progress).toEqual([1000, 2000, 2500]);
     expect(await count()).toBe(2500);
@@ -76,7 +94,12 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
 
   it('commits chunks in order when they run on several connections, and judges a collision between chunks on one', async () => {
     const progress: number[] = [];
-    await batchInsert(t.db, 'products', Array.from({ length: 95 }, (_, i) => product(i)), { chunkSize: 10, parallelism: 3, onProgress: (p) => progress.push(p.chunksDone) });
+    await batchInsert(
+      t.db,
+      'products',
+      Array.from({ length: 95 }, (_, i) => product(i)),
+      { chunkSize: 10, parallelism: 3, onProgress: (p) => progress.push(p.chunksDone) },
+    );
     expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(await count()).toBe(95);
     await t.db.kysely.deleteFrom('products').execute();
@@ -97,7 +120,11 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
     await batchInsert(t.db, 'products', [product(1, { name: 'Renamed' }), product(3)], { onConflict: { columns: ['sku'], update: ['name'] } });
     await batchInsert(t.db, 'products', [product(2, { name: 'Ignored' })], { onConflict: { columns: ['sku'] } });
     const names = await t.db.kysely.selectFrom('products').select(['sku', 'name']).orderBy('sku').execute();
-    expect(names).toEqual([{ sku: 'SKU-1', name: 'Renamed' }, { sku: 'SKU-2', name: 'Product 2' }, { sku: 'SKU-3', name: 'Product 3' }]);
+    expect(names).toEqual([
+      { sku: 'SKU-1', name: 'Renamed' },
+      { sku: 'SKU-2', name: 'Product 2' },
+      { sku: 'SKU-3', name: 'Product 3' },
+    ]);
   });
 
   it('rejects malformed batches before touching the database', async () => {
@@ -129,10 +156,15 @@ describe.each(DIALECTS)('batch writer (%s)', (dialect) => {
 
   it('copies rows in bulk, keeping tabs, newlines and backslashes intact', async () => {
     const tricky = 'tab\there\nnew line \\N back\\slash';
-    await copyRows(t.db, 'products', ['sku', 'name', 'category', 'unit_cost_cents', 'unit_price_cents'], [
-      ['C-1', tricky, 'c', 1, 2],
-      ['C-2', 'plain', 'c', 3, 4],
-    ]);
+    await copyRows(
+      t.db,
+      'products',
+      ['sku', 'name', 'category', 'unit_cost_cents', 'unit_price_cents'],
+      [
+        ['C-1', tricky, 'c', 1, 2],
+        ['C-2', 'plain', 'c', 3, 4],
+      ],
+    );
     const row = await t.db.kysely.selectFrom('products').select('name').where('sku', '=', 'C-1').executeTakeFirstOrThrow();
     expect(row.name).toBe(tricky);
     expect(await count()).toBe(2);

@@ -48,11 +48,26 @@ describe.each(DIALECTS)('demo data (%s)', (dialect) => {
     const db = t.db;
     expect(await scalar(db, sql`select count(*) as v from order_lines l left join orders o on o.id = l.order_id where o.id is null`)).toBe(0);
     expect(await scalar(db, sql`select count(*) as v from payments p left join invoices i on i.id = p.invoice_id where i.id is null`)).toBe(0);
-    expect(await scalar(db, sql`select count(*) as v from orders o where o.total_cents <> (select sum(line_total_cents) from order_lines l where l.order_id = o.id)`)).toBe(0);
-    expect(await scalar(db, sql`select count(*) as v from invoices i join orders o on o.id = i.order_id where i.total_cents <> o.total_cents or i.customer_id <> o.customer_id`)).toBe(0);
+    expect(
+      await scalar(
+        db,
+        sql`select count(*) as v from orders o where o.total_cents <> (select sum(line_total_cents) from order_lines l where l.order_id = o.id)`,
+      ),
+    ).toBe(0);
+    expect(
+      await scalar(
+        db,
+        sql`select count(*) as v from invoices i join orders o on o.id = i.order_id where i.total_cents <> o.total_cents or i.customer_id <> o.customer_id`,
+      ),
+    ).toBe(0);
     expect(await scalar(db, sql`select count(*) as v from orders where status in ('invoiced','paid') and id not in (select order_id from invoices)`)).toBe(0);
     expect(await scalar(db, sql`select count(*) as v from products where unit_cost_cents >= unit_price_cents`)).toBe(0);
-    expect(await scalar(db, sql`select count(*) as v from invoices i where i.status = 'paid' and i.total_cents <> (select sum(amount_cents) from payments p where p.invoice_id = i.id)`)).toBe(0);
+    expect(
+      await scalar(
+        db,
+        sql`select count(*) as v from invoices i where i.status = 'paid' and i.total_cents <> (select sum(amount_cents) from payments p where p.invoice_id = i.id)`,
+      ),
+    ).toBe(0);
     expect(await scalar(db, sql`select count(distinct substr(cast(order_date as text), 1, 4)) as v from orders`)).toBeGreaterThanOrEqual(3);
     // Receivables ageing needs open, partly paid and overdue invoices.
     expect(await scalar(db, sql`select count(*) as v from invoices where status = 'open'`)).toBeGreaterThan(0);
@@ -80,13 +95,23 @@ describe.each(DIALECTS)('demo data (%s)', (dialect) => {
     expect(await scalar(t.db, sql`select min(id) as v from orders where id > ${maxBefore}`)).toBe(maxBefore + 1);
     expect(await scalar(t.db, sql`select sum(debit_cents) - sum(credit_cents) as v from ledger_entries`)).toBe(0);
     // Identity/autoincrement continues after the loaded ids.
-    const { id } = await t.db.kysely.insertInto('customers').values({ code: 'NEW', name: 'n', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 }).returning('id').executeTakeFirstOrThrow();
+    const { id } = await t.db.kysely
+      .insertInto('customers')
+      .values({ code: 'NEW', name: 'n', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect(id).toBe(await scalar(t.db, sql`select max(id) as v from customers`));
   });
 
   it.each([
-    [{ orders: -1 }], [{ orders: 1.5 }], [{ orders: Number.NaN }], [{ orders: '100' as unknown as number }], [{ orders: 1e12 }],
-    [{ orders: 10, seed: -5 }], [{ orders: 10, endDate: 'yesterday' }], [{ orders: 10, chunkOrders: 0 }],
+    [{ orders: -1 }],
+    [{ orders: 1.5 }],
+    [{ orders: Number.NaN }],
+    [{ orders: '100' as unknown as number }],
+    [{ orders: 1e12 }],
+    [{ orders: 10, seed: -5 }],
+    [{ orders: 10, endDate: 'yesterday' }],
+    [{ orders: 10, chunkOrders: 0 }],
   ])('rejects invalid options %j', async (options) => {
     await expect(loadDemoData(t.db, options)).rejects.toBeInstanceOf(ValidationError);
   });

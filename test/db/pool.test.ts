@@ -21,13 +21,22 @@ describe.each(DIALECTS)('pool (%s)', (dialect) => {
     const holders = dialect === 'postgres' ? 4 : 1; // the test helper opens PostgreSQL with poolSize 4
     try {
       let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
-      const long = Array.from({ length: holders }, (_, i) => t.db.kysely.transaction().execute(async (trx) => {
-        await trx.insertInto('accounts').values({ code: `9${i}`, name: `Hold ${i}`, type: 'expense' }).execute();
-        await gate;
-      }));
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const long = Array.from({ length: holders }, (_, i) =>
+        t.db.kysely.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('accounts')
+            .values({ code: `9${i}`, name: `Hold ${i}`, type: 'expense' })
+            .execute();
+          await gate;
+        }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const error = await rejection(t.db.kysely.transaction().execute((trx) => trx.insertInto('accounts').values({ code: '99', name: 'Late', type: 'expense' }).execute()));
+      const error = await rejection(
+        t.db.kysely.transaction().execute((trx) => trx.insertInto('accounts').values({ code: '99', name: 'Late', type: 'expense' }).execute()),
+      );
       expect(error).toBeInstanceOf(PoolTimeoutError);
       const timeout = error as PoolTimeoutError;
       expect(timeout.status).toBe(503);
@@ -95,7 +104,14 @@ describe('SQLite lock held by another process', () => {
     });
     try {
       await holding;
-      const error = await other.kysely.insertInto('accounts').values({ code: 'B1', name: 'Blocked', type: 'expense' }).execute().then(() => undefined, (e: unknown) => e);
+      const error = await other.kysely
+        .insertInto('accounts')
+        .values({ code: 'B1', name: 'Blocked', type: 'expense' })
+        .execute()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(translateDatabaseError(error)).toBeInstanceOf(UnavailableError);
       expect(other.pool.stats().busyErrors).toBe(1);
       expect(await registry.metrics()).toMatch(/ai_stack_db_sqlite_busy_total\{pool="sqlite-writer"\} 1/);

@@ -7,7 +7,10 @@ describe.each(DIALECTS)('query cache (%s)', (dialect) => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
-    await t.db.kysely.insertInto('customers').values({ code: 'C1', name: 'First', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
+    await t.db.kysely
+      .insertInto('customers')
+      .values({ code: 'C1', name: 'First', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 })
+      .execute();
   });
   afterAll(async () => t.cleanup());
 
@@ -33,12 +36,17 @@ describe.each(DIALECTS)('query cache (%s)', (dialect) => {
     const byCode = (code: string) => t.db.kysely.selectFrom('customers').select('name').where('code', '=', code);
     expect(await cache.execute(byCode('C1'))).toHaveLength(1);
     expect(await cache.execute(byCode('C2'))).toHaveLength(0);
-    await t.db.kysely.insertInto('customers').values({ code: 'C2', name: 'Second', country: 'FR', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
+    await t.db.kysely
+      .insertInto('customers')
+      .values({ code: 'C2', name: 'Second', country: 'FR', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 })
+      .execute();
     expect(await cache.execute(byCode('C2'))).toEqual([{ name: 'Second' }]);
     const joined = () => t.db.kysely.selectFrom('orders as o').innerJoin('customers as c', 'c.id', 'o.customer_id').select(['o.order_no', 'c.name']);
     expect(await cache.execute(joined())).toEqual([]);
     const { id } = await t.db.kysely.selectFrom('customers').select('id').where('code', '=', 'C2').executeTakeFirstOrThrow();
-    await batchInsert(t.db, 'orders', [{ order_no: 'SO-1', customer_id: id, order_date: '2026-01-01', status: 'draft', currency: 'EUR', total_cents: 0, cost_cents: 0 }]);
+    await batchInsert(t.db, 'orders', [
+      { order_no: 'SO-1', customer_id: id, order_date: '2026-01-01', status: 'draft', currency: 'EUR', total_cents: 0, cost_cents: 0 },
+    ]);
     expect(await cache.execute(joined())).toEqual([{ order_no: 'SO-1', name: 'Second' }]);
     await sql`delete from orders where order_no = ${'SO-1'}`.execute(t.db.kysely);
     expect(await cache.execute(joined())).toEqual([]);
@@ -48,9 +56,18 @@ describe.each(DIALECTS)('query cache (%s)', (dialect) => {
     const calls: string[] = [];
     const map = new Map<string, unknown>();
     const store: QueryCacheStore = {
-      get: async (key) => { calls.push('get'); return map.get(key); },
-      set: async (key, value, ttlMs) => { calls.push(`set:${ttlMs}`); map.set(key, value); },
-      delete: async (key) => { calls.push('delete'); return map.delete(key); },
+      get: async (key) => {
+        calls.push('get');
+        return map.get(key);
+      },
+      set: async (key, value, ttlMs) => {
+        calls.push(`set:${ttlMs}`);
+        map.set(key, value);
+      },
+      delete: async (key) => {
+        calls.push('delete');
+        return map.delete(key);
+      },
     };
     const cache = new QueryCache(t.db, { store, ttlMs: 1234 });
     await cache.execute(customersQuery());
@@ -71,9 +88,13 @@ describe.each(DIALECTS)('query cache and transactions (%s)', (dialect) => {
       const cache = new QueryCache(t.db);
       const read = () => cache.execute(t.db.kysely.selectFrom('products').select('name').where('sku', '=', 'P'));
       let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       let written!: () => void;
-      const updated = new Promise<void>((resolve) => { written = resolve; });
+      const updated = new Promise<void>((resolve) => {
+        written = resolve;
+      });
       const transaction = t.db.kysely.transaction().execute(async (trx) => {
         await trx.updateTable('products').set({ name: 'After' }).where('sku', '=', 'P').execute();
         written();

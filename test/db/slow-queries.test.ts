@@ -76,7 +76,10 @@ describe.each(DIALECTS)('slow-query log (%s)', (dialect) => {
 
   it('groups calls by fingerprint with calls, total, mean, p95, max and last seen', async () => {
     for (const code of ['A', 'B', 'C']) {
-      await t.db.kysely.insertInto('customers').values({ code, name: 'secret name', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
+      await t.db.kysely
+        .insertInto('customers')
+        .values({ code, name: 'secret name', country: 'DE', segment: 'smb', credit_limit_cents: 0, payment_terms_days: 30 })
+        .execute();
     }
     for (const code of ['A', 'B', 'C', 'D']) await t.db.kysely.selectFrom('customers').selectAll().where('code', '=', code).execute();
     const stats = t.db.slowQueries!.getSlowQueries({ limit: 100 });
@@ -110,13 +113,18 @@ describe.each(DIALECTS)('slow-query log (%s)', (dialect) => {
       await sql`select code from customers where name = 'Secret Person' order by code`.execute(t.db.kysely);
     };
     await slowCalls();
-    const planOf = (table: string, contains: string) => t.db.slowQueries!.getSlowQueries({ limit: 1000 }).find((s) => s.tables.includes(table) && s.query.includes(contains))?.samplePlan;
+    const planOf = (table: string, contains: string) =>
+      t.db.slowQueries!.getSlowQueries({ limit: 1000 }).find((s) => s.tables.includes(table) && s.query.includes(contains))?.samplePlan;
     // One capture at a time: the second waits for a later slow call once the first is done.
-    await eventually(async () => {
-      if (planOf('orders', 'order_no') !== undefined && planOf('customers', 'name = ?') !== undefined) return true;
-      await slowCalls();
-      return false;
-    }, 5_000, 'both sample plans');
+    await eventually(
+      async () => {
+        if (planOf('orders', 'order_no') !== undefined && planOf('customers', 'name = ?') !== undefined) return true;
+        await slowCalls();
+        return false;
+      },
+      5_000,
+      'both sample plans',
+    );
     const ordersPlan = JSON.stringify(planOf('orders', 'order_no'));
     const customersPlan = JSON.stringify(planOf('customers', 'name = ?'));
     if (dialect === 'postgres') {
@@ -129,7 +137,7 @@ describe.each(DIALECTS)('slow-query log (%s)', (dialect) => {
     expect(customersPlan).not.toContain('Secret Person');
   });
 
-  it('times nothing while the drivers\' statement hook is switched off', async () => {
+  it("times nothing while the drivers' statement hook is switched off", async () => {
     const hook = t.db.timing.onQuery;
     const calls = () => t.db.slowQueries!.getSlowQueries({ all: true, limit: 1000 }).find((s) => s.tables.includes('accounts'))?.calls ?? 0;
     await t.db.kysely.selectFrom('accounts').selectAll().execute();

@@ -39,7 +39,7 @@ describe.each(DIALECTS)('query cache across processes (%s)', (dialect) => {
     await t.cleanup();
   });
 
-  it('shows another node\'s writes at once instead of after the TTL', async () => {
+  it("shows another node's writes at once instead of after the TTL", async () => {
     const otherQueries = new QueryCache(other, { ttlMs: 60_000 });
     expect(Number((await otherQueries.execute(count(other)))[0]!.n)).toBe(0);
     await t.db.kysely.insertInto('customers').values(customer('A1')).execute();
@@ -107,7 +107,10 @@ describe.each(DIALECTS)('query cache across processes (%s)', (dialect) => {
         const before = Number((await queries.execute(count(db)))[0]!.n);
         // Written while this node is cut off from Redis: it would serve the old total for the whole TTL.
         await redis.stop();
-        await t.db.kysely.insertInto('customers').values(customer(`R${before}`)).execute();
+        await t.db.kysely
+          .insertInto('customers')
+          .values(customer(`R${before}`))
+          .execute();
         expect(Number((await queries.execute(count(db)))[0]!.n)).toBe(before);
         await redis.start();
         await eventually(async () => Number((await queries.execute(count(db)))[0]!.n) === before + 1, 5_000, 'the resync after reconnecting');

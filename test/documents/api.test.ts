@@ -38,7 +38,14 @@ describe.each(SETUPS)('documents through the API: $name', ({ dialect, distribute
   it('accepts an English PDF and a Chinese DOCX as multipart uploads with 202, Location and a task handle', async () => {
     const pdf = await upload(svc, files.bytes('english.pdf'), 'quarterly.pdf', { tags: 'finance, q3' });
     expect(pdf.status).toBe(202);
-    expect(pdf.body.document).toMatchObject({ status: 'uploaded', filename: 'quarterly.pdf', media_type: 'application/pdf', detected_type: 'pdf', has_content: true, metadata: { tags: ['finance', 'q3'] } });
+    expect(pdf.body.document).toMatchObject({
+      status: 'uploaded',
+      filename: 'quarterly.pdf',
+      media_type: 'application/pdf',
+      detected_type: 'pdf',
+      has_content: true,
+      metadata: { tags: ['finance', 'q3'] },
+    });
     expect(pdf.body.task.id).toEqual(expect.any(String));
     expect(pdf.location).toBe(`/api/v1/documents/${pdf.body.document.id}`);
     ids.pdf = pdf.body.document.id;
@@ -138,13 +145,17 @@ describe.each(SETUPS)('documents through the API: $name', ({ dialect, distribute
     const blobKey = (await documents.store.get(id, { includeDeleted: true }))?.blob_key as string;
     const cleanup = system.definition('documents.cleanup_old_documents');
     expect(cleanup).toBeDefined();
-    const dry = await (await system.send('documents.cleanup_old_documents', { dryRun: true })).get({ timeout: 30_000 }) as { documents: { id: number }[] };
+    const dry = (await (await system.send('documents.cleanup_old_documents', { dryRun: true })).get({ timeout: 30_000 })) as { documents: { id: number }[] };
     expect(dry.documents.map((d) => d.id)).not.toContain(id);
     await documents.store.db.updateTable('documents').set({ deleted_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', id).execute();
-    const dryAgain = await (await system.send('documents.cleanup_old_documents', { dryRun: true })).get({ timeout: 30_000 }) as { documents: { id: number; reason: string }[] };
+    const dryAgain = (await (await system.send('documents.cleanup_old_documents', { dryRun: true })).get({ timeout: 30_000 })) as {
+      documents: { id: number; reason: string }[];
+    };
     expect(dryAgain.documents).toContainEqual({ id, reason: 'deleted', blobRemoved: false });
     expect(await documents.blobs.stat(blobKey)).toBeDefined();
-    const real = await (await system.send('documents.cleanup_old_documents', {})).get({ timeout: 30_000 }) as { documents: { id: number; blobRemoved: boolean }[] };
+    const real = (await (await system.send('documents.cleanup_old_documents', {})).get({ timeout: 30_000 })) as {
+      documents: { id: number; blobRemoved: boolean }[];
+    };
     expect(real.documents).toContainEqual({ id, reason: 'deleted', blobRemoved: true });
     expect(await documents.store.get(id, { includeDeleted: true })).toBeUndefined();
     expect(await documents.blobs.stat(blobKey)).toBeUndefined();
@@ -153,7 +164,16 @@ describe.each(SETUPS)('documents through the API: $name', ({ dialect, distribute
 
   it('lists every document route in the OpenAPI document', async () => {
     const spec = await (await svc.call('/docs/json')).json();
-    for (const path of ['/api/v1/documents', '/api/v1/documents/similar', '/api/v1/documents/{id}/content', '/api/v1/documents/{id}/text', '/api/v1/documents/{id}/chunks', '/api/v1/documents/{id}/metadata', '/api/v1/documents/{id}/retry', '/api/v1/documents/{id}/reprocess']) {
+    for (const path of [
+      '/api/v1/documents',
+      '/api/v1/documents/similar',
+      '/api/v1/documents/{id}/content',
+      '/api/v1/documents/{id}/text',
+      '/api/v1/documents/{id}/chunks',
+      '/api/v1/documents/{id}/metadata',
+      '/api/v1/documents/{id}/retry',
+      '/api/v1/documents/{id}/reprocess',
+    ]) {
       expect(Object.keys(spec.paths)).toContain(path);
     }
   });

@@ -48,7 +48,16 @@ describe('documents: a worker killed with kill -9 mid-batch', () => {
       ids.push(res.body.document.id);
     }
     const db = svc.runtime.db.kysely;
-    const ready = async () => Number((await db.selectFrom('documents').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'ready').executeTakeFirst())?.n);
+    const ready = async () =>
+      Number(
+        (
+          await db
+            .selectFrom('documents')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '=', 'ready')
+            .executeTakeFirst()
+        )?.n,
+      );
 
     const first = runCli(['worker'], env);
     workers.push(first);
@@ -72,7 +81,10 @@ describe('documents: a worker killed with kill -9 mid-batch', () => {
       expect(row.chunks).toBe(row.ordinals);
       expect(row.max_ordinal).toBe(row.chunks - 1);
     }
-    const vectors = await sql<{ n: number; chunks: number }>`select (select count(*)::int from document_vectors) as n, (select count(*)::int from document_chunks) as chunks`.execute(db);
+    const vectors = await sql<{
+      n: number;
+      chunks: number;
+    }>`select (select count(*)::int from document_vectors) as n, (select count(*)::int from document_chunks) as chunks`.execute(db);
     expect(vectors.rows[0]?.n).toBe(vectors.rows[0]?.chunks);
     // One extracted text per document, in the shared blob store (texts/<id>), written whole or not at all.
     const texts: string[] = [];

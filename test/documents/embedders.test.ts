@@ -8,12 +8,20 @@ const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, v, i) => sum
 describe('hashing embedder', () => {
   it('is deterministic, unit length, and puts related Chinese and English texts closer than unrelated ones', async () => {
     const embedder = createHashingEmbedder();
-    const [a, b, c, d, e] = await embedder.embed(['仓库降低了运输成本', '运输成本降低了', '今天天气很好', 'shipping costs were lowered by the warehouse', 'the weather is nice today']);
+    const [a, b, c, d, e] = await embedder.embed([
+      '仓库降低了运输成本',
+      '运输成本降低了',
+      '今天天气很好',
+      'shipping costs were lowered by the warehouse',
+      'the weather is nice today',
+    ]);
     const [again] = await embedder.embed(['仓库降低了运输成本']);
     expect(Array.from(a as Float32Array)).toEqual(Array.from(again as Float32Array));
     expect(Math.abs(cosine(a as Float32Array, a as Float32Array) - 1)).toBeLessThan(1e-5);
     expect(cosine(a as Float32Array, b as Float32Array)).toBeGreaterThan(cosine(a as Float32Array, c as Float32Array));
-    expect(cosine(d as Float32Array, createVector(await embedder.embed(['warehouse shipping costs'])))).toBeGreaterThan(cosine(e as Float32Array, createVector(await embedder.embed(['warehouse shipping costs']))));
+    expect(cosine(d as Float32Array, createVector(await embedder.embed(['warehouse shipping costs'])))).toBeGreaterThan(
+      cosine(e as Float32Array, createVector(await embedder.embed(['warehouse shipping costs']))),
+    );
     expect((a as Float32Array).length).toBe(384);
   });
 });
@@ -50,12 +58,17 @@ class FakeEmbeddingsServer {
     this.requests.push({ ...body, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     const next = this.script.shift();
     if (next) return send(next.status, next.body, next.headers);
-    if (!Array.isArray(body.input) || typeof body.model !== 'string') return send(400, { error: { message: "'input' is required", type: 'invalid_request_error', param: 'input', code: null } });
+    if (!Array.isArray(body.input) || typeof body.model !== 'string')
+      return send(400, { error: { message: "'input' is required", type: 'invalid_request_error', param: 'input', code: null } });
     const dims = body.dimensions ?? 8;
     send(200, {
       object: 'list',
       model: body.model,
-      data: body.input.map((text, index) => ({ object: 'embedding', index, embedding: Array.from({ length: dims }, (_, i) => ((text.length + i * 7) % 11) - 5 + 0.5) })),
+      data: body.input.map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: Array.from({ length: dims }, (_, i) => ((text.length + i * 7) % 11) - 5 + 0.5),
+      })),
       usage: { prompt_tokens: body.input.length, total_tokens: body.input.length },
     });
   }
@@ -75,12 +88,30 @@ describe('OpenAI-compatible embedder against a loopback /v1/embeddings server', 
 
   it('sends the model, inputs, dimensions and key, and returns unit vectors in input order', async () => {
     fake.requests = [];
-    fake.script = [{ status: 200, body: { object: 'list', model: 'm', data: [{ object: 'embedding', index: 1, embedding: [0, 3, 4] }, { object: 'embedding', index: 0, embedding: [1, 0, 0] }] } }];
+    fake.script = [
+      {
+        status: 200,
+        body: {
+          object: 'list',
+          model: 'm',
+          data: [
+            { object: 'embedding', index: 1, embedding: [0, 3, 4] },
+            { object: 'embedding', index: 0, embedding: [1, 0, 0] },
+          ],
+        },
+      },
+    ];
     const embedder = createOpenAiEmbedder({ url, model: 'text-embedding-3-small', apiKey: 'sk-test', dimensions: 3 });
     const [first, second] = await embedder.embed(['a', 'b']);
     expect(Array.from(first as Float32Array)).toEqual([1, 0, 0]);
     expect(Array.from(second as Float32Array).map((v) => Math.round(v * 10) / 10)).toEqual([0, 0.6, 0.8]);
-    expect(fake.requests[0]).toEqual({ model: 'text-embedding-3-small', input: ['a', 'b'], encoding_format: 'float', dimensions: 3, authorization: 'Bearer sk-test' });
+    expect(fake.requests[0]).toEqual({
+      model: 'text-embedding-3-small',
+      input: ['a', 'b'],
+      encoding_format: 'float',
+      dimensions: 3,
+      authorization: 'Bearer sk-test',
+    });
     expect(embedder.dimension).toBe(3);
   });
 
@@ -95,7 +126,11 @@ describe('OpenAI-compatible embedder against a loopback /v1/embeddings server', 
   it('retries 429 (honouring Retry-After) and 5xx answers, then succeeds', async () => {
     fake.requests = [];
     fake.script = [
-      { status: 429, body: { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }, headers: { 'retry-after': '0' } },
+      {
+        status: 429,
+        body: { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } },
+        headers: { 'retry-after': '0' },
+      },
       { status: 503, body: { error: { message: 'The server is overloaded', type: 'server_error' } } },
     ];
     const embedder = createOpenAiEmbedder({ url, model: 'm', backoffMs: 1 });
@@ -103,8 +138,12 @@ describe('OpenAI-compatible embedder against a loopback /v1/embeddings server', 
     expect(fake.requests).toHaveLength(3);
   });
 
-  it('gives up after maxRetries with the server\'s own message', async () => {
-    fake.script = Array.from({ length: 3 }, () => ({ status: 429, body: { error: { message: 'Rate limit reached', type: 'requests' } }, headers: { 'retry-after': '0' } }));
+  it("gives up after maxRetries with the server's own message", async () => {
+    fake.script = Array.from({ length: 3 }, () => ({
+      status: 429,
+      body: { error: { message: 'Rate limit reached', type: 'requests' } },
+      headers: { 'retry-after': '0' },
+    }));
     const embedder = createOpenAiEmbedder({ url, model: 'm', maxRetries: 2, backoffMs: 1 });
     await expect(embedder.embed(['x'])).rejects.toThrow(/429: Rate limit reached/);
     expect(fake.script).toHaveLength(0);

@@ -45,7 +45,7 @@ describe('documents: every format reaches ready with its content', () => {
     const doc = await settled(ctx.svc, res.body.document.id);
     expect(doc.status).toBe('ready');
     expect(doc.warnings).toEqual([expect.stringContaining('no text layer')]);
-    expect((await allChunks(ctx.svc, doc.id))).toEqual([]);
+    expect(await allChunks(ctx.svc, doc.id)).toEqual([]);
   });
 
   it('a 200-page PDF keeps the page of every chunk', async () => {

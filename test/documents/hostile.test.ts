@@ -13,7 +13,9 @@ const MAX_BYTES = 2 * 1024 * 1024;
 
 function filesUnder(dir: string): string[] {
   try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
   } catch {
     return [];
   }
@@ -25,14 +27,23 @@ async function zipOf(entries: Record<string, string | Uint8Array>): Promise<Uint
   return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE', compressionOptions: { level: 9 } });
 }
 
-const CONTENT_TYPES = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
+const CONTENT_TYPES =
+  '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
 
 /** Hostile and broken files: each fails its own upload or document with a clear error; the service carries on. */
 describe('documents: hostile files are contained', () => {
   let svc: TestService;
   let files: Corpus;
   const dataDir = () => svc.runtime.config.dataDir;
-  const documentCount = async () => Number((await svc.runtime.db.kysely.selectFrom('documents').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n);
+  const documentCount = async () =>
+    Number(
+      (
+        await svc.runtime.db.kysely
+          .selectFrom('documents')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirst()
+      )?.n,
+    );
   const healthy = async () => expect((await svc.call('/api/v1/documents?page_size=1')).status).toBe(200);
 
   beforeAll(async () => {
@@ -65,7 +76,10 @@ describe('documents: hostile files are contained', () => {
     const zip = await upload(svc, await zipOf({ 'notes.txt': 'hello' }), 'report.pdf');
     expect(zip.status).toBe(415);
     expect(zip.body.detail).toMatch(/ZIP archive but not a DOCX/);
-    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f6c6e40000000049454e44ae426082', 'hex');
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f6c6e40000000049454e44ae426082',
+      'hex',
+    );
     const res = await upload(svc, png, 'letter.docx');
     expect(res.status).toBe(415);
     expect(res.body.detail).toMatch(/image\/png/);
@@ -155,7 +169,10 @@ describe('documents: hostile files are contained', () => {
     const url = new URL('/api/v1/documents', svc.baseUrl);
     const boundary = 'cutcutcut';
     await new Promise<void>((resolve) => {
-      const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(1_000_000) } });
+      const req = request(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${svc.adminKey}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(1_000_000) },
+      });
       req.on('error', () => resolve());
       req.on('close', () => resolve());
       req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.txt"\r\nContent-Type: text/plain\r\n\r\n`);

@@ -25,20 +25,33 @@ describe('documents: retry, reprocess, sweeper and model changes', () => {
     await ctx.svc.runtime.tasks.system.result(task.id).get({ timeout: 60_000 });
     const after = await allChunks(ctx.svc, ready.id);
     expect(after.map((c) => [c.ordinal, c.text, c.page])).toEqual(before.map((c) => [c.ordinal, c.text, c.page]));
-    const vectors = await ctx.svc.runtime.db.kysely.selectFrom('document_vectors').select((eb) => eb.fn.countAll().as('n')).where('document_id', '=', ready.id).executeTakeFirst();
+    const vectors = await ctx.svc.runtime.db.kysely
+      .selectFrom('document_vectors')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('document_id', '=', ready.id)
+      .executeTakeFirst();
     expect(Number(vectors?.n)).toBe(after.length);
   });
 
   it('the sweeper enqueues an upload whose task was never sent (a crash between row and queue)', async () => {
     const { store, blobs } = ctx.svc.runtime.tasks.documents;
-    const { row } = await acceptUpload(blobs, store, { stream: (await import('node:stream')).Readable.from([Buffer.from('Orphaned upload: the process died before enqueueing it.')]), filename: 'orphan.txt' }, 1e6);
+    const { row } = await acceptUpload(
+      blobs,
+      store,
+      { stream: (await import('node:stream')).Readable.from([Buffer.from('Orphaned upload: the process died before enqueueing it.')]), filename: 'orphan.txt' },
+      1e6,
+    );
     expect(row.status).toBe('uploaded');
     expect(row.task_id).toBeNull();
     // Nothing happens to it on its own; the sweeper finds it once it is older than the threshold.
-    const sweep = await (await ctx.svc.runtime.tasks.system.send('documents.sweep_document_uploads', { olderThanMs: 0 })).get({ timeout: 30_000 }) as { requeued: number[] };
+    const sweep = (await (await ctx.svc.runtime.tasks.system.send('documents.sweep_document_uploads', { olderThanMs: 0 })).get({ timeout: 30_000 })) as {
+      requeued: number[];
+    };
     expect(sweep.requeued).toContain(row.id);
     expect((await settled(ctx.svc, row.id)).status).toBe('ready');
-    const second = await (await ctx.svc.runtime.tasks.system.send('documents.sweep_document_uploads', { olderThanMs: 0 })).get({ timeout: 30_000 }) as { requeued: number[] };
+    const second = (await (await ctx.svc.runtime.tasks.system.send('documents.sweep_document_uploads', { olderThanMs: 0 })).get({ timeout: 30_000 })) as {
+      requeued: number[];
+    };
     expect(second.requeued).not.toContain(row.id);
   });
 

@@ -16,7 +16,9 @@ async function hugeSheetXlsx(): Promise<Uint8Array> {
   const zip = await JSZip.loadAsync(Buffer.from(await workbook.xlsx.writeBuffer()));
   const rows: string[] = [];
   for (let r = 1; r <= 400_000; r++) {
-    rows.push(`<row r="${r}"><c r="A${r}"><v>${r * 7919}</v></c><c r="B${r}"><v>${(r * 104729) % 1_000_003}</v></c><c r="C${r}"><v>${r % 977}.${r % 89}</v></c></row>`);
+    rows.push(
+      `<row r="${r}"><c r="A${r}"><v>${r * 7919}</v></c><c r="B${r}"><v>${(r * 104729) % 1_000_003}</v></c><c r="C${r}"><v>${r % 977}.${r % 89}</v></c></row>`,
+    );
   }
   const sheet = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows.join('')}</sheetData></worksheet>`;
   zip.file('xl/worksheets/sheet1.xml', sheet);

@@ -5,7 +5,12 @@ import { eventually } from '../support/wait.ts';
 import { corpus, type Corpus } from '../../fixtures/documents-corpus.ts';
 
 /** Uploads like `curl -F file=@name -F title=…`: a real multipart/form-data request through fetch. */
-export async function upload(svc: TestService, bytes: Uint8Array, filename: string, fields: Record<string, string> = {}): Promise<{ status: number; body: JsonBody; location: string | null }> {
+export async function upload(
+  svc: TestService,
+  bytes: Uint8Array,
+  filename: string,
+  fields: Record<string, string> = {},
+): Promise<{ status: number; body: JsonBody; location: string | null }> {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   form.append('file', new Blob([new Uint8Array(bytes)]), filename);
@@ -16,10 +21,14 @@ export async function upload(svc: TestService, bytes: Uint8Array, filename: stri
 /** Waits until the document leaves uploaded/processing; returns it. */
 export async function settled(svc: TestService, id: number, timeoutMs = 90_000): Promise<JsonBody> {
   let doc: JsonBody;
-  await eventually(async () => {
-    doc = await (await svc.call(`/api/v1/documents/${id}`)).json();
-    return doc.status === 'ready' || doc.status === 'failed';
-  }, timeoutMs, `document ${id} to finish processing`);
+  await eventually(
+    async () => {
+      doc = await (await svc.call(`/api/v1/documents/${id}`)).json();
+      return doc.status === 'ready' || doc.status === 'failed';
+    },
+    timeoutMs,
+    `document ${id} to finish processing`,
+  );
   return doc;
 }
 

@@ -5,7 +5,12 @@ import { assemble, chunkText, decodeText, detectLanguage, safeFilename, tokenCou
 describe('chunking', () => {
   const zh = '今年的收入增长了百分之十二。我们的客户遍布全国！明年会更好吗？我们相信会；因为团队很强。'.repeat(12);
   const en = 'Revenue grew by 12.5% in Q3, see https://example.com/a.b/c?d=1.5 for details. Costs fell by 3.14 percent. '.repeat(25);
-  const doc = assemble([{ kind: 'heading', level: 1, text: '年度报告' }, { kind: 'paragraph', text: zh }, { kind: 'heading', level: 2, text: 'English' }, { kind: 'paragraph', text: en }]);
+  const doc = assemble([
+    { kind: 'heading', level: 1, text: '年度报告' },
+    { kind: 'paragraph', text: zh },
+    { kind: 'heading', level: 2, text: 'English' },
+    { kind: 'paragraph', text: en },
+  ]);
   const chunks = chunkText(doc, { maxTokens: 120, overlapTokens: 30 });
 
   it('keeps offsets into the assembled text and real token counts', () => {
@@ -71,7 +76,7 @@ describe('decoding and detection helpers', () => {
 });
 
 describe('extractDocument', () => {
-  it('leaves the caller\'s bytes readable (pdf.js detaches the buffer it is handed)', async () => {
+  it("leaves the caller's bytes readable (pdf.js detaches the buffer it is handed)", async () => {
     const { corpus } = await import('../../fixtures/documents-corpus.ts');
     const { extractDocument } = await import('../../src/documents/index.ts');
     const bytes = (await corpus()).bytes('english.pdf');

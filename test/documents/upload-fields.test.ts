@@ -16,7 +16,15 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 describe('documents: the title and tags form fields of an upload', () => {
   let svc: TestService;
-  const documentCount = async () => Number((await svc.runtime.db.kysely.selectFrom('documents').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n);
+  const documentCount = async () =>
+    Number(
+      (
+        await svc.runtime.db.kysely
+          .selectFrom('documents')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirst()
+      )?.n,
+    );
 
   beforeAll(async () => {
     svc = await startTestService('sqlite');
@@ -26,13 +34,22 @@ describe('documents: the title and tags form fields of an upload', () => {
   });
 
   it('takes title and tags given before the file part', async () => {
-    const res = await uploadInOrder(svc, [['title', '  季度报告 Q3 '], ['tags', 'finance, q3,,财务'], ['file', text('Revenue grew.\n'), 'q3.txt']]);
+    const res = await uploadInOrder(svc, [
+      ['title', '  季度报告 Q3 '],
+      ['tags', 'finance, q3,,财务'],
+      ['file', text('Revenue grew.\n'), 'q3.txt'],
+    ]);
     expect(res.status).toBe(202);
     expect(res.body.document).toMatchObject({ title: '季度报告 Q3', filename: 'q3.txt', metadata: { tags: ['finance', 'q3', '财务'] } });
   });
 
   it('takes title and tags that come after the file part, and keeps them when read back', async () => {
-    const res = await uploadInOrder(svc, [['file', text('Costs fell.\n'), 'costs.txt'], ['title', 'Cost review'], ['tags', 'ops'], ['tags', 'costs']]);
+    const res = await uploadInOrder(svc, [
+      ['file', text('Costs fell.\n'), 'costs.txt'],
+      ['title', 'Cost review'],
+      ['tags', 'ops'],
+      ['tags', 'costs'],
+    ]);
     expect(res.status).toBe(202);
     expect(res.body.document).toMatchObject({ title: 'Cost review', metadata: { tags: ['ops', 'costs'] } });
     const stored = await (await svc.call(`/api/v1/documents/${res.body.document.id}`)).json();

@@ -6,8 +6,36 @@ import type { VectorHit } from '../../src/documents/index.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 import { settled, upload } from './support.ts';
 
-const TOPICS = ['shipping costs', 'quarterly revenue', 'warehouse inventory', 'customer refunds', 'server outages', 'hiring plans', '运输成本', '季度收入', '仓库库存', '客户退款'];
-const WORDS = ['north', 'south', 'region', 'budget', 'forecast', 'supplier', 'contract', 'delay', 'growth', 'margin', '北京', '上海', '供应商', '合同', '增长', '利润'];
+const TOPICS = [
+  'shipping costs',
+  'quarterly revenue',
+  'warehouse inventory',
+  'customer refunds',
+  'server outages',
+  'hiring plans',
+  '运输成本',
+  '季度收入',
+  '仓库库存',
+  '客户退款',
+];
+const WORDS = [
+  'north',
+  'south',
+  'region',
+  'budget',
+  'forecast',
+  'supplier',
+  'contract',
+  'delay',
+  'growth',
+  'margin',
+  '北京',
+  '上海',
+  '供应商',
+  '合同',
+  '增长',
+  '利润',
+];
 
 /** A seeded pseudo-random Markdown report: a heading per section, so each section is its own chunk. */
 function report(seed: number): string {
@@ -29,7 +57,11 @@ function report(seed: number): string {
 function expectSameNeighbours(got: VectorHit[], want: VectorHit[]): void {
   expect(got.map((h) => h.score)).toEqual(want.map((h) => expect.closeTo(h.score, 5)));
   const boundary = want.at(-1)?.score ?? 0;
-  const aboveTies = (hits: VectorHit[]) => hits.filter((h) => h.score > boundary + 1e-5).map((h) => h.chunk_id).sort((a, b) => a - b);
+  const aboveTies = (hits: VectorHit[]) =>
+    hits
+      .filter((h) => h.score > boundary + 1e-5)
+      .map((h) => h.chunk_id)
+      .sort((a, b) => a - b);
   expect(aboveTies(got)).toEqual(aboveTies(want));
 }
 
@@ -86,9 +118,17 @@ describe.each(SETUPS)('documents: nearest chunks on $dialect', ({ dialect, expec
     const space = `${embedder.model}@${embedder.dimension}`;
     const [query] = await embedder.embed(['Report 7 Section 3']);
     const before = await indexed.nearest(query as Float32Array, space, 50);
-    const victim = (await svc.runtime.db.kysely.selectFrom('document_chunks').select('document_id').where('id', '=', before[0]?.chunk_id ?? 0).executeTakeFirstOrThrow()).document_id;
+    const victim = (
+      await svc.runtime.db.kysely
+        .selectFrom('document_chunks')
+        .select('document_id')
+        .where('id', '=', before[0]?.chunk_id ?? 0)
+        .executeTakeFirstOrThrow()
+    ).document_id;
     expect((await svc.call(`/api/v1/documents/${victim}`, { method: 'DELETE' })).status).toBe(204);
-    const victimChunks = new Set((await svc.runtime.db.kysely.selectFrom('document_chunks').select('id').where('document_id', '=', victim).execute()).map((r) => r.id));
+    const victimChunks = new Set(
+      (await svc.runtime.db.kysely.selectFrom('document_chunks').select('id').where('document_id', '=', victim).execute()).map((r) => r.id),
+    );
     const after = await indexed.nearest(query as Float32Array, space, 50);
     expect(after).toHaveLength(50);
     expect(after.filter((h) => victimChunks.has(h.chunk_id))).toEqual([]);

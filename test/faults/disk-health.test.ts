@@ -53,11 +53,19 @@ describe.skipIf(!mounted)('health on a full disk (tmpfs)', () => {
   });
 
   it('writes answer 507 insufficient_storage, /readyz names the disk, and both recover when space is freed', async () => {
-    const post = (i: number) => fetch(`${svc.base}/api/v1/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${svc.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ title: `Doc ${i}`, filename: `d${i}.txt`, media_type: 'text/plain', size_bytes: 1, sha256: 'a'.repeat(64), metadata: { filler: 'x'.repeat(15_000) } }),
-    });
+    const post = (i: number) =>
+      fetch(`${svc.base}/api/v1/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${svc.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          title: `Doc ${i}`,
+          filename: `d${i}.txt`,
+          media_type: 'text/plain',
+          size_bytes: 1,
+          sha256: 'a'.repeat(64),
+          metadata: { filler: 'x'.repeat(15_000) },
+        }),
+      });
     expect((await post(0)).status).toBe(201);
     expect((await fetch(`${svc.base}/readyz`)).status).toBe(200);
 
@@ -111,7 +119,10 @@ describe('health with a corrupt database page', () => {
       // Admins get the reason.
       const detail = await fetch(`${svc.base}/admin/readiness`, { headers: { authorization: `Bearer ${adminKey}` } });
       expect(detail.status).toBe(200);
-      expect(await detail.json()).toMatchObject({ status: 'not_ready', checks: { database: { ok: false, reason: expect.stringMatching(/malformed/) }, disk: { ok: true } } });
+      expect(await detail.json()).toMatchObject({
+        status: 'not_ready',
+        checks: { database: { ok: false, reason: expect.stringMatching(/malformed/) }, disk: { ok: true } },
+      });
       expect((await fetch(`${svc.base}/admin/readiness`)).status).toBe(401);
     } finally {
       await svc.runtime.stop();

@@ -25,15 +25,29 @@ describe('PostgreSQL restart', () => {
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.on('uncaughtException', onUncaught);
     try {
-      const failure = await db.kysely.transaction().execute(async (trx) => {
-        await sql`select 1`.execute(trx);
-        // The client is checked out and idle in the transaction when the server goes away.
-        await cluster.restart();
-        await new Promise((resolve) => setImmediate(resolve));
-        return sql`select 1`.execute(trx).then(() => undefined, (error: unknown) => error);
-      }).catch((error: unknown) => error);
+      const failure = await db.kysely
+        .transaction()
+        .execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          // The client is checked out and idle in the transaction when the server goes away.
+          await cluster.restart();
+          await new Promise((resolve) => setImmediate(resolve));
+          return sql`select 1`.execute(trx).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        })
+        .catch((error: unknown) => error);
       expect(translateDatabaseError(failure)).toBeInstanceOf(UnavailableError);
-      await eventually(async () => (await db.ping().then(() => true, () => false)), 30_000, 'the pool to reconnect');
+      await eventually(
+        async () =>
+          await db.ping().then(
+            () => true,
+            () => false,
+          ),
+        30_000,
+        'the pool to reconnect',
+      );
       expect(uncaught).toEqual([]);
     } finally {
       process.off('uncaughtException', onUncaught);

@@ -28,7 +28,11 @@ describe('a committed write with Redis down', () => {
 
     const plain = await svc.call('/api/v1/customers', { method: 'POST', json: { code: 'DOWN-1', name: 'While Redis is down', country: 'DE' } });
     expect(plain.status).toBe(201);
-    const keyed = await svc.call('/api/v1/customers', { method: 'POST', json: { code: 'DOWN-2', name: 'With a key', country: 'DE' }, headers: { 'idempotency-key': 'down-2' } });
+    const keyed = await svc.call('/api/v1/customers', {
+      method: 'POST',
+      json: { code: 'DOWN-2', name: 'With a key', country: 'DE' },
+      headers: { 'idempotency-key': 'down-2' },
+    });
     expect([201, 503]).toContain(keyed.status);
     const codes = (await (await svc.call('/api/v1/customers?page_size=100')).json()).data.map((c: { code: string }) => c.code);
     expect(codes).toContain('DOWN-1');
@@ -56,7 +60,11 @@ describe('a committed write with Redis down', () => {
       expect((await list.json()).data.filter((c: { code: string }) => c.code === 'SLOW-1')).toHaveLength(1);
 
       await admin.call('ACL', 'SETUSER', 'default', 'resetkeys', '~*');
-      await eventually(async () => (await svc2.call('/api/v1/customers?page_size=100')).headers.get('x-cache') === 'MISS', 20_000, 'the owed purge to be retried');
+      await eventually(
+        async () => (await svc2.call('/api/v1/customers?page_size=100')).headers.get('x-cache') === 'MISS',
+        20_000,
+        'the owed purge to be retried',
+      );
       const cached = await svc2.call('/api/v1/customers?page_size=100');
       expect(cached.headers.get('x-cache')).toBe('HIT');
       expect((await cached.json()).data.map((c: { code: string }) => c.code)).toContain('SLOW-1');

@@ -39,7 +39,11 @@ describe('Redis outages around the service', () => {
     const redis = new ThrowawayRedis(await freePort());
     const port = await freePort();
     const service = runCli(['start'], {
-      PORT: String(port), AI_STACK_DATA_DIR: tempDir(), REDIS_URL: redis.url, LOG_LEVEL: 'warn', AI_STACK_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      PORT: String(port),
+      AI_STACK_DATA_DIR: tempDir(),
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'warn',
+      AI_STACK_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     });
     try {
       const [key] = await service.waitFor(/ask_[A-Za-z0-9_-]{43}/, 60_000);
@@ -49,15 +53,22 @@ describe('Redis outages around the service', () => {
       await eventually(() => /unreachable/i.test(service.output()), 10_000, 'the connection problem to be logged');
       expect(stackLines(service.output())).toEqual([]);
       expect(service.output()).not.toMatch(/Unhandled error event/);
-      const problemLines = service.output().split('\n').filter((line) => /ECONNREFUSED|unreachable/i.test(line));
+      const problemLines = service
+        .output()
+        .split('\n')
+        .filter((line) => /ECONNREFUSED|unreachable/i.test(line));
       expect(problemLines.length).toBeLessThanOrEqual(4);
 
       await redis.start();
       await eventually(async () => (await status(`http://127.0.0.1:${port}/readyz`)) === 200, 30_000, 'readiness once Redis is back');
-      await eventually(async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/admin/tasks/workers`, { headers: { authorization: `Bearer ${key}` } });
-        return response.ok && ((await response.json()) as unknown[]).length > 0;
-      }, 30_000, 'the task workers to start');
+      await eventually(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/admin/tasks/workers`, { headers: { authorization: `Bearer ${key}` } });
+          return response.ok && ((await response.json()) as unknown[]).length > 0;
+        },
+        30_000,
+        'the task workers to start',
+      );
       await service.waitFor(/reachable again/i, 10_000);
 
       service.child.kill('SIGTERM');
@@ -72,14 +83,22 @@ describe('Redis outages around the service', () => {
     const redis = await ThrowawayRedis.start();
     const port = await freePort();
     const service = runCli(['start'], {
-      PORT: String(port), AI_STACK_DATA_DIR: tempDir(), REDIS_URL: redis.url, LOG_LEVEL: 'warn', AI_STACK_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      PORT: String(port),
+      AI_STACK_DATA_DIR: tempDir(),
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'warn',
+      AI_STACK_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     });
     try {
       const [key] = await service.waitFor(/ask_[A-Za-z0-9_-]{43}/, 60_000);
-      await eventually(async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/admin/tasks/workers`, { headers: { authorization: `Bearer ${key}` } }).catch(() => undefined);
-        return response?.ok === true && ((await response.json()) as unknown[]).length > 0;
-      }, 30_000, 'the task workers to start');
+      await eventually(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/admin/tasks/workers`, { headers: { authorization: `Bearer ${key}` } }).catch(() => undefined);
+          return response?.ok === true && ((await response.json()) as unknown[]).length > 0;
+        },
+        30_000,
+        'the task workers to start',
+      );
       await redis.stop();
       await eventually(async () => (await status(`http://127.0.0.1:${port}/readyz`)) === 503, 30_000, 'readiness to notice');
       service.child.kill('SIGTERM');
@@ -92,11 +111,19 @@ describe('Redis outages around the service', () => {
     }
   }, 120_000);
 
-  it.each([['worker', ['worker', '--shutdown-timeout', String(SHUTDOWN_TIMEOUT_MS)]], ['scheduler', ['scheduler']]])(
+  it.each([
+    ['worker', ['worker', '--shutdown-timeout', String(SHUTDOWN_TIMEOUT_MS)]],
+    ['scheduler', ['scheduler']],
+  ])(
     '`ai-stack %s` with Redis down from the start ends on SIGTERM within the shutdown timeout',
     async (_name, args) => {
       const redis = new ThrowawayRedis(await freePort());
-      const service = runCli(args, { AI_STACK_DATA_DIR: tempDir(), REDIS_URL: redis.url, LOG_LEVEL: 'warn', AI_STACK_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+      const service = runCli(args, {
+        AI_STACK_DATA_DIR: tempDir(),
+        REDIS_URL: redis.url,
+        LOG_LEVEL: 'warn',
+        AI_STACK_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      });
       try {
         await service.waitFor(/unreachable/, 30_000);
         service.child.kill('SIGTERM');

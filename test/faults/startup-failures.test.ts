@@ -28,7 +28,10 @@ describe('start-up failures', () => {
     try {
       const code = await Promise.race([service.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000).unref())]);
       expect(code).toBe(1);
-      const lines = service.output().split('\n').filter((line) => line.startsWith('ai-stack start:'));
+      const lines = service
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('ai-stack start:'));
       expect(lines).toEqual([`ai-stack start: port ${port} on 127.0.0.1 is already in use; stop the other process or set PORT`]);
       expect(service.output()).not.toMatch(/^\s+at /m);
     } finally {
@@ -39,14 +42,20 @@ describe('start-up failures', () => {
   }, 60_000);
 
   it.each([
-    ['a file that is not a database', (dir: string) => {
-      writeFileSync(join(dir, 'ai-stack.db'), randomBytes(8192));
-      return { dataDir: dir, reason: /is not a SQLite database/, names: join(dir, 'ai-stack.db') };
-    }],
-    ['a data dir under a regular file', (dir: string) => {
-      writeFileSync(join(dir, 'plain-file'), 'x');
-      return { dataDir: join(dir, 'plain-file', 'data'), reason: /is a file, not a directory/, names: join(dir, 'plain-file', 'data') };
-    }],
+    [
+      'a file that is not a database',
+      (dir: string) => {
+        writeFileSync(join(dir, 'ai-stack.db'), randomBytes(8192));
+        return { dataDir: dir, reason: /is not a SQLite database/, names: join(dir, 'ai-stack.db') };
+      },
+    ],
+    [
+      'a data dir under a regular file',
+      (dir: string) => {
+        writeFileSync(join(dir, 'plain-file'), 'x');
+        return { dataDir: join(dir, 'plain-file', 'data'), reason: /is a file, not a directory/, names: join(dir, 'plain-file', 'data') };
+      },
+    ],
   ])('a bad data dir (%s): exits 1 with one line naming the file or dir and AI_STACK_DATA_DIR', async (_name, prepare) => {
     const { dataDir, reason, names } = prepare(tempDir());
     const service = runCli(['start'], { PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
@@ -58,7 +67,7 @@ describe('start-up failures', () => {
     expect(output).toMatch(reason);
   });
 
-  it('a second API process on the same embedded data dir is refused with one line; a worker is allowed; a dead owner\'s lock is taken over', async () => {
+  it("a second API process on the same embedded data dir is refused with one line; a worker is allowed; a dead owner's lock is taken over", async () => {
     const dataDir = tempDir();
     const env = { AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
     const first = runCli(['start'], { ...env, PORT: String(await freePort()) });
@@ -66,7 +75,11 @@ describe('start-up failures', () => {
       await first.waitFor(/AI Stack is serving/, 60_000);
       const second = runCli(['start'], { ...env, PORT: String(await freePort()) });
       expect(await second.exited).toBe(1);
-      expect(second.output().trim()).toMatch(new RegExp(`^ai-stack start: another AI Stack API process \\(pid ${first.child.pid}, started [^)]+\\) already serves AI_STACK_DATA_DIR ${dataDir}; .*REDIS_URL[^\\n]*$`));
+      expect(second.output().trim()).toMatch(
+        new RegExp(
+          `^ai-stack start: another AI Stack API process \\(pid ${first.child.pid}, started [^)]+\\) already serves AI_STACK_DATA_DIR ${dataDir}; .*REDIS_URL[^\\n]*$`,
+        ),
+      );
 
       const worker = runCli(['worker'], env);
       try {

@@ -6,7 +6,13 @@ describe('mail settings', () => {
     expect(loadConfig({}).mail).toMatchObject({ smtpUrl: null, publicUrl: null, secret: undefined, ratePerDomainPerSecond: 20 });
     let error: unknown;
     try {
-      loadConfig({ AI_STACK_SMTP_URL: 'http://mail.example.com', AI_STACK_MAIL_FROM: 'no address', AI_STACK_MAIL_SECRET: 'short', AI_STACK_PUBLIC_URL: 'ftp://x', AI_STACK_MAIL_RATE_PER_DOMAIN: '0' });
+      loadConfig({
+        AI_STACK_SMTP_URL: 'http://mail.example.com',
+        AI_STACK_MAIL_FROM: 'no address',
+        AI_STACK_MAIL_SECRET: 'short',
+        AI_STACK_PUBLIC_URL: 'ftp://x',
+        AI_STACK_MAIL_RATE_PER_DOMAIN: '0',
+      });
     } catch (e) {
       error = e;
     }

@@ -44,7 +44,12 @@ describe('send_bulk_emails survives kill -9 of its worker', () => {
     const client = await createStandaloneTasks(loadConfig(env), silentLogger);
     try {
       const recipients = Array.from({ length: RECIPIENTS }, (_, i) => ({ to: `user${i}@d${i % 7}.example.com`, name: `用户 ${i}` }));
-      const handle = await client.system.send('emails.send_bulk_emails', { template: 'newsletter', locale: 'zh-CN', vars: { title: '通知', body: '正文' }, recipients });
+      const handle = await client.system.send('emails.send_bulk_emails', {
+        template: 'newsletter',
+        locale: 'zh-CN',
+        vars: { title: '通知', body: '正文' },
+        recipients,
+      });
 
       const first = runCli(['worker', '--queues', 'emails'], env);
       workers.push(first);

@@ -4,13 +4,29 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { BUILTIN_TEMPLATES, createMailService, enqueueMail, enqueueMany, TemplateError, TemplateRegistry, toCsv, type MailService } from '../../src/mail/index.ts';
+import {
+  BUILTIN_TEMPLATES,
+  createMailService,
+  enqueueMail,
+  enqueueMany,
+  TemplateError,
+  TemplateRegistry,
+  toCsv,
+  type MailService,
+} from '../../src/mail/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 import { eventually } from '../support/wait.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 
-const CSV_BYTES = toCsv(['客户', 'amount'], [['北京分公司', 12.5], ['=cmd', null], ['a,"b"', 3]]);
+const CSV_BYTES = toCsv(
+  ['客户', 'amount'],
+  [
+    ['北京分公司', 12.5],
+    ['=cmd', null],
+    ['a,"b"', 3],
+  ],
+);
 
 describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect) => {
   let smtp: TestSmtpServer;
@@ -29,7 +45,12 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
     smtp.setPolicy(undefined);
     t = await openTestDatabase(dialect);
     dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-mail-'));
-    const config = loadConfig({ AI_STACK_SMTP_URL: smtp.url, AI_STACK_MAIL_FROM: '"AI 助手" <noreply@example.com>', AI_STACK_MAIL_RETRY_BASE_MS: '1', AI_STACK_MAIL_RATE_PER_DOMAIN: '100000' }).mail;
+    const config = loadConfig({
+      AI_STACK_SMTP_URL: smtp.url,
+      AI_STACK_MAIL_FROM: '"AI 助手" <noreply@example.com>',
+      AI_STACK_MAIL_RETRY_BASE_MS: '1',
+      AI_STACK_MAIL_RATE_PER_DOMAIN: '100000',
+    }).mail;
     mail = createMailService({ db: t.db, config, dataDir, logger: silentLogger });
   });
   afterEach(async () => {
@@ -39,15 +60,23 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
   });
 
   it('enqueues in the business transaction: a rollback leaves no message, a commit leaves exactly one', async () => {
-    await expect(t.db.kysely.transaction().execute(async (trx) => {
-      await trx.insertInto('customers').values({ code: 'C-1', name: 'ACME', country: 'CN', segment: 'retail', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
-      await enqueueMail(trx, { to: 'a@example.com', subject: 'Welcome', text: 'hi' });
-      throw new Error('business rule failed');
-    })).rejects.toThrow('business rule failed');
+    await expect(
+      t.db.kysely.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('customers')
+          .values({ code: 'C-1', name: 'ACME', country: 'CN', segment: 'retail', credit_limit_cents: 0, payment_terms_days: 30 })
+          .execute();
+        await enqueueMail(trx, { to: 'a@example.com', subject: 'Welcome', text: 'hi' });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
     expect(await t.db.kysely.selectFrom('mail_outbox').selectAll().execute()).toHaveLength(0);
 
     await t.db.kysely.transaction().execute(async (trx) => {
-      await trx.insertInto('customers').values({ code: 'C-1', name: 'ACME', country: 'CN', segment: 'retail', credit_limit_cents: 0, payment_terms_days: 30 }).execute();
+      await trx
+        .insertInto('customers')
+        .values({ code: 'C-1', name: 'ACME', country: 'CN', segment: 'retail', credit_limit_cents: 0, payment_terms_days: 30 })
+        .execute();
       await enqueueMail(trx, { to: 'a@example.com', subject: 'Welcome', text: 'hi', idempotencyKey: 'welcome:C-1' });
       await enqueueMail(trx, { to: 'a@example.com', subject: 'Welcome', text: 'hi', idempotencyKey: 'welcome:C-1' });
     });
@@ -59,7 +88,12 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
 
   it('delivers headers, both parts, a byte-identical attachment and Chinese text, read back by an independent parser', async () => {
     const rendered = mail.templates.render('report', 'zh-CN', { report_name: '月度销售', period: '2026年11月' });
-    const queued = await enqueueMail(t.db.kysely, { to: 'boss@example.com', toName: '张经理', ...rendered, attachments: [{ filename: '销售数据.csv', contentType: 'text/csv; charset=utf-8', content: CSV_BYTES }] });
+    const queued = await enqueueMail(t.db.kysely, {
+      to: 'boss@example.com',
+      toName: '张经理',
+      ...rendered,
+      attachments: [{ filename: '销售数据.csv', contentType: 'text/csv; charset=utf-8', content: CSV_BYTES }],
+    });
     await mail.delivery.deliver();
     expect(smtp.messages).toHaveLength(1);
     const raw = smtp.messages[0]!.raw;
@@ -88,7 +122,10 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
       if (address === 'gone@example.com') return { code: 550, message: 'no such user' };
       return undefined;
     });
-    await enqueueMany(t.db.kysely, ['busy@example.com', 'gone@example.com', 'ok@example.com', 'not-an-address'].map((to) => ({ to, subject: 's', text: 't' })));
+    await enqueueMany(
+      t.db.kysely,
+      ['busy@example.com', 'gone@example.com', 'ok@example.com', 'not-an-address'].map((to) => ({ to, subject: 's', text: 't' })),
+    );
     // With AI_STACK_MAIL_RETRY_BASE_MS=1 the deferred row is due again at once: one deliver() call may retry it.
     let total = { sent: 0, failed: 0, deferred: 0, suppressed: 0 };
     await eventually(async () => {
@@ -123,17 +160,26 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
 
   it('honours the suppression list at enqueue time and again at send time', async () => {
     await mail.suppress('Early@Example.com', 'test');
-    await enqueueMany(t.db.kysely, [{ to: 'early@example.com', subject: 's', text: 't' }, { to: 'late@example.com', subject: 's', text: 't' }]);
+    await enqueueMany(t.db.kysely, [
+      { to: 'early@example.com', subject: 's', text: 't' },
+      { to: 'late@example.com', subject: 's', text: 't' },
+    ]);
     await mail.suppress('late@example.com', 'unsubscribed after enqueueing');
     expect(await mail.delivery.deliver()).toEqual({ sent: 0, failed: 0, deferred: 0, suppressed: 1 });
     const statuses = await t.db.kysely.selectFrom('mail_outbox').select(['recipient', 'status']).orderBy('id').execute();
-    expect(statuses).toEqual([{ recipient: 'early@example.com', status: 'suppressed' }, { recipient: 'late@example.com', status: 'suppressed' }]);
+    expect(statuses).toEqual([
+      { recipient: 'early@example.com', status: 'suppressed' },
+      { recipient: 'late@example.com', status: 'suppressed' },
+    ]);
     expect(smtp.messages).toHaveLength(0);
   });
 
   it('two deliverers on one outbox send every message exactly once', async () => {
     const other = createMailService({ db: t.db, config: mail.config, dataDir, logger: silentLogger });
-    await enqueueMany(t.db.kysely, Array.from({ length: 60 }, (_, i) => ({ to: `u${i}@example.com`, subject: `n${i}`, text: 't' })));
+    await enqueueMany(
+      t.db.kysely,
+      Array.from({ length: 60 }, (_, i) => ({ to: `u${i}@example.com`, subject: `n${i}`, text: 't' })),
+    );
     const [a, b] = await Promise.all([mail.delivery.deliver(), other.delivery.deliver()]);
     await other.close();
     expect(a.sent + b.sent).toBe(60);
@@ -141,8 +187,12 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
   });
 
   it('refuses header injection and oversized subjects at the boundary, storing nothing', async () => {
-    await expect(enqueueMail(t.db.kysely, { to: 'a@example.com', subject: 'hi\r\nBcc: victim@example.com', text: 't' })).rejects.toThrow(/invalid mail message/);
-    await expect(enqueueMail(t.db.kysely, { to: 'a@example.com', subject: 's', text: 't', headers: { 'X-A': 'v\r\nBcc: x@y.z' } })).rejects.toThrow(/invalid mail message/);
+    await expect(enqueueMail(t.db.kysely, { to: 'a@example.com', subject: 'hi\r\nBcc: victim@example.com', text: 't' })).rejects.toThrow(
+      /invalid mail message/,
+    );
+    await expect(enqueueMail(t.db.kysely, { to: 'a@example.com', subject: 's', text: 't', headers: { 'X-A': 'v\r\nBcc: x@y.z' } })).rejects.toThrow(
+      /invalid mail message/,
+    );
     await expect(enqueueMail(t.db.kysely, { to: 'a@example.com', subject: 'x'.repeat(2000), text: 't' })).rejects.toThrow(/invalid mail message/);
     expect(await t.db.kysely.selectFrom('mail_outbox').selectAll().execute()).toHaveLength(0);
   });

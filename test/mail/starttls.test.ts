@@ -16,7 +16,11 @@ describe('SMTP transport and STARTTLS', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ai-stack-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-days', '1'],
+      { stdio: 'ignore' },
+    );
     tlsServer = await startTestSmtpServer({ tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') } });
     plainServer = await startTestSmtpServer();
   });

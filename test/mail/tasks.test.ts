@@ -30,13 +30,29 @@ describe.each(DIALECTS)('emails tasks in the service (%s)', (dialect) => {
 
   const send = async (name: string, args: unknown) => {
     const handle = await svc.runtime.tasks.system.send(name, args);
-    return handle.get({ timeout: 30_000 }) as Promise<{ batchId: string; sent: number; failed: number; suppressed: number; messages: { to: string; messageId: string; status: string }[] }>;
+    return handle.get({ timeout: 30_000 }) as Promise<{
+      batchId: string;
+      sent: number;
+      failed: number;
+      suppressed: number;
+      messages: { to: string; messageId: string; status: string }[];
+    }>;
   };
 
   it('send_email returns at once and delivers through the outbox; re-running the same idempotency key sends nothing new', async () => {
-    const result = await send('emails.send_email', { to: 'one@example.com', subject: '你好，世界', text: 'plain body', idempotencyKey: 'order-42-confirmation' });
+    const result = await send('emails.send_email', {
+      to: 'one@example.com',
+      subject: '你好，世界',
+      text: 'plain body',
+      idempotencyKey: 'order-42-confirmation',
+    });
     expect(result).toMatchObject({ batchId: 'order-42-confirmation', sent: 1, failed: 0 });
-    const again = await send('emails.send_email', { to: 'one@example.com', subject: '你好，世界', text: 'plain body', idempotencyKey: 'order-42-confirmation' });
+    const again = await send('emails.send_email', {
+      to: 'one@example.com',
+      subject: '你好，世界',
+      text: 'plain body',
+      idempotencyKey: 'order-42-confirmation',
+    });
     expect(again.messages[0]!.messageId).toBe(result.messages[0]!.messageId);
     expect(smtp.countFor('one@example.com')).toBe(1);
     const parsed = await simpleParser(smtp.messages.find((m) => m.to.includes('one@example.com'))!.raw);
@@ -65,46 +81,81 @@ describe.each(DIALECTS)('emails tasks in the service (%s)', (dialect) => {
     const page = await svc.call(path, { key: null });
     expect(page.status).toBe(200);
     expect(await svc.call('/mail/suppressions', { key: null })).toHaveProperty('status', 404);
-    const forged = await svc.call(path.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), { method: 'POST', key: null, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const forged = await svc.call(
+      path.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      { method: 'POST', key: null, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' },
+    );
     expect(forged.status).toBe(400);
     expect(forged.headers.get('content-type')).toContain('application/problem+json');
-    const click = await svc.call(path, { method: 'POST', key: null, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const click = await svc.call(path, {
+      method: 'POST',
+      key: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(click.status).toBe(200);
     const list = await (await svc.call('/admin/mail/suppressions')).json();
     expect(list.items.map((i: { address: string }) => i.address)).toContain('bob@example.org');
 
-    const later = await send('emails.send_bulk_emails', { template: 'newsletter', vars: { title: 'December', body: 'More' }, recipients: recipients.slice(0, 2), batchId: 'nl-2' });
+    const later = await send('emails.send_bulk_emails', {
+      template: 'newsletter',
+      vars: { title: 'December', body: 'More' },
+      recipients: recipients.slice(0, 2),
+      batchId: 'nl-2',
+    });
     expect(later).toMatchObject({ sent: 1, suppressed: 1 });
     expect(smtp.countFor('bob@example.org')).toBe(1);
     expect(smtp.countFor('wang@example.com')).toBe(2);
     const outbox = await (await svc.call('/admin/mail/outbox?batch_id=nl-1')).json();
-    expect(outbox.items.map((r: { recipient: string; status: string }) => [r.recipient, r.status])).toEqual([['wang@example.com', 'sent'], ['bob@example.org', 'sent'], ['broken-address', 'failed']]);
+    expect(outbox.items.map((r: { recipient: string; status: string }) => [r.recipient, r.status])).toEqual([
+      ['wang@example.com', 'sent'],
+      ['bob@example.org', 'sent'],
+      ['broken-address', 'failed'],
+    ]);
   });
 
   it('send_report_email attaches CSV byte-identical; send_alert_email renders the alert template', async () => {
-    const rows = [['华东', 1200.5], ['华北', 980]];
-    const result = await send('emails.send_report_email', { to: 'cfo@example.com', report_name: '销售月报', period: '2026-11', locale: 'zh-CN', csv: [{ filename: '销售.csv', columns: ['区域', '金额'], rows }] });
+    const rows = [
+      ['华东', 1200.5],
+      ['华北', 980],
+    ];
+    const result = await send('emails.send_report_email', {
+      to: 'cfo@example.com',
+      report_name: '销售月报',
+      period: '2026-11',
+      locale: 'zh-CN',
+      csv: [{ filename: '销售.csv', columns: ['区域', '金额'], rows }],
+    });
     expect(result.sent).toBe(1);
     const report = await simpleParser(smtp.messages.find((m) => m.to.includes('cfo@example.com'))!.raw);
     expect(report.subject).toBe('报表：销售月报（2026-11）');
     expect(report.attachments[0]!.filename).toBe('销售.csv');
     expect(Buffer.compare(report.attachments[0]!.content, toCsv(['区域', '金额'], rows))).toBe(0);
 
-    await send('emails.send_alert_email', { to: 'ops@example.com', rule: 'queue backlog', severity: 'critical', state: 'firing', summary: 'emails: 5000 waiting' });
+    await send('emails.send_alert_email', {
+      to: 'ops@example.com',
+      rule: 'queue backlog',
+      severity: 'critical',
+      state: 'firing',
+      summary: 'emails: 5000 waiting',
+    });
     const alert = await simpleParser(smtp.messages.find((m) => m.to.includes('ops@example.com'))!.raw);
     expect(alert.subject).toBe('[firing] queue backlog (critical)');
     expect(alert.text).toContain('emails: 5000 waiting');
   });
 
   it('refuses bad arguments at .delay() and a missing template variable without sending', async () => {
-    await expect(svc.runtime.tasks.system.send('emails.send_email', { to: 'a@example.com' , subject: 1 })).rejects.toThrow();
+    await expect(svc.runtime.tasks.system.send('emails.send_email', { to: 'a@example.com', subject: 1 })).rejects.toThrow();
     const handle = await svc.runtime.tasks.system.send('emails.send_email', { to: 'a@example.com', template: 'report', vars: { report_name: 'x' } });
     await expect(handle.get({ timeout: 30_000 })).rejects.toThrow(/period/);
     expect(smtp.countFor('a@example.com')).toBe(0);
   });
 
   it('previews a template through the admin API; a missing variable is a 400 problem', async () => {
-    const ok = await svc.call('/admin/mail/preview', { method: 'POST', json: { template: 'alert', locale: 'zh-CN', vars: { rule: '磁盘', severity: 'warning', state: 'resolved', summary: '恢复' } } });
+    const ok = await svc.call('/admin/mail/preview', {
+      method: 'POST',
+      json: { template: 'alert', locale: 'zh-CN', vars: { rule: '磁盘', severity: 'warning', state: 'resolved', summary: '恢复' } },
+    });
     expect(ok.status).toBe(200);
     const body = await ok.json();
     expect(body.subject).toBe('[resolved] 告警：磁盘（warning）');

@@ -17,7 +17,20 @@ describe('outbound calls to user-supplied URLs', () => {
   afterAll(async () => receiver.close());
 
   it('classifies loopback, private, link-local, metadata and mapped addresses as blocked, public ones not', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '::ffff:169.254.169.254',
+    ]) {
       expect(isBlockedAddress(address), address).toBe(true);
     }
     for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111']) expect(isBlockedAddress(address), address).toBe(false);
@@ -26,7 +39,9 @@ describe('outbound calls to user-supplied URLs', () => {
   it('refuses loopback, private and metadata targets by default, named or literal, with a clear reason', async () => {
     const client = new OutboundClient();
     try {
-      await expect(client.fetch(`${receiver.url}/x`)).rejects.toThrow(/127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback, private, link-local or metadata address/);
+      await expect(client.fetch(`${receiver.url}/x`)).rejects.toThrow(
+        /127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback, private, link-local or metadata address/,
+      );
       await expect(client.fetch(`http://localhost:${receiver.port}/x`)).rejects.toThrow(/localhost resolves to (127\.0\.0\.1|::1)/);
       await expect(client.fetch('http://169.254.169.254/latest/meta-data/')).rejects.toBeInstanceOf(OutboundRefusedError);
       await expect(client.fetch(`http://[::1]:${receiver.port}/`)).rejects.toThrow(/resolves to ::1/);

@@ -60,7 +60,12 @@ describe('the installed package', { timeout: 90_000 }, () => {
   it('resolves every module (each src/<module>/index.ts) and the SQLite task backend', async () => {
     const modules = readdirSync(join(REPO_ROOT, 'src')).filter((m) => existsSync(join(REPO_ROOT, 'src', m, 'index.ts')));
     expect(modules).toEqual(expect.arrayContaining(['tasks', 'cache', 'db', 'http', 'config']));
-    const specifiers = [...modules.filter((m) => m !== 'cli').map((m) => `ai-stack/${m}`), 'ai-stack/tasks/sqlite', 'ai-stack/cache/testing', 'ai-stack/http/toolkit'];
+    const specifiers = [
+      ...modules.filter((m) => m !== 'cli').map((m) => `ai-stack/${m}`),
+      'ai-stack/tasks/sqlite',
+      'ai-stack/cache/testing',
+      'ai-stack/http/toolkit',
+    ];
     const script = `for (const s of ${JSON.stringify(specifiers)}) { const m = await import(s); if (Object.keys(m).length === 0) throw new Error(s + ' exports nothing'); console.log('ok', s); }`;
     writeFileSync(join(project.dir, 'imports.mjs'), script);
     const res = await finish(project.node(['imports.mjs']));
@@ -70,17 +75,32 @@ describe('the installed package', { timeout: 90_000 }, () => {
   });
 
   it('typechecks a user file that imports it (types from the .d.ts files)', async () => {
-    writeFileSync(join(project.dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'es2024', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(REPO_ROOT, 'node_modules/@types')] },
-      files: ['src/my-tasks.ts', 'src/typed-use.ts'],
-    }));
-    writeFileSync(join(project.dir, 'src/typed-use.ts'), `import { createTaskSystem } from 'ai-stack/tasks';
+    writeFileSync(
+      join(project.dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2024',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(REPO_ROOT, 'node_modules/@types')],
+        },
+        files: ['src/my-tasks.ts', 'src/typed-use.ts'],
+      }),
+    );
+    writeFileSync(
+      join(project.dir, 'src/typed-use.ts'),
+      `import { createTaskSystem } from 'ai-stack/tasks';
 import { createSqliteTaskBackend } from 'ai-stack/tasks/sqlite';
 import { invoiceTotal } from './my-tasks.ts';
 const system = createTaskSystem({ backend: createSqliteTaskBackend({ file: 'x.sqlite' }), tasks: [invoiceTotal] });
 // @ts-expect-error qty must be a number: the task's schema types its arguments
 await system.task(invoiceTotal).delay({ lines: [{ qty: 'two', price: 1 }] });
-`.replace('./my-tasks.ts', './my-tasks.js'));
+`.replace('./my-tasks.ts', './my-tasks.js'),
+    );
     const res = await finish(project.node([join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.']));
     expect(res.out).toBe('');
     expect(res.code).toBe(0);
@@ -105,17 +125,29 @@ await system.task(invoiceTotal).delay({ lines: [{ qty: 'two', price: 1 }] });
 });
 
 describe('a task of the user, run by the installed CLI', { timeout: 120_000 }, () => {
-  const args = JSON.stringify({ lines: [{ qty: 2, price: 9.5 }, { qty: 1, price: 1 }] });
+  const args = JSON.stringify({
+    lines: [
+      { qty: 2, price: 9.5 },
+      { qty: 1, price: 1 },
+    ],
+  });
 
   it('ai-stack worker --tasks runs it; ai-stack call sends it and prints the result', async () => {
     const dataDir = join(project.dir, 'data-worker');
     const worker = project.bin(['worker', '--tasks', './src/my-tasks.ts'], { AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     running.push(worker);
     await worker.waitFor(/your tasks: shop\.invoice_total/, 60_000);
-    const res = await finish(project.bin(['call', 'shop.invoice_total', '--tasks', './src/my-tasks.ts', '--args', args, '--wait'], { AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }));
+    const res = await finish(
+      project.bin(['call', 'shop.invoice_total', '--tasks', './src/my-tasks.ts', '--args', args, '--wait'], { AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }),
+    );
     expect(res.out).toMatch(/^20$/m);
     expect(res.code).toBe(0);
-    const bad = await finish(project.bin(['call', 'shop.invoice_total', '--tasks', './src/my-tasks.ts', '--args', '{"lines":[{"qty":0}]}'], { AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }));
+    const bad = await finish(
+      project.bin(['call', 'shop.invoice_total', '--tasks', './src/my-tasks.ts', '--args', '{"lines":[{"qty":0}]}'], {
+        AI_STACK_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      }),
+    );
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/\/lines\/0\/qty/);
     expect(bad.out).toMatch(/\/lines\/0\/price/);
@@ -124,21 +156,33 @@ describe('a task of the user, run by the installed CLI', { timeout: 120_000 }, (
 
   it('ai-stack start --tasks serves POST /admin/tasks/apply/{name}; GET /admin/tasks/jobs/{id} has the result', async () => {
     const port = await freePort();
-    const start = project.bin(['start', '--tasks', './src/my-tasks.ts'], { AI_STACK_DATA_DIR: join(project.dir, 'data-start'), PORT: String(port), LOG_LEVEL: 'warn' });
+    const start = project.bin(['start', '--tasks', './src/my-tasks.ts'], {
+      AI_STACK_DATA_DIR: join(project.dir, 'data-start'),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    });
     running.push(start);
     const [, key] = await start.waitFor(/shown only now:\s+(\S{24,})\s/, 60_000);
     await start.waitFor(/task monitor\s+http:\/\/127\.0\.0\.1:\d+\/admin\/queues/, 60_000);
     expect(start.output()).toMatch(/API docs\s+http:\/\/127\.0\.0\.1:\d+\/docs/);
     const base = `http://127.0.0.1:${port}`;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const applied = await fetch(`${base}/admin/tasks/apply/shop.invoice_total`, { method: 'POST', headers, body: JSON.stringify({ args: JSON.parse(args) as unknown }) });
+    const applied = await fetch(`${base}/admin/tasks/apply/shop.invoice_total`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ args: JSON.parse(args) as unknown }),
+    });
     expect(applied.status).toBe(202);
     const { id } = (await applied.json()) as { id: string };
     let detail: { celeryState?: string; result?: unknown } = {};
-    await eventually(async () => {
-      detail = (await (await fetch(`${base}/admin/tasks/jobs/${id}`, { headers })).json()) as typeof detail;
-      return detail.celeryState === 'SUCCESS';
-    }, 30_000, 'the applied task to succeed');
+    await eventually(
+      async () => {
+        detail = (await (await fetch(`${base}/admin/tasks/jobs/${id}`, { headers })).json()) as typeof detail;
+        return detail.celeryState === 'SUCCESS';
+      },
+      30_000,
+      'the applied task to succeed',
+    );
     expect(detail.result).toBe(20);
     const invalid = await fetch(`${base}/admin/tasks/apply/shop.invoice_total`, { method: 'POST', headers, body: JSON.stringify({ args: { lines: 'many' } }) });
     expect(invalid.status).toBe(400);
@@ -160,10 +204,22 @@ describe('docs/ samples run as written against the installed package', () => {
     }
     // One tsc run over all of them, as a reader's project would: types from the installed .d.ts files, and the
     // JavaScript for the samples Node cannot run from source (decorators).
-    writeFileSync(join(samplesDir(), 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'es2024', module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true, outDir: 'js', types: ['node'], typeRoots: [join(REPO_ROOT, 'node_modules/@types')] },
-      include: ['*/sample.ts'],
-    }));
+    writeFileSync(
+      join(samplesDir(), 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2024',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          skipLibCheck: true,
+          outDir: 'js',
+          types: ['node'],
+          typeRoots: [join(REPO_ROOT, 'node_modules/@types')],
+        },
+        include: ['*/sample.ts'],
+      }),
+    );
     typecheck = await finish(project.run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], {}, samplesDir()));
   }, 180_000);
   afterAll(async () => {
@@ -182,13 +238,22 @@ describe('docs/ samples run as written against the installed package', () => {
     expect(typecheck.code).toBe(0);
   });
 
-  it.each(samples.map((s) => [s.name, s] as const))('%s runs to completion', async (_name, sample) => {
-    const dir = join(samplesDir(), sample.name);
-    const entry = sample.compiled ? join(samplesDir(), 'js', sample.name, 'sample.js') : 'sample.ts';
-    const proc = project.run(process.execPath, [entry], {}, dir);
-    const res = await Promise.race([finish(proc), new Promise<{ code: number | null; out: string }>((resolve) => setTimeout(() => resolve({ code: -1, out: `did not exit within 80 s:\n${proc.output()}` }), 80_000).unref())]);
-    if (res.code === -1) proc.child.kill('SIGKILL');
-    expect(res.out.replace(/.*ExperimentalWarning.*\n?/g, '')).not.toMatch(/Error|at .*:\d+:\d+/);
-    expect(res.code).toBe(0);
-  }, 90_000);
+  it.each(samples.map((s) => [s.name, s] as const))(
+    '%s runs to completion',
+    async (_name, sample) => {
+      const dir = join(samplesDir(), sample.name);
+      const entry = sample.compiled ? join(samplesDir(), 'js', sample.name, 'sample.js') : 'sample.ts';
+      const proc = project.run(process.execPath, [entry], {}, dir);
+      const res = await Promise.race([
+        finish(proc),
+        new Promise<{ code: number | null; out: string }>((resolve) =>
+          setTimeout(() => resolve({ code: -1, out: `did not exit within 80 s:\n${proc.output()}` }), 80_000).unref(),
+        ),
+      ]);
+      if (res.code === -1) proc.child.kill('SIGKILL');
+      expect(res.out.replace(/.*ExperimentalWarning.*\n?/g, '')).not.toMatch(/Error|at .*:\d+:\d+/);
+      expect(res.code).toBe(0);
+    },
+    90_000,
+  );
 });

@@ -10,10 +10,42 @@ const months = ['2025-01', '2025-02', '2025-03', '2025-04'];
 const SPECS: ChartSpec[] = [
   { kind: 'line', title: 'Revenue', categories: months, series: [{ name: 'Revenue', values: [1, 3, 2, 4] }] },
   { kind: 'bar', categories: months, series: [{ name: 'A', values: [1, 2, 3, 4] }] },
-  { kind: 'stacked', categories: months, series: [{ name: 'A', values: [1, 2, 3, 4] }, { name: 'B', values: [4, 3, null, 1] }] },
-  { kind: 'pie', slices: [{ name: '书籍', value: 3 }, { name: 'Tools', value: 1 }] },
-  { kind: 'heatmap', x: ['DE', 'FR'], y: ['Books', 'Tools'], values: [[0, 0, 1], [1, 0, 2], [0, 1, null], [1, 1, 4]] },
-  { kind: 'forecast', categories: [...months, '2025-05', '2025-06'], history: [1, 2, 3, 4], mean: [5, 6], lower80: [4, 4.5], upper80: [6, 7.5], lower95: [3.5, 4], upper95: [6.5, 8] },
+  {
+    kind: 'stacked',
+    categories: months,
+    series: [
+      { name: 'A', values: [1, 2, 3, 4] },
+      { name: 'B', values: [4, 3, null, 1] },
+    ],
+  },
+  {
+    kind: 'pie',
+    slices: [
+      { name: '书籍', value: 3 },
+      { name: 'Tools', value: 1 },
+    ],
+  },
+  {
+    kind: 'heatmap',
+    x: ['DE', 'FR'],
+    y: ['Books', 'Tools'],
+    values: [
+      [0, 0, 1],
+      [1, 0, 2],
+      [0, 1, null],
+      [1, 1, 4],
+    ],
+  },
+  {
+    kind: 'forecast',
+    categories: [...months, '2025-05', '2025-06'],
+    history: [1, 2, 3, 4],
+    mean: [5, 6],
+    lower80: [4, 4.5],
+    upper80: [6, 7.5],
+    lower95: [3.5, 4],
+    upper95: [6.5, 8],
+  },
 ];
 
 describe('charts rendered on the server', () => {
@@ -46,7 +78,11 @@ describe('charts rendered on the server', () => {
     const title = (text: string): ChartSpec => ({ kind: 'bar', title: text, categories: ['a'], series: [{ name: 's', values: [1] }] });
     const size = { width: 300, height: 120 };
     const ink = async (text: string) => {
-      const pixels = await sharp(await renderChartPng(title(text), size)).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer();
+      const pixels = await sharp(await renderChartPng(title(text), size))
+        .flatten({ background: '#ffffff' })
+        .greyscale()
+        .raw()
+        .toBuffer();
       return pixels.reduce((sum, v) => sum + (255 - v), 0);
     };
     const base = await ink('');

@@ -13,7 +13,9 @@ describe.each(DIALECTS)('ERP reports reconcile with the ledger (%s)', (dialect) 
   afterAll(() => t.cleanup());
 
   const ledgerCents = async (types: string[], from: string, to: string) => {
-    const { rows } = await sql<{ v: string | number | null }>`select sum(e.credit_cents - e.debit_cents) as v from ledger_entries e join accounts a on a.code = e.account_code
+    const { rows } = await sql<{
+      v: string | number | null;
+    }>`select sum(e.credit_cents - e.debit_cents) as v from ledger_entries e join accounts a on a.code = e.account_code
       where a.type in (${sql.join(types)}) and e.entry_date >= ${from} and e.entry_date <= ${to}`.execute(t.db.kysely);
     return Number(rows[0]?.v ?? 0);
   };
@@ -30,21 +32,31 @@ describe.each(DIALECTS)('ERP reports reconcile with the ledger (%s)', (dialect) 
     expect(Math.round(periods.reduce((s, p) => s + p.netIncome, 0) * 100)).toBe(Math.round(total.netIncome * 100));
     expect(total.grossMarginPct).toBeCloseTo((total.grossMargin / total.revenue) * 100, 10);
     // Comparison: the previous period is 2024, straight from the ledger.
-    expect(Math.round(report.incomeStatement.previousTotal.netIncome * 100)).toBe(await ledgerCents(['revenue', 'cogs', 'expense'], '2024-01-01', '2024-12-31'));
+    expect(Math.round(report.incomeStatement.previousTotal.netIncome * 100)).toBe(
+      await ledgerCents(['revenue', 'cogs', 'expense'], '2024-01-01', '2024-12-31'),
+    );
   });
 
   it('balance sheet balances: assets = liabilities + equity + retained earnings', async () => {
     const report = (await generateErpReport(t.db, { reportType: 'financial', startDate: '2025-01-01', endDate: '2025-12-31' })) as FinancialReport;
     expect(report.balanceSheet.totalAssets).toBeCloseTo(report.balanceSheet.totalLiabilitiesAndEquity, 2);
-    const cash = await sql<{ v: string | number }>`select coalesce(sum(amount_cents), 0) as v from payments where paid_on between '2025-01-01' and '2025-12-31'`.execute(t.db.kysely);
+    const cash = await sql<{
+      v: string | number;
+    }>`select coalesce(sum(amount_cents), 0) as v from payments where paid_on between '2025-01-01' and '2025-12-31'`.execute(t.db.kysely);
     expect(Math.round(report.cashReceivedTotal * 100)).toBe(Number(cash.rows[0]!.v));
   });
 
   it('receivables ageing total = open invoices less their payments = the receivables account balance', async () => {
     const report = (await generateErpReport(t.db, { reportType: 'receivables', startDate: '2025-01-01', endDate: '2025-12-31' })) as ReceivablesReport;
-    const open = await sql<{ v: string | number }>`select coalesce(sum(i.total_cents - coalesce((select sum(amount_cents) from payments y where y.invoice_id = i.id), 0)), 0) as v from invoices i where i.status = 'open'`.execute(t.db.kysely);
+    const open = await sql<{
+      v: string | number;
+    }>`select coalesce(sum(i.total_cents - coalesce((select sum(amount_cents) from payments y where y.invoice_id = i.id), 0)), 0) as v from invoices i where i.status = 'open'`.execute(
+      t.db.kysely,
+    );
     expect(Math.round(report.totals.total * 100)).toBe(Number(open.rows[0]!.v));
-    const ar = await sql<{ v: string | number }>`select sum(debit_cents - credit_cents) as v from ledger_entries where account_code = '1100'`.execute(t.db.kysely);
+    const ar = await sql<{ v: string | number }>`select sum(debit_cents - credit_cents) as v from ledger_entries where account_code = '1100'`.execute(
+      t.db.kysely,
+    );
     expect(Math.round(report.totals.total * 100)).toBe(Number(ar.rows[0]!.v));
     const buckets = report.totals['0-30'] + report.totals['31-60'] + report.totals['61-90'] + report.totals['90+'];
     expect(Math.round(buckets * 100)).toBe(Math.round(report.totals.total * 100));

@@ -24,7 +24,13 @@ describe('streaming XLSX writer, checked by opening the file in LibreOffice', ()
     for (let i = 0; i < rows; i++) {
       const r = Math.round((i * 37.5 + 0.25) * 100) / 100;
       revenue += r;
-      await sales.addRow([`2025-${String((i % 12) + 1).padStart(2, '0')}-15`, i === 0 ? '北京电子有限公司' : i === 1 ? '<b>&"x"</b>\u0001' : `Customer ${i}`, i, r, 30 + (i % 7)]);
+      await sales.addRow([
+        `2025-${String((i % 12) + 1).padStart(2, '0')}-15`,
+        i === 0 ? '北京电子有限公司' : i === 1 ? '<b>&"x"</b>\u0001' : `Customer ${i}`,
+        i,
+        r,
+        30 + (i % 7),
+      ]);
     }
     await sales.addTotals([{ kind: 'label', text: '合计 Total' }, undefined, { kind: 'sum' }, { kind: 'sum' }, { kind: 'value', value: 33.3 }]);
     await sales.end();

@@ -79,7 +79,12 @@ describe('user dictionary and synonyms', () => {
   });
 
   it('synonyms survive segmentation and are found from either word and either script', () => {
-    const custom = new Analyzer({ synonyms: [['西红柿', '番茄'], ['数据库', 'database']] });
+    const custom = new Analyzer({
+      synonyms: [
+        ['西红柿', '番茄'],
+        ['数据库', 'database'],
+      ],
+    });
     expect(terms(custom.analyze('西红柿炒蛋', 'query'))[0]).toBe('西红柿');
     expect(custom.synonymsOf('番茄')).toEqual(['西红柿', '番茄']);
     expect(custom.synonymsOf('資料庫')).toEqual(['数据库', 'database']);

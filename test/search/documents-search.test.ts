@@ -55,7 +55,7 @@ describe('searching an uploaded Chinese DOCX (embedded defaults)', () => {
     expect(result.hits[0].highlight.snippet).toContain('<mark>收入</mark>');
   });
 
-  it('fuses the documents\' vectors by default (hybrid), and answers mode=lexical|vector|hybrid', async () => {
+  it("fuses the documents' vectors by default (hybrid), and answers mode=lexical|vector|hybrid", async () => {
     await eventually(async () => (await search('q=warehouse&mode=lexical')).total > 0, 20_000, 'the English document to be indexed');
     const plain = await search(`q=${encodeURIComponent('物流费用')}`);
     expect(plain.mode).toBe('hybrid');

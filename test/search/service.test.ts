@@ -26,7 +26,13 @@ async function service(source: SearchSource, database?: TestDatabase, vectors?: 
   const db = database ?? (await openTestDatabase('sqlite', { migrate: false }));
   if (!database) opened.push(db);
   const analyzer = new Analyzer();
-  const search = new SearchService({ db: db.db.kysely, engine: new SqliteSearchEngine(db.db.kysely, analyzer), analyzer, source, ...(vectors ? { vectors } : {}) });
+  const search = new SearchService({
+    db: db.db.kysely,
+    engine: new SqliteSearchEngine(db.db.kysely, analyzer),
+    analyzer,
+    source,
+    ...(vectors ? { vectors } : {}),
+  });
   await search.init();
   return { search, db };
 }
@@ -91,7 +97,9 @@ describe('SearchService', () => {
     expect(after.hits.map((h) => h.id)).toEqual(['a:0', 'b:0']);
     expect(after.total).toBe(2);
     // A neighbour only the vectors found is still highlighted for the query words it contains.
-    expect((await search.search({ q: '释放 空间', mode: 'vector' })).hits.find((h) => h.id === 'b:0')?.highlight.snippet).toContain('如何<mark>释放空间</mark>');
+    expect((await search.search({ q: '释放 空间', mode: 'vector' })).hits.find((h) => h.id === 'b:0')?.highlight.snippet).toContain(
+      '如何<mark>释放空间</mark>',
+    );
   });
 
   it('refuses vector modes without vectors, and oversize settings, with a 400', async () => {

@@ -9,7 +9,10 @@ describe('OutageLog', () => {
   it('logs the start once, a summary at most every interval, and the recovery once', () => {
     const lines: Array<{ fields: Record<string, unknown>; message: string }> = [];
     let clock = 0;
-    const log = new OutageLog({ warn: (fields, message) => lines.push({ fields: fields as Record<string, unknown>, message }) }, 'Redis', { summaryEveryMs: 30_000, now: () => clock });
+    const log = new OutageLog({ warn: (fields, message) => lines.push({ fields: fields as Record<string, unknown>, message }) }, 'Redis', {
+      summaryEveryMs: 30_000,
+      now: () => clock,
+    });
     // A reconnecting client reports ~10 errors a second.
     for (; clock < 29_000; clock += 100) log.failed(refused());
     expect(lines.map((l) => l.message)).toEqual(['Redis unreachable; retrying in the background']);

@@ -26,10 +26,7 @@ export interface TestDatabase {
  * A fresh, migrated database: a temp SQLite file, or a new PostgreSQL schema selected through the
  * URL's `options=-c search_path=…`. `cleanup()` closes it and removes the file or drops the schema.
  */
-export async function openTestDatabase(
-  dialect: TestDialect,
-  opts: OpenDatabaseOptions & { migrate?: boolean } = {},
-): Promise<TestDatabase> {
+export async function openTestDatabase(dialect: TestDialect, opts: OpenDatabaseOptions & { migrate?: boolean } = {}): Promise<TestDatabase> {
   const { config, dispose } = dialect === 'sqlite' ? freshSqlite() : await freshPostgresSchema();
   const db = await openDatabase(config, opts);
   if (opts.migrate !== false) await migrateToLatest(db);
@@ -74,8 +71,9 @@ export async function adminQuery(text: string, url = TEST_POSTGRES_URL): Promise
 
 /** Names of the indexes in the test database (its own schema on PostgreSQL), sorted. */
 export async function indexNames(t: TestDatabase): Promise<string[]> {
-  const query = t.db.dialect === 'sqlite'
-    ? sql<{ name: string }>`select name from sqlite_master where type = 'index' order by name`
-    : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`;
+  const query =
+    t.db.dialect === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'index' order by name`
+      : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() order by indexname`;
   return (await query.execute(t.db.kysely)).rows.map((r) => r.name);
 }

@@ -14,7 +14,9 @@ export async function sheetsAsCsv(file: string): Promise<Record<string, string[]
   const out = mkdtempSync(join(tmpdir(), 'ai-stack-soffice-'));
   try {
     const filter = 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1';
-    await run('soffice', [`-env:UserInstallation=file://${out}/profile`, '--headless', '--norestore', '--convert-to', filter, '--outdir', out, file], { timeout: 120_000 });
+    await run('soffice', [`-env:UserInstallation=file://${out}/profile`, '--headless', '--norestore', '--convert-to', filter, '--outdir', out, file], {
+      timeout: 120_000,
+    });
     // One file per sheet, named <file>-<sheet>.csv; keyed here by sheet name.
     const base = basename(file).replace(/\.[^.]+$/, '');
     const files = readdirSync(out).filter((f) => f.endsWith('.csv'));

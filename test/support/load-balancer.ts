@@ -36,13 +36,15 @@ export class LoadBalancer {
   }
 
   async #probe(): Promise<void> {
-    await Promise.all(this.#backends.map(async (b) => {
-      try {
-        b.ready = (await fetch(`http://127.0.0.1:${b.port}/readyz`, { signal: AbortSignal.timeout(1_000) })).status === 200;
-      } catch {
-        b.ready = false;
-      }
-    }));
+    await Promise.all(
+      this.#backends.map(async (b) => {
+        try {
+          b.ready = (await fetch(`http://127.0.0.1:${b.port}/readyz`, { signal: AbortSignal.timeout(1_000) })).status === 200;
+        } catch {
+          b.ready = false;
+        }
+      }),
+    );
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -70,7 +72,11 @@ export class LoadBalancer {
   }
 }
 
-async function forward(port: number, req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+async function forward(
+  port: number,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers, host: `127.0.0.1:${port}`, 'content-length': String(body.length) };
     delete headers['transfer-encoding'];

@@ -28,7 +28,13 @@ export interface InstalledProject {
 export async function installPackedPackage(timeoutMs = 240_000): Promise<InstalledProject> {
   const root = mkdtempSync(join(tmpdir(), 'ai-stack-packed-'));
   const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp' };
-  const npm = (args: string[], cwd: string) => exec('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env: { ...env, npm_config_update_notifier: 'false' }, timeout: timeoutMs, maxBuffer: 16 << 20 });
+  const npm = (args: string[], cwd: string) =>
+    exec('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd,
+      env: { ...env, npm_config_update_notifier: 'false' },
+      timeout: timeoutMs,
+      maxBuffer: 16 << 20,
+    });
   await npm(['pack', '--pack-destination', root], REPO_ROOT);
   const tarball = readdirSync(root).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack left no tarball in ${root}`);

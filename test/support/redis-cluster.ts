@@ -75,15 +75,17 @@ export class ThrowawayRedisCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.#nodes.map(async (node) => {
-      if (node.child.exitCode === null && node.child.signalCode === null) {
-        await new Promise<void>((resolve) => {
-          node.child.once('exit', () => resolve());
-          node.child.kill('SIGKILL');
-        });
-      }
-      rmSync(node.dir, { recursive: true, force: true });
-    }));
+    await Promise.all(
+      this.#nodes.map(async (node) => {
+        if (node.child.exitCode === null && node.child.signalCode === null) {
+          await new Promise<void>((resolve) => {
+            node.child.once('exit', () => resolve());
+            node.child.kill('SIGKILL');
+          });
+        }
+        rmSync(node.dir, { recursive: true, force: true });
+      }),
+    );
   }
 
   async waitUntilHealthy(masters: number, replicas: number): Promise<void> {
@@ -99,18 +101,20 @@ export class ThrowawayRedisCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const live = this.seeds;
-      const checks = await Promise.all(live.map(async (url) => {
-        const client = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
-        client.on('error', () => undefined);
-        try {
-          await client.connect();
-          return await ready(client);
-        } catch {
-          return false;
-        } finally {
-          client.disconnect();
-        }
-      }));
+      const checks = await Promise.all(
+        live.map(async (url) => {
+          const client = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+          client.on('error', () => undefined);
+          try {
+            await client.connect();
+            return await ready(client);
+          } catch {
+            return false;
+          } finally {
+            client.disconnect();
+          }
+        }),
+      );
       if (checks.length > 0 && checks.every(Boolean)) return;
       if (Date.now() > deadline) throw new Error('the throwaway Redis Cluster did not become healthy in time');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -122,10 +126,30 @@ async function startNode(): Promise<ClusterNode> {
   const port = await freePort();
   const busPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ai-stack-redis-cluster-'));
-  const child = spawn('redis-server', [
-    '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-    '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--dir', dir,
-  ], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--cluster-port',
+      String(busPort),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dir, 'nodes.conf'),
+      '--cluster-node-timeout',
+      '1000',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i++) {
     const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);

@@ -21,7 +21,11 @@ export interface TestService {
 }
 
 /** The real service (same composition root as `ai-stack start`) on a fresh database, listening on a free port. */
-export async function startTestService(dialect: TestDialect, env: Record<string, string> = {}, options: Omit<RuntimeOptions, 'logger'> = {}): Promise<TestService> {
+export async function startTestService(
+  dialect: TestDialect,
+  env: Record<string, string> = {},
+  options: Omit<RuntimeOptions, 'logger'> = {},
+): Promise<TestService> {
   const testDb = await openTestDatabase(dialect);
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-svc-'));
   const base = loadConfig({ PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });

@@ -62,7 +62,12 @@ export async function startTestSmtpServer(options: { tls?: { key: string; cert: 
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const mailFrom = session.envelope.mailFrom;
-        messages.push({ from: mailFrom ? mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw: Buffer.concat(chunks), secure: session.secure });
+        messages.push({
+          from: mailFrom ? mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+          raw: Buffer.concat(chunks),
+          secure: session.secure,
+        });
         callback();
       });
     },
@@ -86,9 +91,10 @@ export async function startTestSmtpServer(options: { tls?: { key: string; cert: 
       for (const go of [...waiting]) go();
     },
     held: () => waiting.size,
-    close: () => new Promise<void>((resolve) => {
-      for (const go of [...waiting]) go();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const go of [...waiting]) go();
+        server.close(() => resolve());
+      }),
   };
 }

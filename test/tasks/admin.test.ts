@@ -3,7 +3,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AiStackError } from '../../src/shared/errors.ts';
-import { createRedisTaskBackend, createTaskSystem, startWorkers, tasksAdminRoutes, type TaskBackend, type TaskSystem, type WorkerPool } from '../../src/tasks/index.ts';
+import {
+  createRedisTaskBackend,
+  createTaskSystem,
+  startWorkers,
+  tasksAdminRoutes,
+  type TaskBackend,
+  type TaskSystem,
+  type WorkerPool,
+} from '../../src/tasks/index.ts';
 import { eventually } from '../conformance/tasks-helpers.ts';
 import { add, fatal, slow } from './fixtures/tasks.ts';
 import { REDIS_URL } from './fixtures/redis.ts';
@@ -26,9 +34,17 @@ describe('tasks admin API and metrics (redis)', () => {
       const status = err instanceof AiStackError ? err.status : (err.statusCode ?? 500);
       return reply.status(status).send({ code: err instanceof AiStackError ? err.code : 'error', message: err.message });
     });
-    await app.register(async (admin) => {
-      await admin.register(tasksAdminRoutes(system, { basePath: '/admin/queues', schedules: [{ id: 'nightly', task: add.name, args: { a: 1, b: 1 }, cron: '0 3 * * *', tz: 'Europe/Berlin' }] }));
-    }, { prefix: '/admin' });
+    await app.register(
+      async (admin) => {
+        await admin.register(
+          tasksAdminRoutes(system, {
+            basePath: '/admin/queues',
+            schedules: [{ id: 'nightly', task: add.name, args: { a: 1, b: 1 }, cron: '0 3 * * *', tz: 'Europe/Berlin' }],
+          }),
+        );
+      },
+      { prefix: '/admin' },
+    );
     await app.ready();
   }
 
@@ -36,7 +52,11 @@ describe('tasks admin API and metrics (redis)', () => {
     await pool?.close({ timeoutMs: 2_000 });
     pool = undefined;
     await app.close();
-    for (const q of system.queueNames) await system.queue(q).obliterate({ force: true }).catch(() => undefined);
+    for (const q of system.queueNames)
+      await system
+        .queue(q)
+        .obliterate({ force: true })
+        .catch(() => undefined);
     for (const { key } of await backend.store.scan('')) await backend.store.delete(key);
     await system.close();
     await backend.close();
@@ -94,13 +114,17 @@ describe('tasks admin API and metrics (redis)', () => {
     pool = await startWorkers(system, { queues: ['sync', 'emails'], revokePollMs: 50 });
     const running = await system.task(slow).delay({ ms: 30_000 });
     await eventually(async () => (await running.state()) === 'STARTED');
-    expect((await app.inject({ method: 'POST', url: `/admin/tasks/jobs/${running.id}/revoke`, payload: { terminate: true } })).json()).toMatchObject({ terminate: true });
+    expect((await app.inject({ method: 'POST', url: `/admin/tasks/jobs/${running.id}/revoke`, payload: { terminate: true } })).json()).toMatchObject({
+      terminate: true,
+    });
     await eventually(async () => (await running.state()) === 'REVOKED');
 
     const bad = await system.task(fatal).delay({ key: `r${Math.random()}` });
     await bad.get({ timeout: 10_000 }).catch(() => undefined);
     expect((await app.inject({ method: 'POST', url: `/admin/tasks/jobs/${bad.id}/retry` })).statusCode).toBe(200);
-    await eventually(async () => (await bad.info())?.attempts.length === 1 && (await bad.state()) === 'FAILURE' && ((await system.findJob(bad.id))?.attemptsMade ?? 0) >= 1);
+    await eventually(
+      async () => (await bad.info())?.attempts.length === 1 && (await bad.state()) === 'FAILURE' && ((await system.findJob(bad.id))?.attemptsMade ?? 0) >= 1,
+    );
     expect((await app.inject({ method: 'POST', url: '/admin/tasks/jobs/missing-id/retry' })).statusCode).toBe(404);
   });
 
@@ -122,7 +146,16 @@ describe('tasks admin API and metrics (redis)', () => {
     expect((await app.inject({ method: 'PUT', url: '/admin/tasks/schedules/nightly', payload: { args: { a: 'x' } } })).statusCode).toBe(400);
     expect((await app.inject({ method: 'PUT', url: '/admin/tasks/schedules/nightly', payload: { every: 5 } })).statusCode).toBe(400);
     expect((await app.inject({ method: 'PUT', url: '/admin/tasks/schedules/ghost', payload: { every: 1000 } })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'PUT', url: '/admin/tasks/schedules/nightly', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"every":1000},"nope":1}' })).statusCode).toBe(400);
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: '/admin/tasks/schedules/nightly',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"__proto__":{"every":1000},"nope":1}',
+        })
+      ).statusCode,
+    ).toBe(400);
     expect(({} as Record<string, unknown>).every).toBeUndefined();
     expect((await app.inject('/admin/tasks/jobs?state=bogus')).statusCode).toBe(400);
     expect((await app.inject(`/admin/tasks/jobs?search=${'x'.repeat(600)}`)).statusCode).toBe(400);

@@ -16,7 +16,12 @@ function context(prefix: string): CliContext & { out: () => string; err: () => s
   let err = '';
   stdout.on('data', (d: Buffer) => (out += d.toString()));
   stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const config = { dataDir: '/tmp', logLevel: 'silent', redis: { url: REDIS_URL, keyPrefix: prefix }, http: { shutdownTimeoutMs: 10_000 } } as unknown as Config;
+  const config = {
+    dataDir: '/tmp',
+    logLevel: 'silent',
+    redis: { url: REDIS_URL, keyPrefix: prefix },
+    http: { shutdownTimeoutMs: 10_000 },
+  } as unknown as Config;
   return { loadConfig: () => config, stdout, stderr, out: () => out, err: () => err };
 }
 

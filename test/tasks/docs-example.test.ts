@@ -5,11 +5,15 @@ import { expect, it } from 'vitest';
 import { createRedisTaskBackend, createTaskSystem, defineTask, startWorkers, TaskArgumentsError } from '../../src/tasks/index.ts';
 import { REDIS_URL } from './fixtures/redis.ts';
 
-export const add = defineTask('reports.add', {
-  queue: 'reports',
-  args: Type.Object({ a: Type.Number(), b: Type.Number() }, { additionalProperties: false }),
-  retries: { max: 3, backoff: { delayMs: 1_000, maxMs: 60_000 } },
-}, ({ a, b }) => a + b);
+export const add = defineTask(
+  'reports.add',
+  {
+    queue: 'reports',
+    args: Type.Object({ a: Type.Number(), b: Type.Number() }, { additionalProperties: false }),
+    retries: { max: 3, backoff: { delayMs: 1_000, maxMs: 60_000 } },
+  },
+  ({ a, b }) => a + b,
+);
 
 it('docs/tasks.md quick start works as written', async () => {
   const backend = createRedisTaskBackend({ url: REDIS_URL, keyPrefix: `test:tasks:${randomUUID().slice(0, 8)}:` });

@@ -7,7 +7,10 @@ import { deleteKeysMatching, SHARED_REDIS_URL } from '../support/redis.ts';
 
 /** The deployment prefix (AI_STACK_REDIS_PREFIX, no trailing colon) is separated from the task keys: `ai-stack:bull:*`. */
 describe('Redis task keys', () => {
-  it.each([['without', ''], ['with', ':']])('put a separator after a prefix %s a trailing colon', async (_, tail) => {
+  it.each([
+    ['without', ''],
+    ['with', ':'],
+  ])('put a separator after a prefix %s a trailing colon', async (_, tail) => {
     const prefix = `test-prefix-${randomUUID().slice(0, 8)}`;
     const backend = createRedisTaskBackend({ url: SHARED_REDIS_URL, keyPrefix: prefix + tail });
     const noop = defineTask('prefix.noop', { queue: 'default', args: Type.Object({}) }, () => 1);

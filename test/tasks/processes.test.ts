@@ -48,7 +48,11 @@ describe('tasks across processes (redis)', () => {
     await Promise.all(children.map(exited));
     children.length = 0;
     await Promise.all(pools.splice(0).map((p) => p.close({ timeoutMs: 2_000 })));
-    for (const q of system.queueNames) await system.queue(q).obliterate({ force: true }).catch(() => undefined);
+    for (const q of system.queueNames)
+      await system
+        .queue(q)
+        .obliterate({ force: true })
+        .catch(() => undefined);
     for (const { key } of await backend.store.scan('')) await backend.store.delete(key);
     await system.close();
     await backend.close();

@@ -5,7 +5,17 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createSqliteTaskBackend } from '../../src/tasks/backends/sqlite/index.ts';
-import { createRedisTaskBackend, createTaskSystem, estimateRemainingMs, liveEventsRoutes, startWorkers, tasksAdminRoutes, type TaskBackend, type TaskSystem, type WorkerPool } from '../../src/tasks/index.ts';
+import {
+  createRedisTaskBackend,
+  createTaskSystem,
+  estimateRemainingMs,
+  liveEventsRoutes,
+  startWorkers,
+  tasksAdminRoutes,
+  type TaskBackend,
+  type TaskSystem,
+  type WorkerPool,
+} from '../../src/tasks/index.ts';
 import { readProgress, toProgress } from '../../src/tasks/progress.ts';
 import { eventually } from '../support/wait.ts';
 import { badProgress, gates, stepped, threaded } from './fixtures/progress-tasks.ts';
@@ -94,10 +104,13 @@ describe.each(Object.keys(BACKENDS))('task progress and live events (%s)', (kind
     system = createTaskSystem({ backend, tasks: [stepped, threaded, badProgress] });
     pool = await startWorkers(system, { queues: ['documents'], concurrency: 4, heartbeatMs: 200 });
     app = Fastify();
-    await app.register(async (admin) => {
-      await admin.register(tasksAdminRoutes(system));
-      await admin.register(liveEventsRoutes(system, { intervalMs: 50, readiness: async () => ({ status: 'ready' }) }));
-    }, { prefix: '/admin' });
+    await app.register(
+      async (admin) => {
+        await admin.register(tasksAdminRoutes(system));
+        await admin.register(liveEventsRoutes(system, { intervalMs: 50, readiness: async () => ({ status: 'ready' }) }));
+      },
+      { prefix: '/admin' },
+    );
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   }
 
@@ -106,7 +119,11 @@ describe.each(Object.keys(BACKENDS))('task progress and live events (%s)', (kind
     gates.clear();
     await app.close();
     await pool.close({ timeoutMs: 2_000 });
-    for (const q of system.queueNames) await system.queue(q).obliterate({ force: true }).catch(() => undefined);
+    for (const q of system.queueNames)
+      await system
+        .queue(q)
+        .obliterate({ force: true })
+        .catch(() => undefined);
     for (const { key } of await backend.store.scan('')) await backend.store.delete(key);
     await system.close();
     await backend.close();
@@ -122,21 +139,33 @@ describe.each(Object.keys(BACKENDS))('task progress and live events (%s)', (kind
     await eventually(() => gates.has(tag), 15_000, 'the task to start');
 
     let detail = (await app.inject(`/admin/tasks/jobs/${handle.id}`)).json();
-    await eventually(async () => {
-      detail = (await app.inject(`/admin/tasks/jobs/${handle.id}`)).json();
-      return detail.progress !== undefined;
-    }, 15_000, 'progress on the job');
+    await eventually(
+      async () => {
+        detail = (await app.inject(`/admin/tasks/jobs/${handle.id}`)).json();
+        return detail.progress !== undefined;
+      },
+      15_000,
+      'progress on the job',
+    );
     expect(detail.state).toBe('active');
     expect(detail.progress).toMatchObject({ fraction: 0.25, done: 1, total: 4, message: 'extract' });
     expect(detail.progress.at).toBeGreaterThanOrEqual(detail.startedAt);
 
-    await eventually(() => stream.events.some((e) => e.event === 'job' && e.data.id === handle.id && e.data.progress?.fraction === 0.25), 15_000, 'the progress event');
+    await eventually(
+      () => stream.events.some((e) => e.event === 'job' && e.data.id === handle.id && e.data.progress?.fraction === 0.25),
+      15_000,
+      'the progress event',
+    );
     expect(stream.events.some((e) => e.event === 'queues')).toBe(true);
     expect(stream.events.find((e) => e.event === 'readiness')?.data).toEqual({ status: 'ready' });
 
     gates.get(tag)!();
     expect(await handle.get({ timeout: 15_000 })).toBe(tag);
-    await eventually(() => stream.events.some((e) => e.event === 'job' && e.data.id === handle.id && e.data.state === 'completed'), 15_000, 'the completed event');
+    await eventually(
+      () => stream.events.some((e) => e.event === 'job' && e.data.id === handle.id && e.data.state === 'completed'),
+      15_000,
+      'the completed event',
+    );
     const last = stream.events.filter((e) => e.event === 'job' && e.data.id === handle.id).at(-1)!;
     expect(last.data.progress).toMatchObject({ fraction: 1, message: 'done' });
     expect(last.data.progress?.remainingMs).toBeUndefined();

@@ -90,11 +90,27 @@ describe('ai-stack worker --tasks and ai-stack call (real processes, embedded qu
   it('rejects bad flags with usage (exit 2), touching nothing', async () => {
     // Usage errors are found before any backend opens: run the command in-process.
     const command = createCallCommand(() => Promise.reject(new Error('must not open a backend')));
-    for (const args of [['shop.greet', '--args', '{nope'], ['shop.greet', '--countdown', 'soon'], ['--args', '{}'], ['shop.greet', '--queue', 'Bad Queue'], ['shop.greet', '--priority', '0'], ['a', 'b']]) {
+    for (const args of [
+      ['shop.greet', '--args', '{nope'],
+      ['shop.greet', '--countdown', 'soon'],
+      ['--args', '{}'],
+      ['shop.greet', '--queue', 'Bad Queue'],
+      ['shop.greet', '--priority', '0'],
+      ['a', 'b'],
+    ]) {
       let err = '';
       const stderr = new PassThrough();
       stderr.on('data', (d: Buffer) => (err += d.toString()));
-      expect(await command.run(args, { loadConfig: () => { throw new Error('no config needed'); }, stdout: new PassThrough(), stderr }), args.join(' ')).toBe(2);
+      expect(
+        await command.run(args, {
+          loadConfig: () => {
+            throw new Error('no config needed');
+          },
+          stdout: new PassThrough(),
+          stderr,
+        }),
+        args.join(' '),
+      ).toBe(2);
       expect(err).toContain('Usage: ai-stack call');
     }
   });
@@ -115,7 +131,8 @@ describe('POST /admin/tasks/apply/{name} (ai-stack start --tasks)', () => {
   });
   afterAll(async () => svc.cleanup());
 
-  const detail = async (id: string): Promise<{ celeryState: string; result: unknown; error: { message: string } | null; queue: string; state: string }> => (await svc.call(`/admin/tasks/jobs/${id}`)).json();
+  const detail = async (id: string): Promise<{ celeryState: string; result: unknown; error: { message: string } | null; queue: string; state: string }> =>
+    (await svc.call(`/admin/tasks/jobs/${id}`)).json();
 
   it('answers 202 with the id; the job detail then shows state and result', async () => {
     const res = await svc.call('/admin/tasks/apply/shop.greet', { method: 'POST', json: { args: { name: 'eve' } } });
@@ -133,7 +150,9 @@ describe('POST /admin/tasks/apply/{name} (ai-stack start --tasks)', () => {
   });
 
   it('honours queue and countdown (seconds)', async () => {
-    const routed = await (await svc.call('/admin/tasks/apply/shop.greet', { method: 'POST', json: { args: { name: 'q' }, queue: 'reports', priority: 3 } })).json();
+    const routed = await (
+      await svc.call('/admin/tasks/apply/shop.greet', { method: 'POST', json: { args: { name: 'q' }, queue: 'reports', priority: 3 } })
+    ).json();
     await expect.poll(async () => (await detail(routed.id)).celeryState, { timeout: 20_000 }).toBe('SUCCESS');
     expect((await detail(routed.id)).queue).toBe('reports');
     const later = await (await svc.call('/admin/tasks/apply/shop.greet', { method: 'POST', json: { args: { name: 'later' }, countdown: 3600 } })).json();
@@ -154,7 +173,12 @@ describe('POST /admin/tasks/apply/{name} (ai-stack start --tasks)', () => {
     const unknown = await svc.call('/admin/tasks/apply/shop.nope', { method: 'POST', json: { args: {} } });
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).detail).toContain('shop.nope');
-    for (const json of [{ args: { name: 'x' }, countdown: -1 }, { args: { name: 'x' }, eta: 'tomorrow' }, { args: { name: 'x' }, queue: 'Bad Queue' }, { args: { name: 'x' }, surprise: 1 }]) {
+    for (const json of [
+      { args: { name: 'x' }, countdown: -1 },
+      { args: { name: 'x' }, eta: 'tomorrow' },
+      { args: { name: 'x' }, queue: 'Bad Queue' },
+      { args: { name: 'x' }, surprise: 1 },
+    ]) {
       const res = await svc.call('/admin/tasks/apply/shop.greet', { method: 'POST', json });
       expect(res.status, JSON.stringify(json)).toBe(400);
     }

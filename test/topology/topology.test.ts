@@ -58,11 +58,22 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
       AI_STACK_SHUTDOWN_TIMEOUT_MS: '15000',
       LOG_LEVEL: 'warn',
     };
-    const specs: Array<[string, string]> = [['api-1', 'api'], ['api-2', 'api'], ['worker-1', 'worker'], ['worker-2', 'worker'], ['scheduler-1', 'scheduler'], ['scheduler-2', 'scheduler']];
+    const specs: Array<[string, string]> = [
+      ['api-1', 'api'],
+      ['api-2', 'api'],
+      ['worker-1', 'worker'],
+      ['worker-2', 'worker'],
+      ['scheduler-1', 'scheduler'],
+      ['scheduler-2', 'scheduler'],
+    ];
     // All six at once, as an orchestrator starts them (migrations are locked, so concurrent starts are safe).
     phase('starting 6 processes');
     const ports = await Promise.all(specs.map(() => freePort()));
-    nodes.push(...(await Promise.all(specs.map(([name, roles], i) => launch({ name, roles, port: ports[i] ?? 0, dataDir: mkdtempSync(join(tmpdir(), `ai-stack-${name}-`)) })))));
+    nodes.push(
+      ...(await Promise.all(
+        specs.map(([name, roles], i) => launch({ name, roles, port: ports[i] ?? 0, dataDir: mkdtempSync(join(tmpdir(), `ai-stack-${name}-`)) })),
+      )),
+    );
     phase('all ready');
     lb = await LoadBalancer.start(nodes.filter((n) => n.roles === 'api').map((n) => n.port));
   }, 240_000);
@@ -78,7 +89,11 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
   }, 60_000);
 
   it('keeps every guarantee under mixed load and a rolling restart of every process', { timeout: 540_000 }, async () => {
-    const keys = { read: await createKey('reads', ['read']), write: await createKey('writes', ['read', 'write']), limited: await createKey('limited', ['read']) };
+    const keys = {
+      read: await createKey('reads', ['read']),
+      write: await createKey('writes', ['read', 'write']),
+      limited: await createKey('limited', ['read']),
+    };
     const failures: string[] = [];
     const acceptedTasks: number[] = [];
     const writtenIds: number[] = [];
@@ -92,7 +107,10 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
     const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const loop = async (pauseMs: number, step: (i: number) => Promise<void>): Promise<void> => {
       for (let i = 0; !stop; i++) {
-        await step(i).catch((error: unknown) => void failures.push(`step ${i}: ${String(error)} ${String((error as { cause?: unknown }).cause ?? '')}`));
+        await step(i).catch(
+          (error: unknown) =>
+            void failures.push(`step ${i}: ${String(error)} ${error instanceof Error && error.cause instanceof Error ? error.cause.message : ''}`),
+        );
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     };
@@ -120,7 +138,11 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
         if (res.status !== 202) failures.push(`report → ${res.status} ${await res.text()}`);
       }),
       loop(1_000, async (i) => {
-        const res = await call('/admin/tasks/apply/emails.send_email', adminKey, json({ args: { to: [`user${i}@example.com`], subject: `拓扑 ${i}`, text: 'hello' } }));
+        const res = await call(
+          '/admin/tasks/apply/emails.send_email',
+          adminKey,
+          json({ args: { to: [`user${i}@example.com`], subject: `拓扑 ${i}`, text: 'hello' } }),
+        );
         if (res.status !== 202) failures.push(`mail → ${res.status} ${await res.text()}`);
       }),
     ];
@@ -161,7 +183,10 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
     await Promise.all(load);
     phase(`load stopped: ${acceptedTasks.length} tasks, ${writtenIds.length} writes, ${failures.length} failures, ${lb.retried} retried by the balancer`);
 
-    expect(exits.every(([, code]) => code === 0), JSON.stringify(exits)).toBe(true);
+    expect(
+      exits.every(([, code]) => code === 0),
+      JSON.stringify(exits),
+    ).toBe(true);
     expect(failures, failures.slice(0, 10).join('\n')).toEqual([]);
 
     // The bucket starts full (RATE_PER_MINUTE) and refills at RATE_PER_MINUTE/60 per second, shared by both nodes.
@@ -193,7 +218,11 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
   });
 
   async function createKey(name: string, scopes: string[]): Promise<string> {
-    const res = await fetch(`${lb.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, scopes }) });
+    const res = await fetch(`${lb.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, scopes }),
+    });
     expect(res.status).toBe(201);
     return ((await res.json()) as { key: string }).key;
   }

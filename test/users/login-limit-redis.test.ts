@@ -17,8 +17,9 @@ describe('sign-in rate limit shared through Redis', () => {
     await deleteKeysMatching(SHARED_REDIS_URL, `${prefix}*`);
   });
 
-  it('counts one address\'s attempts on every node together', async () => {
-    const attempt = (svc: TestService, i: number) => svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: `u${i}`, password: 'some password here' } });
+  it("counts one address's attempts on every node together", async () => {
+    const attempt = (svc: TestService, i: number) =>
+      svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: `u${i}`, password: 'some password here' } });
     for (let i = 0; i < 10; i++) expect((await attempt(a, i)).status).toBe(401);
     for (let i = 10; i < 20; i++) expect((await attempt(b, i)).status).toBe(401);
     expect((await attempt(a, 20)).status).toBe(429);

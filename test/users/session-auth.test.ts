@@ -31,7 +31,13 @@ describe.each(DIALECTS)('web console sign-in over HTTP (%s)', (dialect) => {
 
   beforeAll(async () => {
     svc = await startTestService(dialect);
-    for (const [username, role] of [['alice', 'admin'], ['rita', 'read'], ['lou', 'write'], ['eve', 'admin'], ['sam', 'admin']] as const) {
+    for (const [username, role] of [
+      ['alice', 'admin'],
+      ['rita', 'read'],
+      ['lou', 'write'],
+      ['eve', 'admin'],
+      ['sam', 'admin'],
+    ] as const) {
       const res = await svc.call('/admin/users', { method: 'POST', json: { username, password: PASSWORD, role } });
       expect(res.status).toBe(201);
     }
@@ -73,7 +79,12 @@ describe.each(DIALECTS)('web console sign-in over HTTP (%s)', (dialect) => {
     expect(huge.status).toBe(400);
     const extra = await svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: 'lou', password: PASSWORD, role: 'admin' } });
     expect(extra.status).toBe(400);
-    const malformed = await svc.call('/api/v1/auth/login', { method: 'POST', key: null, body: '{"username":', headers: { 'content-type': 'application/json' } });
+    const malformed = await svc.call('/api/v1/auth/login', {
+      method: 'POST',
+      key: null,
+      body: '{"username":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     await login(svc, 'lou');
     expect((await svc.call('/admin/users', { method: 'POST', json: { username: 'lou', password: PASSWORD, role: 'read' } })).status).toBe(409);
@@ -107,7 +118,12 @@ describe.each(DIALECTS)('web console sign-in over HTTP (%s)', (dialect) => {
     expect((await create({ 'x-csrf-token': alice.csrf })).status).toBe(201);
     expect((await create({ origin: svc.baseUrl })).status).toBe(201);
     // Sign-in itself: a foreign page cannot log the browser into an account of its choosing.
-    const loginCsrf = await svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: 'alice', password: PASSWORD }, headers: { origin: 'http://evil.example' } });
+    const loginCsrf = await svc.call('/api/v1/auth/login', {
+      method: 'POST',
+      key: null,
+      json: { username: 'alice', password: PASSWORD },
+      headers: { origin: 'http://evil.example' },
+    });
     expect(loginCsrf.status).toBe(403);
   });
 
@@ -146,7 +162,12 @@ describe('Secure session cookies behind a TLS proxy', () => {
       const svc = await startTestService('sqlite', { AI_STACK_TRUST_PROXY: trust });
       try {
         expect((await svc.call('/admin/users', { method: 'POST', json: { username: 'tess', password: PASSWORD, role: 'read' } })).status).toBe(201);
-        const res = await svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: 'tess', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
+        const res = await svc.call('/api/v1/auth/login', {
+          method: 'POST',
+          key: null,
+          json: { username: 'tess', password: PASSWORD },
+          headers: { 'x-forwarded-proto': 'https' },
+        });
         expect(res.status).toBe(200);
         expect(/;\s*Secure/i.test(sessionCookie(res))).toBe(trust === 'true');
       } finally {
@@ -160,7 +181,8 @@ describe('sign-in rate limit per client address', () => {
   it('answers 429 with Retry-After once an address has tried 20 times in a minute, whatever the account', async () => {
     const svc = await startTestService('sqlite');
     try {
-      const attempt = (i: number) => svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: `user${i}`, password: 'some password here' } });
+      const attempt = (i: number) =>
+        svc.call('/api/v1/auth/login', { method: 'POST', key: null, json: { username: `user${i}`, password: 'some password here' } });
       for (let i = 0; i < 20; i++) expect((await attempt(i)).status).toBe(401);
       const limited = await attempt(20);
       expect(limited.status).toBe(429);

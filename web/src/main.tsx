@@ -50,9 +50,12 @@ function Shell() {
     if (!load) return;
     let cancelled = false;
     setPage(null);
-    load().then((module) => {
-      if (!cancelled) setPage(() => module.default);
-    }, (error: unknown) => console.error(error));
+    load().then(
+      (module) => {
+        if (!cancelled) setPage(() => module.default);
+      },
+      (error: unknown) => console.error(error),
+    );
     return () => {
       cancelled = true;
     };
@@ -86,22 +89,37 @@ function Shell() {
         {session && (
           <nav aria-label={t('nav.main')}>
             {NAV.map((item) => (
-              <a key={item.path} href={item.path} aria-current={path === item.path ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate(item.path))}>{t(item.label)}</a>
+              <a
+                key={item.path}
+                href={item.path}
+                aria-current={path === item.path ? 'page' : undefined}
+                onClick={(e) => (e.preventDefault(), navigate(item.path))}
+              >
+                {t(item.label)}
+              </a>
             ))}
           </nav>
         )}
         <span class="spacer" />
         <label>
           {t('nav.language')}{' '}
-          <select data-testid="language" value={locale} onChange={(e) => setLocale((e.currentTarget.value as Locale))}>
-            {LOCALES.map((l) => <option key={l} value={l}>{l === 'en' ? 'English' : '简体中文'}</option>)}
+          <select data-testid="language" value={locale} onChange={(e) => setLocale(e.currentTarget.value as Locale)}>
+            {LOCALES.map((l) => (
+              <option key={l} value={l}>
+                {l === 'en' ? 'English' : '简体中文'}
+              </option>
+            ))}
           </select>
         </label>
         {session && (
           <>
             <span data-testid="whoami">{t('nav.signedInAs', { name: session.user.username, role: session.user.role })}</span>
-            <button type="button" data-testid="sign-out" onClick={() => void signOut(false)}>{t('nav.signOut')}</button>
-            <button type="button" onClick={() => void signOut(true)}>{t('nav.signOutEverywhere')}</button>
+            <button type="button" data-testid="sign-out" onClick={() => void signOut(false)}>
+              {t('nav.signOut')}
+            </button>
+            <button type="button" onClick={() => void signOut(true)}>
+              {t('nav.signOutEverywhere')}
+            </button>
           </>
         )}
       </header>

@@ -1,4 +1,14 @@
-import { specName, admissible, linearVarianceFactors, pointForecasts, runFilter, simulatePath, type EtsSpec, type EtsState, type Smoothing } from './ets-core.ts';
+import {
+  specName,
+  admissible,
+  linearVarianceFactors,
+  pointForecasts,
+  runFilter,
+  simulatePath,
+  type EtsSpec,
+  type EtsState,
+  type Smoothing,
+} from './ets-core.ts';
 import { nelderMead } from './nelder-mead.ts';
 import { linearTrend, mean, normalQuantile, normalSampler, seasonalFigure, sortedQuantile } from './series.ts';
 import type { Forecast, IntervalLevel } from './types.ts';
@@ -147,7 +157,8 @@ export function fitEts(values: ArrayLike<number>, spec: EtsSpec, m: number): Ets
  */
 function optimise(objective: (x: Float64Array) => number, x0: number[], layout: Layout): { x: number[]; value: number } {
   // Smoothing parameters move in absolute steps (their optimum is often at the far end of [0, 1]); states relative to their size.
-  const steps = (x: number[], scale: number) => x.map((v, i) => (i < layout.stateAt ? (layout.damped && i === layout.stateAt - 1 ? 0.05 : scale * 2) : Math.max(scale * Math.abs(v), 0.02)));
+  const steps = (x: number[], scale: number) =>
+    x.map((v, i) => (i < layout.stateAt ? (layout.damped && i === layout.stateAt - 1 ? 0.05 : scale * 2) : Math.max(scale * Math.abs(v), 0.02)));
   const budget = (dims: number) => 40 * dims + 100;
   let x = x0;
   let value = Number.POSITIVE_INFINITY;

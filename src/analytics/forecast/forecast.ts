@@ -53,7 +53,9 @@ export function forecast(values: readonly number[], options: ForecastOptions): F
   const etsFit = method === 'theta' ? undefined : options.etsModel ? fitEts(values, options.etsModel, frequency) : autoEts(values, frequency);
   const thetaFit = method === 'ets' ? undefined : fitTheta(values, frequency);
   if (options.etsModel && !etsFit) {
-    throw new ValidationError(`ETS model ${JSON.stringify(options.etsModel)} cannot be fitted to ${values.length} values`, [{ field: 'body/model', message: 'has more parameters than the series supports, or needs positive values' }]);
+    throw new ValidationError(`ETS model ${JSON.stringify(options.etsModel)} cannot be fitted to ${values.length} values`, [
+      { field: 'body/model', message: 'has more parameters than the series supports, or needs positive values' },
+    ]);
   }
   const parts: Forecast[] = [];
   const components: ModelSummary[] = [];

@@ -70,13 +70,10 @@ export function compileReport(report: ResolvedReport, dialectName: 'sqlite' | 'p
   const conditions: SqlFragment[] = report.segments.map((s) => sql`(${report.cube.segments[s]!.sql})`);
   for (const f of report.where) conditions.push(filterSql(f, (field) => dimensionFilterTarget(report.cube.dimensions[field]!), d));
   if (report.dateRange) conditions.push(dateRangeSql(report));
-  const period = report.compare && report.dateRange ? sql`case when ${dateColumn(report)} >= ${bound(report, report.dateRange.range.from)} then 0 else 1 end` : undefined;
+  const period =
+    report.compare && report.dateRange ? sql`case when ${dateColumn(report)} >= ${bound(report, report.dateRange.range.from)} then 0 else 1 end` : undefined;
 
-  const selectInner = [
-    ...dimensionSql.map((e, i) => sql`${e} as ${sql.id(`d${i}`)}`),
-    ...inputs,
-    ...(period ? [sql`${period} as p`] : []),
-  ];
+  const selectInner = [...dimensionSql.map((e, i) => sql`${e} as ${sql.id(`d${i}`)}`), ...inputs, ...(period ? [sql`${period} as p`] : [])];
   const inner = sql`select ${selectInner.length > 0 ? join(selectInner) : sql`1 as one`} from ${report.cube.from}${joins.length > 0 ? sql` ${join(joins, sql` `)}` : sql``}${conditions.length > 0 ? sql` where ${join(conditions, sql` and `)}` : sql``}`;
 
   const having = report.having.map((f) => filterSql(f, (field) => measureHaving(report, field, aggregateOf), d));
@@ -99,13 +96,25 @@ export function compileReport(report: ResolvedReport, dialectName: 'sqlite' | 'p
     };
     query = compileRollup({ d, dims, scan: inner, measures, sets, period: period !== undefined, having: levelHaving, limit: maxRows });
   } else {
-    const groupBy = groupByClause(sets, dims.map((_, i) => dimRef(i)), periodRef);
+    const groupBy = groupByClause(
+      sets,
+      dims.map((_, i) => dimRef(i)),
+      periodRef,
+    );
     const groupingId = dims.length > 0 && sets.length > 1 ? sql`grouping(${join(dims.map((_, i) => dimRef(i)))})` : sql`0`;
     const select = [...dims.map((_, i) => sql`${dimRef(i)} as ${sql.id(`d${i}`)}`), sql`${groupingId} as g`, ...(period ? [sql`t.p as p`] : []), ...aggregates];
     const order = sortedInSql ? orderBy(report, d, aggregateOf, period !== undefined) : sql``;
     query = sql`select ${join(select)} from (${inner}) as t${groupBy}${havingSql}${order} limit ${sql.lit(maxRows + 1)}`;
   }
-  return { query: query as RawBuilder<Record<string, unknown>>, dimensions: dims, measureColumns, groupingSets: sets, hasPeriod: period !== undefined, maxRows, sortedInSql };
+  return {
+    query: query as RawBuilder<Record<string, unknown>>,
+    dimensions: dims,
+    measureColumns,
+    groupingSets: sets,
+    hasPeriod: period !== undefined,
+    maxRows,
+    sortedInSql,
+  };
 }
 
 /** One level: a plain GROUP BY; several (PostgreSQL only): GROUPING SETS. */
@@ -179,7 +188,7 @@ function dimensionExpression(dim: ResolvedDimension, d: SqlDialect, timezone: st
 }
 
 function measureInput(m: BaseMeasure): SqlFragment {
-  const value = m.agg === 'count' ? sql`1` : m.sql ?? sql`1`;
+  const value = m.agg === 'count' ? sql`1` : (m.sql ?? sql`1`);
   return m.filter ? sql`case when ${m.filter} then ${value} end` : value;
 }
 
@@ -198,7 +207,11 @@ function measureHaving(report: ResolvedReport, field: string, aggregateOf: Map<s
 }
 
 function filterSql(filter: ResolvedFilter, target: (field: string) => { expression: SqlFragment; scale: number }, d: SqlDialect): SqlFragment {
-  if (filter.kind === 'group') return sql`(${join(filter.children.map((c) => filterSql(c, target, d)), filter.op === 'and' ? sql` and ` : sql` or `)})`;
+  if (filter.kind === 'group')
+    return sql`(${join(
+      filter.children.map((c) => filterSql(c, target, d)),
+      filter.op === 'and' ? sql` and ` : sql` or `,
+    )})`;
   const { expression, scale } = target(filter.field);
   const { op, value, values } = filter.condition;
   const v = (x: unknown) => (typeof x === 'number' ? x * scale : x);
@@ -262,9 +275,8 @@ function orderBy(report: ResolvedReport, d: SqlDialect, aggregateOf: Map<string,
   const used = new Set<string>();
   for (const s of report.sort) {
     used.add(s.key);
-    const expression = s.target === 'dimension'
-      ? d.sortable(sql.ref(`t.d${dims.findIndex((x) => x.key === s.key)}`))
-      : measureHaving(report, s.key, aggregateOf).expression;
+    const expression =
+      s.target === 'dimension' ? d.sortable(sql.ref(`t.d${dims.findIndex((x) => x.key === s.key)}`)) : measureHaving(report, s.key, aggregateOf).expression;
     keys.push(sql`(${expression}) is null`, sql`${expression} ${sql.raw(s.direction)}`);
   }
   dims.forEach((dim, i) => {

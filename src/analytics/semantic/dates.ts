@@ -4,9 +4,23 @@ export const GRAINS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export type Grain = (typeof GRAINS)[number];
 
 export const RELATIVE_RANGES = [
-  'today', 'yesterday', 'last_7_days', 'last_30_days', 'last_90_days', 'last_365_days',
-  'this_week', 'last_week', 'this_month', 'last_month', 'this_quarter', 'last_quarter',
-  'this_year', 'last_year', 'year_to_date', 'month_to_date', 'quarter_to_date',
+  'today',
+  'yesterday',
+  'last_7_days',
+  'last_30_days',
+  'last_90_days',
+  'last_365_days',
+  'this_week',
+  'last_week',
+  'this_month',
+  'last_month',
+  'this_quarter',
+  'last_quarter',
+  'this_year',
+  'last_year',
+  'year_to_date',
+  'month_to_date',
+  'quarter_to_date',
 ] as const;
 export type RelativeRange = (typeof RELATIVE_RANGES)[number];
 
@@ -30,10 +44,14 @@ export function dayNumber(text: string, field: string): number {
   const ms = Date.UTC(year, month - 1, day);
   const check = new Date(ms);
   if (!match || check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
-    throw new ValidationError(`${field} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(text).slice(0, 40)}`, [{ field, message: 'must be a date YYYY-MM-DD' }]);
+    throw new ValidationError(`${field} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(text).slice(0, 40)}`, [
+      { field, message: 'must be a date YYYY-MM-DD' },
+    ]);
   }
   if (year < MIN_YEAR || year > MAX_YEAR) {
-    throw new ValidationError(`${field} ${text} is outside the supported years ${MIN_YEAR}–${MAX_YEAR}`, [{ field, message: `year must be between ${MIN_YEAR} and ${MAX_YEAR}` }]);
+    throw new ValidationError(`${field} ${text} is outside the supported years ${MIN_YEAR}–${MAX_YEAR}`, [
+      { field, message: `year must be between ${MIN_YEAR} and ${MAX_YEAR}` },
+    ]);
   }
   return Math.round(ms / 86_400_000);
 }
@@ -149,11 +167,18 @@ export function resolveRelative(range: RelativeRange, today: string): DayRange {
  * The period a comparison looks at: the same number of days just before (previous_period), or the same dates one
  * year earlier (previous_year). Whole months/quarters/years map to whole months/quarters/years.
  */
-export function previousRange(range: DayRange, compare: 'previous_period' | 'previous_year'): { range: DayRange; shiftDays: number; shiftGrains?: { grain: Grain; count: number } } {
+export function previousRange(
+  range: DayRange,
+  compare: 'previous_period' | 'previous_year',
+): { range: DayRange; shiftDays: number; shiftGrains?: { grain: Grain; count: number } } {
   const from = dayNumber(range.from, 'dateRange/from');
   const to = dayNumber(range.to, 'dateRange/to');
   if (compare === 'previous_year') {
-    return { range: { from: isoOfDay(addGrains(from, 'year', -1)), to: isoOfDay(addGrains(to + 1, 'year', -1) - 1) }, shiftDays: 0, shiftGrains: { grain: 'year', count: 1 } };
+    return {
+      range: { from: isoOfDay(addGrains(from, 'year', -1)), to: isoOfDay(addGrains(to + 1, 'year', -1) - 1) },
+      shiftDays: 0,
+      shiftGrains: { grain: 'year', count: 1 },
+    };
   }
   for (const grain of ['year', 'quarter', 'month'] as const) {
     if (bucketStart(from, grain) !== from || bucketStart(to + 1, grain) !== to + 1) continue;

@@ -3,7 +3,15 @@ import { stringEnum } from '../../resources/index.ts';
 import { GRAINS, RELATIVE_RANGES } from './dates.ts';
 
 /** Limits that keep a hostile or mistaken definition from becoming an expensive query. */
-export const REPORT_LIMITS = { maxDimensions: 8, maxMeasures: 30, maxFilters: 100, maxFilterDepth: 4, maxInValues: 1000, maxRows: 100_000, defaultRows: 10_000 } as const;
+export const REPORT_LIMITS = {
+  maxDimensions: 8,
+  maxMeasures: 30,
+  maxFilters: 100,
+  maxFilterDepth: 4,
+  maxInValues: 1000,
+  maxRows: 100_000,
+  defaultRows: 10_000,
+} as const;
 
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 const GrainSchema = stringEnum(GRAINS);
@@ -21,8 +29,23 @@ const Condition = Type.Object(
   { additionalProperties: false },
 );
 // Two levels of and/or nesting in the schema; deeper trees are refused by the compiler with a named 400.
-const Group1 = Type.Object({ and: Type.Optional(Type.Array(Condition, { maxItems: REPORT_LIMITS.maxFilters })), or: Type.Optional(Type.Array(Condition, { maxItems: REPORT_LIMITS.maxFilters })) }, { additionalProperties: false });
-const Filter = Type.Union([Condition, Type.Object({ and: Type.Optional(Type.Array(Type.Union([Condition, Group1]), { maxItems: REPORT_LIMITS.maxFilters })), or: Type.Optional(Type.Array(Type.Union([Condition, Group1]), { maxItems: REPORT_LIMITS.maxFilters })) }, { additionalProperties: false })]);
+const Group1 = Type.Object(
+  {
+    and: Type.Optional(Type.Array(Condition, { maxItems: REPORT_LIMITS.maxFilters })),
+    or: Type.Optional(Type.Array(Condition, { maxItems: REPORT_LIMITS.maxFilters })),
+  },
+  { additionalProperties: false },
+);
+const Filter = Type.Union([
+  Condition,
+  Type.Object(
+    {
+      and: Type.Optional(Type.Array(Type.Union([Condition, Group1]), { maxItems: REPORT_LIMITS.maxFilters })),
+      or: Type.Optional(Type.Array(Type.Union([Condition, Group1]), { maxItems: REPORT_LIMITS.maxFilters })),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 const DateRange = Type.Object(
   {
@@ -50,7 +73,12 @@ export const ReportDefinitionSchema = Type.Object(
     timezone: Type.Optional(Type.String({ maxLength: 64 })),
     /** The day relative ranges count from (default: today in `timezone`); makes saved reports reproducible. */
     asOf: Type.Optional(Type.String({ maxLength: 10 })),
-    sort: Type.Optional(Type.Array(Type.Object({ field: Name, direction: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])) }, { additionalProperties: false }), { maxItems: 10 })),
+    sort: Type.Optional(
+      Type.Array(
+        Type.Object({ field: Name, direction: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])) }, { additionalProperties: false }),
+        { maxItems: 10 },
+      ),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: REPORT_LIMITS.maxRows })),
     compare: Type.Optional(Type.Union([Type.Literal('previous_period'), Type.Literal('previous_year')])),
     /** Pivots: grand totals (default true) and subtotals at every row/column level (default false). */

@@ -2,11 +2,16 @@ import { sql } from 'kysely';
 import type { Cube, Dimension, Join, Measure } from './types.ts';
 
 /** Money is stored in cents: sums divided by 100, shown as currency. */
-const money = (title: string, expression: ReturnType<typeof sql>, extra: Partial<Measure> = {}): Measure => ({ title, agg: 'sum', sql: expression, divisor: 100, format: 'currency', ...extra }) as Measure;
+const money = (title: string, expression: ReturnType<typeof sql>, extra: Partial<Measure> = {}): Measure =>
+  ({ title, agg: 'sum', sql: expression, divisor: 100, format: 'currency', ...extra }) as Measure;
 const count = (title: string, extra: Partial<Measure> = {}): Measure => ({ title, agg: 'count', format: 'integer', ...extra }) as Measure;
 const marginPct = (title: string): Measure => ({ title, agg: 'ratio', numerator: 'margin', denominator: 'revenue', multiplier: 100, format: 'percent' });
 
-const customerJoin = (on: string, dependsOn?: string[]): Join => ({ table: sql`customers as c`, on: sql`c.id = ${sql.ref(on)}`, ...(dependsOn ? { dependsOn } : {}) });
+const customerJoin = (on: string, dependsOn?: string[]): Join => ({
+  table: sql`customers as c`,
+  on: sql`c.id = ${sql.ref(on)}`,
+  ...(dependsOn ? { dependsOn } : {}),
+});
 /** The customer's fields, the same in every cube that reaches a customer (through the `customer` join). */
 const customerDimensions = (...names: ('customer' | 'country' | 'region' | 'city' | 'segment')[]): Record<string, Dimension> => {
   const all: Record<string, Dimension> = {

@@ -39,7 +39,9 @@ export function prepareDatabase(db: Db): void {
   if (db.native.dialect !== 'sqlite' || registered.has(db.native.sqlite)) return;
   const handles = db.native.sqlite;
   for (const handle of [handles.writer, ...handles.readers]) {
-    handle.db.function(SQLITE_LOCAL_DATE_FUNCTION, { deterministic: true }, (instant, zone) => (typeof instant === 'string' && typeof zone === 'string' ? localDateOf(instant, zone) : null));
+    handle.db.function(SQLITE_LOCAL_DATE_FUNCTION, { deterministic: true }, (instant, zone) =>
+      typeof instant === 'string' && typeof zone === 'string' ? localDateOf(instant, zone) : null,
+    );
   }
   registered.add(handles);
 }
@@ -106,7 +108,12 @@ function baseValue(m: BaseMeasure, value: number | null, count: number | null): 
 
 export function reportColumns(report: ResolvedReport): ReportColumn[] {
   return [
-    ...[...report.rows, ...report.columns].map((d): ReportColumn => ({ key: d.key, title: d.grain ? `${d.def.title} (${d.grain})` : d.def.title, kind: 'dimension', type: d.grain ? 'date' : d.def.type })),
+    ...[...report.rows, ...report.columns].map((d): ReportColumn => ({
+      key: d.key,
+      title: d.grain ? `${d.def.title} (${d.grain})` : d.def.title,
+      kind: 'dimension',
+      type: d.grain ? 'date' : d.def.type,
+    })),
     ...report.measures.map((m): ReportColumn => ({ key: m.key, title: m.def.title, kind: 'measure', type: 'number', format: m.def.format })),
   ];
 }

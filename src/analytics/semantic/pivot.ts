@@ -39,7 +39,14 @@ export async function runPivot(db: Db, definition: ReportDefinition, options: Ru
   const n = r + resolved.columns.length;
   const cells = rows.map((g) => toCell(g, r, n));
   cells.sort((a, b) => compareCells(a, b));
-  if (resolved.percent.length > 0) addPercentages(cells, resolved.measures.filter((m) => isAdditive(m.def.agg)).map((m) => m.key), resolved.percent, r, resolved.columns.length);
+  if (resolved.percent.length > 0)
+    addPercentages(
+      cells,
+      resolved.measures.filter((m) => isAdditive(m.def.agg)).map((m) => m.key),
+      resolved.percent,
+      r,
+      resolved.columns.length,
+    );
   return {
     title: definition.title,
     cube: resolved.cube.name,

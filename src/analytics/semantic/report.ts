@@ -42,7 +42,9 @@ export async function runReport(db: Db, definition: ReportDefinition, options: R
   if (report.compare) {
     const previous = new Map<string, Record<string, number | null>>();
     for (const r of rows.filter((x) => x.grouping === 0 && x.period === 1)) {
-      const key = JSON.stringify(r.keys.map((k, i) => (dims[i]!.def.type === 'date' || dims[i]!.def.type === 'timestamp' ? shiftKey(k, dims[i]!.grain, report.compare!) : k)));
+      const key = JSON.stringify(
+        r.keys.map((k, i) => (dims[i]!.def.type === 'date' || dims[i]!.def.type === 'timestamp' ? shiftKey(k, dims[i]!.grain, report.compare!) : k)),
+      );
       previous.set(key, r.values);
     }
     detail.forEach((r, i) => {
@@ -59,7 +61,12 @@ export async function runReport(db: Db, definition: ReportDefinition, options: R
       columns.push({ key: `${m.key}.change_pct`, title: `${m.def.title} change %`, kind: 'measure', type: 'number', format: 'percent' });
     }
   }
-  if (!compiled.sortedInSql) sortRows(out, report.sort, dims.map((d) => d.key));
+  if (!compiled.sortedInSql)
+    sortRows(
+      out,
+      report.sort,
+      dims.map((d) => d.key),
+    );
   const totalRow = rows.find((r) => r.grouping !== 0 && r.keys.every((k) => k === null) && r.period === 0);
   const truncated = out.length >= report.limit && (compiled.sortedInSql || out.length > report.limit);
   if (out.length > report.limit) out.length = report.limit;

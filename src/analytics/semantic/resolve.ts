@@ -67,14 +67,16 @@ export function resolveReport(definition: ReportDefinition, cubes: Readonly<Reco
   const dims = (list: DimensionRefInput[] | undefined, path: string) => (list ?? []).map((ref, i) => resolveDimension(cube, ref, `${path}/${i}`));
   const rows = pivot ? dims(definition.rows, 'rows') : dims(definition.dimensions, 'dimensions');
   const columns = pivot ? dims(definition.columns, 'columns') : [];
-  if (rows.length + columns.length > REPORT_LIMITS.maxDimensions) fail(pivot ? 'rows' : 'dimensions', `at most ${REPORT_LIMITS.maxDimensions} dimensions in one report, got ${rows.length + columns.length}`);
+  if (rows.length + columns.length > REPORT_LIMITS.maxDimensions)
+    fail(pivot ? 'rows' : 'dimensions', `at most ${REPORT_LIMITS.maxDimensions} dimensions in one report, got ${rows.length + columns.length}`);
   const seen = new Set<string>();
   for (const d of [...rows, ...columns]) {
     if (seen.has(d.key)) fail(pivot ? 'rows' : 'dimensions', `dimension ${d.key} appears twice`);
     seen.add(d.key);
   }
 
-  if (definition.measures.length > REPORT_LIMITS.maxMeasures) fail('measures', `at most ${REPORT_LIMITS.maxMeasures} measures, got ${definition.measures.length}`);
+  if (definition.measures.length > REPORT_LIMITS.maxMeasures)
+    fail('measures', `at most ${REPORT_LIMITS.maxMeasures} measures, got ${definition.measures.length}`);
   const measures = definition.measures.map((name, i) => ({ key: name, def: known(cube.measures, name, `measures/${i}`, 'measure') }));
   const baseMeasures = new Map<string, BaseMeasure>();
   const addBase = (name: string, field: string) => {
@@ -140,7 +142,18 @@ export function resolveReport(definition: ReportDefinition, cubes: Readonly<Reco
   });
 
   return {
-    cube, rows, columns, measures, baseMeasures, where, having, segments, dateRange, compare, timezone, sort,
+    cube,
+    rows,
+    columns,
+    measures,
+    baseMeasures,
+    where,
+    having,
+    segments,
+    dateRange,
+    compare,
+    timezone,
+    sort,
     limit: definition.limit ?? REPORT_LIMITS.defaultRows,
     pivot,
     totals: definition.totals ?? pivot,
@@ -198,14 +211,16 @@ function checkValue(value: unknown, type: Dimension['type'], path: string, field
     if (op === 'eq' || op === 'neq') return;
     fail(path, `null only works with eq/neq (or use is_null) on ${field}`);
   }
-  const wrong = (expected: string) => fail(path, `${field} is ${type}: expected ${expected}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`);
+  const wrong = (expected: string) =>
+    fail(path, `${field} is ${type}: expected ${expected}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`);
   if (type === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) wrong('a number');
   if (type === 'string' && typeof value !== 'string') wrong('a string');
   if (type === 'date') {
     if (typeof value !== 'string') wrong('a date YYYY-MM-DD');
     dayNumber(value as string, path);
   }
-  if (type === 'timestamp' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}/.test(value))) wrong('an ISO 8601 timestamp');
+  if (type === 'timestamp' && (typeof value !== 'string' || Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}/.test(value)))
+    wrong('an ISO 8601 timestamp');
 }
 
 function measuresIn(filter: ResolvedFilter): string[] {

@@ -61,7 +61,10 @@ export function compileRollup(plan: RollupPlan): SqlFragment {
   for (const m of measures) {
     if (m.def.agg !== 'count_distinct') continue;
     const determined = new Set(m.def.determines ?? []);
-    undetermined.set(m.name, all.filter((i) => !determined.has(dims[i]!.field)));
+    undetermined.set(
+      m.name,
+      all.filter((i) => !determined.has(dims[i]!.field)),
+    );
     for (const set of sets) {
       const keep = keepFor(m, set);
       if (keep && !patterns.some((p) => p.measure === m && p.keep.join() === keep.join())) patterns.push({ measure: m, keep, column: `x${patterns.length}` });
@@ -73,7 +76,10 @@ export function compileRollup(plan: RollupPlan): SqlFragment {
   const distinctKeys = new Set(measures.filter((m) => m.def.agg === 'count_distinct').map((m) => m.input));
   const twoLevel = d.name === 'postgres' && distinctKeys.size === 1;
   const finestKeys = [...all.map((i) => sql.ref(`t.${dimCol(i)}`)), ...periodCols.map((c) => sql.ref(`t.${c}`))];
-  const finestSelect = [...all.map((i) => sql`${sql.ref(`t.${dimCol(i)}`)} as ${id(dimCol(i))}`), ...periodCols.map((c) => sql`${sql.ref(`t.${c}`)} as ${id(c)}`)];
+  const finestSelect = [
+    ...all.map((i) => sql`${sql.ref(`t.${dimCol(i)}`)} as ${id(dimCol(i))}`),
+    ...periodCols.map((c) => sql`${sql.ref(`t.${c}`)} as ${id(c)}`),
+  ];
   const partial = (m: RollupMeasure, col: (name: string) => SqlFragment, distinctAsCount: boolean): SqlFragment[] => {
     const ref = col(m.input);
     switch (m.def.agg) {
@@ -144,7 +150,11 @@ export function compileRollup(plan: RollupPlan): SqlFragment {
       const ref = sql.ref(`u.${m.value}`);
       if (m.def.agg === 'avg') {
         const count = sql.ref(`u.${m.value}n`);
-        out.set(m.name, { parts: [sql`sum(${ref})`, sql`sum(${count})`], having: sql`cast(sum(${ref}) as double precision) / nullif(sum(${count}), 0)`, source: m.value });
+        out.set(m.name, {
+          parts: [sql`sum(${ref})`, sql`sum(${count})`],
+          having: sql`cast(sum(${ref}) as double precision) / nullif(sum(${count}), 0)`,
+          source: m.value,
+        });
         continue;
       }
       let agg: SqlFragment;
@@ -185,25 +195,24 @@ export function compileRollup(plan: RollupPlan): SqlFragment {
   } else {
     // One small GROUP BY per level over f (SQLite has no GROUPING SETS; and a level must not see the extra
     // distinct-count rows of other levels, whose rolled-up dimensions are NULL), rolled-up columns as NULL.
-    levels = join(sets.map((set) => {
-      const columns = rolled(set);
-      const select = [
-        ...all.map((i) => (set.includes(i) ? sql`${dimRef(i)} as ${id(dimCol(i))}` : sql`null as ${id(dimCol(i))}`)),
-        sql`${sql.lit(maskOf(set))} as g`,
-        ...periodRefs.map((r) => sql`${r} as p`),
-        ...measures.flatMap((m) => aliases(m).map((alias, k) => sql`${columns.get(m.name)!.parts[k]!} as ${id(alias)}`)),
-      ];
-      const sources = [0, ...patterns.filter((p) => [...columns.values()].some((c) => c.source === p.column)).map((p) => patterns.indexOf(p) + 1)];
-      const keys = [...set.map(dimRef), ...periodRefs];
-      const where = patterns.length > 0 ? sql` where u.src in (${join(sources.map((x) => sql.lit(x)))})` : sql``;
-      const having = new Map([...columns].map(([name, c]) => [name, c.having]));
-      return sql`select ${join(select)} from u${where}${keys.length > 0 ? sql` group by ${join(keys)}` : sql``}${havingOf(having)}`;
-    }), sql` union all `);
+    levels = join(
+      sets.map((set) => {
+        const columns = rolled(set);
+        const select = [
+          ...all.map((i) => (set.includes(i) ? sql`${dimRef(i)} as ${id(dimCol(i))}` : sql`null as ${id(dimCol(i))}`)),
+          sql`${sql.lit(maskOf(set))} as g`,
+          ...periodRefs.map((r) => sql`${r} as p`),
+          ...measures.flatMap((m) => aliases(m).map((alias, k) => sql`${columns.get(m.name)!.parts[k]!} as ${id(alias)}`)),
+        ];
+        const sources = [0, ...patterns.filter((p) => [...columns.values()].some((c) => c.source === p.column)).map((p) => patterns.indexOf(p) + 1)];
+        const keys = [...set.map(dimRef), ...periodRefs];
+        const where = patterns.length > 0 ? sql` where u.src in (${join(sources.map((x) => sql.lit(x)))})` : sql``;
+        const having = new Map([...columns].map(([name, c]) => [name, c.having]));
+        return sql`select ${join(select)} from u${where}${keys.length > 0 ? sql` group by ${join(keys)}` : sql``}${havingOf(having)}`;
+      }),
+      sql` union all `,
+    );
   }
-  const ctes = [
-    sql`t as not materialized (${plan.scan})`,
-    sql`f as materialized (${finest})`,
-    sql`u as (${join([fRows, ...extras], sql` union all `)})`,
-  ];
+  const ctes = [sql`t as not materialized (${plan.scan})`, sql`f as materialized (${finest})`, sql`u as (${join([fRows, ...extras], sql` union all `)})`];
   return sql`with ${join(ctes)} ${levels} limit ${sql.lit(plan.limit + 1)}`;
 }

@@ -32,7 +32,8 @@ export function sqlDialect(name: DialectName): SqlDialect {
   if (name === 'postgres') {
     return {
       name,
-      dateBucket: (e, grain) => (grain === 'day' ? sql`to_char(${e}, 'YYYY-MM-DD')` : sql`to_char(date_trunc(${sql.lit(grain)}, (${e})::timestamp), 'YYYY-MM-DD')`),
+      dateBucket: (e, grain) =>
+        grain === 'day' ? sql`to_char(${e}, 'YYYY-MM-DD')` : sql`to_char(date_trunc(${sql.lit(grain)}, (${e})::timestamp), 'YYYY-MM-DD')`,
       localDate: (e, tz) => sql`((${e}) at time zone ${tz})::date`,
       dateText: (e) => sql`to_char(${e}, 'YYYY-MM-DD')`,
       sortable: (e) => sql`(${e}) collate "C"`,
@@ -80,7 +81,16 @@ export function startOfDayUtc(day: string, timeZone: string): string {
 }
 
 function offsetMs(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(instant);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(instant);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return wall - Math.floor(instant / 1000) * 1000;

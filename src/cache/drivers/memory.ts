@@ -3,11 +3,10 @@ import type { FullCacheDriver, KeyInfo, KeyType, ScanPage } from '../driver.ts';
 import { globToRegExp } from '../glob.ts';
 import { ValidationError } from '../../shared/errors.ts';
 
-type Stored = (
-  | { kind: 'string'; value: string }
-  | { kind: 'hash'; value: Map<string, string> }
-  | { kind: 'set'; value: Set<string> }
-) & { expiresAt: number; seq: number };
+type Stored = ({ kind: 'string'; value: string } | { kind: 'hash'; value: Map<string, string> } | { kind: 'set'; value: Set<string> }) & {
+  expiresAt: number;
+  seq: number;
+};
 
 type NewEntry = Stored extends infer S ? (S extends Stored ? Omit<S, 'seq'> : never) : never;
 
@@ -164,14 +163,16 @@ export class MemoryDriver implements FullCacheDriver {
   }
 
   async info(keys: readonly string[]): Promise<KeyInfo[]> {
-    return Promise.all(keys.map(async (key) => {
-      const entry = this.#live(key);
-      const type: KeyType = entry?.kind ?? 'none';
-      let size: number | null = null;
-      if (entry?.kind === 'string') size = Buffer.byteLength(entry.value);
-      else if (entry !== undefined) size = [...entry.value.keys()].reduce((n, k) => n + Buffer.byteLength(k), 0);
-      return { key, type, ttlMs: await this.pttl(key), sizeBytes: size };
-    }));
+    return Promise.all(
+      keys.map(async (key) => {
+        const entry = this.#live(key);
+        const type: KeyType = entry?.kind ?? 'none';
+        let size: number | null = null;
+        if (entry?.kind === 'string') size = Buffer.byteLength(entry.value);
+        else if (entry !== undefined) size = [...entry.value.keys()].reduce((n, k) => n + Buffer.byteLength(k), 0);
+        return { key, type, ttlMs: await this.pttl(key), sizeBytes: size };
+      }),
+    );
   }
 
   async sAdd(key: string, members: readonly string[], ttlMs?: number): Promise<number> {

@@ -14,7 +14,10 @@ local v = redis.call('incrby', KEYS[1], ARGV[1])
 if existed == 0 and ARGV[2] ~= '' then redis.call('pexpire', KEYS[1], ARGV[2]) end
 return v`;
 
-interface Script { source: string; sha: string }
+interface Script {
+  source: string;
+  sha: string;
+}
 const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
 const SCRIPTS = { release: script(RELEASE_LOCK), incr: script(INCR_WITH_TTL) };
 
@@ -135,7 +138,9 @@ export class RedisDriver implements FullCacheDriver {
   }
 
   async add(key: string, value: string, ttlMs?: number): Promise<boolean> {
-    const result = await this.#run(() => (ttlMs === undefined || ttlMs === Infinity ? this.client.set(key, value, 'NX') : this.client.set(key, value, 'PX', Math.max(1, ttlMs), 'NX')));
+    const result = await this.#run(() =>
+      ttlMs === undefined || ttlMs === Infinity ? this.client.set(key, value, 'NX') : this.client.set(key, value, 'PX', Math.max(1, ttlMs), 'NX'),
+    );
     return result === 'OK';
   }
 
@@ -192,7 +197,12 @@ export class RedisDriver implements FullCacheDriver {
       }
       const r = await this.#exec(pipeline);
       group.forEach((index, i) => {
-        out[index] = { key: keys[index] ?? '', type: toKeyType(String(r[i * 3])), ttlMs: Number(r[i * 3 + 1]), sizeBytes: r[i * 3 + 2] === null ? null : Number(r[i * 3 + 2]) };
+        out[index] = {
+          key: keys[index] ?? '',
+          type: toKeyType(String(r[i * 3])),
+          ttlMs: Number(r[i * 3 + 1]),
+          sizeBytes: r[i * 3 + 2] === null ? null : Number(r[i * 3 + 2]),
+        };
       });
     }
     return out;

@@ -28,7 +28,9 @@ export const backupCommand: Command = {
     }
     const summary = await createBackup(config);
     const rows = Object.values(summary.tables).reduce((sum, n) => sum + n, 0);
-    ctx.stdout.write(`Backup ${summary.id} written to ${summary.path}: ${Object.keys(summary.tables).length} tables, ${rows} rows, ${summary.blobs} blobs, ${summary.bytes} bytes.\n`);
+    ctx.stdout.write(
+      `Backup ${summary.id} written to ${summary.path}: ${Object.keys(summary.tables).length} tables, ${rows} rows, ${summary.blobs} blobs, ${summary.bytes} bytes.\n`,
+    );
     if (!parsed.values['no-prune']) {
       const deleted = await pruneBackups(config);
       if (deleted.length > 0) ctx.stdout.write(`Retention deleted ${deleted.length} older backup(s): ${deleted.join(', ')}\n`);
@@ -51,7 +53,9 @@ export const restoreCommand: Command = {
     const path = backup.includes('/') ? backup : join(config.backup.dir, backup);
     const summary = await restoreBackup(path, config, { force: parsed.values.force === true });
     const rows = Object.values(summary.tables).reduce((sum, n) => sum + n, 0);
-    ctx.stdout.write(`Restored ${summary.id}: ${Object.keys(summary.tables).length} tables, ${rows} rows, ${summary.blobs} blobs${summary.taskQueue ? ', the task queue' : ''}.\n`);
+    ctx.stdout.write(
+      `Restored ${summary.id}: ${Object.keys(summary.tables).length} tables, ${rows} rows, ${summary.blobs} blobs${summary.taskQueue ? ', the task queue' : ''}.\n`,
+    );
     return 0;
   },
 };

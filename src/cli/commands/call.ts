@@ -37,7 +37,16 @@ function parse(argv: string[]): Parsed & { flags?: CallFlags } {
       args: argv,
       strict: true,
       allowPositionals: true,
-      options: { ...TASKS_OPTION, args: { type: 'string', short: 'a' }, countdown: { type: 'string' }, eta: { type: 'string' }, queue: { type: 'string', short: 'Q' }, priority: { type: 'string' }, wait: { type: 'boolean', short: 'w' }, timeout: { type: 'string' } },
+      options: {
+        ...TASKS_OPTION,
+        args: { type: 'string', short: 'a' },
+        countdown: { type: 'string' },
+        eta: { type: 'string' },
+        queue: { type: 'string', short: 'Q' },
+        priority: { type: 'string' },
+        wait: { type: 'boolean', short: 'w' },
+        timeout: { type: 'string' },
+      },
     }));
   } catch (err) {
     return { error: (err as Error).message };
@@ -56,7 +65,8 @@ function parse(argv: string[]): Parsed & { flags?: CallFlags } {
   const apply: ApplyOptions = {};
   if (values.countdown !== undefined) {
     const s = Number(values.countdown);
-    if (values.countdown.trim() === '' || !Number.isFinite(s) || s < 0 || s > 366 * 86_400) return { error: `--countdown must be a number of seconds (0..31622400), got "${values.countdown}"` };
+    if (values.countdown.trim() === '' || !Number.isFinite(s) || s < 0 || s > 366 * 86_400)
+      return { error: `--countdown must be a number of seconds (0..31622400), got "${values.countdown}"` };
     apply.countdown = Math.round(s * 1000);
   }
   if (values.eta !== undefined) {
@@ -91,7 +101,10 @@ export function createCallCommand(makeRuntime: TaskRuntimeFactory = basicTaskRun
       try {
         if (!runtime.system.definition(parsed.task)) {
           const hint = user ? '' : ' (load your task module with --tasks ./my-tasks.ts)';
-          const known = runtime.system.definitions().map((d) => d.name).join(', ');
+          const known = runtime.system
+            .definitions()
+            .map((d) => d.name)
+            .join(', ');
           ctx.stderr.write(`ai-stack call: ${new UnknownTaskError(parsed.task).message}${hint}; known tasks: ${known}\n`);
           return 1;
         }

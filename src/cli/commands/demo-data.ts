@@ -3,14 +3,19 @@ import { loadDemoData, migrateToLatest, openDatabase, type DemoDataProgress } fr
 import { AiStackError, ConflictError, ValidationError } from '../../shared/errors.ts';
 import type { Command } from '../command.ts';
 
-const USAGE = 'Usage: ai-stack demo-data --orders <N> [--seed <S>] [--append]\n\nFills the ERP tables with realistic, deterministic data (same seed, same rows).';
+const USAGE =
+  'Usage: ai-stack demo-data --orders <N> [--seed <S>] [--append]\n\nFills the ERP tables with realistic, deterministic data (same seed, same rows).';
 
 export const demoDataCommand: Command = {
   name: 'demo-data',
   summary: 'Load realistic, deterministic ERP demo data (e.g. --orders 1000000)',
   usage: USAGE,
   async run(args, ctx) {
-    const { values } = parseArgs({ args, options: { orders: { type: 'string', default: '10000' }, seed: { type: 'string', default: '42' }, append: { type: 'boolean', default: false } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { orders: { type: 'string', default: '10000' }, seed: { type: 'string', default: '42' }, append: { type: 'boolean', default: false } },
+      strict: true,
+    });
     const orders = Number(values.orders);
     const seed = Number(values.seed);
     if (!Number.isInteger(orders) || orders < 1 || orders > 20_000_000) throw new ValidationError('--orders must be a whole number from 1 to 20,000,000');
@@ -35,7 +40,9 @@ export const demoDataCommand: Command = {
         },
       }).catch((error: unknown) => {
         if (error instanceof AiStackError && error.code === 'demo_data_not_empty') {
-          throw new ConflictError('The ERP tables already hold data: run demo-data on an empty database, or pass --append to add more rows', { code: error.code });
+          throw new ConflictError('The ERP tables already hold data: run demo-data on an empty database, or pass --append to add more rows', {
+            code: error.code,
+          });
         }
         throw error;
       });
@@ -53,7 +60,7 @@ export const demoDataCommand: Command = {
 export function formatProgress(p: DemoDataProgress, elapsedMs: number): string {
   const fraction = p.ordersTotal > 0 ? Math.min(1, p.ordersDone / p.ordersTotal) : 0;
   const rate = elapsedMs > 0 ? p.rowsWritten / (elapsedMs / 1000) : 0;
-  const eta = fraction > 0 && fraction < 1 ? Math.round(((elapsedMs / fraction) - elapsedMs) / 1000) : undefined;
+  const eta = fraction > 0 && fraction < 1 ? Math.round((elapsedMs / fraction - elapsedMs) / 1000) : undefined;
   const n = (v: number): string => Math.round(v).toLocaleString('en-US');
   return `  ${p.phase} ${(fraction * 100).toFixed(1)}% · ${n(p.rowsWritten)} rows · ${n(rate)} rows/s · ETA ${eta === undefined ? '–' : `${eta} s`}`;
 }

@@ -52,7 +52,13 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
 
 async function checkRedis(config: Config): Promise<CheckResult> {
   if (!config.redis) return { name: 'redis', ok: true, detail: 'not configured (in-process drivers)' };
-  const client = createRedisClient(config.redis, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = createRedisClient(config.redis, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   const started = performance.now();
   try {

@@ -34,7 +34,11 @@ export const keysCommand: Command = {
 };
 
 async function create(keys: ApiKeyService, args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseArgs({ args, options: { name: { type: 'string' }, scopes: { type: 'string', default: 'read' }, 'expires-in-days': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { name: { type: 'string' }, scopes: { type: 'string', default: 'read' }, 'expires-in-days': { type: 'string' } },
+    strict: true,
+  });
   if (!values.name) throw new ValidationError('--name is required');
   const scopes = values.scopes.split(',').map((s) => s.trim());
   const bad = scopes.filter((s) => !isScope(s));

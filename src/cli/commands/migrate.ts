@@ -10,7 +10,9 @@ export const migrateCommand: Command = {
     const db = await openDatabase(config.database);
     try {
       const { applied } = await migrateToLatest(db);
-      ctx.stdout.write(applied.length === 0 ? 'Database is up to date.\n' : `Applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join('\n')}\n`);
+      ctx.stdout.write(
+        applied.length === 0 ? 'Database is up to date.\n' : `Applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join('\n')}\n`,
+      );
       return 0;
     } finally {
       await db.close();

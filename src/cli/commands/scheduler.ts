@@ -1,7 +1,17 @@
 import { parseArgs } from 'node:util';
 import { startScheduler } from '../../tasks/index.ts';
 import type { Command } from '../command.ts';
-import { basicTaskRuntime, closeWithin, firstOf, loadTasksOption, TASKS_OPTION, untilSignal, usageError, type LongRunningOptions, type TaskRuntimeFactory } from './worker.ts';
+import {
+  basicTaskRuntime,
+  closeWithin,
+  firstOf,
+  loadTasksOption,
+  TASKS_OPTION,
+  untilSignal,
+  usageError,
+  type LongRunningOptions,
+  type TaskRuntimeFactory,
+} from './worker.ts';
 
 const USAGE = `Usage: ai-stack scheduler [--tasks ./my-tasks.ts]
 

@@ -53,10 +53,13 @@ export const startCommand: Command = {
     const stopped = new Promise<number>((resolve) => {
       const onSignal = (signal: NodeJS.Signals) => {
         runtime.logger.info({ signal }, 'shutting down: finishing in-flight work');
-        runtime.stop().then(() => resolve(0), (error: unknown) => {
-          runtime.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'shutdown incomplete');
-          resolve(1);
-        });
+        runtime.stop().then(
+          () => resolve(0),
+          (error: unknown) => {
+            runtime.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'shutdown incomplete');
+            resolve(1);
+          },
+        );
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
@@ -78,7 +81,9 @@ export const startCommand: Command = {
       () => runtime.logger.info({ roles }, 'background roles running'),
       (error: unknown) => runtime.logger.error({ reason: error instanceof Error ? error.message : String(error) }, 'task workers could not start'),
     );
-    ctx.stdout.write(roles.includes('api') ? nextSteps(address, user?.tasks.map((t) => t.name) ?? []) : `AI Stack (${roles.join(', ')}) health on ${address}/readyz\n`);
+    ctx.stdout.write(
+      roles.includes('api') ? nextSteps(address, user?.tasks.map((t) => t.name) ?? []) : `AI Stack (${roles.join(', ')}) health on ${address}/readyz\n`,
+    );
     const code = await stopped;
     runtime.logger.info('stopped');
     return code;

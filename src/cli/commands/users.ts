@@ -45,7 +45,11 @@ export const usersCommand: Command = {
 };
 
 function parseCreate(args: string[]): { username: string; role: 'admin' | 'write' | 'read' } {
-  const { values } = parseArgs({ args, options: { username: { type: 'string' }, admin: { type: 'boolean', default: false }, role: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { username: { type: 'string' }, admin: { type: 'boolean', default: false }, role: { type: 'string' } },
+    strict: true,
+  });
   if (!values.username) throw new ValidationError('--username is required');
   const role = values.admin ? 'admin' : (values.role ?? 'read');
   if (!isRole(role)) throw new ValidationError(`Unknown role "${role}"; use admin, write or read`);

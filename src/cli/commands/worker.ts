@@ -2,7 +2,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config/index.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
-import { createRedisTaskBackend, createTaskSystem, loadTaskModules, startWorkers, type LoadedTasks, type ScheduleSpec, type TaskBackend, type TaskDefinition, type TaskSystem } from '../../tasks/index.ts';
+import {
+  createRedisTaskBackend,
+  createTaskSystem,
+  loadTaskModules,
+  startWorkers,
+  type LoadedTasks,
+  type ScheduleSpec,
+  type TaskBackend,
+  type TaskDefinition,
+  type TaskSystem,
+} from '../../tasks/index.ts';
 import { createSqliteTaskBackend } from '../../tasks/backends/sqlite/index.ts';
 import { CLOSE_RESERVE_MS, runShutdownSteps, type ShutdownStep } from '../../app/index.ts';
 import type { CliContext, Command } from '../command.ts';
@@ -23,13 +33,18 @@ export const TASKS_OPTION = { tasks: { type: 'string', short: 'A', multiple: tru
 
 /** The modules named by `--tasks`, or nothing; relative paths are resolved from the working directory. */
 export async function loadTasksOption(values: string[] | undefined): Promise<LoadedTasks | undefined> {
-  const specifiers = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const specifiers = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return specifiers.length === 0 ? undefined : loadTaskModules(specifiers);
 }
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite backend in the data directory. */
 export function taskBackendFor(config: Config): TaskBackend {
-  return config.redis ? createRedisTaskBackend(config.redis) : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite'), synchronous: config.sqliteSynchronous });
+  return config.redis
+    ? createRedisTaskBackend(config.redis)
+    : createSqliteTaskBackend({ file: join(config.dataDir, 'tasks.sqlite'), synchronous: config.sqliteSynchronous });
 }
 
 /**
@@ -41,7 +56,15 @@ export function basicTaskRuntime(tasks: TaskDefinition[] = [], schedules: Schedu
     const logger = createLogger(config.logLevel, 'ai-stack-tasks');
     const backend = taskBackendFor(config);
     const system = createTaskSystem({ backend, tasks: [...tasks, ...(user?.tasks ?? [])], logger });
-    return { system, schedules: [...schedules, ...(user?.schedules ?? [])], logger, close: async () => { await system.close(); await backend.close(); } };
+    return {
+      system,
+      schedules: [...schedules, ...(user?.schedules ?? [])],
+      logger,
+      close: async () => {
+        await system.close();
+        await backend.close();
+      },
+    };
   };
 }
 
@@ -110,7 +133,16 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
     async run(args, ctx) {
       let values: { queues?: string; concurrency?: string; 'shutdown-timeout'?: string; tasks?: string[] };
       try {
-        ({ values } = parseArgs({ args, strict: true, options: { ...TASKS_OPTION, queues: { type: 'string', short: 'Q' }, concurrency: { type: 'string', short: 'c' }, 'shutdown-timeout': { type: 'string' } } }));
+        ({ values } = parseArgs({
+          args,
+          strict: true,
+          options: {
+            ...TASKS_OPTION,
+            queues: { type: 'string', short: 'Q' },
+            concurrency: { type: 'string', short: 'c' },
+            'shutdown-timeout': { type: 'string' },
+          },
+        }));
       } catch (err) {
         return usageError(ctx, USAGE, (err as Error).message);
       }
@@ -118,8 +150,12 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
       if (concurrency === undefined) return usageError(ctx, USAGE, `--concurrency must be N or queue=N,queue=N (1..10000), got "${values.concurrency}"`);
       const timeoutMs = values['shutdown-timeout'] === undefined ? 30_000 : Number(values['shutdown-timeout']);
       if (!Number.isInteger(timeoutMs) || timeoutMs < 0) return usageError(ctx, USAGE, '--shutdown-timeout must be a non-negative integer (ms)');
-      const queues = values.queues?.split(',').map((q) => q.trim()).filter(Boolean);
-      if (queues && (queues.length === 0 || queues.some((q) => !/^[a-z][a-z0-9_-]{0,63}$/.test(q)))) return usageError(ctx, USAGE, `--queues must be comma-separated queue names, got "${values.queues}"`);
+      const queues = values.queues
+        ?.split(',')
+        .map((q) => q.trim())
+        .filter(Boolean);
+      if (queues && (queues.length === 0 || queues.some((q) => !/^[a-z][a-z0-9_-]{0,63}$/.test(q))))
+        return usageError(ctx, USAGE, `--queues must be comma-separated queue names, got "${values.queues}"`);
 
       const user = await loadTasksOption(values.tasks);
       const runtime = await makeRuntime(ctx.loadConfig(), user);
@@ -127,7 +163,9 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
       // With the backend unreachable the workers start only when it is back; a signal meanwhile still ends the process.
       const pool = await firstOf(startWorkers(runtime.system, { concurrency, ...(queues ? { queues } : {}) }), signal);
       if (pool !== undefined) {
-        ctx.stdout.write(`worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${typeof concurrency === 'number' ? concurrency : JSON.stringify(concurrency)})${registeredLine(user)}\n`);
+        ctx.stdout.write(
+          `worker ${pool.id} consuming ${pool.queues.join(', ')} (concurrency ${typeof concurrency === 'number' ? concurrency : JSON.stringify(concurrency)})${registeredLine(user)}\n`,
+        );
         runtime.logger.info({ signal: await signal }, 'worker shutting down');
       }
       return closeWithin(timeoutMs, runtime.logger, [

@@ -112,7 +112,13 @@ export async function adviseIndexes(db: Db, sqlText: string, options: AdviseOpti
   }
 }
 
-async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedStatement, options: AdviseOptions, prepare?: (usage: StatementUsage) => void): Promise<AdviceReport> {
+async function advise(
+  planner: WhatIfPlanner,
+  sqlText: string,
+  parsed: ParsedStatement,
+  options: AdviseOptions,
+  prepare?: (usage: StatementUsage) => void,
+): Promise<AdviceReport> {
   const minSpeedup = options.minSpeedup ?? 2;
   const maxIndexes = options.maxIndexes ?? 3;
   const minRows = options.minTableRows ?? 500;
@@ -120,7 +126,16 @@ async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedSta
   const usage = await analyseStatement(parsed.select, planner);
   prepare?.(usage);
   const before = planner.dialect === 'sqlite' ? await planner.cost([]) : checked;
-  const report: AdviceReport = { sql: sqlText, dialect: planner.dialect, method: planner.method, views: [...new Set(usage.views)], costBefore: round(before.cost), costAfter: round(before.cost), suggestions: [], planBefore: before.plan };
+  const report: AdviceReport = {
+    sql: sqlText,
+    dialect: planner.dialect,
+    method: planner.method,
+    views: [...new Set(usage.views)],
+    costBefore: round(before.cost),
+    costAfter: round(before.cost),
+    suggestions: [],
+    planBefore: before.plan,
+  };
 
   const small: string[] = [];
   const candidates: Candidate[] = [];
@@ -135,11 +150,12 @@ async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedSta
     else candidates.push(...list);
   }
   if (candidates.length === 0) {
-    report.reason = small.length > 0
-      ? `Only small tables lack an index for this statement: ${small.join(', ')}, under ${minRows} rows, where a full scan is cheap.`
-      : considered === 0
-        ? 'The statement has no condition, join, ORDER BY or GROUP BY on a table column that an index could serve.'
-        : 'Every column the statement filters, joins, sorts or groups on already leads an existing index of the same kind.';
+    report.reason =
+      small.length > 0
+        ? `Only small tables lack an index for this statement: ${small.join(', ')}, under ${minRows} rows, where a full scan is cheap.`
+        : considered === 0
+          ? 'The statement has no condition, join, ORDER BY or GROUP BY on a table column that an index could serve.'
+          : 'Every column the statement filters, joins, sorts or groups on already leads an existing index of the same kind.';
     return report;
   }
 
@@ -147,7 +163,8 @@ async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedSta
   const deadline = performance.now() + (options.timeBudgetMs ?? 20_000);
   let current = before;
   let currentMs = timed ? await planner.measure?.([]) : undefined;
-  if (timed && currentMs === undefined) report.method += ' (not timed: one run of the statement takes too long or needs parameter values; planner estimates only)';
+  if (timed && currentMs === undefined)
+    report.method += ' (not timed: one run of the statement takes too long or needs parameter values; planner estimates only)';
   const accepted: Candidate[] = [];
   let closest: { candidate: Candidate; ratio: number; measured: boolean } | undefined;
   while (accepted.length < maxIndexes && performance.now() < deadline) {
@@ -157,7 +174,11 @@ async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedSta
       ranked.push({ candidate, cost: await planner.cost([...accepted, candidate]) });
     }
     // Cheaper first; within 5 % the narrower index first (less to write and store).
-    ranked.sort((a, b) => (Math.abs(a.cost.cost - b.cost.cost) <= 0.05 * Math.max(a.cost.cost, b.cost.cost) ? a.candidate.columns.length - b.candidate.columns.length : a.cost.cost - b.cost.cost));
+    ranked.sort((a, b) =>
+      Math.abs(a.cost.cost - b.cost.cost) <= 0.05 * Math.max(a.cost.cost, b.cost.cost)
+        ? a.candidate.columns.length - b.candidate.columns.length
+        : a.cost.cost - b.cost.cost,
+    );
     let best = ranked[0];
     if (!best) break;
     if (timed && currentMs !== undefined) {
@@ -201,12 +222,26 @@ async function advise(planner: WhatIfPlanner, sqlText: string, parsed: ParsedSta
   return report;
 }
 
-function suggestion(dialect: Db['dialect'], candidate: Candidate, current: PlanCost, after: PlanCost, currentMs: number | undefined, afterMs: number | undefined, first: PlanCost): IndexSuggestion {
+function suggestion(
+  dialect: Db['dialect'],
+  candidate: Candidate,
+  current: PlanCost,
+  after: PlanCost,
+  currentMs: number | undefined,
+  afterMs: number | undefined,
+  first: PlanCost,
+): IndexSuggestion {
   const estimated = current.cost / after.cost.valueOf();
   const ratio = currentMs !== undefined && afterMs !== undefined ? currentMs / Math.max(afterMs, 0.001) : undefined;
-  const measured = currentMs !== undefined && afterMs !== undefined && ratio !== undefined
-    ? { beforeMs: round3(currentMs), afterMs: round3(afterMs), speedup: round(Math.min(ratio, MAX_MEASURED_CLAIM)), ...(ratio > MAX_MEASURED_CLAIM ? { atLeast: true } : {}) }
-    : undefined;
+  const measured =
+    currentMs !== undefined && afterMs !== undefined && ratio !== undefined
+      ? {
+          beforeMs: round3(currentMs),
+          afterMs: round3(afterMs),
+          speedup: round(Math.min(ratio, MAX_MEASURED_CLAIM)),
+          ...(ratio > MAX_MEASURED_CLAIM ? { atLeast: true } : {}),
+        }
+      : undefined;
   const table = candidate.relation.name;
   const scan = current.fullScans.includes(table) ? `replaces the full scan of ${table}` : `narrows access to ${table}`;
   const sort = current.sorts && !after.sorts ? ' and removes the sort' : '';
@@ -223,9 +258,12 @@ function suggestion(dialect: Db['dialect'], candidate: Candidate, current: PlanC
     estimatedSpeedup: round(estimated),
     ...(measured ? { measured } : {}),
     speedup: measured?.speedup ?? round(estimated),
-    supersedes: (candidate.method ?? 'btree') === 'btree'
-      ? candidate.relation.indexes.filter((i) => i.method === 'btree' && i.columns.length < names.length && i.columns.every((c, n) => c === names[n])).map((i) => i.name)
-      : [],
+    supersedes:
+      (candidate.method ?? 'btree') === 'btree'
+        ? candidate.relation.indexes
+            .filter((i) => i.method === 'btree' && i.columns.length < names.length && i.columns.every((c, n) => c === names[n]))
+            .map((i) => i.name)
+        : [],
     reason: `${scan}${sort} (${describeCandidate(candidate)}${first === current ? '' : ', on top of the indexes above'})`,
   };
 }

@@ -20,7 +20,13 @@ export function candidateIndexes(usage: TableUsage, options: { trigramOpclass?: 
     const distinct = columns.filter((c, i) => columns.findIndex((o) => o.name === c.name) === i);
     if (distinct.length > 0) lists.push(distinct);
   };
-  for (const name of new Set([...usage.equality, ...usage.range, ...usage.join, ...usage.orders.map((o) => o[0]?.name ?? ''), ...usage.groups.map((g) => g[0] ?? '')])) {
+  for (const name of new Set([
+    ...usage.equality,
+    ...usage.range,
+    ...usage.join,
+    ...usage.orders.map((o) => o[0]?.name ?? ''),
+    ...usage.groups.map((g) => g[0] ?? ''),
+  ])) {
     if (name) add([{ name }]);
   }
   if (equality.length >= 2) {
@@ -65,7 +71,8 @@ export function candidateIndexes(usage: TableUsage, options: { trigramOpclass?: 
 export function covers(index: ExistingIndex, candidate: Candidate): boolean {
   const method = candidate.method ?? 'btree';
   if (index.method !== method) return false;
-  if (method !== 'btree') return index.columns[0] === candidate.columns[0]?.name && (index.opclasses[0] ?? '').endsWith(candidate.opclass?.split('.').at(-1) ?? '');
+  if (method !== 'btree')
+    return index.columns[0] === candidate.columns[0]?.name && (index.opclasses[0] ?? '').endsWith(candidate.opclass?.split('.').at(-1) ?? '');
   if (candidate.columns.length > index.columns.length) return false;
   const same = candidate.columns.every((c, i) => index.columns[i] === c.name && Boolean(c.desc) === Boolean(index.desc[i]));
   const reversed = candidate.columns.every((c, i) => index.columns[i] === c.name && Boolean(c.desc) !== Boolean(index.desc[i]));

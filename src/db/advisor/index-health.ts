@@ -35,13 +35,21 @@ export async function indexHealth(db: Db): Promise<IndexHealthReport> {
   const indexes = db.dialect === 'sqlite' ? await sqliteIndexes(db) : await postgresIndexes(db);
   for (const index of indexes) {
     if (index.unique) continue;
-    const cover = indexes.find((other) => other !== index && other.table === index.table && other.columns.length >= index.columns.length
-      && index.columns.every((column, i) => other.columns[i] === column) && (other.columns.length > index.columns.length || other.name < index.name));
+    const cover = indexes.find(
+      (other) =>
+        other !== index &&
+        other.table === index.table &&
+        other.columns.length >= index.columns.length &&
+        index.columns.every((column, i) => other.columns[i] === column) &&
+        (other.columns.length > index.columns.length || other.name < index.name),
+    );
     if (cover) report.duplicates.push({ table: index.table, index: index.name, coveredBy: cover.name });
   }
   if (db.dialect === 'postgres') {
     // Statistics age: since the last reset, or, never reset, since the server started (a lower bound).
-    const { rows: [window] } = await sql<{ since: Date | null; hours: number; transactions: string }>`
+    const {
+      rows: [window],
+    } = await sql<{ since: Date | null; hours: number; transactions: string }>`
       select coalesce(d.stats_reset, pg_postmaster_start_time()) as since,
              extract(epoch from now() - coalesce(d.stats_reset, pg_postmaster_start_time())) / 3600 as hours,
              (d.xact_commit + d.xact_rollback)::text as transactions
@@ -60,10 +68,14 @@ export async function indexHealth(db: Db): Promise<IndexHealthReport> {
       return { ...row, observedShare, tooYoung: young || observedShare < MIN_OBSERVED_SHARE };
     });
     if (young && unused.length > 0) {
-      report.warnings.push(`Index usage statistics cover only ${hours.toFixed(1)} hours (since ${window?.since instanceof Date ? window.since.toISOString() : String(window?.since)}): too young to call an index unused; wait at least ${MIN_STATS_AGE_HOURS / 24} days of normal traffic.`);
+      report.warnings.push(
+        `Index usage statistics cover only ${hours.toFixed(1)} hours (since ${window?.since instanceof Date ? window.since.toISOString() : String(window?.since)}): too young to call an index unused; wait at least ${MIN_STATS_AGE_HOURS / 24} days of normal traffic.`,
+      );
     }
     for (const index of report.unused.filter((u) => u.observedShare < MIN_OBSERVED_SHARE)) {
-      report.warnings.push(`${index.index} is new: it has existed for ${Math.round(index.observedShare * 100)} % of the statistics window, too short to call it unused.`);
+      report.warnings.push(
+        `${index.index} is new: it has existed for ${Math.round(index.observedShare * 100)} % of the statistics window, too short to call it unused.`,
+      );
     }
     const { rows: invalid } = await sql<{ table: string; index: string }>`
       select c.relname as table, ic.relname as index from pg_index i

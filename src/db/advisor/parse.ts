@@ -22,7 +22,8 @@ let loaded: Promise<void> | undefined;
 export async function parseSelect(sqlText: string, dialect: 'sqlite' | 'postgres'): Promise<ParsedStatement> {
   loaded ??= loadModule();
   await loaded;
-  const { text, numbered, parameterCount } = dialect === 'sqlite' ? numberSqlitePlaceholders(sqlText) : { text: sqlText, numbered: sqlText, parameterCount: maxParam(sqlText) };
+  const { text, numbered, parameterCount } =
+    dialect === 'sqlite' ? numberSqlitePlaceholders(sqlText) : { text: sqlText, numbered: sqlText, parameterCount: maxParam(sqlText) };
   let stmt: Node | undefined;
   try {
     const result = parseSync(text);
@@ -32,7 +33,8 @@ export async function parseSelect(sqlText: string, dialect: 'sqlite' | 'postgres
     const message = error instanceof Error ? error.message : String(error);
     throw new ValidationError(`Cannot advise on this statement: the advisor's SQL parser could not read it (${message})`, [{ field: 'sql', message }]);
   }
-  if (!stmt || !('SelectStmt' in stmt)) throw new ValidationError('Cannot advise on this statement: only SELECT statements can be advised', [{ field: 'sql', message: 'not a SELECT' }]);
+  if (!stmt || !('SelectStmt' in stmt))
+    throw new ValidationError('Cannot advise on this statement: only SELECT statements can be advised', [{ field: 'sql', message: 'not a SELECT' }]);
   return { select: stmt.SelectStmt, text, numbered, parameterCount };
 }
 
@@ -91,11 +93,10 @@ export function numberSqlitePlaceholders(sqlText: string): { text: string; numbe
   };
   const numbered = rewrite((n) => `?${n}`);
   // Quoting and `==` differ only in spelling; rewritten for the parser, not for SQLite.
-  const text = rewrite((n) => `$${n}`)
-    .replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`([^`]*)`|\[([^\]]*)\]|==/g, (m, tick?: string, bracket?: string) => {
-      if (m === '==') return '=';
-      const name = tick ?? bracket;
-      return name === undefined ? m : `"${name.replaceAll('"', '""')}"`;
-    });
+  const text = rewrite((n) => `$${n}`).replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`([^`]*)`|\[([^\]]*)\]|==/g, (m, tick?: string, bracket?: string) => {
+    if (m === '==') return '=';
+    const name = tick ?? bracket;
+    return name === undefined ? m : `"${name.replaceAll('"', '""')}"`;
+  });
   return { text, numbered, parameterCount: highest };
 }

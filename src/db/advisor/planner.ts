@@ -87,10 +87,14 @@ export function describeCandidate(candidate: Candidate): string {
 
 export function createIndexStatement(dialect: 'sqlite' | 'postgres', candidate: Candidate): string {
   const base = `${candidate.relation.name}_${candidate.columns.map((c) => c.name).join('_')}_${candidate.method === 'gin' || candidate.method === 'gist' ? 'trgm' : 'idx'}`;
-  const name = base.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 63);
+  const name = base
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, 63);
   // SQLite puts the schema on the index name, PostgreSQL on the table.
   const table = dialect === 'sqlite' ? quoteIdentifier(candidate.relation.name) : qualifiedName(candidate.relation);
-  const indexName = dialect === 'sqlite' && !candidate.relation.visible ? `${quoteIdentifier(candidate.relation.schema)}.${quoteIdentifier(name)}` : quoteIdentifier(name);
+  const indexName =
+    dialect === 'sqlite' && !candidate.relation.visible ? `${quoteIdentifier(candidate.relation.schema)}.${quoteIdentifier(name)}` : quoteIdentifier(name);
   const concurrently = dialect === 'postgres' ? 'concurrently ' : '';
   return `create index ${concurrently}${indexName} on ${table} ${indexDefinition(candidate)}`;
 }

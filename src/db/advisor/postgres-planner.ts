@@ -40,7 +40,9 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
     const planner = new PostgresWhatIfPlanner(client, sqlText, parameterCount, params);
     planner.#hypopg = await findHypopg(client);
     if (!planner.#hypopg) planner.method = 'candidate index built inside a rolled-back transaction (hypopg not installed), compared by planner cost';
-    const trgm = await client.query<{ schema: string }>("select n.nspname::text as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'");
+    const trgm = await client.query<{ schema: string }>(
+      "select n.nspname::text as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'",
+    );
     planner.trigramSchema = trgm.rows[0]?.schema;
     return planner;
   }
@@ -49,8 +51,10 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
   get assumption(): string | undefined {
     if (this.#parameterCount === 0) return undefined;
     if (this.#params) return `planned with the given parameter values (${this.#params.map((v) => JSON.stringify(v)).join(', ')}) as a custom plan`;
-    return 'planned as a generic plan without parameter values: PostgreSQL assumes each range condition (<, >, BETWEEN) keeps ⅓ of the rows, '
-      + 'an equality 1/n_distinct, LIKE 0.5 %; pass `params` (CLI: --param) to check with real values';
+    return (
+      'planned as a generic plan without parameter values: PostgreSQL assumes each range condition (<, >, BETWEEN) keeps ⅓ of the rows, ' +
+      'an equality 1/n_distinct, LIKE 0.5 %; pass `params` (CLI: --param) to check with real values'
+    );
   }
 
   describe(schema: string | undefined, name: string): Promise<Relation | undefined> {
@@ -70,12 +74,16 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
               pg_table_is_visible(c.oid) as visible,
               case when c.relkind = 'v' then pg_get_viewdef(c.oid) end as definition
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.oid = to_regclass($1) and c.relkind in ('r', 'p', 'v', 'm', 'f')`, [qualified]);
+        where c.oid = to_regclass($1) and c.relkind in ('r', 'p', 'v', 'm', 'f')`,
+      [qualified],
+    );
     const row = rows[0];
     if (!row) return undefined;
     // pg_attribute, not information_schema.columns, which leaves materialized views out.
     const columns = await this.#client.query<{ name: string }>(
-      'select attname::text as name from pg_attribute where attrelid = $1 and attnum > 0 and not attisdropped order by attnum', [row.oid]);
+      'select attname::text as name from pg_attribute where attrelid = $1 and attnum > 0 and not attisdropped order by attnum',
+      [row.oid],
+    );
     const indexes = await this.#client.query<{ name: string; method: string; columns: (string | null)[]; desc: boolean[]; opclasses: string[] }>(
       `select ic.relname::text as name, am.amname::text as method,
               array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
@@ -84,14 +92,25 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
               array(select (o & 1) = 1 from unnest(i.indoption::int2[]) with ordinality k(o, n) order by k.n) as desc,
               array(select oc.opcname::text from unnest(i.indclass) with ordinality k(opc, n) join pg_opclass oc on oc.oid = k.opc order by k.n) as opclasses
          from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_am am on am.oid = ic.relam
-        where i.indrelid = $1 and i.indisvalid`, [row.oid]);
+        where i.indrelid = $1 and i.indisvalid`,
+      [row.oid],
+    );
     const kind = row.relkind === 'v' ? 'view' : row.relkind === 'm' ? 'matview' : 'table';
-    return { schema: row.schema, name: row.name, kind, visible: row.visible, columns: columns.rows.map((c) => c.name), indexes: indexes.rows, ...(row.definition ? { definition: row.definition } : {}) };
+    return {
+      schema: row.schema,
+      name: row.name,
+      kind,
+      visible: row.visible,
+      columns: columns.rows.map((c) => c.name),
+      indexes: indexes.rows,
+      ...(row.definition ? { definition: row.definition } : {}),
+    };
   }
 
   async rowCount(relation: Relation): Promise<number> {
-    const { rows } = await this.#client.query<{ n: string }>(
-      'select greatest(c.reltuples, 0)::bigint as n from pg_class c where c.oid = to_regclass($1)', [`${quote(relation.schema)}.${quote(relation.name)}`]);
+    const { rows } = await this.#client.query<{ n: string }>('select greatest(c.reltuples, 0)::bigint as n from pg_class c where c.oid = to_regclass($1)', [
+      `${quote(relation.schema)}.${quote(relation.name)}`,
+    ]);
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -107,7 +126,8 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
       const code = (error as { code?: string }).code ?? '';
       const message = error instanceof Error ? error.message : String(error);
       // Class 42 (syntax, unknown table/column), 22 (bad literal) and 0A (not supported) are the statement's fault.
-      if (/^(42|22|0A)/.test(code)) throw new ValidationError(`Cannot advise on this statement: PostgreSQL rejected it (${message})`, [{ field: 'sql', message }]);
+      if (/^(42|22|0A)/.test(code))
+        throw new ValidationError(`Cannot advise on this statement: PostgreSQL rejected it (${message})`, [{ field: 'sql', message }]);
       throw error;
     }
   }
@@ -119,18 +139,22 @@ export class PostgresWhatIfPlanner implements WhatIfPlanner {
   /** Builds the indexes for real (inside the savepoint) and runs the statement: median execution time. */
   async measure(extraIndexes: readonly Candidate[]): Promise<number | undefined> {
     if (this.#parameterCount > 0 && !this.#params) return undefined;
-    return this.#withIndexes(extraIndexes, async () => {
-      const times: number[] = [];
-      const started = performance.now();
-      for (let run = 0; run <= 5; run++) {
-        const plan = await this.#explain(true);
-        if (run > 0 && typeof plan.executionTime === 'number') times.push(plan.executionTime);
-        if (performance.now() - started > 1000 && times.length >= 1) break;
-      }
-      // The fastest sample: other work on the machine only ever adds time, so the minimum is the
-      // statement's own cost, for the baseline and the candidate alike.
-      return times.length > 0 ? Math.min(...times) : undefined;
-    }, true);
+    return this.#withIndexes(
+      extraIndexes,
+      async () => {
+        const times: number[] = [];
+        const started = performance.now();
+        for (let run = 0; run <= 5; run++) {
+          const plan = await this.#explain(true);
+          if (run > 0 && typeof plan.executionTime === 'number') times.push(plan.executionTime);
+          if (performance.now() - started > 1000 && times.length >= 1) break;
+        }
+        // The fastest sample: other work on the machine only ever adds time, so the minimum is the
+        // statement's own cost, for the baseline and the candidate alike.
+        return times.length > 0 ? Math.min(...times) : undefined;
+      },
+      true,
+    );
   }
 
   async #withIndexes<T>(extraIndexes: readonly Candidate[], work: () => Promise<T>, real = false): Promise<T> {
@@ -175,7 +199,11 @@ function summarise(root: PlanNode): PlanCost {
  * needed or shown. `client` must be inside a transaction (the plan_cache_mode setting is local).
  */
 export async function explainPostgres(
-  client: pg.PoolClient, sqlText: string, parameterCount = placeholderCount(sqlText), params?: readonly unknown[], analyze = false,
+  client: pg.PoolClient,
+  sqlText: string,
+  parameterCount = placeholderCount(sqlText),
+  params?: readonly unknown[],
+  analyze = false,
 ): Promise<PlanNode & { executionTime?: number }> {
   // json comes back as text (see the shared type parsers), so the plan is parsed here.
   const options = analyze ? '(analyze, timing off, summary on, format json)' : '(format json)';
@@ -214,7 +242,12 @@ function quote(identifier: string): string {
 
 /** The schema hypopg lives in; installs it (for this transaction only) when available but not created. */
 async function findHypopg(client: pg.PoolClient): Promise<string | undefined> {
-  const find = async () => (await client.query<{ schema: string }>("select n.nspname::text as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'hypopg'")).rows[0]?.schema;
+  const find = async () =>
+    (
+      await client.query<{ schema: string }>(
+        "select n.nspname::text as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'hypopg'",
+      )
+    ).rows[0]?.schema;
   const existing = await find();
   if (existing) return quote(existing);
   await client.query('savepoint ai_stack_hypopg');

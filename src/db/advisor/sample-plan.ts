@@ -15,7 +15,8 @@ export async function samplePlan(db: Db, sqlText: string): Promise<unknown> {
     return handle.db.prepare(`explain query plan ${sqlText}`).all();
   }
   // Slow queries come with load: never queue for a connection that requests are waiting for.
-  if (native.pool.waitingCount > 0 || (native.pool.idleCount === 0 && native.pool.totalCount >= (native.pool.options.max ?? 10))) throw new PlanDeferred('no idle connection for a sample plan');
+  if (native.pool.waitingCount > 0 || (native.pool.idleCount === 0 && native.pool.totalCount >= (native.pool.options.max ?? 10)))
+    throw new PlanDeferred('no idle connection for a sample plan');
   const client = await native.pool.connect();
   try {
     await client.query('begin');

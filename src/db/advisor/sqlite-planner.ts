@@ -54,8 +54,9 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
     // Statistics for the tables involved; never with analysis_limit, which writes wrong sqlite_stat1 rows.
     for (const entry of usage.tables.values()) {
       const schema = quoteIdentifier(entry.relation.schema);
-      const hasStats = this.#db.prepare(`select 1 from ${schema}.sqlite_master where name = 'sqlite_stat1'`).get()
-        && this.#db.prepare(`select 1 from ${schema}.sqlite_stat1 where tbl = ? collate nocase`).get(entry.relation.name);
+      const hasStats =
+        this.#db.prepare(`select 1 from ${schema}.sqlite_master where name = 'sqlite_stat1'`).get() &&
+        this.#db.prepare(`select 1 from ${schema}.sqlite_stat1 where tbl = ? collate nocase`).get(entry.relation.name);
       if (!hasStats) this.#db.exec(`analyze ${schema}.${quoteIdentifier(entry.relation.name)}`);
     }
   }
@@ -70,17 +71,32 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
     for (const db of schema ? [schema] : ['temp', 'main']) {
       let row: { type: string; name: string; sql: string | null } | undefined;
       try {
-        row = this.#db.prepare(`select type, name, sql from ${quoteIdentifier(db)}.sqlite_master where name = ? collate nocase and type in ('table', 'view')`).get(name) as typeof row;
+        row = this.#db
+          .prepare(`select type, name, sql from ${quoteIdentifier(db)}.sqlite_master where name = ? collate nocase and type in ('table', 'view')`)
+          .get(name) as typeof row;
       } catch {
         continue; // no such attached database
       }
       if (!row) continue;
       const columns = (this.#db.prepare('select name from pragma_table_info(?, ?)').all(row.name, db) as { name: string }[]).map((c) => c.name);
-      const indexes: ExistingIndex[] = (this.#db.prepare('select name from pragma_index_list(?, ?)').all(row.name, db) as { name: string }[]).map(({ name: index }) => {
-        const keys = this.#db.prepare('select name, "desc" from pragma_index_xinfo(?, ?) where key = 1 order by seqno').all(index, db) as { name: string | null; desc: number }[];
-        return { name: index, method: 'btree', columns: keys.map((k) => k.name), desc: keys.map((k) => k.desc === 1), opclasses: [] };
-      });
-      return { schema: db, name: row.name, kind: row.type === 'view' ? 'view' : 'table', visible: db === 'main' || db === 'temp', columns, indexes, ...(row.sql ? { definition: row.sql } : {}) };
+      const indexes: ExistingIndex[] = (this.#db.prepare('select name from pragma_index_list(?, ?)').all(row.name, db) as { name: string }[]).map(
+        ({ name: index }) => {
+          const keys = this.#db.prepare('select name, "desc" from pragma_index_xinfo(?, ?) where key = 1 order by seqno').all(index, db) as {
+            name: string | null;
+            desc: number;
+          }[];
+          return { name: index, method: 'btree', columns: keys.map((k) => k.name), desc: keys.map((k) => k.desc === 1), opclasses: [] };
+        },
+      );
+      return {
+        schema: db,
+        name: row.name,
+        kind: row.type === 'view' ? 'view' : 'table',
+        visible: db === 'main' || db === 'temp',
+        columns,
+        indexes,
+        ...(row.sql ? { definition: row.sql } : {}),
+      };
     }
     return undefined;
   }
@@ -93,7 +109,9 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
     try {
       return this.#estimate(this.#plan());
     } catch (error) {
-      throw new ValidationError(`Cannot advise on this statement: SQLite rejected it (${error instanceof Error ? error.message : String(error)})`, [{ field: 'sql', message: 'rejected by SQLite' }]);
+      throw new ValidationError(`Cannot advise on this statement: SQLite rejected it (${error instanceof Error ? error.message : String(error)})`, [
+        { field: 'sql', message: 'rejected by SQLite' },
+      ]);
     }
   }
 
@@ -152,13 +170,16 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
   /** A value for placeholder n: the caller's, else a middle value of the column it is compared with. */
   #valueFor(n: number): SQLInputValue {
     const given = this.#given?.[n - 1];
-    if (given !== undefined) return given === null || typeof given === 'number' || typeof given === 'string' || typeof given === 'bigint' ? given : JSON.stringify(given);
+    if (given !== undefined)
+      return given === null || typeof given === 'number' || typeof given === 'string' || typeof given === 'bigint' ? given : JSON.stringify(given);
     if (this.#usage?.limitParams.has(n)) return 10;
     const column = this.#usage?.params.get(n);
     if (!column) return null;
     const table = `${quoteIdentifier(column.relation.schema)}.${quoteIdentifier(column.relation.name)}`;
     const rows = this.#rows(column.relation);
-    const row = this.#db.prepare(`select ${quoteIdentifier(column.column)} as v from ${table} where ${quoteIdentifier(column.column)} is not null limit 1 offset ?`).get(Math.floor(rows / 2)) as { v: SQLInputValue } | undefined;
+    const row = this.#db
+      .prepare(`select ${quoteIdentifier(column.column)} as v from ${table} where ${quoteIdentifier(column.column)} is not null limit 1 offset ?`)
+      .get(Math.floor(rows / 2)) as { v: SQLInputValue } | undefined;
     return row?.v ?? null;
   }
 
@@ -178,7 +199,11 @@ export class SqliteWhatIfPlanner implements WhatIfPlanner {
     for (const schema of new Set([...(this.#usage?.tables.values() ?? [])].map((t) => t.relation.schema))) {
       try {
         const row = this.#db.prepare(`select stat from ${quoteIdentifier(schema)}.sqlite_stat1 where idx = ?`).get(name) as { stat: string } | undefined;
-        if (row) return row.stat.split(' ').map(Number).filter((n) => Number.isFinite(n));
+        if (row)
+          return row.stat
+            .split(' ')
+            .map(Number)
+            .filter((n) => Number.isFinite(n));
       } catch {
         // no statistics in this schema
       }

@@ -78,7 +78,8 @@ class Analyser {
     if (depth > MAX_DEPTH) return [];
     const scope: Scope = { sources: [], parent, ctes: new Map() };
     for (const node of stmt.withClause?.ctes ?? []) {
-      if ('CommonTableExpr' in node && node.CommonTableExpr.ctename) scope.ctes.set(this.#fold(node.CommonTableExpr.ctename), { cte: node.CommonTableExpr, busy: false, scope });
+      if ('CommonTableExpr' in node && node.CommonTableExpr.ctename)
+        scope.ctes.set(this.#fold(node.CommonTableExpr.ctename), { cte: node.CommonTableExpr, busy: false, scope });
     }
     if (stmt.op && stmt.op !== 'SETOP_NONE' && stmt.larg && stmt.rarg) {
       const left = await this.select(stmt.larg, scope, depth + 1);
@@ -95,7 +96,10 @@ class Analyser {
     }
     if (stmt.havingClause) await this.#subLinks(stmt.havingClause, scope, depth);
     const groups = (stmt.groupClause ?? []).map((node) => this.#term(node, targets, scope, 'input-first'));
-    this.#addList(groups.map((term) => (term ? { ...term, desc: false } : undefined)), (usage, list) => usage.groups.push(list.map((c) => c.name)));
+    this.#addList(
+      groups.map((term) => (term ? { ...term, desc: false } : undefined)),
+      (usage, list) => usage.groups.push(list.map((c) => c.name)),
+    );
     const orders = (stmt.sortClause ?? []).map((node) => {
       if (!('SortBy' in node) || !node.SortBy.node) return undefined;
       const term = this.#term(node.SortBy.node, targets, scope, 'output-first');
@@ -206,7 +210,10 @@ class Analyser {
   }
 
   /** Keeps the longest leading run of terms on one table. */
-  #addList(terms: ({ name: string; relation: Relation; desc: boolean } | undefined)[], add: (usage: TableUsage, list: { name: string; desc: boolean }[]) => void): void {
+  #addList(
+    terms: ({ name: string; relation: Relation; desc: boolean } | undefined)[],
+    add: (usage: TableUsage, list: { name: string; desc: boolean }[]) => void,
+  ): void {
     const first = terms[0];
     if (!first) return;
     const list: { name: string; desc: boolean }[] = [];
@@ -225,7 +232,8 @@ class Analyser {
       this.#expression(node.A_Expr, scope);
       await this.#subLinks(node, scope, depth);
     } else if ('NullTest' in node) {
-      if (node.NullTest.nulltesttype === 'IS_NULL' && node.NullTest.arg) for (const base of this.#columnOf(node.NullTest.arg, scope)) this.#mark('equality', base);
+      if (node.NullTest.nulltesttype === 'IS_NULL' && node.NullTest.arg)
+        for (const base of this.#columnOf(node.NullTest.arg, scope)) this.#mark('equality', base);
     } else if ('SubLink' in node) {
       const link = node.SubLink;
       if (link.subLinkType === 'ANY_SUBLINK' && link.testexpr) for (const base of this.#columnOf(link.testexpr, scope)) this.#mark('join', base);

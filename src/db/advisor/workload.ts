@@ -46,7 +46,10 @@ export async function adviseSlowQueries(db: Db, options: AdviseOptions & { top?:
   const queries: SlowQueryAdvice[] = [];
   const top = Math.max(1, Math.min(options.top ?? 5, 50));
   // Only reads can be advised on, so the top N are counted among SELECTs (as Dexter does).
-  const selects = log.getSlowQueries({ limit: 1000 }).filter((stats) => EXPLAINABLE.test(log.sampleSql(stats.fingerprint) ?? '')).slice(0, top);
+  const selects = log
+    .getSlowQueries({ limit: 1000 })
+    .filter((stats) => EXPLAINABLE.test(log.sampleSql(stats.fingerprint) ?? ''))
+    .slice(0, top);
   for (const stats of selects) {
     const base = { fingerprint: stats.fingerprint, query: stats.query, totalMs: stats.totalMs, calls: stats.calls };
     try {
@@ -67,7 +70,17 @@ export function groupProposals(queries: readonly SlowQueryAdvice[]): WorkloadInd
       const key = `${s.schema}.${s.table}:${s.method}:${s.columns.map((c) => `${c}${s.descending.includes(c) ? '-' : ''}`).join(',')}`;
       let entry = byKey.get(key);
       if (!entry) {
-        entry = { statement: s.statement, table: s.table, columns: s.columns, method: s.method, serves: [], totalMs: 0, bestSpeedup: 0, supersedes: s.supersedes, descending: s.descending };
+        entry = {
+          statement: s.statement,
+          table: s.table,
+          columns: s.columns,
+          method: s.method,
+          serves: [],
+          totalMs: 0,
+          bestSpeedup: 0,
+          supersedes: s.supersedes,
+          descending: s.descending,
+        };
         byKey.set(key, entry);
       }
       if (!entry.serves.includes(query.fingerprint)) {
@@ -79,8 +92,15 @@ export function groupProposals(queries: readonly SlowQueryAdvice[]): WorkloadInd
   }
   const all = [...byKey.values()];
   for (const entry of all) {
-    const longer = all.find((other) => other !== entry && other.table === entry.table && other.method === 'btree' && entry.method === 'btree'
-      && other.columns.length > entry.columns.length && entry.columns.every((c, i) => other.columns[i] === c && entry.descending.includes(c) === other.descending.includes(c)));
+    const longer = all.find(
+      (other) =>
+        other !== entry &&
+        other.table === entry.table &&
+        other.method === 'btree' &&
+        entry.method === 'btree' &&
+        other.columns.length > entry.columns.length &&
+        entry.columns.every((c, i) => other.columns[i] === c && entry.descending.includes(c) === other.descending.includes(c)),
+    );
     if (longer) entry.coveredBy = longer.statement;
   }
   return all.map(({ descending: _descending, ...entry }) => entry).sort((a, b) => b.totalMs - a.totalMs);

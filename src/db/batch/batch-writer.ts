@@ -43,7 +43,12 @@ export class BatchWriteError extends AiStackError {
 
   constructor(message: string, opts: { rowIndex: number | undefined; committedRows: number; cause: unknown }) {
     const status = opts.cause instanceof AiStackError ? opts.cause.status : 500;
-    super(message, { code: 'batch_write_failed', status, cause: opts.cause, issues: opts.rowIndex === undefined ? [] : [{ field: `/${opts.rowIndex}`, message }] });
+    super(message, {
+      code: 'batch_write_failed',
+      status,
+      cause: opts.cause,
+      issues: opts.rowIndex === undefined ? [] : [{ field: `/${opts.rowIndex}`, message }],
+    });
     this.rowIndex = opts.rowIndex;
     this.committedRows = opts.committedRows;
   }
@@ -62,14 +67,20 @@ const DEFAULT_PARALLELISM = { sqlite: 1, postgres: 2 } as const;
  * retried row by row inside a transaction that is rolled back too, only to find the failing row's
  * position for the error.
  */
-export async function batchInsert<T extends TableName>(db: Db, table: T, rows: readonly Insertable<DatabaseSchema[T]>[], options: BatchWriteOptions = {}): Promise<{ rowsWritten: number; chunks: number }> {
+export async function batchInsert<T extends TableName>(
+  db: Db,
+  table: T,
+  rows: readonly Insertable<DatabaseSchema[T]>[],
+  options: BatchWriteOptions = {},
+): Promise<{ rowsWritten: number; chunks: number }> {
   if (rows.length === 0) return { rowsWritten: 0, chunks: 0 };
   const columns = Object.keys(rows[0] as object);
   if (columns.length === 0) throw new ValidationError('Batch rows have no columns', [{ field: '/0', message: 'is empty' }]);
   assertSameColumns(rows, columns);
   for (const name of ['chunkSize', 'parallelism'] as const) {
     const value = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) throw new ValidationError(`${name} must be a positive whole number`, [{ field: name, message: `got ${String(value).slice(0, 40)}` }]);
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1))
+      throw new ValidationError(`${name} must be a positive whole number`, [{ field: name, message: `got ${String(value).slice(0, 40)}` }]);
   }
   const maxRows = Math.max(1, Math.floor(MAX_PARAMETERS[db.dialect] / columns.length));
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? (db.dialect === 'postgres' ? 5000 : 2000), maxRows));
@@ -89,7 +100,8 @@ export async function batchInsert<T extends TableName>(db: Db, table: T, rows: r
     }
     return runner.insert(statement(chunk.length), parameters);
   };
-  const progress = (index: number) => options.onProgress?.({ rowsWritten: Math.min(rows.length, (index + 1) * chunkSize), rowsTotal: rows.length, chunksDone: index + 1, chunksTotal });
+  const progress = (index: number) =>
+    options.onProgress?.({ rowsWritten: Math.min(rows.length, (index + 1) * chunkSize), rowsTotal: rows.length, chunksDone: index + 1, chunksTotal });
 
   const parallelism = options.atomic ? 1 : Math.min(options.parallelism ?? DEFAULT_PARALLELISM[db.dialect], chunksTotal, maxConnections(db));
   const runners: ChunkRunner[] = [];
@@ -123,7 +135,12 @@ export async function batchInsert<T extends TableName>(db: Db, table: T, rows: r
 }
 
 /** One transaction around every chunk: all rows or none. */
-async function writeAtomically(runner: ChunkRunner, count: number, write: (index: number) => Promise<void>, progress: (index: number) => void): Promise<ChunkFailure | undefined> {
+async function writeAtomically(
+  runner: ChunkRunner,
+  count: number,
+  write: (index: number) => Promise<void>,
+  progress: (index: number) => void,
+): Promise<ChunkFailure | undefined> {
   await runner.begin();
   for (let index = 0; index < count; index++) {
     try {
@@ -139,7 +156,11 @@ async function writeAtomically(runner: ChunkRunner, count: number, write: (index
 }
 
 /** Replays rows one by one in a transaction that is rolled back, to name the culprit and its own error. */
-async function findFailingRow(runner: ChunkRunner, rows: readonly unknown[], insertRows: (runner: ChunkRunner, rows: readonly unknown[]) => Promise<void>): Promise<{ index: number; error: unknown } | undefined> {
+async function findFailingRow(
+  runner: ChunkRunner,
+  rows: readonly unknown[],
+  insertRows: (runner: ChunkRunner, rows: readonly unknown[]) => Promise<void>,
+): Promise<{ index: number; error: unknown } | undefined> {
   await runner.begin();
   try {
     for (let index = 0; index < rows.length; index++) {
@@ -165,11 +186,18 @@ function assertSameColumns(rows: readonly object[], columns: readonly string[]):
     const row = rows[index]!;
     let same = Object.keys(row).length === columns.length;
     for (let c = 0; same && c < columns.length; c++) same = Object.hasOwn(row, columns[c]!);
-    if (!same) throw new ValidationError(`Row ${index} has different columns from row 0`, [{ field: `/${index}`, message: `expected columns ${columns.join(', ')}` }]);
+    if (!same)
+      throw new ValidationError(`Row ${index} has different columns from row 0`, [{ field: `/${index}`, message: `expected columns ${columns.join(', ')}` }]);
   }
 }
 
-function failureError(offset: number, size: number, culprit: { index: number; error: unknown } | undefined, committedRows: number, chunkError: unknown): BatchWriteError {
+function failureError(
+  offset: number,
+  size: number,
+  culprit: { index: number; error: unknown } | undefined,
+  committedRows: number,
+  chunkError: unknown,
+): BatchWriteError {
   const rowIndex = culprit === undefined ? undefined : offset + culprit.index;
   const translated = translateDatabaseError(culprit === undefined ? chunkError : culprit.error);
   const reason = translated instanceof Error ? translated.message : String(translated);

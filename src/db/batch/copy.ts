@@ -14,14 +14,24 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * Bulk load through PostgreSQL COPY FROM STDIN (one statement, one transaction). On SQLite, which
  * has no COPY, it falls back to the batch writer in one atomic transaction.
  */
-export async function copyRows(db: Db, table: keyof DatabaseSchema, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<{ rowsWritten: number }> {
+export async function copyRows(
+  db: Db,
+  table: keyof DatabaseSchema,
+  columns: readonly string[],
+  rows: readonly (readonly CopyValue[])[],
+): Promise<{ rowsWritten: number }> {
   for (const name of [table, ...columns]) {
-    if (!IDENTIFIER.test(name)) throw new ValidationError(`Not a plain identifier: ${JSON.stringify(name)}`, [{ field: 'columns', message: 'must be [a-z_][a-z0-9_]*' }]);
+    if (!IDENTIFIER.test(name))
+      throw new ValidationError(`Not a plain identifier: ${JSON.stringify(name)}`, [{ field: 'columns', message: 'must be [a-z_][a-z0-9_]*' }]);
   }
   rows.forEach((row, index) => {
-    if (!Array.isArray(row) || row.length !== columns.length) throw new ValidationError(`Row ${index} must have one value per column (${columns.length})`, [{ field: `/${index}`, message: 'wrong number of values' }]);
+    if (!Array.isArray(row) || row.length !== columns.length)
+      throw new ValidationError(`Row ${index} must have one value per column (${columns.length})`, [{ field: `/${index}`, message: 'wrong number of values' }]);
     const column = row.findIndex((value) => !(value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))));
-    if (column >= 0) throw new ValidationError(`Row ${index}, column ${columns[column]}: COPY takes strings, finite numbers and null`, [{ field: `/${index}/${column}`, message: `unsupported value of type ${typeof row[column]}` }]);
+    if (column >= 0)
+      throw new ValidationError(`Row ${index}, column ${columns[column]}: COPY takes strings, finite numbers and null`, [
+        { field: `/${index}/${column}`, message: `unsupported value of type ${typeof row[column]}` },
+      ]);
   });
   if (db.native.dialect === 'sqlite') {
     const objects = rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]])));

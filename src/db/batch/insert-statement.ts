@@ -10,10 +10,18 @@ export interface ConflictClause {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `insert into t (a, b) values (?, ?), …` text for n rows, memoised per row count. */
-export function insertStatement(dialect: 'sqlite' | 'postgres', table: string, columns: readonly string[], conflict: ConflictClause | undefined): (rows: number) => string {
+export function insertStatement(
+  dialect: 'sqlite' | 'postgres',
+  table: string,
+  columns: readonly string[],
+  conflict: ConflictClause | undefined,
+): (rows: number) => string {
   const names = [table, ...columns, ...(conflict?.columns ?? []), ...(conflict?.update ?? [])];
   const bad = names.find((name) => !IDENTIFIER.test(name));
-  if (bad !== undefined) throw new ValidationError(`Not a plain identifier: ${JSON.stringify(bad.slice(0, 100))}`, [{ field: bad.slice(0, 100), message: 'must match [A-Za-z_][A-Za-z0-9_]*' }]);
+  if (bad !== undefined)
+    throw new ValidationError(`Not a plain identifier: ${JSON.stringify(bad.slice(0, 100))}`, [
+      { field: bad.slice(0, 100), message: 'must match [A-Za-z_][A-Za-z0-9_]*' },
+    ]);
   const quote = (name: string) => `"${name}"`;
   let suffix = '';
   if (conflict) {

@@ -22,9 +22,26 @@ type OrderStatus = 'draft' | 'confirmed' | 'shipped' | 'invoiced' | 'paid' | 'ca
 
 /** Status mix by order age: old orders are settled, recent ones are still moving through the pipeline. */
 function statusFor(random: SeededRandom, ageDays: number): OrderStatus {
-  if (ageDays > 120) return random.weighted([['cancelled', 3], ['paid', 91], ['invoiced', 6]]);
-  if (ageDays > 30) return random.weighted([['cancelled', 3], ['paid', 55], ['invoiced', 35], ['shipped', 7]]);
-  return random.weighted([['draft', 10], ['confirmed', 25], ['shipped', 25], ['invoiced', 30], ['paid', 10]]);
+  if (ageDays > 120)
+    return random.weighted([
+      ['cancelled', 3],
+      ['paid', 91],
+      ['invoiced', 6],
+    ]);
+  if (ageDays > 30)
+    return random.weighted([
+      ['cancelled', 3],
+      ['paid', 55],
+      ['invoiced', 35],
+      ['shipped', 7],
+    ]);
+  return random.weighted([
+    ['draft', 10],
+    ['confirmed', 25],
+    ['shipped', 25],
+    ['invoiced', 30],
+    ['paid', 10],
+  ]);
 }
 
 /**
@@ -45,7 +62,7 @@ export function* generateDemoData(opts: GenerateOptions): Generator<DemoChunk> {
 
   const monthly = new Map<string, { revenue: number; cogs: number; lastDay: number }>();
   const span = endDay - startDay;
-  for (let done = 0; done < opts.orders; ) {
+  for (let done = 0; done < opts.orders;) {
     const size = Math.min(opts.chunkOrders, opts.orders - done);
     const chunk = { orders: [] as DemoRow[], lines: [] as DemoRow[], invoices: [] as DemoRow[], payments: [] as DemoRow[], ledger: [] as DemoRow[] };
     for (let i = 0; i < size; i++, done++) {
@@ -69,18 +86,37 @@ export function* generateDemoData(opts: GenerateOptions): Generator<DemoChunk> {
   yield { phase: 'expenses', ordersDone: opts.orders, tables: [{ table: 'ledger_entries', rows: monthlyPostings(random, calendar, ids, monthly) }] };
 }
 
-interface ChunkRows { orders: DemoRow[]; lines: DemoRow[]; invoices: DemoRow[]; payments: DemoRow[]; ledger: DemoRow[] }
+interface ChunkRows {
+  orders: DemoRow[];
+  lines: DemoRow[];
+  invoices: DemoRow[];
+  payments: DemoRow[];
+  ledger: DemoRow[];
+}
 
 function addOrder(
-  random: SeededRandom, calendar: Calendar, ids: IdStart, chunk: ChunkRows, customer: CustomerInfo,
-  products: readonly ProductInfo[], day: number, endDay: number, monthly: Map<string, { revenue: number; cogs: number; lastDay: number }>,
+  random: SeededRandom,
+  calendar: Calendar,
+  ids: IdStart,
+  chunk: ChunkRows,
+  customer: CustomerInfo,
+  products: readonly ProductInfo[],
+  day: number,
+  endDay: number,
+  monthly: Map<string, { revenue: number; cogs: number; lastDay: number }>,
 ): void {
   const orderId = ids.orders++;
   const status = statusFor(random, endDay - day);
   const createdAt = calendar.timestamp(day, random.int(25_200, 68_400));
   let total = 0;
   let cost = 0;
-  const lineCount = random.weighted([[1, 30], [2, 28], [3, 20], [4, 13], [5, 9]]);
+  const lineCount = random.weighted([
+    [1, 30],
+    [2, 28],
+    [3, 20],
+    [4, 13],
+    [5, 9],
+  ]);
   const firstProduct = random.int(0, products.length - 1);
   for (let line = 1; line <= lineCount; line++) {
     // Consecutive distinct products from a random start: no duplicate product within one order.
@@ -102,7 +138,17 @@ function addOrder(
   const invoiceId = ids.invoices++;
   const invoiceNo = `INV-${String(invoiceId).padStart(8, '0')}`;
   const issued = calendar.iso(issueDay);
-  chunk.invoices.push([invoiceId, invoiceNo, orderId, customer.id, issued, calendar.iso(dueDay), total, status === 'paid' ? 'paid' : 'open', calendar.timestamp(issueDay, 61_200)]);
+  chunk.invoices.push([
+    invoiceId,
+    invoiceNo,
+    orderId,
+    customer.id,
+    issued,
+    calendar.iso(dueDay),
+    total,
+    status === 'paid' ? 'paid' : 'open',
+    calendar.timestamp(issueDay, 61_200),
+  ]);
   const at = calendar.timestamp(issueDay, 61_200);
   post(chunk, ids, issued, ACCOUNTS.receivables, total, 0, invoiceNo, 'Invoice issued', at);
   post(chunk, ids, issued, ACCOUNTS.revenue, 0, total, invoiceNo, 'Sales revenue', at);
@@ -115,9 +161,14 @@ function addOrder(
   monthly.set(calendar.month(issueDay), month);
 
   // Paid invoices: mostly on time, 20 % late, 10 % in two instalments. Open ones: 20 % part-paid.
-  const amounts = status === 'paid'
-    ? (random.chance(0.1) && total > 1 ? [Math.floor(total / 2), total - Math.floor(total / 2)] : [total])
-    : (random.chance(0.2) && total > 3 ? [Math.floor(total / 3)] : []);
+  const amounts =
+    status === 'paid'
+      ? random.chance(0.1) && total > 1
+        ? [Math.floor(total / 2), total - Math.floor(total / 2)]
+        : [total]
+      : random.chance(0.2) && total > 3
+        ? [Math.floor(total / 3)]
+        : [];
   let payDay = random.chance(0.2) ? dueDay + random.int(1, 60) : dueDay - random.int(0, Math.min(customer.termsDays, 10));
   for (const amount of amounts) {
     payDay = Math.max(issueDay, Math.min(endDay, payDay));
@@ -131,13 +182,28 @@ function addOrder(
   }
 }
 
-function post(chunk: ChunkRows, ids: IdStart, date: string, account: string, debit: number, credit: number, reference: string, description: string, at: string): void {
+function post(
+  chunk: ChunkRows,
+  ids: IdStart,
+  date: string,
+  account: string,
+  debit: number,
+  credit: number,
+  reference: string,
+  description: string,
+  at: string,
+): void {
   if (debit === 0 && credit === 0) return;
   chunk.ledger.push([ids.ledger_entries++, date, account, debit, credit, reference, description, at]);
 }
 
 /** Month-end postings: operating expenses paid in cash, and inventory bought on credit then paid. */
-function monthlyPostings(random: SeededRandom, calendar: Calendar, ids: IdStart, monthly: Map<string, { revenue: number; cogs: number; lastDay: number }>): DemoRow[] {
+function monthlyPostings(
+  random: SeededRandom,
+  calendar: Calendar,
+  ids: IdStart,
+  monthly: Map<string, { revenue: number; cogs: number; lastDay: number }>,
+): DemoRow[] {
   const chunk: ChunkRows = { orders: [], lines: [], invoices: [], payments: [], ledger: [] };
   for (const [month, totals] of [...monthly.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const date = calendar.iso(totals.lastDay);

@@ -56,8 +56,5 @@ async function dropForeignKeysAndIndexes(client: pg.PoolClient): Promise<string[
   );
   for (const fk of fks.rows) await client.query(`alter table ${fk.table_name} drop constraint "${fk.name}"`);
   for (const index of indexes.rows) await client.query(`drop index ${index.name}`);
-  return [
-    ...indexes.rows.map((index) => index.def),
-    ...fks.rows.map((fk) => `alter table ${fk.table_name} add constraint "${fk.name}" ${fk.def}`),
-  ];
+  return [...indexes.rows.map((index) => index.def), ...fks.rows.map((fk) => `alter table ${fk.table_name} add constraint "${fk.name}" ${fk.def}`)];
 }

@@ -10,7 +10,12 @@ const ROWS_PER_STATEMENT = 100;
  * load, secondary indexes are dropped and rebuilt afterwards and foreign keys are checked once at
  * the end (`foreign_key_check`) instead of per row: both are several times faster in bulk.
  */
-export async function loadIntoSqlite(handles: NodeSqliteHandles, chunks: Iterable<DemoChunk>, fresh: boolean, onChunk: (chunk: DemoChunk) => void): Promise<void> {
+export async function loadIntoSqlite(
+  handles: NodeSqliteHandles,
+  chunks: Iterable<DemoChunk>,
+  fresh: boolean,
+  onChunk: (chunk: DemoChunk) => void,
+): Promise<void> {
   await handles.withWriter(({ db }) => {
     const statements = new Map<string, StatementSync>();
     const insert = (table: DemoTable, rows: DemoRow[]): void => {
@@ -59,7 +64,10 @@ export async function loadIntoSqlite(handles: NodeSqliteHandles, chunks: Iterabl
 function dropSecondaryIndexes(handles: NodeSqliteHandles): string[] {
   const { db } = handles.writer;
   const placeholders = DEMO_TABLES.map(() => '?').join(',');
-  const indexes = db.prepare(`select name, sql from sqlite_master where type = 'index' and sql is not null and sql not like 'create unique%' collate nocase and tbl_name in (${placeholders})`)
+  const indexes = db
+    .prepare(
+      `select name, sql from sqlite_master where type = 'index' and sql is not null and sql not like 'create unique%' collate nocase and tbl_name in (${placeholders})`,
+    )
     .all(...DEMO_TABLES) as { name: string; sql: string }[];
   for (const { name } of indexes) db.exec(`drop index "${name.replaceAll('"', '""')}"`);
   // Statements prepared against the old schema would be re-prepared anyway; drop them to free memory.

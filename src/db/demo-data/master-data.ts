@@ -16,7 +16,13 @@ export interface ProductInfo {
 }
 
 /** Customers with countries, segments and credit terms; codes and emails derive from ids, so appends stay unique. */
-export function makeCustomers(random: SeededRandom, calendar: Calendar, count: number, firstId: number, startDay: number): { rows: DemoRow[]; info: CustomerInfo[] } {
+export function makeCustomers(
+  random: SeededRandom,
+  calendar: Calendar,
+  count: number,
+  firstId: number,
+  startDay: number,
+): { rows: DemoRow[]; info: CustomerInfo[] } {
   const rows: DemoRow[] = [];
   const info: CustomerInfo[] = [];
   for (let i = 0; i < count; i++) {
@@ -31,14 +37,32 @@ export function makeCustomers(random: SeededRandom, calendar: Calendar, count: n
     const [low, high] = segment.creditLimitCents;
     const creditLimit = Math.round(random.int(low, high) / 10_000) * 10_000;
     const created = calendar.timestamp(startDay - random.int(1, 400), random.int(28_800, 64_800));
-    rows.push([id, code, name, email, country.code, random.chance(0.9) ? random.pick(country.cities) : null, segment.name, creditLimit, termsDays, created, created]);
+    rows.push([
+      id,
+      code,
+      name,
+      email,
+      country.code,
+      random.chance(0.9) ? random.pick(country.cities) : null,
+      segment.name,
+      creditLimit,
+      termsDays,
+      created,
+      created,
+    ]);
     info.push({ id, segment, termsDays });
   }
   return { rows, info };
 }
 
 /** Products across categories; cost is 45–80 % of price, so every sale has a positive gross margin. */
-export function makeProducts(random: SeededRandom, calendar: Calendar, count: number, firstId: number, startDay: number): { rows: DemoRow[]; info: ProductInfo[] } {
+export function makeProducts(
+  random: SeededRandom,
+  calendar: Calendar,
+  count: number,
+  firstId: number,
+  startDay: number,
+): { rows: DemoRow[]; info: ProductInfo[] } {
   const rows: DemoRow[] = [];
   const info: ProductInfo[] = [];
   for (let i = 0; i < count; i++) {

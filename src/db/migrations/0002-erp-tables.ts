@@ -121,13 +121,13 @@ export function erpTables(dialect: DialectName): Migration {
         .addColumn('description', 'text')
         .addColumn('created_at', t.timestamp, (col) => col.notNull().defaultTo(t.now))
         // One side per entry keeps "sum of debits = sum of credits" a meaningful check.
-        .addCheckConstraint(
-          'ledger_entries_one_side_check',
-          sql`(debit_cents > 0 and credit_cents = 0) or (debit_cents = 0 and credit_cents > 0)`,
-        )
+        .addCheckConstraint('ledger_entries_one_side_check', sql`(debit_cents > 0 and credit_cents = 0) or (debit_cents = 0 and credit_cents > 0)`)
         .execute();
 
-      await db.insertInto('accounts' as never).values(CHART_OF_ACCOUNTS).execute();
+      await db
+        .insertInto('accounts' as never)
+        .values(CHART_OF_ACCOUNTS)
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of ['ledger_entries', 'accounts', 'payments', 'invoices', 'order_lines', 'orders', 'products', 'customers']) {

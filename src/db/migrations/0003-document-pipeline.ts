@@ -37,7 +37,11 @@ function chunksTable(db: Kysely<unknown>, t: ColumnTypes, name: string, document
 }
 
 const NEW_DOCUMENT_COLUMNS: [string, string][] = [
-  ['blob_key', 'text'], ['detected_type', 'text'], ['error_step', 'text'], ['error', 'text'], ['task_id', 'text'],
+  ['blob_key', 'text'],
+  ['detected_type', 'text'],
+  ['error_step', 'text'],
+  ['error', 'text'],
+  ['task_id', 'text'],
   ['embedding_model', 'text'],
 ];
 
@@ -68,17 +72,37 @@ export function documentPipeline(dialect: DialectName): Migration {
         await sql`alter table documents add constraint documents_status_check check (${oneOf('status', STATUSES)})`.execute(db);
         await db.schema.dropIndex('documents_sha256_idx').execute();
       }
-      for (const [name, type] of NEW_DOCUMENT_COLUMNS) await db.schema.alterTable('documents').addColumn(name, type as 'text').execute();
-      await db.schema.alterTable('documents').addColumn('warnings', t.json, (col) => col.notNull().defaultTo(sql.lit('[]'))).execute();
+      for (const [name, type] of NEW_DOCUMENT_COLUMNS)
+        await db.schema
+          .alterTable('documents')
+          .addColumn(name, type as 'text')
+          .execute();
+      await db.schema
+        .alterTable('documents')
+        .addColumn('warnings', t.json, (col) => col.notNull().defaultTo(sql.lit('[]')))
+        .execute();
       for (const name of ['processing_started_at', 'ready_at', 'deleted_at']) await db.schema.alterTable('documents').addColumn(name, t.timestamp).execute();
       // One live document per content: a second upload of the same bytes finds the first. It replaces the
       // plain sha256 index (a duplicate of it, for the index advisor).
-      await db.schema.createIndex('documents_blob_sha256_key').on('documents').column('sha256').unique().where(sql.ref('blob_key'), 'is not', null).where(sql.ref('deleted_at'), 'is', null).execute();
+      await db.schema
+        .createIndex('documents_blob_sha256_key')
+        .on('documents')
+        .column('sha256')
+        .unique()
+        .where(sql.ref('blob_key'), 'is not', null)
+        .where(sql.ref('deleted_at'), 'is', null)
+        .execute();
       await db.schema.createIndex('documents_status_idx').on('documents').columns(['status', 'updated_at']).execute();
 
       await db.schema.alterTable('document_chunks').addColumn('page', 'integer').execute();
-      await db.schema.alterTable('document_chunks').addColumn('start_offset', 'integer', (col) => col.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('document_chunks').addColumn('end_offset', 'integer', (col) => col.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('document_chunks')
+        .addColumn('start_offset', 'integer', (col) => col.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('document_chunks')
+        .addColumn('end_offset', 'integer', (col) => col.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('document_chunks').addColumn('section', 'text').execute();
 
       await db.schema

@@ -24,7 +24,8 @@ export function alertTables(dialect: DialectName): Migration {
         .addCheckConstraint('alert_rules_severity_check', oneOf('severity', ['info', 'warning', 'critical']))
         .addCheckConstraint('alert_rules_cooldown_check', sql`cooldown_seconds >= 0`)
         .execute();
-      await db.schema.createTable('alert_incidents')
+      await db.schema
+        .createTable('alert_incidents')
         .addColumn('id', 'integer', t.id)
         .addColumn('rule_id', 'integer', (col) => col.notNull().references('alert_rules.id').onDelete('cascade'))
         .addColumn('opened_at', t.timestamp, (col) => col.notNull())

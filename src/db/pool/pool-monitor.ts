@@ -88,8 +88,23 @@ export class PoolMonitor {
     this.#metrics = {
       wait: DurationHistogram.on(registry, 'ai_stack_db_pool_acquire_wait_seconds', 'Time waiting for a database connection', buckets).series({ pool: name }),
       hold: DurationHistogram.on(registry, 'ai_stack_db_pool_hold_seconds', 'Time a database connection was held', buckets).series({ pool: name }),
-      busy: registeredMetric(registry, 'ai_stack_db_sqlite_busy_total', () => new Counter({ name: 'ai_stack_db_sqlite_busy_total', help: 'SQLite statements that gave up on another process\'s lock after busy_timeout', labelNames: ['pool'], registers: [registry] })),
-      timeouts: registeredMetric(registry, 'ai_stack_db_pool_timeouts_total', () => new Counter({ name: 'ai_stack_db_pool_timeouts_total', help: 'Connection acquisitions that timed out', labelNames: ['pool'], registers: [registry] })),
+      busy: registeredMetric(
+        registry,
+        'ai_stack_db_sqlite_busy_total',
+        () =>
+          new Counter({
+            name: 'ai_stack_db_sqlite_busy_total',
+            help: "SQLite statements that gave up on another process's lock after busy_timeout",
+            labelNames: ['pool'],
+            registers: [registry],
+          }),
+      ),
+      timeouts: registeredMetric(
+        registry,
+        'ai_stack_db_pool_timeouts_total',
+        () =>
+          new Counter({ name: 'ai_stack_db_pool_timeouts_total', help: 'Connection acquisitions that timed out', labelNames: ['pool'], registers: [registry] }),
+      ),
     };
     const poolName = name;
     if (registry.getSingleMetric('ai_stack_db_pool_connections')) return;
@@ -133,6 +148,12 @@ export class PoolMonitor {
   }
 
   snapshot(): { acquireWaitMs: Percentiles; holdMs: Percentiles; closed: Record<string, number>; acquired: number; timeouts: number } {
-    return { acquireWaitMs: this.#wait.percentiles(), holdMs: this.#hold.percentiles(), closed: { ...this.#closed }, acquired: this.acquired, timeouts: this.timeouts };
+    return {
+      acquireWaitMs: this.#wait.percentiles(),
+      holdMs: this.#hold.percentiles(),
+      closed: { ...this.#closed },
+      acquired: this.acquired,
+      timeouts: this.timeouts,
+    };
   }
 }

@@ -30,7 +30,11 @@ export function instrumentPgPool(pool: pg.Pool, monitor: PoolMonitor, timing: Qu
       } catch (error) {
         if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {
           monitor.recordTimeout();
-          throw new PoolTimeoutError(monitor.name, performance.now() - started, `${pool.totalCount} open, ${pool.idleCount} idle, ${pool.waitingCount} waiting`);
+          throw new PoolTimeoutError(
+            monitor.name,
+            performance.now() - started,
+            `${pool.totalCount} open, ${pool.idleCount} idle, ${pool.waitingCount} waiting`,
+          );
         }
         throw error;
       }

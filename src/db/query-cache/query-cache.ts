@@ -50,7 +50,11 @@ export class QueryCache {
     this.#store = options.store ?? memoryStore(options.maxEntries ?? 10_000);
     const registry = options.registry;
     this.#counters = registry
-      ? registeredMetric(registry, 'ai_stack_db_query_cache_total', () => new Counter({ name: 'ai_stack_db_query_cache_total', help: 'Query cache lookups by result', labelNames: ['result'], registers: [registry] }))
+      ? registeredMetric(
+          registry,
+          'ai_stack_db_query_cache_total',
+          () => new Counter({ name: 'ai_stack_db_query_cache_total', help: 'Query cache lookups by result', labelNames: ['result'], registers: [registry] }),
+        )
       : undefined;
   }
 

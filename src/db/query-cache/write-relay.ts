@@ -35,9 +35,12 @@ export async function relayTableWrites(writes: WriteTracker, open: OpenWriteChan
     onMessage: (message) => writes.touch(message.tables, 'remote'),
     onResync: () => writes.touchAll(),
   });
-  const stopListening = writes.onWritesPerTurn((batch) => {
-    for (let i = 0; i < batch.length; i += MAX_TABLES) void channel.publish({ tables: batch.slice(i, i + MAX_TABLES) });
-  }, ['local']);
+  const stopListening = writes.onWritesPerTurn(
+    (batch) => {
+      for (let i = 0; i < batch.length; i += MAX_TABLES) void channel.publish({ tables: batch.slice(i, i + MAX_TABLES) });
+    },
+    ['local'],
+  );
   return async () => {
     stopListening();
     await channel.close();

@@ -117,7 +117,10 @@ export class SlowQueryLog {
     if (durationMs >= this.thresholdMs) {
       entry.slowCalls++;
       if (!entry.planTried && this.#explain !== undefined && !this.#explaining && EXPLAINABLE.test(sql)) this.#capturePlan(entry, sql, this.#explain);
-      this.#logger?.warn({ fingerprint: entry.fingerprint, query: entry.query, durationMs: Math.round(durationMs * 10) / 10, parameters: entry.sampleParameters }, 'slow query');
+      this.#logger?.warn(
+        { fingerprint: entry.fingerprint, query: entry.query, durationMs: Math.round(durationMs * 10) / 10, parameters: entry.sampleParameters },
+        'slow query',
+      );
     }
   };
 
@@ -126,7 +129,23 @@ export class SlowQueryLog {
     let entry = this.#entries.get(fingerprint);
     if (!entry) {
       if (this.#entries.size >= this.#max) this.#evictLeastRecent();
-      entry = { fingerprint, query: normalized, tables, calls: 0, errors: 0, slowCalls: 0, totalMs: 0, maxMs: 0, lastSeen: 0, sampleParameters: [], recent: new Float64Array(RING), filled: 0, next: 0, sampleSql: sql, planTried: false };
+      entry = {
+        fingerprint,
+        query: normalized,
+        tables,
+        calls: 0,
+        errors: 0,
+        slowCalls: 0,
+        totalMs: 0,
+        maxMs: 0,
+        lastSeen: 0,
+        sampleParameters: [],
+        recent: new Float64Array(RING),
+        filled: 0,
+        next: 0,
+        sampleSql: sql,
+        planTried: false,
+      };
       this.#entries.set(fingerprint, entry);
     }
     if (this.#bySql.size >= MAX_SQL_TEXTS) this.#bySql.clear();
@@ -207,7 +226,14 @@ function toStats(entry: Entry): QueryStats {
   const sorted = entry.recent.slice(0, entry.filled).sort();
   const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? 0;
   const { recent: _recent, filled: _filled, next: _next, sampleSql: _sql, ...rest } = entry;
-  return { ...rest, lastSeen: new Date(performance.timeOrigin + entry.lastSeen).toISOString(), meanMs: round(entry.totalMs / entry.calls), p95Ms: round(p95), totalMs: round(entry.totalMs), maxMs: round(entry.maxMs) };
+  return {
+    ...rest,
+    lastSeen: new Date(performance.timeOrigin + entry.lastSeen).toISOString(),
+    meanMs: round(entry.totalMs / entry.calls),
+    p95Ms: round(p95),
+    totalMs: round(entry.totalMs),
+    maxMs: round(entry.maxMs),
+  };
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

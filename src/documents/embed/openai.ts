@@ -56,7 +56,12 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       response = await fetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
-        body: JSON.stringify({ model: options.model, input: texts, encoding_format: 'float', ...(options.dimensions ? { dimensions: options.dimensions } : {}) }),
+        body: JSON.stringify({
+          model: options.model,
+          input: texts,
+          encoding_format: 'float',
+          ...(options.dimensions ? { dimensions: options.dimensions } : {}),
+        }),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
@@ -70,13 +75,16 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       throw error;
     }
     const body = (await response.json().catch(() => ({}))) as EmbeddingsResponse;
-    if (!Array.isArray(body.data) || body.data.length !== texts.length) throw new EmbeddingError(`embeddings server returned ${Array.isArray(body.data) ? body.data.length : 'no'} vectors for ${texts.length} inputs`);
+    if (!Array.isArray(body.data) || body.data.length !== texts.length)
+      throw new EmbeddingError(`embeddings server returned ${Array.isArray(body.data) ? body.data.length : 'no'} vectors for ${texts.length} inputs`);
     const vectors = new Array<Float32Array | undefined>(texts.length);
     for (const [position, item] of body.data.entries()) {
       const index = typeof item.index === 'number' ? item.index : position;
-      if (!Array.isArray(item.embedding) || !item.embedding.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new EmbeddingError('embeddings server returned a vector that is not a list of numbers');
+      if (!Array.isArray(item.embedding) || !item.embedding.every((v) => typeof v === 'number' && Number.isFinite(v)))
+        throw new EmbeddingError('embeddings server returned a vector that is not a list of numbers');
       if (dimension === 0) dimension = item.embedding.length;
-      if (item.embedding.length !== dimension) throw new EmbeddingError(`embeddings server returned ${item.embedding.length} dimensions, expected ${dimension}`);
+      if (item.embedding.length !== dimension)
+        throw new EmbeddingError(`embeddings server returned ${item.embedding.length} dimensions, expected ${dimension}`);
       vectors[index] = normalise(Float32Array.from(item.embedding as number[]));
     }
     if (vectors.some((v) => v === undefined)) throw new EmbeddingError('embeddings server returned duplicate or missing indexes');

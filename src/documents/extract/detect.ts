@@ -4,7 +4,16 @@ import { UnsupportedDocumentError, UnreadableDocumentError } from './errors.ts';
 import type { DocumentType } from './types.ts';
 
 const OOXML: Record<string, DocumentType> = { docx: 'docx', xlsx: 'xlsx', pptx: 'pptx' };
-const TEXT_HINTS: Record<string, DocumentType> = { md: 'markdown', markdown: 'markdown', csv: 'csv', tsv: 'csv', txt: 'text', html: 'html', htm: 'html', eml: 'eml' };
+const TEXT_HINTS: Record<string, DocumentType> = {
+  md: 'markdown',
+  markdown: 'markdown',
+  csv: 'csv',
+  tsv: 'csv',
+  txt: 'text',
+  html: 'html',
+  htm: 'html',
+  eml: 'eml',
+};
 
 function extensionOf(filename: string | undefined): string {
   const match = /\.([A-Za-z0-9]{1,10})$/.exec(filename ?? '');
@@ -12,7 +21,10 @@ function extensionOf(filename: string | undefined): string {
 }
 
 function looksLikeHtml(head: string): boolean {
-  return /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(head) || /<(p|div|h[1-6]|table|ul|article)[\s>][\s\S]*<\/\1>/i.test(head.slice(0, 20_000));
+  return (
+    /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(head) ||
+    /<(p|div|h[1-6]|table|ul|article)[\s>][\s\S]*<\/\1>/i.test(head.slice(0, 20_000))
+  );
 }
 
 function looksLikeEmail(head: string): boolean {
@@ -23,7 +35,10 @@ function looksLikeEmail(head: string): boolean {
 }
 
 function looksLikeCsv(head: string): boolean {
-  const lines = head.split(/\r?\n/).filter((line) => line.trim() !== '').slice(0, 20);
+  const lines = head
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .slice(0, 20);
   if (lines.length < 2) return false;
   for (const delimiter of [',', '\t', ';']) {
     const counts = lines.map((line) => line.split(delimiter).length - 1);

@@ -1,10 +1,63 @@
 import { parse, NodeType, type HTMLElement, type Node } from 'node-html-parser';
 import type { Block } from './types.ts';
 
-const DROP = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'svg', 'canvas', 'nav', 'header', 'footer', 'aside', 'form', 'button', 'select', 'head', 'object', 'embed']);
+const DROP = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'iframe',
+  'svg',
+  'canvas',
+  'nav',
+  'header',
+  'footer',
+  'aside',
+  'form',
+  'button',
+  'select',
+  'head',
+  'object',
+  'embed',
+]);
 const DROP_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search']);
-const BOILERPLATE = /(^|[\s_-])(nav|navbar|menu|footer|header|sidebar|breadcrumbs?|cookies?|banner|advert|ads|share|social|comments?|related|subscribe|newsletter|pagination)([\s_-]|$)/i;
-const BLOCK = new Set(['p', 'div', 'section', 'article', 'main', 'body', 'html', 'ul', 'ol', 'li', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th', 'pre', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'dl', 'dt', 'dd', 'figure', 'figcaption', 'hr', 'address', 'center']);
+const BOILERPLATE =
+  /(^|[\s_-])(nav|navbar|menu|footer|header|sidebar|breadcrumbs?|cookies?|banner|advert|ads|share|social|comments?|related|subscribe|newsletter|pagination)([\s_-]|$)/i;
+const BLOCK = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'main',
+  'body',
+  'html',
+  'ul',
+  'ol',
+  'li',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'tr',
+  'td',
+  'th',
+  'pre',
+  'blockquote',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'dl',
+  'dt',
+  'dd',
+  'figure',
+  'figcaption',
+  'hr',
+  'address',
+  'center',
+]);
 
 const tag = (node: HTMLElement): string => node.rawTagName?.toLowerCase() ?? '';
 const collapse = (text: string): string => text.replace(/[ \t\r\n\u00a0]+/g, ' ').trim();
@@ -29,7 +82,12 @@ function inlineText(node: Node): string {
   return element.childNodes.map(inlineText).join('');
 }
 
-const cleanLines = (text: string): string => text.split('\n').map(collapse).filter((line) => line !== '').join('\n');
+const cleanLines = (text: string): string =>
+  text
+    .split('\n')
+    .map(collapse)
+    .filter((line) => line !== '')
+    .join('\n');
 
 class BlockWriter {
   readonly blocks: Block[] = [];
@@ -57,7 +115,12 @@ function listItems(list: HTMLElement, depth: number, out: string[]): void {
     if (child.nodeType !== NodeType.ELEMENT_NODE || tag(child as HTMLElement) !== 'li') continue;
     const item = child as HTMLElement;
     n++;
-    const own = collapse(item.childNodes.filter((c) => !(c.nodeType === NodeType.ELEMENT_NODE && ['ul', 'ol'].includes(tag(c as HTMLElement)))).map(inlineText).join(''));
+    const own = collapse(
+      item.childNodes
+        .filter((c) => !(c.nodeType === NodeType.ELEMENT_NODE && ['ul', 'ol'].includes(tag(c as HTMLElement))))
+        .map(inlineText)
+        .join(''),
+    );
     const bullet = tag(list) === 'ol' ? `${n}.` : '-';
     if (own !== '') out.push(`${'  '.repeat(depth)}${bullet} ${own}`);
     for (const nested of item.childNodes) {
@@ -69,7 +132,12 @@ function listItems(list: HTMLElement, depth: number, out: string[]): void {
 function tableRows(table: HTMLElement): string {
   return table
     .querySelectorAll('tr')
-    .map((row) => row.childNodes.filter((c) => c.nodeType === NodeType.ELEMENT_NODE && ['td', 'th'].includes(tag(c as HTMLElement))).map((cell) => collapse(inlineText(cell))).join(' | '))
+    .map((row) =>
+      row.childNodes
+        .filter((c) => c.nodeType === NodeType.ELEMENT_NODE && ['td', 'th'].includes(tag(c as HTMLElement)))
+        .map((cell) => collapse(inlineText(cell)))
+        .join(' | '),
+    )
     .filter((line) => line.replace(/[|\s]/g, '') !== '')
     .join('\n');
 }
@@ -92,7 +160,8 @@ function walk(node: HTMLElement, out: BlockWriter): void {
       out.add({ kind: 'list', text: lines.join('\n') });
     } else if (name === 'table') out.add({ kind: 'table', text: tableRows(element) });
     else if (name === 'pre') out.add({ kind: 'code', text: element.text.replace(/\s+$/, '') });
-    else if (name === 'p' || name === 'dt' || name === 'dd' || name === 'figcaption' || name === 'address') out.add({ kind: 'paragraph', text: cleanLines(inlineText(element)) });
+    else if (name === 'p' || name === 'dt' || name === 'dd' || name === 'figcaption' || name === 'address')
+      out.add({ kind: 'paragraph', text: cleanLines(inlineText(element)) });
     else if (BLOCK.has(name)) {
       out.flush();
       walk(element, out);
@@ -128,10 +197,17 @@ export function htmlToBlocks(html: string): HtmlContent {
   const writer = new BlockWriter();
   if (body) walk(body, writer);
   writer.flush();
-  const meta = (name: string) => root.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? root.querySelector(`meta[property="${name}"]`)?.getAttribute('content');
+  const meta = (name: string) =>
+    root.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? root.querySelector(`meta[property="${name}"]`)?.getAttribute('content');
   const title = collapse(root.querySelector('title')?.text ?? '') || writer.blocks.find((b) => b.kind === 'heading')?.text;
   const author = meta('author') ?? meta('article:author');
   const created = isoDate(meta('article:published_time') ?? meta('date') ?? meta('dcterms.created'));
   const modified = isoDate(meta('article:modified_time') ?? meta('dcterms.modified'));
-  return { blocks: writer.blocks, ...(title ? { title } : {}), ...(author ? { author } : {}), ...(created ? { created } : {}), ...(modified ? { modified } : {}) };
+  return {
+    blocks: writer.blocks,
+    ...(title ? { title } : {}),
+    ...(author ? { author } : {}),
+    ...(created ? { created } : {}),
+    ...(modified ? { modified } : {}),
+  };
 }

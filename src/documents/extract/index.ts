@@ -12,18 +12,30 @@ async function extractHtml(bytes: Buffer): Promise<ExtractedDocument> {
 // The PDF, Office, HTML and e-mail libraries are imported when a file needs them: the service process
 // (which streams text formats itself and sends the rest to the extraction thread) never loads them.
 /** Reads `bytes` as `type` (detected from the bytes when omitted). Runs in the caller's thread: see runExtraction for isolation. */
-export async function extractDocument(bytes: Buffer, options: { type?: DocumentType; filename?: string; limits?: ExtractLimits } = {}): Promise<ExtractedDocument> {
+export async function extractDocument(
+  bytes: Buffer,
+  options: { type?: DocumentType; filename?: string; limits?: ExtractLimits } = {},
+): Promise<ExtractedDocument> {
   const limits = options.limits ?? DEFAULT_EXTRACT_LIMITS;
   const type = options.type ?? (await detectType(bytes, options.filename));
   switch (type) {
-    case 'pdf': return (await import('./pdf.ts')).extractPdf(bytes, limits);
-    case 'docx': return (await import('./ooxml.ts')).extractDocx(bytes, limits);
-    case 'xlsx': return (await import('./ooxml.ts')).extractXlsx(bytes, limits);
-    case 'pptx': return (await import('./ooxml.ts')).extractPptx(bytes, limits);
-    case 'html': return extractHtml(bytes);
-    case 'markdown': return extractMarkdown(bytes);
-    case 'csv': return extractCsv(bytes);
-    case 'eml': return (await import('./eml.ts')).extractEml(bytes);
-    case 'text': return extractText(bytes);
+    case 'pdf':
+      return (await import('./pdf.ts')).extractPdf(bytes, limits);
+    case 'docx':
+      return (await import('./ooxml.ts')).extractDocx(bytes, limits);
+    case 'xlsx':
+      return (await import('./ooxml.ts')).extractXlsx(bytes, limits);
+    case 'pptx':
+      return (await import('./ooxml.ts')).extractPptx(bytes, limits);
+    case 'html':
+      return extractHtml(bytes);
+    case 'markdown':
+      return extractMarkdown(bytes);
+    case 'csv':
+      return extractCsv(bytes);
+    case 'eml':
+      return (await import('./eml.ts')).extractEml(bytes);
+    case 'text':
+      return extractText(bytes);
   }
 }

@@ -77,7 +77,10 @@ class ExtractionThreads {
         thread.onDeath = (error) => {
           clearTimeout(timer);
           thread.onDeath = undefined;
-          const message = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `extraction needed more than the ${options.memoryMb} MB memory limit and was stopped` : `extraction stopped unexpectedly (${error.message})`;
+          const message =
+            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? `extraction needed more than the ${options.memoryMb} MB memory limit and was stopped`
+              : `extraction stopped unexpectedly (${error.message})`;
           reject(new UnreadableDocumentError(message, error));
         };
         thread.worker.once('message', (reply: Reply) => {

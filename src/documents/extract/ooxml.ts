@@ -27,24 +27,36 @@ export async function openZip(bytes: Buffer, limits: ExtractLimits): Promise<JSZ
     throw new UnreadableDocumentError(`the file is not a readable ZIP container (truncated or corrupt): ${(error as Error).message}`, error);
   }
   const entries = Object.values(zip.files);
-  if (entries.length > limits.maxZipEntries) throw new UnreadableDocumentError(`the document holds ${entries.length} ZIP entries, more than the ${limits.maxZipEntries} allowed`);
+  if (entries.length > limits.maxZipEntries)
+    throw new UnreadableDocumentError(`the document holds ${entries.length} ZIP entries, more than the ${limits.maxZipEntries} allowed`);
   let inflated = 0;
   for (const entry of entries) {
     const data = (entry as unknown as ZipEntryData)._data;
     const size = data?.uncompressedSize ?? 0;
     inflated += size;
     if (size > RATIO_CHECK_FROM_BYTES && size / Math.max(1, data?.compressedSize ?? 0) > MAX_RATIO) {
-      throw new UnreadableDocumentError(`the document's entry "${entry.name.slice(0, 100)}" inflates ${Math.round(size / Math.max(1, data?.compressedSize ?? 0))}× to ${size} bytes (a decompression bomb)`);
+      throw new UnreadableDocumentError(
+        `the document's entry "${entry.name.slice(0, 100)}" inflates ${Math.round(size / Math.max(1, data?.compressedSize ?? 0))}× to ${size} bytes (a decompression bomb)`,
+      );
     }
   }
   if (inflated > limits.maxInflatedBytes) {
-    throw new UnreadableDocumentError(`the document would inflate to ${inflated} bytes, more than the ${limits.maxInflatedBytes} allowed (a decompression bomb?)`);
+    throw new UnreadableDocumentError(
+      `the document would inflate to ${inflated} bytes, more than the ${limits.maxInflatedBytes} allowed (a decompression bomb?)`,
+    );
   }
   return zip;
 }
 
 const xmlText = (raw: string): string =>
-  raw.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16))).replace(/&amp;/g, '&');
+  raw
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16)))
+    .replace(/&amp;/g, '&');
 
 function element(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}(?:\\s[^>]*)?>([\\s\\S]*?)</${name}>`).exec(xml);
@@ -56,7 +68,12 @@ function element(xml: string, name: string): string | undefined {
 export async function coreProperties(zip: JSZip): Promise<Pick<ExtractedDocument, 'title' | 'author' | 'created' | 'modified'>> {
   const xml = await zip.file('docProps/core.xml')?.async('string');
   if (!xml) return {};
-  const props = { title: element(xml, 'dc:title'), author: element(xml, 'dc:creator'), created: element(xml, 'dcterms:created'), modified: element(xml, 'dcterms:modified') };
+  const props = {
+    title: element(xml, 'dc:title'),
+    author: element(xml, 'dc:creator'),
+    created: element(xml, 'dcterms:created'),
+    modified: element(xml, 'dcterms:modified'),
+  };
   return Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined));
 }
 
@@ -126,7 +143,14 @@ export async function extractPptx(bytes: Buffer, limits: ExtractLimits): Promise
     // Each <p:sp> shape holds paragraphs <a:p> of runs <a:t>; a title placeholder becomes the slide's heading.
     for (const shape of xml.match(/<p:sp>[\s\S]*?<\/p:sp>/g) ?? []) {
       const isTitle = /<p:ph[^>]*type="(title|ctrTitle)"/.test(shape);
-      const paragraphs = (shape.match(/<a:p>[\s\S]*?<\/a:p>|<a:p\s[\s\S]*?<\/a:p>/g) ?? []).map((p) => (p.match(/<a:t>([^<]*)<\/a:t>/g) ?? []).map((t) => xmlText(t.slice(5, -6))).join('').trim()).filter((t) => t !== '');
+      const paragraphs = (shape.match(/<a:p>[\s\S]*?<\/a:p>|<a:p\s[\s\S]*?<\/a:p>/g) ?? [])
+        .map((p) =>
+          (p.match(/<a:t>([^<]*)<\/a:t>/g) ?? [])
+            .map((t) => xmlText(t.slice(5, -6)))
+            .join('')
+            .trim(),
+        )
+        .filter((t) => t !== '');
       if (paragraphs.length === 0) continue;
       if (isTitle) {
         const title = paragraphs.join(' ');

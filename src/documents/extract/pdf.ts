@@ -142,8 +142,11 @@ export async function extractPdf(bytes: Buffer, limits: ExtractLimits): Promise<
     const author = typeof info.Author === 'string' && info.Author.trim() ? info.Author.trim() : undefined;
     const created = pdfDate(info.CreationDate);
     const modified = pdfDate(info.ModDate);
-    const declared = flattenOutline((await doc.getOutline().catch(() => null)));
-    const outline = declared.length > 0 ? declared : blocks.filter((b) => b.kind === 'heading').map((b) => ({ level: b.level ?? 1, title: b.text, ...(b.page ? { page: b.page } : {}) }));
+    const declared = flattenOutline(await doc.getOutline().catch(() => null));
+    const outline =
+      declared.length > 0
+        ? declared
+        : blocks.filter((b) => b.kind === 'heading').map((b) => ({ level: b.level ?? 1, title: b.text, ...(b.page ? { page: b.page } : {}) }));
     return {
       type: 'pdf',
       blocks,

@@ -90,7 +90,8 @@ class MarkdownReader implements LineReader {
     }
     const fenceOpen = /^\s*(```|~~~)/.exec(line);
     const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
-    const lineKind: Block['kind'] | 'blank' = line.trim() === '' ? 'blank' : /^\s*([-*+]|\d+[.)])\s+/.test(line) ? 'list' : /^\s*\|.*\|\s*$/.test(line) ? 'table' : 'paragraph';
+    const lineKind: Block['kind'] | 'blank' =
+      line.trim() === '' ? 'blank' : /^\s*([-*+]|\d+[.)])\s+/.test(line) ? 'list' : /^\s*\|.*\|\s*$/.test(line) ? 'table' : 'paragraph';
     if (fenceOpen) {
       this.#flush(out);
       this.#fence = fenceOpen[1];
@@ -106,7 +107,16 @@ class MarkdownReader implements LineReader {
       if (this.#kind !== 'table') this.#flush(out);
       this.#kind = 'table';
       // The |---|---| separator row carries no text.
-      if (!/^\s*\|[\s|:-]+\|\s*$/.test(line)) this.#push(line.trim().replace(/^\||\|$/g, '').split('|').map((cell) => cell.trim()).join(' | '), out);
+      if (!/^\s*\|[\s|:-]+\|\s*$/.test(line))
+        this.#push(
+          line
+            .trim()
+            .replace(/^\||\|$/g, '')
+            .split('|')
+            .map((cell) => cell.trim())
+            .join(' | '),
+          out,
+        );
     } else {
       if (lineKind === 'list' && this.#kind !== 'list') this.#flush(out);
       if (lineKind === 'list') this.#kind = 'list';
@@ -179,7 +189,8 @@ class CsvReader implements LineReader {
   #decide(): Block[] {
     const head = this.#head ?? [];
     this.#head = undefined;
-    this.#delimiter = ['\t', ';', ','].map((d) => ({ d, n: head.reduce((sum, line) => sum + line.split(d).length - 1, 0) })).sort((a, b) => b.n - a.n)[0]?.d ?? ',';
+    this.#delimiter =
+      ['\t', ';', ','].map((d) => ({ d, n: head.reduce((sum, line) => sum + line.split(d).length - 1, 0) })).sort((a, b) => b.n - a.n)[0]?.d ?? ',';
     return head.flatMap((line) => this.#row(line));
   }
 

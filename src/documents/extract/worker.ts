@@ -18,7 +18,11 @@ parentPort?.on('message', (job: ExtractionJob) => {
   void (async () => {
     try {
       const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
-      const result = await extractDocument(bytes, { limits: job.limits, ...(job.type ? { type: job.type } : {}), ...(job.filename ? { filename: job.filename } : {}) });
+      const result = await extractDocument(bytes, {
+        limits: job.limits,
+        ...(job.type ? { type: job.type } : {}),
+        ...(job.filename ? { filename: job.filename } : {}),
+      });
       parentPort?.postMessage({ id: job.id, ok: true, result });
     } catch (error) {
       const e = error as Error;

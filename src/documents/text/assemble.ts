@@ -65,7 +65,14 @@ export class TextAssembler {
     }
     const start = this.#length + separator.length;
     const section = this.#path.filter(Boolean).join(' > ');
-    const span: Span = { kind: block.kind, start, end: start + text.length, ...(block.level ? { level: block.level } : {}), ...(block.page ? { page: block.page } : {}), ...(section ? { section } : {}) };
+    const span: Span = {
+      kind: block.kind,
+      start,
+      end: start + text.length,
+      ...(block.level ? { level: block.level } : {}),
+      ...(block.page ? { page: block.page } : {}),
+      ...(section ? { section } : {}),
+    };
     this.#length = span.end;
     this.#blocks++;
     return { piece: separator + text, span, text };

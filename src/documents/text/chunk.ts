@@ -97,7 +97,10 @@ function trimRange(text: string, start: number, end: number): { start: number; e
   return { start, end };
 }
 
-/** A span's units (local offsets into `text`, the span's own text): blocks that fit stay whole; longer ones are cut into sentences (tables into rows), then at word boundaries. */
+/**
+ * A span's units (local offsets into `text`, the span's own text): blocks that fit stay whole; longer ones are cut into sentences (tables into rows), then at
+ * word boundaries.
+ */
 function spanUnits(text: string, span: Span, options: ChunkOptions): Unit[] {
   const out: Unit[] = [];
   const whole = tokenCount(text);
@@ -171,7 +174,15 @@ export class ChunkStream {
     const first = this.#current[0] as Unit;
     const last = this.#current.at(-1) as Unit;
     const text = this.#slice(first.start, last.end);
-    out.push({ ordinal: this.#ordinal++, text, start: first.start, end: last.end, page: first.page ?? null, section: first.section ?? null, tokenCount: tokenCount(text) });
+    out.push({
+      ordinal: this.#ordinal++,
+      text,
+      start: first.start,
+      end: last.end,
+      page: first.page ?? null,
+      section: first.section ?? null,
+      tokenCount: tokenCount(text),
+    });
     const keep: Unit[] = [];
     let kept = 0;
     if (withOverlap) {

@@ -61,7 +61,8 @@ export class MetadataCounter {
     this.#words += countWords(text);
     this.#characters += countCharacters(text);
     if (this.#sample.length < LANGUAGE_SAMPLE_CHARS) this.#sample += piece.slice(0, LANGUAGE_SAMPLE_CHARS - this.#sample.length);
-    if (block.kind === 'heading' && this.#headings.length < MAX_OUTLINE) this.#headings.push({ level: block.level ?? 1, title: text, ...(block.page ? { page: block.page } : {}) });
+    if (block.kind === 'heading' && this.#headings.length < MAX_OUTLINE)
+      this.#headings.push({ level: block.level ?? 1, title: text, ...(block.page ? { page: block.page } : {}) });
   }
 
   result(info: DocumentInfo): DocumentMetadata {
@@ -88,6 +89,9 @@ export function documentMetadata(extracted: ExtractedDocument, text: string): Do
   const headings = extracted.blocks.filter((b) => b.kind === 'heading');
   // Word and character counts do not depend on where blocks end, so the whole text counts as one piece.
   counter.add(text, { kind: 'paragraph', text }, text);
-  const info: DocumentInfo = { ...extracted, outline: extracted.outline ?? headings.map((b) => ({ level: b.level ?? 1, title: b.text, ...(b.page ? { page: b.page } : {}) })) };
+  const info: DocumentInfo = {
+    ...extracted,
+    outline: extracted.outline ?? headings.map((b) => ({ level: b.level ?? 1, title: b.text, ...(b.page ? { page: b.page } : {}) })),
+  };
   return counter.result(info);
 }

@@ -25,7 +25,11 @@ export function groupAddress(address: string, ipv6PrefixBits = 56): string {
   if (isIPv4(address)) return address;
   if (!isIPv6(address)) return address;
   const groups = expandIPv6(address);
-  const bits = groups.map((group) => group.toString(2).padStart(16, '0')).join('').slice(0, ipv6PrefixBits).padEnd(128, '0');
+  const bits = groups
+    .map((group) => group.toString(2).padStart(16, '0'))
+    .join('')
+    .slice(0, ipv6PrefixBits)
+    .padEnd(128, '0');
   const masked: string[] = [];
   for (let i = 0; i < 8; i++) masked.push(parseInt(bits.slice(i * 16, i * 16 + 16), 2).toString(16));
   return `${masked.join(':')}/${ipv6PrefixBits}`;

@@ -25,7 +25,7 @@ export function itemProblem(error: unknown): ItemProblem {
     title: problemTitle(status),
     status,
     // Unexpected errors may carry internals (SQL, paths): never echo them to the client.
-    detail: known !== null && status < 500 ? known.message : known?.message ?? 'Internal error',
+    detail: known !== null && status < 500 ? known.message : (known?.message ?? 'Internal error'),
     code,
   };
   if (known !== null && known.issues.length > 0) problem.errors = known.issues;

@@ -43,7 +43,10 @@ export const apiToolkitPlugin = fp(apiToolkit, { fastify: '5.x', name: 'ai-stack
  * in a plain `async (api) => …` instead would confine it to an empty child context.
  */
 export function withApiToolkit(options: ApiToolkitOptions): FastifyPluginAsync {
-  return fp(async (app: FastifyInstance) => {
-    await app.register(apiToolkitPlugin, options);
-  }, { fastify: '5.x', name: 'ai-stack-api-toolkit-bound' });
+  return fp(
+    async (app: FastifyInstance) => {
+      await app.register(apiToolkitPlugin, options);
+    },
+    { fastify: '5.x', name: 'ai-stack-api-toolkit-bound' },
+  );
 }

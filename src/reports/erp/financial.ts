@@ -46,22 +46,37 @@ const cents = (v: number) => Math.round(v * 100) / 100;
 
 function line(revenue: number, cogs: number, opex: number): Omit<PeriodLine, 'period'> {
   const grossMargin = cents(revenue - cogs);
-  return { revenue: cents(revenue), cogs: cents(cogs), grossMargin, grossMarginPct: revenue === 0 ? null : (grossMargin / revenue) * 100, operatingExpenses: cents(opex), netIncome: cents(grossMargin - opex) };
+  return {
+    revenue: cents(revenue),
+    cogs: cents(cogs),
+    grossMargin,
+    grossMarginPct: revenue === 0 ? null : (grossMargin / revenue) * 100,
+    operatingExpenses: cents(opex),
+    netIncome: cents(grossMargin - opex),
+  };
 }
 
 /** The financial report of the seed's `generate_erp_report({ reportType: 'financial', startDate, endDate })`, from the ledger. */
-export async function financialReport(db: Db, range: { startDate: string; endDate: string; grain?: Grain }, queryCache?: QueryCacheLike): Promise<FinancialReport> {
+export async function financialReport(
+  db: Db,
+  range: { startDate: string; endDate: string; grain?: Grain },
+  queryCache?: QueryCacheLike,
+): Promise<FinancialReport> {
   const grain = range.grain ?? 'month';
   const cache = queryCache ? { queryCache } : {};
-  const statement = await runReport(db, {
-    cube: 'ledger',
-    dimensions: ['account_type', { field: 'entry_date', grain }],
-    measures: ['net'],
-    filters: [{ field: 'account_type', op: 'in', values: ['revenue', 'cogs', 'expense'] }],
-    dateRange: { from: range.startDate, to: range.endDate },
-    compare: 'previous_period',
-    limit: 100_000,
-  }, { cubes: ERP_CUBES, ...cache });
+  const statement = await runReport(
+    db,
+    {
+      cube: 'ledger',
+      dimensions: ['account_type', { field: 'entry_date', grain }],
+      measures: ['net'],
+      filters: [{ field: 'account_type', op: 'in', values: ['revenue', 'cogs', 'expense'] }],
+      dateRange: { from: range.startDate, to: range.endDate },
+      compare: 'previous_period',
+      limit: 100_000,
+    },
+    { cubes: ERP_CUBES, ...cache },
+  );
   const key = `entry_date.${grain}`;
   const byPeriod = new Map<string, { revenue: number; cogs: number; opex: number }>();
   const totals = { revenue: 0, cogs: 0, opex: 0 };
@@ -85,13 +100,29 @@ export async function financialReport(db: Db, range: { startDate: string; endDat
   const previousTotal = line(previous.revenue, previous.cogs, previous.opex);
   const change = (now: number, then: number) => (then === 0 ? null : ((now - then) / Math.abs(then)) * 100);
 
-  const cash = await runReport(db, { cube: 'payments', dimensions: [{ field: 'paid_on', grain }], measures: ['amount', 'count'], dateRange: { from: range.startDate, to: range.endDate }, limit: 100_000 }, { cubes: ERP_CUBES, ...cache });
+  const cash = await runReport(
+    db,
+    {
+      cube: 'payments',
+      dimensions: [{ field: 'paid_on', grain }],
+      measures: ['amount', 'count'],
+      dateRange: { from: range.startDate, to: range.endDate },
+      limit: 100_000,
+    },
+    { cubes: ERP_CUBES, ...cache },
+  );
   const cashReceived = cash.rows.map((r) => ({ period: String(r[`paid_on.${grain}`]), amount: Number(r.amount ?? 0), payments: Number(r.count ?? 0) }));
   return {
     reportType: 'financial',
     startDate: range.startDate,
     endDate: range.endDate,
-    incomeStatement: { grain, periods, total, previousTotal, changePct: { revenue: change(total.revenue, previousTotal.revenue), netIncome: change(total.netIncome, previousTotal.netIncome) } },
+    incomeStatement: {
+      grain,
+      periods,
+      total,
+      previousTotal,
+      changePct: { revenue: change(total.revenue, previousTotal.revenue), netIncome: change(total.netIncome, previousTotal.netIncome) },
+    },
     balanceSheet: await balanceSheet(db, range.endDate),
     cashReceived,
     cashReceivedTotal: cents(cashReceived.reduce((s, r) => s + r.amount, 0)),
@@ -107,14 +138,18 @@ export async function balanceSheet(db: Db, asOf: string): Promise<BalanceSheet> 
     .groupBy(['a.code', 'a.name', 'a.type'])
     .orderBy('a.code')
     .execute();
-  const pick = (type: string, sign: 1 | -1) => rows.filter((r) => r.type === type).map((r) => ({ account: r.code, name: r.name, balance: (sign * Number(r.net)) / 100 }));
+  const pick = (type: string, sign: 1 | -1) =>
+    rows.filter((r) => r.type === type).map((r) => ({ account: r.code, name: r.name, balance: (sign * Number(r.net)) / 100 }));
   const assets = pick('asset', 1);
   const liabilities = pick('liability', -1);
   const equity = pick('equity', -1);
   const retainedEarnings = rows.filter((r) => ['revenue', 'cogs', 'expense'].includes(r.type)).reduce((s, r) => s - Number(r.net), 0) / 100;
   const sum = (list: { balance: number }[]) => list.reduce((s, r) => s + r.balance, 0);
   return {
-    asOf, assets, liabilities, equity,
+    asOf,
+    assets,
+    liabilities,
+    equity,
     retainedEarnings: cents(retainedEarnings),
     totalAssets: cents(sum(assets)),
     totalLiabilitiesAndEquity: cents(sum(liabilities) + sum(equity) + retainedEarnings),

@@ -25,7 +25,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Runs one of the seed's ERP reports (`generate_erp_report`). */
 export async function generateErpReport(db: Db, args: ErpReportArgs, queryCache?: QueryCacheLike): Promise<ErpReport> {
   for (const field of ['startDate', 'endDate'] as const) {
-    if (!DATE.test(args[field]) || Number.isNaN(Date.parse(args[field]))) throw new ValidationError(`${field} must be a date YYYY-MM-DD`, [{ field, message: 'must be a date YYYY-MM-DD' }]);
+    if (!DATE.test(args[field]) || Number.isNaN(Date.parse(args[field])))
+      throw new ValidationError(`${field} must be a date YYYY-MM-DD`, [{ field, message: 'must be a date YYYY-MM-DD' }]);
   }
   if (args.startDate > args.endDate) throw new ValidationError('startDate is after endDate', [{ field: 'startDate', message: 'must not be after endDate' }]);
   switch (args.reportType) {

@@ -50,8 +50,20 @@ export async function receivablesReport(db: Db, asOf: string): Promise<Receivabl
     byCustomer.set(id, row);
   }
   // Summed in cents (exact), shown in currency units.
-  const customers = [...byCustomer.values()].map((r) => ({ ...r, '0-30': r['0-30'] / 100, '31-60': r['31-60'] / 100, '61-90': r['61-90'] / 100, '90+': r['90+'] / 100, total: r.total / 100 }));
+  const customers = [...byCustomer.values()].map((r) => ({
+    ...r,
+    '0-30': r['0-30'] / 100,
+    '31-60': r['31-60'] / 100,
+    '61-90': r['61-90'] / 100,
+    '90+': r['90+'] / 100,
+    total: r.total / 100,
+  }));
   customers.sort((a, b) => b.total - a.total || a.customerId - b.customerId);
   const [b0, b1, b2, b3] = totalsCents as [number, number, number, number];
-  return { reportType: 'receivables', asOf, customers, totals: { '0-30': b0 / 100, '31-60': b1 / 100, '61-90': b2 / 100, '90+': b3 / 100, total: (b0 + b1 + b2 + b3) / 100 } };
+  return {
+    reportType: 'receivables',
+    asOf,
+    customers,
+    totals: { '0-30': b0 / 100, '31-60': b1 / 100, '61-90': b2 / 100, '90+': b3 / 100, total: (b0 + b1 + b2 + b3) / 100 },
+  };
 }

@@ -27,5 +27,15 @@ export async function salesReport(db: Db, range: { startDate: string; endDate: s
     runReport(db, { ...base, dimensions: ['product'], measures, sort: [{ field: 'revenue', direction: 'desc' }], limit: top }, options),
     runReport(db, { ...base, dimensions: ['customer'], measures, sort: [{ field: 'revenue', direction: 'desc' }], limit: top }, options),
   ]);
-  return { reportType: 'sales', startDate: range.startDate, endDate: range.endDate, byMonth, byRegion, byCategory, topProducts, topCustomers, total: byRegion.total };
+  return {
+    reportType: 'sales',
+    startDate: range.startDate,
+    endDate: range.endDate,
+    byMonth,
+    byRegion,
+    byCategory,
+    topProducts,
+    topCustomers,
+    total: byRegion.total,
+  };
 }

@@ -1,7 +1,19 @@
 import { PassThrough, type Writable } from 'node:stream';
 import { once } from 'node:events';
 import { ZipFile } from 'yazl';
-import { columnName, contentTypes, displayWidth, escapeXml, excelSerial, ROOT_RELS, styleIndex, styles, workbook, workbookRels, type NumberFormat } from './parts.ts';
+import {
+  columnName,
+  contentTypes,
+  displayWidth,
+  escapeXml,
+  excelSerial,
+  ROOT_RELS,
+  styleIndex,
+  styles,
+  workbook,
+  workbookRels,
+  type NumberFormat,
+} from './parts.ts';
 
 export type XlsxValue = string | number | boolean | Date | null | undefined;
 
@@ -14,7 +26,8 @@ export interface XlsxColumn {
   width?: number;
 }
 
-export type XlsxTotal = { kind: 'sum' } | { kind: 'value'; value: number | null } | { kind: 'label'; text: string } | { kind: 'formula'; formula: string; value: number | null };
+export type XlsxTotal =
+  { kind: 'sum' } | { kind: 'value'; value: number | null } | { kind: 'label'; text: string } | { kind: 'formula'; formula: string; value: number | null };
 
 export interface SheetOptions {
   freezeHeader?: boolean;
@@ -70,7 +83,12 @@ export class XlsxWriter {
 }
 
 function sheetName(name: string, taken: string[]): string {
-  let clean = name.replace(/[[\]:*?/\\]/g, ' ').replace(/^'+|'+$/g, '').trim().slice(0, 31) || `Sheet${taken.length + 1}`;
+  let clean =
+    name
+      .replace(/[[\]:*?/\\]/g, ' ')
+      .replace(/^'+|'+$/g, '')
+      .trim()
+      .slice(0, 31) || `Sheet${taken.length + 1}`;
   for (let i = 2; taken.some((t) => t.toLowerCase() === clean.toLowerCase()); i++) clean = `${clean.slice(0, 28)} ${i}`;
   return clean;
 }
@@ -153,8 +171,12 @@ export class SheetWriter {
       return Math.min(Math.max(w, 8), 80);
     });
     const cols = widths.map((w, i) => `<col min="${i + 1}" max="${i + 1}" width="${w}" customWidth="1"/>`).join('');
-    const pane = this.#options.freezeHeader ? '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>' : '';
-    const header = this.#columns.map((c, i) => `<c r="${columnName(i)}1" t="inlineStr" s="${styleIndex('general', true)}"><is><t>${escapeXml(c.header)}</t></is></c>`).join('');
+    const pane = this.#options.freezeHeader
+      ? '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+      : '';
+    const header = this.#columns
+      .map((c, i) => `<c r="${columnName(i)}1" t="inlineStr" s="${styleIndex('general', true)}"><is><t>${escapeXml(c.header)}</t></is></c>`)
+      .join('');
     this.#buffer += `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetViews><sheetView workbookViewId="0">${pane}</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>${cols ? `<cols>${cols}</cols>` : ''}<sheetData><row r="1">${header}</row>`;
     for (const row of sample) this.#buffer += this.#rowXml(row);
     await this.#flush();

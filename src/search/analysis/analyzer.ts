@@ -30,7 +30,8 @@ export interface AnalyzerSettings {
 }
 
 // Han runs go to the segmenter; any other letters and digits form words (Han is a letter too: excluded).
-const RUN = /(?<cjk>[\p{Script=Han}\u3005\u3007]+)|(?<word>[[\p{L}\p{N}]--[\p{Script=Han}]][[\p{L}\p{N}_]--[\p{Script=Han}]]*(?:['’.][[\p{L}\p{N}]--[\p{Script=Han}]]+)*)/gv;
+const RUN =
+  /(?<cjk>[\p{Script=Han}\u3005\u3007]+)|(?<word>[[\p{L}\p{N}]--[\p{Script=Han}]][[\p{L}\p{N}_]--[\p{Script=Han}]]*(?:['’.][[\p{L}\p{N}]--[\p{Script=Han}]]+)*)/gv;
 const HAS_LETTER = /\p{L}/u;
 const HAN = /\p{Script=Han}/u;
 const USER_WORD_FREQUENCY = 100_000;
@@ -87,7 +88,10 @@ export class Analyzer {
       }
     }
     // A word given without a frequency gets a high one: the user asked for it to be kept whole.
-    const lines = words.map((w) => normalize(w).text.trim()).filter((w) => w.length > 0).map((w) => (/\s\d+/.test(w) ? w : `${w} ${USER_WORD_FREQUENCY}`));
+    const lines = words
+      .map((w) => normalize(w).text.trim())
+      .filter((w) => w.length > 0)
+      .map((w) => (/\s\d+/.test(w) ? w : `${w} ${USER_WORD_FREQUENCY}`));
     if (lines.length > 0) jieba.loadDict(Buffer.from(lines.join('\n'), 'utf8'));
     this.#jieba = jieba;
     this.#synonyms = synonyms;
@@ -119,7 +123,15 @@ export class Analyzer {
             at += piece.length;
           }
           // Indexing also keeps the other readings of a long word (the whole compound, overlapping parts).
-          if (mode === 'index' && word.length > 2) this.#subWords(tokens, normalized, word, offset, position - 1, [...subWords, word].filter((sub) => !pieces.includes(sub)));
+          if (mode === 'index' && word.length > 2)
+            this.#subWords(
+              tokens,
+              normalized,
+              word,
+              offset,
+              position - 1,
+              [...subWords, word].filter((sub) => !pieces.includes(sub)),
+            );
           offset += word.length;
         }
         if (words[w] === '\n') w++;
@@ -179,7 +191,9 @@ export class Analyzer {
 
   /** The analysed forms of a synonym group's word, so a group matches what indexing produced. */
   #keyOf(word: string): string {
-    return this.analyze(word, 'query').map((t) => t.term).join(' ');
+    return this.analyze(word, 'query')
+      .map((t) => t.term)
+      .join(' ');
   }
 
   #subWords(tokens: Token[], normalized: NormalizedText, word: string, offset: number, position: number, subs: readonly string[]): void {

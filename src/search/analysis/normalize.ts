@@ -60,7 +60,8 @@ export function normalize(original: string): NormalizedText {
     const cp = original.codePointAt(i) as number;
     let end = i + (cp > 0xffff ? 2 : 1);
     // A base character and its combining marks normalise together (e + ◌́ → é).
-    while (end < original.length && COMBINING.test(String.fromCodePoint(original.codePointAt(end) as number))) end += (original.codePointAt(end) as number) > 0xffff ? 2 : 1;
+    while (end < original.length && COMBINING.test(String.fromCodePoint(original.codePointAt(end) as number)))
+      end += (original.codePointAt(end) as number) > 0xffff ? 2 : 1;
     const folded = original.slice(i, end).normalize('NFKC').toLowerCase();
     for (let k = 0; k < folded.length; k++) {
       units.push(folded[k] as string);
@@ -121,7 +122,8 @@ function simplify(n: NormalizedText): NormalizedText {
  */
 export function alignRun(input: string, converted: string): Array<[number, number]> {
   const bridge = charsToSimplified(input);
-  if (bridge.length !== input.length || input.length > MAX_ALIGNED_RUN || converted.length > MAX_ALIGNED_RUN) return proportional(input.length, converted.length);
+  if (bridge.length !== input.length || input.length > MAX_ALIGNED_RUN || converted.length > MAX_ALIGNED_RUN)
+    return proportional(input.length, converted.length);
   const n = bridge.length;
   const m = converted.length;
   // lcs[i][j]: longest common subsequence of bridge[i:] and converted[j:].

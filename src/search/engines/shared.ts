@@ -13,15 +13,18 @@ export const MAX_OFFSET = 10_000;
 export function page(query: SearchQuery): { limit: number; offset: number } {
   const limit = query.limit ?? 10;
   const offset = query.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new ValidationError(`limit must be a whole number from 1 to ${MAX_LIMIT}`, [{ field: 'limit', message: `1..${MAX_LIMIT}` }]);
-  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw new ValidationError(`offset must be a whole number from 0 to ${MAX_OFFSET}`, [{ field: 'offset', message: `0..${MAX_OFFSET}` }]);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+    throw new ValidationError(`limit must be a whole number from 1 to ${MAX_LIMIT}`, [{ field: 'limit', message: `1..${MAX_LIMIT}` }]);
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET)
+    throw new ValidationError(`offset must be a whole number from 0 to ${MAX_OFFSET}`, [{ field: 'offset', message: `0..${MAX_OFFSET}` }]);
   return { limit, offset };
 }
 
 export function checkFilters(filters: SearchFilters | undefined): void {
   for (const field of ['dateFrom', 'dateTo'] as const) {
     const value = filters?.[field];
-    if (value !== undefined && Number.isNaN(Date.parse(value))) throw new ValidationError(`${field} is not a date: ${JSON.stringify(value).slice(0, 40)}`, [{ field, message: 'expected an ISO-8601 date' }]);
+    if (value !== undefined && Number.isNaN(Date.parse(value)))
+      throw new ValidationError(`${field} is not a date: ${JSON.stringify(value).slice(0, 40)}`, [{ field, message: 'expected an ISO-8601 date' }]);
   }
 }
 
@@ -87,7 +90,12 @@ export async function nearSpellings(analyzer: Analyzer, plan: QueryPlan, vocabul
     if (await vocabulary.has([m.terms[0] ?? surface, surface])) continue;
     const candidates = await vocabulary.candidates(surface.slice(0, 1), surface.length - 2, surface.length + 2);
     // A near spelling of the word as typed, searched in the form indexing gave it (stemmed).
-    const near = nearTerms(surface, candidates).flatMap((word) => analyzer.analyze(word, 'query').map((x) => x.term).slice(0, 1));
+    const near = nearTerms(surface, candidates).flatMap((word) =>
+      analyzer
+        .analyze(word, 'query')
+        .map((x) => x.term)
+        .slice(0, 1),
+    );
     if (near.length > 0) extra.set(m, [...new Set(near)]);
   }
   return extra;
@@ -105,8 +113,14 @@ export async function* pagedEntries(page: (after: string) => Promise<IndexedEntr
 }
 
 /** Index statistics from a count of the units table and the engine's own count of distinct terms. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
-export async function indexStats(db: Kysely<any>, engine: string, g: number, docsTable: string, termCount: RawBuilder<{ n: number | string }>): Promise<IndexStats> {
+export async function indexStats(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
+  db: Kysely<any>,
+  engine: string,
+  g: number,
+  docsTable: string,
+  termCount: RawBuilder<{ n: number | string }>,
+): Promise<IndexStats> {
   const docs = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(docsTable)}`.execute(db);
   const terms = await termCount.execute(db);
   return { engine, documents: Number(docs.rows[0]?.n ?? 0), terms: Number(terms.rows[0]?.n ?? 0), generation: g };

@@ -25,7 +25,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/gu;
  */
 export function parseQuery(input: string): ParsedQuery {
   if (input.length > MAX_QUERY_LENGTH) {
-    throw new ValidationError(`The query is ${input.length} characters long; at most ${MAX_QUERY_LENGTH} are searched`, [{ field: 'q', message: `longer than ${MAX_QUERY_LENGTH} characters` }]);
+    throw new ValidationError(`The query is ${input.length} characters long; at most ${MAX_QUERY_LENGTH} are searched`, [
+      { field: 'q', message: `longer than ${MAX_QUERY_LENGTH} characters` },
+    ]);
   }
   const text = input.normalize('NFKC').replace(CONTROL, ' ');
   const groups: ParsedQuery = [];
@@ -68,7 +70,9 @@ export function parseQuery(input: string): ParsedQuery {
     if (word.length > 0) add({ text: word, phrase: false, negate, prefix });
   }
   if (groups.flat().length > MAX_CLAUSES) {
-    throw new ValidationError(`The query has ${groups.flat().length} terms; at most ${MAX_CLAUSES} are allowed`, [{ field: 'q', message: `more than ${MAX_CLAUSES} terms` }]);
+    throw new ValidationError(`The query has ${groups.flat().length} terms; at most ${MAX_CLAUSES} are allowed`, [
+      { field: 'q', message: `more than ${MAX_CLAUSES} terms` },
+    ]);
   }
   return groups;
 }

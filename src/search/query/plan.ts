@@ -47,7 +47,8 @@ function wordAlternatives(analyzer: Analyzer, token: Token, prefix: boolean): Te
     alternatives.push(fuzzy ? { field: 'text', terms, prefix, fuzzy, surface: token.surface } : { field: 'text', terms, prefix, fuzzy });
   }
   // Recall when indexing segmented a text differently from this query: the word's characters in order.
-  if (token.kind === 'cjk' && token.term.length > 1) alternatives.push({ field: 'bigram', terms: bigramsOf(analyzer, token.term), prefix: false, fuzzy: false });
+  if (token.kind === 'cjk' && token.term.length > 1)
+    alternatives.push({ field: 'bigram', terms: bigramsOf(analyzer, token.term), prefix: false, fuzzy: false });
   return alternatives;
 }
 
@@ -56,7 +57,8 @@ function clauseGroups(analyzer: Analyzer, clause: ParsedClause): PlanGroup[] {
   if (tokens.length === 0) return [];
   if (clause.phrase) {
     const alternatives: TermMatch[] = [{ field: 'text', terms: tokens.map((t) => t.term), prefix: clause.prefix, fuzzy: false }];
-    if (tokens.every((t) => t.kind === 'cjk') && clause.text.length > 1) alternatives.push({ field: 'bigram', terms: bigramsOf(analyzer, clause.text), prefix: false, fuzzy: false });
+    if (tokens.every((t) => t.kind === 'cjk') && clause.text.length > 1)
+      alternatives.push({ field: 'bigram', terms: bigramsOf(analyzer, clause.text), prefix: false, fuzzy: false });
     return [{ negate: clause.negate, alternatives }];
   }
   // A word that analyses into several (数据分析平台 → 数据 分析 平台): each must match.
@@ -78,7 +80,11 @@ export function planQuery(analyzer: Analyzer, q: string): QueryPlan {
     // a OR b: one group whose alternatives are each side's (a multi-word side must match whole, as a phrase).
     const alternatives = expanded
       .filter((parts) => parts.length > 0)
-      .flatMap((parts) => (parts.length === 1 ? (parts[0]?.alternatives ?? []) : [{ field: 'text' as const, terms: parts.flatMap((p) => p.alternatives[0]?.terms ?? []), prefix: false, fuzzy: false }]))
+      .flatMap((parts) =>
+        parts.length === 1
+          ? (parts[0]?.alternatives ?? [])
+          : [{ field: 'text' as const, terms: parts.flatMap((p) => p.alternatives[0]?.terms ?? []), prefix: false, fuzzy: false }],
+      )
       .filter((a) => a.terms.length > 0);
     if (alternatives.length > 0) groups.push({ negate: false, alternatives });
   }
@@ -90,7 +96,10 @@ export function planQuery(analyzer: Analyzer, q: string): QueryPlan {
   return {
     groups,
     highlightTerms: new Set(text.flatMap((a) => (a.prefix ? a.terms.slice(0, -1) : a.terms))),
-    highlightPrefixes: text.filter((a) => a.prefix).map((a) => a.terms.at(-1) ?? '').filter((t) => t.length > 0),
+    highlightPrefixes: text
+      .filter((a) => a.prefix)
+      .map((a) => a.terms.at(-1) ?? '')
+      .filter((t) => t.length > 0),
     highlightStrings: positive.filter((a) => a.field === 'bigram').map((a) => joinBigrams(a.terms)),
   };
 }

@@ -43,7 +43,12 @@ class LiveHub {
 
   constructor(system: TaskSystem, opts: LiveEventsOptions) {
     this.#system = system;
-    this.#opts = { intervalMs: opts.intervalMs ?? 1_000, readinessEvery: opts.readinessEvery ?? 5, maxClients: opts.maxClients ?? 100, readiness: opts.readiness };
+    this.#opts = {
+      intervalMs: opts.intervalMs ?? 1_000,
+      readinessEvery: opts.readinessEvery ?? 5,
+      maxClients: opts.maxClients ?? 100,
+      readiness: opts.readiness,
+    };
   }
 
   get full(): boolean {
@@ -111,10 +116,16 @@ class LiveHub {
   }
 
   async #pollQueues(): Promise<void> {
-    const queues = await Promise.all([...this.#system.queueNames].map(async (name) => {
-      const q = this.#system.queue(name);
-      return { name, paused: await q.isPaused(), counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed') };
-    }));
+    const queues = await Promise.all(
+      [...this.#system.queueNames].map(async (name) => {
+        const q = this.#system.queue(name);
+        return {
+          name,
+          paused: await q.isPaused(),
+          counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'),
+        };
+      }),
+    );
     const json = JSON.stringify(queues);
     if (json === this.#queues) return;
     this.#queues = json;
@@ -139,7 +150,9 @@ class LiveHub {
       this.#jobs.delete(key);
       const id = key.slice(key.indexOf('\u0000') + 1);
       const job = await this.#system.queue(watched.queue).getJob(id);
-      const summary: TaskSummary | { id: string; queue: string; state: 'removed' } = job ? summarize(job, await job.getState()) : { id, queue: watched.queue, state: 'removed' };
+      const summary: TaskSummary | { id: string; queue: string; state: 'removed' } = job
+        ? summarize(job, await job.getState())
+        : { id, queue: watched.queue, state: 'removed' };
       this.#broadcast('job', summary);
     }
     for (const summary of current) {
@@ -163,39 +176,48 @@ export function liveEventsRoutes(system: TaskSystem, opts: LiveEventsOptions = {
     const hub = new LiveHub(system, opts);
     // Open streams would otherwise hold the server open on shutdown.
     app.addHook('preClose', async () => hub.endAll());
-    app.get('/events', {
-      schema: {
-        tags: ['Admin'],
-        summary: 'Live updates as server-sent events: queues, job progress and state, readiness',
-        response: { 200: { description: 'A stream of events `queues`, `job`, `readiness`, `error` (each `data:` is JSON)', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+    app.get(
+      '/events',
+      {
+        schema: {
+          tags: ['Admin'],
+          summary: 'Live updates as server-sent events: queues, job progress and state, readiness',
+          response: {
+            200: {
+              description: 'A stream of events `queues`, `job`, `readiness`, `error` (each `data:` is JSON)',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+          },
+        },
       },
-    }, async (request, reply) => {
-      const res = reply.raw;
-      let closed = false;
-      const client: Client = {
-        write(event, data) {
-          if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-        },
-        end() {
-          if (closed) return;
+      async (request, reply) => {
+        const res = reply.raw;
+        let closed = false;
+        const client: Client = {
+          write(event, data) {
+            if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+          },
+          end() {
+            if (closed) return;
+            closed = true;
+            res.end();
+          },
+        };
+        if (hub.full) throw new AiStackError('Too many open event streams; try again later', { code: 'too_many_streams', status: 429 });
+        reply.hijack();
+        // Headers set by hooks (request id, security headers) still go out with the hijacked response.
+        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+        res.write('retry: 3000\n\n');
+        const leave = hub.add(client);
+        const keepalive = setInterval(() => !closed && res.write(': keepalive\n\n'), KEEPALIVE_MS);
+        keepalive.unref();
+        request.raw.on('close', () => {
           closed = true;
-          res.end();
-        },
-      };
-      if (hub.full) throw new AiStackError('Too many open event streams; try again later', { code: 'too_many_streams', status: 429 });
-      reply.hijack();
-      // Headers set by hooks (request id, security headers) still go out with the hijacked response.
-      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-      res.write('retry: 3000\n\n');
-      const leave = hub.add(client);
-      const keepalive = setInterval(() => !closed && res.write(': keepalive\n\n'), KEEPALIVE_MS);
-      keepalive.unref();
-      request.raw.on('close', () => {
-        closed = true;
-        clearInterval(keepalive);
-        leave();
-      });
-    });
+          clearInterval(keepalive);
+          leave();
+        });
+      },
+    );
   };
 }

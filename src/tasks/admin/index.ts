@@ -19,33 +19,42 @@ export interface TasksAdminOptions {
 }
 
 const Id = Type.String({ minLength: 1, maxLength: 200 });
-const ListQuery = Type.Object({
-  queue: Type.Optional(Type.String({ maxLength: 64 })),
-  state: Type.Optional(Type.Union(['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed'].map((s) => Type.Literal(s)))),
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  since: Type.Optional(Type.Integer({ minimum: 0 })),
-  until: Type.Optional(Type.Integer({ minimum: 0 })),
-  search: Type.Optional(Type.String({ maxLength: 500 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-}, { additionalProperties: false });
+const ListQuery = Type.Object(
+  {
+    queue: Type.Optional(Type.String({ maxLength: 64 })),
+    state: Type.Optional(Type.Union(['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed'].map((s) => Type.Literal(s)))),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    since: Type.Optional(Type.Integer({ minimum: 0 })),
+    until: Type.Optional(Type.Integer({ minimum: 0 })),
+    search: Type.Optional(Type.String({ maxLength: 500 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
 const RevokeBody = Type.Object({ terminate: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
-const ScheduleBody = Type.Object({
-  task: Type.Optional(Type.String({ maxLength: 200 })),
-  args: Type.Optional(Type.Unknown()),
-  cron: Type.Optional(Type.String({ maxLength: 200 })),
-  every: Type.Optional(Type.Integer({ minimum: 100 })),
-  tz: Type.Optional(Type.String({ maxLength: 64 })),
-  enabled: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false });
+const ScheduleBody = Type.Object(
+  {
+    task: Type.Optional(Type.String({ maxLength: 200 })),
+    args: Type.Optional(Type.Unknown()),
+    cron: Type.Optional(Type.String({ maxLength: 200 })),
+    every: Type.Optional(Type.Integer({ minimum: 100 })),
+    tz: Type.Optional(Type.String({ maxLength: 64 })),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 /** Flower's apply-async body. `countdown` is in seconds (as in Celery and Flower), `eta` an ISO 8601 time. */
-const ApplyBody = Type.Object({
-  args: Type.Optional(Type.Unknown({ description: "the task's arguments, checked against its schema" })),
-  countdown: Type.Optional(Type.Number({ minimum: 0, maximum: 366 * 86_400, description: 'run no earlier than this many seconds from now' })),
-  eta: Type.Optional(Type.String({ format: 'date-time', description: 'run no earlier than this time (wins over countdown)' })),
-  expires: Type.Optional(Type.Number({ minimum: 0, maximum: 366 * 86_400, description: 'drop the task unstarted after this many seconds' })),
-  queue: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: "route to this queue instead of the task's own" })),
-  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_097_152 })),
-}, { additionalProperties: false });
+const ApplyBody = Type.Object(
+  {
+    args: Type.Optional(Type.Unknown({ description: "the task's arguments, checked against its schema" })),
+    countdown: Type.Optional(Type.Number({ minimum: 0, maximum: 366 * 86_400, description: 'run no earlier than this many seconds from now' })),
+    eta: Type.Optional(Type.String({ format: 'date-time', description: 'run no earlier than this time (wins over countdown)' })),
+    expires: Type.Optional(Type.Number({ minimum: 0, maximum: 366 * 86_400, description: 'drop the task unstarted after this many seconds' })),
+    queue: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: "route to this queue instead of the task's own" })),
+    priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_097_152 })),
+  },
+  { additionalProperties: false },
+);
 const IdParams = Type.Object({ id: Id });
 const TaskNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -61,10 +70,13 @@ export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {
     board.setBasePath(opts.basePath ?? '/queues');
     createBullBoard({ queues: known().map((q) => new BullMQAdapter(system.queue(q) as unknown as Queue)), serverAdapter: board });
     const schedules = new Schedules(system, opts.schedules);
-    await app.register(async (scope) => {
-      scope.addHook('preHandler', beatSchedulerGuard(schedules));
-      await scope.register(board.registerPlugin());
-    }, { prefix: '/queues' });
+    await app.register(
+      async (scope) => {
+        scope.addHook('preHandler', beatSchedulerGuard(schedules));
+        await scope.register(board.registerPlugin());
+      },
+      { prefix: '/queues' },
+    );
 
     const workers = new WorkerRegistry(system.backend.store);
     const requireQueue = (name: string): string => {
@@ -72,30 +84,54 @@ export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {
       return name;
     };
 
-    app.get('/tasks/queues', async () => Promise.all(known().map(async (name) => {
-      const q = system.queue(name);
-      return { name, paused: await q.isPaused(), counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed') };
-    })));
+    app.get('/tasks/queues', async () =>
+      Promise.all(
+        known().map(async (name) => {
+          const q = system.queue(name);
+          return {
+            name,
+            paused: await q.isPaused(),
+            counts: await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'),
+          };
+        }),
+      ),
+    );
     app.get('/tasks/workers', async () => workers.list());
-    app.get('/tasks/registered', async () => system.definitions().map((d) => ({ name: d.name, queue: d.queue, retries: d.options.retries?.max ?? 0, timeLimit: d.options.timeLimit ?? null, rateLimit: d.options.rateLimit ?? null })));
+    app.get('/tasks/registered', async () =>
+      system.definitions().map((d) => ({
+        name: d.name,
+        queue: d.queue,
+        retries: d.options.retries?.max ?? 0,
+        timeLimit: d.options.timeLimit ?? null,
+        rateLimit: d.options.rateLimit ?? null,
+      })),
+    );
     app.get<{ Querystring: Static<typeof ListQuery> }>('/tasks/jobs', { schema: { querystring: ListQuery } }, async (req) => {
       const q = req.query;
       if (q.queue !== undefined) requireQueue(q.queue);
       return listTasks(system, { ...q, state: q.state });
     });
-    app.post<{ Params: Static<typeof TaskNameParams>; Body: Static<typeof ApplyBody> | undefined }>('/tasks/apply/:name', { schema: { params: TaskNameParams, body: ApplyBody } }, async (req, reply) => {
-      const handle = await system.send(req.params.name, req.body?.args ?? null, applyOptionsOf(req.body ?? {}));
-      return reply.code(202).send({ id: handle.id, task: req.params.name, queue: handle.queue, state: 'PENDING' });
-    });
+    app.post<{ Params: Static<typeof TaskNameParams>; Body: Static<typeof ApplyBody> | undefined }>(
+      '/tasks/apply/:name',
+      { schema: { params: TaskNameParams, body: ApplyBody } },
+      async (req, reply) => {
+        const handle = await system.send(req.params.name, req.body?.args ?? null, applyOptionsOf(req.body ?? {}));
+        return reply.code(202).send({ id: handle.id, task: req.params.name, queue: handle.queue, state: 'PENDING' });
+      },
+    );
     app.get<{ Params: Static<typeof IdParams> }>('/tasks/jobs/:id', { schema: { params: IdParams } }, async (req) => taskDetail(system, req.params.id));
     app.post<{ Params: Static<typeof IdParams> }>('/tasks/jobs/:id/retry', { schema: { params: IdParams } }, async (req) => {
       await retryTask(system, req.params.id);
       return { id: req.params.id, retried: true };
     });
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RevokeBody> }>('/tasks/jobs/:id/revoke', { schema: { params: IdParams, body: RevokeBody } }, async (req) => {
-      await system.revoke(req.params.id, { terminate: req.body?.terminate === true });
-      return { id: req.params.id, revoked: true, terminate: req.body?.terminate === true };
-    });
+    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RevokeBody> }>(
+      '/tasks/jobs/:id/revoke',
+      { schema: { params: IdParams, body: RevokeBody } },
+      async (req) => {
+        await system.revoke(req.params.id, { terminate: req.body?.terminate === true });
+        return { id: req.params.id, revoked: true, terminate: req.body?.terminate === true };
+      },
+    );
     app.post<{ Params: Static<typeof NameParams> }>('/tasks/queues/:name/purge', { schema: { params: NameParams } }, async (req) => {
       const q = system.queue(requireQueue(req.params.name));
       const before = await q.getJobCounts('waiting', 'delayed', 'prioritized');
@@ -104,12 +140,18 @@ export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {
       return { queue: q.name, purged: Object.values(before).reduce((a, b) => a + b, 0) };
     });
     app.get('/tasks/schedules', async () => schedules.list());
-    app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof ScheduleBody> }>('/tasks/schedules/:id', { schema: { params: IdParams, body: ScheduleBody } }, async (req) => schedules.update(req.params.id, req.body));
+    app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof ScheduleBody> }>(
+      '/tasks/schedules/:id',
+      { schema: { params: IdParams, body: ScheduleBody } },
+      async (req) => schedules.update(req.params.id, req.body),
+    );
     app.delete<{ Params: Static<typeof IdParams> }>('/tasks/schedules/:id', { schema: { params: IdParams } }, async (req) => {
       await schedules.reset(req.params.id);
       return { id: req.params.id, reset: true };
     });
-    app.post<{ Params: Static<typeof IdParams> }>('/tasks/schedules/:id/run', { schema: { params: IdParams } }, async (req) => ({ id: await schedules.runNow(req.params.id) }));
+    app.post<{ Params: Static<typeof IdParams> }>('/tasks/schedules/:id/run', { schema: { params: IdParams } }, async (req) => ({
+      id: await schedules.runNow(req.params.id),
+    }));
   };
 }
 

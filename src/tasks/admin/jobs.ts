@@ -81,7 +81,14 @@ export async function listTasks(system: TaskSystem, q: TaskListQuery): Promise<T
         if (q.name && job.name !== q.name) continue;
         if (q.since !== undefined && job.timestamp < q.since) continue;
         if (q.until !== undefined && job.timestamp > q.until) continue;
-        if (needle !== undefined && job.id !== q.search && !JSON.stringify(job.data.args ?? null).toLowerCase().includes(needle)) continue;
+        if (
+          needle !== undefined &&
+          job.id !== q.search &&
+          !JSON.stringify(job.data.args ?? null)
+            .toLowerCase()
+            .includes(needle)
+        )
+          continue;
         if (!out.some((t) => t.id === job.id)) out.push(summarize(job, state));
       }
     }
@@ -108,9 +115,34 @@ export async function taskDetail(system: TaskSystem, id: string): Promise<TaskDe
   const celeryState = record?.state ?? (await stateOfJob(job));
   const base: TaskSummary = job
     ? summarize(job, await job.getState())
-    : { id, name: record?.task ?? '', queue: system.definition(record?.task ?? '')?.queue ?? '', state: 'removed', args: undefined, enqueuedAt: 0, startedAt: record?.startedAt, finishedAt: record?.finishedAt, attemptsMade: attempts.length, failedReason: record?.error?.message, progress: undefined };
-  const error = record?.error ? { name: record.error.name, message: record.error.message } : base.failedReason ? { name: 'Error', message: base.failedReason } : null;
-  return { ...base, celeryState, result: record?.result ?? job?.returnvalue, error, record, attempts, stacktrace: job?.stacktrace ?? [], parent: job?.parentKey };
+    : {
+        id,
+        name: record?.task ?? '',
+        queue: system.definition(record?.task ?? '')?.queue ?? '',
+        state: 'removed',
+        args: undefined,
+        enqueuedAt: 0,
+        startedAt: record?.startedAt,
+        finishedAt: record?.finishedAt,
+        attemptsMade: attempts.length,
+        failedReason: record?.error?.message,
+        progress: undefined,
+      };
+  const error = record?.error
+    ? { name: record.error.name, message: record.error.message }
+    : base.failedReason
+      ? { name: 'Error', message: base.failedReason }
+      : null;
+  return {
+    ...base,
+    celeryState,
+    result: record?.result ?? job?.returnvalue,
+    error,
+    record,
+    attempts,
+    stacktrace: job?.stacktrace ?? [],
+    parent: job?.parentKey,
+  };
 }
 
 export async function retryTask(system: TaskSystem, id: string): Promise<void> {

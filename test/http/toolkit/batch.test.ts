@@ -14,7 +14,12 @@ describe('bulk helpers', () => {
   let db: Kysely<DB>;
   beforeAll(async () => {
     ({ db } = sqliteKysely<DB>());
-    await db.schema.createTable('products').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('sku', 'text', (c) => c.notNull().unique()).addColumn('price', 'integer', (c) => c.notNull()).execute();
+    await db.schema
+      .createTable('products')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('sku', 'text', (c) => c.notNull().unique())
+      .addColumn('price', 'integer', (c) => c.notNull())
+      .execute();
   });
   afterAll(() => db.destroy());
 
@@ -27,7 +32,16 @@ describe('bulk helpers', () => {
   };
 
   it('partial mode reports each item and answers 207 when some fail', async () => {
-    const outcome = await runBulkPartial([{ sku: 'a', price: 1 }, { sku: 'a', price: 2 }, { sku: 'b', price: -1 }, { sku: 'c', price: 3 }], (item) => insert(db, item), { successStatus: 201 });
+    const outcome = await runBulkPartial(
+      [
+        { sku: 'a', price: 1 },
+        { sku: 'a', price: 2 },
+        { sku: 'b', price: -1 },
+        { sku: 'c', price: 3 },
+      ],
+      (item) => insert(db, item),
+      { successStatus: 201 },
+    );
     expect(outcome.status).toBe(207);
     expect(outcome.body).toMatchObject({ succeeded: 2, failed: 2 });
     expect(outcome.body.results.map((r) => r.status)).toEqual([201, 409, 400, 201]);
@@ -44,15 +58,39 @@ describe('bulk helpers', () => {
 
   it('atomic mode applies all or nothing', async () => {
     const transaction = <T>(work: (tx: Kysely<DB>) => Promise<T>): Promise<T> => db.transaction().execute(work);
-    const before = await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    await expect(runBulkAtomic([{ sku: 'x', price: 1 }, { sku: 'y', price: 1 }, { sku: 'a', price: 1 }], transaction, (item, _i, tx) => insert(tx, item))).rejects.toMatchObject({
+    const before = await db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    await expect(
+      runBulkAtomic(
+        [
+          { sku: 'x', price: 1 },
+          { sku: 'y', price: 1 },
+          { sku: 'a', price: 1 },
+        ],
+        transaction,
+        (item, _i, tx) => insert(tx, item),
+      ),
+    ).rejects.toMatchObject({
       status: 409,
       code: 'bulk_aborted',
       index: 2,
     });
-    const after = await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
-    const ok = await runBulkAtomic([{ sku: 'x', price: 1 }, { sku: 'y', price: 1 }], transaction, (item, _i, tx) => insert(tx, item), { successStatus: 201 });
+    const ok = await runBulkAtomic(
+      [
+        { sku: 'x', price: 1 },
+        { sku: 'y', price: 1 },
+      ],
+      transaction,
+      (item, _i, tx) => insert(tx, item),
+      { successStatus: 201 },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.results.every((r) => r.status === 201)).toBe(true);
   });
@@ -71,30 +109,33 @@ describe('$batch', () => {
   let maxInFlight = 0;
   beforeAll(async () => {
     app = testApp();
-    await app.register(async (api) => {
-      fakeAuth(api, { required: true });
-      await api.register(batchPlugin);
-      api.post('/orders', async (request, reply) => {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        inFlight--;
-        const id = orders.size + 1;
-        orders.set(id, { id, customer: (request.body as { customer: string }).customer });
-        log.push(`create ${id}`);
-        return reply.code(201).header('location', `/api/v1/orders/${id}`).send(orders.get(id));
-      });
-      api.get('/orders/:id', async (request) => {
-        const order = orders.get(Number((request.params as { id: string }).id));
-        log.push(`read ${(request.params as { id: string }).id}`);
-        if (order === undefined) throw new NotFoundError('order');
-        return order;
-      });
-      api.delete('/orders/:id', { config: { scope: 'admin' } }, async (request, reply) => {
-        orders.delete(Number((request.params as { id: string }).id));
-        return reply.code(204).send();
-      });
-    }, { prefix: '/api/v1' });
+    await app.register(
+      async (api) => {
+        fakeAuth(api, { required: true });
+        await api.register(batchPlugin);
+        api.post('/orders', async (request, reply) => {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          inFlight--;
+          const id = orders.size + 1;
+          orders.set(id, { id, customer: (request.body as { customer: string }).customer });
+          log.push(`create ${id}`);
+          return reply.code(201).header('location', `/api/v1/orders/${id}`).send(orders.get(id));
+        });
+        api.get('/orders/:id', async (request) => {
+          const order = orders.get(Number((request.params as { id: string }).id));
+          log.push(`read ${(request.params as { id: string }).id}`);
+          if (order === undefined) throw new NotFoundError('order');
+          return order;
+        });
+        api.delete('/orders/:id', { config: { scope: 'admin' } }, async (request, reply) => {
+          orders.delete(Number((request.params as { id: string }).id));
+          return reply.code(204).send();
+        });
+      },
+      { prefix: '/api/v1' },
+    );
     await app.ready();
   });
   afterAll(() => app.close());
@@ -129,8 +170,13 @@ describe('$batch', () => {
     expect(maxInFlight).toBe(3);
   });
 
-  it('checks auth per sub-request with the caller\'s key', async () => {
-    const response = await batch({ requests: [{ id: '1', method: 'DELETE', url: '/orders/1' }, { id: '2', method: 'GET', url: '/orders/1' }] });
+  it("checks auth per sub-request with the caller's key", async () => {
+    const response = await batch({
+      requests: [
+        { id: '1', method: 'DELETE', url: '/orders/1' },
+        { id: '2', method: 'GET', url: '/orders/1' },
+      ],
+    });
     const [first, second] = response.json<{ responses: BatchResponse[] }>().responses;
     expect(first).toMatchObject({ id: '1', status: 403 });
     expect(second).toMatchObject({ id: '2', status: 200 });
@@ -144,10 +190,29 @@ describe('$batch', () => {
     ['21 requests', { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/orders/1' })) }, /1 to 20 requests/],
     ['no requests', { requests: [] }, /1 to 20 requests/],
     ['not a batch', { hello: 'world' }, /requests/],
-    ['a cycle', { requests: [{ id: 'a', method: 'GET', url: '/orders/1', dependsOn: ['c'] }, { id: 'b', method: 'GET', url: '/orders/1', dependsOn: ['a'] }, { id: 'c', method: 'GET', url: '/orders/1', dependsOn: ['b'] }] }, /cycle/],
+    [
+      'a cycle',
+      {
+        requests: [
+          { id: 'a', method: 'GET', url: '/orders/1', dependsOn: ['c'] },
+          { id: 'b', method: 'GET', url: '/orders/1', dependsOn: ['a'] },
+          { id: 'c', method: 'GET', url: '/orders/1', dependsOn: ['b'] },
+        ],
+      },
+      /cycle/,
+    ],
     ['a self-dependency', { requests: [{ id: 'a', method: 'GET', url: '/orders/1', dependsOn: ['A'] }] }, /cycle/],
     ['an unknown dependency', { requests: [{ id: 'a', method: 'GET', url: '/orders/1', dependsOn: ['zz'] }] }, /unknown id "zz"/],
-    ['duplicate ids (case-insensitive)', { requests: [{ id: 'a', method: 'GET', url: '/orders/1' }, { id: 'A', method: 'GET', url: '/orders/1' }] }, /duplicate id/],
+    [
+      'duplicate ids (case-insensitive)',
+      {
+        requests: [
+          { id: 'a', method: 'GET', url: '/orders/1' },
+          { id: 'A', method: 'GET', url: '/orders/1' },
+        ],
+      },
+      /duplicate id/,
+    ],
     ['a bad method', { requests: [{ id: 'a', method: 'TRACE', url: '/orders/1' }] }, /method/],
     ['an absolute url', { requests: [{ id: 'a', method: 'GET', url: 'http://evil.example/x' }] }, /url/],
     ['a traversal', { requests: [{ id: 'a', method: 'GET', url: '/../admin/keys' }] }, /url/],

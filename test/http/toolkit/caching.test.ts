@@ -140,21 +140,24 @@ describe('responseCachePlugin', () => {
   let listRuns = 0;
   beforeAll(async () => {
     app = testApp();
-    await app.register(async (api) => {
-      fakeAuth(api);
-      await api.register(httpCachingPlugin);
-      await api.register(compressionPlugin);
-      await api.register(responseCachePlugin, { store });
-      api.get('/orders', { config: { responseCache: { ttlMs: 60_000, tags: () => ['orders'], vary: ['accept-language'] } } }, async () => {
-        listRuns++;
-        return { data: orders, padding: 'p'.repeat(3000) };
-      });
-      api.post('/orders', { config: { invalidates: () => ['orders'] } }, async (request, reply) => {
-        orders.push({ id: orders.length + 1, total: Number((request.body as { total: number }).total) });
-        return reply.code(201).send({ id: orders.length });
-      });
-      api.get('/uncached', async () => ({ n: listRuns }));
-    }, { prefix: '/api' });
+    await app.register(
+      async (api) => {
+        fakeAuth(api);
+        await api.register(httpCachingPlugin);
+        await api.register(compressionPlugin);
+        await api.register(responseCachePlugin, { store });
+        api.get('/orders', { config: { responseCache: { ttlMs: 60_000, tags: () => ['orders'], vary: ['accept-language'] } } }, async () => {
+          listRuns++;
+          return { data: orders, padding: 'p'.repeat(3000) };
+        });
+        api.post('/orders', { config: { invalidates: () => ['orders'] } }, async (request, reply) => {
+          orders.push({ id: orders.length + 1, total: Number((request.body as { total: number }).total) });
+          return reply.code(201).send({ id: orders.length });
+        });
+        api.get('/uncached', async () => ({ n: listRuns }));
+      },
+      { prefix: '/api' },
+    );
     await app.ready();
   });
   afterAll(() => app.close());

@@ -26,7 +26,11 @@ function suite(label: string, makeStore: () => IdempotencyStore): void {
     let failNext = false;
     beforeAll(async () => {
       ({ db } = sqliteKysely<DB>());
-      await db.schema.createTable('orders').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('customer', 'text', (c) => c.notNull()).execute();
+      await db.schema
+        .createTable('orders')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('customer', 'text', (c) => c.notNull())
+        .execute();
       app = testApp();
       await app.register(async (api) => {
         fakeAuth(api);
@@ -41,8 +45,15 @@ function suite(label: string, makeStore: () => IdempotencyStore): void {
             failNext = false;
             throw new Error('database went away');
           }
-          const row = await db.insertInto('orders').values({ customer: (request.body as { customer: string }).customer }).returning('id').executeTakeFirstOrThrow();
-          return reply.code(201).header('location', `/orders/${row.id}`).send({ id: row.id, padding: 'p'.repeat(2000) });
+          const row = await db
+            .insertInto('orders')
+            .values({ customer: (request.body as { customer: string }).customer })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          return reply
+            .code(201)
+            .header('location', `/orders/${row.id}`)
+            .send({ id: row.id, padding: 'p'.repeat(2000) });
         });
         api.post('/payments', { config: { idempotency: 'required' } }, async () => ({ ok: true }));
         api.post('/search', { config: { idempotency: false } }, async () => ({ ok: true }));
@@ -53,9 +64,20 @@ function suite(label: string, makeStore: () => IdempotencyStore): void {
       await app.close();
       await db.destroy();
     });
-    const count = async (): Promise<number> => (await db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+    const count = async (): Promise<number> =>
+      (
+        await db
+          .selectFrom('orders')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
     const post = (key: string | undefined, body: unknown, authorization = 'Bearer 1:write', extra: Record<string, string> = {}) =>
-      app.inject({ method: 'POST', url: '/orders', headers: { authorization, ...(key === undefined ? {} : { 'idempotency-key': key }), ...extra }, payload: body as Record<string, unknown> });
+      app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { authorization, ...(key === undefined ? {} : { 'idempotency-key': key }), ...extra },
+        payload: body as Record<string, unknown>,
+      });
 
     it('a replay returns the stored response and does not create a second order', async () => {
       const key = `order-${Math.random()}`;

@@ -21,7 +21,10 @@ describe('paginateSource on PostgreSQL', () => {
     await sql`CREATE TABLE ${sql.id(schema, 'orders')} (id bigserial PRIMARY KEY, placed_at timestamptz NOT NULL, customer text NOT NULL)`.execute(db);
     await sql`CREATE INDEX ON ${sql.id(schema, 'orders')} (placed_at, id)`.execute(db);
     // Timestamps repeat every 9 rows, so the id tie-breaker decides the order within equal times.
-    await db.insertInto('orders').values(Array.from({ length: 300 }, (_, i) => ({ placed_at: new Date(base + (i % 9) * 60_000), customer: `c${i}` }))).execute();
+    await db
+      .insertInto('orders')
+      .values(Array.from({ length: 300 }, (_, i) => ({ placed_at: new Date(base + (i % 9) * 60_000), customer: `c${i}` })))
+      .execute();
   });
   afterAll(async () => {
     await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(db);
@@ -38,7 +41,13 @@ describe('paginateSource on PostgreSQL', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 100; pages++) {
-      await db.insertInto('orders').values([{ placed_at: new Date(base), customer: 'late-early' }, { placed_at: new Date(base + 3_600_000), customer: 'late' }]).execute();
+      await db
+        .insertInto('orders')
+        .values([
+          { placed_at: new Date(base), customer: 'late-early' },
+          { placed_at: new Date(base + 3_600_000), customer: 'late' },
+        ])
+        .execute();
       const page: KeysetPage<{ id: string; customer: string }> = await paginateSource(db.selectFrom('orders').select(['id', 'placed_at', 'customer']), {
         mode: 'keyset',
         limit: 23,

@@ -33,7 +33,14 @@ describe('paginate(items, page, pageSize) — the seed API', () => {
     expect(paginate(items, 9, 20).data).toEqual([]);
     expect(paginate([], 1, 10)).toMatchObject({ total: 0, total_pages: 1, has_next: false });
   });
-  it.each([[1, 0], [1, 10_000], [0, 10], [-1, 10], [1.5, 10], [1, Number.NaN]])('rejects page %s, size %s', (page, size) => {
+  it.each([
+    [1, 0],
+    [1, 10_000],
+    [0, 10],
+    [-1, 10],
+    [1.5, 10],
+    [1, Number.NaN],
+  ])('rejects page %s, size %s', (page, size) => {
     expect(() => paginate(items, page, size)).toThrow(expect.objectContaining({ status: 400 }) as Error);
   });
 });
@@ -41,7 +48,10 @@ describe('paginate(items, page, pageSize) — the seed API', () => {
 describe('keyset misuse', () => {
   it('reports a sort column missing from the rows as a server error', async () => {
     const rows = [{ id: 1 }, { id: 2 }];
-    await expect(paginateSource(rows, { mode: 'keyset', limit: 1, cursors, sort: { column: 'created_at' } })).rejects.toMatchObject({ status: 500, code: 'keyset_sort_missing' });
+    await expect(paginateSource(rows, { mode: 'keyset', limit: 1, cursors, sort: { column: 'created_at' } })).rejects.toMatchObject({
+      status: 500,
+      code: 'keyset_sort_missing',
+    });
   });
 });
 
@@ -51,12 +61,17 @@ describe('query parameters', () => {
     expect(parseOffsetParams({ page: '3', page_size: '100' })).toEqual({ page: 3, pageSize: 100 });
     expect(parseKeysetParams({ limit: '5', cursor: 'abc' })).toEqual({ limit: 5, cursor: 'abc' });
   });
-  it.each([{ page_size: '0' }, { page_size: '10000' }, { page_size: 'ten' }, { page: '-1' }, { page: '1e3' }, { page_size: ['1', '2'] }, { page_size: '9'.repeat(400) }])(
-    'rejects %j with a message naming the field',
-    (query) => {
-      expect(() => parseOffsetParams(query)).toThrow(/must be an integer from 1 to/);
-    },
-  );
+  it.each([
+    { page_size: '0' },
+    { page_size: '10000' },
+    { page_size: 'ten' },
+    { page: '-1' },
+    { page: '1e3' },
+    { page_size: ['1', '2'] },
+    { page_size: '9'.repeat(400) },
+  ])('rejects %j with a message naming the field', (query) => {
+    expect(() => parseOffsetParams(query)).toThrow(/must be an integer from 1 to/);
+  });
   it.each([{ limit: '0' }, { limit: '101' }, { cursor: '' }, { cursor: ['a', 'b'] }])('rejects keyset %j', (query) => {
     expect(() => parseKeysetParams(query)).toThrow(expect.objectContaining({ status: 400 }) as Error);
   });
@@ -83,10 +98,18 @@ describe('Kysely sources on SQLite (node:sqlite)', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     ({ db } = sqliteKysely<DB>());
-    await db.schema.createTable('items').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('score', 'integer', (c) => c.notNull()).addColumn('name', 'text', (c) => c.notNull()).execute();
+    await db.schema
+      .createTable('items')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('score', 'integer', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .execute();
     await db.schema.createIndex('items_score_id').on('items').columns(['score', 'id']).execute();
     // Many equal scores so the id tie-breaker matters.
-    await db.insertInto('items').values(Array.from({ length: 250 }, (_, i) => ({ id: i + 1, score: i % 7, name: `item ${i + 1}` }))).execute();
+    await db
+      .insertInto('items')
+      .values(Array.from({ length: 250 }, (_, i) => ({ id: i + 1, score: i % 7, name: `item ${i + 1}` })))
+      .execute();
 
     app = testApp();
     app.get('/items', async (request, reply) => {
@@ -99,7 +122,13 @@ describe('Kysely sources on SQLite (node:sqlite)', () => {
         return result;
       }
       const { limit, cursor } = parseKeysetParams(query);
-      const result = await paginateSource(base, { mode: 'keyset', limit, cursor, cursors, sort: { column: 'score', direction: query['dir'] === 'desc' ? 'desc' : 'asc' } });
+      const result = await paginateSource(base, {
+        mode: 'keyset',
+        limit,
+        cursor,
+        cursors,
+        sort: { column: 'score', direction: query['dir'] === 'desc' ? 'desc' : 'asc' },
+      });
       setPageLinks(request, reply, result);
       return result;
     });
@@ -134,7 +163,10 @@ describe('Kysely sources on SQLite (node:sqlite)', () => {
     let nextId = 10_000;
     for (let pages = 0; pages < 100; pages++) {
       // Concurrent writers: new rows with scores before, inside and after the current position.
-      await db.insertInto('items').values([0, 3, 6].map((score) => ({ id: nextId++, score, name: 'late' }))).execute();
+      await db
+        .insertInto('items')
+        .values([0, 3, 6].map((score) => ({ id: nextId++, score, name: 'late' })))
+        .execute();
       const response = await app.inject({ url });
       expect(response.statusCode).toBe(200);
       const page = response.json<KeysetPage<Row>>();
@@ -151,12 +183,23 @@ describe('Kysely sources on SQLite (node:sqlite)', () => {
   });
 
   it('keyset mode works descending and on arrays with the same result as SQL', async () => {
-    const sql = await paginateSource(db.selectFrom('items').selectAll().where('id', '<=', 250), { mode: 'keyset', limit: 30, cursors, sort: { column: 'score', direction: 'desc' } });
+    const sql = await paginateSource(db.selectFrom('items').selectAll().where('id', '<=', 250), {
+      mode: 'keyset',
+      limit: 30,
+      cursors,
+      sort: { column: 'score', direction: 'desc' },
+    });
     const rows = await db.selectFrom('items').selectAll().where('id', '<=', 250).execute();
     const memory = await paginateSource(rows, { mode: 'keyset', limit: 30, cursors, sort: { column: 'score', direction: 'desc' } });
     expect(memory.data).toEqual(sql.data);
     expect(memory.next_cursor).toBe(sql.next_cursor);
-    const second = await paginateSource(rows, { mode: 'keyset', limit: 30, cursors, cursor: memory.next_cursor ?? '', sort: { column: 'score', direction: 'desc' } });
+    const second = await paginateSource(rows, {
+      mode: 'keyset',
+      limit: 30,
+      cursors,
+      cursor: memory.next_cursor ?? '',
+      sort: { column: 'score', direction: 'desc' },
+    });
     expect(second.data[0]).toEqual(rows.filter((r) => r.score === 6).sort((a, b) => b.id - a.id)[30]);
   });
 

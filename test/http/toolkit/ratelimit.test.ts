@@ -161,17 +161,20 @@ describe('rateLimitPlugin over HTTP', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     app = testApp();
-    await app.register(async (api) => {
-      fakeAuth(api);
-      await api.register(rateLimitPlugin, {
-        policies: { default: { limit: 3, windowMs: 60_000 }, search: { limit: 1, windowMs: 10_000 }, premium: { limit: 5, windowMs: 60_000 } },
-        policyFor: (request) => (request.headers['x-plan'] === 'premium' ? 'premium' : undefined),
-        store: new RedisRateLimitStore({ redis, keyPrefix: prefix }),
-      });
-      api.get('/items', async () => ({ ok: true }));
-      api.get('/search', { config: { rateLimit: { policy: 'search' } } }, async () => ({ ok: true }));
-      api.get('/health', { config: { rateLimit: false } }, async () => ({ ok: true }));
-    }, { prefix: `/${prefix.replaceAll(':', '')}` });
+    await app.register(
+      async (api) => {
+        fakeAuth(api);
+        await api.register(rateLimitPlugin, {
+          policies: { default: { limit: 3, windowMs: 60_000 }, search: { limit: 1, windowMs: 10_000 }, premium: { limit: 5, windowMs: 60_000 } },
+          policyFor: (request) => (request.headers['x-plan'] === 'premium' ? 'premium' : undefined),
+          store: new RedisRateLimitStore({ redis, keyPrefix: prefix }),
+        });
+        api.get('/items', async () => ({ ok: true }));
+        api.get('/search', { config: { rateLimit: { policy: 'search' } } }, async () => ({ ok: true }));
+        api.get('/health', { config: { rateLimit: false } }, async () => ({ ok: true }));
+      },
+      { prefix: `/${prefix.replaceAll(':', '')}` },
+    );
     await app.ready();
   });
   afterAll(() => app.close());

@@ -21,24 +21,27 @@ describe('apiToolkitPlugin: every part together, in the documented order', () =>
   let listRuns = 0;
   beforeAll(async () => {
     app = testApp();
-    await app.register(async (api) => {
-      fakeAuth(api, { required: true });
-      await api.register(apiToolkitPlugin, {
-        rateLimit: { policies: { default: { limit: 50, windowMs: 60_000 } }, store: new MemoryRateLimitStore() },
-        idempotency: { store: new MemoryIdempotencyStore() },
-        caching: { defaultCacheControl: { scope: 'private', noCache: true } },
-        responseCache: { store: new MemoryResponseStore() },
-        batch: {},
-      });
-      api.get('/notes', { config: { responseCache: { ttlMs: 60_000, tags: () => ['notes'] } } }, async () => {
-        listRuns++;
-        return { data: notes, padding: 'n'.repeat(4000) };
-      });
-      api.post('/notes', { config: { invalidates: () => ['notes'] } }, async (request, reply) => {
-        notes.push({ id: notes.length + 1, text: (request.body as { text: string }).text });
-        return reply.code(201).send(notes.at(-1));
-      });
-    }, { prefix: '/api/v1' });
+    await app.register(
+      async (api) => {
+        fakeAuth(api, { required: true });
+        await api.register(apiToolkitPlugin, {
+          rateLimit: { policies: { default: { limit: 50, windowMs: 60_000 } }, store: new MemoryRateLimitStore() },
+          idempotency: { store: new MemoryIdempotencyStore() },
+          caching: { defaultCacheControl: { scope: 'private', noCache: true } },
+          responseCache: { store: new MemoryResponseStore() },
+          batch: {},
+        });
+        api.get('/notes', { config: { responseCache: { ttlMs: 60_000, tags: () => ['notes'] } } }, async () => {
+          listRuns++;
+          return { data: notes, padding: 'n'.repeat(4000) };
+        });
+        api.post('/notes', { config: { invalidates: () => ['notes'] } }, async (request, reply) => {
+          notes.push({ id: notes.length + 1, text: (request.body as { text: string }).text });
+          return reply.code(201).send(notes.at(-1));
+        });
+      },
+      { prefix: '/api/v1' },
+    );
     await app.ready();
   });
   afterAll(() => app.close());
@@ -87,7 +90,12 @@ describe('apiToolkitPlugin: every part together, in the documented order', () =>
       method: 'POST',
       url: '/api/v1/$batch',
       headers: { ...auth, 'accept-encoding': 'gzip' },
-      payload: { requests: [{ id: 'a', method: 'POST', url: '/notes', body: { text: 'via batch' } }, { id: 'b', method: 'GET', url: '/notes', dependsOn: ['a'] }] },
+      payload: {
+        requests: [
+          { id: 'a', method: 'POST', url: '/notes', body: { text: 'via batch' } },
+          { id: 'b', method: 'GET', url: '/notes', dependsOn: ['a'] },
+        ],
+      },
     });
     expect(response.headers['content-encoding']).toBe('gzip');
     const body = JSON.parse(zlib.gunzipSync(response.rawPayload).toString()) as { responses: BatchResponse[] };

@@ -31,11 +31,12 @@ export default function Access() {
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const guard = (work: () => Promise<unknown>) => work().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  const load = () => guard(async () => {
-    const [u, k] = await Promise.all([api<{ data: User[] }>('/admin/users'), api<{ data: Key[] }>('/admin/keys')]);
-    setUsers(u.data);
-    setKeys(k.data);
-  });
+  const load = () =>
+    guard(async () => {
+      const [u, k] = await Promise.all([api<{ data: User[] }>('/admin/users'), api<{ data: Key[] }>('/admin/keys')]);
+      setUsers(u.data);
+      setKeys(k.data);
+    });
   useEffect(() => void load(), []);
   /** A form's submit: its fields to `work`, then the form cleared and the lists reloaded. */
   const submit = (work: (data: FormData) => Promise<unknown>) => (e: SubmitEvent) => {
@@ -57,37 +58,119 @@ export default function Access() {
   return (
     <section data-testid="access">
       <h1>{t('access.title')}</h1>
-      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
       <h2>{t('access.users')}</h2>
       <table data-testid="users">
-        <thead><tr><th>{t('login.username')}</th><th>{t('access.role')}</th><th>{t('access.locked')}</th><th>{t('documents.created')}</th></tr></thead>
-        <tbody>{users?.map((u) => <tr key={u.id}><td>{u.username}</td><td>{u.role}</td><td>{when(u.lockedUntil)}</td><td>{when(u.createdAt)}</td></tr>)}</tbody>
-      </table>
-      <form class="row" onSubmit={submit((data) => api('/admin/users', { method: 'POST', json: { username: field(data, 'username'), password: field(data, 'password'), role: field(data, 'role') } }))}>
-        <label>{t('login.username')} <input name="username" required maxLength={64} autocomplete="off" /></label>
-        <label>{t('login.password')} <input name="password" type="password" required minLength={12} maxLength={1024} autocomplete="new-password" /></label>
-        <label>{t('access.role')} <select name="role">{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
-        <button type="submit">{t('access.addUser')}</button>
-      </form>
-      <h2>{t('access.keys')}</h2>
-      {secret && <p role="status" data-testid="new-key">{t('access.secretOnce')} <code>{secret}</code></p>}
-      <table data-testid="keys">
-        <thead><tr><th>{t('access.keyName')}</th><th>{t('access.prefix')}</th><th>{t('access.scopes')}</th><th>{t('access.lastUsed')}</th><th>{t('tasks.actions')}</th></tr></thead>
+        <thead>
+          <tr>
+            <th>{t('login.username')}</th>
+            <th>{t('access.role')}</th>
+            <th>{t('access.locked')}</th>
+            <th>{t('documents.created')}</th>
+          </tr>
+        </thead>
         <tbody>
-          {keys?.map((k) => (
-            <tr key={k.id}>
-              <td>{k.name}</td><td><code>{k.prefix}</code></td><td>{k.scopes.join(', ')}</td><td>{when(k.lastUsedAt)}</td>
-              <td>{k.revokedAt ? t('access.revoked') : <button type="button" class="danger" aria-label={t('access.revokeKey', { name: k.name })} onClick={() => void guard(async () => (await api(`/admin/keys/${k.id}`, { method: 'DELETE' }), await load()))}>{t('tasks.revoke')}</button>}</td>
+          {users?.map((u) => (
+            <tr key={u.id}>
+              <td>{u.username}</td>
+              <td>{u.role}</td>
+              <td>{when(u.lockedUntil)}</td>
+              <td>{when(u.createdAt)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      <form class="row" onSubmit={submit(async (data) => {
-        const created = await api<{ key: string }>('/admin/keys', { method: 'POST', json: { name: field(data, 'name'), scopes: [field(data, 'scope')] } });
-        setSecret(created.key);
-      })}>
-        <label>{t('access.keyName')} <input name="name" required maxLength={100} autocomplete="off" /></label>
-        <label>{t('access.scope')} <select name="scope">{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
+      <form
+        class="row"
+        onSubmit={submit((data) =>
+          api('/admin/users', { method: 'POST', json: { username: field(data, 'username'), password: field(data, 'password'), role: field(data, 'role') } }),
+        )}
+      >
+        <label>
+          {t('login.username')} <input name="username" required maxLength={64} autocomplete="off" />
+        </label>
+        <label>
+          {t('login.password')} <input name="password" type="password" required minLength={12} maxLength={1024} autocomplete="new-password" />
+        </label>
+        <label>
+          {t('access.role')}{' '}
+          <select name="role">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t('access.addUser')}</button>
+      </form>
+      <h2>{t('access.keys')}</h2>
+      {secret && (
+        <p role="status" data-testid="new-key">
+          {t('access.secretOnce')} <code>{secret}</code>
+        </p>
+      )}
+      <table data-testid="keys">
+        <thead>
+          <tr>
+            <th>{t('access.keyName')}</th>
+            <th>{t('access.prefix')}</th>
+            <th>{t('access.scopes')}</th>
+            <th>{t('access.lastUsed')}</th>
+            <th>{t('tasks.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys?.map((k) => (
+            <tr key={k.id}>
+              <td>{k.name}</td>
+              <td>
+                <code>{k.prefix}</code>
+              </td>
+              <td>{k.scopes.join(', ')}</td>
+              <td>{when(k.lastUsedAt)}</td>
+              <td>
+                {k.revokedAt ? (
+                  t('access.revoked')
+                ) : (
+                  <button
+                    type="button"
+                    class="danger"
+                    aria-label={t('access.revokeKey', { name: k.name })}
+                    onClick={() => void guard(async () => (await api(`/admin/keys/${k.id}`, { method: 'DELETE' }), await load()))}
+                  >
+                    {t('tasks.revoke')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="row"
+        onSubmit={submit(async (data) => {
+          const created = await api<{ key: string }>('/admin/keys', { method: 'POST', json: { name: field(data, 'name'), scopes: [field(data, 'scope')] } });
+          setSecret(created.key);
+        })}
+      >
+        <label>
+          {t('access.keyName')} <input name="name" required maxLength={100} autocomplete="off" />
+        </label>
+        <label>
+          {t('access.scope')}{' '}
+          <select name="scope">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit">{t('access.addKey')}</button>
       </form>
     </section>

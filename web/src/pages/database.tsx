@@ -37,7 +37,10 @@ export default function Database() {
   const fail = (e: unknown) => setError(e instanceof Error ? e.message : String(e));
 
   useEffect(() => {
-    void Promise.all([api<Pool>('/admin/db/pool'), api<{ enabled: boolean; thresholdMs: number | null; data: SlowQuery[] }>('/admin/db/slow-queries?limit=20')]).then(([p, s]) => {
+    void Promise.all([
+      api<Pool>('/admin/db/pool'),
+      api<{ enabled: boolean; thresholdMs: number | null; data: SlowQuery[] }>('/admin/db/slow-queries?limit=20'),
+    ]).then(([p, s]) => {
       setPool(p);
       setSlow(s);
     }, fail);
@@ -48,12 +51,19 @@ export default function Database() {
   return (
     <section data-testid="database">
       <h1>{t('database.title')}</h1>
-      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
       {pool && (
         <dl class="pairs" data-testid="pool">
-          <dt>{t('database.dialect')}</dt><dd>{pool.dialect}</dd>
-          <dt>{t('database.connections')}</dt><dd>{t('database.poolCounts', { total: pool.total, active: pool.active, idle: pool.idle, waiting: pool.waiting })}</dd>
-          <dt>{t('database.timeouts')}</dt><dd>{formatNumber(locale, pool.timeouts)}</dd>
+          <dt>{t('database.dialect')}</dt>
+          <dd>{pool.dialect}</dd>
+          <dt>{t('database.connections')}</dt>
+          <dd>{t('database.poolCounts', { total: pool.total, active: pool.active, idle: pool.idle, waiting: pool.waiting })}</dd>
+          <dt>{t('database.timeouts')}</dt>
+          <dd>{formatNumber(locale, pool.timeouts)}</dd>
         </dl>
       )}
       <h2>{t('database.slow')}</h2>
@@ -62,19 +72,39 @@ export default function Database() {
       {slow && slow.data.length > 0 && (
         <div class="scroll">
           <table data-testid="slow-queries">
-            <thead><tr><th>{t('database.query')}</th><th>{t('database.calls')}</th><th>{t('database.mean')}</th><th>{t('database.p95')}</th><th>{t('database.max')}</th></tr></thead>
+            <thead>
+              <tr>
+                <th>{t('database.query')}</th>
+                <th>{t('database.calls')}</th>
+                <th>{t('database.mean')}</th>
+                <th>{t('database.p95')}</th>
+                <th>{t('database.max')}</th>
+              </tr>
+            </thead>
             <tbody>
               {slow.data.map((q) => (
-                <tr key={q.fingerprint}><td><code>{q.query.slice(0, 300)}</code></td><td>{formatNumber(locale, q.calls)}</td><td>{ms(q.meanMs)}</td><td>{ms(q.p95Ms)}</td><td>{ms(q.maxMs)}</td></tr>
+                <tr key={q.fingerprint}>
+                  <td>
+                    <code>{q.query.slice(0, 300)}</code>
+                  </td>
+                  <td>{formatNumber(locale, q.calls)}</td>
+                  <td>{ms(q.meanMs)}</td>
+                  <td>{ms(q.p95Ms)}</td>
+                  <td>{ms(q.maxMs)}</td>
+                </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
       <h2>{t('database.advice')}</h2>
-      <button type="button" onClick={() => void api<Advice>('/admin/db/advise', { method: 'POST', json: {} }).then(setAdvice, fail)}>{t('database.advise')}</button>
+      <button type="button" onClick={() => void api<Advice>('/admin/db/advise', { method: 'POST', json: {} }).then(setAdvice, fail)}>
+        {t('database.advise')}
+      </button>
       {advice && (
-        <pre class="text" data-testid="advice">{(advice.indexes ?? []).length === 0 ? t('database.noAdvice') : JSON.stringify(advice.indexes, null, 2)}</pre>
+        <pre class="text" data-testid="advice">
+          {(advice.indexes ?? []).length === 0 ? t('database.noAdvice') : JSON.stringify(advice.indexes, null, 2)}
+        </pre>
       )}
     </section>
   );

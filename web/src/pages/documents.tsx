@@ -38,7 +38,11 @@ export default function Documents() {
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  const load = () => api<{ data: DocumentItem[] }>(withQuery('/api/v1/documents', { sort: 'id', order: 'desc', page_size: 50, status: status || undefined })).then((r) => setDocs(r.data), (e: Error) => setError(e.message));
+  const load = () =>
+    api<{ data: DocumentItem[] }>(withQuery('/api/v1/documents', { sort: 'id', order: 'desc', page_size: 50, status: status || undefined })).then(
+      (r) => setDocs(r.data),
+      (e: Error) => setError(e.message),
+    );
   useEffect(() => void load(), [status]);
   useJobEvents((job) => {
     setJobs((all) => ({ ...all, [job.id]: job }));
@@ -53,18 +57,20 @@ export default function Documents() {
 
   const send = async (files: File[]) => {
     setError(null);
-    await Promise.all(files.map(async (file, i) => {
-      const key = `${Date.now()}-${i}-${file.name}`;
-      setUploads((u) => [...u, { key, name: file.name, fraction: 0 }]);
-      const form = new FormData();
-      form.append('file', file, file.name);
-      try {
-        await upload('/api/v1/documents', form, (fraction) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, fraction } : x))));
-        setUploads((u) => u.filter((x) => x.key !== key));
-      } catch (e) {
-        setUploads((u) => u.map((x) => (x.key === key ? { ...x, error: e instanceof Error ? e.message : String(e) } : x)));
-      }
-    }));
+    await Promise.all(
+      files.map(async (file, i) => {
+        const key = `${Date.now()}-${i}-${file.name}`;
+        setUploads((u) => [...u, { key, name: file.name, fraction: 0 }]);
+        const form = new FormData();
+        form.append('file', file, file.name);
+        try {
+          await upload('/api/v1/documents', form, (fraction) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, fraction } : x))));
+          setUploads((u) => u.filter((x) => x.key !== key));
+        } catch (e) {
+          setUploads((u) => u.map((x) => (x.key === key ? { ...x, error: e instanceof Error ? e.message : String(e) } : x)));
+        }
+      }),
+    );
     await load();
   };
 
@@ -72,7 +78,11 @@ export default function Documents() {
   return (
     <section data-testid="documents">
       <h1>{t('documents.title')}</h1>
-      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
       <div
         class={dragging ? 'drop dragging' : 'drop'}
         onDragOver={(e) => (e.preventDefault(), setDragging(true))}
@@ -85,17 +95,25 @@ export default function Documents() {
       >
         <label>
           {t('documents.choose')}{' '}
-          <input type="file" multiple data-testid="upload" onChange={(e) => {
-            const input = e.currentTarget;
-            void send([...(input.files ?? [])]).then(() => (input.value = ''));
-          }} />
+          <input
+            type="file"
+            multiple
+            data-testid="upload"
+            onChange={(e) => {
+              const input = e.currentTarget;
+              void send([...(input.files ?? [])]).then(() => (input.value = ''));
+            }}
+          />
         </label>
         <p class="muted">{t('documents.dropHint')}</p>
       </div>
       {uploads.length > 0 && (
         <ul class="plain" data-testid="uploads">
           {uploads.map((u) => (
-            <li key={u.key}>{u.name} <ProgressBar fraction={u.fraction} label={t('documents.uploading', { name: u.name })} />{u.error && <span class="error">{u.error}</span>}</li>
+            <li key={u.key}>
+              {u.name} <ProgressBar fraction={u.fraction} label={t('documents.uploading', { name: u.name })} />
+              {u.error && <span class="error">{u.error}</span>}
+            </li>
           ))}
         </ul>
       )}
@@ -103,22 +121,47 @@ export default function Documents() {
         {t('documents.status')}{' '}
         <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
           <option value="">{t('common.all')}</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{t(`documents.status.${s}`)}</option>)}
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {t(`documents.status.${s}`)}
+            </option>
+          ))}
         </select>
       </label>
       {docs && docs.length === 0 && <p>{t('documents.none')}</p>}
       {docs && docs.length > 0 && (
         <table data-testid="document-list">
-          <thead><tr><th>{t('documents.name')}</th><th>{t('documents.status')}</th><th>{t('documents.type')}</th><th>{t('documents.size')}</th><th>{t('documents.created')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('documents.name')}</th>
+              <th>{t('documents.status')}</th>
+              <th>{t('documents.type')}</th>
+              <th>{t('documents.size')}</th>
+              <th>{t('documents.created')}</th>
+            </tr>
+          </thead>
           <tbody>
             {docs.map((d) => {
               const job = d.task_id ? jobs[d.task_id] : undefined;
               return (
                 <tr key={d.id} data-testid={`doc-${d.id}`}>
-                  <td><button type="button" class="link doc-title" onClick={() => setSelected(d.id)}>{d.title}</button><div class="muted">{d.filename}</div></td>
                   <td>
-                    <span class={`status-${d.status}`} data-testid="doc-status">{t(`documents.status.${d.status}`)}</span>
-                    {d.status === 'processing' && job?.progress && <ProgressBar fraction={job.progress.fraction} remainingMs={job.progress.remainingMs} label={t('documents.processing', { name: d.title })} />}
+                    <button type="button" class="link doc-title" onClick={() => setSelected(d.id)}>
+                      {d.title}
+                    </button>
+                    <div class="muted">{d.filename}</div>
+                  </td>
+                  <td>
+                    <span class={`status-${d.status}`} data-testid="doc-status">
+                      {t(`documents.status.${d.status}`)}
+                    </span>
+                    {d.status === 'processing' && job?.progress && (
+                      <ProgressBar
+                        fraction={job.progress.fraction}
+                        remainingMs={job.progress.remainingMs}
+                        label={t('documents.processing', { name: d.title })}
+                      />
+                    )}
                   </td>
                   <td>{d.detected_type ?? '–'}</td>
                   <td>{formatNumber(locale, d.size_bytes)}</td>

@@ -33,10 +33,31 @@ export default function ForecastChart({ forecast }: { forecast: Forecast }) {
       <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={t('reports.forecastLabel', { measure: forecast.measure })}>
         <polygon points={band('lower95', 'upper95')} fill="#bfdbfe" />
         <polygon points={band('lower80', 'upper80')} fill="#93c5fd" />
-        <polyline points={line(forecast.history.map((h) => h.value), 0)} fill="none" stroke="#1f2937" stroke-width="2" />
-        <polyline points={line(forecast.forecast.map((f) => f.mean), at)} fill="none" stroke="#1d4ed8" stroke-width="2" stroke-dasharray="6 4" />
-        <text x={4} y={PAD} font-size="12">{formatNumber(locale, Math.round(max))}</text>
-        <text x={4} y={H - PAD} font-size="12">{formatNumber(locale, Math.round(min))}</text>
+        <polyline
+          points={line(
+            forecast.history.map((h) => h.value),
+            0,
+          )}
+          fill="none"
+          stroke="#1f2937"
+          stroke-width="2"
+        />
+        <polyline
+          points={line(
+            forecast.forecast.map((f) => f.mean),
+            at,
+          )}
+          fill="none"
+          stroke="#1d4ed8"
+          stroke-width="2"
+          stroke-dasharray="6 4"
+        />
+        <text x={4} y={PAD} font-size="12">
+          {formatNumber(locale, Math.round(max))}
+        </text>
+        <text x={4} y={H - PAD} font-size="12">
+          {formatNumber(locale, Math.round(min))}
+        </text>
       </svg>
       <figcaption>{t('reports.forecastCaption')}</figcaption>
     </figure>

@@ -15,7 +15,13 @@ export default function Login() {
     try {
       signedIn(await session.login(field(form, 'username'), field(form, 'password')));
     } catch (e) {
-      setError(e instanceof ApiError && e.status === 429 ? t('login.locked') : e instanceof ApiError && e.status === 401 ? t('login.failed') : t('app.error', { message: e instanceof Error ? e.message : String(e) }));
+      setError(
+        e instanceof ApiError && e.status === 429
+          ? t('login.locked')
+          : e instanceof ApiError && e.status === 401
+            ? t('login.failed')
+            : t('app.error', { message: e instanceof Error ? e.message : String(e) }),
+      );
     } finally {
       setBusy(false);
     }
@@ -32,8 +38,14 @@ export default function Login() {
         {t('login.password')}
         <input name="password" type="password" autocomplete="current-password" required maxLength={1024} />
       </label>
-      {error !== null && <p role="alert" class="error">{error}</p>}
-      <button type="submit" disabled={busy}>{t('login.submit')}</button>
+      {error !== null && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>
+        {t('login.submit')}
+      </button>
     </form>
   );
 }

@@ -33,17 +33,33 @@ export default function Overview() {
   return (
     <section data-testid="overview">
       <h1>{t('overview.title')}</h1>
-      {cache.error && <p role="alert" class="error">{t('app.error', { message: cache.error.message })}</p>}
+      {cache.error && (
+        <p role="alert" class="error">
+          {t('app.error', { message: cache.error.message })}
+        </p>
+      )}
       <h2>
         {t('overview.readiness')}:{' '}
-        {readiness && <span data-testid="readiness" class={readiness.status}>{readiness.status === 'ready' ? t('overview.ready') : t('overview.notReady')}</span>}
+        {readiness && (
+          <span data-testid="readiness" class={readiness.status}>
+            {readiness.status === 'ready' ? t('overview.ready') : t('overview.notReady')}
+          </span>
+        )}
       </h2>
       {readiness && (
         <table>
-          <thead><tr><th>{t('overview.check')}</th><th>{t('overview.status')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('overview.check')}</th>
+              <th>{t('overview.status')}</th>
+            </tr>
+          </thead>
           <tbody>
             {Object.entries(readiness.checks).map(([name, check]) => (
-              <tr key={name}><td>{name}</td><td>{check.ok ? t('overview.ready') : `${t('overview.notReady')}: ${check.reason ?? ''}`}</td></tr>
+              <tr key={name}>
+                <td>{name}</td>
+                <td>{check.ok ? t('overview.ready') : `${t('overview.notReady')}: ${check.reason ?? ''}`}</td>
+              </tr>
             ))}
           </tbody>
         </table>
@@ -51,7 +67,15 @@ export default function Overview() {
       <h2>{t('overview.queues')}</h2>
       {queues && (
         <table data-testid="queue-counts">
-          <thead><tr><th>{t('tasks.queue')}</th><th>{t('tasks.waiting')}</th><th>{t('tasks.active')}</th><th>{t('tasks.failed')}</th><th>{t('overview.failureRate')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('tasks.queue')}</th>
+              <th>{t('tasks.waiting')}</th>
+              <th>{t('tasks.active')}</th>
+              <th>{t('tasks.failed')}</th>
+              <th>{t('overview.failureRate')}</th>
+            </tr>
+          </thead>
           <tbody>
             {queues.map((q) => {
               const finished = q.counts.completed + q.counts.failed;
@@ -61,7 +85,9 @@ export default function Overview() {
                   <td data-testid={`waiting-${q.name}`}>{formatNumber(locale, q.counts.waiting)}</td>
                   <td>{formatNumber(locale, q.counts.active)}</td>
                   <td>{formatNumber(locale, q.counts.failed)}</td>
-                  <td>{finished === 0 ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(q.counts.failed / finished)}</td>
+                  <td>
+                    {finished === 0 ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(q.counts.failed / finished)}
+                  </td>
                 </tr>
               );
             })}
@@ -71,7 +97,8 @@ export default function Overview() {
       <h2>{t('overview.cache')}</h2>
       {hits && (
         <p data-testid="cache-hit-ratio">
-          {t('overview.hitRatio')}: {hits.ratio === null ? t('overview.noLookups') : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(hits.ratio)}
+          {t('overview.hitRatio')}:{' '}
+          {hits.ratio === null ? t('overview.noLookups') : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(hits.ratio)}
           {' · '}
           {t('overview.lookups')}: {formatNumber(locale, hits.lookups)}
         </p>

@@ -5,7 +5,6 @@ import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
 import type { Forecast } from './forecast-chart.tsx';
 
-
 const TYPES = ['financial', 'sales', 'receivables'] as const;
 type ReportType = (typeof TYPES)[number];
 
@@ -53,7 +52,10 @@ export default function Reports() {
     setError(null);
     try {
       // The chart code is its own chunk, fetched only when a forecast is shown.
-      const [data, chart] = await Promise.all([api<Forecast>(withQuery('/api/v1/analytics/forecast', { cube: 'sales', measure: 'revenue', grain: 'month', horizon: 6, to: end })), import('./forecast-chart.tsx')]);
+      const [data, chart] = await Promise.all([
+        api<Forecast>(withQuery('/api/v1/analytics/forecast', { cube: 'sales', measure: 'revenue', grain: 'month', horizon: 6, to: end })),
+        import('./forecast-chart.tsx'),
+      ]);
       setChart(() => chart.default);
       setForecast(data);
     } catch (e) {
@@ -65,28 +67,61 @@ export default function Reports() {
     <section data-testid="reports">
       <h1>{t('reports.title')}</h1>
       <form class="row" onSubmit={(e) => void run(e)}>
-        <label>{t('reports.type')}{' '}
+        <label>
+          {t('reports.type')}{' '}
           <select value={type} data-testid="report-type" onChange={(e) => setType(e.currentTarget.value as ReportType)}>
-            {TYPES.map((k) => <option key={k} value={k}>{t(`reports.type.${k}`)}</option>)}
+            {TYPES.map((k) => (
+              <option key={k} value={k}>
+                {t(`reports.type.${k}`)}
+              </option>
+            ))}
           </select>
         </label>
-        <label>{t('reports.from')} <input type="date" required value={start} onInput={(e) => setStart(e.currentTarget.value)} /></label>
-        <label>{t('reports.to')} <input type="date" required value={end} onInput={(e) => setEnd(e.currentTarget.value)} /></label>
-        <button type="submit" disabled={busy}>{t('reports.run')}</button>
+        <label>
+          {t('reports.from')} <input type="date" required value={start} onInput={(e) => setStart(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('reports.to')} <input type="date" required value={end} onInput={(e) => setEnd(e.currentTarget.value)} />
+        </label>
+        <button type="submit" disabled={busy}>
+          {t('reports.run')}
+        </button>
       </form>
       <p class="row">
-        <a class="button" data-testid="export-xlsx" href={withQuery(`/api/v1/reports/erp/${type}`, { ...query, format: 'xlsx' })} download>{t('reports.exportXlsx')}</a>
-        <a class="button" data-testid="export-csv" href={withQuery(`/api/v1/reports/erp/${type}`, { ...query, format: 'csv' })} download>{t('reports.exportCsv')}</a>
-        <button type="button" onClick={() => void loadForecast()}>{t('reports.forecast')}</button>
+        <a class="button" data-testid="export-xlsx" href={withQuery(`/api/v1/reports/erp/${type}`, { ...query, format: 'xlsx' })} download>
+          {t('reports.exportXlsx')}
+        </a>
+        <a class="button" data-testid="export-csv" href={withQuery(`/api/v1/reports/erp/${type}`, { ...query, format: 'csv' })} download>
+          {t('reports.exportCsv')}
+        </a>
+        <button type="button" onClick={() => void loadForecast()}>
+          {t('reports.forecast')}
+        </button>
       </p>
-      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
       {table === null && <p>{t('reports.empty')}</p>}
       {table && (
         <div class="scroll">
           <table data-testid="report-table">
-            <thead><tr>{table.columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+            <thead>
+              <tr>
+                {table.columns.map((c) => (
+                  <th key={c}>{c}</th>
+                ))}
+              </tr>
+            </thead>
             <tbody>
-              {table.rows.map((row, i) => <tr key={i}>{row.map((v, j) => <td key={j}>{typeof v === 'number' ? formatNumber(locale, v) : (v ?? '–')}</td>)}</tr>)}
+              {table.rows.map((row, i) => (
+                <tr key={i}>
+                  {row.map((v, j) => (
+                    <td key={j}>{typeof v === 'number' ? formatNumber(locale, v) : (v ?? '–')}</td>
+                  ))}
+                </tr>
+              ))}
             </tbody>
           </table>
         </div>

@@ -33,11 +33,24 @@ export function Schedules() {
   return (
     <>
       <h2>{t('schedules.title')}</h2>
-      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
       {items && items.length === 0 && <p>{t('schedules.none')}</p>}
       {items && items.length > 0 && (
         <table data-testid="schedules">
-          <thead><tr><th>{t('schedules.id')}</th><th>{t('tasks.name')}</th><th>{t('schedules.when')}</th><th>{t('schedules.next')}</th><th>{t('schedules.source')}</th><th>{t('tasks.actions')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th>{t('schedules.id')}</th>
+              <th>{t('tasks.name')}</th>
+              <th>{t('schedules.when')}</th>
+              <th>{t('schedules.next')}</th>
+              <th>{t('schedules.source')}</th>
+              <th>{t('tasks.actions')}</th>
+            </tr>
+          </thead>
           <tbody>
             {items.map((s) => (
               <tr key={s.id}>
@@ -46,7 +59,11 @@ export function Schedules() {
                 <td>{s.cron ? `${s.cron}${s.tz ? ` (${s.tz})` : ''}` : t('schedules.every', { seconds: Math.round((s.every ?? 0) / 1000) })}</td>
                 <td>{s.enabled === false ? t('schedules.paused') : s.next ? formatTime(locale, s.next) : '–'}</td>
                 <td>{s.source === 'code' ? t('schedules.code') : t('schedules.edited')}</td>
-                <td><button type="button" onClick={() => void toggle(s)}>{s.enabled === false ? t('schedules.resume') : t('schedules.pause')}</button></td>
+                <td>
+                  <button type="button" onClick={() => void toggle(s)}>
+                    {s.enabled === false ? t('schedules.resume') : t('schedules.pause')}
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>

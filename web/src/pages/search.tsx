@@ -42,8 +42,10 @@ export default function Search() {
     if (term === '') return setSuggestions([]);
     const n = ++typed.current;
     const timer = setTimeout(() => {
-      void api<{ data: { text: string; documentId: string }[] }>(withQuery('/api/v1/search/suggest', { q: term.slice(0, 100), limit: 8 }))
-        .then((r) => n === typed.current && setSuggestions(r.data), () => undefined);
+      void api<{ data: { text: string; documentId: string }[] }>(withQuery('/api/v1/search/suggest', { q: term.slice(0, 100), limit: 8 })).then(
+        (r) => n === typed.current && setSuggestions(r.data),
+        () => undefined,
+      );
     }, 150);
     return () => clearTimeout(timer);
   }, [q]);
@@ -74,18 +76,34 @@ export default function Search() {
         </label>{' '}
         <fieldset class="inline">
           <legend>{t('search.mode')}</legend>
-          <label><input type="radio" name="mode" checked={mode === ''} onChange={() => setMode('')} /> {t('search.auto')}</label>{' '}
-          <label><input type="radio" name="mode" checked={mode === 'hybrid'} onChange={() => setMode('hybrid')} /> {t('search.hybrid')}</label>{' '}
-          <label><input type="radio" name="mode" checked={mode === 'lexical'} onChange={() => setMode('lexical')} /> {t('search.lexical')}</label>
+          <label>
+            <input type="radio" name="mode" checked={mode === ''} onChange={() => setMode('')} /> {t('search.auto')}
+          </label>{' '}
+          <label>
+            <input type="radio" name="mode" checked={mode === 'hybrid'} onChange={() => setMode('hybrid')} /> {t('search.hybrid')}
+          </label>{' '}
+          <label>
+            <input type="radio" name="mode" checked={mode === 'lexical'} onChange={() => setMode('lexical')} /> {t('search.lexical')}
+          </label>
         </fieldset>{' '}
         <button type="submit">{t('search.submit')}</button>
       </form>
       {suggestions.length > 0 && (
         <ul class="suggestions" data-testid="suggestions" aria-label={t('search.suggestions')}>
-          {suggestions.map((s) => <li key={`${s.documentId}:${s.text}`}><button type="button" class="link" onClick={() => (setQ(s.text), void run(s.text))}>{s.text}</button></li>)}
+          {suggestions.map((s) => (
+            <li key={`${s.documentId}:${s.text}`}>
+              <button type="button" class="link" onClick={() => (setQ(s.text), void run(s.text))}>
+                {s.text}
+              </button>
+            </li>
+          ))}
         </ul>
       )}
-      {error && <p role="alert" class="error">{t('app.error', { message: error })}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
       {result && (
         <div class="search-layout">
           <aside aria-label={t('search.facets')}>
@@ -96,7 +114,10 @@ export default function Search() {
                 <div key={facet}>
                   <h2 class="small">{t(`search.facet.${facet}`)}</h2>
                   {values.map(([value, count]) => (
-                    <label key={value} class="facet"><input type="checkbox" checked={filters[facet] === value} onChange={() => toggleFilter(facet, value)} /> {value} ({formatNumber(locale, count)})</label>
+                    <label key={value} class="facet">
+                      <input type="checkbox" checked={filters[facet] === value} onChange={() => toggleFilter(facet, value)} /> {value} (
+                      {formatNumber(locale, count)})
+                    </label>
                   ))}
                 </div>
               );
@@ -107,8 +128,12 @@ export default function Search() {
             <ol class="hits" data-testid="hits">
               {result.hits.map((hit) => (
                 <li key={hit.id}>
-                  <h2 class="small hit-title"><Marked html={hit.titleHighlight || hit.title} /></h2>
-                  <p class="snippet"><Marked html={hit.highlight.snippet} /></p>
+                  <h2 class="small hit-title">
+                    <Marked html={hit.titleHighlight || hit.title} />
+                  </h2>
+                  <p class="snippet">
+                    <Marked html={hit.highlight.snippet} />
+                  </p>
                   <p class="muted">{[hit.type, hit.language, ...hit.tags].filter(Boolean).join(' · ')}</p>
                 </li>
               ))}

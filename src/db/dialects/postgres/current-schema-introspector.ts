@@ -23,7 +23,16 @@ export class CurrentSchemaIntrospector implements DatabaseIntrospector {
   }
 
   async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
-    const { rows } = await sql<{ schema: string; table: string; is_view: boolean; column: string; data_type: string; nullable: boolean; has_default: boolean; identity: boolean }>`
+    const { rows } = await sql<{
+      schema: string;
+      table: string;
+      is_view: boolean;
+      column: string;
+      data_type: string;
+      nullable: boolean;
+      has_default: boolean;
+      identity: boolean;
+    }>`
       select c.table_schema::text as schema, c.table_name::text as table, t.table_type = 'VIEW' as is_view,
              c.column_name::text as column, c.udt_name::text as data_type, c.is_nullable = 'YES' as nullable,
              c.column_default is not null as has_default, c.is_identity = 'YES' as identity

@@ -82,4 +82,3 @@ function asLease(connection: DatabaseConnection): NodeSqliteConnection {
 function savepointQuery(command: string, name: string, compile: QueryCompiler['compileQuery']): CompiledQuery {
   return compile(RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)]), createQueryId());
 }
-

@@ -69,7 +69,10 @@ export class NodeSqliteHandles {
     const readerCount = inMemory ? 0 : Math.max(0, options.readers ?? 2);
     this.readers = Array.from({ length: readerCount }, () => {
       const db = new DatabaseSync(options.file, { timeout: busy, readOnly: true, allowExtension: extensions.length > 0 });
-      this.#loadExtensions(db, extensions.filter((path) => !this.extensionErrors.has(path)));
+      this.#loadExtensions(
+        db,
+        extensions.filter((path) => !this.extensionErrors.has(path)),
+      );
       db.exec(`pragma busy_timeout = ${busy}; pragma query_only = on`);
       return { db, statements: new StatementCache(db, cacheSize) };
     });

@@ -54,12 +54,25 @@ async function batch(app: FastifyInstance, options: BatchPluginOptions): Promise
     const responses = await Promise.all(requests.map(run));
     // The sub-requests drew on the caller's quota after the batch's own check set this header.
     const outerLimit = reply.getHeader('ratelimit');
-    if (typeof outerLimit === 'string') reply.header('ratelimit', latestRateLimit(outerLimit, responses.map((response) => response.headers['ratelimit'])));
+    if (typeof outerLimit === 'string')
+      reply.header(
+        'ratelimit',
+        latestRateLimit(
+          outerLimit,
+          responses.map((response) => response.headers['ratelimit']),
+        ),
+      );
     return reply.code(200).send({ responses });
   });
 }
 
-async function dispatch(app: FastifyInstance, outer: FastifyRequest, sub: BatchSubRequest, basePath: string, forward: readonly string[]): Promise<BatchResponse> {
+async function dispatch(
+  app: FastifyInstance,
+  outer: FastifyRequest,
+  sub: BatchSubRequest,
+  basePath: string,
+  forward: readonly string[],
+): Promise<BatchResponse> {
   const headers: Record<string, string> = { ...sub.headers, 'accept-encoding': 'identity' };
   for (const name of forward) {
     const value = outer.headers[name];
@@ -73,7 +86,12 @@ async function dispatch(app: FastifyInstance, outer: FastifyRequest, sub: BatchS
       remoteAddress: outer.ip,
       ...(sub.body === undefined ? {} : { payload: JSON.stringify(sub.body) }),
     });
-    return { id: sub.id, status: response.statusCode, headers: responseHeaders(response.headers), body: responseBody(response.headers['content-type'], response.body) };
+    return {
+      id: sub.id,
+      status: response.statusCode,
+      headers: responseHeaders(response.headers),
+      body: responseBody(response.headers['content-type'], response.body),
+    };
   } catch (error) {
     const problem = itemProblem(error);
     return { id: sub.id, status: problem.status, headers: { 'content-type': 'application/problem+json' }, body: problem };

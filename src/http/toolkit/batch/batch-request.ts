@@ -12,7 +12,17 @@ export interface BatchSubRequest {
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 // Headers a client may not set on a sub-request: framing, routing, and identity come from the outer request.
-const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'authorization', 'cookie', 'accept-encoding', 'upgrade', 'expect']);
+const FORBIDDEN_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'authorization',
+  'cookie',
+  'accept-encoding',
+  'upgrade',
+  'expect',
+]);
 
 /** Validates a `$batch` body; every problem found is reported at once as one 400. */
 export function parseBatch(body: unknown, maxRequests: number): BatchSubRequest[] {
@@ -21,7 +31,9 @@ export function parseBatch(body: unknown, maxRequests: number): BatchSubRequest[
     throw new ValidationError('A batch body is {"requests": [{"id", "method", "url", …}]}', [{ field: '/requests', message: 'required array' }]);
   }
   if (list.length === 0 || list.length > maxRequests) {
-    throw new ValidationError(`A batch carries 1 to ${maxRequests} requests, got ${list.length}`, [{ field: '/requests', message: `1 to ${maxRequests} items` }]);
+    throw new ValidationError(`A batch carries 1 to ${maxRequests} requests, got ${list.length}`, [
+      { field: '/requests', message: `1 to ${maxRequests} items` },
+    ]);
   }
   const issues: FieldIssue[] = [];
   const requests = list.map((entry, index) => parseEntry(entry, `/requests/${index}`, issues));
@@ -50,14 +62,17 @@ function parseEntry(entry: unknown, at: string, issues: FieldIssue[]): BatchSubR
   const method = typeof raw['method'] === 'string' ? raw['method'].toUpperCase() : '';
   if (!METHODS.has(method)) issues.push({ field: `${at}/method`, message: `one of ${[...METHODS].join(', ')}` });
   const url = typeof raw['url'] === 'string' ? raw['url'] : '';
-  if (!isSafeRelativeUrl(url)) issues.push({ field: `${at}/url`, message: 'a path relative to the API root, e.g. /orders?page=2 (no scheme, host, "..", or nested $batch)' });
+  if (!isSafeRelativeUrl(url))
+    issues.push({ field: `${at}/url`, message: 'a path relative to the API root, e.g. /orders?page=2 (no scheme, host, "..", or nested $batch)' });
   const headers: Record<string, string> = {};
   if (raw['headers'] !== undefined) {
-    if (typeof raw['headers'] !== 'object' || raw['headers'] === null || Array.isArray(raw['headers'])) issues.push({ field: `${at}/headers`, message: 'an object of strings' });
+    if (typeof raw['headers'] !== 'object' || raw['headers'] === null || Array.isArray(raw['headers']))
+      issues.push({ field: `${at}/headers`, message: 'an object of strings' });
     else {
       for (const [name, value] of Object.entries(raw['headers']).slice(0, 50)) {
         const lower = name.toLowerCase();
-        if (typeof value !== 'string' || !/^[\w-]{1,64}$/.test(name) || value.length > 8192) issues.push({ field: `${at}/headers/${name.slice(0, 64)}`, message: 'a header name with a string value' });
+        if (typeof value !== 'string' || !/^[\w-]{1,64}$/.test(name) || value.length > 8192)
+          issues.push({ field: `${at}/headers/${name.slice(0, 64)}`, message: 'a header name with a string value' });
         else if (!FORBIDDEN_HEADERS.has(lower)) headers[lower] = value;
       }
     }
@@ -67,7 +82,13 @@ function parseEntry(entry: unknown, at: string, issues: FieldIssue[]): BatchSubR
     issues.push({ field: `${at}/dependsOn`, message: 'an array of request ids' });
   }
   if (raw['body'] !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
-  const request: BatchSubRequest = { id: id ?? '', method: method as BatchSubRequest['method'], url, headers, dependsOn: Array.isArray(dependsOn) ? (dependsOn as string[]) : [] };
+  const request: BatchSubRequest = {
+    id: id ?? '',
+    method: method as BatchSubRequest['method'],
+    url,
+    headers,
+    dependsOn: Array.isArray(dependsOn) ? (dependsOn as string[]) : [],
+  };
   if (raw['body'] !== undefined) request.body = raw['body'];
   return request;
 }

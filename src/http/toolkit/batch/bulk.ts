@@ -28,7 +28,11 @@ export interface BulkOptions {
  * Partial-success bulk: every item runs independently and reports its own status and problem.
  * Items run one after another so a bulk request cannot exhaust the connection pool.
  */
-export async function runBulkPartial<I, R>(items: readonly I[], apply: (item: I, index: number) => Promise<R>, options: BulkOptions = {}): Promise<BulkOutcome<R>> {
+export async function runBulkPartial<I, R>(
+  items: readonly I[],
+  apply: (item: I, index: number) => Promise<R>,
+  options: BulkOptions = {},
+): Promise<BulkOutcome<R>> {
   checkSize(items, options.maxItems ?? 1000);
   const results: BulkItemResult<R>[] = [];
   for (const [index, item] of items.entries()) {
@@ -85,6 +89,8 @@ export async function runBulkAtomic<I, R, Tx>(
 
 function checkSize(items: readonly unknown[], max: number): void {
   if (!Array.isArray(items) || items.length === 0 || items.length > max) {
-    throw new ValidationError(`A bulk request carries 1 to ${max} items, got ${Array.isArray(items) ? items.length : 'none'}`, [{ field: '/', message: `1 to ${max} items` }]);
+    throw new ValidationError(`A bulk request carries 1 to ${max} items, got ${Array.isArray(items) ? items.length : 'none'}`, [
+      { field: '/', message: `1 to ${max} items` },
+    ]);
   }
 }

@@ -41,13 +41,18 @@ async function idempotency(app: FastifyInstance, options: IdempotencyOptions): P
       return;
     }
     if (typeof header !== 'string' || !KEY_SYNTAX.test(header)) {
-      throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)', [{ field: 'Idempotency-Key', message: 'invalid' }]);
+      throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters (a UUID is a good choice)', [
+        { field: 'Idempotency-Key', message: 'invalid' },
+      ]);
     }
     const key = hash('sha256', `${scopeOf(request)}\n${request.routeOptions.url ?? ''}\n${header}`, 'base64url');
     const fingerprint = hash('sha256', `${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`, 'base64url');
     const begun = await store.begin(key, fingerprint, lockTtlMs).catch((error: unknown) => {
       // Nothing has happened yet, so the client may safely retry: 503, not a 500 that looks like a failed action.
-      throw new UnavailableError('Idempotency records are unavailable; the request was not processed, retry later', { code: 'idempotency_unavailable', cause: error });
+      throw new UnavailableError('Idempotency records are unavailable; the request was not processed, retry later', {
+        code: 'idempotency_unavailable',
+        cause: error,
+      });
     });
     if (begun.claimed) {
       request[CLAIM] = { key, token: begun.token, fingerprint, settled: false };

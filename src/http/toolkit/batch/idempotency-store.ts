@@ -10,9 +10,7 @@ export interface StoredResponse {
   body: string;
 }
 
-export type IdempotencyRecord =
-  | { state: 'pending'; fingerprint: string; token: string }
-  | { state: 'done'; fingerprint: string; response: StoredResponse };
+export type IdempotencyRecord = { state: 'pending'; fingerprint: string; token: string } | { state: 'done'; fingerprint: string; response: StoredResponse };
 
 export type BeginResult = { claimed: true; token: string } | { claimed: false; record: IdempotencyRecord };
 

@@ -41,7 +41,10 @@ async function responseCache(app: FastifyInstance, options: ResponseCacheOptions
   // Bumped by every invalidation on this node; a miss remembers it so a response that was computed
   // across an invalidation is not stored afterwards.
   let epoch = 0;
-  const outcomes = options.registry === undefined ? undefined : sharedCounter(options.registry, 'ai_stack_http_response_cache_total', 'Response cache lookups by outcome', ['outcome']);
+  const outcomes =
+    options.registry === undefined
+      ? undefined
+      : sharedCounter(options.registry, 'ai_stack_http_response_cache_total', 'Response cache lookups by outcome', ['outcome']);
 
   const lookup = async (request: WithKey, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const config = request.routeOptions.config.responseCache;

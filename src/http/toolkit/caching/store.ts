@@ -85,15 +85,18 @@ export interface TaggedCache {
  */
 export function responseStoreFromCache(cache: TaggedCache, options: PurgeRetryOptions = {}): ResponseCacheStore {
   // A distributed cache can fail; a purge it misses is retried and its tags count as stale until then.
-  return new PurgeRetryingStore({
-    get: async (key) => {
-      const value = await cache.get(key);
-      if (Buffer.isBuffer(value)) return value;
-      return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : undefined;
+  return new PurgeRetryingStore(
+    {
+      get: async (key) => {
+        const value = await cache.get(key);
+        if (Buffer.isBuffer(value)) return value;
+        return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : undefined;
+      },
+      set: (key, value, options) => cache.set(key, value, { ttl: options.ttlMs, tags: [...options.tags] }),
+      deleteByTag: async (tag) => {
+        await cache.deleteByTag(tag);
+      },
     },
-    set: (key, value, options) => cache.set(key, value, { ttl: options.ttlMs, tags: [...options.tags] }),
-    deleteByTag: async (tag) => {
-      await cache.deleteByTag(tag);
-    },
-  }, options);
+    options,
+  );
 }

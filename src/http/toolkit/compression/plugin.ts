@@ -40,7 +40,10 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
   const compressible = options.compressible ?? DEFAULT_COMPRESSIBLE;
   const brotliMinBytes = options.brotliMinBytes ?? 16 * 1024;
   const codecs = buildCodecs({ ...FAST_LEVELS, ...stripUndefined(options) });
-  const bytes = options.registry === undefined ? undefined : sharedCounter(options.registry, 'ai_stack_http_compression_bytes_total', 'Response bytes before and after compression', ['coding', 'stage']);
+  const bytes =
+    options.registry === undefined
+      ? undefined
+      : sharedCounter(options.registry, 'ai_stack_http_compression_bytes_total', 'Response bytes before and after compression', ['coding', 'stage']);
   // Clients send a handful of distinct headers; remembering the answer skips re-parsing per request.
   const memo = new Map<string, Negotiated>();
 
@@ -104,7 +107,11 @@ async function compression(app: FastifyInstance, options: CompressionOptions): P
       done(error as Error);
       return;
     }
-    if (result instanceof Promise) result.then((output: unknown) => done(null, output), (error: unknown) => done(error as Error));
+    if (result instanceof Promise)
+      result.then(
+        (output: unknown) => done(null, output),
+        (error: unknown) => done(error as Error),
+      );
     else done(null, result);
   };
 

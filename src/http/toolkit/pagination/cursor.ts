@@ -44,7 +44,9 @@ export function createCursorCodec(secret: string | Buffer): CursorCodec {
         throw invalid('malformed');
       }
       if (!Array.isArray(parsed) || parsed[0] !== expectedSort) {
-        throw new ValidationError('cursor belongs to another list or sort order; start again without a cursor', [{ field: 'cursor', message: 'made for another list or sort order' }]);
+        throw new ValidationError('cursor belongs to another list or sort order; start again without a cursor', [
+          { field: 'cursor', message: 'made for another list or sort order' },
+        ]);
       }
       const values: unknown = parsed[1];
       if (!Array.isArray(values) || values.length !== 2 || !values.every((v) => typeof v === 'string' || typeof v === 'number')) throw invalid('malformed');

@@ -55,7 +55,10 @@ function cursorValue(value: unknown, key: string): CursorValue {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return value.toISOString();
   // The route's query does not select the sort column (or it is nullable): a server bug, not the client's.
-  throw new AiStackError(`Keyset pagination needs a non-null "${key}" on every row; select it and make it NOT NULL`, { code: 'keyset_sort_missing', status: 500 });
+  throw new AiStackError(`Keyset pagination needs a non-null "${key}" on every row; select it and make it NOT NULL`, {
+    code: 'keyset_sort_missing',
+    status: 500,
+  });
 }
 
 /** Compares two (sort, id) positions in the configured direction: < 0 means `a` comes first. */

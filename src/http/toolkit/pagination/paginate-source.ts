@@ -50,7 +50,13 @@ async function offsetFromQuery<DB, TB extends keyof DB, O>(query: SelectQueryBui
   let total: number | null = null;
   if (withTotal) {
     // Counting the same FROM/WHERE; drivers return count(*) as number, bigint or string (pg), hence Number().
-    const counted = await query.clearSelect().clearOrderBy().clearLimit().clearOffset().select(sql<number>`count(*)`.as('total')).executeTakeFirst();
+    const counted = await query
+      .clearSelect()
+      .clearOrderBy()
+      .clearLimit()
+      .clearOffset()
+      .select(sql<number>`count(*)`.as('total'))
+      .executeTakeFirst();
     total = Number((counted as { total?: unknown } | undefined)?.total ?? 0);
   }
   const data = rows.slice(0, request.pageSize);
@@ -79,7 +85,10 @@ async function keysetFromQuery<DB, TB extends keyof DB, O>(query: SelectQueryBui
   }
   paged = paged.clearOrderBy().orderBy(sql.ref(sort.column), sort.direction);
   if (sort.column !== sort.idColumn) paged = paged.orderBy(sql.ref(sort.idColumn), sort.direction);
-  const rows = await paged.clearLimit().limit(request.limit + 1).execute();
+  const rows = await paged
+    .clearLimit()
+    .limit(request.limit + 1)
+    .execute();
   return keysetPage(rows, request, sort);
 }
 

@@ -39,7 +39,9 @@ export function parseKeysetParams(query: Query, limits: PageLimits = {}): Keyset
 
 export function assertPageSize(field: string, value: number, max: number): void {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ValidationError(`${field} must be an integer from 1 to ${max}, got ${String(value)}`, [{ field, message: `must be an integer from 1 to ${max}` }]);
+    throw new ValidationError(`${field} must be an integer from 1 to ${max}, got ${String(value)}`, [
+      { field, message: `must be an integer from 1 to ${max}` },
+    ]);
   }
 }
 

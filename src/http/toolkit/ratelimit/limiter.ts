@@ -109,5 +109,9 @@ function validatePolicy(name: string, policy: RateLimitPolicy): void {
 }
 
 function decisionCounter(registry: Registry): Counter<'policy' | 'outcome' | 'source'> {
-  return sharedCounter(registry, 'ai_stack_rate_limit_decisions_total', 'Rate-limit decisions by policy, outcome and deciding store', ['policy', 'outcome', 'source']);
+  return sharedCounter(registry, 'ai_stack_rate_limit_decisions_total', 'Rate-limit decisions by policy, outcome and deciding store', [
+    'policy',
+    'outcome',
+    'source',
+  ]);
 }

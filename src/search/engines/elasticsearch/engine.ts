@@ -94,7 +94,10 @@ export class ElasticsearchSearchEngine implements SearchEngine {
       _source: ['title', 'document_id'],
       query: { bool: { should: [{ match_phrase_prefix: { title_terms: joined } }, ...pinyin], minimum_should_match: 1 } },
     });
-    return distinctTitles(response.hits.hits.flatMap((h) => (h._source ? [h._source] : [])), limit);
+    return distinctTitles(
+      response.hits.hits.flatMap((h) => (h._source ? [h._source] : [])),
+      limit,
+    );
   }
 
   async rebuild(source: () => AsyncIterable<readonly SearchDocument[]>): Promise<{ indexed: number }> {
@@ -110,19 +113,32 @@ export class ElasticsearchSearchEngine implements SearchEngine {
       }
       // One _aliases call: searches see the old index or the new one, never neither.
       await this.#client.indices.updateAliases({
-        actions: [...live.map((index) => ({ remove: { index, alias: this.#alias } })), { add: { index: next, alias: this.#alias } }, { remove: { index: next, alias: this.#building } }],
+        actions: [
+          ...live.map((index) => ({ remove: { index, alias: this.#alias } })),
+          { add: { index: next, alias: this.#alias } },
+          { remove: { index: next, alias: this.#building } },
+        ],
       });
     } catch (error) {
       await this.#client.indices.delete({ index: next, ignore_unavailable: true }).catch(() => undefined);
       throw error;
     }
-    setTimeout(() => void Promise.all(live.map((index) => this.#client.indices.delete({ index, ignore_unavailable: true }))).catch(() => undefined), 5_000).unref();
+    setTimeout(
+      () => void Promise.all(live.map((index) => this.#client.indices.delete({ index, ignore_unavailable: true }))).catch(() => undefined),
+      5_000,
+    ).unref();
     return { indexed };
   }
 
   async *entries(): AsyncIterable<IndexedEntry[]> {
     yield* pagedEntries(async (after) => {
-      const response = await this.#client.search<StoredUnit>({ index: this.#alias, size: 1000, _source: ['id', 'hash'], sort: [{ id: 'asc' }], query: { range: { id: { gt: after } } } });
+      const response = await this.#client.search<StoredUnit>({
+        index: this.#alias,
+        size: 1000,
+        _source: ['id', 'hash'],
+        sort: [{ id: 'asc' }],
+        query: { range: { id: { gt: after } } },
+      });
       return response.hits.hits.flatMap((h) => (h._source ? [{ id: h._source.id, hash: h._source.hash }] : []));
     });
   }
@@ -182,9 +198,18 @@ export class ElasticsearchSearchEngine implements SearchEngine {
 
   #vocabulary(): Vocabulary {
     return {
-      has: async (terms) => (await this.#client.count({ index: this.#alias, query: { bool: { should: [{ terms: { words: [...terms] } }, { terms: { body_terms: [...terms] } }] } } })).count > 0,
+      has: async (terms) =>
+        (
+          await this.#client.count({
+            index: this.#alias,
+            query: { bool: { should: [{ terms: { words: [...terms] } }, { terms: { body_terms: [...terms] } }] } },
+          })
+        ).count > 0,
       // The terms enum API lists indexed keywords by prefix: the unstemmed words typo tolerance compares.
-      candidates: async (first, min, max) => (await this.#client.termsEnum({ index: this.#alias, field: 'words', string: first, size: 2000 })).terms.filter((t) => t.length >= min && t.length <= max),
+      candidates: async (first, min, max) =>
+        (await this.#client.termsEnum({ index: this.#alias, field: 'words', string: first, size: 2000 })).terms.filter(
+          (t) => t.length >= min && t.length <= max,
+        ),
     };
   }
 }

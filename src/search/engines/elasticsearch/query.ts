@@ -21,7 +21,12 @@ function groupQuery(group: PlanGroup, extra: ReadonlyMap<TermMatch, readonly str
 }
 
 /** The plan as a bool query: groups required (`all`) or any of them (`any`), exclusions as must_not. */
-export function compileQuery(plan: QueryPlan, extra: ReadonlyMap<TermMatch, readonly string[]>, mode: 'all' | 'any', filters: SearchFilters | undefined): estypes.QueryDslQueryContainer {
+export function compileQuery(
+  plan: QueryPlan,
+  extra: ReadonlyMap<TermMatch, readonly string[]>,
+  mode: 'all' | 'any',
+  filters: SearchFilters | undefined,
+): estypes.QueryDslQueryContainer {
   const positive = plan.groups.filter((g) => !g.negate).map((g) => groupQuery(g, extra));
   const negative = plan.groups.filter((g) => g.negate).map((g) => groupQuery(g, extra));
   return {
@@ -39,7 +44,14 @@ function filterQueries(filters: SearchFilters | undefined): estypes.QueryDslQuer
   if (filters?.language?.length) out.push({ terms: { language: [...filters.language] } });
   for (const tag of filters?.tags ?? []) out.push({ term: { tags: tag } });
   if (filters?.dateFrom || filters?.dateTo) {
-    out.push({ range: { date: { ...(filters.dateFrom ? { gte: new Date(filters.dateFrom).toISOString() } : {}), ...(filters.dateTo ? { lte: new Date(filters.dateTo).toISOString() } : {}) } } });
+    out.push({
+      range: {
+        date: {
+          ...(filters.dateFrom ? { gte: new Date(filters.dateFrom).toISOString() } : {}),
+          ...(filters.dateTo ? { lte: new Date(filters.dateTo).toISOString() } : {}),
+        },
+      },
+    });
   }
   return out;
 }

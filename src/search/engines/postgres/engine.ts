@@ -64,17 +64,24 @@ export class PostgresSearchEngine implements SearchEngine {
     const from = sql`from ${sql.table(t.docs)} d`;
     const score = await this.#score(plan, extra, g);
     const order = query.sort === 'date' ? sql`d.date desc nulls last, score desc` : sql`score desc`;
-    const { rows } = await sql<StoredRow & { date: Date | null }>`select d.id, d.document_id, d.title, d.body, d.type, d.language, d.date, d.tags, ${score} as score
+    const { rows } = await sql<
+      StoredRow & { date: Date | null }
+    >`select d.id, d.document_id, d.title, d.body, d.type, d.language, d.date, d.tags, ${score} as score
       ${from} where ${where} order by ${order}, d.id limit ${limit} offset ${offset}`.execute(this.#db);
     const total = await sql<{ n: string }>`select count(*) as n ${from} where ${where}`.execute(this.#db);
     const facets: SearchResult['facets'] = {};
     for (const facet of new Set(query.facets ?? [])) {
       const value = facet === 'tags' ? sql`unnest(d.tags)` : sql`d.${sql.ref(facet)}`;
-      const { rows: facetRows } = await sql<{ value: string; n: string }>`select value, count(*) as n from (select ${value} as value ${from} where ${where}) v group by value`.execute(this.#db);
+      const { rows: facetRows } = await sql<{
+        value: string;
+        n: string;
+      }>`select value, count(*) as n from (select ${value} as value ${from} where ${where}) v group by value`.execute(this.#db);
       facets[facet] = counts(facetRows);
     }
     const explain = query.explain ? { engine: this.name, engineQuery: tsquery } : undefined;
-    const hits = rows.map((r) => toHit(this.#analyzer, plan, { ...r, date: r.date === null ? null : new Date(r.date).toISOString(), score: Number(r.score) }, explain));
+    const hits = rows.map((r) =>
+      toHit(this.#analyzer, plan, { ...r, date: r.date === null ? null : new Date(r.date).toISOString(), score: Number(r.score) }, explain),
+    );
     return { total: Number(total.rows[0]?.n ?? 0), hits, facets };
   }
 
@@ -87,7 +94,9 @@ export class PostgresSearchEngine implements SearchEngine {
     // Latin letters may be pinyin (wx → 微信): matched against the start of each pinyin word.
     const pinyin = /^[a-z0-9]+$/.test(joined) ? sql` or (' ' || d.pinyin) like ${`% ${joined.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}` : sql``;
     const { rows } = await sql<{ title: string; document_id: string }>`select d.title, d.document_id from ${sql.table(t.docs)} d
-      where d.tsv @@ ${titleQuery}::tsquery${pinyin} order by ts_rank(${WEIGHTS}::float4[], d.tsv, ${titleQuery}::tsquery) desc, d.id limit 200`.execute(this.#db);
+      where d.tsv @@ ${titleQuery}::tsquery${pinyin} order by ts_rank(${WEIGHTS}::float4[], d.tsv, ${titleQuery}::tsquery) desc, d.id limit 200`.execute(
+      this.#db,
+    );
     return distinctTitles(rows, limit);
   }
 
@@ -97,7 +106,10 @@ export class PostgresSearchEngine implements SearchEngine {
 
   async *entries(): AsyncIterable<IndexedEntry[]> {
     const t = tables((await readGenerations(this.#db)).active);
-    yield* pagedEntries(async (after) => (await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id collate "C" limit 1000`.execute(this.#db)).rows);
+    yield* pagedEntries(
+      async (after) =>
+        (await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id collate "C" limit 1000`.execute(this.#db)).rows,
+    );
   }
 
   async stats(): Promise<IndexStats> {
@@ -105,7 +117,6 @@ export class PostgresSearchEngine implements SearchEngine {
     const t = tables(g);
     return indexStats(this.#db, this.name, g, t.docs, sql<{ n: string }>`select count(*) as n from ${sql.table(t.terms)} where df > 0`);
   }
-
 
   async #write(db: AnyDb, g: number, documents: readonly SearchDocument[]): Promise<void> {
     const t = tables(g);
@@ -130,7 +141,9 @@ export class PostgresSearchEngine implements SearchEngine {
     const t = tables(g);
     const { rows } = await sql<{ tsv: string }>`delete from ${sql.table(t.docs)} where ${condition} returning tsv::text as tsv`.execute(db);
     for (const row of rows) {
-      await sql`update ${sql.table(t.terms)} set df = df - 1 where term in (select term from unnest(tsvector_to_array(${row.tsv}::tsvector)) as term order by term)`.execute(db);
+      await sql`update ${sql.table(t.terms)} set df = df - 1 where term in (select term from unnest(tsvector_to_array(${row.tsv}::tsvector)) as term order by term)`.execute(
+        db,
+      );
     }
   }
 
@@ -158,7 +171,10 @@ export class PostgresSearchEngine implements SearchEngine {
     const groups = plan.groups.filter((group) => !group.negate);
     const terms = [...new Set(groups.flatMap((group) => group.alternatives[0]?.terms ?? []))];
     const { rows } = await sql<{ term: string; df: number }>`select term, df from ${sql.table(t.terms)} where term = any(${terms}::text[])`.execute(this.#db);
-    const { rows: totals } = await sql<{ n: string; avgdl: string | null }>`select count(*) as n, avg(coalesce(len, length(tsv))) as avgdl from ${sql.table(t.docs)}`.execute(this.#db);
+    const { rows: totals } = await sql<{
+      n: string;
+      avgdl: string | null;
+    }>`select count(*) as n, avg(coalesce(len, length(tsv))) as avgdl from ${sql.table(t.docs)}`.execute(this.#db);
     const n = Number(totals[0]?.n ?? 0);
     const avgdl = Math.max(1, Number(totals[0]?.avgdl ?? 1));
     const df = new Map(rows.map((r) => [r.term, Number(r.df)]));
@@ -177,9 +193,16 @@ export class PostgresSearchEngine implements SearchEngine {
   #vocabulary(g: number): Vocabulary {
     const terms = tables(g).terms;
     return {
-      has: async (words) => Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(terms)} where term = any(${[...words]}::text[]) and df > 0`.execute(this.#db)).rows[0]?.n) > 0,
-      candidates: async (first, min, max) => (await sql<{ term: string }>`select term from ${sql.table(terms)} where df > 0 and left(term, 1) = ${first}
-        and length(term) between ${min} and ${max} order by df desc limit 2000`.execute(this.#db)).rows.map((r) => r.term),
+      has: async (words) =>
+        Number(
+          (await sql<{ n: string }>`select count(*) as n from ${sql.table(terms)} where term = any(${[...words]}::text[]) and df > 0`.execute(this.#db)).rows[0]
+            ?.n,
+        ) > 0,
+      candidates: async (first, min, max) =>
+        (
+          await sql<{ term: string }>`select term from ${sql.table(terms)} where df > 0 and left(term, 1) = ${first}
+        and length(term) between ${min} and ${max} order by df desc limit 2000`.execute(this.#db)
+        ).rows.map((r) => r.term),
     };
   }
 }

@@ -8,9 +8,13 @@ export const tables = (g: number) => ({ docs: `search_docs_${g}`, terms: `search
 
 export async function createGeneration(db: AnyDb, g: number): Promise<void> {
   const t = tables(g);
-  await sql.raw(`create table if not exists ${t.docs} (
+  await sql
+    .raw(
+      `create table if not exists ${t.docs} (
     id text primary key, document_id text not null, title text not null, body text not null, type text, language text,
-    date timestamptz, tags text[] not null default '{}', pinyin text not null default '', hash text not null, tsv tsvector not null)`).execute(db);
+    date timestamptz, tags text[] not null default '{}', pinyin text not null default '', hash text not null, tsv tsvector not null)`,
+    )
+    .execute(db);
   // BM25's document length (title and body words); tables made before it existed use the tsvector's length until rebuilt.
   await sql.raw(`alter table ${t.docs} add column if not exists len integer`).execute(db);
   await sql.raw(`create index if not exists ${t.docs}_tsv on ${t.docs} using gin (tsv)`).execute(db);

@@ -20,10 +20,22 @@ export function tsvectorLiteral(fields: AnalysedFields): string {
     }
     position += 100;
   };
-  add(fields.title.map((t) => t.term), 'A');
-  add(fields.body.map((t) => t.term), 'B');
-  add(fields.sub.map((t) => t.term), 'C');
-  add(fields.bigrams.map((t) => t.term), 'D');
+  add(
+    fields.title.map((t) => t.term),
+    'A',
+  );
+  add(
+    fields.body.map((t) => t.term),
+    'B',
+  );
+  add(
+    fields.sub.map((t) => t.term),
+    'C',
+  );
+  add(
+    fields.bigrams.map((t) => t.term),
+    'D',
+  );
   add(fields.words, 'D');
   return [...entries].map(([term, positions]) => `${quote(term)}:${positions.join(',')}`).join(' ');
 }

@@ -64,13 +64,21 @@ export class SqliteSearchEngine implements SearchEngine {
     const total = await sql<{ n: number }>`select count(*) as n ${from} where ${where}`.execute(this.#db);
     const facets: SearchResult['facets'] = {};
     for (const facet of new Set(query.facets ?? [])) {
-      const rowsOf = facet === 'tags'
-        ? sql<{ value: string; n: number }>`select tg.tag as value, count(*) as n ${from} join ${sql.table(t.tags)} tg on tg.doc = d.rowid where ${where} group by tg.tag`
-        : sql<{ value: string; n: number }>`select d.${sql.ref(facet)} as value, count(*) as n ${from} where ${where} group by d.${sql.ref(facet)}`;
+      const rowsOf =
+        facet === 'tags'
+          ? sql<{
+              value: string;
+              n: number;
+            }>`select tg.tag as value, count(*) as n ${from} join ${sql.table(t.tags)} tg on tg.doc = d.rowid where ${where} group by tg.tag`
+          : sql<{ value: string; n: number }>`select d.${sql.ref(facet)} as value, count(*) as n ${from} where ${where} group by d.${sql.ref(facet)}`;
       facets[facet] = counts((await rowsOf.execute(this.#db)).rows);
     }
     const explain = query.explain ? { engine: this.name, engineQuery: match } : undefined;
-    return { total: Number(total.rows[0]?.n ?? 0), hits: rows.map((r) => toHit(this.#analyzer, plan, { ...r, tags: JSON.parse(r.tags) as string[] }, explain)), facets };
+    return {
+      total: Number(total.rows[0]?.n ?? 0),
+      hits: rows.map((r) => toHit(this.#analyzer, plan, { ...r, tags: JSON.parse(r.tags) as string[] }, explain)),
+      facets,
+    };
   }
 
   async suggest(prefix: string, limit = 8): Promise<Suggestion[]> {
@@ -81,7 +89,10 @@ export class SqliteSearchEngine implements SearchEngine {
     const quoted = `"${terms.join(' ').replaceAll('"', '""')}" *`;
     // Latin letters may be pinyin (wx → 微信) as well as words of the title.
     const match = /^[a-z0-9 ]+$/.test(terms.join(' ')) ? `{title pinyin} : ${quoted}` : `{title} : ${quoted}`;
-    const { rows } = await sql<{ title: string; document_id: string }>`select d.title, d.document_id from ${sql.table(t.fts)} f join ${sql.table(t.docs)} d on d.rowid = f.rowid
+    const { rows } = await sql<{
+      title: string;
+      document_id: string;
+    }>`select d.title, d.document_id from ${sql.table(t.fts)} f join ${sql.table(t.docs)} d on d.rowid = f.rowid
       where ${sql.table(t.fts)} match ${match} order by bm25(${sql.table(t.fts)}, ${sql.raw(WEIGHTS)}) limit 200`.execute(this.#db);
     return distinctTitles(rows, limit);
   }
@@ -92,7 +103,9 @@ export class SqliteSearchEngine implements SearchEngine {
 
   async *entries(): AsyncIterable<IndexedEntry[]> {
     const t = tables((await readGenerations(this.#db)).active);
-    yield* pagedEntries(async (after) => (await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id limit 1000`.execute(this.#db)).rows);
+    yield* pagedEntries(
+      async (after) => (await sql<IndexedEntry>`select id, hash from ${sql.table(t.docs)} where id > ${after} order by id limit 1000`.execute(this.#db)).rows,
+    );
   }
 
   async stats(): Promise<IndexStats> {
@@ -101,7 +114,6 @@ export class SqliteSearchEngine implements SearchEngine {
     return indexStats(this.#db, this.name, g, t.docs, sql<{ n: number }>`select count(*) as n from ${sql.table(t.vocab)}`);
   }
 
-
   /** Replaces the units in generation `g`: deletes each id's old row, inserts the analysed new one. */
   async #write(db: AnyDb, g: number, documents: readonly SearchDocument[]): Promise<void> {
     const t = tables(g);
@@ -109,10 +121,14 @@ export class SqliteSearchEngine implements SearchEngine {
     for (const doc of documents) {
       const fields = analyseDocument(this.#analyzer, doc);
       const { rows } = await sql<{ rowid: number }>`insert into ${sql.table(t.docs)} (id, document_id, title, body, type, language, date, tags, hash)
-        values (${doc.id}, ${doc.documentId}, ${doc.title}, ${doc.body}, ${doc.type ?? null}, ${doc.language ?? null}, ${doc.date ?? null}, ${JSON.stringify(doc.tags ?? [])}, ${documentHash(doc)}) returning rowid`.execute(db);
+        values (${doc.id}, ${doc.documentId}, ${doc.title}, ${doc.body}, ${doc.type ?? null}, ${doc.language ?? null}, ${doc.date ?? null}, ${JSON.stringify(doc.tags ?? [])}, ${documentHash(doc)}) returning rowid`.execute(
+        db,
+      );
       const rowid = rows[0]?.rowid;
       await sql`insert into ${sql.table(t.fts)} (rowid, title, body, sub, bigram, pinyin, words)
-        values (${rowid}, ${join(fields.title)}, ${join(fields.body)}, ${join(fields.sub)}, ${join(fields.bigrams)}, ${fields.pinyin.join(' ')}, ${fields.words.join(' ')})`.execute(db);
+        values (${rowid}, ${join(fields.title)}, ${join(fields.body)}, ${join(fields.sub)}, ${join(fields.bigrams)}, ${fields.pinyin.join(' ')}, ${fields.words.join(' ')})`.execute(
+        db,
+      );
       for (const tag of new Set(doc.tags ?? [])) await sql`insert into ${sql.table(t.tags)} (tag, doc) values (${tag}, ${rowid})`.execute(db);
     }
   }
@@ -145,9 +161,14 @@ export class SqliteSearchEngine implements SearchEngine {
   #vocabulary(g: number): Vocabulary {
     const vocab = tables(g).vocab;
     return {
-      has: async (terms) => Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(vocab)} where term in (${sql.join([...terms])})`.execute(this.#db)).rows[0]?.n) > 0,
-      candidates: async (first, min, max) => (await sql<{ term: string }>`select term from ${sql.table(vocab)} where term >= ${first} and term < ${`${first}\u{10ffff}`}
-        and length(term) between ${min} and ${max} order by doc desc limit 2000`.execute(this.#db)).rows.map((r) => r.term),
+      has: async (terms) =>
+        Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(vocab)} where term in (${sql.join([...terms])})`.execute(this.#db)).rows[0]?.n) >
+        0,
+      candidates: async (first, min, max) =>
+        (
+          await sql<{ term: string }>`select term from ${sql.table(vocab)} where term >= ${first} and term < ${`${first}\u{10ffff}`}
+        and length(term) between ${min} and ${max} order by doc desc limit 2000`.execute(this.#db)
+        ).rows.map((r) => r.term),
     };
   }
 }

@@ -31,9 +31,13 @@ export function createRedisTaskBackend(opts: RedisTaskBackendOptions): TaskBacke
     store: createRedisTaskStore(client, `${base}tasks:`),
     close() {
       // QUIT waits for a reply, which never comes while Redis is unreachable: then just drop the connection.
-      closed ??= client.status === 'ready'
-        ? client.quit().then(() => undefined, () => client.disconnect())
-        : Promise.resolve(client.disconnect());
+      closed ??=
+        client.status === 'ready'
+          ? client.quit().then(
+              () => undefined,
+              () => client.disconnect(),
+            )
+          : Promise.resolve(client.disconnect());
       return closed;
     },
     watchConnection(watcher) {

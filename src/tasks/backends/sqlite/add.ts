@@ -63,7 +63,10 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: All
   // A counter-generated id cannot collide (BullMQ forbids integer custom ids); only a custom one can.
   if (!generated) {
     const existing = store.one<{ state: string; parent_key: string | null; returnvalue: string | null }>(
-      'SELECT state, parent_key, returnvalue FROM jobs WHERE queue = ? AND id = ?', queue, id);
+      'SELECT state, parent_key, returnvalue FROM jobs WHERE queue = ? AND id = ?',
+      queue,
+      id,
+    );
     if (existing) {
       if (entry.addToWaitingChildren) throw new CodeError(-7);
       linkExistingToParent(ctx, entry, id, existing, now);
@@ -77,7 +80,7 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: All
     const pending: PendingAdd = { job, jobId: id };
     const pendingParentKey = entry.parentKey || job.parentKey;
     if (pendingParentKey) pending.parentKey = pendingParentKey;
-    const kept = deduplicate(ctx, dedupId, (dedup ?? {}), pending, serverNow());
+    const kept = deduplicate(ctx, dedupId, dedup ?? {}, pending, serverNow());
     if (kept !== undefined) return kept;
   }
 
@@ -88,7 +91,11 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: All
     store.run(
       `INSERT OR REPLACE INTO deps (parent_queue, parent_id, child_key, child_queue, child_id, status, value)
        VALUES (?, ?, ?, ?, ?, 'pending', NULL)`,
-      parent.queueKey, parent.id, `${queue}:${id}`, queue, id,
+      parent.queueKey,
+      parent.id,
+      `${queue}:${id}`,
+      queue,
+      id,
     );
     store.run('UPDATE jobs SET pending_deps = pending_deps + 1 WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
   }
@@ -109,9 +116,24 @@ export function addJobTx(ctx: QueueCtx, entry: AddEntry, now: number, alloc: All
     `INSERT INTO jobs (queue, id, seq, name, state, data, opts, priority, delay, timestamp, process_at,
        dedup_id, repeat_job_key, parent, parent_key, attempts_made, attempts_started, stalled_counter)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    queue, id, seq, job.name, state, job.data ?? '{}', JSON.stringify(opts), priority, delay, timestamp, processAt,
-    dedupId ?? null, job.repeatJobKey ?? null, parent ? JSON.stringify(parent) : null, parentKey,
-    job.attemptsMade ?? 0, job.attemptsStarted ?? 0, job.stalledCounter ?? 0,
+    queue,
+    id,
+    seq,
+    job.name,
+    state,
+    job.data ?? '{}',
+    JSON.stringify(opts),
+    priority,
+    delay,
+    timestamp,
+    processAt,
+    dedupId ?? null,
+    job.repeatJobKey ?? null,
+    parent ? JSON.stringify(parent) : null,
+    parentKey,
+    job.attemptsMade ?? 0,
+    job.attemptsStarted ?? 0,
+    job.stalledCounter ?? 0,
   );
 
   const added = { jobId: id, name: job.name };
@@ -134,7 +156,11 @@ interface DedupOptsFull extends DedupOpts {
  * error, BullMQ's -7 "cannot be replaced".
  */
 function linkExistingToParent(
-  ctx: QueueCtx, entry: AddEntry, id: string, existing: { state: string; parent_key: string | null; returnvalue: string | null }, now: number,
+  ctx: QueueCtx,
+  entry: AddEntry,
+  id: string,
+  existing: { state: string; parent_key: string | null; returnvalue: string | null },
+  now: number,
 ): void {
   const { store, queue } = ctx;
   const parent = entry.job.parent as ParentRef | undefined;
@@ -150,7 +176,13 @@ function linkExistingToParent(
     const completed = existing.state === 'completed';
     store.run(
       `INSERT INTO deps (parent_queue, parent_id, child_key, child_queue, child_id, status, value) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      parent.queueKey, parent.id, childKey, queue, id, completed ? 'processed' : 'pending', completed ? existing.returnvalue ?? 'null' : null,
+      parent.queueKey,
+      parent.id,
+      childKey,
+      queue,
+      id,
+      completed ? 'processed' : 'pending',
+      completed ? (existing.returnvalue ?? 'null') : null,
     );
     if (!completed) store.run('UPDATE jobs SET pending_deps = pending_deps + 1 WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
     else if (!entry.deferParentRelease) releaseParentIfReady(ctx, parent.queueKey, parent.id, now);
@@ -183,11 +215,18 @@ function deduplicate(ctx: QueueCtx, dedupId: string, dedup: DedupOptsFull, add: 
   const ttl = typeof dedup.ttl === 'number' && dedup.ttl > 0 ? dedup.ttl : null;
   // keepLastIfActive keeps the slot until its job finishes, whatever the ttl.
   const setSlot = (jobId: string, slotTtl: number | null = dedup.keepLastIfActive ? null : ttl): void => {
-    store.run('INSERT OR REPLACE INTO dedup (queue, dedup_id, job_id, expire_at) VALUES (?, ?, ?, ?)',
-      queue, dedupId, jobId, slotTtl === null ? null : now + slotTtl);
+    store.run(
+      'INSERT OR REPLACE INTO dedup (queue, dedup_id, job_id, expire_at) VALUES (?, ?, ?, ?)',
+      queue,
+      dedupId,
+      jobId,
+      slotTtl === null ? null : now + slotTtl,
+    );
   };
   const holder = store.one<{ job_id: string; expire_at: number | null }>(
-    'SELECT job_id, expire_at FROM dedup WHERE queue = ? AND dedup_id = ?', queue, dedupId,
+    'SELECT job_id, expire_at FROM dedup WHERE queue = ? AND dedup_id = ?',
+    queue,
+    dedupId,
   );
   const live = holder && (holder.expire_at === null || holder.expire_at > now) ? holder : undefined;
   if (!live) {

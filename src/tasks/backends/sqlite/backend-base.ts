@@ -121,8 +121,7 @@ export class SqliteBackendBase extends EventEmitter {
     if (!name || !this.store.db.isOpen || (!force && now - this.lastSeenWrite < CLIENT_TTL_MS / 3)) return;
     this.lastSeenWrite = now;
     this.store.tx(() => {
-      this.store.run('INSERT OR REPLACE INTO clients (name, queue, owner, seen_at) VALUES (?, ?, ?, ?)',
-        name, this.qualifiedName, this.clientOwner, now);
+      this.store.run('INSERT OR REPLACE INTO clients (name, queue, owner, seen_at) VALUES (?, ?, ?, ?)', name, this.qualifiedName, this.clientOwner, now);
       // Rows of processes that died without closing would otherwise stay forever.
       this.store.run('DELETE FROM clients WHERE seen_at < ?', now - 10 * CLIENT_TTL_MS);
     });
@@ -167,8 +166,9 @@ export class SqliteBackendBase extends EventEmitter {
     const channels = this.wakeChannels(`event:${this.qualifiedName}`);
     let events = this.read(() => eventsAfter(this.ctx, cursor, 100));
     while (events.length === 0 && !this.closing && Date.now() < deadline) {
-      await waitForSignal(this.store.bus, channels, Math.min(this.pollMs(), deadline - Date.now()),
-        (cancel) => { this.cancelEventWait = cancel; });
+      await waitForSignal(this.store.bus, channels, Math.min(this.pollMs(), deadline - Date.now()), (cancel) => {
+        this.cancelEventWait = cancel;
+      });
       this.cancelEventWait = undefined;
       if (this.closing) return null;
       this.ensureOpen();
@@ -211,7 +211,9 @@ export class SqliteBackendBase extends EventEmitter {
       let timeout = deadline - Date.now();
       if (next > 0) timeout = Math.min(timeout, next - Date.now());
       if (timeout <= 0) return next > 0 && next <= Date.now() ? { member: '0', score: next } : null;
-      await waitForSignal(this.store.bus, channels, Math.min(timeout, this.pollMs()), (cancel) => { this.cancelWait = cancel; });
+      await waitForSignal(this.store.bus, channels, Math.min(timeout, this.pollMs()), (cancel) => {
+        this.cancelWait = cancel;
+      });
       this.cancelWait = undefined;
       if (this.closing || this.blockingDisconnected) return null;
       this.ensureOpen();
@@ -227,12 +229,17 @@ export class SqliteBackendBase extends EventEmitter {
       const flags = readFlags(this.ctx);
       if (flags.paused) return false;
       // At its global concurrency the queue has nothing to hand out (Redis adds no marker then).
-      if (flags.concurrency !== undefined && (this.store.one<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, this.qualifiedName)?.n ?? 0) >= flags.concurrency) return false;
+      if (
+        flags.concurrency !== undefined &&
+        (this.store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'active'`, this.qualifiedName)?.n ?? 0) >= flags.concurrency
+      )
+        return false;
       // Two probes rather than an OR, so each uses its state's partial index.
-      return this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined ||
-        this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at <= ? LIMIT 1`,
-          this.qualifiedName, Date.now()) !== undefined;
+      return (
+        this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, this.qualifiedName) !== undefined ||
+        this.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at <= ? LIMIT 1`, this.qualifiedName, Date.now()) !==
+          undefined
+      );
     });
   }
 
@@ -243,4 +250,5 @@ export class SqliteBackendBase extends EventEmitter {
 
   async reconnectBlocking(): Promise<void> {
     this.blockingDisconnected = false;
-  }}
+  }
+}

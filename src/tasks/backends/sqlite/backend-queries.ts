@@ -42,8 +42,13 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async getDeduplicationJobId(deduplicationId: string): Promise<string | null> {
-    const row = await this.reply(() => this.store.one<{ job_id: string; expire_at: number | null }>(
-      'SELECT job_id, expire_at FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId));
+    const row = await this.reply(() =>
+      this.store.one<{ job_id: string; expire_at: number | null }>(
+        'SELECT job_id, expire_at FROM dedup WHERE queue = ? AND dedup_id = ?',
+        this.qualifiedName,
+        deduplicationId,
+      ),
+    );
     return row && (row.expire_at === null || row.expire_at > serverNow()) ? row.job_id : null;
   }
 
@@ -72,16 +77,25 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async getRanges(types: JobType[], start = 0, end = -1, asc = false): Promise<[string][]> {
-    return await this.reply(() => types.map((type) => get.getRange(this.ctx, type, start, end, asc))) as unknown as [string][];
+    return (await this.reply(() => types.map((type) => get.getRange(this.ctx, type, start, end, asc)))) as unknown as [string][];
   }
 
   async getDependencyCounts(jobId: string, types: string[]): Promise<number[]> {
     return this.reply(() => get.dependencyCounts(this.ctx, jobId, types));
   }
 
-  async getDependencies(jobId: string, opts: DependenciesOpts): Promise<{
-    nextFailedCursor?: number; failed?: string[]; nextIgnoredCursor?: number; ignored?: Record<string, unknown>;
-    nextProcessedCursor?: number; processed?: Record<string, unknown>; nextUnprocessedCursor?: number; unprocessed?: string[];
+  async getDependencies(
+    jobId: string,
+    opts: DependenciesOpts,
+  ): Promise<{
+    nextFailedCursor?: number;
+    failed?: string[];
+    nextIgnoredCursor?: number;
+    ignored?: Record<string, unknown>;
+    nextProcessedCursor?: number;
+    processed?: Record<string, unknown>;
+    nextUnprocessedCursor?: number;
+    unprocessed?: string[];
   }> {
     return this.reply(() => {
       const all = !opts.processed && !opts.unprocessed && !opts.ignored && !opts.failed;
@@ -131,13 +145,23 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   }
 
   async getClientList(): Promise<string[]> {
-    const rows = await this.reply(() => this.store.all<{ name: string; owner: string; seen_at: number }>(
-      'SELECT name, owner, seen_at FROM clients WHERE seen_at > ?', Date.now() - CLIENT_TTL_MS));
+    const rows = await this.reply(() =>
+      this.store.all<{ name: string; owner: string; seen_at: number }>(
+        'SELECT name, owner, seen_at FROM clients WHERE seen_at > ?',
+        Date.now() - CLIENT_TTL_MS,
+      ),
+    );
     return [rows.map((r, i) => `id=${i + 1} addr=${r.owner} age=0 idle=0 name=${r.name}`).join('\n')];
   }
 
-  async paginate(key: string, opts: { start: number; end: number; fetchJobs?: boolean }): Promise<{
-    cursor: string; items: { id: string; v?: unknown; err?: string }[]; total: number; jobs?: JobJson[];
+  async paginate(
+    key: string,
+    opts: { start: number; end: number; fetchJobs?: boolean },
+  ): Promise<{
+    cursor: string;
+    items: { id: string; v?: unknown; err?: string }[];
+    total: number;
+    jobs?: JobJson[];
   }> {
     const inner = key.startsWith(`${this.qualifiedName}:`) ? key.slice(this.qualifiedName.length + 1) : key;
     const processed = inner.endsWith(':processed');
@@ -189,8 +213,7 @@ export class SqliteBackendQueries extends SqliteBackendBase {
 
   async removeQueueMetaFields(fields: string[]): Promise<number> {
     invalidateGate(this.ctx);
-    return this.tx(() => fields.reduce((n, field) =>
-      n + this.store.run('DELETE FROM meta WHERE queue = ? AND field = ?', this.qualifiedName, field), 0));
+    return this.tx(() => fields.reduce((n, field) => n + this.store.run('DELETE FROM meta WHERE queue = ? AND field = ?', this.qualifiedName, field), 0));
   }
 
   async hasQueueMetaField(field: string): Promise<boolean> {
@@ -213,5 +236,4 @@ export class SqliteBackendQueries extends SqliteBackendBase {
   async removeDeprecatedPriorityKey(): Promise<number> {
     return 0;
   }
-
 }

@@ -3,8 +3,18 @@
 export type { BackendIdentity } from './backend-base.ts';
 import { serverNow } from './clock.ts';
 import type {
-  IQueueBackend, JobJson, JobProgress, JobsOptions, KeepJobs, MinimalJob, MoveToDelayedOpts,
-  MoveToWaitingChildrenOpts, ParentKeyOpts, RepeatableOptions, RetryJobOpts, RetryOptions,
+  IQueueBackend,
+  JobJson,
+  JobProgress,
+  JobsOptions,
+  KeepJobs,
+  MinimalJob,
+  MoveToDelayedOpts,
+  MoveToWaitingChildrenOpts,
+  ParentKeyOpts,
+  RepeatableOptions,
+  RetryJobOpts,
+  RetryOptions,
 } from 'bullmq';
 import { addJobTx, blockAllocator, type AddEntry } from './add.ts';
 import { SqliteBackendQueries } from './backend-queries.ts';
@@ -25,7 +35,9 @@ import * as move from './transitions.ts';
 export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBackend {
   forQueue(queueName: string, prefix?: string): IQueueBackend {
     return new SqliteQueueBackend(this.store, this.opts, {
-      name: queueName, prefix: prefix ?? this.identity.prefix, pollIntervalMs: this.identity.pollIntervalMs,
+      name: queueName,
+      prefix: prefix ?? this.identity.prefix,
+      pollIntervalMs: this.identity.pollIntervalMs,
     });
   }
 
@@ -34,36 +46,67 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
     const entry: AddEntry = { job, jobId };
     if (parentKeyOpts?.parentKey) entry.parentKey = parentKeyOpts.parentKey;
     if (parentKeyOpts?.addToWaitingChildren) entry.addToWaitingChildren = true;
-    return mapCodes(() => this.tx(() => addJobTx(this.ctx, entry, Date.now())),
-      { jobId, parentKey: entry.parentKey ?? job.parentKey ?? (job.parent ? `${job.parent.queueKey}:${job.parent.id}` : ''), command: 'addJob' });
+    return mapCodes(() => this.tx(() => addJobTx(this.ctx, entry, Date.now())), {
+      jobId,
+      parentKey: entry.parentKey ?? job.parentKey ?? (job.parent ? `${job.parent.queueKey}:${job.parent.id}` : ''),
+      command: 'addJob',
+    });
   }
 
   async addJobs(entries: { job: JobJson; jobId: string; parentKeyOpts?: ParentKeyOpts }[]): Promise<string[]> {
     const now = Date.now();
-    if (isIndependent(entries)) return this.tx(() => addIndependentJobs(this.ctx, entries.map((e) => e.job), now));
-    return mapCodes(() => this.tx(() => {
-      const alloc = blockAllocator(this.ctx, entries.filter((e) => !(e.jobId || e.job.id)).length, entries.length);
-      return entries.map(({ job, jobId, parentKeyOpts }) => addJobTx(this.ctx, {
-        job, jobId, ...(parentKeyOpts?.parentKey ? { parentKey: parentKeyOpts.parentKey } : {}),
-      }, now, alloc));
-    }), { command: 'addBulk' });
+    if (isIndependent(entries))
+      return this.tx(() =>
+        addIndependentJobs(
+          this.ctx,
+          entries.map((e) => e.job),
+          now,
+        ),
+      );
+    return mapCodes(
+      () =>
+        this.tx(() => {
+          const alloc = blockAllocator(this.ctx, entries.filter((e) => !(e.jobId || e.job.id)).length, entries.length);
+          return entries.map(({ job, jobId, parentKeyOpts }) =>
+            addJobTx(
+              this.ctx,
+              {
+                job,
+                jobId,
+                ...(parentKeyOpts?.parentKey ? { parentKey: parentKeyOpts.parentKey } : {}),
+              },
+              now,
+              alloc,
+            ),
+          );
+        }),
+      { command: 'addBulk' },
+    );
   }
 
-  async addFlow(entries: { jobData: JobJson; jobId: string; parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[]): Promise<[Error | null, string | number][]> {
+  async addFlow(
+    entries: { jobData: JobJson; jobId: string; parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[],
+  ): Promise<[Error | null, string | number][]> {
     const now = Date.now();
     try {
-      const ids = await this.tx(() => releaseFlowParents(entries, entries.map((entry) => {
-        const ctx = ctxFor(this.ctx, `${entry.prefix}:${entry.queueName}`);
-        const add: AddEntry = { job: entry.jobData, jobId: entry.jobId, deferParentRelease: true };
-        if (entry.parentKeyOpts.parentKey) add.parentKey = entry.parentKeyOpts.parentKey;
-        if (entry.parentKeyOpts.addToWaitingChildren) add.addToWaitingChildren = true;
-        try {
-          return addJobTx(ctx, add, now);
-        } catch (error) {
-          if (error instanceof CodeError && error.code === Code.ParentJobNotExist) return Code.ParentJobNotExist;
-          throw error;
-        }
-      }), (queue, id) => releaseParentIfReady(this.ctx, queue, id, now)));
+      const ids = await this.tx(() =>
+        releaseFlowParents(
+          entries,
+          entries.map((entry) => {
+            const ctx = ctxFor(this.ctx, `${entry.prefix}:${entry.queueName}`);
+            const add: AddEntry = { job: entry.jobData, jobId: entry.jobId, deferParentRelease: true };
+            if (entry.parentKeyOpts.parentKey) add.parentKey = entry.parentKeyOpts.parentKey;
+            if (entry.parentKeyOpts.addToWaitingChildren) add.addToWaitingChildren = true;
+            try {
+              return addJobTx(ctx, add, now);
+            } catch (error) {
+              if (error instanceof CodeError && error.code === Code.ParentJobNotExist) return Code.ParentJobNotExist;
+              throw error;
+            }
+          }),
+          (queue, id) => releaseParentIfReady(this.ctx, queue, id, now),
+        ),
+      );
       return ids.map((id) => [null, id]);
     } catch (error) {
       return entries.map(() => [error as Error, 0]);
@@ -71,13 +114,31 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async addJobScheduler(
-    jobSchedulerId: string, nextMillis: number, templateData: string, templateOpts: JobsOptions, opts: RepeatableOptions,
-    delayedJobOpts: JobsOptions, producerId?: string,
+    jobSchedulerId: string,
+    nextMillis: number,
+    templateData: string,
+    templateOpts: JobsOptions,
+    opts: RepeatableOptions,
+    delayedJobOpts: JobsOptions,
+    producerId?: string,
   ): Promise<[string, number]> {
-    return mapCodes(() => this.tx(() => sched.addJobScheduler(
-      this.ctx, jobSchedulerId, nextMillis, templateData, templateOpts, opts as sched.SchedulerOpts,
-      delayedJobOpts as Record<string, unknown>, producerId, Date.now(),
-    )), { command: 'addJobScheduler' });
+    return mapCodes(
+      () =>
+        this.tx(() =>
+          sched.addJobScheduler(
+            this.ctx,
+            jobSchedulerId,
+            nextMillis,
+            templateData,
+            templateOpts,
+            opts as sched.SchedulerOpts,
+            delayedJobOpts as Record<string, unknown>,
+            producerId,
+            Date.now(),
+          ),
+        ),
+      { command: 'addJobScheduler' },
+    );
   }
 
   // ---- state transitions ----
@@ -89,25 +150,53 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
     return result;
   }
 
-  private async finish(job: MinimalJob, target: 'completed' | 'failed', value: string, keep: Keep, token: string,
-    fetchNext: boolean, stacktrace?: string): Promise<{ result: NextJobTuple | undefined; finishedOn: number }> {
+  private async finish(
+    job: MinimalJob,
+    target: 'completed' | 'failed',
+    value: string,
+    keep: Keep,
+    token: string,
+    fetchNext: boolean,
+    stacktrace?: string,
+  ): Promise<{ result: NextJobTuple | undefined; finishedOn: number }> {
     const finishedOn = Date.now();
-    const result = await mapCodes(() => this.tx(() => finishJob(this.ctx, {
-      jobId: job.id!, token, target, value, stacktrace, keep: keep ?? (this.opts[target === 'completed' ? 'removeOnComplete' : 'removeOnFail'] as Keep),
-      fetchNext: fetchNext && !this.closing, workerName: this.opts['name'] as string | undefined, now: finishedOn,
-    })), { jobId: job.id!, command: 'moveToFinished', state: 'active' });
+    const result = await mapCodes(
+      () =>
+        this.tx(() =>
+          finishJob(this.ctx, {
+            jobId: job.id!,
+            token,
+            target,
+            value,
+            stacktrace,
+            keep: keep ?? (this.opts[target === 'completed' ? 'removeOnComplete' : 'removeOnFail'] as Keep),
+            fetchNext: fetchNext && !this.closing,
+            workerName: this.opts['name'] as string | undefined,
+            now: finishedOn,
+          }),
+        ),
+      { jobId: job.id!, command: 'moveToFinished', state: 'active' },
+    );
     return { result, finishedOn };
   }
 
   async moveToCompleted<T = unknown, R = unknown, N extends string = string>(
-    job: MinimalJob<T, R, N>, returnValue: R, removeOnComplete: boolean | number | KeepJobs, token: string, fetchNext: boolean,
+    job: MinimalJob<T, R, N>,
+    returnValue: R,
+    removeOnComplete: boolean | number | KeepJobs,
+    token: string,
+    fetchNext: boolean,
   ): Promise<{ result: void | NextJobTuple; finishedOn: number }> {
     return this.finish(job as MinimalJob, 'completed', JSON.stringify(returnValue ?? null), removeOnComplete, token, fetchNext);
   }
 
   async moveToFailed<T = unknown, R = unknown, N extends string = string>(
-    job: MinimalJob<T, R, N>, failedReason: string, removeOnFail: boolean | number | KeepJobs, token: string,
-    fetchNext: boolean, fieldsToUpdate?: Record<string, unknown>,
+    job: MinimalJob<T, R, N>,
+    failedReason: string,
+    removeOnFail: boolean | number | KeepJobs,
+    token: string,
+    fetchNext: boolean,
+    fieldsToUpdate?: Record<string, unknown>,
   ): Promise<{ result: void | NextJobTuple; finishedOn: number }> {
     const stacktrace = typeof fieldsToUpdate?.['stacktrace'] === 'string' ? fieldsToUpdate['stacktrace'] : undefined;
     return this.finish(job as MinimalJob, 'failed', failedReason ?? '', removeOnFail, token, fetchNext, stacktrace);
@@ -115,23 +204,33 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
 
   async moveToDelayed(jobId: string, timestamp: number, delay: number, token?: string, opts?: MoveToDelayedOpts): Promise<void | NextJobTuple> {
     const fields = (opts?.fieldsToUpdate ?? {}) as move.FailureFields;
-    return mapCodes(() => this.tx(() => {
-      move.moveToDelayed(this.ctx, jobId, timestamp + delay, delay, token, opts?.skipAttempt ?? false, fields);
-      if (!opts?.fetchNext || this.closing || !token) return [];
-      const next = claimNext(this.ctx, token, this.opts['name'] as string | undefined, Date.now());
-      return next[0] ? next : [];
-    }) as Promise<NextJobTuple>, { jobId, command: 'moveToDelayed', state: 'active' });
+    return mapCodes(
+      () =>
+        this.tx(() => {
+          move.moveToDelayed(this.ctx, jobId, timestamp + delay, delay, token, opts?.skipAttempt ?? false, fields);
+          if (!opts?.fetchNext || this.closing || !token) return [];
+          const next = claimNext(this.ctx, token, this.opts['name'] as string | undefined, Date.now());
+          return next[0] ? next : [];
+        }) as Promise<NextJobTuple>,
+      { jobId, command: 'moveToDelayed', state: 'active' },
+    );
   }
 
   async moveToWaitingChildren(jobId: string, token: string, opts?: MoveToWaitingChildrenOpts): Promise<boolean> {
     const child = opts?.child ? `${opts.child.queue}:${opts.child.id}` : undefined;
-    return mapCodes(() => this.tx(() => move.moveToWaitingChildren(this.ctx, jobId, token, child)),
-      { jobId, command: 'moveToWaitingChildren', state: 'active' });
+    return mapCodes(() => this.tx(() => move.moveToWaitingChildren(this.ctx, jobId, token, child)), {
+      jobId,
+      command: 'moveToWaitingChildren',
+      state: 'active',
+    });
   }
 
   async moveJobFromActiveToWait(jobId: string, token = '0'): Promise<number> {
-    return mapCodes(() => this.tx(() => move.moveActiveToWait(this.ctx, jobId, token, serverNow())),
-      { jobId, command: 'moveJobFromActiveToWait', state: 'active' });
+    return mapCodes(() => this.tx(() => move.moveActiveToWait(this.ctx, jobId, token, serverNow())), {
+      jobId,
+      command: 'moveJobFromActiveToWait',
+      state: 'active',
+    });
   }
 
   async retryJob(jobId: string, lifo: boolean, token?: string, opts?: RetryJobOpts): Promise<void> {
@@ -140,11 +239,20 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async retryFinishedJob<T = unknown, R = unknown, N extends string = string>(
-    job: MinimalJob<T, R, N>, state: 'failed' | 'completed', opts: RetryOptions = {},
+    job: MinimalJob<T, R, N>,
+    state: 'failed' | 'completed',
+    opts: RetryOptions = {},
   ): Promise<void> {
-    const code = await this.tx(() => move.reprocessJob(this.ctx, job.id!, state, job.opts?.lifo ?? false,
-      opts.resetAttemptsMade ?? false, opts.resetAttemptsStarted ?? false));
-    if (code !== 1) mapCodes(() => { throw new CodeError(code); }, { jobId: job.id!, command: 'reprocessJob', state });
+    const code = await this.tx(() =>
+      move.reprocessJob(this.ctx, job.id!, state, job.opts?.lifo ?? false, opts.resetAttemptsMade ?? false, opts.resetAttemptsStarted ?? false),
+    );
+    if (code !== 1)
+      mapCodes(
+        () => {
+          throw new CodeError(code);
+        },
+        { jobId: job.id!, command: 'reprocessJob', state },
+      );
   }
 
   async promote(jobId: string): Promise<void> {
@@ -204,9 +312,16 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
 
   // ---- job mutations ----
   async updateData<T = unknown, R = unknown, N extends string = string>(job: MinimalJob<T, R, N>, data: T): Promise<void> {
-    const changed = await this.tx(() => this.store.run('UPDATE jobs SET data = ? WHERE queue = ? AND id = ?',
-      JSON.stringify(data ?? {}), this.qualifiedName, job.id!));
-    if (changed === 0) mapCodes(() => { throw new CodeError(Code.JobNotExist); }, { jobId: job.id!, command: 'updateData' });
+    const changed = await this.tx(() =>
+      this.store.run('UPDATE jobs SET data = ? WHERE queue = ? AND id = ?', JSON.stringify(data ?? {}), this.qualifiedName, job.id!),
+    );
+    if (changed === 0)
+      mapCodes(
+        () => {
+          throw new CodeError(Code.JobNotExist);
+        },
+        { jobId: job.id!, command: 'updateData' },
+      );
   }
 
   async updateProgress(jobId: string, progress: JobProgress): Promise<void> {
@@ -216,14 +331,24 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
       if (n > 0) emitEvent(this.ctx, 'progress', { jobId, data: text });
       return n;
     });
-    if (changed === 0) mapCodes(() => { throw new CodeError(Code.JobNotExist); }, { jobId, command: 'updateProgress' });
+    if (changed === 0)
+      mapCodes(
+        () => {
+          throw new CodeError(Code.JobNotExist);
+        },
+        { jobId, command: 'updateProgress' },
+      );
   }
 
   async addLog(jobId: string, logRow: string, keepLogs?: number): Promise<number> {
-    return mapCodes(() => this.tx(() => {
-      if (!get.jobRow(this.ctx, jobId)) throw new CodeError(Code.JobNotExist);
-      return get.addLog(this.ctx, jobId, logRow, keepLogs);
-    }), { jobId, command: 'addLog' });
+    return mapCodes(
+      () =>
+        this.tx(() => {
+          if (!get.jobRow(this.ctx, jobId)) throw new CodeError(Code.JobNotExist);
+          return get.addLog(this.ctx, jobId, logRow, keepLogs);
+        }),
+      { jobId, command: 'addLog' },
+    );
   }
 
   async clearLogs(jobId: string, keepLogs?: number): Promise<void> {
@@ -247,46 +372,70 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   }
 
   async removeChildDependency(jobId: string, parentKey: string): Promise<boolean> {
-    return mapCodes(() => this.tx(() => {
-      const row = get.jobRow(this.ctx, jobId);
-      if (!row) throw new CodeError(Code.JobNotExist);
-      const parent = this.parseNodeKey(parentKey);
-      const parentQueue = `${parent.prefix}:${parent.queueName}`;
-      if (!this.store.one('SELECT 1 AS x FROM jobs WHERE queue = ? AND id = ?', parentQueue, parent.id)) {
-        throw new CodeError(Code.ParentJobNotExist);
-      }
-      const removed = this.store.run(
-        `DELETE FROM deps WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`,
-        parentQueue, parent.id, `${this.qualifiedName}:${jobId}`,
-      );
-      if (removed === 0) return false;
-      this.store.run('UPDATE jobs SET parent = NULL, parent_key = NULL WHERE queue = ? AND id = ?', this.qualifiedName, jobId);
-      this.store.run('UPDATE jobs SET pending_deps = MAX(pending_deps - 1, 0) WHERE queue = ? AND id = ?', parentQueue, parent.id);
-      releaseParentIfReady(this.ctx, parentQueue, parent.id, Date.now());
-      return true;
-    }), { jobId, parentKey, command: 'removeChildDependency' });
+    return mapCodes(
+      () =>
+        this.tx(() => {
+          const row = get.jobRow(this.ctx, jobId);
+          if (!row) throw new CodeError(Code.JobNotExist);
+          const parent = this.parseNodeKey(parentKey);
+          const parentQueue = `${parent.prefix}:${parent.queueName}`;
+          if (!this.store.one('SELECT 1 AS x FROM jobs WHERE queue = ? AND id = ?', parentQueue, parent.id)) {
+            throw new CodeError(Code.ParentJobNotExist);
+          }
+          const removed = this.store.run(
+            `DELETE FROM deps WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`,
+            parentQueue,
+            parent.id,
+            `${this.qualifiedName}:${jobId}`,
+          );
+          if (removed === 0) return false;
+          this.store.run('UPDATE jobs SET parent = NULL, parent_key = NULL WHERE queue = ? AND id = ?', this.qualifiedName, jobId);
+          this.store.run('UPDATE jobs SET pending_deps = MAX(pending_deps - 1, 0) WHERE queue = ? AND id = ?', parentQueue, parent.id);
+          releaseParentIfReady(this.ctx, parentQueue, parent.id, Date.now());
+          return true;
+        }),
+      { jobId, parentKey, command: 'removeChildDependency' },
+    );
   }
 
   async removeDeduplicationKey(deduplicationId: string, jobId: string): Promise<number> {
     // An expired slot is gone on Redis: it neither matches nor counts.
-    return this.tx(() => this.store.run(`DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND job_id = ?
-      AND (expire_at IS NULL OR expire_at > ?)`, this.qualifiedName, deduplicationId, jobId, serverNow()));
+    return this.tx(() =>
+      this.store.run(
+        `DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND job_id = ?
+      AND (expire_at IS NULL OR expire_at > ?)`,
+        this.qualifiedName,
+        deduplicationId,
+        jobId,
+        serverNow(),
+      ),
+    );
   }
 
   async deleteDeduplicationKey(deduplicationId: string): Promise<number> {
     return this.tx(() => {
-      const live = this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND (expire_at IS NULL OR expire_at > ?)',
-        this.qualifiedName, deduplicationId, serverNow());
+      const live = this.store.run(
+        'DELETE FROM dedup WHERE queue = ? AND dedup_id = ? AND (expire_at IS NULL OR expire_at > ?)',
+        this.qualifiedName,
+        deduplicationId,
+        serverNow(),
+      );
       this.store.run('DELETE FROM dedup WHERE queue = ? AND dedup_id = ?', this.qualifiedName, deduplicationId);
       return live;
     });
   }
 
   // ---- job schedulers ----
-  async updateJobSchedulerNextMillis(jobSchedulerId: string, nextMillis: number, templateData: string,
-    delayedJobOpts: JobsOptions, producerId?: string): Promise<string | null> {
-    return this.tx(() => sched.updateJobSchedulerNextMillis(this.ctx, jobSchedulerId, nextMillis, templateData,
-      delayedJobOpts as Record<string, unknown>, producerId, Date.now()));
+  async updateJobSchedulerNextMillis(
+    jobSchedulerId: string,
+    nextMillis: number,
+    templateData: string,
+    delayedJobOpts: JobsOptions,
+    producerId?: string,
+  ): Promise<string | null> {
+    return this.tx(() =>
+      sched.updateJobSchedulerNextMillis(this.ctx, jobSchedulerId, nextMillis, templateData, delayedJobOpts as Record<string, unknown>, producerId, Date.now()),
+    );
   }
 
   /** Redis's script answers 0 when it removed the scheduler and 1 when there was none; Queue negates it. */
@@ -314,12 +463,13 @@ export class SqliteQueueBackend extends SqliteBackendQueries implements IQueueBa
   async getJobSchedulersCount(): Promise<number> {
     return this.reply(() => this.store.one<{ n: number }>('SELECT COUNT(*) AS n FROM schedulers WHERE queue = ?', this.qualifiedName)?.n ?? 0);
   }
-
 }
 
 /** Children that already existed and had completed may leave a flow's parent with nothing to wait for. */
 function releaseFlowParents<T>(
-  entries: { parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[], ids: T[], release: (queue: string, id: string) => void,
+  entries: { parentKeyOpts: ParentKeyOpts; prefix: string; queueName: string }[],
+  ids: T[],
+  release: (queue: string, id: string) => void,
 ): T[] {
   ids.forEach((id, i) => {
     const entry = entries[i]!;

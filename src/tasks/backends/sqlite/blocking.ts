@@ -6,9 +6,7 @@ import { clearIoTimeout, ioTimeout } from './io-timers.ts';
  * first; resolves true when woken by a channel. Callers re-check their condition after every wake:
  * a wake-up says "something changed", not "your job is there".
  */
-export function waitForSignal(
-  bus: EventEmitter, channels: readonly string[], timeoutMs: number, register: (cancel: () => void) => void,
-): Promise<boolean> {
+export function waitForSignal(bus: EventEmitter, channels: readonly string[], timeoutMs: number, register: (cancel: () => void) => void): Promise<boolean> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (signalled: boolean): void => {

@@ -19,8 +19,15 @@ function placeholders(rows: number, columns: number): string {
 export function isIndependent(entries: { job: JobJson; jobId: string; parentKeyOpts?: { parentKey?: string } }[]): boolean {
   return entries.every(({ job, jobId, parentKeyOpts }) => {
     const opts = (job.opts ?? {}) as Record<string, unknown>;
-    return !jobId && !job.id && !job.parent && !parentKeyOpts?.parentKey && !job.deduplicationId &&
-      opts['deduplication'] === undefined && opts['debounce'] === undefined;
+    return (
+      !jobId &&
+      !job.id &&
+      !job.parent &&
+      !parentKeyOpts?.parentKey &&
+      !job.deduplicationId &&
+      opts['deduplication'] === undefined &&
+      opts['debounce'] === undefined
+    );
   });
 }
 
@@ -45,10 +52,25 @@ export function addIndependentJobs(ctx: QueueCtx, jobs: JobJson[], now: number):
       const seq = opts['lifo'] === true ? -(firstSeq + n) : firstSeq + n;
       const priority = Math.max(0, Math.floor(Number(job.priority ?? opts['priority'] ?? 0) || 0));
       const delayed = delay > 0;
-      jobParams.push(queue, id, seq, job.name, delayed ? 'delayed' : 'wait', job.data ?? '{}', JSON.stringify(opts),
-        priority, delay, timestamp, delayed ? timestamp + delay : null);
-      eventParams.push(queue, JSON.stringify(['event', 'added', 'jobId', id, 'name', job.name]), queue,
-        JSON.stringify(delayed ? ['event', 'delayed', 'jobId', id, 'delay', String(timestamp + delay)] : ['event', 'waiting', 'jobId', id]));
+      jobParams.push(
+        queue,
+        id,
+        seq,
+        job.name,
+        delayed ? 'delayed' : 'wait',
+        job.data ?? '{}',
+        JSON.stringify(opts),
+        priority,
+        delay,
+        timestamp,
+        delayed ? timestamp + delay : null,
+      );
+      eventParams.push(
+        queue,
+        JSON.stringify(['event', 'added', 'jobId', id, 'name', job.name]),
+        queue,
+        JSON.stringify(delayed ? ['event', 'delayed', 'jobId', id, 'delay', String(timestamp + delay)] : ['event', 'waiting', 'jobId', id]),
+      );
       ids.push(id);
       wake = true;
     });

@@ -21,7 +21,8 @@ interface QueueFlags {
 
 export function readFlags(ctx: QueueCtx): QueueFlags {
   const rows = ctx.store.all<{ field: string; value: string }>(
-    `SELECT field, value FROM meta WHERE queue = ? AND field IN ('paused', 'concurrency', 'max', 'duration')`, ctx.queue,
+    `SELECT field, value FROM meta WHERE queue = ? AND field IN ('paused', 'concurrency', 'max', 'duration')`,
+    ctx.queue,
   );
   const flags: QueueFlags = { paused: false };
   for (const { field, value } of rows) {
@@ -39,28 +40,25 @@ export function promoteDueJobs(ctx: QueueCtx, now: number, limit = 1000): number
   const { store, queue } = ctx;
   const due = store.all<{ id: string }>(
     `SELECT id FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at <= ? ORDER BY process_at LIMIT ?`,
-    queue, now, limit,
+    queue,
+    now,
+    limit,
   );
   for (const { id } of due) {
     // A promoted job no longer has a delay (Redis resets it too).
-    store.run(`UPDATE jobs SET state = 'wait', seq = ?, process_at = NULL, delay = 0 WHERE queue = ? AND id = ?`,
-      store.reserve(queue, 'seq'), queue, id);
+    store.run(`UPDATE jobs SET state = 'wait', seq = ?, process_at = NULL, delay = 0 WHERE queue = ? AND id = ?`, store.reserve(queue, 'seq'), queue, id);
     emitEvent(ctx, 'waiting', { jobId: id, prev: 'delayed' });
   }
   return due.length;
 }
 
 export function nextDelayedAt(ctx: QueueCtx): number {
-  return ctx.store.one<{ at: number | null }>(
-    `SELECT MIN(process_at) AS at FROM jobs WHERE queue = ? AND state = 'delayed'`, ctx.queue,
-  )?.at ?? 0;
+  return ctx.store.one<{ at: number | null }>(`SELECT MIN(process_at) AS at FROM jobs WHERE queue = ? AND state = 'delayed'`, ctx.queue)?.at ?? 0;
 }
 
 /** Remaining ms of a closed rate-limit window, or 0 when a job may start now. */
 export function rateLimitDelay(ctx: QueueCtx, flags: QueueFlags, now: number): number {
-  const window = ctx.store.one<{ points: number; expire_at: number }>(
-    'SELECT points, expire_at FROM rate_limit WHERE queue = ?', ctx.queue,
-  );
+  const window = ctx.store.one<{ points: number; expire_at: number }>('SELECT points, expire_at FROM rate_limit WHERE queue = ?', ctx.queue);
   if (!window || window.expire_at <= now) return 0;
   const max = ctx.settings.limiter?.max ?? flags.max;
   if (window.points >= FORCED_LIMIT || (max !== undefined && window.points >= max)) return window.expire_at - now;
@@ -103,7 +101,7 @@ export function claimNext(ctx: QueueCtx, token: string, workerName: string | und
   // so one look per millisecond is enough; with a limiter every claim counts and must look.
   const limited = settings.limiter !== undefined || flags.max !== undefined;
   const server = serverNow();
-  const limitDelay = limited || flags.windowChecked !== now ? rateLimitDelay(ctx, flags, server) : flags.windowDelay ?? 0;
+  const limitDelay = limited || flags.windowChecked !== now ? rateLimitDelay(ctx, flags, server) : (flags.windowDelay ?? 0);
   if (!limited) {
     flags.windowChecked = now;
     flags.windowDelay = limitDelay;
@@ -115,7 +113,12 @@ export function claimNext(ctx: QueueCtx, token: string, workerName: string | und
        attempts_started = attempts_started + 1, processed_by = COALESCE(?, processed_by)
      WHERE queue = ? AND id = (SELECT id FROM jobs WHERE queue = ? AND state = 'wait' ORDER BY priority, seq LIMIT 1)
      RETURNING *`,
-    token, server + settings.lockDuration, now, workerName ?? null, queue, queue,
+    token,
+    server + settings.lockDuration,
+    now,
+    workerName ?? null,
+    queue,
+    queue,
   );
   if (!row) return [null, '', 0, nextDelayedAt(ctx)];
 
@@ -128,7 +131,10 @@ export function claimNext(ctx: QueueCtx, token: string, workerName: string | und
        ON CONFLICT (queue) DO UPDATE SET
          points = CASE WHEN expire_at <= ? THEN 1 ELSE points + 1 END,
          expire_at = CASE WHEN expire_at <= ? THEN excluded.expire_at ELSE expire_at END`,
-      queue, server + duration, server, server,
+      queue,
+      server + duration,
+      server,
+      server,
     );
   }
   emitEvent(ctx, 'active', { jobId: row.id, prev: 'waiting' });

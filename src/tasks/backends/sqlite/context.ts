@@ -19,8 +19,7 @@ export interface QueueCtx {
 
 /** Reads the option bag a Queue/Worker passes to the factory; unknown shapes fall back to BullMQ's defaults. */
 export function settingsFrom(opts: Record<string, unknown>): QueueSettings {
-  const num = (value: unknown, fallback: number): number =>
-    typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+  const num = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
   const limiter = opts['limiter'] as { max?: unknown; duration?: unknown } | undefined;
   const metrics = opts['metrics'] as { maxDataPoints?: unknown } | undefined;
   const streams = opts['streams'] as { events?: { maxLen?: unknown } } | undefined;

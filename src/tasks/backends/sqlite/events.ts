@@ -18,7 +18,11 @@ export function emitEvent(ctx: QueueCtx, event: string, fields: Record<string, s
 
 /** A new job's `added` + `waiting`/`delayed` (both land in the operation's one events INSERT). */
 export function emitEventPair(
-  ctx: QueueCtx, first: string, firstFields: Record<string, string | number>, second: string, secondFields: Record<string, string | number>,
+  ctx: QueueCtx,
+  first: string,
+  firstFields: Record<string, string | number>,
+  second: string,
+  secondFields: Record<string, string | number>,
 ): void {
   ctx.store.appendEvent(ctx.queue, flatten(first, firstFields));
   ctx.store.appendEvent(ctx.queue, flatten(second, secondFields));
@@ -44,8 +48,7 @@ export function countAppends(ctx: QueueCtx, added: number): void {
     counts.set(ctx.queue, 0);
     // The Queue records its `streams.events.maxLen` in the queue meta, as with Redis; a Worker's own
     // options usually lack it, so the meta value wins.
-    const recorded = Number(ctx.store.one<{ value: string }>(
-      `SELECT value FROM meta WHERE queue = ? AND field = 'opts.maxLenEvents'`, ctx.queue)?.value);
+    const recorded = Number(ctx.store.one<{ value: string }>(`SELECT value FROM meta WHERE queue = ? AND field = 'opts.maxLenEvents'`, ctx.queue)?.value);
     trimEventLog(ctx, Number.isFinite(recorded) && recorded > 0 ? recorded : ctx.settings.maxLenEvents);
   }
   signal(ctx, `event:${ctx.queue}`);
@@ -61,7 +64,8 @@ export function trimEventLog(ctx: QueueCtx, maxLen: number): number {
   ctx.store.writeEvents();
   const cutoff = ctx.store.one<{ id: number }>(
     'SELECT id FROM events WHERE queue = ? ORDER BY id DESC LIMIT 1 OFFSET ?',
-    ctx.queue, Math.max(0, Math.floor(maxLen)),
+    ctx.queue,
+    Math.max(0, Math.floor(maxLen)),
   );
   if (!cutoff) return 0;
   return ctx.store.run('DELETE FROM events WHERE queue = ? AND id <= ?', ctx.queue, cutoff.id);
@@ -79,9 +83,7 @@ export function lastEventId(ctx: QueueCtx): number {
 
 export function eventsAfter(ctx: QueueCtx, id: number, limit: number): StoredEvent[] {
   ctx.store.writeEvents();
-  return ctx.store.all<StoredEvent>(
-    'SELECT id, fields FROM events WHERE queue = ? AND id > ? ORDER BY id LIMIT ?', ctx.queue, id, limit,
-  );
+  return ctx.store.all<StoredEvent>('SELECT id, fields FROM events WHERE queue = ? AND id > ? ORDER BY id LIMIT ?', ctx.queue, id, limit);
 }
 
 /** Tells in-process workers of `queue` that a job may be claimable (after the current transaction commits). */

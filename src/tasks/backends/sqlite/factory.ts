@@ -31,9 +31,12 @@ export function createSqliteQueueBackendFactory(options: SqliteQueueBackendOptio
     const prefix = typeof rawPrefix === 'string' && rawPrefix !== '' ? rawPrefix : 'bull';
     const workerName = (opts as { name?: unknown }).name;
     const qualified = `${prefix}:${name}`;
-    const identity = { name, prefix, pollIntervalMs, ...(flags.withBlockingConnection
-      ? { clientName: typeof workerName === 'string' ? `${qualified}:w:${workerName}` : qualified }
-      : {}) };
+    const identity = {
+      name,
+      prefix,
+      pollIntervalMs,
+      ...(flags.withBlockingConnection ? { clientName: typeof workerName === 'string' ? `${qualified}:w:${workerName}` : qualified } : {}),
+    };
     return new SqliteQueueBackend(store, opts as QueueBaseOptions, identity);
   };
   return Object.assign(factory, {

@@ -15,7 +15,8 @@ export function lockedJob(ctx: QueueCtx, jobId: string, token: string | undefine
   const row = ctx.store.one<JobHead & { failed_children: number }>(
     `SELECT ${HEAD_COLUMNS}, EXISTS (SELECT 1 FROM deps WHERE parent_queue = jobs.queue AND parent_id = jobs.id AND status = 'failed')
        AS failed_children FROM jobs WHERE queue = ? AND id = ?`,
-    ctx.queue, jobId,
+    ctx.queue,
+    jobId,
   );
   if (!row) throw new CodeError(Code.JobNotExist);
   if (token && token !== '0') {
@@ -52,7 +53,10 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
       store.run(
         `UPDATE jobs SET state = 'completed', returnvalue = ?, finished_on = ?, attempts_made = attempts_made + 1,
            lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
-        value, now, queue, jobId,
+        value,
+        now,
+        queue,
+        jobId,
       );
     }
     emitEvent(ctx, 'completed', { jobId, returnvalue: value, prev: 'active' });
@@ -62,7 +66,11 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
       `UPDATE jobs SET state = 'failed', failed_reason = ?, stacktrace = COALESCE(?, stacktrace), finished_on = ?,
          attempts_made = attempts_made + 1, lock_token = NULL, locked_until = NULL, deferred_failure = NULL
        WHERE queue = ? AND id = ?`,
-      value, input.stacktrace ?? null, now, queue, jobId,
+      value,
+      input.stacktrace ?? null,
+      now,
+      queue,
+      jobId,
     );
     emitEvent(ctx, 'failed', { jobId, failedReason: value, prev: 'active' });
     const attempts = Number(parseJson<{ attempts?: number }>(row.opts, {}).attempts ?? 1);
@@ -84,8 +92,10 @@ export function finishJob(ctx: QueueCtx, input: FinishInput): NextJobTuple | und
 
 /** Nothing waiting and nothing running: Redis's condition for `drained` after a job finishes. */
 function isDrained(ctx: QueueCtx): boolean {
-  return ctx.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, ctx.queue) === undefined &&
-    ctx.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'active' LIMIT 1`, ctx.queue) === undefined;
+  return (
+    ctx.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'wait' LIMIT 1`, ctx.queue) === undefined &&
+    ctx.store.one(`SELECT 1 AS x FROM jobs WHERE queue = ? AND state = 'active' LIMIT 1`, ctx.queue) === undefined
+  );
 }
 
 /** removeOnComplete / removeOnFail: true, a count to keep, or `{ age (s), count }`. */
@@ -101,14 +111,17 @@ function applyRetention(ctx: QueueCtx, state: 'completed' | 'failed', row: JobHe
   if (policy.age !== undefined) {
     const old = store.all<JobHead>(
       `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on <= ? ORDER BY finished_on LIMIT ?`,
-      queue, now - policy.age * 1000, policy.limit ?? 1000,
+      queue,
+      now - policy.age * 1000,
+      policy.limit ?? 1000,
     );
     for (const job of old) deleteJob(ctx, job, now);
   }
   if (policy.count !== undefined && policy.count >= 0) {
     const extra = store.all<JobHead>(
       `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}' ORDER BY finished_on DESC, seq DESC LIMIT -1 OFFSET ?`,
-      queue, policy.count,
+      queue,
+      policy.count,
     );
     for (const job of extra) deleteJob(ctx, job, now);
   }
@@ -120,13 +133,12 @@ function collectMetrics(ctx: QueueCtx, kind: string, now: number): void {
   if (!maxPoints) return;
   const { store, queue } = ctx;
   const row = store.one<{ count: number; prev_ts: number | null; prev_count: number; data: string }>(
-    'SELECT count, prev_ts, prev_count, data FROM metrics WHERE queue = ? AND kind = ?', queue, kind,
+    'SELECT count, prev_ts, prev_count, data FROM metrics WHERE queue = ? AND kind = ?',
+    queue,
+    kind,
   );
   if (!row || row.prev_ts === null) {
-    store.run(
-      `INSERT OR REPLACE INTO metrics (queue, kind, count, prev_ts, prev_count, data) VALUES (?, ?, 1, ?, 0, '[]')`,
-      queue, kind, now,
-    );
+    store.run(`INSERT OR REPLACE INTO metrics (queue, kind, count, prev_ts, prev_count, data) VALUES (?, ?, 1, ?, 0, '[]')`, queue, kind, now);
     return;
   }
   const count = row.count + 1;
@@ -140,6 +152,11 @@ function collectMetrics(ctx: QueueCtx, kind: string, now: number): void {
   const next = [...Array<number>(minutes - 1).fill(0), row.count - row.prev_count, ...data].slice(0, maxPoints);
   store.run(
     'UPDATE metrics SET count = ?, prev_ts = ?, prev_count = ?, data = ? WHERE queue = ? AND kind = ?',
-    count, now, row.count, JSON.stringify(next), queue, kind,
+    count,
+    now,
+    row.count,
+    JSON.stringify(next),
+    queue,
+    kind,
   );
 }

@@ -33,9 +33,10 @@ export function getCounts(ctx: QueueCtx, types: (JobType | 'paused')[], delayedB
   return types.map((type) => {
     const key = type === 'waiting' ? 'wait' : type;
     if (key === 'delayed' && delayedBefore !== undefined) {
-      return ctx.store.one<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at < ?`, ctx.queue, delayedBefore,
-      )?.n ?? 0;
+      return (
+        ctx.store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'delayed' AND process_at < ?`, ctx.queue, delayedBefore)?.n ??
+        0
+      );
     }
     const where = COUNT_SQL[key];
     if (!where) return 0;
@@ -44,9 +45,10 @@ export function getCounts(ctx: QueueCtx, types: (JobType | 'paused')[], delayedB
 }
 
 export function getCountsPerPriority(ctx: QueueCtx, priorities: number[]): number[] {
-  return priorities.map((priority) => ctx.store.one<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'wait' AND priority = ?`, ctx.queue, priority,
-  )?.n ?? 0);
+  return priorities.map(
+    (priority) =>
+      ctx.store.one<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE queue = ? AND state = 'wait' AND priority = ?`, ctx.queue, priority)?.n ?? 0,
+  );
 }
 
 /** Ordering of each state in processing (asc) order, as the Redis lists/sorted sets return them. */
@@ -65,13 +67,16 @@ export function getRange(ctx: QueueCtx, type: string, start: number, end: number
   const spec = RANGE_SQL[key];
   if (!spec) return [];
   const direction = asc ? '' : ' DESC';
-  const order = spec.order.split(', ').map((column) => column + direction).join(', ');
+  const order = spec.order
+    .split(', ')
+    .map((column) => column + direction)
+    .join(', ');
   const offset = Math.max(0, start);
   const limit = end < 0 ? -1 : Math.max(0, end - offset + 1);
   if (limit === 0) return [];
-  const ids = ctx.store.all<{ id: string }>(
-    `SELECT id FROM jobs WHERE queue = ? AND ${spec.where} ORDER BY ${order} LIMIT ? OFFSET ?`, ctx.queue, limit, offset,
-  ).map((row) => row.id);
+  const ids = ctx.store
+    .all<{ id: string }>(`SELECT id FROM jobs WHERE queue = ? AND ${spec.where} ORDER BY ${order} LIMIT ? OFFSET ?`, ctx.queue, limit, offset)
+    .map((row) => row.id);
   // Redis lists (wait, active) come back tail-first for asc and BullMQ's getter reverses them.
   return asc && (key === 'wait' || key === 'active') ? ids.reverse() : ids;
 }
@@ -88,9 +93,15 @@ export function dependencies(ctx: QueueCtx, jobId: string, status?: string, offs
 
 export function dependencyCounts(ctx: QueueCtx, jobId: string, types: string[]): number[] {
   const byStatus: Record<string, string> = { processed: 'processed', unprocessed: 'pending', ignored: 'ignored', failed: 'failed' };
-  return types.map((type) => ctx.store.one<{ n: number }>(
-    'SELECT COUNT(*) AS n FROM deps WHERE parent_queue = ? AND parent_id = ? AND status = ?', ctx.queue, jobId, byStatus[type] ?? type,
-  )?.n ?? 0);
+  return types.map(
+    (type) =>
+      ctx.store.one<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM deps WHERE parent_queue = ? AND parent_id = ? AND status = ?',
+        ctx.queue,
+        jobId,
+        byStatus[type] ?? type,
+      )?.n ?? 0,
+  );
 }
 
 export function getJobLogs(ctx: QueueCtx, jobId: string, start: number, end: number, asc: boolean): { logs: string[]; count: number } {
@@ -100,7 +111,10 @@ export function getJobLogs(ctx: QueueCtx, jobId: string, start: number, end: num
   if (to < from) return { logs: [], count };
   const rows = ctx.store.all<{ row: string }>(
     `SELECT row FROM logs WHERE queue = ? AND job_id = ? ORDER BY idx ${asc ? 'ASC' : 'DESC'} LIMIT ? OFFSET ?`,
-    ctx.queue, jobId, to - from + 1, from,
+    ctx.queue,
+    jobId,
+    to - from + 1,
+    from,
   );
   return { logs: rows.map((row) => row.row), count };
 }
@@ -120,13 +134,19 @@ export function clearLogs(ctx: QueueCtx, jobId: string, keepLogs?: number): void
   ctx.store.run(
     `DELETE FROM logs WHERE queue = ? AND job_id = ? AND idx NOT IN
        (SELECT idx FROM logs WHERE queue = ? AND job_id = ? ORDER BY idx DESC LIMIT ?)`,
-    ctx.queue, jobId, ctx.queue, jobId, keepLogs,
+    ctx.queue,
+    jobId,
+    ctx.queue,
+    jobId,
+    keepLogs,
   );
 }
 
 export function getMetrics(ctx: QueueCtx, kind: string, start: number, end: number): [string[], string[], number] {
   const row = ctx.store.one<{ count: number; prev_ts: number | null; prev_count: number; data: string }>(
-    'SELECT count, prev_ts, prev_count, data FROM metrics WHERE queue = ? AND kind = ?', ctx.queue, kind,
+    'SELECT count, prev_ts, prev_count, data FROM metrics WHERE queue = ? AND kind = ?',
+    ctx.queue,
+    kind,
   );
   if (!row) return [['0', '0', '0'], [], 0];
   const all = (JSON.parse(row.data) as number[]).map(String);

@@ -16,8 +16,7 @@ export function moveParentToWait(ctx: QueueCtx, parentQueue: string, parentId: s
     ctx.store.run(`UPDATE jobs SET state = 'delayed', process_at = ? WHERE queue = ? AND id = ?`, now + parent.delay, parentQueue, parentId);
     emitEvent(pctx, 'delayed', { jobId: parentId, delay: now + parent.delay });
   } else {
-    ctx.store.run(`UPDATE jobs SET state = 'wait', seq = ? WHERE queue = ? AND id = ?`,
-      ctx.store.reserve(parentQueue, 'seq'), parentQueue, parentId);
+    ctx.store.run(`UPDATE jobs SET state = 'wait', seq = ? WHERE queue = ? AND id = ?`, ctx.store.reserve(parentQueue, 'seq'), parentQueue, parentId);
     emitEvent(pctx, 'waiting', { jobId: parentId, prev: 'waiting-children' });
   }
   wakeWorkers(pctx);
@@ -26,7 +25,9 @@ export function moveParentToWait(ctx: QueueCtx, parentQueue: string, parentId: s
 /** Moves a parent whose children are all resolved from waiting-children to wait (or delayed). */
 export function releaseParentIfReady(ctx: QueueCtx, parentQueue: string, parentId: string, now: number): void {
   const parent = ctx.store.one<Pick<JobRow, 'state' | 'pending_deps'>>(
-    'SELECT state, pending_deps FROM jobs WHERE queue = ? AND id = ?', parentQueue, parentId,
+    'SELECT state, pending_deps FROM jobs WHERE queue = ? AND id = ?',
+    parentQueue,
+    parentId,
   );
   if (!parent || parent.state !== 'waiting-children' || parent.pending_deps > 0) return;
   moveParentToWait(ctx, parentQueue, parentId, now);
@@ -38,7 +39,10 @@ export function onChildCompleted(ctx: QueueCtx, child: Pick<JobHead, 'id' | 'par
   if (!parent) return;
   const changed = ctx.store.run(
     `UPDATE deps SET status = 'processed', value = ? WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`,
-    returnValue, parent.queueKey, parent.id, `${ctx.queue}:${child.id}`,
+    returnValue,
+    parent.queueKey,
+    parent.id,
+    `${ctx.queue}:${child.id}`,
   );
   if (changed === 0) return;
   ctx.store.run('UPDATE jobs SET pending_deps = MAX(pending_deps - 1, 0) WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
@@ -61,9 +65,10 @@ export function onChildFailed(ctx: QueueCtx, child: Pick<JobHead, 'id' | 'parent
   const childKey = `${ctx.queue}:${child.id}`;
   const where = `WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`;
   const keys = [parent.queueKey, parent.id, childKey] as const;
-  const changed = parent.rdof && !parent.fpof && !parent.cpof && !parent.idof
-    ? store.run(`DELETE FROM deps ${where}`, ...keys)
-    : store.run(`UPDATE deps SET status = ?, value = ? ${where}`, parent.fpof ? 'failed' : 'ignored', reason, ...keys);
+  const changed =
+    parent.rdof && !parent.fpof && !parent.cpof && !parent.idof
+      ? store.run(`DELETE FROM deps ${where}`, ...keys)
+      : store.run(`UPDATE deps SET status = ?, value = ? ${where}`, parent.fpof ? 'failed' : 'ignored', reason, ...keys);
   if (changed === 0) return;
   store.run('UPDATE jobs SET pending_deps = MAX(pending_deps - 1, 0) WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
   if (parent.fpof) deferParentFailure(ctx, parent.queueKey, parent.id, `child ${childKey} failed`, now);

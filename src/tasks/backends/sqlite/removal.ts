@@ -21,7 +21,9 @@ export function deleteJob(ctx: QueueCtx, row: JobHead, now: number, hard = false
   if (!parent) return;
   const removed = store.run(
     `DELETE FROM deps WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`,
-    parent.queueKey, parent.id, `${queue}:${row.id}`,
+    parent.queueKey,
+    parent.id,
+    `${queue}:${row.id}`,
   );
   if (removed === 0) return;
   store.run('UPDATE jobs SET pending_deps = MAX(pending_deps - 1, 0) WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
@@ -38,7 +40,9 @@ export function deleteJob(ctx: QueueCtx, row: JobHead, now: number, hard = false
 export function isSchedulerJob(ctx: QueueCtx, row: Pick<JobHead, 'id' | 'repeat_job_key'>): boolean {
   if (!row.repeat_job_key) return false;
   const scheduler = ctx.store.one<{ next_millis: number | null }>(
-    'SELECT next_millis FROM schedulers WHERE queue = ? AND id = ?', ctx.queue, row.repeat_job_key,
+    'SELECT next_millis FROM schedulers WHERE queue = ? AND id = ?',
+    ctx.queue,
+    row.repeat_job_key,
   );
   return scheduler !== undefined && row.id === `repeat:${row.repeat_job_key}:${scheduler.next_millis}`;
 }
@@ -50,7 +54,8 @@ function isLocked(row: JobHead, _now: number): boolean {
 function childrenOf(ctx: QueueCtx, id: string, onlyPending: boolean): { child_queue: string; child_id: string }[] {
   return ctx.store.all(
     `SELECT child_queue, child_id FROM deps WHERE parent_queue = ? AND parent_id = ?${onlyPending ? ` AND status = 'pending'` : ''}`,
-    ctx.queue, id,
+    ctx.queue,
+    id,
   );
 }
 
@@ -98,8 +103,15 @@ export function removeUnprocessedChildren(ctx: QueueCtx, jobId: string, now: num
 }
 
 const STATE_OF_TYPE: Record<string, string> = {
-  completed: 'completed', failed: 'failed', active: 'active', delayed: 'delayed',
-  wait: 'wait', waiting: 'wait', paused: 'wait', prioritized: 'wait', 'waiting-children': 'waiting-children',
+  completed: 'completed',
+  failed: 'failed',
+  active: 'active',
+  delayed: 'delayed',
+  wait: 'wait',
+  waiting: 'wait',
+  paused: 'wait',
+  prioritized: 'wait',
+  'waiting-children': 'waiting-children',
 };
 
 /**
@@ -121,7 +133,8 @@ export function cleanJobs(ctx: QueueCtx, type: string, timestamp: number, limit:
   const rows = ctx.store.all<JobHead>(
     // `state` comes from the fixed map above; inlined so the state's partial index applies.
     `SELECT ${HEAD_COLUMNS} FROM jobs WHERE queue = ? AND state = '${state}'${extra} AND ${column} <= ? ORDER BY ${column}`,
-    ctx.queue, timestamp,
+    ctx.queue,
+    timestamp,
   );
   const removed: string[] = [];
   for (const row of rows) {

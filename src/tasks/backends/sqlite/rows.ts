@@ -34,9 +34,24 @@ export interface JobRow {
 }
 
 /** The columns state changes need: everything but the payload, result and error text (which may be large). */
-export const HEAD_COLUMNS = 'id, state, priority, seq, opts, attempts_made, lock_token, locked_until, dedup_id, repeat_job_key, parent, pending_deps, stalled_counter';
-export type JobHead = Pick<JobRow, 'id' | 'state' | 'priority' | 'seq' | 'opts' | 'attempts_made' | 'lock_token' | 'locked_until' |
-  'dedup_id' | 'repeat_job_key' | 'parent' | 'pending_deps' | 'stalled_counter'>;
+export const HEAD_COLUMNS =
+  'id, state, priority, seq, opts, attempts_made, lock_token, locked_until, dedup_id, repeat_job_key, parent, pending_deps, stalled_counter';
+export type JobHead = Pick<
+  JobRow,
+  | 'id'
+  | 'state'
+  | 'priority'
+  | 'seq'
+  | 'opts'
+  | 'attempts_made'
+  | 'lock_token'
+  | 'locked_until'
+  | 'dedup_id'
+  | 'repeat_job_key'
+  | 'parent'
+  | 'pending_deps'
+  | 'stalled_counter'
+>;
 
 /** The parent reference BullMQ stores on a child (`idof`/`fpof`/… are the failure policies). */
 export interface ParentRef {

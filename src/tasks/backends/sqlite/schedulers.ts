@@ -61,8 +61,14 @@ function jobExists(ctx: QueueCtx, id: string): boolean {
 }
 
 function insertIteration(
-  ctx: QueueCtx, schedulerId: string, jobId: string, name: string, data: string, delayedOpts: DelayedOpts,
-  next: number, now: number,
+  ctx: QueueCtx,
+  schedulerId: string,
+  jobId: string,
+  name: string,
+  data: string,
+  delayedOpts: DelayedOpts,
+  next: number,
+  now: number,
 ): number {
   const delay = Math.max(next - now, 0);
   const opts = { ...delayedOpts, delay, jobId };
@@ -70,9 +76,18 @@ function insertIteration(
   ctx.store.run(
     `INSERT OR REPLACE INTO jobs (queue, id, seq, name, state, data, opts, priority, delay, timestamp, process_at, repeat_job_key)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ctx.queue, jobId, seq, name, delay > 0 ? 'delayed' : 'wait', data || '{}', JSON.stringify(opts),
-    Number(delayedOpts.priority ?? 0) || 0, delay, Number(delayedOpts.timestamp ?? now) || now,
-    delay > 0 ? next : null, schedulerId,
+    ctx.queue,
+    jobId,
+    seq,
+    name,
+    delay > 0 ? 'delayed' : 'wait',
+    data || '{}',
+    JSON.stringify(opts),
+    Number(delayedOpts.priority ?? 0) || 0,
+    delay,
+    Number(delayedOpts.timestamp ?? now) || now,
+    delay > 0 ? next : null,
+    schedulerId,
   );
   emitEvent(ctx, 'added', { jobId, name });
   if (delay > 0) emitEvent(ctx, 'delayed', { jobId, delay: next });
@@ -83,8 +98,15 @@ function insertIteration(
 
 /** `Queue.upsertJobScheduler`: (re)defines the scheduler and replaces its pending iteration. */
 export function addJobScheduler(
-  ctx: QueueCtx, id: string, nextMillis: number, templateData: string, templateOpts: unknown,
-  opts: SchedulerOpts, delayedOpts: DelayedOpts, producerId: string | undefined, now: number,
+  ctx: QueueCtx,
+  id: string,
+  nextMillis: number,
+  templateData: string,
+  templateOpts: unknown,
+  opts: SchedulerOpts,
+  delayedOpts: DelayedOpts,
+  producerId: string | undefined,
+  now: number,
 ): [string, number] {
   const existing = getScheduler(ctx, id);
   const prev = existing?.next_millis ?? null;
@@ -103,8 +125,7 @@ export function addJobScheduler(
   }
   let removed = false;
   if (prev !== null) {
-    removed = ctx.store.run(`DELETE FROM jobs WHERE queue = ? AND id = ? AND state IN ('delayed', 'wait')`,
-      ctx.queue, iterationId(id, prev)) > 0;
+    removed = ctx.store.run(`DELETE FROM jobs WHERE queue = ? AND id = ? AND state IN ('delayed', 'wait')`, ctx.queue, iterationId(id, prev)) > 0;
   }
   if (removed && opts.every && !everyChanged && prev !== null) next = prev;
   let jobId = iterationId(id, next);
@@ -118,9 +139,21 @@ export function addJobScheduler(
   ctx.store.run(
     `INSERT OR REPLACE INTO schedulers (queue, id, name, next_millis, pattern, every, tz, start_date, end_date,
        limit_count, ic, offset_ms, template_data, template_opts, producer_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ctx.queue, id, opts.name ?? null, next, opts.pattern ?? null, opts.every ?? null, opts.tz ?? null,
-    opts.startDate ?? null, opts.endDate ?? null, opts.limit ?? null, existing?.ic ?? 1, offset,
-    templateData || '{}', JSON.stringify(templateOpts ?? {}), producerId ?? null,
+    ctx.queue,
+    id,
+    opts.name ?? null,
+    next,
+    opts.pattern ?? null,
+    opts.every ?? null,
+    opts.tz ?? null,
+    opts.startDate ?? null,
+    opts.endDate ?? null,
+    opts.limit ?? null,
+    existing?.ic ?? 1,
+    offset,
+    templateData || '{}',
+    JSON.stringify(templateOpts ?? {}),
+    producerId ?? null,
   );
   const delay = insertIteration(ctx, id, jobId, opts.name ?? '', templateData, delayedOpts, next, now);
   return [jobId, delay];
@@ -128,8 +161,13 @@ export function addJobScheduler(
 
 /** Called by the worker that picked up iteration `producerId`: enqueues the following one (once). */
 export function updateJobSchedulerNextMillis(
-  ctx: QueueCtx, id: string, nextMillis: number, templateData: string, delayedOpts: DelayedOpts,
-  producerId: string | undefined, now: number,
+  ctx: QueueCtx,
+  id: string,
+  nextMillis: number,
+  templateData: string,
+  delayedOpts: DelayedOpts,
+  producerId: string | undefined,
+  now: number,
 ): string | null {
   const row = getScheduler(ctx, id);
   if (!row) return null;
@@ -149,7 +187,11 @@ export function updateJobSchedulerNextMillis(
   ctx.store.run(
     `UPDATE schedulers SET next_millis = ?, ic = ic + 1, offset_ms = COALESCE(offset_ms, ?),
        template_data = COALESCE(?, template_data) WHERE queue = ? AND id = ?`,
-    next, offset, newData, ctx.queue, id,
+    next,
+    offset,
+    newData,
+    ctx.queue,
+    id,
   );
   const data = row.template_data && row.template_data !== '{}' ? row.template_data : templateData;
   insertIteration(ctx, id, jobId, row.name ?? '', data, delayedOpts, next, now);
@@ -190,7 +232,9 @@ export function schedulersRange(ctx: QueueCtx, start: number, end: number, asc: 
   const limit = end < 0 ? -1 : end - start + 1;
   const rows = ctx.store.all<{ id: string; next_millis: number | null }>(
     `SELECT id, next_millis FROM schedulers WHERE queue = ? ORDER BY next_millis ${asc ? 'ASC' : 'DESC'}, id LIMIT ? OFFSET ?`,
-    ctx.queue, limit, Math.max(0, start),
+    ctx.queue,
+    limit,
+    Math.max(0, start),
   );
   return rows.flatMap((row) => [row.id, String(row.next_millis ?? 0)]);
 }

@@ -18,17 +18,22 @@ export function moveStalledJobsToWait(ctx: QueueCtx, now: number): string[] {
   const stalled = store.all<{ id: string; stalled_counter: number; repeat_job_key: string | null }>(
     `SELECT id, stalled_counter, repeat_job_key FROM jobs
      WHERE queue = ? AND state = 'active' AND locked_until < ? ORDER BY locked_until LIMIT 1000`,
-    queue, now,
+    queue,
+    now,
   );
   for (const job of stalled) {
     const count = job.stalled_counter + 1;
-    const scheduled = job.repeat_job_key !== null &&
-      store.one('SELECT 1 AS x FROM schedulers WHERE queue = ? AND id = ?', queue, job.repeat_job_key) !== undefined;
+    const scheduled =
+      job.repeat_job_key !== null && store.one('SELECT 1 AS x FROM schedulers WHERE queue = ? AND id = ?', queue, job.repeat_job_key) !== undefined;
     const deferred = count > settings.maxStalledCount && !scheduled ? STALLED_REASON : null;
     store.run(
       `UPDATE jobs SET state = 'wait', seq = ?, stalled_counter = ?, lock_token = NULL, locked_until = NULL,
          deferred_failure = COALESCE(?, deferred_failure) WHERE queue = ? AND id = ?`,
-      store.reserve(queue, 'seq'), count, deferred, queue, job.id,
+      store.reserve(queue, 'seq'),
+      count,
+      deferred,
+      queue,
+      job.id,
     );
     emitEvent(ctx, 'waiting', { jobId: job.id, prev: 'active' });
     emitEvent(ctx, 'stalled', { jobId: job.id });
@@ -41,6 +46,9 @@ export function moveStalledJobsToWait(ctx: QueueCtx, now: number): string[] {
 export function extendLock(ctx: QueueCtx, jobId: string, token: string, duration: number, now: number): number {
   return ctx.store.run(
     `UPDATE jobs SET locked_until = ? WHERE queue = ? AND id = ? AND state = 'active' AND lock_token = ?`,
-    now + duration, ctx.queue, jobId, token,
+    now + duration,
+    ctx.queue,
+    jobId,
+    token,
   );
 }

@@ -175,9 +175,11 @@ export class SqliteStore {
     this.waiters = [];
     const after = this.afterFlush;
     this.afterFlush = [];
-    queueMicrotask(() => onNextTurn(() => {
-      for (const resume of after) resume();
-    }));
+    queueMicrotask(() =>
+      onNextTurn(() => {
+        for (const resume of after) resume();
+      }),
+    );
     this.batchOpen = false;
     try {
       this.db.exec('COMMIT');
@@ -261,7 +263,9 @@ export class SqliteStore {
     const row = this.one<{ value: number }>(
       `INSERT INTO counters (queue, name, value) VALUES (?, ?, ?)
        ON CONFLICT (queue, name) DO UPDATE SET value = value + excluded.value RETURNING value`,
-      queue, name, n,
+      queue,
+      name,
+      n,
     );
     return (row?.value ?? n) - n + 1;
   }

@@ -31,24 +31,30 @@ export function createSqliteTaskStore(store: SqliteStore, namespace: string): Ta
     },
     async set(key, value, ttlMs) {
       ensureOpen();
-      store.tx(() => store.run('INSERT OR REPLACE INTO kv (key, value, expire_at) VALUES (?, ?, ?)',
-        k(key), value, ttlMs === undefined ? null : Date.now() + ttl(ttlMs)));
+      store.tx(() =>
+        store.run('INSERT OR REPLACE INTO kv (key, value, expire_at) VALUES (?, ?, ?)', k(key), value, ttlMs === undefined ? null : Date.now() + ttl(ttlMs)),
+      );
     },
     async setIfAbsent(key, value, ttlMs) {
       ensureOpen();
       const now = Date.now();
-      return store.tx(() => store.run(
-        `INSERT INTO kv (key, value, expire_at) VALUES (?, ?, ?)
+      return store.tx(
+        () =>
+          store.run(
+            `INSERT INTO kv (key, value, expire_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, expire_at = excluded.expire_at
          WHERE kv.expire_at IS NOT NULL AND kv.expire_at <= ?`,
-        k(key), value, now + ttl(ttlMs), now,
-      ) > 0);
+            k(key),
+            value,
+            now + ttl(ttlMs),
+            now,
+          ) > 0,
+      );
     },
     async refreshIfEquals(key, expected, ttlMs) {
       ensureOpen();
       const now = Date.now();
-      return store.tx(() => store.run(`UPDATE kv SET expire_at = ? WHERE key = ? AND value = ? AND ${LIVE}`,
-        now + ttl(ttlMs), k(key), expected, now) > 0);
+      return store.tx(() => store.run(`UPDATE kv SET expire_at = ? WHERE key = ? AND value = ? AND ${LIVE}`, now + ttl(ttlMs), k(key), expected, now) > 0);
     },
     async deleteIfEquals(key, expected) {
       ensureOpen();
@@ -73,9 +79,9 @@ export function createSqliteTaskStore(store: SqliteStore, namespace: string): Ta
       ensureOpen();
       const now = Date.now();
       store.tx(() => store.run('DELETE FROM kv WHERE expire_at IS NOT NULL AND expire_at <= ?', now));
-      return store.all<{ key: string; value: string }>(
-        `SELECT key, value FROM kv WHERE key LIKE ? ESCAPE '\\' AND ${LIVE} ORDER BY key`, likePrefix(k(prefix)), now,
-      ).map((row) => ({ key: row.key.slice(namespace.length), value: row.value }));
+      return store
+        .all<{ key: string; value: string }>(`SELECT key, value FROM kv WHERE key LIKE ? ESCAPE '\\' AND ${LIVE} ORDER BY key`, likePrefix(k(prefix)), now)
+        .map((row) => ({ key: row.key.slice(namespace.length), value: row.value }));
     },
     async close() {
       // The connection belongs to the backend, which closes it.

@@ -11,15 +11,26 @@ export interface FailureFields {
 
 /** Retry-with-backoff or `job.moveToDelayed`: active → delayed until `at`. */
 export function moveToDelayed(
-  ctx: QueueCtx, jobId: string, at: number, delay: number, token: string | undefined,
-  skipAttempt: boolean, fields: FailureFields,
+  ctx: QueueCtx,
+  jobId: string,
+  at: number,
+  delay: number,
+  token: string | undefined,
+  skipAttempt: boolean,
+  fields: FailureFields,
 ): void {
   lockedJob(ctx, jobId, token);
   ctx.store.run(
     `UPDATE jobs SET state = 'delayed', process_at = ?, delay = ?, attempts_made = attempts_made + ?,
        failed_reason = COALESCE(?, failed_reason), stacktrace = COALESCE(?, stacktrace),
        lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
-    at, delay, skipAttempt ? 0 : 1, fields.failedReason ?? null, fields.stacktrace ?? null, ctx.queue, jobId,
+    at,
+    delay,
+    skipAttempt ? 0 : 1,
+    fields.failedReason ?? null,
+    fields.stacktrace ?? null,
+    ctx.queue,
+    jobId,
   );
   emitEvent(ctx, 'delayed', { jobId, delay: at });
   wakeWorkers(ctx);
@@ -37,7 +48,11 @@ export function retryJob(ctx: QueueCtx, jobId: string, lifo: boolean, token: str
     `UPDATE jobs SET state = 'wait', seq = ?, attempts_made = attempts_made + 1,
        failed_reason = COALESCE(?, failed_reason), stacktrace = COALESCE(?, stacktrace),
        lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
-    lifo ? -seq : seq, fields.failedReason ?? null, fields.stacktrace ?? null, ctx.queue, jobId,
+    lifo ? -seq : seq,
+    fields.failedReason ?? null,
+    fields.stacktrace ?? null,
+    ctx.queue,
+    jobId,
   );
   emitEvent(ctx, 'waiting', { jobId, prev: 'active' });
   wakeWorkers(ctx);
@@ -52,7 +67,9 @@ export function moveActiveToWait(ctx: QueueCtx, jobId: string, token: string, no
   const head = ctx.store.one<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM jobs WHERE queue = ? AND state = 'wait'`, ctx.queue);
   ctx.store.run(
     `UPDATE jobs SET state = 'wait', seq = ?, lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
-    Math.min(head?.seq ?? 0, 0) - 1, ctx.queue, jobId,
+    Math.min(head?.seq ?? 0, 0) - 1,
+    ctx.queue,
+    jobId,
   );
   emitEvent(ctx, 'waiting', { jobId, prev: 'active' });
   const window = ctx.store.one<{ expire_at: number }>('SELECT expire_at FROM rate_limit WHERE queue = ?', ctx.queue);
@@ -60,9 +77,7 @@ export function moveActiveToWait(ctx: QueueCtx, jobId: string, token: string, no
 }
 
 /** `job.retry()` on a finished job: back to wait, keeping or resetting its attempt counters. */
-export function reprocessJob(
-  ctx: QueueCtx, jobId: string, state: 'completed' | 'failed', lifo: boolean, resetMade: boolean, resetStarted: boolean,
-): number {
+export function reprocessJob(ctx: QueueCtx, jobId: string, state: 'completed' | 'failed', lifo: boolean, resetMade: boolean, resetStarted: boolean): number {
   const row = ctx.store.one<JobRow>('SELECT * FROM jobs WHERE queue = ? AND id = ?', ctx.queue, jobId);
   if (!row) return Code.JobNotExist;
   if (row.state !== state) return Code.JobNotInState;
@@ -71,7 +86,11 @@ export function reprocessJob(
     `UPDATE jobs SET state = 'wait', seq = ?, finished_on = NULL, processed_on = NULL, returnvalue = NULL,
        failed_reason = NULL, attempts_made = CASE WHEN ? THEN 0 ELSE attempts_made END,
        attempts_started = CASE WHEN ? THEN 0 ELSE attempts_started END WHERE queue = ? AND id = ?`,
-    lifo ? -seq : seq, resetMade ? 1 : 0, resetStarted ? 1 : 0, ctx.queue, jobId,
+    lifo ? -seq : seq,
+    resetMade ? 1 : 0,
+    resetStarted ? 1 : 0,
+    ctx.queue,
+    jobId,
   );
   relinkToParent(ctx, row, state);
   emitEvent(ctx, 'waiting', { jobId, prev: state });
@@ -89,7 +108,9 @@ function relinkToParent(ctx: QueueCtx, row: JobRow, state: 'completed' | 'failed
   const from = state === 'failed' ? `status IN ('failed', 'ignored')` : `status = 'processed'`;
   const changed = ctx.store.run(
     `UPDATE deps SET status = 'pending', value = NULL WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND ${from}`,
-    parent.queueKey, parent.id, `${ctx.queue}:${row.id}`,
+    parent.queueKey,
+    parent.id,
+    `${ctx.queue}:${row.id}`,
   );
   if (changed > 0) ctx.store.run('UPDATE jobs SET pending_deps = pending_deps + 1 WHERE queue = ? AND id = ?', parent.queueKey, parent.id);
 }
@@ -99,7 +120,9 @@ export function retryFinishedJobs(ctx: QueueCtx, state: 'completed' | 'failed', 
   if (state !== 'completed' && state !== 'failed') throw new Error(`Unknown job state: ${String(state)}`);
   const ids = ctx.store.all<{ id: string }>(
     `SELECT id FROM jobs WHERE queue = ? AND state = '${state}' AND finished_on <= ? ORDER BY finished_on LIMIT ?`,
-    ctx.queue, timestamp, count + 1,
+    ctx.queue,
+    timestamp,
+    count + 1,
   );
   for (const { id } of ids.slice(0, count)) reprocessJob(ctx, id, state, false, false, false);
   return ids.length > count ? 1 : 0;
@@ -109,17 +132,19 @@ export function promote(ctx: QueueCtx, jobId: string): void {
   const row = ctx.store.one<JobRow>('SELECT * FROM jobs WHERE queue = ? AND id = ?', ctx.queue, jobId);
   if (!row) throw new CodeError(Code.JobNotExist);
   if (row.state !== 'delayed') throw new CodeError(Code.JobNotInState);
-  ctx.store.run(`UPDATE jobs SET state = 'wait', seq = ?, delay = 0, process_at = NULL WHERE queue = ? AND id = ?`,
-    ctx.store.reserve(ctx.queue, 'seq'), ctx.queue, jobId);
+  ctx.store.run(
+    `UPDATE jobs SET state = 'wait', seq = ?, delay = 0, process_at = NULL WHERE queue = ? AND id = ?`,
+    ctx.store.reserve(ctx.queue, 'seq'),
+    ctx.queue,
+    jobId,
+  );
   emitEvent(ctx, 'waiting', { jobId, prev: 'delayed' });
   wakeWorkers(ctx);
 }
 
 /** `Queue.promoteJobs`: up to `count` delayed jobs; 1 = more remain. */
 export function promoteJobs(ctx: QueueCtx, count: number): number {
-  const ids = ctx.store.all<{ id: string }>(
-    `SELECT id FROM jobs WHERE queue = ? AND state = 'delayed' ORDER BY process_at LIMIT ?`, ctx.queue, count + 1,
-  );
+  const ids = ctx.store.all<{ id: string }>(`SELECT id FROM jobs WHERE queue = ? AND state = 'delayed' ORDER BY process_at LIMIT ?`, ctx.queue, count + 1);
   for (const { id } of ids.slice(0, count)) promote(ctx, id);
   return ids.length > count ? 1 : 0;
 }
@@ -138,8 +163,14 @@ export function changePriority(ctx: QueueCtx, jobId: string, priority: number, l
   if (!row) throw new CodeError(Code.JobNotExist);
   const seq = ctx.store.reserve(ctx.queue, 'seq');
   const opts = { ...(JSON.parse(row.opts) as Record<string, unknown>), priority };
-  ctx.store.run('UPDATE jobs SET priority = ?, seq = ?, opts = ? WHERE queue = ? AND id = ?',
-    Math.max(0, Math.floor(priority)), row.state === 'wait' ? (lifo ? -seq : seq) : row.seq, JSON.stringify(opts), ctx.queue, jobId);
+  ctx.store.run(
+    'UPDATE jobs SET priority = ?, seq = ?, opts = ? WHERE queue = ? AND id = ?',
+    Math.max(0, Math.floor(priority)),
+    row.state === 'wait' ? (lifo ? -seq : seq) : row.seq,
+    JSON.stringify(opts),
+    ctx.queue,
+    jobId,
+  );
 }
 
 /** A processor waiting for its children: true when moved to waiting-children, false when none are pending. */
@@ -150,12 +181,10 @@ export function moveToWaitingChildren(ctx: QueueCtx, jobId: string, token: strin
     throw new CodeError(Code.JobHasFailedChildren);
   }
   const pending = childKey
-    ? ctx.store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`,
-      ctx.queue, jobId, childKey)
+    ? ctx.store.one(`SELECT 1 AS x FROM deps WHERE parent_queue = ? AND parent_id = ? AND child_key = ? AND status = 'pending'`, ctx.queue, jobId, childKey)
     : row.pending_deps > 0;
   if (!pending) return false;
-  ctx.store.run(`UPDATE jobs SET state = 'waiting-children', lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`,
-    ctx.queue, jobId);
+  ctx.store.run(`UPDATE jobs SET state = 'waiting-children', lock_token = NULL, locked_until = NULL WHERE queue = ? AND id = ?`, ctx.queue, jobId);
   emitEvent(ctx, 'waiting-children', { jobId });
   return true;
 }

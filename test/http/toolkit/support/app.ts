@@ -15,7 +15,14 @@ export function testApp(): FastifyInstance {
     void reply
       .code(status)
       .type('application/problem+json')
-      .send({ type: 'about:blank', title: known?.name ?? 'Error', status, detail: error instanceof Error ? error.message : 'error', code: known?.code ?? 'internal_error', issues: known?.issues ?? [] });
+      .send({
+        type: 'about:blank',
+        title: known?.name ?? 'Error',
+        status,
+        detail: error instanceof Error ? error.message : 'error',
+        code: known?.code ?? 'internal_error',
+        issues: known?.issues ?? [],
+      });
   });
   return app;
 }
@@ -29,7 +36,7 @@ export function fakeAuth(app: FastifyInstance, options: { required?: boolean } =
       return;
     }
     const scope = match[2] as 'read' | 'write' | 'admin';
-    const needed = ((request.routeOptions.config as { scope?: 'read' | 'write' | 'admin' }).scope) ?? (request.method === 'GET' ? 'read' : 'write');
+    const needed = (request.routeOptions.config as { scope?: 'read' | 'write' | 'admin' }).scope ?? (request.method === 'GET' ? 'read' : 'write');
     const rank = { read: 1, write: 2, admin: 3 } as const;
     if (rank[scope] < rank[needed]) throw new AiStackError(`needs ${needed}`, { code: 'forbidden', status: 403 });
     (request as unknown as { auth: unknown }).auth = { keyId: Number(match[1]), scopes: [scope] };

@@ -20,11 +20,15 @@ describe('Bull Board over the sqlite backend', () => {
     const ok = await queue.add('ok', { a: 1 });
     const bad = await queue.add('bad', { a: 2 });
     const later = await queue.add('later', {}, { delay: 60_000 });
-    const worker = env.worker(name, async (job) => {
-      await job.log(`ran ${job.name}`);
-      if (job.name === 'bad') throw new Error('nope');
-      return 'fine';
-    }, { metrics: { maxDataPoints: 60 }, name: 'board-worker' });
+    const worker = env.worker(
+      name,
+      async (job) => {
+        await job.log(`ran ${job.name}`);
+        if (job.name === 'bad') throw new Error('nope');
+        return 'fine';
+      },
+      { metrics: { maxDataPoints: 60 }, name: 'board-worker' },
+    );
     await until(async () => (await queue.getJobCounts('completed', 'failed')).failed === 1 && (await ok.getState()) === 'completed');
 
     const counts = await adapter.getJobCounts();

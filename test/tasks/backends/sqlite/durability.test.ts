@@ -60,7 +60,9 @@ describe('sqlite backend durability', () => {
     await queue.addBulk(Array.from({ length: 1000 }, (_, n) => ({ name: 'job', data: { n } })));
 
     const first = await startChild(file, name);
-    cleanup.push(() => { if (first.exitCode === null) first.kill('SIGKILL'); });
+    cleanup.push(() => {
+      if (first.exitCode === null) first.kill('SIGKILL');
+    });
     await until(async () => (await queue.getCompletedCount()) >= 150, 60_000);
     first.kill('SIGKILL');
     await exited(first);
@@ -70,9 +72,20 @@ describe('sqlite backend durability', () => {
     expect(afterCrash['active']).toBeGreaterThan(0);
 
     const second = await startChild(file, name);
-    cleanup.push(async () => { if (second.exitCode === null) { second.kill('SIGTERM'); await exited(second); } });
+    cleanup.push(async () => {
+      if (second.exitCode === null) {
+        second.kill('SIGTERM');
+        await exited(second);
+      }
+    });
     await until(async () => (await queue.getCompletedCount()) === 1000, 90_000);
-    expect(await queue.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed')).toEqual({ completed: 1000, failed: 0, active: 0, wait: 0, delayed: 0 });
+    expect(await queue.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed')).toEqual({
+      completed: 1000,
+      failed: 0,
+      active: 0,
+      wait: 0,
+      delayed: 0,
+    });
 
     // The event log records every completion: exactly one per job, and each returned its own input.
     const db = new DatabaseSync(file, { readOnly: true });
@@ -104,7 +117,12 @@ describe('sqlite backend durability', () => {
     cleanup.push(() => queue.close());
     const children = await Promise.all([startChild(file, name, 'left'), startChild(file, name, 'right')]);
     for (const child of children) {
-      cleanup.push(async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await exited(child); } });
+      cleanup.push(async () => {
+        if (child.exitCode === null) {
+          child.kill('SIGTERM');
+          await exited(child);
+        }
+      });
     }
     // Added while both workers poll: they wake on their next poll and contend for the same rows.
     for (let i = 0; i < 10; i++) await queue.addBulk(Array.from({ length: 100 }, (_, n) => ({ name: 'job', data: { n: i * 100 + n } })));
@@ -133,9 +151,14 @@ describe('sqlite backend durability', () => {
     cleanup.push(() => queue.close());
     expect(await queue.getJobSchedulersCount()).toBe(1);
     const seen: string[] = [];
-    const worker = new WorkerCtor(name, async (job: { name: string }) => {
-      seen.push(job.name);
-    }, { connection: {}, drainDelay: 1 }, factory);
+    const worker = new WorkerCtor(
+      name,
+      async (job: { name: string }) => {
+        seen.push(job.name);
+      },
+      { connection: {}, drainDelay: 1 },
+      factory,
+    );
     cleanup.push(() => worker.close());
     await until(() => seen.includes('plain') && seen.includes('later') && seen.filter((n) => n === 'tick').length >= 2);
   });

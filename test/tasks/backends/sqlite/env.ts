@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  FlowProducer, Queue, QueueEvents, Worker,
-  type BackendFactory, type Processor, type QueueOptions, type WorkerOptions,
-} from 'bullmq';
+import { FlowProducer, Queue, QueueEvents, Worker, type BackendFactory, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
 import { createSqliteQueueBackendFactory, type SqliteQueueBackendFactory } from '../../../../src/tasks/backends/sqlite/index.ts';
 import { deleteKeysMatching, SHARED_REDIS_URL } from '../../../support/redis.ts';
 
@@ -38,8 +35,7 @@ function makeEnv(label: string, base: Record<string, unknown>, factory: BackendF
   return {
     label,
     queue: (name, opts = {}) => track(new QueueCtor(name, { ...base, ...opts }, factory)),
-    worker: (name, processor, opts = {}) =>
-      track(new WorkerCtor(name, processor, { ...base, drainDelay: 1, ...opts }, factory)),
+    worker: (name, processor, opts = {}) => track(new WorkerCtor(name, processor, { ...base, drainDelay: 1, ...opts }, factory)),
     flow: () => track(new FlowCtor({ ...base }, factory)),
     events: async (name) => {
       const events = track(new EventsCtor(name, { ...base, blockingTimeout: 200 }, factory));

@@ -17,9 +17,13 @@ describe('sqlite backend group commit', () => {
     const name = uniqueName('group');
     const queue = env.queue(name);
     const trace: string[] = [];
-    const worker = env.worker(name, async (job: Job) => {
-      trace.push(`start ${job.id}`);
-    }, { concurrency: 5 });
+    const worker = env.worker(
+      name,
+      async (job: Job) => {
+        trace.push(`start ${job.id}`);
+      },
+      { concurrency: 5 },
+    );
     worker.on('active', (job: Job) => trace.push(`active ${job.id}`));
     await worker.waitUntilReady();
     const finished = new Promise<void>((resolve) => {

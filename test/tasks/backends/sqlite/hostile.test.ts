@@ -97,7 +97,7 @@ describe('sqlite backend: malformed, oversized and hostile input', () => {
     await q.add('l', {});
     const worker = new WorkerCtor(name, null, { connection: {} }, factory);
     open.push(worker);
-    const job = (await worker.getNextJob('token-a'));
+    const job = await worker.getNextJob('token-a');
     await expect(job.moveToCompleted('x', 'token-b', false)).rejects.toThrow(`Lock mismatch for job ${job.id}`);
     await expect(job.extendLock('token-b', 1000)).resolves.toBe(0);
     await job.moveToCompleted('x', 'token-a', false);
@@ -116,7 +116,7 @@ describe('sqlite backend: malformed, oversized and hostile input', () => {
     await expect(q.clean(0, 10, 'bogus' as never)).rejects.toThrow(/Unknown job state/);
   });
 
-  it('bounds the event log at the queue\'s streams.events.maxLen', async () => {
+  it("bounds the event log at the queue's streams.events.maxLen", async () => {
     const name = uniqueName('trim');
     const q = new QueueCtor(name, { connection: {}, streams: { events: { maxLen: 50 } } }, factory);
     open.push(q);

@@ -135,9 +135,13 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
       const queue = env.queue(name);
       await queue.addBulk(Array.from({ length: 4 }, (_, i) => ({ name: 'r', data: { i } })));
       const starts: number[] = [];
-      env.worker(name, async () => {
-        starts.push(Date.now());
-      }, { limiter: { max: 2, duration: 400 } });
+      env.worker(
+        name,
+        async () => {
+          starts.push(Date.now());
+        },
+        { limiter: { max: 2, duration: 400 } },
+      );
       await until(() => starts.length === 4);
       // Jobs 3 and 4 waited for a second window: at least one window length after job 1.
       expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(350);
@@ -148,7 +152,9 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
       const queue = env.queue(name);
       const flow = env.flow();
       const tree = await flow.add({
-        name: 'parent', queueName: name, data: {},
+        name: 'parent',
+        queueName: name,
+        data: {},
         children: [
           { name: 'child', queueName: name, data: { n: 1 } },
           { name: 'child', queueName: name, data: { n: 2 } },
@@ -174,7 +180,8 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
       const name = uniqueName('flowfail');
       const flow = env.flow();
       const tree = await flow.add({
-        name: 'parent', queueName: name,
+        name: 'parent',
+        queueName: name,
         children: [{ name: 'bad', queueName: name, opts: { failParentOnFailure: true } }],
       });
       env.worker(name, async (job) => {
@@ -295,11 +302,15 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
       await queue.addBulk(Array.from({ length: 6 }, () => ({ name: 'g', data: {} })));
       let running = 0;
       let peak = 0;
-      env.worker(name, async () => {
-        peak = Math.max(peak, ++running);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        running--;
-      }, { concurrency: 4 });
+      env.worker(
+        name,
+        async () => {
+          peak = Math.max(peak, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          running--;
+        },
+        { concurrency: 4 },
+      );
       await until(async () => (await queue.getCompletedCount()) === 6);
       expect(peak).toBe(1);
     });
@@ -343,11 +354,19 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
     it('records per-minute metrics and lists live workers', async () => {
       const name = uniqueName('metrics');
       const queue = env.queue(name);
-      const worker = env.worker(name, async (job) => {
-        if (job.name === 'bad') throw new Error('x');
-      }, { metrics: { maxDataPoints: 10 }, name: 'metrics-worker' });
+      const worker = env.worker(
+        name,
+        async (job) => {
+          if (job.name === 'bad') throw new Error('x');
+        },
+        { metrics: { maxDataPoints: 10 }, name: 'metrics-worker' },
+      );
       await worker.waitUntilReady();
-      await queue.addBulk([{ name: 'ok', data: {} }, { name: 'ok', data: {} }, { name: 'bad', data: {} }]);
+      await queue.addBulk([
+        { name: 'ok', data: {} },
+        { name: 'ok', data: {} },
+        { name: 'bad', data: {} },
+      ]);
       await until(async () => (await queue.getMetrics('failed')).meta.count === 1 && (await queue.getMetrics('completed')).meta.count === 2);
       await until(async () => (await queue.getWorkers()).length >= 1);
       expect((await queue.getWorkers()).some((w) => String(w['rawname']).endsWith(':w:metrics-worker'))).toBe(true);
@@ -357,7 +376,8 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
       const name = uniqueName('ignore');
       const flow = env.flow();
       const tree = await flow.add({
-        name: 'parent', queueName: name,
+        name: 'parent',
+        queueName: name,
         children: [
           { name: 'bad', queueName: name, opts: { ignoreDependencyOnFailure: true } },
           { name: 'good', queueName: name },

@@ -42,7 +42,14 @@ export function surfaceScenarios(label: string, makeEnv: () => QueueEnv): void {
       const name = uniqueName('detach');
       const queue = env.queue(name);
       const flow = env.flow();
-      const tree = await flow.add({ name: 'parent', queueName: name, children: [{ name: 'a', queueName: name }, { name: 'b', queueName: name }] });
+      const tree = await flow.add({
+        name: 'parent',
+        queueName: name,
+        children: [
+          { name: 'a', queueName: name },
+          { name: 'b', queueName: name },
+        ],
+      });
       const [a, b] = tree.children!.map((node) => node.job);
       expect(await a!.removeChildDependency()).toBe(true);
       expect(await tree.job.getDependenciesCount()).toMatchObject({ unprocessed: 1 });
@@ -81,11 +88,15 @@ export function surfaceScenarios(label: string, makeEnv: () => QueueEnv): void {
       const name = uniqueName('renew');
       const queue = env.queue(name);
       let runs = 0;
-      env.worker(name, async () => {
-        runs++;
-        await new Promise((resolve) => setTimeout(resolve, 1_200));
-        return 'slow';
-      }, { lockDuration: 400, stalledInterval: 200 });
+      env.worker(
+        name,
+        async () => {
+          runs++;
+          await new Promise((resolve) => setTimeout(resolve, 1_200));
+          return 'slow';
+        },
+        { lockDuration: 400, stalledInterval: 200 },
+      );
       const job = await queue.add('slow', {});
       await until(async () => (await job.getState()) === 'completed');
       expect(runs).toBe(1);

@@ -7,8 +7,7 @@ import { loadConfig } from '../../../../src/config/index.ts';
 import { acquireStore, SqliteStore } from '../../../../src/tasks/backends/sqlite/store.ts';
 
 // PRAGMA synchronous answers 1 for NORMAL and 2 for FULL.
-const level = (file: string): number =>
-  Number((acquireStore(file).db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous);
+const level = (file: string): number => Number((acquireStore(file).db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous);
 
 describe('embedded task queue durability follows AI_STACK_SQLITE_SYNCHRONOUS', () => {
   const dirs: string[] = [];

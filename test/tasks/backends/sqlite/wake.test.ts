@@ -17,7 +17,8 @@ const EventsCtor = QueueEvents as unknown as Ctor<QueueEvents>;
 // timeout only the cross-process wake-up (the watched `<file>-wake` byte) can hand it the job.
 function sleepyWorker(file: string, queue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CHILD, file, queue], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POLL_MS: '600000', DRAIN_DELAY_S: '300' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, POLL_MS: '600000', DRAIN_DELAY_S: '300' },
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -39,10 +40,13 @@ describe('sqlite backend cross-process wake-up', () => {
     const file = join(dir, 'q.db');
     const name = uniqueName('wake');
     const child = await sleepyWorker(file, name);
-    cleanup.push(() => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }));
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    );
     const factory = createSqliteQueueBackendFactory({ file, pollIntervalMs: 600_000 });
     cleanup.push(() => factory.close());
     const queue = new QueueCtor(name, { connection: {} }, factory);
