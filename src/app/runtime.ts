@@ -123,11 +123,13 @@ async function buildRuntime(
   const serves = (role: Role): boolean => roles.includes(role);
   let workers: WorkerPool | undefined;
   let scheduler: SchedulerHandle | undefined;
-  // Each role is ready when what it needs answers: workers and schedulers need the task queue's store, and
-  // their own loop running (with Redis down at start-up they wait for it, and must not take traffic as ready).
-  if (serves('worker') || serves('scheduler')) readiness.push({ name: 'task queue', check: () => taskQueueReady(tasks) });
-  if (serves('worker')) readiness.push({ name: 'workers', check: async () => void (workers ?? notStarted('task workers')) });
-  if (serves('scheduler')) readiness.push({ name: 'scheduler', check: async () => void (scheduler ?? notStarted('scheduler')) });
+  // A process with the API is ready when the API can serve (its traffic is requests). A worker or scheduler
+  // node is ready when its loop runs, and, on the embedded queue, when the queue's SQLite file answers (with
+  // Redis the 'redis' check covers the queue's store); with Redis down at start-up it waits, and is not ready.
+  const backgroundNode = !serves('api');
+  if (backgroundNode && !config.redis) readiness.push({ name: 'task queue', check: () => taskQueueReady(tasks) });
+  if (backgroundNode && serves('worker')) readiness.push({ name: 'workers', check: async () => void (workers ?? notStarted('task workers')) });
+  if (backgroundNode && serves('scheduler')) readiness.push({ name: 'scheduler', check: async () => void (scheduler ?? notStarted('scheduler')) });
   const enqueue = async (task: string): Promise<string> => (await tasks.system.send(task, {})).id;
   const server = await buildServer(
     forRoles(roles, {

@@ -1,7 +1,9 @@
 import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 
 /**
  * OpenTelemetry traces across processes: HTTP requests, the tasks they enqueue (W3C `traceparent` carried in
@@ -33,14 +35,16 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env, exporter?: Sp
   if (exporter === undefined && (kind === undefined || kind === 'none') && endpoint === undefined) return undefined;
   const processor =
     exporter !== undefined
-      ? new SimpleSpanProcessor(exporter)
-      : new BatchSpanProcessor(kind === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter());
-  const provider = new NodeTracerProvider({
+      ? new SimpleSpanProcessor({ exporter })
+      : new BatchSpanProcessor({ exporter: kind === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter() });
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'ai-stack' }),
     spanProcessors: [processor],
   });
-  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator.
-  provider.register();
+  // AsyncLocalStorage carries the active span across awaits; W3C trace context crosses processes.
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   enabled = true;
   return {
     flush: () => provider.forceFlush(),

@@ -26,12 +26,17 @@ describe.each(DIALECTS)('alerts (%s)', (dialect) => {
   beforeAll(async () => {
     smtp = await startTestSmtpServer();
     receiver = await startReceiver();
-    svc = await startTestService(dialect, {
-      AI_STACK_SMTP_URL: smtp.url,
-      AI_STACK_MAIL_RETRY_BASE_MS: '10',
-      AI_STACK_OUTBOUND_ALLOW: '127.0.0.1',
-      AI_STACK_BACKUP_CRON: 'off',
-    });
+    // Workers deliver the alert mail; no scheduler, so Beat's own evaluation never races the test's explicit ones.
+    svc = await startTestService(
+      dialect,
+      {
+        AI_STACK_SMTP_URL: smtp.url,
+        AI_STACK_MAIL_RETRY_BASE_MS: '10',
+        AI_STACK_OUTBOUND_ALLOW: '127.0.0.1',
+        AI_STACK_BACKUP_CRON: 'off',
+      },
+      { roles: ['api', 'worker'] },
+    );
     await svc.runtime.startBackground();
   });
   afterAll(async () => {

@@ -85,7 +85,7 @@ describe('processes with separate roles on PostgreSQL and Redis', () => {
     await worker.runtime.startBackground();
     const ready = await fetch(`${worker.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, string> }).checks).toEqual({ database: 'ok', redis: 'ok', 'task queue': 'ok', workers: 'ok' });
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks).toEqual({ database: 'ok', redis: 'ok', workers: 'ok' });
     // Probes only: the API, the admin surface and the console are not on a worker's port.
     expect((await fetch(`${worker.url}/api/v1/customers`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${worker.url}/admin/tasks/queues`, { headers: auth })).status).toBe(404);
@@ -100,6 +100,6 @@ describe('processes with separate roles on PostgreSQL and Redis', () => {
     await beat.runtime.startBackground();
     const ready = await fetch(`${beat.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(Object.keys(((await ready.json()) as { checks: Record<string, string> }).checks).sort()).toEqual(['database', 'redis', 'scheduler', 'task queue']);
+    expect(Object.keys(((await ready.json()) as { checks: Record<string, string> }).checks).sort()).toEqual(['database', 'redis', 'scheduler']);
   });
 });

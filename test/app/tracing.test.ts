@@ -1,4 +1,4 @@
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, startTracing, type Tracing } from '../../src/telemetry/index.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';

@@ -27,7 +27,9 @@ export interface InstalledProject {
  */
 export async function installPackedPackage(timeoutMs = 240_000): Promise<InstalledProject> {
   const root = mkdtempSync(join(tmpdir(), 'ai-stack-packed-'));
-  const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp' };
+  // A machine's own CA bundle (a TLS-inspecting proxy in front of the registry) is part of a user's setup too.
+  const ca = process.env.NODE_EXTRA_CA_CERTS;
+  const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/tmp', ...(ca ? { NODE_EXTRA_CA_CERTS: ca } : {}) };
   const npm = (args: string[], cwd: string) =>
     exec('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd,
