@@ -15,7 +15,17 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 export const AlertRuleInput = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._\\-]*$' }),
-    kind: Type.Union(ALERT_KINDS.map((k) => Type.Literal(k))),
+    // Literals spelled out (not ALERT_KINDS.map): a mapped array loses its members in the emitted .d.ts, and a
+    // user's `kind: 'backup_age_hours'` would not typecheck against the installed package.
+    kind: Type.Union([
+      Type.Literal('failed_tasks'),
+      Type.Literal('queue_backlog'),
+      Type.Literal('oldest_waiting_minutes'),
+      Type.Literal('slow_queries'),
+      Type.Literal('readiness_failures'),
+      Type.Literal('disk_free_mb'),
+      Type.Literal('backup_age_hours'),
+    ]),
     threshold: Type.Number({ minimum: 0, maximum: 1e12 }),
     /** Queue rules only: one queue instead of all. */
     queue: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

@@ -123,6 +123,9 @@ function rendererFor(width: number, height: number): echarts.ECharts {
       renderers.delete(oldest);
     }
     chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+    // zrender starts a 16 ms animation loop per instance; a kept instance would keep it, and the process, alive.
+    // Rendering to a string is synchronous and needs no frames.
+    chart.getZr().animation.stop();
     renderers.set(key, chart);
   }
   return chart;
@@ -135,7 +138,10 @@ export function renderChartSvg(spec: ChartSpec, size: ChartSize = {}): string {
   const chart = rendererFor(width, height);
   try {
     chart.setOption(chartOption(spec), { notMerge: true });
-    return chart.renderToSVGString();
+    const svg = chart.renderToSVGString();
+    // setOption may start zrender's animation loop again (animate() calls start()); a kept instance must not spin.
+    chart.getZr().animation.stop();
+    return svg;
   } catch (error) {
     // A half-applied option must not leak into the next chart: start that one from a fresh instance.
     chart.dispose();
