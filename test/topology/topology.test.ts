@@ -66,14 +66,16 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
       ['scheduler-1', 'scheduler'],
       ['scheduler-2', 'scheduler'],
     ];
-    // All six at once, as an orchestrator starts them (migrations are locked, so concurrent starts are safe).
+    // The first API node migrates the fresh schema alone (two first-ever migrations at once can race on creating
+    // Kysely's own lock table); the other five start at once, as an orchestrator starts them.
     phase('starting 6 processes');
     const ports = await Promise.all(specs.map(() => freePort()));
-    nodes.push(
-      ...(await Promise.all(
-        specs.map(([name, roles], i) => launch({ name, roles, port: ports[i] ?? 0, dataDir: mkdtempSync(join(tmpdir(), `ai-stack-${name}-`)) })),
-      )),
-    );
+    const launchAt = (i: number): Promise<Node> => {
+      const [name, roles] = specs[i] ?? ['?', 'api'];
+      return launch({ name, roles, port: ports[i] ?? 0, dataDir: mkdtempSync(join(tmpdir(), `ai-stack-${name}-`)) });
+    };
+    nodes.push(await launchAt(0));
+    nodes.push(...(await Promise.all(specs.slice(1).map((_, i) => launchAt(i + 1)))));
     phase('all ready');
     lb = await LoadBalancer.start(nodes.filter((n) => n.roles === 'api').map((n) => n.port));
   }, 240_000);
