@@ -126,8 +126,15 @@ export class ApiKeyService {
     if (configuredKey !== undefined) {
       const existing = await this.#db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashKey(configuredKey)).executeTakeFirst();
       if (existing) return { generatedKey: null, info: toInfo(existing) };
-      const { info } = await this.create({ name: 'bootstrap (AI_STACK_ADMIN_KEY)', scopes: ['admin'], key: configuredKey });
-      return { generatedKey: null, info };
+      try {
+        const { info } = await this.create({ name: 'bootstrap (AI_STACK_ADMIN_KEY)', scopes: ['admin'], key: configuredKey });
+        return { generatedKey: null, info };
+      } catch (error) {
+        // Several API nodes starting at once on a fresh database: another one stored the same key first.
+        const stored = await this.#db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashKey(configuredKey)).executeTakeFirst();
+        if (stored) return { generatedKey: null, info: toInfo(stored) };
+        throw error;
+      }
     }
     const any = await this.#db.selectFrom('api_keys').select('id').limit(1).executeTakeFirst();
     if (any) return { generatedKey: null, info: null };
