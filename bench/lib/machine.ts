@@ -11,6 +11,13 @@ export interface MachineFacts {
   /** 1, 5 and 15 minute load averages when the run began and ended: a run on a busy machine says so. */
   loadBefore: number[];
   loadAfter?: number[];
+  /**
+   * Share of all CPUs busy during one second sampled just before the run started (from /proc/stat). The load
+   * average also counts the benchmark's own server, load generator, Redis and PostgreSQL (and, for a second run in
+   * a row, what the previous one left in the 1-minute average), so this is the figure that says whether anything
+   * *else* was running.
+   */
+  cpuBusyBeforePct?: number;
   redis?: string;
   postgres?: string;
   /** Installed versions of the peers and of our main dependencies, read from node_modules. */
@@ -52,12 +59,33 @@ async function postgresVersion(url: string): Promise<string> {
   }
 }
 
+function cpuTicks(): { busy: number; total: number } | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((sum, n) => sum + n, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+/** Percentage of all CPUs busy over `ms` of wall time, or undefined where /proc/stat does not exist. */
+export async function sampleCpuBusyPct(ms = 1000): Promise<number | undefined> {
+  const a = cpuTicks();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = cpuTicks();
+  if (!a || !b || b.total === a.total) return undefined;
+  return Number(((100 * (b.busy - a.busy)) / (b.total - a.total)).toFixed(1));
+}
+
 export async function machineFacts(options: { redisUrl?: string; postgresUrl?: string; packages?: string[] } = {}): Promise<MachineFacts> {
   const facts: MachineFacts = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     node: process.version,
     loadBefore: loadavg().map((l) => Number(l.toFixed(2))),
+    cpuBusyBeforePct: await sampleCpuBusyPct(),
     packages: Object.fromEntries((options.packages ?? []).map((name) => [name, packageVersion(name)])),
   };
   if (options.redisUrl) facts.redis = await redisVersion(options.redisUrl);

@@ -39,6 +39,9 @@ function ratioTable(runs: RunRecord[]): string[] {
   ];
 }
 
+/** Above this share of all CPUs busy before a run started, something else was running. */
+const BUSY_CPU_PCT = 20;
+
 function machineLine(part: string, run: RunRecord): string {
   const m = run.machine;
   const versions = [
@@ -47,9 +50,13 @@ function machineLine(part: string, run: RunRecord): string {
     m.postgres ? `PostgreSQL ${m.postgres}` : '',
     ...Object.entries(m.packages).map(([n, v]) => `${n} ${v}`),
   ].filter(Boolean);
-  const load = `load average ${m.loadBefore.join('/')} before, ${m.loadAfter?.join('/') ?? '?'} after`;
-  // Rule 7: a run on a busy machine says so (1-minute load average above 1.5 when it began or ended).
-  const busy = Math.max(m.loadBefore[0] ?? 0, m.loadAfter?.[0] ?? 0) > 1.5 ? ' ⚠️ **busy machine: rerun on an idle one before quoting these figures**' : '';
+  const idle = m.cpuBusyBeforePct === undefined ? '' : `, CPU ${m.cpuBusyBeforePct} % busy in the second before it started`;
+  const load = `load average ${m.loadBefore.join('/')} before, ${m.loadAfter?.join('/') ?? '?'} after${idle}`;
+  // Rule 7: a run on a busy machine says so. The CPU sampled just before the run is the direct test; runs recorded
+  // before that sample existed fall back to the 1-minute load average when the run began (the load after a run
+  // counts the benchmark's own processes, so it says nothing about other work).
+  const busyMachine = m.cpuBusyBeforePct !== undefined ? m.cpuBusyBeforePct > BUSY_CPU_PCT : (m.loadBefore[0] ?? 0) > 1.5;
+  const busy = busyMachine ? ' ⚠️ **busy machine: rerun on an idle one before quoting these figures**' : '';
   return `- **${part}**: \`${run.command}\`, ${run.startedAt.slice(0, 16)}Z, ${m.cpus} × ${m.cpuModel}, ${load}; ${versions.join(', ')}.${busy}`;
 }
 
