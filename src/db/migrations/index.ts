@@ -10,6 +10,7 @@ import { customerSegments } from './0006-customer-segments.ts';
 import { listFilterIndexes } from './0007-list-filter-indexes.ts';
 import { mailTables } from './0008-mail.ts';
 import { usersTables } from './0009-users.ts';
+import { syncTables } from './0010-sync.ts';
 import { alertTables } from './0014-alerts.ts';
 
 export { ACCOUNTS, CHART_OF_ACCOUNTS } from './0002-erp-tables.ts';
@@ -25,6 +26,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0007-list-filter-indexes': listFilterIndexes(),
     '0008-mail': mailTables(dialect),
     '0009-users': usersTables(dialect),
+    '0010-sync': syncTables(dialect),
     '0014-alerts': alertTables(dialect),
   };
 }
