@@ -50,7 +50,8 @@ export async function readSource(ctx: ReadContext): Promise<SourceRead> {
   const records: unknown[] = [];
   let first: OutboundResponse | undefined;
   for (let pages = 1; ; pages++) {
-    if (pages > limits.max_pages) throw new SyncFetchError(`${source.name} has more than ${limits.max_pages} pages; raise limits.max_pages if that is expected`);
+    if (pages > limits.max_pages)
+      throw new SyncFetchError(`${source.name} has more than ${limits.max_pages} pages; raise limits.max_pages if that is expected`);
     seen.add(pagination.mode === 'cursor' ? `cursor:${cursor ?? ''}` : url);
     const lastCursor = cursor;
     const headers: Record<string, string> = { accept: source.format === 'json' ? 'application/json' : 'text/csv' };
@@ -63,7 +64,8 @@ export async function readSource(ctx: ReadContext): Promise<SourceRead> {
     if (response.status < 200 || response.status > 299) throw new SyncFetchError(`${url} answered HTTP ${response.status}${snippet(response, ctx)}`);
     const body = parseBody(response, source.format, settings.items_path);
     records.push(...body.items);
-    if (records.length > limits.max_rows) throw new SyncFetchError(`${source.name} has more than ${limits.max_rows} records; raise limits.max_rows if that is expected`);
+    if (records.length > limits.max_rows)
+      throw new SyncFetchError(`${source.name} has more than ${limits.max_rows} records; raise limits.max_rows if that is expected`);
     const next = nextPage(response, body.json, settings, base);
     if (next === null) {
       return {
@@ -80,7 +82,9 @@ export async function readSource(ctx: ReadContext): Promise<SourceRead> {
       url = withCursor(base, pagination.cursor_param, cursor);
     } else url = next.url;
     if (seen.has(next.kind === 'cursor' ? `cursor:${cursor}` : url))
-      throw new SyncFetchError(`${source.name}'s pagination loops: page ${pages} points back at an earlier page (${next.kind === 'cursor' ? `cursor ${cursor}` : url})`);
+      throw new SyncFetchError(
+        `${source.name}'s pagination loops: page ${pages} points back at an earlier page (${next.kind === 'cursor' ? `cursor ${cursor}` : url})`,
+      );
   }
 }
 
@@ -121,7 +125,12 @@ function parseBody(response: OutboundResponse, format: 'json' | 'csv', itemsPath
   return { items, json };
 }
 
-function nextPage(response: OutboundResponse, json: unknown, settings: SourceSettings, base: URL): { kind: 'url'; url: string } | { kind: 'cursor'; cursor: string } | null {
+function nextPage(
+  response: OutboundResponse,
+  json: unknown,
+  settings: SourceSettings,
+  base: URL,
+): { kind: 'url'; url: string } | { kind: 'cursor'; cursor: string } | null {
   const { mode, next_field } = settings.pagination;
   if (mode === 'none') return null;
   const field = next_field ? pathOf(json, next_field) : undefined;

@@ -29,7 +29,7 @@ const DELETED = { 204: { description: 'Deleted', type: 'null' } };
 export interface SyncRoutesOptions {
   deps: SyncDeps;
   /** Enqueues `sync.sync_external_data` for a source; returns the task id. */
-  enqueue(sourceId: number): Promise<string>;
+  enqueue: (sourceId: number) => Promise<string>;
 }
 
 /** /admin/sync: sources (credentials write-only, shown as ••••), runs on demand, and each run's statistics. */
@@ -39,7 +39,10 @@ export function syncAdminRoutes({ deps, enqueue }: SyncRoutesOptions) {
     app.get('/sync/sources', { schema: { summary: 'List external data sources' } }, async () => ({ items: await listSources(db) }));
     app.post<{ Body: SyncSourceInput }>(
       '/sync/sources',
-      { bodyLimit: BODY_LIMIT, schema: { summary: 'Add a source (credentials are stored encrypted, never shown again)', body: SyncSourceInput, response: CREATED } },
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: { summary: 'Add a source (credentials are stored encrypted, never shown again)', body: SyncSourceInput, response: CREATED },
+      },
       async (request, reply) => {
         await refuseInternalTarget(deps, request.body.url);
         return reply.code(201).send(await createSource(db, request.body, credentialsKey));

@@ -68,11 +68,24 @@ export async function runSync(deps: SyncDeps, sourceId: number, opts: { taskId?:
   });
   let secret: string | undefined;
   try {
-    const credential = source.credential_sealed && source.credential_header ? { header: source.credential_header, value: unseal(source.credential_sealed, deps.credentialsKey) } : null;
+    const credential =
+      source.credential_sealed && source.credential_header
+        ? { header: source.credential_header, value: unseal(source.credential_sealed, deps.credentialsKey) }
+        : null;
     secret = credential?.value;
     await preflight(client, source.url);
     const read = await readSource({ client, source, settings, credential, ...(opts.signal ? { signal: opts.signal } : {}) });
-    if (read.notModified) return await finish(deps, source, run.id, { status: 'not_modified', pages: 1, read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] });
+    if (read.notModified)
+      return await finish(deps, source, run.id, {
+        status: 'not_modified',
+        pages: 1,
+        read: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        rejections: [],
+      });
     opts.signal?.throwIfAborted();
     const target = targetFor(source, settings);
     const staged = stage(read.records, target);
@@ -94,7 +107,11 @@ export async function runSync(deps: SyncDeps, sourceId: number, opts: { taskId?:
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error), secret);
     if (error instanceof Error) error.message = message;
-    await db.kysely.updateTable('sync_runs').set({ status: 'failed', error: message.slice(0, 2000), finished_at: new Date().toISOString() }).where('id', '=', run.id).execute();
+    await db.kysely
+      .updateTable('sync_runs')
+      .set({ status: 'failed', error: message.slice(0, 2000), finished_at: new Date().toISOString() })
+      .where('id', '=', run.id)
+      .execute();
     (deps.logger ?? silentLogger).warn({ sourceId, runId: run.id, error: message }, 'sync run failed; nothing was applied');
     throw error;
   } finally {
@@ -179,9 +196,9 @@ async function storedRows(db: Db, target: Target, keys: string[], sourceId: numb
   for (let i = 0; i < keys.length; i += 500) {
     const chunk = keys.slice(i, i + 500);
     const scope = target.table === 'sync_staging' ? sql`source_id = ${sourceId} and` : sql``;
-    const { rows } = await sql<Record<string, unknown>>`select ${sql.join(columns)} from ${sql.table(target.table)} where ${scope} ${sql.ref(keyColumn)} in (${sql.join(chunk)})`.execute(
-      db.kysely,
-    );
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`select ${sql.join(columns)} from ${sql.table(target.table)} where ${scope} ${sql.ref(keyColumn)} in (${sql.join(chunk)})`.execute(db.kysely);
     for (const row of rows) found.set(String(row[keyColumn]), row);
   }
   return found;

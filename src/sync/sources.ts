@@ -11,7 +11,9 @@ const HeaderName = Type.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-
 
 const Pagination = Type.Object(
   {
-    /** `link`: the next page's URL from the `Link: <…>; rel="next"` header or `next_field`; `cursor`: `next_field` holds a cursor sent back as `cursor_param`. */
+    /**
+     * `link`: the next page's URL from the `Link: <…>; rel="next"` header or `next_field`; `cursor`: `next_field` holds a cursor sent back as `cursor_param`.
+     */
     mode: Type.Union([Type.Literal('none'), Type.Literal('link'), Type.Literal('cursor')]),
     next_field: Type.Optional(Path),
     cursor_param: Type.Optional(Field),

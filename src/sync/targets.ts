@@ -72,7 +72,7 @@ export function targetFor(source: SyncSourceRow, settings: SourceSettings): Targ
       const mapped = map(record);
       const key = typeof mapped[keyField] === 'string' || typeof mapped[keyField] === 'number' ? String(mapped[keyField]) : null;
       if (!validate(mapped)) return { reasons: reasonsOf(validate), key };
-      return { row: columnsOf(mapped) as TargetRow, key: String(mapped[keyField]) };
+      return { row: columnsOf(mapped), key: String(mapped[keyField]) };
     },
   };
 }
@@ -112,5 +112,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Column values compare as text: PostgreSQL returns bigint as a string, SQLite as a number. */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  return String(a) === String(b);
+  return asText(a) === asText(b);
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+      ? String(value)
+      : JSON.stringify(value);
 }

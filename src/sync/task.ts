@@ -23,5 +23,5 @@ export function createSyncTask(deps: SyncDeps): TaskDefinition<{ sourceId: numbe
       timeLimit: { soft: 3_600_000 },
     },
     async (args, ctx) => runSync(deps, args.sourceId, { taskId: ctx.id, signal: ctx.signal }),
-  ) as TaskDefinition<{ sourceId: number }, SyncRunResult>;
+  );
 }

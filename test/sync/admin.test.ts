@@ -36,7 +36,12 @@ describe.each(DIALECTS)('/admin/sync and sync.sync_external_data in the service 
   });
 
   it('stores credentials encrypted and shows them masked; runs through the API (202) and with .delay()', async () => {
-    const created = await create({ url: `${server.url}/paged.json`, items_path: 'data', pagination: { mode: 'link' }, credentials: { header: 'X-Api-Key', value: SECRET } });
+    const created = await create({
+      url: `${server.url}/paged.json`,
+      items_path: 'data',
+      pagination: { mode: 'link' },
+      credentials: { header: 'X-Api-Key', value: SECRET },
+    });
     expect(created.status).toBe(201);
     const source = await created.json();
     expect(source.credentials).toEqual({ header: 'x-api-key', value: '••••' });
@@ -50,7 +55,7 @@ describe.each(DIALECTS)('/admin/sync and sync.sync_external_data in the service 
     const started = await svc.call(`/admin/sync/sources/${source.id}/run`, { method: 'POST' });
     expect(started.status).toBe(202);
     const { task_id: taskId } = await started.json();
-    const result = (await svc.runtime.tasks.system.result<SyncRunResult>(taskId).get({ timeout: 60_000 })) as SyncRunResult;
+    const result = await svc.runtime.tasks.system.result<SyncRunResult>(taskId).get({ timeout: 60_000 });
     expect(result).toMatchObject({ status: 'succeeded', inserted: 2, rejected: 1 });
     expect(server.requests.at(-1)?.headers['x-api-key']).toBe(SECRET);
 
@@ -104,7 +109,13 @@ describe.each(DIALECTS)('/admin/sync and sync.sync_external_data in the service 
   });
 
   it('refuses to store a credential when no AI_STACK_SYNC_KEY is configured, and a malformed key at start-up', async () => {
-    const input = { name: 'no-key', url: `${server.url}/x.json`, format: 'json', target: 'customers', credentials: { header: 'authorization', value: SECRET } } as const;
+    const input = {
+      name: 'no-key',
+      url: `${server.url}/x.json`,
+      format: 'json',
+      target: 'customers',
+      credentials: { header: 'authorization', value: SECRET },
+    } as const;
     await expect(createSource(svc.runtime.db, input, undefined)).rejects.toThrow(/credentials cannot be stored: set AI_STACK_SYNC_KEY/);
     expect(await svc.runtime.db.kysely.selectFrom('sync_sources').select('id').where('name', '=', 'no-key').execute()).toEqual([]);
     expect(() => loadConfig({ AI_STACK_SYNC_KEY: 'short' })).toThrow(/AI_STACK_SYNC_KEY: must be 32 random bytes/);

@@ -104,6 +104,6 @@ function route(state: Omit<SourceServer, 'url' | 'port' | 'close'>, req: Incomin
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = String(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -25,7 +25,9 @@ describe.each(DIALECTS)('sync sources cannot reach internal addresses (%s)', (di
   };
 
   it('refuses loopback, private, link-local and metadata targets, by name or literal, without connecting', async () => {
-    await expect(runOf(`${server.url}/whole.json`)).rejects.toThrow(/127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback, private, link-local or metadata address/);
+    await expect(runOf(`${server.url}/whole.json`)).rejects.toThrow(
+      /127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback, private, link-local or metadata address/,
+    );
     await expect(runOf(`http://localhost:${server.port}/whole.json`)).rejects.toThrow(/localhost resolves to (127\.0\.0\.1|::1)/);
     await expect(runOf('http://10.1.2.3/data.json')).rejects.toThrow(/10\.1\.2\.3/);
     await expect(runOf('http://169.254.169.254/latest/meta-data/')).rejects.toThrow(/169\.254\.169\.254/);
@@ -60,6 +62,8 @@ describe.each(DIALECTS)('sync sources cannot reach internal addresses (%s)', (di
       { address: '93.184.216.34', family: 4 },
       { address: '10.0.0.7', family: 4 },
     ];
-    await expect(runOf(`http://mixed.example.test:${server.port}/whole.json`, { resolve: mixed })).rejects.toThrow(/mixed\.example\.test resolves to 10\.0\.0\.7/);
+    await expect(runOf(`http://mixed.example.test:${server.port}/whole.json`, { resolve: mixed })).rejects.toThrow(
+      /mixed\.example\.test resolves to 10\.0\.0\.7/,
+    );
   });
 });

@@ -56,7 +56,12 @@ describe.each(DIALECTS)('sync.sync_external_data runs (%s)', (dialect) => {
       customer(6),
       'not even an object' as never,
     ];
-    const id = await source({ url: `${server.url}/paged.json`, items_path: 'data', pagination: { mode: 'link' }, credentials: { header: 'Authorization', value: SECRET } });
+    const id = await source({
+      url: `${server.url}/paged.json`,
+      items_path: 'data',
+      pagination: { mode: 'link' },
+      credentials: { header: 'Authorization', value: SECRET },
+    });
     const first = await runSync(deps, id);
     expect(first).toMatchObject({ status: 'succeeded', pages: 4, read: 7, inserted: 3, updated: 0, unchanged: 0, rejected: 4 });
     expect(first.rejections).toEqual([
@@ -139,7 +144,14 @@ describe.each(DIALECTS)('sync.sync_external_data runs (%s)', (dialect) => {
       { ref: '', title: 'no key', qty: 1 },
       { ref: 'A3', title: 'plain', qty: 0 },
     ];
-    const id = await source({ url: `${server.url}/paged.csv`, format: 'csv', target: 'staging', key_field: 'id', fields: { id: 'ref', title: 'title' }, pagination: { mode: 'link' } });
+    const id = await source({
+      url: `${server.url}/paged.csv`,
+      format: 'csv',
+      target: 'staging',
+      key_field: 'id',
+      fields: { id: 'ref', title: 'title' },
+      pagination: { mode: 'link' },
+    });
     expect(await runSync(deps, id)).toMatchObject({ pages: 2, read: 4, inserted: 3, rejected: 1 });
     const staged = await t.db.kysely.selectFrom('sync_staging').select(['record_key', 'data']).orderBy('record_key').execute();
     expect(staged).toEqual([
