@@ -41,10 +41,13 @@ function provider(dialect: DialectName): MigrationProvider {
  * would see another schema's lock table and skip creating its own.
  */
 async function migrator(db: Db): Promise<Migrator> {
-  if (db.dialect === 'sqlite') return new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+  // Numbers are handed out per feature and features land in any order (0014 shipped before 0010): a
+  // database that has 0014 still gets 0010 when it arrives, instead of Kysely refusing the "gap".
+  const common = { db: db.kysely, provider: provider(db.dialect), allowUnorderedMigrations: true };
+  if (db.dialect === 'sqlite') return new Migrator(common);
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely);
   const schema = rows[0]?.schema ?? 'public';
-  return new Migrator({ db: db.kysely, provider: provider(db.dialect), migrationTableSchema: schema });
+  return new Migrator({ ...common, migrationTableSchema: schema });
 }
 
 /** Applies every pending migration (in one transaction on both dialects); reports the names applied. */
