@@ -24,6 +24,7 @@ import { reportRoutes } from '../reports/index.ts';
 import { searchAdminRoutes, searchRoutes } from '../search/index.ts';
 import { REBUILD_SEARCH_INDEX, SYNC_KNOWLEDGE_BASE } from './search.ts';
 import { ALL_ROLES, type Role } from './roles.ts';
+import { SYNC_EXTERNAL_DATA_TASK, syncAdminRoutes } from '../sync/index.ts';
 
 const OPERATION_BY_METHOD: Record<string, 'insert' | 'update' | 'delete'> = { POST: 'insert', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
@@ -164,6 +165,7 @@ async function buildRuntime(
         mailAdminRoutes(tasks.mail),
         alertAdminRoutes(tasks.alerts),
         searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
+        syncAdminRoutes({ deps: tasks.sync, enqueue: async (sourceId) => (await tasks.system.send(SYNC_EXTERNAL_DATA_TASK, { sourceId })).id }),
       ],
       version: '0.1.0',
     }),

@@ -25,6 +25,7 @@ import { createAppSearch, type AppSearch } from './search.ts';
 import { backupSchedules, createBackupTask } from '../backup/index.ts';
 import { createAlertService, type AlertService } from '../alerts/index.ts';
 import { checkDataDir } from './data-dir-check.ts';
+import { createSyncTask, type SyncDeps } from '../sync/index.ts';
 
 export interface AppTasks {
   system: TaskSystem;
@@ -37,6 +38,8 @@ export interface AppTasks {
   mail: MailService;
   /** Alert rules and their evaluation (`sync.evaluate_alerts`, every minute). */
   alerts: AlertService;
+  /** What `sync.sync_external_data` and the /admin/sync routes work with. */
+  sync: SyncDeps;
 }
 
 /** Redis when REDIS_URL is set, otherwise the embedded SQLite queue beside the database in the data dir. */
@@ -88,6 +91,7 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
     allow: config.outbound.allow,
     logger: deps.logger,
   });
+  const sync: SyncDeps = { db: deps.db, credentialsKey: config.sync.credentialsKey, allow: config.outbound.allow, logger: deps.logger };
   const tasks = [
     createCleanupCacheTask(deps.cache),
     ...documents.tasks.definitions,
@@ -96,6 +100,7 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
     ...search.tasks,
     createBackupTask(config),
     ...alerts.tasks,
+    createSyncTask(sync),
   ];
   const schedules: ScheduleSpec[] = [
     cleanupCacheSchedule,
@@ -114,7 +119,7 @@ export function createAppTasks(config: Config, deps: Omit<AppTaskDeps, 'config'>
   });
   late.system = system;
   documents.tasks.attach(system);
-  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail, alerts, search: search.service };
+  return { system, backend, schedules: [...schedules, ...(user.schedules ?? [])], documents, mail, alerts, sync, search: search.service };
 }
 
 /** Report files under the data dir; switching to the blob store is this one line. */

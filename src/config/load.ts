@@ -81,6 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
       keepMonthly: read('AI_STACK_BACKUP_KEEP_MONTHLY', (v) => integer(v, 0, 1200), 12),
     },
     outbound: { allow: read('AI_STACK_OUTBOUND_ALLOW', allowList, []) },
+    sync: { credentialsKey: read('AI_STACK_SYNC_KEY', aes256Key, undefined) },
     http: {
       bodyLimitBytes: read('AI_STACK_BODY_LIMIT_BYTES', (v) => integer(v, 1024, 1024 * 1024 * 1024), 1024 * 1024),
       shutdownTimeoutMs: read('AI_STACK_SHUTDOWN_TIMEOUT_MS', (v) => integer(v, 0, 600_000), 10_000),
@@ -148,6 +149,7 @@ export function describeConfig(config: Config): Record<string, string> {
     AI_STACK_BACKUP_KEEP_WEEKLY: String(config.backup.keepWeekly),
     AI_STACK_BACKUP_KEEP_MONTHLY: String(config.backup.keepMonthly),
     AI_STACK_OUTBOUND_ALLOW: config.outbound.allow.join(',') || '(unset: no private address is reachable)',
+    AI_STACK_SYNC_KEY: config.sync.credentialsKey ? '(set, masked)' : '(unset: sync sources cannot store credentials)',
     AI_STACK_TRUST_PROXY: String(config.http.trustProxy),
     AI_STACK_ASSET_BASE_URL: config.http.assetBaseUrl ?? '(unset: the console loads its assets from this service)',
     LOG_LEVEL: config.logLevel,
@@ -320,6 +322,13 @@ function allowList(raw: string): string[] {
 function secret(raw: string): string {
   if (raw.length < 32) throw new Error('must be at least 32 characters (use a random secret)');
   return raw;
+}
+
+/** 32 random bytes as 64 hex digits or base64 (`openssl rand -hex 32`). */
+function aes256Key(raw: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : /^[A-Za-z0-9+/]{43}=?$/.test(raw) ? Buffer.from(raw, 'base64') : undefined;
+  if (key?.length !== 32) throw new Error('must be 32 random bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)');
+  return key;
 }
 
 function adminKey(raw: string): string {

@@ -120,6 +120,8 @@ export interface Config {
   backup: BackupConfig;
   /** Calls to user-supplied URLs (alert webhooks): private addresses reachable only when listed here (hosts, IPs, CIDRs). */
   outbound: { allow: string[] };
+  /** External data sync: the AES-256-GCM key sealing sources' credentials (AI_STACK_SYNC_KEY); unset: credentials are refused. */
+  sync: { credentialsKey: Buffer | undefined };
   http: {
     bodyLimitBytes: number;
     /** How long SIGTERM waits for in-flight requests before closing connections. */

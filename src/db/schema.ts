@@ -278,6 +278,57 @@ export interface AlertIncidentsTable {
   notify_errors: string | null;
 }
 
+export interface SyncSourcesTable {
+  id: Generated<number>;
+  name: string;
+  url: string;
+  format: 'json' | 'csv';
+  target: 'customers' | 'products' | 'staging';
+  /** JSON of the source's pagination, incremental mode, limits and field mapping (src/sync/sources.ts). */
+  settings: string;
+  credential_header: string | null;
+  /** AES-256-GCM sealed credential; never returned by the API. */
+  credential_sealed: string | null;
+  enabled: Generated<number>;
+  etag: string | null;
+  last_modified: string | null;
+  cursor: string | null;
+  high_water: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type SyncRunStatus = 'running' | 'succeeded' | 'not_modified' | 'failed';
+
+export interface SyncRunsTable {
+  id: Generated<number>;
+  source_id: number;
+  task_id: string | null;
+  status: SyncRunStatus;
+  started_at: string;
+  finished_at: string | null;
+  pages: Generated<number>;
+  rows_read: Generated<number>;
+  inserted: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  rejected: Generated<number>;
+  /** JSON array of `{ row, key, reasons }`, capped. */
+  rejections: Generated<string>;
+  error: string | null;
+}
+
+export interface SyncStagingTable {
+  id: Generated<number>;
+  source_id: number;
+  record_key: string;
+  /** The record as JSON, keys sorted (so an unchanged record compares equal). */
+  data: string;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface UserSessionsTable {
   id: Generated<number>;
   /** SHA-256 (hex) of the session cookie's random token. */
@@ -308,4 +359,7 @@ export interface DatabaseSchema {
   mail_suppressions: MailSuppressionsTable;
   alert_rules: AlertRulesTable;
   alert_incidents: AlertIncidentsTable;
+  sync_sources: SyncSourcesTable;
+  sync_runs: SyncRunsTable;
+  sync_staging: SyncStagingTable;
 }

@@ -34,6 +34,20 @@ export type CustomerCreate = Static<typeof CustomerCreate>;
 export type CustomerPatch = Static<typeof CustomerPatch>;
 export type Customer = Static<typeof Customer>;
 
+/** A new customer's columns, defaults filled in (the API and the external sync write the same row). */
+export function customerColumns(c: CustomerCreate) {
+  return {
+    code: c.code,
+    name: c.name,
+    email: c.email ?? null,
+    country: c.country,
+    city: c.city ?? null,
+    segment: c.segment ?? 'smb',
+    credit_limit_cents: c.credit_limit_cents ?? 0,
+    payment_terms_days: c.payment_terms_days ?? 30,
+  };
+}
+
 export function customerResource(db: Kysely<DatabaseSchema>, options: RepositoryOptions = {}): ResourceSpec<CustomerCreate, CustomerPatch, Customer> {
   return {
     path: '/customers',
@@ -45,16 +59,7 @@ export function customerResource(db: Kysely<DatabaseSchema>, options: Repository
       db,
       {
         table: 'customers',
-        toInsert: (c) => ({
-          code: c.code,
-          name: c.name,
-          email: c.email ?? null,
-          country: c.country,
-          city: c.city ?? null,
-          segment: c.segment ?? 'smb',
-          credit_limit_cents: c.credit_limit_cents ?? 0,
-          payment_terms_days: c.payment_terms_days ?? 30,
-        }),
+        toInsert: customerColumns,
         toUpdate: (p) => ({ ...p }),
         fromRow: (row) => row as Customer,
       },

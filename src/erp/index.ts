@@ -6,8 +6,8 @@ import { customerResource } from './customers.ts';
 import { orderResource } from './orders.ts';
 import { productResource } from './products.ts';
 
-export { customerResource, type Customer, type CustomerCreate, type CustomerPatch } from './customers.ts';
-export { productResource, type Product, type ProductCreate, type ProductPatch } from './products.ts';
+export { customerResource, customerColumns, CustomerCreate, type Customer, type CustomerPatch } from './customers.ts';
+export { productResource, productColumns, ProductCreate, type Product, type ProductPatch } from './products.ts';
 export { orderResource, orderRepository, type Order, type OrderCreate, type OrderPatch } from './orders.ts';
 
 /** The ERP resources' routes, to register under /api/v1 (after the API toolkit). */

@@ -30,6 +30,11 @@ export type ProductCreate = Static<typeof ProductCreate>;
 export type ProductPatch = Static<typeof ProductPatch>;
 export type Product = Static<typeof Product>;
 
+/** A new product's columns (the API and the external sync write the same row). */
+export function productColumns(p: ProductCreate) {
+  return { ...p, active: p.active === false ? 0 : 1 };
+}
+
 export function productResource(db: Kysely<DatabaseSchema>, options: RepositoryOptions = {}): ResourceSpec<ProductCreate, ProductPatch, Product> {
   return {
     path: '/products',
@@ -41,7 +46,7 @@ export function productResource(db: Kysely<DatabaseSchema>, options: RepositoryO
       db,
       {
         table: 'products',
-        toInsert: (p) => ({ ...p, active: p.active === false ? 0 : 1 }),
+        toInsert: productColumns,
         // SQLite has no boolean type: both dialects store 0/1 so one query code reads them.
         toUpdate: (p) => (p.active === undefined ? { ...p } : { ...p, active: p.active ? 1 : 0 }),
         fromRow: (row) => ({ ...row, active: Boolean(row.active) }) as Product,

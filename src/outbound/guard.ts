@@ -1,4 +1,4 @@
-import { lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { AiStackError } from '../shared/errors.ts';
@@ -18,7 +18,17 @@ export interface OutboundOptions {
   /** Larger response bodies are refused while they stream in. Default 10 MiB. */
   maxBytes?: number;
   maxRedirects?: number;
+  /** Name resolution, all addresses of a host; default the system resolver (dns.lookup). Tests pass one that rebinds. */
+  resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
 }
+
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+
+/** Headers that carry credentials: dropped when a redirect leaves the origin they were meant for. */
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 
 export interface OutboundResponse {
   status: number;
@@ -56,11 +66,20 @@ for (const [net, bits] of [
 
 /** True when an address is loopback, private, link-local (incl. 169.254.169.254 metadata), multicast or reserved. */
 export function isBlockedAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? hexMappedIpv4(address);
   if (mapped) return BLOCKED.check(mapped, 'ipv4');
   const family = isIP(address);
   if (family === 0) return true;
   return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** `::ffff:a9fe:a9fe` (how URL parsing writes `[::ffff:169.254.169.254]`) as `169.254.169.254`. */
+function hexMappedIpv4(address: string): string | undefined {
+  const match = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!match || isIP(address) !== 6) return undefined;
+  const high = parseInt(match[1] as string, 16);
+  const low = parseInt(match[2] as string, 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
 /**
@@ -75,26 +94,38 @@ export class OutboundClient {
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
   readonly #maxRedirects: number;
+  readonly #resolve: (hostname: string) => Promise<ResolvedAddress[]>;
 
   constructor(opts: OutboundOptions = {}) {
     for (const entry of opts.allow ?? []) this.#allow(entry.trim().toLowerCase());
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
     this.#maxRedirects = opts.maxRedirects ?? 5;
+    this.#resolve = opts.resolve ?? ((hostname) => dnsLookup(hostname, { all: true }));
     this.#agent = new Agent({ connect: { lookup: (hostname, options, callback) => this.#lookup(hostname, options, callback) } });
   }
 
-  async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<OutboundResponse> {
+  async fetch(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string | Buffer; credentialHeaders?: readonly string[] } = {},
+  ): Promise<OutboundResponse> {
     const signal = AbortSignal.timeout(this.#timeoutMs);
+    const { credentialHeaders = [], ...request } = init;
     let current = this.#checkUrl(url);
     try {
       for (let redirects = 0; ; redirects++) {
-        const response = await undiciFetch(current, { ...init, redirect: 'manual', dispatcher: this.#agent, signal });
+        const response = await undiciFetch(current, { ...request, redirect: 'manual', dispatcher: this.#agent, signal });
         const location = response.headers.get('location');
         if (response.status >= 300 && response.status < 400 && location) {
           await response.body?.cancel();
           if (redirects >= this.#maxRedirects) throw new OutboundRefusedError(`${url} redirects more than ${this.#maxRedirects} times`);
-          current = this.#checkUrl(new URL(location, current).toString());
+          const next = this.#checkUrl(new URL(location, current).toString());
+          // Like browsers: a credential meant for one origin is not handed to the origin a redirect points at.
+          if (new URL(next).origin !== new URL(current).origin && request.headers) {
+            const drop = new Set([...CREDENTIAL_HEADERS, ...credentialHeaders.map((h) => h.toLowerCase())]);
+            request.headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !drop.has(name.toLowerCase())));
+          }
+          current = next;
           continue;
         }
         return { status: response.status, headers: response.headers as unknown as Headers, body: await this.#readBody(response.body, current), url: current };
@@ -102,6 +133,17 @@ export class OutboundClient {
     } catch (error) {
       throw unwrap(error, current, this.#timeoutMs);
     }
+  }
+
+  /**
+   * Refuses a URL up front (scheme, credentials, a literal or resolved internal address) with the same
+   * reasons `fetch` gives. Only for a clear early answer: `fetch` checks again on every connection, and
+   * that check is the one that counts (a host may resolve differently by then).
+   */
+  async check(url: string): Promise<void> {
+    const checked = new URL(this.#checkUrl(url));
+    const host = checked.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) === 0) this.#refuseBlocked(host, await this.#resolve(host));
   }
 
   close(): Promise<void> {
@@ -140,17 +182,27 @@ export class OutboundClient {
     options: { all?: boolean },
     callback: (error: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void,
   ): void {
-    dnsLookup(hostname, { all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      const host = hostname.toLowerCase();
-      if (!this.#allowHosts.has(host)) {
-        const bad = addresses.find((a) => isBlockedAddress(a.address) && !this.#allowedAddress(a.address));
-        if (bad) return callback(refused(hostname, bad.address), []);
-      }
-      if (options.all) return callback(null, addresses);
-      const first = addresses[0];
-      return first ? callback(null, first.address, first.family) : callback(new OutboundRefusedError(`${hostname} has no address`), []);
-    });
+    // The addresses checked here are the ones the connection uses: nothing resolves the name again in between.
+    this.#resolve(hostname).then(
+      (addresses) => {
+        try {
+          this.#refuseBlocked(hostname, addresses);
+        } catch (error) {
+          return callback(error as Error, []);
+        }
+        if (options.all) return callback(null, addresses);
+        const first = addresses[0] as ResolvedAddress;
+        return callback(null, first.address, first.family);
+      },
+      (error: Error) => callback(error, []),
+    );
+  }
+
+  #refuseBlocked(hostname: string, addresses: readonly ResolvedAddress[]): void {
+    if (addresses.length === 0) throw new OutboundRefusedError(`${hostname} has no address`);
+    if (this.#allowHosts.has(hostname.toLowerCase())) return;
+    const bad = addresses.find((a) => isBlockedAddress(a.address) && !this.#allowedAddress(a.address));
+    if (bad) throw refused(hostname, bad.address);
   }
 
   async #readBody(body: ReadableStream<Uint8Array> | null, url: string): Promise<Buffer> {

@@ -10,6 +10,7 @@ describe('outbound calls to user-supplied URLs', () => {
       else if (req.url === '/to-localhost') res.writeHead(301, { location: `http://localhost:${receiver.port}/ok` }).end();
       else if (req.url === '/huge') res.end(Buffer.alloc(1024 * 1024, 'x'));
       else if (req.url === '/drip') res.writeHead(200).write('{"slow":');
+      else if (req.url === '/to-other-origin') res.writeHead(302, { location: `http://other.test:${receiver.port}/landed` }).end();
       else return false;
       return true;
     });
@@ -30,10 +31,12 @@ describe('outbound calls to user-supplied URLs', () => {
       'fe80::1',
       '::ffff:127.0.0.1',
       '::ffff:169.254.169.254',
+      '::ffff:a9fe:a9fe',
+      '0:0:0:0:0:ffff:7f00:1',
     ]) {
       expect(isBlockedAddress(address), address).toBe(true);
     }
-    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111']) expect(isBlockedAddress(address), address).toBe(false);
+    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:5db8:d822']) expect(isBlockedAddress(address), address).toBe(false);
   });
 
   it('refuses loopback, private and metadata targets by default, named or literal, with a clear reason', async () => {
@@ -59,6 +62,32 @@ describe('outbound calls to user-supplied URLs', () => {
     try {
       expect((await client.fetch(`${receiver.url}/ok`, { method: 'POST', body: '{}' })).status).toBe(204);
       await expect(client.fetch(`${receiver.url}/to-metadata`)).rejects.toThrow(/169\.254\.169\.254/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('hands credentials only to the origin they were given for: a redirect elsewhere loses them', async () => {
+    // other.test resolves to the allow-listed loopback address, so the redirect is followed, without the secrets.
+    const client = new OutboundClient({ allow: ['127.0.0.1'], resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    try {
+      const headers = { authorization: 'Bearer secret', 'x-api-key': 'secret-key', accept: 'application/json' };
+      expect((await client.fetch(`${receiver.url}/to-other-origin`, { headers, credentialHeaders: ['X-Api-Key'] })).status).toBe(204);
+      const landed = receiver.calls.at(-1)?.headers;
+      expect(landed?.host).toBe(`other.test:${receiver.port}`);
+      expect([landed?.authorization, landed?.['x-api-key'], landed?.accept]).toEqual([undefined, undefined, 'application/json']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('checks every address a custom resolver answers, up front with check() and again on connecting', async () => {
+    let calls = 0;
+    const client = new OutboundClient({ resolve: async () => [{ address: ++calls === 1 ? '93.184.216.34' : '127.0.0.1', family: 4 }] });
+    try {
+      await expect(client.check(`http://rebind.test:${receiver.port}/x`)).resolves.toBeUndefined();
+      await expect(client.fetch(`http://rebind.test:${receiver.port}/x`)).rejects.toThrow(/rebind\.test resolves to 127\.0\.0\.1/);
+      await expect(client.check('gopher://rebind.test/')).rejects.toThrow(/gopher: URLs are not fetched/);
     } finally {
       await client.close();
     }

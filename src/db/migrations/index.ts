@@ -10,6 +10,7 @@ import { customerSegments } from './0006-customer-segments.ts';
 import { listFilterIndexes } from './0007-list-filter-indexes.ts';
 import { mailTables } from './0008-mail.ts';
 import { usersTables } from './0009-users.ts';
+import { syncTables } from './0010-sync.ts';
 import { alertTables } from './0014-alerts.ts';
 
 export { ACCOUNTS, CHART_OF_ACCOUNTS } from './0002-erp-tables.ts';
@@ -25,6 +26,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0007-list-filter-indexes': listFilterIndexes(),
     '0008-mail': mailTables(dialect),
     '0009-users': usersTables(dialect),
+    '0010-sync': syncTables(dialect),
     '0014-alerts': alertTables(dialect),
   };
 }
@@ -39,10 +41,13 @@ function provider(dialect: DialectName): MigrationProvider {
  * would see another schema's lock table and skip creating its own.
  */
 async function migrator(db: Db): Promise<Migrator> {
-  if (db.dialect === 'sqlite') return new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+  // Numbers are handed out per feature and features land in any order (0014 shipped before 0010): a
+  // database that has 0014 still gets 0010 when it arrives, instead of Kysely refusing the "gap".
+  const common = { db: db.kysely, provider: provider(db.dialect), allowUnorderedMigrations: true };
+  if (db.dialect === 'sqlite') return new Migrator(common);
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely);
   const schema = rows[0]?.schema ?? 'public';
-  return new Migrator({ db: db.kysely, provider: provider(db.dialect), migrationTableSchema: schema });
+  return new Migrator({ ...common, migrationTableSchema: schema });
 }
 
 /** Applies every pending migration (in one transaction on both dialects); reports the names applied. */
