@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Db } from '../db/index.ts';
 import type { DocumentsModule } from '../documents/index.ts';
@@ -24,6 +25,9 @@ interface DocumentRow {
   created_at: string | Date;
 }
 
+/** Chunks read, analysed and written per batch when a document is indexed. */
+const PAGE_CHUNKS = 500;
+
 /** The documents module's ready chunks as search units: `<documentId>:<ordinal>`, the document's title and facets. */
 class DocumentChunkSource implements SearchSource {
   readonly #db: Db;
@@ -33,8 +37,15 @@ class DocumentChunkSource implements SearchSource {
   }
 
   async load(documentIds: readonly string[]): Promise<SearchDocument[]> {
+    const units: SearchDocument[] = [];
+    for await (const page of this.pages(documentIds)) units.push(...page);
+    return units;
+  }
+
+  /** The units of these documents a page of chunks at a time: a 200 MB document has 300,000 of them. */
+  async *pages(documentIds: readonly string[], size = PAGE_CHUNKS): AsyncIterable<SearchDocument[]> {
     const ids = documentIds.map(Number).filter((id) => Number.isInteger(id) && id > 0);
-    if (ids.length === 0) return [];
+    if (ids.length === 0) return;
     const documents = (await this.#db.kysely
       .selectFrom('documents')
       .select(['id', 'title', 'detected_type', 'metadata', 'created_at'])
@@ -42,23 +53,27 @@ class DocumentChunkSource implements SearchSource {
       .where('status', '=', 'ready')
       .where('deleted_at', 'is', null)
       .execute()) as DocumentRow[];
-    if (documents.length === 0) return [];
-    const chunks = await this.#db.kysely
-      .selectFrom('document_chunks')
-      .select(['document_id', 'ordinal', 'text'])
-      .where(
-        'document_id',
-        'in',
-        documents.map((d) => d.id),
-      )
-      .orderBy('document_id')
-      .orderBy('ordinal')
-      .execute();
     const byId = new Map(documents.map((d) => [d.id, d]));
-    return chunks.flatMap((chunk) => {
-      const doc = byId.get(chunk.document_id);
-      return doc ? [unitOf(doc, chunk.ordinal, chunk.text)] : [];
-    });
+    let after = { documentId: 0, ordinal: -1 };
+    while (byId.size > 0) {
+      const chunks = await this.#db.kysely
+        .selectFrom('document_chunks')
+        .select(['document_id', 'ordinal', 'text'])
+        .where('document_id', 'in', [...byId.keys()])
+        .where(sql<boolean>`(document_id, ordinal) > (${after.documentId}, ${after.ordinal})`)
+        .orderBy('document_id')
+        .orderBy('ordinal')
+        .limit(size)
+        .execute();
+      const units = chunks.flatMap((chunk) => {
+        const doc = byId.get(chunk.document_id);
+        return doc ? [unitOf(doc, chunk.ordinal, chunk.text)] : [];
+      });
+      if (units.length > 0) yield units;
+      const last = chunks.at(-1);
+      if (!last || chunks.length < size) return;
+      after = { documentId: last.document_id, ordinal: last.ordinal };
+    }
   }
 
   async *all(): AsyncIterable<SearchDocument[]> {
@@ -74,7 +89,7 @@ class DocumentChunkSource implements SearchSource {
         .limit(50)
         .execute();
       if (page.length === 0) return;
-      yield await this.load(page.map((d) => String(d.id)));
+      yield* this.pages(page.map((d) => String(d.id)));
       after = page.at(-1)?.id ?? after;
     }
   }

@@ -18,6 +18,7 @@ const RANK_TO_TF = 1 / 0.125;
 /** Lucene's and SQLite's BM25 defaults. */
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
+const CORPUS_STATS_MS = 2_000;
 
 /**
  * PostgreSQL full-text search over our own tokens (a tsvector written from the shared analysis, GIN index).
@@ -28,6 +29,7 @@ export class PostgresSearchEngine implements SearchEngine {
   readonly name = 'postgres';
   readonly #db: AnyDb;
   readonly #analyzer: Analyzer;
+  readonly #corpusStats = new Map<number, { n: number; avgdl: number; at: number }>();
 
   constructor(db: AnyDb, analyzer: Analyzer) {
     this.#db = db;
@@ -42,6 +44,7 @@ export class PostgresSearchEngine implements SearchEngine {
   async upsert(documents: readonly SearchDocument[]): Promise<void> {
     if (documents.length === 0) return;
     await inEveryWriteTarget(this.#db, (trx, g) => this.#write(trx, g, documents));
+    this.#corpusStats.clear(); // also after the commit: a search during the write may have cached the old figures
   }
 
   async remove(ids: readonly string[]): Promise<void> {
@@ -62,12 +65,22 @@ export class PostgresSearchEngine implements SearchEngine {
     const tsquery = compileTsquery(plan, extra, query.match ?? 'any');
     const where = sql`d.tsv @@ ${tsquery}::tsquery${this.#filters(query)}`;
     const from = sql`from ${sql.table(t.docs)} d`;
-    const score = await this.#score(plan, extra, g);
-    const order = query.sort === 'date' ? sql`d.date desc nulls last, score desc` : sql`score desc`;
-    const { rows } = await sql<
-      StoredRow & { date: Date | null }
-    >`select d.id, d.document_id, d.title, d.body, d.type, d.language, d.date, d.tags, ${score} as score
-      ${from} where ${where} order by ${order}, d.id limit ${limit} offset ${offset}`.execute(this.#db);
+    const bm25 = await this.#score(plan, extra, g);
+    // Each group's rank is computed once per match in the fenced subquery (OFFSET 0 keeps PostgreSQL from inlining it
+    // and evaluating every ts_rank_cd twice), only ids and scores are sorted, and the stored text is read for the page.
+    const ranks = bm25.ranks.map((rank, k) => sql`${rank} as ${sql.ref(`r${k}`)}`);
+    const scored = sql`select x.id, x.date, ${bm25.combine((k) => sql.ref(`x.r${k}`), sql.ref('x.len'))} as score
+      from (select d.id, d.date, coalesce(d.len, length(d.tsv)) as len${ranks.length > 0 ? sql`, ${sql.join(ranks)}` : sql``} ${from} where ${where} offset 0) x`;
+    const order = query.sort === 'date' ? sql`date desc nulls last, score desc` : sql`score desc`;
+    const { rows: top } = await sql<{ id: string; score: number }>`select id, score from (${scored}) s order by ${order}, id
+      limit ${limit} offset ${offset}`.execute(this.#db);
+    const { rows: stored } = await sql<Omit<StoredRow, 'score'> & { date: Date | null }>`select id, document_id, title, body, type, language, date, tags
+      from ${sql.table(t.docs)} where id = any(${top.map((r) => r.id)}::text[])`.execute(this.#db);
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    const rows = top.flatMap((r) => {
+      const doc = byId.get(r.id);
+      return doc ? [{ ...doc, score: r.score }] : [];
+    });
     const total = await sql<{ n: string }>`select count(*) as n ${from} where ${where}`.execute(this.#db);
     const facets: SearchResult['facets'] = {};
     for (const facet of new Set(query.facets ?? [])) {
@@ -120,6 +133,7 @@ export class PostgresSearchEngine implements SearchEngine {
 
   async #write(db: AnyDb, g: number, documents: readonly SearchDocument[]): Promise<void> {
     const t = tables(g);
+    this.#corpusStats.delete(g);
     await this.#deleteWhere(db, g, sql`id = any(${documents.map((d) => d.id)}::text[])`);
     for (const doc of documents) {
       const fields = analyseDocument(this.#analyzer, doc);
@@ -135,10 +149,12 @@ export class PostgresSearchEngine implements SearchEngine {
 
   async #deleteEverywhere(condition: RawBuilder<unknown>): Promise<void> {
     await inEveryWriteTarget(this.#db, (trx, g) => this.#deleteWhere(trx, g, condition));
+    this.#corpusStats.clear();
   }
 
   async #deleteWhere(db: AnyDb, g: number, condition: RawBuilder<unknown>): Promise<void> {
     const t = tables(g);
+    this.#corpusStats.delete(g);
     const { rows } = await sql<{ tsv: string }>`delete from ${sql.table(t.docs)} where ${condition} returning tsv::text as tsv`.execute(db);
     for (const row of rows) {
       await sql`update ${sql.table(t.terms)} set df = df - 1 where term in (select term from unnest(tsvector_to_array(${row.tsv}::tsvector)) as term order by term)`.execute(
@@ -166,28 +182,53 @@ export class PostgresSearchEngine implements SearchEngine {
    * SQLite column weight is 0. Measured on the Debian Reference (npm run eval:search), Chinese MRR@10:
    * ts_rank with log-length normalisation 0.684; without the bigrams in the rank query 0.692; this 0.712.
    */
-  async #score(plan: QueryPlan, extra: ReadonlyMap<TermMatch, readonly string[]>, g: number): Promise<RawBuilder<unknown>> {
+  async #score(
+    plan: QueryPlan,
+    extra: ReadonlyMap<TermMatch, readonly string[]>,
+    g: number,
+  ): Promise<{ ranks: Array<RawBuilder<unknown>>; combine: (rank: (k: number) => RawBuilder<unknown>, len: RawBuilder<unknown>) => RawBuilder<unknown> }> {
     const t = tables(g);
     const groups = plan.groups.filter((group) => !group.negate);
     const terms = [...new Set(groups.flatMap((group) => group.alternatives[0]?.terms ?? []))];
     const { rows } = await sql<{ term: string; df: number }>`select term, df from ${sql.table(t.terms)} where term = any(${terms}::text[])`.execute(this.#db);
+    const { n, avgdl } = await this.#corpus(g);
+    const df = new Map(rows.map((r) => [r.term, Number(r.df)]));
+    const idf = (term: string) => Math.log(1 + (n - (df.get(term) ?? 0) + 0.5) / ((df.get(term) ?? 0) + 0.5));
+    const ranks = groups.map((group) => {
+      const ranked = group.alternatives.filter((a) => a.field === 'text');
+      return sql`(ts_rank_cd(${WEIGHTS}::float4[], d.tsv, ${groupQuery(ranked.length > 0 ? ranked : group.alternatives, extra)}::tsquery, 0) * ${RANK_TO_TF}::float8)`;
+    });
+    const weights = groups.map((group) => {
+      const primary = group.alternatives[0]?.terms ?? [];
+      return primary.length === 0 ? 1 : primary.reduce((sum, term) => sum + idf(term), 0) / primary.length;
+    });
+    const combine = (rank: (k: number) => RawBuilder<unknown>, len: RawBuilder<unknown>): RawBuilder<unknown> => {
+      if (weights.length === 0) return sql`0::float8`;
+      const lengthNorm = sql`${BM25_K1}::float8 * (1 - ${BM25_B}::float8 + ${BM25_B}::float8 * ${len} / ${avgdl}::float8)`;
+      return sql.join(
+        weights.map((weight, k) => sql`${weight}::float8 * ${rank(k)} * ${BM25_K1 + 1}::float8 / (${rank(k)} + ${lengthNorm})`),
+        sql` + `,
+      );
+    };
+    return { ranks, combine };
+  }
+
+  /**
+   * Document count and average length for BM25, kept for two seconds per generation: counting them scanned the whole
+   * table on every query. This engine's own writes refresh them at once; another process's within two seconds (BM25's
+   * statistics are estimates anyway: Elasticsearch keeps them per shard).
+   */
+  async #corpus(g: number): Promise<{ n: number; avgdl: number }> {
+    const cached = this.#corpusStats.get(g);
+    if (cached && performance.now() - cached.at < CORPUS_STATS_MS) return cached;
+    const t = tables(g);
     const { rows: totals } = await sql<{
       n: string;
       avgdl: string | null;
     }>`select count(*) as n, avg(coalesce(len, length(tsv))) as avgdl from ${sql.table(t.docs)}`.execute(this.#db);
-    const n = Number(totals[0]?.n ?? 0);
-    const avgdl = Math.max(1, Number(totals[0]?.avgdl ?? 1));
-    const df = new Map(rows.map((r) => [r.term, Number(r.df)]));
-    const idf = (term: string) => Math.log(1 + (n - (df.get(term) ?? 0) + 0.5) / ((df.get(term) ?? 0) + 0.5));
-    const lengthNorm = sql`${BM25_K1}::float8 * (1 - ${BM25_B}::float8 + ${BM25_B}::float8 * coalesce(d.len, length(d.tsv)) / ${avgdl}::float8)`;
-    const parts = groups.map((group) => {
-      const primary = group.alternatives[0]?.terms ?? [];
-      const weight = primary.length === 0 ? 1 : primary.reduce((sum, term) => sum + idf(term), 0) / primary.length;
-      const ranked = group.alternatives.filter((a) => a.field === 'text');
-      const r = sql`(ts_rank_cd(${WEIGHTS}::float4[], d.tsv, ${groupQuery(ranked.length > 0 ? ranked : group.alternatives, extra)}::tsquery, 0) * ${RANK_TO_TF}::float8)`;
-      return sql`${weight}::float8 * ${r} * ${BM25_K1 + 1}::float8 / (${r} + ${lengthNorm})`;
-    });
-    return sql.join(parts, sql` + `);
+    const stats = { n: Number(totals[0]?.n ?? 0), avgdl: Math.max(1, Number(totals[0]?.avgdl ?? 1)), at: performance.now() };
+    this.#corpusStats.set(g, stats);
+    return stats;
   }
 
   #vocabulary(g: number): Vocabulary {
