@@ -1,9 +1,10 @@
 import type { ComponentType } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
 import type { Forecast } from './forecast-chart.tsx';
+import type { PivotProps } from './pivot-builder.tsx';
 
 const TYPES = ['financial', 'sales', 'receivables'] as const;
 type ReportType = (typeof TYPES)[number];
@@ -34,7 +35,16 @@ export default function Reports() {
   const [Chart, setChart] = useState<ComponentType<{ forecast: Forecast }> | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [Pivot, setPivot] = useState<ComponentType<PivotProps> | null>(null);
   const query = { startDate: start, endDate: end };
+
+  // The pivot builder is its own chunk: fetched once this page shows, never by the shell or other pages.
+  useEffect(() => {
+    import('./pivot-builder.tsx').then(
+      (module) => setPivot(() => module.default),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
+  }, []);
 
   const run = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -127,6 +137,17 @@ export default function Reports() {
         </div>
       )}
       {forecast && Chart && <Chart forecast={forecast} />}
+      {Pivot ? (
+        <Pivot
+          range={{ from: start, to: end }}
+          onRange={(range) => {
+            setStart(range.from);
+            setEnd(range.to);
+          }}
+        />
+      ) : (
+        <p aria-busy="true">{t('app.loading')}</p>
+      )}
     </section>
   );
 }
