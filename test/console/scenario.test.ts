@@ -221,6 +221,7 @@ describe('the console scenario in a real browser', () => {
 
   /** Builds month × region (a button and a drag), checks the server's grand totals, saves, versions, reloads and exports it. */
   async function pivot(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'Open the pivot builder' }).click();
     await page.getByTestId('pivot-builder').waitFor();
     await page.getByRole('button', { name: 'Add Order date to rows', exact: true }).click();
     await page.getByTestId('zone-rows').getByTestId('placed-order_date').waitFor();

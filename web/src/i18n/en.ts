@@ -125,6 +125,7 @@ export const en = {
   'reports.forecastCaption': 'Solid: history. Dashed: forecast. Shaded: 80 % and 95 % intervals.',
   'reports.noForecast': 'Not enough history for a forecast.',
   'reports.empty': 'The report has no rows for this range.',
+  'pivot.open': 'Open the pivot builder',
   'pivot.title': 'Pivot table',
   'pivot.cube': 'Data',
   'pivot.unused': 'Available dimensions',

@@ -126,6 +126,7 @@ export const zhCN: Record<MessageKey, string> = {
   'reports.forecastCaption': '实线：历史；虚线：预测；阴影：80% 与 95% 区间。',
   'reports.noForecast': '历史数据不足，无法预测。',
   'reports.empty': '该时间范围内报表没有数据。',
+  'pivot.open': '打开数据透视表',
   'pivot.title': '数据透视表',
   'pivot.cube': '数据',
   'pivot.unused': '可用维度',

@@ -1,5 +1,5 @@
 import type { ComponentType } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
@@ -38,13 +38,12 @@ export default function Reports() {
   const [Pivot, setPivot] = useState<ComponentType<PivotProps> | null>(null);
   const query = { startDate: start, endDate: end };
 
-  // The pivot builder is its own chunk: fetched once this page shows, never by the shell or other pages.
-  useEffect(() => {
+  // The pivot builder is its own chunk, fetched when asked for: opening the page costs no more than before.
+  const openPivot = () =>
     import('./pivot-builder.tsx').then(
       (module) => setPivot(() => module.default),
       (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
     );
-  }, []);
 
   const run = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -146,7 +145,11 @@ export default function Reports() {
           }}
         />
       ) : (
-        <p aria-busy="true">{t('app.loading')}</p>
+        <p>
+          <button type="button" data-testid="open-pivot" onClick={() => void openPivot()}>
+            {t('pivot.open')}
+          </button>
+        </p>
       )}
     </section>
   );
