@@ -1,4 +1,4 @@
-import { initialJsGzipBytes, initialScripts, routeChunkGzipBytes } from '../../fixtures/console-bundle.ts';
+import { initialJsGzipBytes, initialScripts, onDemandChunk, routeChunkGzipBytes } from '../../fixtures/console-bundle.ts';
 import { CONSOLE_ROUTES } from '../../fixtures/console-lighthouse.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST, ensureConsoleBuilt } from '../../src/console/index.ts';
@@ -18,6 +18,12 @@ const ROUTE_BUDGET_KB: Record<string, number> = {
   '/access': 3,
 };
 const SHELL_BUDGET_KB = 20;
+/** Gzip kB of chunks a page fetches on demand, by source: only the page named may load them. */
+const ON_DEMAND_BUDGET_KB: Record<string, { kb: number; loadedBy: string }> = {
+  'src/pages/pivot-builder.tsx': { kb: 7, loadedBy: 'src/pages/reports.tsx' },
+  'src/pages/pivot-heatmap.tsx': { kb: 2, loadedBy: 'src/pages/pivot-builder.tsx' },
+  'src/pages/forecast-chart.tsx': { kb: 2, loadedBy: 'src/pages/reports.tsx' },
+};
 
 describe('the web console served by the service', () => {
   let svc: TestService;
@@ -109,6 +115,15 @@ describe('the web console served by the service', () => {
     for (const [route, bytes] of Object.entries(routes)) {
       expect(bytes, route).toBeGreaterThan(100);
       expect(bytes / 1000, route).toBeLessThanOrEqual(ROUTE_BUDGET_KB[route]!);
+    }
+  });
+
+  it('loads the pivot builder and the charts in their own chunks, each only from its page, within budget', () => {
+    for (const [source, budget] of Object.entries(ON_DEMAND_BUDGET_KB)) {
+      const chunk = onDemandChunk(CONSOLE_DIST, source);
+      expect(chunk.loadedBy, source).toEqual([budget.loadedBy]);
+      expect(chunk.gzipBytes, source).toBeGreaterThan(100);
+      expect(chunk.gzipBytes / 1000, source).toBeLessThanOrEqual(budget.kb);
     }
   });
 });

@@ -56,9 +56,10 @@ export function upload<T>(path: string, form: FormData, onProgress: (fraction: n
   });
 }
 
-export async function api<T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
+/** `headers` adds request headers such as `Prefer: respond-async` or `If-Match`. */
+export async function api<T>(path: string, init: { method?: string; json?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
   const method = init.method ?? 'GET';
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { ...init.headers, accept: 'application/json' };
   if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
   if (init.json !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, {

@@ -4,6 +4,7 @@ import { api, withQuery } from '../api.ts';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
 import type { Forecast } from './forecast-chart.tsx';
+import type { PivotProps } from './pivot-builder.tsx';
 
 const TYPES = ['financial', 'sales', 'receivables'] as const;
 type ReportType = (typeof TYPES)[number];
@@ -34,7 +35,15 @@ export default function Reports() {
   const [Chart, setChart] = useState<ComponentType<{ forecast: Forecast }> | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [Pivot, setPivot] = useState<ComponentType<PivotProps> | null>(null);
   const query = { startDate: start, endDate: end };
+
+  // The pivot builder is its own chunk, fetched when asked for: opening the page costs no more than before.
+  const openPivot = () =>
+    import('./pivot-builder.tsx').then(
+      (module) => setPivot(() => module.default),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
 
   const run = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -127,6 +136,21 @@ export default function Reports() {
         </div>
       )}
       {forecast && Chart && <Chart forecast={forecast} />}
+      {Pivot ? (
+        <Pivot
+          range={{ from: start, to: end }}
+          onRange={(range) => {
+            setStart(range.from);
+            setEnd(range.to);
+          }}
+        />
+      ) : (
+        <p>
+          <button type="button" data-testid="open-pivot" onClick={() => void openPivot()}>
+            {t('pivot.open')}
+          </button>
+        </p>
+      )}
     </section>
   );
 }
