@@ -256,6 +256,34 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       expect(await queue.getDelayedCount()).toBe(1);
     });
 
+    it("removes a job scheduler's delayed next run with a removed event, and lets a run already due go once", async () => {
+      const e = await open();
+      const q = unique('unschedule');
+      const queue = e.queue(q);
+      const events = await e.events(q);
+      await queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *' }, { name: 'tick' });
+      const [delayed] = await queue.getDelayed();
+      const removed = next<[{ jobId: string; prev: string }]>(events, 'removed');
+      await queue.removeJobScheduler('yearly');
+      expect((await removed)[0]).toMatchObject({ jobId: delayed!.id, prev: 'delayed' });
+      expect(await queue.getDelayedCount()).toBe(0);
+
+      // A run promoted before the scheduler goes is already released work: it stays and runs once.
+      await queue.upsertJobScheduler('monthly', { pattern: '0 0 1 * *' }, { name: 'tock' });
+      const [due] = await queue.getDelayed();
+      await due!.promote();
+      await queue.removeJobScheduler('monthly');
+      expect(await queue.getJobSchedulersCount()).toBe(0);
+      expect(await queue.getJobState(due!.id!)).toBe('waiting');
+      const ran: string[] = [];
+      e.worker(q, async (job) => {
+        ran.push(job.id!);
+      });
+      await eventually(async () => (await queue.getJobState(due!.id!)) === 'completed', 15_000, 'the released run');
+      expect(ran).toEqual([due!.id]);
+      expect(await queue.getJobCountByTypes('delayed', 'waiting')).toBe(0);
+    });
+
     it('cleans finished jobs whose time equals the cut-off (<=, not <)', async () => {
       const e = await open();
       const q = unique('clean');
