@@ -67,18 +67,50 @@ export function envOn(backend: TaskBackend, closeBackend: boolean): Env {
     },
     key: (name) => `${prefix}:${name}`,
     close: async () => {
-      for (const thing of open.reverse()) await thing.close().catch(() => undefined);
+      const late: string[] = [];
+      // Workers close with force: by teardown nothing they run matters, and BullMQ's graceful close can wait
+      // forever on a Redis Cluster (see closeWorker). Every step is bounded, so a close that never settles
+      // fails the test in seconds instead of hanging the suite, and the rest of the teardown still runs.
+      for (const thing of open.reverse()) await within(thing instanceof Worker ? closeWorker(thing) : thing.close(), late, thing.constructor.name);
       for (const name of names) {
         const q = new QueueCtor(name, base, factory);
-        await q.obliterate({ force: true }).catch(() => undefined);
-        await q.close();
+        await within(q.obliterate({ force: true }), late, `obliterate ${name}`);
+        await within(q.close(), late, `Queue ${name}`);
       }
-      if (closeBackend) await backend.close();
+      if (closeBackend) await within(backend.close(), late, 'the backend');
+      if (late.length > 0) throw new Error(`teardown: still not closed after ${CLOSE_WITHIN_MS} ms: ${late.join(', ')}`);
     },
   };
 }
 
 export const unique = (what: string): string => `${what}-${randomUUID().slice(0, 8)}`;
+
+const CLOSE_WITHIN_MS = 10_000;
+
+/** Waits for `closing` at most CLOSE_WITHIN_MS; a rejection counts as closed, a hang is noted in `late`. */
+async function within(closing: Promise<unknown>, late: string[], what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    closing.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WITHIN_MS))),
+  ]);
+  clearTimeout(timer);
+  if (!settled) late.push(what);
+}
+
+/**
+ * Closes a worker whose jobs no longer matter. BullMQ 6.7.0's graceful `Worker.close()` first disconnects the
+ * blocking connection and waits for its `end`; on a Redis Cluster, a `BZPOPMIN` the fetch loop issues in that
+ * window makes BullMQ's own cluster recovery reconnect the emptied cluster, so `end` never comes and the close
+ * never settles (reproduced: disconnect, then `BZPOPMIN` while the status is `disconnecting`). A forced close
+ * switches that recovery off before it disconnects.
+ */
+export function closeWorker(worker: Worker): Promise<void> {
+  return worker.close(true);
+}
 
 export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskBackend>): void {
   describe(`BullMQ semantics shared with Redis: ${name}`, () => {
@@ -254,6 +286,34 @@ export function runQueueSemantics(name: string, makeBackend: () => Promise<TaskB
       expect((await queue.getDelayed()).map((j) => j.id)).toEqual([scheduled!.id]);
       await queue.clean(0, 0, 'delayed');
       expect(await queue.getDelayedCount()).toBe(1);
+    });
+
+    it("removes a job scheduler's delayed next run with a removed event, and lets a run already due go once", async () => {
+      const e = await open();
+      const q = unique('unschedule');
+      const queue = e.queue(q);
+      const events = await e.events(q);
+      await queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *' }, { name: 'tick' });
+      const [delayed] = await queue.getDelayed();
+      const removed = next<[{ jobId: string; prev: string }]>(events, 'removed');
+      await queue.removeJobScheduler('yearly');
+      expect((await removed)[0]).toMatchObject({ jobId: delayed!.id, prev: 'delayed' });
+      expect(await queue.getDelayedCount()).toBe(0);
+
+      // A run promoted before the scheduler goes is already released work: it stays and runs once.
+      await queue.upsertJobScheduler('monthly', { pattern: '0 0 1 * *' }, { name: 'tock' });
+      const [due] = await queue.getDelayed();
+      await due!.promote();
+      await queue.removeJobScheduler('monthly');
+      expect(await queue.getJobSchedulersCount()).toBe(0);
+      expect(await queue.getJobState(due!.id!)).toBe('waiting');
+      const ran: string[] = [];
+      e.worker(q, async (job) => {
+        ran.push(job.id!);
+      });
+      await eventually(async () => (await queue.getJobState(due!.id!)) === 'completed', 15_000, 'the released run');
+      expect(ran).toEqual([due!.id]);
+      expect(await queue.getJobCountByTypes('delayed', 'waiting')).toBe(0);
     });
 
     it('cleans finished jobs whose time equals the cut-off (<=, not <)', async () => {

@@ -198,11 +198,19 @@ export function updateJobSchedulerNextMillis(
   return jobId;
 }
 
+/**
+ * `Queue.removeJobScheduler`: the scheduler and its next run while that run is still delayed (with a
+ * `removed` event, as Redis emits). A run already due — promoted, or waiting in a paused queue — is
+ * left to run once, as on Redis: it is work the schedule has already released.
+ */
 export function removeJobScheduler(ctx: QueueCtx, id: string): number {
   const row = getScheduler(ctx, id);
   if (!row) return 0;
   ctx.store.run('DELETE FROM schedulers WHERE queue = ? AND id = ?', ctx.queue, id);
-  ctx.store.run(`DELETE FROM jobs WHERE queue = ? AND id = ? AND state IN ('delayed', 'wait')`, ctx.queue, iterationId(id, row.next_millis));
+  const jobId = iterationId(id, row.next_millis);
+  if (ctx.store.run(`DELETE FROM jobs WHERE queue = ? AND id = ? AND state = 'delayed'`, ctx.queue, jobId) > 0) {
+    emitEvent(ctx, 'removed', { jobId, prev: 'delayed' });
+  }
   return 1;
 }
 
