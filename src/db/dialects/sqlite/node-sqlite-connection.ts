@@ -1,6 +1,7 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
 import { SelectQueryNode } from 'kysely';
 import type { SQLInputValue } from 'node:sqlite';
+import { fairTurn } from './fair-turns.ts';
 import type { SqliteHandle } from './node-sqlite-handles.ts';
 import type { NodeSqliteHandles } from './node-sqlite-handles.ts';
 
@@ -23,6 +24,7 @@ export class NodeSqliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    await fairTurn();
     if (this.inTransaction) return this.#timed<R>(this.#handles.writer, compiledQuery);
     if (isRead(compiledQuery)) {
       const reader = this.#handles.nextReader();
