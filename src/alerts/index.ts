@@ -2,6 +2,6 @@
 export { createAlertService, EVALUATE_ALERTS_TASK, type AlertService, type AlertServiceOptions } from './service.ts';
 export { alertAdminRoutes } from './routes.ts';
 export { ALERT_KINDS, AlertRuleInput, firesOn, type AlertKind, type AlertRuleView } from './rules.ts';
-export { createRule, deleteRule, listRules, replaceRule } from './store.ts';
+export { alertDigest, createRule, deleteRule, listIncidents, listRules, replaceRule, type IncidentQuery, type IncidentView } from './store.ts';
 export { signWebhook, verifyWebhookSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, type AlertEvent } from './notify.ts';
 export type { RuleOutcome } from './evaluate.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AlertRuleInput } from './rules.ts';
 import type { AlertService } from './service.ts';
-import { createRule, deleteRule, getRuleRow, listRules, replaceRule, toView } from './store.ts';
+import { createRule, deleteRule, getRuleRow, listIncidents, listRules, replaceRule, toView } from './store.ts';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const IncidentQuery = Type.Object(
@@ -35,15 +35,8 @@ export function alertAdminRoutes(alerts: AlertService) {
       return reply.code(204).send();
     });
     app.get<{ Querystring: Static<typeof IncidentQuery> }>('/alerts/incidents', { schema: { querystring: IncidentQuery } }, async (request) => {
-      let query = db.kysely
-        .selectFrom('alert_incidents')
-        .innerJoin('alert_rules', 'alert_rules.id', 'alert_incidents.rule_id')
-        .select(['alert_incidents.id', 'alert_incidents.rule_id', 'alert_rules.name as rule', 'opened_at', 'resolved_at', 'value', 'summary', 'notify_errors'])
-        .orderBy('alert_incidents.id', 'desc')
-        .limit(request.query.limit ?? 100);
-      if (request.query.rule_id !== undefined) query = query.where('alert_incidents.rule_id', '=', request.query.rule_id);
-      if (request.query.open !== undefined) query = query.where('resolved_at', request.query.open ? 'is' : 'is not', null);
-      return { items: await query.execute() };
+      const { rule_id: ruleId, open, limit } = request.query;
+      return { items: await listIncidents(db, { ruleId, open, limit }) };
     });
     app.post('/alerts/evaluate', async () => ({ results: await alerts.evaluate() }));
   };

@@ -80,3 +80,34 @@ async function assertNameFree(db: Db, name: string, except?: number): Promise<vo
   if (except !== undefined) query = query.where('id', '!=', except);
   if (await query.executeTakeFirst()) throw new ConflictError(`an alert rule named "${name}" exists already`, { code: 'alert_rule_exists' });
 }
+
+export interface IncidentQuery {
+  ruleId?: number;
+  open?: boolean;
+  limit?: number;
+}
+
+/** Incidents newest first, each with its rule's name. */
+export async function listIncidents(db: Db, query: IncidentQuery = {}) {
+  let select = db.kysely
+    .selectFrom('alert_incidents')
+    .innerJoin('alert_rules', 'alert_rules.id', 'alert_incidents.rule_id')
+    .select(['alert_incidents.id', 'alert_incidents.rule_id', 'alert_rules.name as rule', 'opened_at', 'resolved_at', 'value', 'summary', 'notify_errors'])
+    .orderBy('alert_incidents.id', 'desc')
+    .limit(query.limit ?? 100);
+  if (query.ruleId !== undefined) select = select.where('alert_incidents.rule_id', '=', query.ruleId);
+  if (query.open !== undefined) select = select.where('resolved_at', query.open ? 'is' : 'is not', null);
+  return select.execute();
+}
+
+export type IncidentView = Awaited<ReturnType<typeof listIncidents>>[number];
+
+/** What the console's overview shows live: how many incidents are open, and the newest few. */
+export async function alertDigest(db: Db, recent = 5): Promise<{ open: number; recent: IncidentView[] }> {
+  const open = await db.kysely
+    .selectFrom('alert_incidents')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .where('resolved_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { open: Number(open.n), recent: await listIncidents(db, { limit: recent }) };
+}

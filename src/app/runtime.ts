@@ -5,7 +5,8 @@ import { DatabaseOpenError, dbAdminRoutes, migrateToLatest, openDatabase, QueryC
 import { documentRoutes } from '../documents/index.ts';
 import { erpRoutes } from '../erp/index.ts';
 import { mailAdminRoutes, mailPublicRoutes } from '../mail/index.ts';
-import { alertAdminRoutes } from '../alerts/index.ts';
+import { alertAdminRoutes, alertDigest } from '../alerts/index.ts';
+import { doctorAdminRoutes } from '../doctor/index.ts';
 import { consoleRoutes, CONSOLE_DIST } from '../console/index.ts';
 import { authRoutes, SessionService, sessionVerifier, userAdminRoutes, UserService } from '../users/index.ts';
 import { apiKeyAdminRoutes, buildServer, readinessReport, type App, type ReadinessCheck, type ServerOptions } from '../http/index.ts';
@@ -161,9 +162,14 @@ async function buildRuntime(
         dbAdminRoutes(db),
         async (admin) => admin.register(cacheAdminRoutes(cache), { prefix: '/cache' }),
         tasksAdminRoutes(tasks.system, { basePath: '/admin/queues', schedules: tasks.schedules }),
-        liveEventsRoutes(tasks.system, { readiness: () => readinessReport(readiness) }),
+        liveEventsRoutes(tasks.system, {
+          readiness: () => readinessReport(readiness),
+          // The console's overview: slow statements seen by this node, and the newest alert incidents.
+          states: { slowQueries: async () => slowQueryTotals(db), alerts: () => alertDigest(db) },
+        }),
         mailAdminRoutes(tasks.mail),
         alertAdminRoutes(tasks.alerts),
+        doctorAdminRoutes(config, { database: () => db.ping(), redis: () => redisReady(cache) }),
         searchAdminRoutes(tasks.search, { rebuild: () => enqueue(REBUILD_SEARCH_INDEX), reconcile: () => enqueue(SYNC_KNOWLEDGE_BASE) }),
         syncAdminRoutes({ deps: tasks.sync, enqueue: async (sourceId) => (await tasks.system.send(SYNC_EXTERNAL_DATA_TASK, { sourceId })).id }),
       ],
@@ -243,6 +249,11 @@ async function taskQueueReady(tasks: AppTasks): Promise<void> {
 
 function notStarted(what: string): never {
   throw new Error(`${what} not started yet (waiting for the task queue)`);
+}
+
+function slowQueryTotals(db: Db): { enabled: boolean; thresholdMs: number | null; calls: number; fingerprints: number } {
+  const log = db.slowQueries;
+  return { enabled: log !== undefined, thresholdMs: log?.thresholdMs ?? null, ...(log?.slowTotals() ?? { calls: 0, fingerprints: 0 }) };
 }
 
 async function redisReady(cache: Cache): Promise<void> {

@@ -7,7 +7,20 @@ import { negotiateEncoding, type Coding } from '../http/toolkit/index.ts';
 import { NotFoundError } from '../shared/errors.ts';
 
 /** Client-side routes of the console; each answers with the shell, which picks the page. */
-export const CONSOLE_PAGES = ['/', '/login', '/overview', '/tasks', '/documents', '/search', '/reports', '/cache', '/database', '/access'] as const;
+export const CONSOLE_PAGES = [
+  '/',
+  '/login',
+  '/overview',
+  '/tasks',
+  '/documents',
+  '/search',
+  '/reports',
+  '/cache',
+  '/database',
+  '/access',
+  '/mail',
+  '/settings',
+] as const;
 
 export interface ConsoleRouteOptions {
   /** AI_STACK_ASSET_BASE_URL: a CDN that mirrors web/dist/assets; null serves them from here. */

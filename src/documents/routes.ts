@@ -47,7 +47,7 @@ class RangeNotSatisfiableError extends AiStackError {
 }
 
 function taskRef(id: string | null): { id: string; status_url: string } | null {
-  return id ? { id, status_url: `/admin/tasks/${encodeURIComponent(id)}` } : null;
+  return id ? { id, status_url: `/admin/tasks/jobs/${encodeURIComponent(id)}` } : null;
 }
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n`; undefined (send everything) for several ranges or another unit. */

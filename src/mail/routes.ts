@@ -14,6 +14,8 @@ const OutboxQuery = Type.Object(
     batch_id: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     after_id: Type.Optional(Type.Integer({ minimum: 0 })),
+    before_id: Type.Optional(Type.Integer({ minimum: 1, description: 'only rows with a smaller id: the next page when newest first' })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'by id; `desc` lists the newest first (default `asc`)' })),
   },
   { additionalProperties: false },
 );
@@ -55,8 +57,9 @@ export function mailAdminRoutes(mail: MailService) {
           'created_at',
         ])
         .where('id', '>', q.after_id ?? 0)
-        .orderBy('id')
+        .orderBy('id', q.order ?? 'asc')
         .limit(q.limit ?? 100);
+      if (q.before_id !== undefined) query = query.where('id', '<', q.before_id);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.batch_id) query = query.where('batch_id', '=', q.batch_id);
       const items = await query.execute();

@@ -16,6 +16,8 @@ const ROUTE_BUDGET_KB: Record<string, number> = {
   '/cache': 4,
   '/database': 3,
   '/access': 3,
+  '/mail': 4,
+  '/settings': 3,
 };
 const SHELL_BUDGET_KB = 20;
 /** Gzip kB of chunks a page fetches on demand, by source: only the page named may load them. */

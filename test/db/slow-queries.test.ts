@@ -27,6 +27,18 @@ describe('SQL fingerprints', () => {
     log.record(huge, [], 1);
     expect(log.getSlowQueries({ limit: 1 })[0]?.query.length).toBeLessThan(100);
   });
+
+  it('totals the slow calls and the fingerprints they fall into, leaving fast statements out', () => {
+    const log = new SlowQueryLog({ thresholdMs: 50 });
+    expect(log.slowTotals()).toEqual({ calls: 0, fingerprints: 0 });
+    log.record('select * from a where id = 1', [], 60);
+    log.record('select * from a where id = 2', [], 70);
+    log.record('select * from b', [], 80);
+    log.record('select * from c', [], 10);
+    expect(log.slowTotals()).toEqual({ calls: 3, fingerprints: 2 });
+    log.reset();
+    expect(log.slowTotals()).toEqual({ calls: 0, fingerprints: 0 });
+  });
 });
 
 describe('sample plan captures under load', () => {

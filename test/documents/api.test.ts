@@ -47,6 +47,11 @@ describe.each(SETUPS)('documents through the API: $name', ({ dialect, distribute
       metadata: { tags: ['finance', 'q3'] },
     });
     expect(pdf.body.task.id).toEqual(expect.any(String));
+    // The handle is the task's real admin route (it said /admin/tasks/{id}, which does not exist).
+    expect(pdf.body.task.status_url).toBe(`/admin/tasks/jobs/${encodeURIComponent(pdf.body.task.id)}`);
+    const task = await svc.call(pdf.body.task.status_url);
+    expect(task.status).toBe(200);
+    expect((await task.json()).id).toBe(pdf.body.task.id);
     expect(pdf.location).toBe(`/api/v1/documents/${pdf.body.document.id}`);
     ids.pdf = pdf.body.document.id;
     const docx = await upload(svc, files.bytes('docx/chinese.docx'), '年度报告.docx', { title: '二〇二五年度报告' });

@@ -190,4 +190,14 @@ describe('the embedded .eml outbox', () => {
     expect(parsed.subject).toBe('测试');
     expect((await svc.call('/admin/mail/outbox/files/..%2F..%2Fetc%2Fpasswd.eml')).status).toBe(400);
   });
+
+  it('lists the outbox newest first on request, paging back with before_id', async () => {
+    for (const subject of ['second', 'third'])
+      await (await svc.runtime.tasks.system.send('emails.send_email', { to: 'b@example.com', subject, text: 'x' })).get({ timeout: 30_000 });
+    const newest = (await (await svc.call('/admin/mail/outbox?order=desc&limit=2')).json()).items as { id: number; subject: string }[];
+    expect(newest.map((m) => m.subject)).toEqual(['third', 'second']);
+    const older = (await (await svc.call(`/admin/mail/outbox?order=desc&before_id=${newest[1]!.id}`)).json()).items as { subject: string }[];
+    expect(older.map((m) => m.subject)).toEqual(['测试']);
+    expect((await svc.call('/admin/mail/outbox?order=sideways')).status).toBe(400);
+  });
 });

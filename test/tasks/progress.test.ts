@@ -98,6 +98,8 @@ describe.each(Object.keys(BACKENDS))('task progress and live events (%s)', (kind
   let pool: WorkerPool;
   let app: FastifyInstance;
   let base: string;
+  /** What the `tally` state event reads: changed by a test to see the change pushed. */
+  let tally = 0;
 
   async function open(): Promise<void> {
     backend = BACKENDS[kind]!();
@@ -107,7 +109,18 @@ describe.each(Object.keys(BACKENDS))('task progress and live events (%s)', (kind
     await app.register(
       async (admin) => {
         await admin.register(tasksAdminRoutes(system));
-        await admin.register(liveEventsRoutes(system, { intervalMs: 50, readiness: async () => ({ status: 'ready' }) }));
+        await admin.register(
+          liveEventsRoutes(system, {
+            intervalMs: 50,
+            readiness: async () => ({ status: 'ready' }),
+            states: {
+              tally: async () => ({ tally }),
+              broken: async () => {
+                throw new Error('the source is down');
+              },
+            },
+          }),
+        );
       },
       { prefix: '/admin' },
     );
@@ -158,6 +171,13 @@ describe.each(Object.keys(BACKENDS))('task progress and live events (%s)', (kind
     );
     expect(stream.events.some((e) => e.event === 'queues')).toBe(true);
     expect(stream.events.find((e) => e.event === 'readiness')?.data).toEqual({ status: 'ready' });
+    // Further state events: one that fails still arrives (as its error); one that changes is pushed again, once.
+    expect(stream.events.find((e) => e.event === 'broken')?.data).toEqual({ error: 'the source is down' });
+    tally = 1;
+    await eventually(() => stream.events.some((e) => e.event === 'tally' && e.data.tally === 1), 15_000, 'the changed state event');
+    expect(stream.events.filter((e) => e.event === 'tally').map((e) => e.data.tally)).toEqual([0, 1]);
+    expect(stream.events.filter((e) => e.event === 'broken')).toHaveLength(1);
+    tally = 0;
 
     gates.get(tag)!();
     expect(await handle.get({ timeout: 15_000 })).toBe(tag);

@@ -12,6 +12,8 @@ export const ROUTES: Record<string, () => Promise<{ default: ComponentType }>> =
   '/cache': () => import('./pages/cache.tsx'),
   '/database': () => import('./pages/database.tsx'),
   '/access': () => import('./pages/access.tsx'),
+  '/mail': () => import('./pages/mail.tsx'),
+  '/settings': () => import('./pages/settings.tsx'),
 };
 
 /** The navigation, in order: every page but sign-in. */
@@ -24,6 +26,8 @@ export const NAV: readonly { path: string; label: MessageKey }[] = [
   { path: '/cache', label: 'nav.cache' },
   { path: '/database', label: 'nav.database' },
   { path: '/access', label: 'nav.access' },
+  { path: '/mail', label: 'nav.mail' },
+  { path: '/settings', label: 'nav.settings' },
 ];
 
 export const HOME = '/overview';

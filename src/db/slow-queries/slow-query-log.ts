@@ -190,6 +190,18 @@ export class SlowQueryLog {
       .map((entry) => toStats(entry));
   }
 
+  /** Statements at/over the threshold so far, and how many fingerprints they fall into: a count without sorting or stats. */
+  slowTotals(): { calls: number; fingerprints: number } {
+    let calls = 0;
+    let fingerprints = 0;
+    for (const entry of this.#entries.values()) {
+      if (entry.slowCalls === 0) continue;
+      calls += entry.slowCalls;
+      fingerprints++;
+    }
+    return { calls, fingerprints };
+  }
+
   /** The original SQL text of a fingerprint's slowest call (for the advisor; parameters not included). */
   sampleSql(fingerprint: string): string | undefined {
     return this.#entries.get(fingerprint)?.sampleSql;

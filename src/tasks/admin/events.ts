@@ -7,6 +7,11 @@ import { summarize, type TaskSummary } from './jobs.ts';
 export interface LiveEventsOptions {
   /** Pushed as the `readiness` event when it changes (checked every `readinessEvery` ticks). */
   readiness?: () => Promise<unknown>;
+  /**
+   * Further state events by name (e.g. slow-query totals, recent alerts), read with readiness and pushed
+   * when they change. One that fails is sent as `{ error }`, so a listener always hears every event.
+   */
+  states?: Record<string, () => Promise<unknown>>;
   /** How often the queues are looked at; default 1 s. */
   intervalMs?: number;
   readinessEvery?: number;
@@ -31,15 +36,16 @@ const KEEPALIVE_MS = 15_000;
 class LiveHub {
   readonly #system: TaskSystem;
   readonly #opts: Required<Omit<LiveEventsOptions, 'readiness'>> & Pick<LiveEventsOptions, 'readiness'>;
+  /** Last sent JSON of each state event (readiness and the `states` options). */
+  readonly #sent = new Map<string, string>();
   readonly #clients = new Set<Client>();
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
   #tick = 0;
   #queues = '';
-  #readiness = '';
   /** Last sent JSON of each job being watched: the active ones and those that just left the active state. */
   #jobs = new Map<string, { queue: string; json: string }>();
-  #last: { queues?: unknown; readiness?: unknown; jobs: TaskSummary[] } = { jobs: [] };
+  #last: { queues?: unknown; states: Map<string, unknown>; jobs: TaskSummary[] } = { states: new Map(), jobs: [] };
 
   constructor(system: TaskSystem, opts: LiveEventsOptions) {
     this.#system = system;
@@ -48,6 +54,7 @@ class LiveHub {
       readinessEvery: opts.readinessEvery ?? 5,
       maxClients: opts.maxClients ?? 100,
       readiness: opts.readiness,
+      states: opts.states ?? {},
     };
   }
 
@@ -59,7 +66,7 @@ class LiveHub {
     this.#clients.add(client);
     // A new listener starts from the last known picture, then gets changes.
     if (this.#last.queues !== undefined) client.write('queues', this.#last.queues);
-    if (this.#last.readiness !== undefined) client.write('readiness', this.#last.readiness);
+    for (const [event, value] of this.#last.states) client.write(event, value);
     for (const job of this.#last.jobs) client.write('job', job);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => void this.#poll(), this.#opts.intervalMs);
@@ -76,9 +83,9 @@ class LiveHub {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#queues = '';
-    this.#readiness = '';
+    this.#sent.clear();
     this.#jobs.clear();
-    this.#last = { jobs: [] };
+    this.#last = { states: new Map(), jobs: [] };
   }
 
   endAll(): void {
@@ -97,21 +104,25 @@ class LiveHub {
     try {
       await this.#pollQueues();
       await this.#pollJobs();
-      if (this.#opts.readiness && (first || this.#tick % this.#opts.readinessEvery === 0)) {
-        const report = await this.#opts.readiness();
-        const json = JSON.stringify(report);
-        if (json !== this.#readiness) {
-          this.#readiness = json;
-          this.#last.readiness = report;
-          this.#broadcast('readiness', report);
-        }
-      }
+      if (first || this.#tick % this.#opts.readinessEvery === 0) await this.#pollStates();
       this.#tick++;
     } catch (error) {
       // A backend outage shows as readiness; the stream itself stays up and tries again next tick.
       this.#broadcast('error', { message: error instanceof Error ? error.message : String(error) });
     } finally {
       this.#ticking = false;
+    }
+  }
+
+  async #pollStates(): Promise<void> {
+    const states = { ...(this.#opts.readiness ? { readiness: this.#opts.readiness } : {}), ...this.#opts.states };
+    for (const [event, read] of Object.entries(states)) {
+      const value = await read().catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+      const json = JSON.stringify(value);
+      if (json === this.#sent.get(event)) continue;
+      this.#sent.set(event, json);
+      this.#last.states.set(event, value);
+      this.#broadcast(event, value);
     }
   }
 
@@ -169,7 +180,7 @@ class LiveHub {
 /**
  * `GET /events`: server-sent events for the console (and anyone with an admin key or session).
  * Events: `queues` (counts per queue), `job` (an active job's progress, and its final state when it
- * leaves the active state), `readiness` (each backend's check). Each is sent when it changes.
+ * leaves the active state), `readiness` (each backend's check) and the `states` option's events. Each is sent when it changes.
  */
 export function liveEventsRoutes(system: TaskSystem, opts: LiveEventsOptions = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
@@ -181,10 +192,11 @@ export function liveEventsRoutes(system: TaskSystem, opts: LiveEventsOptions = {
       {
         schema: {
           tags: ['Admin'],
-          summary: 'Live updates as server-sent events: queues, job progress and state, readiness',
+          summary: 'Live updates as server-sent events: queues, job progress and state, readiness, and the state events the server adds',
           response: {
             200: {
-              description: 'A stream of events `queues`, `job`, `readiness`, `error` (each `data:` is JSON)',
+              description:
+                'A stream of events `queues`, `job`, `readiness`, `error` and, from the AI Stack server, `slowQueries` and `alerts` (each `data:` is JSON)',
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
           },

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { useConsole } from '../context.ts';
 import { formatTime } from '../i18n/index.ts';
 
@@ -64,26 +65,19 @@ export default function Access() {
         </p>
       )}
       <h2>{t('access.users')}</h2>
-      <table data-testid="users">
-        <thead>
-          <tr>
-            <th>{t('login.username')}</th>
-            <th>{t('access.role')}</th>
-            <th>{t('access.locked')}</th>
-            <th>{t('documents.created')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users?.map((u) => (
-            <tr key={u.id}>
-              <td>{u.username}</td>
-              <td>{u.role}</td>
-              <td>{when(u.lockedUntil)}</td>
-              <td>{when(u.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption={t('access.users')}
+        hideCaption
+        testId="users"
+        columns={[
+          { header: t('login.username'), rowHeader: true, cell: (u: User) => u.username },
+          { header: t('access.role'), cell: (u) => u.role },
+          { header: t('access.locked'), cell: (u) => when(u.lockedUntil) },
+          { header: t('documents.created'), cell: (u) => when(u.createdAt) },
+        ]}
+        rows={users ?? []}
+        rowKey={(u) => u.id}
+      />
       <form
         class="row"
         onSubmit={submit((data) =>
@@ -114,43 +108,35 @@ export default function Access() {
           {t('access.secretOnce')} <code>{secret}</code>
         </p>
       )}
-      <table data-testid="keys">
-        <thead>
-          <tr>
-            <th>{t('access.keyName')}</th>
-            <th>{t('access.prefix')}</th>
-            <th>{t('access.scopes')}</th>
-            <th>{t('access.lastUsed')}</th>
-            <th>{t('tasks.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys?.map((k) => (
-            <tr key={k.id}>
-              <td>{k.name}</td>
-              <td>
-                <code>{k.prefix}</code>
-              </td>
-              <td>{k.scopes.join(', ')}</td>
-              <td>{when(k.lastUsedAt)}</td>
-              <td>
-                {k.revokedAt ? (
-                  t('access.revoked')
-                ) : (
-                  <button
-                    type="button"
-                    class="danger"
-                    aria-label={t('access.revokeKey', { name: k.name })}
-                    onClick={() => void guard(async () => (await api(`/admin/keys/${k.id}`, { method: 'DELETE' }), await load()))}
-                  >
-                    {t('tasks.revoke')}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption={t('access.keys')}
+        hideCaption
+        testId="keys"
+        columns={[
+          { header: t('access.keyName'), rowHeader: true, cell: (k: Key) => k.name },
+          { header: t('access.prefix'), cell: (k) => <code>{k.prefix}</code> },
+          { header: t('access.scopes'), cell: (k) => k.scopes.join(', ') },
+          { header: t('access.lastUsed'), cell: (k) => when(k.lastUsedAt) },
+          {
+            header: t('tasks.actions'),
+            cell: (k) =>
+              k.revokedAt ? (
+                t('access.revoked')
+              ) : (
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={t('access.revokeKey', { name: k.name })}
+                  onClick={() => void guard(async () => (await api(`/admin/keys/${k.id}`, { method: 'DELETE' }), await load()))}
+                >
+                  {t('tasks.revoke')}
+                </button>
+              ),
+          },
+        ]}
+        rows={keys ?? []}
+        rowKey={(k) => k.id}
+      />
       <form
         class="row"
         onSubmit={submit(async (data) => {
