@@ -9,7 +9,7 @@ let users = 0;
 
 function open(): void {
   source = new EventSource('/admin/events');
-  for (const event of ['queues', 'job', 'readiness']) {
+  for (const event of ['queues', 'workers', 'job', 'readiness']) {
     source.addEventListener(event, (e) => {
       let data: unknown;
       try {
@@ -39,8 +39,8 @@ export function subscribe(event: string, listener: Listener): () => void {
   };
 }
 
-/** The newest value of a "state" event (queues, readiness), kept current by the server. */
-export function useLive<T>(event: 'queues' | 'readiness'): T | undefined {
+/** The newest value of a "state" event (queues, workers, readiness), kept current by the server. */
+export function useLive<T>(event: 'queues' | 'workers' | 'readiness'): T | undefined {
   const [value, setValue] = useState<T | undefined>(latest.get(event) as T | undefined);
   useEffect(() => subscribe(event, (data) => setValue(data as T)), [event]);
   return value;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { AiStackError } from '../../shared/errors.ts';
 import type { TaskJob } from '../queues.ts';
+import { WorkerRegistry, type WorkerInfo } from '../registry.ts';
 import type { TaskSystem } from '../system.ts';
 import { summarize, type TaskSummary } from './jobs.ts';
 
@@ -36,13 +37,16 @@ class LiveHub {
   #ticking = false;
   #tick = 0;
   #queues = '';
+  #workers = '';
   #readiness = '';
   /** Last sent JSON of each job being watched: the active ones and those that just left the active state. */
   #jobs = new Map<string, { queue: string; json: string }>();
-  #last: { queues?: unknown; readiness?: unknown; jobs: TaskSummary[] } = { jobs: [] };
+  #last: { queues?: unknown; workers?: WorkerInfo[]; readiness?: unknown; jobs: TaskSummary[] } = { jobs: [] };
+  readonly #registry: WorkerRegistry;
 
   constructor(system: TaskSystem, opts: LiveEventsOptions) {
     this.#system = system;
+    this.#registry = new WorkerRegistry(system.backend.store);
     this.#opts = {
       intervalMs: opts.intervalMs ?? 1_000,
       readinessEvery: opts.readinessEvery ?? 5,
@@ -59,6 +63,7 @@ class LiveHub {
     this.#clients.add(client);
     // A new listener starts from the last known picture, then gets changes.
     if (this.#last.queues !== undefined) client.write('queues', this.#last.queues);
+    if (this.#last.workers !== undefined) client.write('workers', withAge(this.#last.workers));
     if (this.#last.readiness !== undefined) client.write('readiness', this.#last.readiness);
     for (const job of this.#last.jobs) client.write('job', job);
     if (this.#timer === undefined) {
@@ -76,6 +81,7 @@ class LiveHub {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#queues = '';
+    this.#workers = '';
     this.#readiness = '';
     this.#jobs.clear();
     this.#last = { jobs: [] };
@@ -96,6 +102,7 @@ class LiveHub {
     this.#ticking = true;
     try {
       await this.#pollQueues();
+      await this.#pollWorkers();
       await this.#pollJobs();
       if (this.#opts.readiness && (first || this.#tick % this.#opts.readinessEvery === 0)) {
         const report = await this.#opts.readiness();
@@ -133,6 +140,16 @@ class LiveHub {
     this.#broadcast('queues', queues);
   }
 
+  /** Sent when a worker comes, goes or beats (its `lastSeen` moves), with each one's heartbeat age as of sending. */
+  async #pollWorkers(): Promise<void> {
+    const workers = await this.#registry.list();
+    const json = JSON.stringify(workers);
+    if (json === this.#workers) return;
+    this.#workers = json;
+    this.#last.workers = workers;
+    this.#broadcast('workers', withAge(workers));
+  }
+
   async #pollJobs(): Promise<void> {
     const seen = new Set<string>();
     const current: TaskSummary[] = [];
@@ -166,10 +183,16 @@ class LiveHub {
   }
 }
 
+/** Each worker with `ageMs`, the time since its last heartbeat by the server's clock (a browser's clock may differ). */
+export function withAge(workers: WorkerInfo[], now = Date.now()): Array<WorkerInfo & { ageMs: number }> {
+  return workers.map((w) => ({ ...w, ageMs: Math.max(0, now - w.lastSeen) }));
+}
+
 /**
  * `GET /events`: server-sent events for the console (and anyone with an admin key or session).
- * Events: `queues` (counts per queue), `job` (an active job's progress, and its final state when it
- * leaves the active state), `readiness` (each backend's check). Each is sent when it changes.
+ * Events: `queues` (counts per queue), `workers` (live workers and their heartbeats), `job` (an active job's
+ * progress, and its final state when it leaves the active state), `readiness` (each backend's check). Each is
+ * sent when it changes.
  */
 export function liveEventsRoutes(system: TaskSystem, opts: LiveEventsOptions = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
@@ -181,10 +204,10 @@ export function liveEventsRoutes(system: TaskSystem, opts: LiveEventsOptions = {
       {
         schema: {
           tags: ['Admin'],
-          summary: 'Live updates as server-sent events: queues, job progress and state, readiness',
+          summary: 'Live updates as server-sent events: queues, workers, job progress and state, readiness',
           response: {
             200: {
-              description: 'A stream of events `queues`, `job`, `readiness`, `error` (each `data:` is JSON)',
+              description: 'A stream of events `queues`, `workers`, `job`, `readiness`, `error` (each `data:` is JSON)',
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
           },
