@@ -10,13 +10,20 @@ export interface DumpedBlobs {
   bytes: number;
 }
 
-/** Every object of the store, through its interface (the same for files and S3), each compressed into `blobs/<key>.zst`. */
-export async function dumpBlobs(store: BlobStore, dir: string): Promise<DumpedBlobs> {
+/**
+ * Every object of the store, through its interface (the same for files and S3), each compressed into `blobs/<key>.zst`.
+ * `onObject` hears after each object how many of the listed ones are done.
+ */
+export async function dumpBlobs(
+  store: BlobStore,
+  dir: string,
+  onObject: (done: number, total: number) => Promise<void> | void = () => undefined,
+): Promise<DumpedBlobs> {
   const keys: string[] = [];
   for await (const info of store.list()) keys.push(info.key);
   keys.sort();
   const dumped: DumpedBlobs = { files: [], entries: [], bytes: 0 };
-  for (const key of keys) {
+  for (const [index, key] of keys.entries()) {
     let body;
     try {
       body = await store.get(key);
@@ -29,6 +36,7 @@ export async function dumpBlobs(store: BlobStore, dir: string): Promise<DumpedBl
     dumped.files.push(file);
     dumped.entries.push({ key, file: file.path });
     dumped.bytes += file.rawBytes;
+    await onObject(index + 1, keys.length);
   }
   return dumped;
 }

@@ -38,7 +38,20 @@ export function taskQueueFile(settings: Pick<Config, 'dataDir' | 'redis'>): stri
  * Takes one consistent backup into `<backup dir>/<id>/` while the service keeps running. It is written
  * under a `.partial-` name and renamed only when complete, so a crash never leaves a backup that looks whole.
  */
-export async function createBackup(settings: BackupSettings, opts: { blobs?: BlobStore; now?: Date } = {}): Promise<BackupSummary> {
+/** Hears how far a backup is: a fraction 0..1 and the part being written. */
+export type BackupProgress = (fraction: number, step: string) => Promise<void> | void;
+
+/**
+ * Share of the whole run each part is reported as. The database dump and the blobs are the bulk of the
+ * work; the task queue and the manifest are small. Blobs advance one object at a time inside their share.
+ */
+const SHARES = { database: 0.45, taskQueue: 0.05, blobs: 0.45 } as const;
+
+export async function createBackup(
+  settings: BackupSettings,
+  opts: { blobs?: BlobStore; now?: Date; onProgress?: BackupProgress } = {},
+): Promise<BackupSummary> {
+  const report = opts.onProgress ?? (() => undefined);
   const now = opts.now ?? new Date();
   const id = `${now
     .toISOString()
@@ -50,9 +63,13 @@ export async function createBackup(settings: BackupSettings, opts: { blobs?: Blo
   const blobs = opts.blobs ?? createBlobStore(settings.documents.blobUrl, settings.dataDir);
   try {
     const files: BackupFile[] = [];
+    await report(0, 'database');
     const database = await backupDatabase(settings, partial, files);
+    await report(SHARES.database, 'task queue');
     const taskQueue = await backupTaskQueue(settings, partial, files);
-    const dumped = await dumpBlobs(blobs, partial);
+    const blobsStart = SHARES.database + SHARES.taskQueue;
+    await report(blobsStart, 'blobs');
+    const dumped = await dumpBlobs(blobs, partial, (done, total) => report(blobsStart + (SHARES.blobs * done) / Math.max(total, 1), 'blobs'));
     files.push(...dumped.files);
     const manifest: BackupManifest = {
       format: FORMAT,
@@ -67,6 +84,7 @@ export async function createBackup(settings: BackupSettings, opts: { blobs?: Blo
     await writeManifest(partial, manifest);
     const path = join(settings.backup.dir, id);
     await rename(partial, path);
+    await report(1, 'done');
     return {
       id,
       path,

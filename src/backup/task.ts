@@ -19,9 +19,11 @@ export function createBackupTask(settings: BackupSettings): TaskDefinition<Recor
       retries: { max: 1, backoff: { delayMs: 60_000 } },
       timeLimit: { soft: 6 * 3_600_000 },
     },
-    async (): Promise<BackupTaskResult> => {
-      const summary = await createBackup(settings);
+    async (_args, ctx): Promise<BackupTaskResult> => {
+      // Retention runs after the backup is complete, so 100 % is reported only once both are done.
+      const summary = await createBackup(settings, { onProgress: (fraction, step) => ctx.progress(Math.min(fraction, 0.99), step) });
       const deleted = await pruneBackups(settings);
+      await ctx.progress(1, 'done');
       return { ...summary, deleted };
     },
   ) as TaskDefinition<Record<string, never>, BackupTaskResult>;

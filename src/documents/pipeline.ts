@@ -7,14 +7,16 @@ import { embeddingSpace, type Embedder } from './embed/index.ts';
 import { UnreadableDocumentError } from './extract/errors.ts';
 import type { IsolationOptions } from './extract/isolated.ts';
 import { MEDIA_TYPES, type Block } from './extract/types.ts';
+import { UnreadableImageError } from '../images/index.ts';
 import type { DocumentEvents } from './events.ts';
-import { openBlocks, type BlockSource } from './source.ts';
+import { openBlocks, readAll, type BlockSource } from './source.ts';
+import { storeThumbnails } from './thumbnail.ts';
 import type { DocumentRow, DocumentStore } from './store.ts';
 import { TextAssembler } from './text/assemble.ts';
 import { ChunkStream, DEFAULT_CHUNK_OPTIONS, type Chunk, type ChunkOptions } from './text/chunk.ts';
 import { MetadataCounter, type DocumentMetadata } from './text/metadata.ts';
 
-export const STEPS = ['detect', 'extract', 'metadata', 'chunk', 'vectorize'] as const;
+export const STEPS = ['detect', 'extract', 'metadata', 'chunk', 'thumbnail', 'vectorize'] as const;
 export type Step = (typeof STEPS)[number];
 
 /** A processing step failed; `document` says whether the file is at fault (no retry helps) or the system is. */
@@ -174,7 +176,7 @@ export class DocumentPipeline {
     await this.#step('metadata', () =>
       this.deps.store.saveMetadata(row.id, {
         detected_type: info.type,
-        media_type: MEDIA_TYPES[info.type],
+        media_type: info.type === 'image' ? row.media_type : MEDIA_TYPES[info.type],
         extracted: { ...metadata },
         title: keepTitle(row, metadata),
       }),
@@ -194,9 +196,12 @@ export class DocumentPipeline {
     await this.deps.store.markProcessing(documentId);
     try {
       // Extraction, metadata and chunking are one streaming pass (#scan); progress reports it as one step.
-      await onStep('extract', 0, 2);
+      await onStep('extract', 0, 3);
       const { type, warnings, chunks } = await this.#scan(row, true);
-      await onStep('vectorize', 1, 2);
+      await onStep('thumbnail', 1, 3);
+      const thumbnailProblem = await this.#thumbnail(row, type);
+      if (thumbnailProblem) warnings.push(thumbnailProblem);
+      await onStep('vectorize', 2, 3);
       const vectors = await this.vectorize([documentId]);
       const space = chunks > 0 ? embeddingSpace(this.deps.embedder) : null;
       await this.deps.store.markReady(documentId, { warnings, embedding_model: space });
@@ -208,6 +213,25 @@ export class DocumentPipeline {
         .markFailed(documentId, stepError.step, stepError.message)
         .catch((e: unknown) => this.deps.logger.error({ err: e, documentId }, 'could not record the failure'));
       throw stepError;
+    }
+  }
+
+  /**
+   * Thumbnails of an image or a PDF's first page, in the blob store. An image is kept for its picture, so an
+   * image that cannot be decoded (truncated, a decompression bomb) fails the document with the reason; a PDF
+   * without a thumbnail is still readable, so there it is a warning (returned). A blob-store failure is the
+   * system's and fails the step (the task retries).
+   */
+  async #thumbnail(row: DocumentRow & { blob_key: string }, type: string): Promise<string | undefined> {
+    const { blobs, store } = this.deps;
+    try {
+      const record = await storeThumbnails(blobs, row.sha256, type, async () => readAll(await blobs.get(row.blob_key), Number(row.size_bytes)));
+      await store.saveThumbnail(row.id, record ? { ...record } : null);
+      return undefined;
+    } catch (error) {
+      if (type === 'image' || !(error instanceof UnreadableImageError)) throw new DocumentStepError('thumbnail', error);
+      await store.saveThumbnail(row.id, null);
+      return `no thumbnail: ${error.message}`;
     }
   }
 

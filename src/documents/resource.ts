@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Type, type Static } from 'typebox';
 import type { DatabaseSchema } from '../db/schema.ts';
 import { ValidationError } from '../shared/errors.ts';
+import { thumbnailLinks, thumbnailRecordOf } from './thumbnail.ts';
 import { createdBetween, patchOf, stringEnum, tableRepository, versionedItem, type RepositoryOptions, type ResourceSpec } from '../resources/index.ts';
 
 /** Metadata is free-form JSON, but bounded: it lives in every row read and every search hit. */
@@ -36,14 +37,31 @@ export const DocumentPatch = patchOf(fields, ['filename', 'media_type', 'size_by
 const nullableString = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 /** Set by the pipeline, never by a client. */
 const pipelineFields = {
-  detected_type: nullableString('What the bytes are, detected from their content: pdf, docx, xlsx, pptx, html, markdown, text, csv, eml'),
-  error_step: nullableString('The processing step that failed (detect, extract, metadata, chunk, vectorize)'),
+  detected_type: nullableString('What the bytes are, detected from their content: pdf, docx, xlsx, pptx, html, markdown, text, csv, eml, image'),
+  error_step: nullableString('The processing step that failed (detect, extract, metadata, chunk, thumbnail, vectorize)'),
   error: nullableString('Why it failed, readable'),
   warnings: Type.Array(Type.String(), { description: 'Readable warnings, e.g. "no text layer" for a scanned PDF' }),
   task_id: nullableString('Id of the newest processing task (GET /admin/tasks/{id})'),
   ready_at: nullableString('When processing last succeeded'),
   embedding_model: nullableString('model@dimension of the stored vectors'),
   has_content: Type.Boolean({ description: 'Whether the original bytes are stored (uploads) or this is a metadata-only record' }),
+  thumbnail: Type.Union(
+    [
+      Type.Object({
+        width: Type.Integer({ description: 'Width of the largest variant, in pixels (with height: the aspect ratio to reserve)' }),
+        height: Type.Integer(),
+        src: Type.String({ description: 'The smallest WebP variant, for an <img src>' }),
+        sources: Type.Array(
+          Type.Object({
+            type: Type.String({ description: 'image/avif or image/webp' }),
+            srcset: Type.String({ description: 'For <source srcset>: URL and width of each variant' }),
+          }),
+        ),
+      }),
+      Type.Null(),
+    ],
+    { description: "AVIF/WebP thumbnails of an image or a PDF's first page; URLs carry a content hash (cache them for good)" },
+  ),
 };
 export const DocumentItem = versionedItem({ ...fields, ...pipelineFields });
 export type DocumentCreate = Static<typeof DocumentCreate>;
@@ -63,9 +81,12 @@ function metadataText(metadata: Record<string, unknown> | undefined): string {
 /** A documents row (any columns) → the API item. */
 export function documentFromRow(row: Record<string, unknown>): DocumentItem {
   const { blob_key: blobKey, deleted_at: _deleted, processing_started_at: _started, ...rest } = row;
+  const metadata = JSON.parse(String(row.metadata)) as Record<string, unknown>;
+  const thumbnail = thumbnailRecordOf(metadata);
   return {
     ...rest,
-    metadata: JSON.parse(String(row.metadata)) as Record<string, unknown>,
+    metadata,
+    thumbnail: thumbnail ? thumbnailLinks(Number(row.id), thumbnail) : null,
     warnings: JSON.parse(typeof row.warnings === 'string' ? row.warnings : '[]') as string[],
     has_content: blobKey !== null && blobKey !== undefined,
   } as DocumentItem;

@@ -11,6 +11,7 @@ import { textKey, type DocumentPipeline } from './pipeline.ts';
 import { DocumentCreate, DocumentItem, documentFromRow, documentResource } from './resource.ts';
 import type { DocumentRow, DocumentStore } from './store.ts';
 import type { DocumentTasks } from './tasks.ts';
+import { openThumbnail, thumbnailRecordOf } from './thumbnail.ts';
 import { acceptUpload, UploadError, UploadFields } from './upload.ts';
 
 export interface DocumentRouteDeps {
@@ -37,6 +38,13 @@ const ChunkItem = Type.Object({
   section: Type.Union([Type.String(), Type.Null()]),
   token_count: Type.Integer(),
 });
+const ThumbnailParams = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+    name: Type.String({ pattern: '^[a-f0-9]{16}-[0-9]{1,5}\\.(avif|webp)$', description: "{hash}-{width}.{avif|webp}, as listed in the item's `thumbnail`" }),
+  },
+  { additionalProperties: false },
+);
 const checkCreate = Compile(DocumentCreate);
 const MAX_FIELD_BYTES = 4096;
 
@@ -230,6 +238,39 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
     );
 
     app.get(
+      '/documents/:id/thumbnails/:name',
+      {
+        schema: {
+          tags,
+          summary: "A thumbnail (AVIF or WebP) of an image or a PDF's first page; its URL carries a content hash, so it is cacheable for a year",
+          params: ThumbnailParams,
+          response: {
+            200: {
+              description: 'The image (ETag; `Cache-Control: private, max-age=31536000, immutable`)',
+              content: { 'image/avif': { schema: { type: 'string', format: 'binary' } }, 'image/webp': { schema: { type: 'string', format: 'binary' } } },
+            },
+            304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { id, name } = request.params as { id: number; name: string };
+        const row = await live(id);
+        const record = thumbnailRecordOf(JSON.parse(String(row.metadata)) as Record<string, unknown>);
+        const found = record ? await openThumbnail(blobs, row.sha256, record, name) : undefined;
+        if (!found) throw new NotFoundError(`Thumbnail ${name} of document ${id}`);
+        // Private: behind authentication, so shared caches must not keep it; the browser may, for good.
+        void reply.header('Cache-Control', 'private, max-age=31536000, immutable').header('ETag', found.etag).header('X-Content-Type-Options', 'nosniff');
+        const ifNoneMatch = request.headers['if-none-match'];
+        if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === found.etag)) {
+          found.body.destroy();
+          return reply.code(304).send();
+        }
+        return reply.type(found.type).send(found.body);
+      },
+    );
+
+    app.get(
       '/documents/:id/text',
       { schema: { tags, summary: 'The extracted text (the coordinate system of chunk offsets)', params: IdParams } },
       async (request, reply) => {
@@ -267,12 +308,14 @@ export function documentRoutes(deps: DocumentRouteDeps, options: ResourceRouteOp
 
     app.get(
       '/documents/:id/metadata',
-      { schema: { tags, summary: 'Extracted metadata: title, author, language, pages, counts, dates, outline', params: IdParams } },
+      { schema: { tags, summary: 'Extracted metadata: title, author, language, pages, counts, dates, outline; the thumbnail', params: IdParams } },
       async (request) => {
         const row = await live((request.params as { id: number }).id);
         const metadata = JSON.parse(String(row.metadata)) as { extracted?: unknown };
         return {
           id: row.id,
+          title: row.title,
+          thumbnail: documentFromRow(row).thumbnail,
           status: row.status,
           detected_type: row.detected_type,
           warnings: JSON.parse(String(row.warnings)) as string[],

@@ -5,7 +5,7 @@ import { detectType } from './extract/detect.ts';
 import { UnreadableDocumentError } from './extract/errors.ts';
 import { runExtraction, type IsolationOptions } from './extract/isolated.ts';
 import { lineReader, type LineReader } from './extract/text.ts';
-import type { Block, DocumentType } from './extract/types.ts';
+import { IMAGE_WARNING, type Block, type DocumentType } from './extract/types.ts';
 import type { DocumentInfo } from './text/metadata.ts';
 
 /** Bytes read to decide a file's type and a text file's encoding. */
@@ -21,7 +21,7 @@ export interface BlockSource {
 const STREAMED = new Set<DocumentType>(['text', 'markdown', 'csv']);
 
 /** Reads a whole blob into one exactly-sized buffer (its ArrayBuffer is handed to the extraction thread, not copied). */
-async function readAll(stream: Readable, size: number): Promise<Buffer> {
+export async function readAll(stream: Readable, size: number): Promise<Buffer> {
   const out = Buffer.allocUnsafeSlow(size);
   let offset = 0;
   for await (const part of stream) {
@@ -32,6 +32,10 @@ async function readAll(stream: Readable, size: number): Promise<Buffer> {
   }
   if (offset !== size) throw new UnreadableDocumentError(`the stored content has ${offset} of the recorded ${size} bytes`);
   return out;
+}
+
+async function* noBlocks(): AsyncGenerator<Block> {
+  yield* [];
 }
 
 async function* streamedBlocks(stream: Readable, reader: LineReader, head: Buffer, complete: boolean): AsyncGenerator<Block> {
@@ -65,6 +69,8 @@ export async function openBlocks(request: SourceRequest): Promise<{ type: Docume
   const head = await readAll(await blobs.get(key, { start: 0, end: headSize - 1 }), headSize);
   const type = await detectType(head, filename);
   const open = async (): Promise<BlockSource> => {
+    // An image has no text: nothing to read (its thumbnail is the pipeline's thumbnail step).
+    if (type === 'image') return { type, blocks: noBlocks(), info: () => ({ type, warnings: [IMAGE_WARNING] }) };
     if (STREAMED.has(type)) {
       const reader = lineReader(type as LineReader['type']);
       const encoding = guessEncoding(head, size === headSize).encoding;

@@ -184,6 +184,19 @@ export class DocumentStore {
       .execute();
   }
 
+  /** Records the document's thumbnails under `metadata.thumbnail` (or removes the entry with `null`). */
+  async saveThumbnail(id: number, thumbnail: Record<string, unknown> | null): Promise<void> {
+    const row = await this.get(id, { includeDeleted: true });
+    if (!row) return;
+    const { thumbnail: _old, ...rest } = JSON.parse(String(row.metadata)) as Record<string, unknown>;
+    const metadata = thumbnail === null ? rest : { ...rest, thumbnail };
+    await this.db
+      .updateTable('documents')
+      .set((eb) => ({ metadata: JSON.stringify(metadata), updated_at: now(), version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+  }
+
   /**
    * Drops a document's chunks, vectors and (pre-streaming) stored text before it is chunked again, in one
    * transaction; the new chunks follow in batches (`insertChunks`). A crash in between leaves the document

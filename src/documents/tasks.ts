@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.ts';
 import { defineTask, NonRetryableError, type BoundTask, type ScheduleSpec, type TaskDefinition, type TaskSystem } from '../tasks/index.ts';
 import { DocumentStepError, textKey, type DocumentPipeline, type ProcessResult } from './pipeline.ts';
 import type { DocumentStore } from './store.ts';
+import { deleteThumbnails } from './thumbnail.ts';
 import type { DocumentMetadata } from './text/metadata.ts';
 
 export const PROCESS_DOCUMENT_UPLOAD = 'documents.process_document_upload';
@@ -109,7 +110,10 @@ export function createDocumentTasks(deps: DocumentTaskDeps): DocumentTasks {
           // a crash in between leaves an orphan blob, never a row without its content.
           await store.purge(row.id);
           await blobs.delete(textKey(row.id));
-          if (row.blob_key && !(await store.blobInUse(row.blob_key))) blobRemoved = await blobs.delete(row.blob_key);
+          if (row.blob_key && !(await store.blobInUse(row.blob_key))) {
+            blobRemoved = await blobs.delete(row.blob_key);
+            await deleteThumbnails(blobs, row.sha256);
+          }
         }
         documents.push({ id: row.id, reason, blobRemoved });
       }

@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
 import { contentKey, type BlobStore } from '../blobs/index.ts';
 import { AiStackError } from '../shared/errors.ts';
-import { detectType } from './extract/detect.ts';
+import { detectFile } from './extract/detect.ts';
 import { UnreadableDocumentError } from './extract/errors.ts';
-import { MEDIA_TYPES } from './extract/types.ts';
 import type { DocumentRow, DocumentStore } from './store.ts';
 
 const HEAD_BYTES = 256 * 1024;
@@ -51,7 +50,7 @@ export async function acceptUpload(blobs: BlobStore, store: DocumentStore, input
   try {
     if (staged.size === 0) throw new UnreadableDocumentError('the file is empty (0 bytes)');
     const filename = safeFilename(input.filename);
-    const type = await detectType(await staged.head(HEAD_BYTES), filename);
+    const { type, mediaType } = await detectFile(await staged.head(HEAD_BYTES), filename);
     const existing = await store.findBySha(staged.sha256);
     if (existing) {
       await staged.discard();
@@ -62,7 +61,7 @@ export async function acceptUpload(blobs: BlobStore, store: DocumentStore, input
     return await store.insertUpload({
       title: (input.title?.trim() || filename).slice(0, 500),
       filename,
-      media_type: MEDIA_TYPES[type],
+      media_type: mediaType,
       size_bytes: staged.size,
       sha256: staged.sha256,
       blob_key: key,

@@ -184,7 +184,7 @@ const SUMMARIES: Record<string, string> = {
   'POST /admin/cache/keys/delete': 'Delete cache entries by pattern or tag',
   'POST /admin/cache/namespaces/:name/bump': 'Invalidate a cache namespace at once (version bump; old keys age out)',
   'GET /admin/tasks/queues': 'Queues with job counts per state',
-  'GET /admin/tasks/workers': 'Live workers and their running jobs',
+  'GET /admin/tasks/workers': 'Live workers: concurrency, last heartbeat and its age, running jobs',
   'GET /admin/tasks/registered': 'Registered task definitions',
   'GET /admin/tasks/jobs': 'Search tasks (newest first)',
   'POST /admin/tasks/apply/:name': 'Send a task by name (Flower apply-async)',

@@ -49,8 +49,8 @@ export class MailDelivery {
     this.#o = options;
   }
 
-  /** Delivers due rows (of one batch, or all) until none is due; returns what happened. */
-  async deliver(scope: { batchId?: string; signal?: AbortSignal } = {}): Promise<DeliveryStats> {
+  /** Delivers due rows (of one batch, or all) until none is due; returns what happened. `onSettled` hears each row's outcome. */
+  async deliver(scope: { batchId?: string; signal?: AbortSignal; onSettled?: () => void } = {}): Promise<DeliveryStats> {
     const stats: DeliveryStats = { sent: 0, failed: 0, deferred: 0, suppressed: 0 };
     const lanes = Math.max(1, this.#o.transport.concurrency);
     // Claimed rows waiting for a free lane; one claim at a time refills it (a claim is a write).
@@ -73,7 +73,10 @@ export class MailDelivery {
     };
     await Promise.all(
       Array.from({ length: lanes }, async () => {
-        for (let row = await next(); row; row = await next()) stats[await this.#sendOne(row, scope.signal)] += 1;
+        for (let row = await next(); row; row = await next()) {
+          stats[await this.#sendOne(row, scope.signal)] += 1;
+          scope.onSettled?.();
+        }
       }),
     );
     return stats;

@@ -225,15 +225,20 @@ function renderOrLiteral(mail: MailService, args: Static<typeof SendEmailArgs>):
 
 async function enqueueAndDeliver(mail: MailService, batchId: string, messages: OutboxMessage[], ctx: TaskContext): Promise<MailTaskResult> {
   const db = mail.db.kysely;
+  const total = messages.length;
+  await ctx.progress({ done: 0, total }, 'queueing');
   // One transaction per chunk: a crash mid-way leaves whole chunks, and the re-run's idempotency keys skip them.
   for (let i = 0; i < messages.length; i += 1000) {
     const chunk = messages.slice(i, i + 1000);
     await db.transaction().execute((trx) => enqueueMany(trx, chunk));
   }
-  await mail.delivery.deliver({ batchId, signal: ctx.signal });
+  const progress = sendProgress(ctx, total, total - (await mail.delivery.unfinished(batchId)));
+  await mail.delivery.deliver({ batchId, signal: ctx.signal, onSettled: progress.settled });
+  await progress.flushed();
   const rows = await db.selectFrom('mail_outbox').select(['recipient', 'message_id', 'status']).where('batch_id', '=', batchId).orderBy('id').execute();
   const pending = rows.filter((r) => r.status === 'pending' || r.status === 'sending').length;
   if (pending > 0) throw new MailDeferredError(pending);
+  await ctx.progress({ done: total, total }, 'done');
   const count = (status: string) => rows.filter((r) => r.status === status).length;
   return {
     batchId,
@@ -241,5 +246,31 @@ async function enqueueAndDeliver(mail: MailService, batchId: string, messages: O
     failed: count('failed'),
     suppressed: count('suppressed'),
     messages: rows.length <= 1000 ? rows.map((r) => ({ to: r.recipient, messageId: r.message_id, status: r.status })) : [],
+  };
+}
+
+/**
+ * Progress of a batch's sending: rows already final (a retry finds some), then one more per settled row.
+ * Reported when the whole percentage changes, so a batch of 100 000 writes the job about 100 times, in order.
+ */
+function sendProgress(ctx: TaskContext, total: number, alreadyDone: number): { settled: () => void; flushed: () => Promise<void> } {
+  let done = Math.min(Math.max(alreadyDone, 0), total);
+  let percent = -1;
+  let chain = Promise.resolve();
+  const report = () => {
+    const now = total === 0 ? 100 : Math.floor((done * 100) / total);
+    if (now === percent) return;
+    percent = now;
+    const value = { done, total };
+    // A lost progress write must not fail the sending it describes.
+    chain = chain.then(() => ctx.progress(value, 'sending')).catch(() => undefined);
+  };
+  report();
+  return {
+    settled() {
+      done = Math.min(done + 1, total);
+      report();
+    },
+    flushed: () => chain,
   };
 }

@@ -55,7 +55,8 @@ export function validateSchedule(system: TaskSystem, spec: ScheduleSpec): TaskDe
       issues.push({ field: 'cron', message: `invalid cron expression "${String(spec.cron).slice(0, 60)}"` });
     }
   }
-  if (issues.length > 0) throw new ValidationError(`invalid schedule "${String(spec.id).slice(0, 128)}"`, issues);
+  if (issues.length > 0)
+    throw new ValidationError(`invalid schedule "${String(spec.id).slice(0, 128)}": ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
   const def = system.definition(spec.task);
   if (!def) throw new UnknownTaskError(spec.task);
   def.validate(spec.args);

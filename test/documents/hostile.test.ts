@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import JSZip from 'jszip';
 import { PDFDocument, PDFName, PDFNumber, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,17 +73,21 @@ describe('documents: hostile files are contained', () => {
     expect(res.body.detail).toMatch(/empty/);
   });
 
-  it('refuses a file whose extension lies (a ZIP named .pdf, a PNG named .docx) with 415', async () => {
+  it('refuses a file whose extension lies (a ZIP named .pdf, a gzip stream named .docx) with 415', async () => {
     const zip = await upload(svc, await zipOf({ 'notes.txt': 'hello' }), 'report.pdf');
     expect(zip.status).toBe(415);
     expect(zip.body.detail).toMatch(/ZIP archive but not a DOCX/);
+    const res = await upload(svc, gzipSync(Buffer.from('not a letter')), 'letter.docx');
+    expect(res.status).toBe(415);
+    expect(res.body.detail).toMatch(/application\/gzip/);
+    // An image is a document of its own (its thumbnail), whatever its name says.
     const png = Buffer.from(
       '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f6c6e40000000049454e44ae426082',
       'hex',
     );
-    const res = await upload(svc, png, 'letter.docx');
-    expect(res.status).toBe(415);
-    expect(res.body.detail).toMatch(/image\/png/);
+    const image = await upload(svc, png, 'letter.docx');
+    expect(image.status).toBe(202);
+    expect(image.body.document).toMatchObject({ detected_type: 'image', media_type: 'image/png' });
     // A real PDF named .txt is read as the PDF it is.
     const named = await upload(svc, files.bytes('traditional.pdf'), 'notes.txt');
     expect(named.body.document.detected_type).toBe('pdf');

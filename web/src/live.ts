@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 type Listener = (data: unknown) => void;
 /** Events that carry the current value of something (sent when it changes), as opposed to `job` changes. */
 const STATE_EVENTS = ['readiness', 'slowQueries', 'alerts'] as const;
-export type StateEvent = 'queues' | (typeof STATE_EVENTS)[number];
+export type StateEvent = 'queues' | 'workers' | (typeof STATE_EVENTS)[number];
 const listeners = new Map<string, Set<Listener>>();
 const latest = new Map<string, unknown>();
 let source: EventSource | null = null;
@@ -12,7 +12,7 @@ let users = 0;
 
 function open(): void {
   source = new EventSource('/admin/events');
-  for (const event of ['queues', 'job', ...STATE_EVENTS]) {
+  for (const event of ['queues', 'workers', 'job', ...STATE_EVENTS]) {
     source.addEventListener(event, (e) => {
       let data: unknown;
       try {
@@ -42,7 +42,7 @@ export function subscribe(event: string, listener: Listener): () => void {
   };
 }
 
-/** The newest value of a "state" event (queues, readiness, slow queries, alerts), kept current by the server. */
+/** The newest value of a "state" event (queues, workers, readiness, slow queries, alerts), kept current by the server. */
 export function useLive<T>(event: StateEvent): T | undefined {
   const [value, setValue] = useState<T | undefined>(latest.get(event) as T | undefined);
   useEffect(() => subscribe(event, (data) => setValue(data as T)), [event]);

@@ -1,10 +1,15 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { decodeText, looksLikeText } from './decode.ts';
 import { UnsupportedDocumentError, UnreadableDocumentError } from './errors.ts';
-import type { DocumentType } from './types.ts';
+import { MEDIA_TYPES, type DocumentType } from './types.ts';
 
-const OOXML: Record<string, DocumentType> = { docx: 'docx', xlsx: 'xlsx', pptx: 'pptx' };
-const TEXT_HINTS: Record<string, DocumentType> = {
+/** Every type but `image`: what the bytes are when they are not a picture. */
+type ReadableType = Exclude<DocumentType, 'image'>;
+
+const OOXML: Record<string, ReadableType> = { docx: 'docx', xlsx: 'xlsx', pptx: 'pptx' };
+/** Raster images sharp decodes with its bundled libvips (file-type's extension names). */
+const IMAGES = new Set(['jpg', 'png', 'webp', 'gif', 'avif', 'tif']);
+const TEXT_HINTS: Record<string, ReadableType> = {
   md: 'markdown',
   markdown: 'markdown',
   csv: 'csv',
@@ -59,8 +64,19 @@ function looksLikeMarkdown(head: string): boolean {
  * (a `.md` file without any Markdown syntax is still Markdown); it never overrides the bytes.
  */
 export async function detectType(head: Buffer, filename?: string): Promise<DocumentType> {
+  return (await detectFile(head, filename)).type;
+}
+
+/** The document type and the media type to store and serve the file with (an image's own, e.g. image/png). */
+export async function detectFile(head: Buffer, filename?: string): Promise<{ type: DocumentType; mediaType: string }> {
   if (head.length === 0) throw new UnreadableDocumentError('the file is empty (0 bytes)');
   const found = await fileTypeFromBuffer(head);
+  if (found && IMAGES.has(found.ext)) return { type: 'image', mediaType: found.mime };
+  const type = detectDocument(head, filename, found);
+  return { type, mediaType: MEDIA_TYPES[type] };
+}
+
+function detectDocument(head: Buffer, filename: string | undefined, found: Awaited<ReturnType<typeof fileTypeFromBuffer>>): ReadableType {
   if (found) {
     if (found.ext === 'pdf') return 'pdf';
     const ooxml = OOXML[found.ext];

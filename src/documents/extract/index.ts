@@ -1,7 +1,7 @@
 import { detectType } from './detect.ts';
 import { decodeText } from './decode.ts';
 import { extractCsv, extractMarkdown, extractText } from './text.ts';
-import { DEFAULT_EXTRACT_LIMITS, type DocumentType, type ExtractedDocument, type ExtractLimits } from './types.ts';
+import { DEFAULT_EXTRACT_LIMITS, IMAGE_WARNING, type DocumentType, type ExtractedDocument, type ExtractLimits } from './types.ts';
 
 async function extractHtml(bytes: Buffer): Promise<ExtractedDocument> {
   const { htmlToBlocks } = await import('./html.ts');
@@ -37,5 +37,7 @@ export async function extractDocument(
       return (await import('./eml.ts')).extractEml(bytes);
     case 'text':
       return extractText(bytes);
+    case 'image':
+      return { type: 'image', blocks: [], warnings: [IMAGE_WARNING] };
   }
 }

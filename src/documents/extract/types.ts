@@ -1,8 +1,9 @@
 /** What the pipeline can read, decided from the bytes. */
-export const DOCUMENT_TYPES = ['pdf', 'docx', 'xlsx', 'pptx', 'html', 'markdown', 'text', 'csv', 'eml'] as const;
+export const DOCUMENT_TYPES = ['pdf', 'docx', 'xlsx', 'pptx', 'html', 'markdown', 'text', 'csv', 'eml', 'image'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
-export const MEDIA_TYPES: Record<DocumentType, string> = {
+/** Media type of each type; an image keeps the one detected from its bytes (image/png, image/jpeg…). */
+export const MEDIA_TYPES: Record<Exclude<DocumentType, 'image'>, string> = {
   pdf: 'application/pdf',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -25,6 +26,9 @@ export interface Block {
   /** Joined to the previous block by a newline, not a blank line: the next rows of a table read in parts. */
   continues?: boolean;
 }
+
+/** An image has no text layer to read: it is kept for its thumbnail and its metadata. */
+export const IMAGE_WARNING = 'an image: it has no text to extract (OCR is not available)';
 
 export interface OutlineEntry {
   level: number;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { AiStackError } from '../../shared/errors.ts';
 import type { TaskJob } from '../queues.ts';
+import { WorkerRegistry, type WorkerInfo } from '../registry.ts';
 import type { TaskSystem } from '../system.ts';
 import { summarize, type TaskSummary } from './jobs.ts';
 
@@ -43,12 +44,15 @@ class LiveHub {
   #ticking = false;
   #tick = 0;
   #queues = '';
+  #workers = '';
   /** Last sent JSON of each job being watched: the active ones and those that just left the active state. */
   #jobs = new Map<string, { queue: string; json: string }>();
-  #last: { queues?: unknown; states: Map<string, unknown>; jobs: TaskSummary[] } = { states: new Map(), jobs: [] };
+  #last: { queues?: unknown; workers?: WorkerInfo[]; states: Map<string, unknown>; jobs: TaskSummary[] } = { states: new Map(), jobs: [] };
+  readonly #registry: WorkerRegistry;
 
   constructor(system: TaskSystem, opts: LiveEventsOptions) {
     this.#system = system;
+    this.#registry = new WorkerRegistry(system.backend.store);
     this.#opts = {
       intervalMs: opts.intervalMs ?? 1_000,
       readinessEvery: opts.readinessEvery ?? 5,
@@ -66,6 +70,7 @@ class LiveHub {
     this.#clients.add(client);
     // A new listener starts from the last known picture, then gets changes.
     if (this.#last.queues !== undefined) client.write('queues', this.#last.queues);
+    if (this.#last.workers !== undefined) client.write('workers', withAge(this.#last.workers));
     for (const [event, value] of this.#last.states) client.write(event, value);
     for (const job of this.#last.jobs) client.write('job', job);
     if (this.#timer === undefined) {
@@ -84,6 +89,7 @@ class LiveHub {
     this.#timer = undefined;
     this.#queues = '';
     this.#sent.clear();
+    this.#workers = '';
     this.#jobs.clear();
     this.#last = { states: new Map(), jobs: [] };
   }
@@ -103,6 +109,7 @@ class LiveHub {
     this.#ticking = true;
     try {
       await this.#pollQueues();
+      await this.#pollWorkers();
       await this.#pollJobs();
       if (first || this.#tick % this.#opts.readinessEvery === 0) await this.#pollStates();
       this.#tick++;
@@ -144,6 +151,16 @@ class LiveHub {
     this.#broadcast('queues', queues);
   }
 
+  /** Sent when a worker comes, goes or beats (its `lastSeen` moves), with each one's heartbeat age as of sending. */
+  async #pollWorkers(): Promise<void> {
+    const workers = await this.#registry.list();
+    const json = JSON.stringify(workers);
+    if (json === this.#workers) return;
+    this.#workers = json;
+    this.#last.workers = workers;
+    this.#broadcast('workers', withAge(workers));
+  }
+
   async #pollJobs(): Promise<void> {
     const seen = new Set<string>();
     const current: TaskSummary[] = [];
@@ -177,10 +194,16 @@ class LiveHub {
   }
 }
 
+/** Each worker with `ageMs`, the time since its last heartbeat by the server's clock (a browser's clock may differ). */
+export function withAge(workers: WorkerInfo[], now = Date.now()): Array<WorkerInfo & { ageMs: number }> {
+  return workers.map((w) => ({ ...w, ageMs: Math.max(0, now - w.lastSeen) }));
+}
+
 /**
  * `GET /events`: server-sent events for the console (and anyone with an admin key or session).
- * Events: `queues` (counts per queue), `job` (an active job's progress, and its final state when it
- * leaves the active state), `readiness` (each backend's check) and the `states` option's events. Each is sent when it changes.
+ * Events: `queues` (counts per queue), `workers` (live workers and their heartbeats), `job` (an active job's
+ * progress, and its final state when it leaves the active state), `readiness` (each backend's check) and the
+ * `states` option's events. Each is sent when it changes.
  */
 export function liveEventsRoutes(system: TaskSystem, opts: LiveEventsOptions = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
@@ -192,11 +215,11 @@ export function liveEventsRoutes(system: TaskSystem, opts: LiveEventsOptions = {
       {
         schema: {
           tags: ['Admin'],
-          summary: 'Live updates as server-sent events: queues, job progress and state, readiness, and the state events the server adds',
+          summary: 'Live updates as server-sent events: queues, workers, job progress and state, readiness, and the state events the server adds',
           response: {
             200: {
               description:
-                'A stream of events `queues`, `job`, `readiness`, `error` and, from the AI Stack server, `slowQueries` and `alerts` (each `data:` is JSON)',
+                'A stream of events `queues`, `workers`, `job`, `readiness`, `error` and, from the AI Stack server, `slowQueries` and `alerts` (each `data:` is JSON)',
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
           },

@@ -9,6 +9,7 @@ import { WorkerRegistry } from '../registry.ts';
 import { Schedules, type ScheduleSpec } from '../scheduler.ts';
 import type { ApplyOptions } from '../queues.ts';
 import type { TaskSystem } from '../system.ts';
+import { withAge } from './events.ts';
 import { listTasks, retryTask, taskDetail } from './jobs.ts';
 
 export interface TasksAdminOptions {
@@ -96,7 +97,7 @@ export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {
         }),
       ),
     );
-    app.get('/tasks/workers', async () => workers.list());
+    app.get('/tasks/workers', async () => withAge(await workers.list()));
     app.get('/tasks/registered', async () =>
       system.definitions().map((d) => ({
         name: d.name,

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
+import { Thumbnail, type ThumbnailLinks } from '../components/thumbnail.tsx';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
 
@@ -16,6 +17,8 @@ interface Chunk {
 
 interface Metadata {
   status: string;
+  title?: string;
+  thumbnail?: ThumbnailLinks | null;
   detected_type: string | null;
   warnings: string[];
   metadata: Record<string, unknown> | null;
@@ -85,6 +88,17 @@ export function DocumentDetail({ id, onClose, onChanged }: { id: number; onClose
           {t('common.close')}
         </button>
       </p>
+      {meta?.thumbnail && (
+        <p>
+          <Thumbnail
+            thumb={meta.thumbnail}
+            width={320}
+            sizes="(max-width: 40rem) 100vw, 320px"
+            lazy
+            alt={t('documents.thumbnailOf', { name: meta.title ?? String(id) })}
+          />
+        </p>
+      )}
       {meta && (
         <dl class="pairs">
           <dt>{t('documents.status')}</dt>

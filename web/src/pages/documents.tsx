@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, upload, withQuery } from '../api.ts';
 import { ProgressBar } from '../components/progress.tsx';
+import { Thumbnail, type ThumbnailLinks } from '../components/thumbnail.tsx';
 import { useConsole } from '../context.ts';
 import { formatNumber, formatTime } from '../i18n/index.ts';
 import { useJobEvents, type LiveJob } from '../live.ts';
@@ -16,6 +17,7 @@ export interface DocumentItem {
   created_at: string;
   task_id: string | null;
   error?: string | null;
+  thumbnail?: ThumbnailLinks | null;
 }
 
 interface Uploading {
@@ -26,6 +28,8 @@ interface Uploading {
 }
 
 const STATUSES = ['uploaded', 'processing', 'ready', 'failed', 'pending'] as const;
+/** Rows whose thumbnails load at once; later ones are usually below the fold and load as they are scrolled near. */
+const EAGER_ROWS = 4;
 
 /** Upload many files (chooser or drag and drop) with byte progress, then watch each one's processing task live. */
 export default function Documents() {
@@ -141,11 +145,14 @@ export default function Documents() {
             </tr>
           </thead>
           <tbody>
-            {docs.map((d) => {
+            {docs.map((d, index) => {
               const job = d.task_id ? jobs[d.task_id] : undefined;
               return (
                 <tr key={d.id} data-testid={`doc-${d.id}`}>
                   <td>
+                    {d.thumbnail && (
+                      <Thumbnail thumb={d.thumbnail} width={64} sizes="64px" lazy={index >= EAGER_ROWS} alt={t('documents.thumbnailOf', { name: d.title })} />
+                    )}
                     <button type="button" class="link doc-title" onClick={() => setSelected(d.id)}>
                       {d.title}
                     </button>

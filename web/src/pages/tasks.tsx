@@ -6,6 +6,8 @@ import { formatNumber, formatTime } from '../i18n/index.ts';
 import { useJobEvents, useLive, type LiveJob } from '../live.ts';
 import type { QueueInfo } from './queues.ts';
 import { Schedules } from './schedules.tsx';
+import { TaskDetail } from './task-detail.tsx';
+import { Workers, type WorkerView } from './workers.tsx';
 
 interface TaskSummary extends LiveJob {
   name: string;
@@ -22,6 +24,8 @@ const REVOCABLE = new Set(['waiting', 'active', 'delayed', 'prioritized']);
 export default function Tasks() {
   const { t, locale } = useConsole();
   const queues = useLive<QueueInfo[]>('queues');
+  const workers = useLive<WorkerView[]>('workers');
+  const [selected, setSelected] = useState<string | null>(null);
   const [state, setState] = useState('');
   const [jobs, setJobs] = useState<TaskSummary[] | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -57,8 +61,9 @@ export default function Tasks() {
     }
   };
 
-  // Shown whole once queues and tasks are in (schedules come last, below): no layout shift as data arrives.
-  if (!queues || (!jobs && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
+  // Shown whole once queues, workers (same event stream, same tick) and tasks are in (schedules come last,
+  // below): no layout shift as data arrives.
+  if (!queues || !workers || (!jobs && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="tasks">
       <h1>{t('tasks.title')}</h1>
@@ -119,6 +124,7 @@ export default function Tasks() {
           </tbody>
         </table>
       )}
+      <Workers workers={workers} />
       <h2>{t('tasks.recent')}</h2>
       <label>
         {t('tasks.state')}{' '}
@@ -167,6 +173,9 @@ export default function Tasks() {
                 </td>
                 <td>{formatTime(locale, job.enqueuedAt)}</td>
                 <td>
+                  <button type="button" onClick={() => setSelected(job.id)} aria-label={t('tasks.detailOf', { id: job.id })}>
+                    {t('tasks.details')}
+                  </button>{' '}
                   {job.state === 'failed' && (
                     <button
                       type="button"
@@ -196,6 +205,7 @@ export default function Tasks() {
           </tbody>
         </table>
       )}
+      {selected !== null && <TaskDetail id={selected} onClose={() => setSelected(null)} />}
       <Schedules />
     </section>
   );

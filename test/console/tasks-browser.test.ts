@@ -1,0 +1,120 @@
+import type { Browser, Page } from 'playwright-core';
+import { Type } from 'typebox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureConsoleBuilt } from '../../src/console/index.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { defineTask, type TaskDefinition } from '../../src/tasks/index.ts';
+import { settled, upload } from '../documents/support.ts';
+import { jpegPhoto } from '../images/hostile-images.ts';
+import { startTestService, type TestService } from '../support/runtime.ts';
+import { eventually } from '../support/wait.ts';
+import { axeViolations, launch, screenshot, STEP_MS } from './browser-support.ts';
+
+const PASSWORD = 'a long monitor password';
+
+const flaky = defineTask(
+  'test.disk_check',
+  { queue: 'sync', args: Type.Object({}, { additionalProperties: false }), retries: { max: 1, backoff: { delayMs: 10, jitter: false } } },
+  () => {
+    throw new Error('the disk is on fire');
+  },
+);
+
+/** The console's Flower role and document thumbnails, in Debian's Chromium against the real service. */
+describe('console: workers, attempt history and thumbnails in a real browser', () => {
+  let svc: TestService;
+  let browser: Browser;
+  let failedId: string;
+  let documentId: number;
+
+  beforeAll(async () => {
+    await ensureConsoleBuilt(silentLogger);
+    svc = await startTestService('sqlite', {}, { tasks: { tasks: [flaky] as TaskDefinition[], schedules: [] } });
+    await svc.runtime.startBackground();
+    expect((await svc.call('/admin/users', { method: 'POST', json: { username: 'monitor', password: PASSWORD, role: 'admin' } })).status).toBe(201);
+    const handle = await svc.runtime.tasks.system.send(flaky.name, {});
+    failedId = handle.id;
+    await eventually(async () => (await handle.state()) === 'FAILURE', 30_000, 'the task to fail');
+    const doc = await upload(svc, await jpegPhoto(800, 600), 'harbour.jpg');
+    documentId = doc.body.document.id;
+    expect((await settled(svc, documentId)).thumbnail).not.toBeNull();
+    browser = await launch();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.cleanup();
+  });
+
+  async function signIn(): Promise<Page> {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    await page.goto(`${svc.baseUrl}/login`);
+    await page.getByLabel('Username').fill('monitor');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('overview').waitFor();
+    return page;
+  }
+
+  it('shows the worker with its heartbeat, and a failed task with each attempt, its error and traceback', async () => {
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    const worker = page.getByTestId('workers').locator('tbody tr');
+    await worker.first().waitFor();
+    expect(await worker.count()).toBe(1);
+    const heartbeat = worker.first().getByTestId('heartbeat');
+    expect(await heartbeat.textContent()).toMatch(/\d+ s(ec)? ago/);
+    expect(await worker.first().textContent()).toContain('sync × 10');
+
+    await page.getByRole('button', { name: `Details of task ${failedId}` }).click();
+    const detail = page.getByTestId('task-detail');
+    await detail.getByTestId('attempts').waitFor();
+    expect(await detail.getByTestId('task-state').textContent()).toContain('FAILURE');
+    expect(await detail.getByTestId('attempt-error').allTextContents()).toEqual(['Error: the disk is on fire', 'Error: the disk is on fire']);
+    await detail.getByText('Traceback').first().click();
+    expect(await detail.locator('pre').first().textContent()).toMatch(/^Error: the disk is on fire\n\s+at /);
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'tasks-monitor');
+    await page.context().close();
+  }, 300_000);
+
+  it('edits a schedule and shows the server naming a bad field', async () => {
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    const id = 'emails.deliver_outbox.every-30s';
+    await page.getByRole('button', { name: `Edit schedule ${id}` }).click();
+    await page.getByTestId('schedule-every').fill('0.01');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.getByTestId('schedule-error').textContent()).toMatch(/every/);
+    await page.getByTestId('schedule-every').fill('45');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId(`schedule-${id}`).filter({ hasText: 'every 45 s' }).waitFor();
+    expect(Number((await svc.runtime.tasks.system.queue('emails').getJobScheduler(id))?.every)).toBe(45_000);
+    await page.context().close();
+  }, 300_000);
+
+  it('lists a document with an AVIF/WebP thumbnail through <img srcset>', async () => {
+    const page = await signIn();
+    const images: { url: string; type: string | null; status: number }[] = [];
+    page.on('response', (res) => {
+      if (res.url().includes('/thumbnails/')) images.push({ url: res.url(), type: res.headers()['content-type'] ?? null, status: res.status() });
+    });
+    await page.getByRole('link', { name: 'Documents' }).click();
+    const img = page.getByTestId(`doc-${documentId}`).locator('img.thumb');
+    await img.waitFor();
+    expect(await img.getAttribute('srcset')).toMatch(/\/thumbnails\/[a-f0-9]{16}-160\.webp 160w/);
+    expect(await img.getAttribute('alt')).toBe('Thumbnail of harbour.jpg');
+    await eventually(
+      () => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).naturalWidth > 0),
+      STEP_MS,
+      'the thumbnail to load',
+    );
+    const current = await img.evaluate((el) => (el as unknown as { currentSrc: string }).currentSrc);
+    const loaded = images.find((r) => r.url === current);
+    expect(loaded?.status).toBe(200);
+    expect(loaded?.type).toMatch(/^image\/(avif|webp)$/);
+    await page.context().close();
+  }, 300_000);
+});
