@@ -1,11 +1,10 @@
-// Benchmark: bulk mail throughput over one real SMTP server (smtp-sink.ts, its own process).
+// Benchmark: bulk mail throughput over one real SMTP server (bench/lib/smtp-sink.ts, its own process).
 //   ai-stack          — send_bulk_emails' path: rows into the SQLite outbox in one transaction, then the
 //                       delivery lanes claim → send → record each message (4 pooled connections)
 //   ai-stack-sqlite-normal — the same with AI_STACK_SQLITE_SYNCHRONOUS=normal (no fsync per commit)
 //   nodemailer-direct — the same messages straight to nodemailer's pool (4 connections), no outbox
 // Rotated rounds (A B, B A, …), median of each; writes bench/results/mail.json.
 // Run: npm run bench:mail   (BENCH_MAIL_MESSAGES, BENCH_MAIL_ROUNDS to change the size)
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,19 +14,14 @@ import { migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { BUILTIN_TEMPLATES, createMailService, enqueueMany, TemplateRegistry, type OutboxMessage } from '../../src/mail/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { RESULTS_DIR } from '../lib/results.ts';
+import { startSmtpSink } from '../lib/smtp.ts';
 
 const MESSAGES = Number(process.env['BENCH_MAIL_MESSAGES'] ?? 2000);
 const ROUNDS = Math.max(5, Number(process.env['BENCH_MAIL_ROUNDS'] ?? 5));
 const CONNECTIONS = 4;
 
-const sink = spawn(process.execPath, [join(import.meta.dirname, 'smtp-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise<number>((resolve) =>
-  sink.stdout.on('data', (c: Buffer) => {
-    const m = /port (\d+)/.exec(c.toString());
-    if (m) resolve(Number(m[1]));
-  }),
-);
-const smtpUrl = `smtp://127.0.0.1:${port}`;
+const sink = await startSmtpSink();
+const { port, url: smtpUrl } = sink;
 
 const templates = new TemplateRegistry(BUILTIN_TEMPLATES);
 const messages = (round: number): OutboxMessage[] =>
@@ -83,7 +77,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const name of order) runs[name].push(name === 'nodemailer-direct' ? await direct(round) : await aiStack(round, name === 'ai-stack' ? 'full' : 'normal'));
   process.stdout.write(`round ${round + 1}/${ROUNDS}: ${PEERS.map((p) => `${p} ${runs[p].at(-1)!.toFixed(0)}/s`).join(', ')}\n`);
 }
-sink.kill();
+sink.stop();
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

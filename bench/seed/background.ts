@@ -3,6 +3,7 @@
  * once) and how long until the work is done, beside the same work answered inline.
  */
 import { randomBytes } from 'node:crypto';
+import type { SmtpSink } from '../lib/smtp.ts';
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
@@ -27,12 +28,12 @@ function documentBody(bytes: number): Blob {
   return new Blob(parts, { type: 'text/plain' });
 }
 
-export interface UploadTiming {
+export type UploadTiming = {
   /** Until the 202 answer: what the caller waits. */
   acceptedMs: number;
   /** Until the document is `ready` (extracted, chunked, embedded, indexed): what an inline upload would make it wait. */
   readyMs: number;
-}
+};
 
 export async function timeUpload(url: string, key: string, bytes: number): Promise<UploadTiming> {
   const form = new FormData();
@@ -50,12 +51,12 @@ export async function timeUpload(url: string, key: string, bytes: number): Promi
   return { acceptedMs, readyMs: performance.now() - started };
 }
 
-export interface ReportTiming {
+export type ReportTiming = {
   inlineMs: number;
   acceptedMs: number;
   /** Until the task's result (the XLSX link) is there. */
   doneMs: number;
-}
+};
 
 /**
  * The sales report as XLSX over `months` months ending `endDate`: once inline, once with `Prefer: respond-async`.
@@ -91,4 +92,30 @@ export async function timeReport(url: string, key: string, endDate: string, inli
   }
   const timed = await async_();
   return { inlineMs: await inline(), ...timed };
+}
+
+export type MailTiming = {
+  /** Until the 202: the `emails.send_email` task is queued; its worker writes the outbox row and sends. */
+  acceptedMs: number;
+  /** Until the SMTP server accepted the message, by the server's own timestamp: what a caller sending inline would wait. */
+  deliveredMs: number;
+};
+
+/** Wall clock in ms with sub-millisecond resolution, comparable with the SMTP sink's receipt stamps (another process). */
+const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/** One email through the public task API (`POST /admin/tasks/apply/emails.send_email`) to a recipient unique per call. */
+export async function timeMail(url: string, key: string, sink: SmtpSink): Promise<MailTiming> {
+  const to = `bench-${randomBytes(6).toString('hex')}@example.com`;
+  const args = { to, subject: 'Order confirmed', text: 'Your order 42 has been confirmed.' };
+  const started = wallNow();
+  const response = await fetch(`${url}/admin/tasks/apply/emails.send_email`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ args }),
+  });
+  const body = await response.text();
+  const acceptedMs = wallNow() - started;
+  if (response.status !== 202) throw new Error(`send_email answered ${response.status}: ${body}`);
+  return { acceptedMs, deliveredMs: (await sink.receivedAt(to)) - started };
 }

@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AiStackError } from '../../src/shared/errors.ts';
-import {
-  createRedisTaskBackend,
-  createTaskSystem,
-  startWorkers,
-  tasksAdminRoutes,
-  type TaskBackend,
-  type TaskSystem,
-  type WorkerPool,
-} from '../../src/tasks/index.ts';
+import { createRedisTaskBackend, startWorkers, tasksAdminRoutes, type TaskBackend, type TaskSystem, type WorkerPool } from '../../src/tasks/index.ts';
 import { eventually } from '../conformance/tasks-helpers.ts';
+import { closeTaskService, openTaskService } from '../support/task-service.ts';
 import { add, fatal, slow } from './fixtures/tasks.ts';
 import { REDIS_URL } from './fixtures/redis.ts';
 
@@ -26,40 +18,22 @@ describe('tasks admin API and metrics (redis)', () => {
   async function open(): Promise<void> {
     backend = createRedisTaskBackend({ url: REDIS_URL, keyPrefix: `test:tasks:${randomUUID().slice(0, 8)}:` });
     registry = new Registry();
-    system = createTaskSystem({ backend, tasks: [add, fatal, slow], registry });
-    // Same validator settings as the real server (src/http/server.ts): unknown fields are rejected.
-    app = Fastify({ ajv: { customOptions: { removeAdditional: false } } });
-    // Stand-in for the server's problem+json mapping, which lives at the HTTP edge.
-    app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-      const status = err instanceof AiStackError ? err.status : (err.statusCode ?? 500);
-      return reply.status(status).send({ code: err instanceof AiStackError ? err.code : 'error', message: err.message });
-    });
-    await app.register(
-      async (admin) => {
-        await admin.register(
-          tasksAdminRoutes(system, {
-            basePath: '/admin/queues',
-            schedules: [{ id: 'nightly', task: add.name, args: { a: 1, b: 1 }, cron: '0 3 * * *', tz: 'Europe/Berlin' }],
-          }),
-        );
-      },
-      { prefix: '/admin' },
-    );
-    await app.ready();
+    ({ system, app } = await openTaskService({
+      backend,
+      tasks: [add, fatal, slow],
+      registry,
+      routes: (tasks) => [
+        tasksAdminRoutes(tasks, {
+          basePath: '/admin/queues',
+          schedules: [{ id: 'nightly', task: add.name, args: { a: 1, b: 1 }, cron: '0 3 * * *', tz: 'Europe/Berlin' }],
+        }),
+      ],
+    }));
   }
 
   afterEach(async () => {
-    await pool?.close({ timeoutMs: 2_000 });
+    await closeTaskService({ backend, system, app }, pool);
     pool = undefined;
-    await app.close();
-    for (const q of system.queueNames)
-      await system
-        .queue(q)
-        .obliterate({ force: true })
-        .catch(() => undefined);
-    for (const { key } of await backend.store.scan('')) await backend.store.delete(key);
-    await system.close();
-    await backend.close();
   });
 
   it('lists queues, workers, tasks (filtered and searched), detail with attempts, and serves Bull Board', async () => {

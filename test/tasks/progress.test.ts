@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createSqliteTaskBackend } from '../../src/tasks/backends/sqlite/index.ts';
 import {
   createRedisTaskBackend,
-  createTaskSystem,
   estimateRemainingMs,
   liveEventsRoutes,
   startWorkers,
@@ -17,6 +16,7 @@ import {
   type WorkerPool,
 } from '../../src/tasks/index.ts';
 import { readProgress, toProgress } from '../../src/tasks/progress.ts';
+import { closeTaskService, openTaskService } from '../support/task-service.ts';
 import { eventually } from '../support/wait.ts';
 import { badProgress, gates, stepped, threaded } from './fixtures/progress-tasks.ts';
 import { REDIS_URL } from './fixtures/redis.ts';
@@ -103,43 +103,31 @@ describe.each(Object.keys(BACKENDS))('task progress and live events (%s)', (kind
 
   async function open(): Promise<void> {
     backend = BACKENDS[kind]!();
-    system = createTaskSystem({ backend, tasks: [stepped, threaded, badProgress] });
-    pool = await startWorkers(system, { queues: ['documents'], concurrency: 4, heartbeatMs: 200 });
-    app = Fastify();
-    await app.register(
-      async (admin) => {
-        await admin.register(tasksAdminRoutes(system));
-        await admin.register(
-          liveEventsRoutes(system, {
-            intervalMs: 50,
-            readiness: async () => ({ status: 'ready' }),
-            states: {
-              tally: async () => ({ tally }),
-              broken: async () => {
-                throw new Error('the source is down');
-              },
+    ({ system, app } = await openTaskService({
+      backend,
+      tasks: [stepped, threaded, badProgress],
+      routes: (tasks) => [
+        tasksAdminRoutes(tasks),
+        liveEventsRoutes(tasks, {
+          intervalMs: 50,
+          readiness: async () => ({ status: 'ready' }),
+          states: {
+            tally: async () => ({ tally }),
+            broken: async () => {
+              throw new Error('the source is down');
             },
-          }),
-        );
-      },
-      { prefix: '/admin' },
-    );
+          },
+        }),
+      ],
+    }));
+    pool = await startWorkers(system, { queues: ['documents'], concurrency: 4, heartbeatMs: 200 });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   }
 
   afterEach(async () => {
     for (const open of gates.values()) open();
     gates.clear();
-    await app.close();
-    await pool.close({ timeoutMs: 2_000 });
-    for (const q of system.queueNames)
-      await system
-        .queue(q)
-        .obliterate({ force: true })
-        .catch(() => undefined);
-    for (const { key } of await backend.store.scan('')) await backend.store.delete(key);
-    await system.close();
-    await backend.close();
+    await closeTaskService({ backend, system, app }, pool);
   });
 
   it('stores ctx.progress with the job, shows it with a time-left estimate, and pushes it and the final state as events', async () => {
