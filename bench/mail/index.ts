@@ -1,20 +1,24 @@
 // Benchmark: bulk mail throughput over one real SMTP server (bench/lib/smtp-sink.ts, its own process).
 //   ai-stack          — send_bulk_emails' path: rows into the SQLite outbox in one transaction, then the
 //                       delivery lanes claim → send → record each message (4 pooled connections)
-//   ai-stack-sqlite-normal — the same with AI_STACK_SQLITE_SYNCHRONOUS=normal (no fsync per commit)
+//   ai-stack-sqlite-normal — the same with AI_STACK_SQLITE_SYNCHRONOUS=normal (no fsync for any commit)
 //   nodemailer-direct — the same messages straight to nodemailer's pool (4 connections), no outbox
-// Rotated rounds (A B, B A, …), median of each; writes bench/results/mail.json.
+// A warm-up, then ≥ 5 rounds in rotated order (bench/lib/rounds.ts); medians of each side and of the
+// per-round ratios, with every round's raw figures and the machine, into bench/results/mail.json.
 // Run: npm run bench:mail   (BENCH_MAIL_MESSAGES, BENCH_MAIL_ROUNDS to change the size)
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../../src/config/index.ts';
 import { migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { BUILTIN_TEMPLATES, createMailService, enqueueMany, TemplateRegistry, type OutboxMessage } from '../../src/mail/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { RESULTS_DIR } from '../lib/results.ts';
+import { machineFacts } from '../lib/machine.ts';
+import { beginRun, writeResults } from '../lib/results.ts';
+import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
 import { startSmtpSink } from '../lib/smtp.ts';
+import { tidy } from '../lib/stats.ts';
 
 const MESSAGES = Number(process.env['BENCH_MAIL_MESSAGES'] ?? 2000);
 const ROUNDS = Math.max(5, Number(process.env['BENCH_MAIL_ROUNDS'] ?? 5));
@@ -33,7 +37,11 @@ const messages = (round: number): OutboxMessage[] =>
     idempotencyKey: `r${round}:${i}`,
   }));
 
-async function aiStack(round: number, synchronous: 'full' | 'normal'): Promise<number> {
+interface Figures {
+  messages_per_s: number;
+}
+
+async function aiStack(round: number, synchronous: 'full' | 'normal'): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-mail-'));
   const config = loadConfig({
     AI_STACK_SQLITE_SYNCHRONOUS: synchronous,
@@ -53,10 +61,10 @@ async function aiStack(round: number, synchronous: 'full' | 'normal'): Promise<n
   await mail.close();
   await db.close();
   rmSync(dir, { recursive: true, force: true });
-  return MESSAGES / seconds;
+  return { messages_per_s: MESSAGES / seconds };
 }
 
-async function direct(round: number): Promise<number> {
+async function direct(round: number): Promise<Figures> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity });
   const batch = messages(round);
   const start = performance.now();
@@ -65,45 +73,64 @@ async function direct(round: number): Promise<number> {
   );
   const seconds = (performance.now() - start) / 1000;
   transport.close();
-  return MESSAGES / seconds;
+  return { messages_per_s: MESSAGES / seconds };
 }
 
-const PEERS = ['ai-stack', 'ai-stack-sqlite-normal', 'nodemailer-direct'] as const;
-type Peer = (typeof PEERS)[number];
-const runs: Record<Peer, number[]> = { 'ai-stack': [], 'ai-stack-sqlite-normal': [], 'nodemailer-direct': [] };
-for (let round = 0; round < ROUNDS; round++) {
-  // Rotate the order so no peer always runs first (cold) or last (after the others warmed the sink).
-  const order = PEERS.map((_, i) => PEERS[(i + round) % PEERS.length] as Peer);
-  for (const name of order) runs[name].push(name === 'nodemailer-direct' ? await direct(round) : await aiStack(round, name === 'ai-stack' ? 'full' : 'normal'));
-  process.stdout.write(`round ${round + 1}/${ROUNDS}: ${PEERS.map((p) => `${p} ${runs[p].at(-1)!.toFixed(0)}/s`).join(', ')}\n`);
-}
+const run = await beginRun('node bench/mail/index.ts', machineFacts({ packages: ['nodemailer', 'smtp-server'] }));
+console.log(
+  `mail bench: ${MESSAGES} messages per round, ${CONNECTIONS} SMTP connections each side, ${ROUNDS} rotated rounds; load ${run.machine.loadBefore.join('/')}`,
+);
+// Each run enqueues its own batch (fresh idempotency keys and outbox): the round counter only names it.
+let runNumber = 0;
+const rounds = await rotatedRounds<Figures>(
+  [
+    { name: 'ai-stack', run: () => aiStack(runNumber++, 'full') },
+    { name: 'ai-stack-sqlite-normal', run: () => aiStack(runNumber++, 'normal') },
+    { name: 'nodemailer-direct', run: () => direct(runNumber++) },
+  ],
+  {
+    rounds: ROUNDS,
+    onRound: (r, f) =>
+      console.log(
+        `round ${r + 1}/${ROUNDS}: ${Object.entries(f)
+          .map(([name, x]) => `${name} ${Math.round(x.messages_per_s)}/s`)
+          .join(', ')}`,
+      ),
+  },
+);
 sink.stop();
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.floor(s.length / 2)] as number);
+const medians = mediansOf(rounds, (f) => f.messages_per_s);
+const summary = { bulk_messages_per_s: Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, tidy(v)])) };
+const ratios = {
+  'bulk_messages_per_s: ai-stack / nodemailer-direct': ratioOfRounds(rounds, (f) => f.messages_per_s, 'ai-stack', 'nodemailer-direct'),
+  'bulk_messages_per_s: ai-stack-sqlite-normal / nodemailer-direct': ratioOfRounds(
+    rounds,
+    (f) => f.messages_per_s,
+    'ai-stack-sqlite-normal',
+    'nodemailer-direct',
+  ),
 };
-const result = {
-  bulk_messages_per_s: {
-    'ai-stack': median(runs['ai-stack']),
-    'ai-stack-sqlite-normal': median(runs['ai-stack-sqlite-normal']),
-    'nodemailer-direct': median(runs['nodemailer-direct']),
+console.table(summary);
+for (const [k, s] of Object.entries(ratios)) console.log(`${k}: median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})`);
+const finished = run.finish({
+  settings: {
+    messagesPerRound: MESSAGES,
+    rounds: ROUNDS,
+    smtpServer: 'smtp-server in its own process, accepts and discards (bench/lib/smtp-sink.ts), the same for every side',
+    connections: `${CONNECTIONS} pooled nodemailer connections on every side (maxMessages: Infinity)`,
+    content: 'the newsletter template, en and zh-CN alternating, one recipient per message, the same messages on every side',
+    'ai-stack':
+      'outbox rows inserted in one transaction (SQLite, synchronous=full), then claimed, sent and recorded by the delivery lanes; timed from the insert',
+    'ai-stack-sqlite-normal': 'the same with AI_STACK_SQLITE_SYNCHRONOUS=normal (the insert too commits without fsync)',
+    'nodemailer-direct': 'sendMail for every message at once into the pool; no outbox, no record',
   },
-  ratio: Number((median(runs['ai-stack']) / median(runs['nodemailer-direct'])).toFixed(2)),
-  ratio_sqlite_normal: Number((median(runs['ai-stack-sqlite-normal']) / median(runs['nodemailer-direct'])).toFixed(2)),
-  note: 'ai-stack: SQLite outbox with the default AI_STACK_SQLITE_SYNCHRONOUS=full (an fsync per recorded outcome batch); ai-stack-sqlite-normal: the same with synchronous=normal (survives a process crash, may re-send the last messages after power loss)',
-  rounds: runs,
-  messages_per_round: MESSAGES,
-  connections: CONNECTIONS,
-  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}`,
-  measured_at: new Date().toISOString(),
-};
-mkdirSync(RESULTS_DIR, { recursive: true });
-writeFileSync(join(RESULTS_DIR, 'mail.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.table(
-  PEERS.map((peer) => ({
-    peer,
-    'messages/s': result.bulk_messages_per_s[peer],
-    'vs nodemailer-direct': (result.bulk_messages_per_s[peer] / result.bulk_messages_per_s['nodemailer-direct']).toFixed(2),
-  })),
-);
+  ratios,
+  rounds,
+});
+if (finished.machine.loadBefore[0]! > 1.5 || (finished.machine.loadAfter?.[0] ?? 0) > 1.5)
+  finished.notes = [
+    `measured under load (load average ${finished.machine.loadBefore.join('/')} before, ${finished.machine.loadAfter?.join('/')} after): rerun on an idle machine before publishing`,
+  ];
+console.log(`wrote ${writeResults('mail', 'bulk', summary, finished)}`);
+process.exit(0);

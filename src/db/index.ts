@@ -5,6 +5,7 @@
  */
 export type { Db, DialectName, NativeHandles } from './db.ts';
 export { openDatabase } from './open.ts';
+export { withoutDiskFlush } from './commit-durability.ts';
 // The node:sqlite Kysely dialect on its own, for code that wants a bare SQLite Kysely (benchmarks, other services).
 export { NodeSqliteDialect, NodeSqliteHandles } from './dialects/sqlite/index.ts';
 export type { OpenDatabaseOptions } from './open.ts';

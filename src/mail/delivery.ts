@@ -1,5 +1,5 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import type { DatabaseSchema, DialectName } from '../db/index.ts';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { withoutDiskFlush, type DatabaseSchema, type DialectName } from '../db/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { MailPermanentError, classifySendError } from './errors.ts';
 import { normalizeAddress } from './message.ts';
@@ -28,22 +28,36 @@ export interface DeliveryStats {
 }
 
 type Outcome = { status: OutboxRow['status']; sent_at?: string; response_code?: number | null; last_error: string | null; next_attempt_at?: string };
+const SUPPRESSED: Outcome = { status: 'suppressed', last_error: 'address is on the suppression list' };
 type Due = (eb: ExpressionBuilder<DatabaseSchema, 'mail_outbox'>) => ReturnType<ExpressionBuilder<DatabaseSchema, 'mail_outbox'>['or']>;
 
 /** Rows each lane may hold claimed ahead of sending (their lease runs meanwhile). */
-const CLAIM_PER_LANE = 8;
+const CLAIM_PER_LANE = 16;
+/**
+ * Claims and outcomes commit without waiting for the disk (they survive the worker being killed at
+ * once), but at least this often one of them waits for it, and so does the end of a delivery run:
+ * a power cut can lose at most about this much sending time's records (those messages go again,
+ * with the same Message-ID).
+ */
+const DURABLE_EVERY_MS = 1000;
+/** A row whose domain slot made it wait longer than this is checked against the suppression list again. */
+const RECHECK_AFTER_WAIT_MS = 50;
 
 /**
- * Sends due outbox rows. Rows are claimed a few at a time (a conditional UPDATE, so two workers
+ * Sends due outbox rows. Rows are claimed a batch at a time (a conditional UPDATE, so two workers
  * never claim the same row); each lane sends one and records the outcome *before* sending the
  * next: after a crash the only rows sent again are those claimed and not yet accepted, except for
  * the instant between the server's 250 and the record (see docs/mail.md: receivers that
  * de-duplicate by Message-ID cover that instant, and the Message-ID is the same on every attempt).
+ * Records commit without an fsync (DURABLE_EVERY_MS), so that instant is a commit, not a disk flush.
  */
 export class MailDelivery {
   readonly #o: DeliveryOptions;
   readonly #outcomes: { id: number; set: Outcome; resolve: () => void; reject: (error: unknown) => void }[] = [];
   #flushing: Promise<void> | undefined;
+  /** When a claim or record last waited for the disk; `#unflushed`: a relaxed commit happened since the last end of a run. */
+  #durableAt = Number.NEGATIVE_INFINITY;
+  #unflushed = false;
 
   constructor(options: DeliveryOptions) {
     this.#o = options;
@@ -57,28 +71,36 @@ export class MailDelivery {
     const buffer: OutboxRow[] = [];
     let refilling: Promise<void> | undefined;
     let exhausted = false;
+    const refill = (): Promise<void> =>
+      (refilling ??= this.#claim(scope.batchId, lanes * CLAIM_PER_LANE)
+        .then((rows) => this.#dropSuppressed(rows, stats))
+        .then((rows) => {
+          if (rows.length === 0) exhausted = true;
+          buffer.push(...rows);
+        })
+        .finally(() => {
+          refilling = undefined;
+        }));
     const next = async (): Promise<OutboxRow | undefined> => {
-      while (buffer.length === 0 && !exhausted && !scope.signal?.aborted) {
-        refilling ??= this.#claim(scope.batchId, lanes * CLAIM_PER_LANE)
-          .then((rows) => {
-            if (rows.length === 0) exhausted = true;
-            buffer.push(...rows);
-          })
-          .finally(() => {
-            refilling = undefined;
-          });
-        await refilling;
-      }
+      while (buffer.length === 0 && !exhausted && !scope.signal?.aborted) await refill();
+      // Claim the next batch while the lanes still have a round of rows, so they never wait for it.
+      if (buffer.length <= lanes && !exhausted && !scope.signal?.aborted) void refill().catch(() => undefined);
       return buffer.shift();
     };
-    await Promise.all(
-      Array.from({ length: lanes }, async () => {
-        for (let row = await next(); row; row = await next()) {
-          stats[await this.#sendOne(row, scope.signal)] += 1;
-          scope.onSettled?.();
-        }
-      }),
-    );
+    try {
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          for (let row = await next(); row; row = await next()) {
+            stats[await this.#sendOne(row, scope.signal)] += 1;
+            scope.onSettled?.();
+          }
+        }),
+      );
+      // A prefetching claim may still be running; its rows stay leased to this run and go again after the lease.
+      await refilling?.catch(() => undefined);
+    } finally {
+      await this.#makeDurable();
+    }
     return stats;
   }
 
@@ -109,43 +131,67 @@ export class MailDelivery {
       attempts: sql<number>`attempts + 1`,
       updated_at: nowIso,
     };
-    const { db } = this.#o;
-    let rows: OutboxRow[];
-    if (this.#o.dialect === 'postgres') {
-      // A CTE runs once; `id in (subquery … limit n)` may be re-run per row by PostgreSQL and claim
-      // everything. SKIP LOCKED: concurrent claimers take different rows instead of queueing.
-      rows = await db
-        .with('picked', (qb) => qb.selectFrom('mail_outbox').select('id').where(due).orderBy('id').limit(limit).forUpdate().skipLocked())
-        .updateTable('mail_outbox')
-        .set(set)
-        .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
-        .where(due)
-        .returningAll()
-        .execute();
-    } else {
+    const rows = await this.#write((db) => {
+      if (this.#o.dialect === 'postgres') {
+        // A CTE runs once; `id in (subquery … limit n)` may be re-run per row by PostgreSQL and claim
+        // everything. SKIP LOCKED: concurrent claimers take different rows instead of queueing.
+        return db
+          .with('picked', (qb) => qb.selectFrom('mail_outbox').select('id').where(due).orderBy('id').limit(limit).forUpdate().skipLocked())
+          .updateTable('mail_outbox')
+          .set(set)
+          .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
+          .where(due)
+          .returningAll()
+          .execute();
+      }
       // SQLite has one writer at a time: the subquery and the update see the same rows.
-      rows = await db
+      return db
         .updateTable('mail_outbox')
         .set(set)
         .where('id', 'in', db.selectFrom('mail_outbox').select('id').where(due).orderBy('id').limit(limit))
         .returningAll()
         .execute();
-    }
+    });
     return rows.sort((a, b) => a.id - b.id);
   }
 
-  async #sendOne(row: OutboxRow, signal: AbortSignal | undefined): Promise<keyof DeliveryStats> {
-    // The suppression list is checked again at send time: an unsubscribe after enqueueing still counts.
-    const suppressed = await this.#o.db
+  /**
+   * The suppression list is checked again at send time (an unsubscribe after enqueueing still counts):
+   * once for a whole claimed batch, and again for a row whose domain slot kept it waiting.
+   */
+  async #dropSuppressed(rows: OutboxRow[], stats: DeliveryStats): Promise<OutboxRow[]> {
+    if (rows.length === 0) return rows;
+    const found = await this.#o.db
       .selectFrom('mail_suppressions')
       .select('address')
-      .where('address', '=', normalizeAddress(row.recipient))
-      .executeTakeFirst();
-    if (suppressed) {
-      await this.#finish(row, { status: 'suppressed', last_error: 'address is on the suppression list' });
+      .where('address', 'in', [...new Set(rows.map((r) => normalizeAddress(r.recipient)))])
+      .execute();
+    if (found.length === 0) return rows;
+    const suppressed = new Set(found.map((r) => r.address));
+    const keep = rows.filter((r) => !suppressed.has(normalizeAddress(r.recipient)));
+    await Promise.all(
+      rows
+        .filter((r) => suppressed.has(normalizeAddress(r.recipient)))
+        .map(async (r) => {
+          await this.#finish(r, SUPPRESSED);
+          stats.suppressed += 1;
+        }),
+    );
+    return keep;
+  }
+
+  async #isSuppressed(row: OutboxRow): Promise<boolean> {
+    const found = await this.#o.db.selectFrom('mail_suppressions').select('address').where('address', '=', normalizeAddress(row.recipient)).executeTakeFirst();
+    return found !== undefined;
+  }
+
+  async #sendOne(row: OutboxRow, signal: AbortSignal | undefined): Promise<keyof DeliveryStats> {
+    const waitStarted = performance.now();
+    await this.#o.limiter.take(row.domain, signal);
+    if (performance.now() - waitStarted > RECHECK_AFTER_WAIT_MS && (await this.#isSuppressed(row))) {
+      await this.#finish(row, SUPPRESSED);
       return 'suppressed';
     }
-    await this.#o.limiter.take(row.domain, signal);
     let failure: unknown;
     try {
       await this.#o.transport.send(toOutgoing(row, this.#o.defaultFrom));
@@ -154,7 +200,7 @@ export class MailDelivery {
     }
     // Outside the try: a failure to *record* a sent message must not be mistaken for a failed send (and resent).
     if (failure === undefined) {
-      await this.#finish(row, { status: 'sent', sent_at: new Date().toISOString(), response_code: 250, last_error: null });
+      await this.#finish(row, { status: 'sent', response_code: 250, last_error: null });
       return 'sent';
     }
     const error = classifySendError(failure);
@@ -189,11 +235,22 @@ export class MailDelivery {
     while (this.#outcomes.length > 0) {
       const batch = this.#outcomes.splice(0);
       try {
-        await this.#o.db.transaction().execute(async (trx) => {
-          for (const o of batch) {
+        await this.#write(async (trx) => {
+          const now = new Date().toISOString();
+          // Sent rows (nearly all of a bulk send) share one statement; their sent_at is this record's time.
+          const sent = batch.filter((o) => o.set.status === 'sent').map((o) => o.id);
+          if (sent.length > 0) {
             await trx
               .updateTable('mail_outbox')
-              .set({ ...o.set, lease_until: null, updated_at: new Date().toISOString() })
+              .set({ status: 'sent', sent_at: now, response_code: 250, last_error: null, lease_until: null, updated_at: now })
+              .where('id', 'in', sent)
+              .where('status', '=', 'sending')
+              .execute();
+          }
+          for (const o of batch.filter((b) => b.set.status !== 'sent')) {
+            await trx
+              .updateTable('mail_outbox')
+              .set({ ...o.set, lease_until: null, updated_at: now })
               .where('id', '=', o.id)
               .where('status', '=', 'sending')
               .execute();
@@ -205,5 +262,36 @@ export class MailDelivery {
       }
     }
     this.#flushing = undefined;
+  }
+
+  /**
+   * One write transaction of the delivery loop (a claim or a batch of records). It commits without
+   * waiting for the disk unless DURABLE_EVERY_MS passed since the last one that did.
+   */
+  async #write<T>(work: (trx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T> {
+    const started = Date.now();
+    if (started - this.#durableAt >= DURABLE_EVERY_MS) {
+      this.#durableAt = started;
+      return this.#o.db.transaction().execute(work);
+    }
+    const result = await withoutDiskFlush(() =>
+      this.#o.db.transaction().execute(async (trx) => {
+        if (this.#o.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
+        return work(trx);
+      }),
+    );
+    // Set once committed, cleared only by #makeDurable: a flag set by a commit it did not cover survives.
+    this.#unflushed = true;
+    return result;
+  }
+
+  /**
+   * Makes the relaxed commits of this run durable before deliver() returns. SQLite: a checkpoint, which
+   * syncs the WAL first. PostgreSQL flushes asynchronous commits itself within 3 × wal_writer_delay.
+   */
+  async #makeDurable(): Promise<void> {
+    if (!this.#unflushed) return;
+    this.#unflushed = false;
+    if (this.#o.dialect === 'sqlite') await sql`pragma wal_checkpoint(passive)`.execute(this.#o.db);
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, openDatabase, pendingMigrations, translateDatabaseError } from '../../src/db/index.ts';
+import { migrateToLatest, openDatabase, pendingMigrations, translateDatabaseError, withoutDiskFlush } from '../../src/db/index.ts';
 import { ConflictError, UnavailableError, ValidationError } from '../../src/shared/errors.ts';
 import { DIALECTS, openTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -284,6 +284,35 @@ describe('SQLite durability', () => {
       expect(await level({ synchronous: 'full' })).toBe(2);
       expect(await level({ synchronous: 'normal' })).toBe(1);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('withoutDiskFlush lowers the level for its own transactions only, and restores FULL after commit and rollback', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ai-stack-sync-'));
+    const db = await openDatabase({ kind: 'sqlite', file: join(dir, 'relaxed.db') });
+    try {
+      const level = async (trx: typeof db.kysely) => (await sql<{ synchronous: number }>`pragma synchronous`.execute(trx)).rows[0]?.synchronous;
+      const inside: (number | undefined)[] = [];
+      // A durable transaction queued behind the relaxed one must not inherit its level.
+      const [relaxed, durable] = await Promise.all([
+        withoutDiskFlush(() => db.kysely.transaction().execute((trx) => level(trx))),
+        db.kysely.transaction().execute((trx) => level(trx)),
+      ]);
+      inside.push(relaxed, durable);
+      const failed = await rejection(
+        withoutDiskFlush(() =>
+          db.kysely.transaction().execute(async (trx) => {
+            inside.push(await level(trx));
+            throw new Error('roll back');
+          }),
+        ),
+      );
+      expect((failed as Error).message).toBe('roll back');
+      expect(inside).toEqual([1, 2, 1]);
+      expect(await level(db.kysely)).toBe(2);
+    } finally {
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

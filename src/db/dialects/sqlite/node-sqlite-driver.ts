@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, Driver, QueryCompiler } from 'kysely';
 import { createQueryId, IdentifierNode, RawNode } from 'kysely';
+import { diskFlushDeferred } from '../../commit-durability.ts';
 import { NodeSqliteConnection } from './node-sqlite-connection.ts';
 import type { NodeSqliteHandles } from './node-sqlite-handles.ts';
 
@@ -24,12 +25,17 @@ export class NodeSqliteDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = asLease(connection);
     const release = await this.#handles.acquireWriter();
+    // The safety level cannot change inside a transaction, so it is lowered before BEGIN and raised
+    // again once the transaction ended (both under the writer lock: no other transaction sees it).
+    const relaxed = diskFlushDeferred() && this.#handles.options.synchronous !== 'normal';
     try {
+      if (relaxed) this.#handles.writer.db.exec('pragma synchronous = normal');
       this.#handles.beginWrite();
       lease.inTransaction = true;
-      lease.releaseWriter = release;
+      lease.releaseWriter = relaxed ? () => this.#restoreSynchronous(release) : release;
     } catch (error) {
-      release();
+      if (relaxed) this.#restoreSynchronous(release);
+      else release();
       throw error;
     }
   }
@@ -58,6 +64,14 @@ export class NodeSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.#handles.close();
+  }
+
+  #restoreSynchronous(release: () => void): void {
+    try {
+      this.#handles.writer.db.exec('pragma synchronous = full');
+    } finally {
+      release();
+    }
   }
 
   #endTransaction(lease: NodeSqliteConnection, command: 'commit' | 'rollback'): void {
