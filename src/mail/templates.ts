@@ -30,7 +30,7 @@ export type TemplateVars = Record<string, unknown>;
 
 // juice (with cheerio), html-to-text and Handlebars load with the first mail rendered, not with every process.
 const load = createRequire(import.meta.url);
-const juice = (html: string): string => (load('juice') as (html: string) => string)(html);
+const juice = (html: string): string => (load('juice') as { default: (html: string) => string }).default(html);
 const convert: typeof HtmlToText.convert = (html, options) => (load('html-to-text') as typeof HtmlToText).convert(html, options);
 
 const TEXT_OPTIONS = { wordwrap: 78, selectors: [{ selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] };
