@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Db } from '../db/index.ts';
 import type { DocumentsModule } from '../documents/index.ts';
@@ -24,8 +25,8 @@ interface DocumentRow {
   created_at: string | Date;
 }
 
-/** Chunks read per query: a document of 100,000 chunks is indexed page by page, never held whole. */
-const CHUNK_PAGE = 500;
+/** Chunks read, analysed and written per batch when a document is indexed. */
+const PAGE_CHUNKS = 500;
 
 /** The documents module's ready chunks as search units: `<documentId>:<ordinal>`, the document's title and facets. */
 class DocumentChunkSource implements SearchSource {
@@ -35,47 +36,43 @@ class DocumentChunkSource implements SearchSource {
     this.#db = db;
   }
 
-  async #readyDocuments(documentIds: readonly string[]): Promise<DocumentRow[]> {
-    const ids = documentIds.map(Number).filter((id) => Number.isInteger(id) && id > 0);
-    if (ids.length === 0) return [];
-    return this.#db.kysely
-      .selectFrom('documents')
-      .select(['id', 'title', 'detected_type', 'metadata', 'created_at'])
-      .where('id', 'in', ids)
-      .where('status', '=', 'ready')
-      .where('deleted_at', 'is', null)
-      .execute();
-  }
-
   async load(documentIds: readonly string[]): Promise<SearchDocument[]> {
     const units: SearchDocument[] = [];
     for await (const page of this.pages(documentIds)) units.push(...page);
     return units;
   }
 
-  /** Keyset over (document, ordinal), CHUNK_PAGE chunks a page. */
-  async *pages(documentIds: readonly string[]): AsyncIterable<SearchDocument[]> {
-    const documents = await this.#readyDocuments(documentIds);
+  /** The units of these documents a page of chunks at a time: a 200 MB document has 300,000 of them. */
+  async *pages(documentIds: readonly string[], size = PAGE_CHUNKS): AsyncIterable<SearchDocument[]> {
+    const ids = documentIds.map(Number).filter((id) => Number.isInteger(id) && id > 0);
+    if (ids.length === 0) return;
+    const documents = (await this.#db.kysely
+      .selectFrom('documents')
+      .select(['id', 'title', 'detected_type', 'metadata', 'created_at'])
+      .where('id', 'in', ids)
+      .where('status', '=', 'ready')
+      .where('deleted_at', 'is', null)
+      .execute()) as DocumentRow[];
     const byId = new Map(documents.map((d) => [d.id, d]));
-    for (const doc of [...documents].sort((a, b) => a.id - b.id)) {
-      let after = -1;
-      for (;;) {
-        const chunks = await this.#db.kysely
-          .selectFrom('document_chunks')
-          .select(['document_id', 'ordinal', 'text'])
-          .where('document_id', '=', doc.id)
-          .where('ordinal', '>', after)
-          .orderBy('ordinal')
-          .limit(CHUNK_PAGE)
-          .execute();
-        if (chunks.length === 0) break;
-        yield chunks.flatMap((chunk) => {
-          const found = byId.get(chunk.document_id);
-          return found ? [unitOf(found, chunk.ordinal, chunk.text)] : [];
-        });
-        if (chunks.length < CHUNK_PAGE) break;
-        after = chunks.at(-1)?.ordinal ?? after;
-      }
+    let after = { documentId: 0, ordinal: -1 };
+    while (byId.size > 0) {
+      const chunks = await this.#db.kysely
+        .selectFrom('document_chunks')
+        .select(['document_id', 'ordinal', 'text'])
+        .where('document_id', 'in', [...byId.keys()])
+        .where(sql<boolean>`(document_id, ordinal) > (${after.documentId}, ${after.ordinal})`)
+        .orderBy('document_id')
+        .orderBy('ordinal')
+        .limit(size)
+        .execute();
+      const units = chunks.flatMap((chunk) => {
+        const doc = byId.get(chunk.document_id);
+        return doc ? [unitOf(doc, chunk.ordinal, chunk.text)] : [];
+      });
+      if (units.length > 0) yield units;
+      const last = chunks.at(-1);
+      if (!last || chunks.length < size) return;
+      after = { documentId: last.document_id, ordinal: last.ordinal };
     }
   }
 
