@@ -82,7 +82,7 @@ const STEPS: Step[] = [
   {
     name: 'documents',
     argv: ['bench/documents/index.ts'],
-    smokeEnv: { BENCH_DOCUMENT_ROUNDS: '1', BENCH_DOCUMENT_UPLOADS: '3', BENCH_DOCUMENT_BIG_MB: '5' },
+    smokeEnv: { BENCH_DOCUMENT_ROUNDS: '1', BENCH_DOCUMENT_UPLOADS: '3', BENCH_DOCUMENT_BIG_MB: '5', BENCH_DOCUMENT_RSS_ROUNDS: '1' },
     expectedMin: 3,
   },
   { name: 'mail', argv: ['bench/mail/index.ts'], smokeEnv: { BENCH_MAIL_MESSAGES: '100' }, expectedMin: 1.5 },

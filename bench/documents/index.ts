@@ -5,10 +5,13 @@
 //  - upload_to_ready_p50_ms: a distinct 2-page PDF uploaded through the HTTP API on the embedded defaults until ready.
 //  - peak_rss_mb_200mb_upload: peak RSS (VmHWM) of an `ai-stack start` process while a 200 MB file is uploaded and processed.
 //  - embed_chunks_per_s: the hashing embedder on ~400-token chunks.
-// Run: npm run bench:documents   (writes bench/results/documents.json)
+// Each figure is the median of ≥ 5 rotated rounds after a warm-up (bench/lib/rounds.ts); the peak RSS is the worst of
+// BENCH_DOCUMENT_RSS_ROUNDS (default 3) service runs. Every round's raw figures and the machine go to `_runs.documents`.
+// Run: npm run bench:documents   (writes bench/results/documents.json through bench/lib/results.ts)
+// Sizes: BENCH_DOCUMENT_ROUNDS, BENCH_DOCUMENT_UPLOADS (30, spread over the rounds), BENCH_DOCUMENT_BIG_MB (200).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -19,15 +22,23 @@ import { createRuntime } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { assemble, chunkText, createHashingEmbedder, detectType, documentMetadata, extractDocument, runExtraction } from '../../src/documents/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { RESULTS_DIR } from '../lib/results.ts';
+import { machineFacts } from '../lib/machine.ts';
+import { beginRun, writeResults, type Summary } from '../lib/results.ts';
+import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
+import { median, percentile, tidy } from '../lib/stats.ts';
 import { corpus } from '../../fixtures/documents-corpus.ts';
-import { measurePeakRss } from './peak-rss.ts';
+import { measurePeakRss, type PeakRss } from './peak-rss.ts';
 
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-const ROUNDS = Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5)); // below 5 only for smoke runs (bench:all --smoke)
 const UPLOADS = Number(process.env.BENCH_DOCUMENT_UPLOADS ?? 30);
 const BIG_MB = Number(process.env.BENCH_DOCUMENT_BIG_MB ?? 200);
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length - 1) * p))] ?? NaN;
+const RSS_ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_RSS_ROUNDS ?? 3));
+const RAW = 'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite';
+const openRun = await beginRun(
+  `npm run bench:documents`,
+  machineFacts({ packages: ['pdfjs-dist', 'mammoth', 'exceljs', 'node-html-parser', 'iconv-lite', 'gpt-tokenizer', 'opencc-js', '@node-rs/jieba'] }),
+);
 
 const files = await corpus();
 const mixed = [
@@ -73,28 +84,53 @@ async function ours(bytes: Buffer, name: string, isolated: boolean): Promise<num
   return chunkText(assembled).length;
 }
 
-async function throughput(label: string, fn: (f: { name: string; bytes: Buffer }) => Promise<number>): Promise<number> {
-  for (const f of mixed) await fn(f); // warm-up: module loading and JIT are not what is measured
+/** One pass over the mixed corpus; MB/s of that pass. */
+const pass = (fn: (f: { name: string; bytes: Buffer }) => Promise<number>) => async (): Promise<number> => {
   const started = performance.now();
-  for (let r = 0; r < ROUNDS; r++) for (const f of mixed) await fn(f);
-  const mbPerS = (corpusMb * ROUNDS) / ((performance.now() - started) / 1000);
-  console.log(`${label.padEnd(28)} ${mbPerS.toFixed(2)} MB/s`);
-  return mbPerS;
-}
+  for (const f of mixed) await fn(f);
+  return corpusMb / ((performance.now() - started) / 1000);
+};
 
-console.log(`corpus: ${mixed.length} files, ${corpusMb.toFixed(2)} MB, ${ROUNDS} rounds`);
-const rawMb = await throughput('raw libraries', (f) => raw(f.name, f.bytes));
-const inProcessMb = await throughput('ai-stack (in-process)', (f) => ours(f.bytes, f.name, false));
-const isolatedMb = await throughput('ai-stack (worker thread)', (f) => ours(f.bytes, f.name, true));
+console.log(`corpus: ${mixed.length} files, ${corpusMb.toFixed(2)} MB, ${ROUNDS} rotated rounds after a warm-up`);
+// Warm-up (module loading and JIT are not what is measured), then ROUNDS rounds, the first contender rotating.
+const extraction = await rotatedRounds<number>(
+  [
+    { name: RAW, run: pass((f) => raw(f.name, f.bytes)) },
+    { name: 'ai-stack-in-process', run: pass((f) => ours(f.bytes, f.name, false)) },
+    { name: 'ai-stack', run: pass((f) => ours(f.bytes, f.name, true)) },
+  ],
+  {
+    rounds: ROUNDS,
+    onRound: (r, figures) =>
+      console.log(
+        `round ${r + 1}: ${Object.entries(figures)
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ')} MB/s`,
+      ),
+  },
+);
+const extractMedians = mediansOf(extraction, (v) => v);
+for (const [name, mbPerS] of Object.entries(extractMedians)) console.log(`${name.padEnd(56)} ${mbPerS.toFixed(2)} MB/s (median)`);
 
 // embed_chunks_per_s
 const chunkSource = assemble((await extractDocument(files.bytes('long.pdf'))).blocks.concat((await extractDocument(files.bytes('docx/chinese.docx'))).blocks));
 const chunks = chunkText(chunkSource, { maxTokens: 400, overlapTokens: 0 }).map((c) => c.text);
 const texts = Array.from({ length: 5000 }, (_, i) => (chunks[i % chunks.length] ?? '') + ' ' + (chunks[(i * 7) % chunks.length] ?? '').repeat(6));
 const embedder = createHashingEmbedder();
-const embedStart = performance.now();
-for (let i = 0; i < texts.length; i += 256) await embedder.embed(texts.slice(i, i + 256));
-const embedPerS = texts.length / ((performance.now() - embedStart) / 1000);
+const embedding = await rotatedRounds<number>(
+  [
+    {
+      name: 'ai-stack-hashing',
+      async run() {
+        const started = performance.now();
+        for (let i = 0; i < texts.length; i += 256) await embedder.embed(texts.slice(i, i + 256));
+        return texts.length / ((performance.now() - started) / 1000);
+      },
+    },
+  ],
+  { rounds: ROUNDS },
+);
+const embedPerS = mediansOf(embedding, (v) => v)['ai-stack-hashing'] as number;
 console.log(`hashing embedder             ${embedPerS.toFixed(0)} chunks/s (avg ${Math.round(texts.reduce((s, t) => s + t.length, 0) / texts.length)} chars)`);
 
 // upload_to_ready_p50_ms
@@ -116,50 +152,79 @@ await runtime.startBackground();
 const base = (await runtime.listen()).replace('[::1]', '127.0.0.1');
 const auth = { authorization: `Bearer ${runtime.bootstrapKey}` };
 const latencies: number[] = [];
-for (let i = 0; i < UPLOADS; i++) {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(await twoPagePdf())]), `two-${i}.pdf`);
-  const started = performance.now();
-  const res = await fetch(`${base}/api/v1/documents`, { method: 'POST', body: form, headers: auth });
-  const { document } = (await res.json()) as { document: { id: number } };
-  for (;;) {
-    const doc = (await (await fetch(`${base}/api/v1/documents/${document.id}`, { headers: auth })).json()) as { status: string };
-    if (doc.status === 'ready' || doc.status === 'failed') break;
-    await new Promise((r) => setTimeout(r, 5));
+const uploadRounds: number[][] = [];
+const perRound = Math.max(1, Math.round(UPLOADS / ROUNDS));
+for (let round = 0; round < ROUNDS; round++) {
+  const times: number[] = [];
+  for (let i = 0; i < perRound; i++) {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await twoPagePdf())]), `two-${round}-${i}.pdf`);
+    const started = performance.now();
+    const res = await fetch(`${base}/api/v1/documents`, { method: 'POST', body: form, headers: auth });
+    const { document } = (await res.json()) as { document: { id: number } };
+    for (;;) {
+      const doc = (await (await fetch(`${base}/api/v1/documents/${document.id}`, { headers: auth })).json()) as { status: string };
+      if (doc.status === 'ready' || doc.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    times.push(performance.now() - started);
   }
-  latencies.push(performance.now() - started);
+  uploadRounds.push(times);
+  latencies.push(...times);
 }
 await runtime.stop();
 rmSync(dataDir, { recursive: true, force: true });
 const p50 = percentile(latencies, 0.5);
 console.log(`upload → ready (2-page PDF)  p50 ${p50.toFixed(0)} ms, p95 ${percentile(latencies, 0.95).toFixed(0)} ms`);
 
-// peak_rss_mb_200mb_upload: a separate `ai-stack start` process, its VmHWM read from /proc (bench/documents/peak-rss.ts).
-const { peak, afterUpload, size, status: resStatus, finalStatus, finalError, seconds } = await measurePeakRss(BIG_MB);
-console.log(
-  `${BIG_MB} MB upload: HTTP ${resStatus}, peak RSS after upload ${afterUpload.toFixed(0)} MB, after processing ${peak.toFixed(0)} MB, document ${finalStatus} in ${seconds.toFixed(0)} s${finalError ? ` (${finalError})` : ''}`,
-);
+// peak_rss_mb_200mb_upload: a separate `ai-stack start` process per round, its VmHWM read from /proc (bench/documents/peak-rss.ts).
+const rssRuns: PeakRss[] = [];
+for (let round = 0; round < RSS_ROUNDS; round++) {
+  const r = await measurePeakRss(BIG_MB);
+  rssRuns.push(r);
+  console.log(
+    `${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}): idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
+  );
+}
+// A ceiling holds only if it holds in every run: the summary is the worst round, the spread is in the run record.
+const worst = rssRuns.reduce((a, b) => (b.peak > a.peak ? b : a));
+const failed = rssRuns.find((r) => r.finalStatus !== 'ready');
 
-const results = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 1024 ** 3), node: process.version },
-  corpus: { files: mixed.map((f) => f.name), mb: Number(corpusMb.toFixed(3)), rounds: ROUNDS },
-  extract_mb_per_s: {
-    'ai-stack': Number(isolatedMb.toFixed(3)),
-    'ai-stack-in-process': Number(inProcessMb.toFixed(3)),
-    'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite': Number(rawMb.toFixed(3)),
-  },
-  upload_to_ready_p50_ms: { 'ai-stack': Number(p50.toFixed(1)) },
+const summary: Summary = {
+  extract_mb_per_s: Object.fromEntries(Object.entries(extractMedians).map(([k, v]) => [k, tidy(v)])),
+  upload_to_ready_p50_ms: { 'ai-stack': tidy(p50) },
   peak_rss_mb_200mb_upload: {
-    'ai-stack': Number(peak.toFixed(0)),
-    after_upload_only: Number(afterUpload.toFixed(0)),
-    file_mb: Number((size / 1024 / 1024).toFixed(0)),
-    seconds: Number(seconds.toFixed(0)),
-    document_status: finalStatus,
-    error: finalError,
+    'ai-stack': Math.round(worst.peak),
+    idle: Math.round(median(rssRuns.map((r) => r.idle))),
+    after_upload_only: Math.round(Math.max(...rssRuns.map((r) => r.afterUpload))),
+    file_mb: Math.round(worst.size / 1024 / 1024),
+    seconds: Math.round(median(rssRuns.map((r) => r.seconds))),
+    document_status: failed?.finalStatus ?? worst.finalStatus,
+    error: failed?.finalError ?? worst.finalError ?? '',
   },
-  embed_chunks_per_s: { 'ai-stack-hashing': Number(embedPerS.toFixed(0)) },
+  embed_chunks_per_s: { 'ai-stack-hashing': tidy(embedPerS) },
 };
-mkdirSync(RESULTS_DIR, { recursive: true });
-writeFileSync(join(RESULTS_DIR, 'documents.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`wrote ${join(RESULTS_DIR, 'documents.json')}`);
+const path = writeResults(
+  'documents',
+  'documents',
+  summary,
+  openRun.finish({
+    settings: {
+      corpus: { files: mixed.map((f) => f.name), mb: Number(corpusMb.toFixed(3)) },
+      rounds: ROUNDS,
+      extraction: `one pass over the corpus per contender per round; ai-stack = detect + extract + metadata + chunk in a worker thread (as deployed), ai-stack-in-process the same in this thread, ${RAW} = the libraries alone`,
+      uploads: `${perRound} distinct 2-page PDFs per round through the HTTP API on the embedded defaults (SQLite, hashing embedder), until ready`,
+      peak_rss: `${RSS_ROUNDS} run(s): \`ai-stack start\` as its own process, a ${BIG_MB} MB text file uploaded as streamed multipart, VmHWM after the document is ready`,
+      embedder: '5000 chunks of ~400 tokens ×7, batches of 256, hashing embedder',
+    },
+    ratios: { [`extract_mb_per_s: ai-stack / ${RAW}`]: ratioOfRounds(extraction, (v) => v, 'ai-stack', RAW) },
+    rounds: {
+      extract_mb_per_s: extraction,
+      embed_chunks_per_s: embedding,
+      upload_to_ready_ms: uploadRounds.map((times) => ({ p50: percentile(times, 0.5), values: times.map((t) => Number(t.toFixed(1))) })),
+      peak_rss_mb_200mb_upload: rssRuns,
+    },
+  }),
+);
+console.log(`wrote ${path}`);
 process.exit(0);

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface PeakRss {
+  /** Resident MB of the started service before the upload (VmRSS, after start-up settles). */
+  idle: number;
   peak: number;
   afterUpload: number;
   size: number;
@@ -60,7 +62,11 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
       if (child.exitCode !== null) throw new Error(`the service exited during start-up (code ${child.exitCode})`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const vmHwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const vmHwm = () => status('VmHWM');
+    // Start-up work (migrations, first timers) settles before the idle figure is read.
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle = status('VmRSS');
     const size = statSync(bigFile).size;
     const started = performance.now();
     // node:http rather than fetch: a 200 MB upload on a busy machine outlasts fetch's five-minute header timeout.
@@ -108,7 +114,7 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { peak: vmHwm(), afterUpload, size, status: res.status, finalStatus, finalError, seconds: (performance.now() - started) / 1000 };
+    return { idle, peak: vmHwm(), afterUpload, size, status: res.status, finalStatus, finalError, seconds: (performance.now() - started) / 1000 };
   } finally {
     child.kill('SIGTERM');
     if (child.exitCode === null) await new Promise((r) => child.on('exit', r));
@@ -120,6 +126,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const mb = Number(process.argv[2] ?? 200);
   const r = await measurePeakRss(mb);
   console.log(
-    `${mb} MB upload: HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
+    `${mb} MB upload: idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
   );
 }

@@ -1,15 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3 from '@aws-sdk/client-s3';
 import { spoolHashed, stagedBlob } from './hashing-stream.ts';
 import { BlobNotFoundError, checkKey, type BlobInfo, type BlobStore, type StagedBlob, type StageOptions } from './store.ts';
 
@@ -26,16 +19,19 @@ export interface S3BlobStoreOptions {
   stagingDir: string;
 }
 
-function notFound(error: unknown): boolean {
-  if (!(error instanceof S3ServiceException)) return false;
-  return error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey' || error.name === 'NotFound';
-}
+// The AWS SDK is tens of MB of modules: loaded when an S3 store is made, never by a service on files.
+const load = createRequire(import.meta.url);
 
 /**
  * An S3-compatible object store. Uploads are spooled to a local staging file first (bounded memory,
  * hash known before the object exists); a PUT is atomic in S3, so readers never see a partial object.
  */
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
+  const { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } = load(
+    '@aws-sdk/client-s3',
+  ) as typeof S3;
+  const notFound = (error: unknown): boolean =>
+    error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey' || error.name === 'NotFound');
   const client = new S3Client({
     region: options.region ?? 'us-east-1',
     forcePathStyle: options.forcePathStyle ?? true,

@@ -53,7 +53,7 @@ export function loadConfig(env: Env = process.env): Config {
       provider: read(
         'AI_STACK_EMBEDDINGS_PROVIDER',
         (v) => oneOf<EmbeddingsProvider>(v.toLowerCase(), ['hashing', 'openai', 'onnx']),
-        env.AI_STACK_EMBEDDINGS_URL?.trim() ? 'openai' : 'hashing',
+        env.AI_STACK_EMBEDDINGS_URL?.trim() ? 'openai' : env.AI_STACK_EMBEDDINGS_MODEL_DIR?.trim() ? 'onnx' : 'hashing',
       ),
       url: read('AI_STACK_EMBEDDINGS_URL', httpUrl, undefined),
       apiKey: read('AI_STACK_EMBEDDINGS_API_KEY', (v) => v, undefined),

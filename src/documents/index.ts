@@ -33,10 +33,12 @@ export {
   embedderFor,
   createHashingEmbedder,
   createOpenAiEmbedder,
+  createOnnxEmbedder,
   embeddingSpace,
   EmbeddingError,
   type Embedder,
   type OpenAiEmbedderOptions,
+  type OnnxEmbedderOptions,
 } from './embed/index.ts';
 export { extractDocument } from './extract/index.ts';
 export { detectType } from './extract/detect.ts';

@@ -1,6 +1,6 @@
-import Handlebars from 'handlebars';
-import { convert } from 'html-to-text';
-import juice from 'juice';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
+import type * as HtmlToText from 'html-to-text';
 import { TemplateError } from './errors.ts';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
@@ -28,6 +28,11 @@ export interface RenderedMail {
 
 export type TemplateVars = Record<string, unknown>;
 
+// juice (with cheerio), html-to-text and Handlebars load with the first mail rendered, not with every process.
+const load = createRequire(import.meta.url);
+const juice = (html: string): string => (load('juice') as { default: (html: string) => string }).default(html);
+const convert: typeof HtmlToText.convert = (html, options) => (load('html-to-text') as typeof HtmlToText).convert(html, options);
+
 const TEXT_OPTIONS = { wordwrap: 78, selectors: [{ selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] };
 
 interface Compiled {
@@ -41,7 +46,7 @@ interface Compiled {
  * empty string; juice inlines the CSS (mail clients drop <style>); html-to-text writes the text part.
  */
 export class TemplateRegistry {
-  readonly #hbs = Handlebars.create();
+  #handlebars: typeof Handlebars | undefined;
   readonly #templates = new Map<string, MailTemplate>();
   readonly #compiled = new Map<string, Compiled>();
 
@@ -98,6 +103,11 @@ export class TemplateRegistry {
   /** The plain-text part for a caller's own HTML. */
   textOf(html: string): string {
     return convert(html, TEXT_OPTIONS);
+  }
+
+  get #hbs(): typeof Handlebars {
+    this.#handlebars ??= (load('handlebars') as typeof Handlebars).create();
+    return this.#handlebars;
   }
 
   #compile(template: MailTemplate, locale: Locale): Compiled {

@@ -1,5 +1,8 @@
-import * as echarts from 'echarts';
-import sharp from 'sharp';
+import { createRequire } from 'node:module';
+import type * as echarts from 'echarts';
+
+// ECharts (tens of MB of heap) and sharp (libvips, off-heap) load with the first chart, not with the service.
+const load = createRequire(import.meta.url);
 
 /**
  * CJK-capable fonts first (Debian fonts-noto-cjk / fonts-wqy-zenhei), so rasterised labels never become boxes. Unquoted: ECharts puts it inside an SVG
@@ -122,7 +125,7 @@ function rendererFor(width: number, height: number): echarts.ECharts {
       instance.dispose();
       renderers.delete(oldest);
     }
-    chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+    chart = (load('echarts') as typeof echarts).init(null, null, { renderer: 'svg', ssr: true, width, height });
     // zrender starts a 16 ms animation loop per instance; a kept instance would keep it, and the process, alive.
     // Rendering to a string is synchronous and needs no frames.
     chart.getZr().animation.stop();
@@ -152,6 +155,7 @@ export function renderChartSvg(spec: ChartSpec, size: ChartSize = {}): string {
 
 /** PNG for e-mail and workbooks (mail clients do not show SVG), rasterised by sharp's librsvg with the system's fonts. */
 export async function renderChartPng(spec: ChartSpec, size: ChartSize = {}): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
   return sharp(Buffer.from(renderChartSvg(spec, size)))
     .png()
     .toBuffer();

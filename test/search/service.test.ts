@@ -37,7 +37,35 @@ async function service(source: SearchSource, database?: TestDatabase, vectors?: 
   return { search, db };
 }
 
+/** A source that hands out a document's units a few at a time, as the documents adapter does for large documents. */
+class PagedSource extends ListSource {
+  pagesRead = 0;
+  async *pages(ids: readonly string[]): AsyncIterable<SearchDocument[]> {
+    const units = await this.load(ids);
+    for (let i = 0; i < units.length; i += 2) {
+      this.pagesRead++;
+      yield units.slice(i, i + 2);
+    }
+  }
+}
+
 describe('SearchService', () => {
+  it('indexes a paged source page by page and replaces what the documents had before', async () => {
+    const many = (body: string) => Array.from({ length: 5 }, (_, i) => ({ ...unit('big', `${body} 第${i}节`), id: `big:${i}` }));
+    const source = new PagedSource(many('仓库运输成本'));
+    const { search } = await service(source);
+    expect(await search.indexDocuments(['big'])).toBe(5);
+    expect(source.pagesRead).toBe(3);
+    expect((await search.search({ q: '运输成本' })).total).toBe(5);
+    source.units = many('季度收入报告').slice(0, 3);
+    expect(await search.indexDocuments(['big'])).toBe(3);
+    expect((await search.search({ q: '运输成本' })).total).toBe(0);
+    expect((await search.search({ q: '收入' })).hits.map((h) => h.id).sort()).toEqual(['big:0', 'big:1', 'big:2']);
+    source.units = [];
+    expect(await search.indexDocuments(['big'])).toBe(0);
+    expect((await search.search({ q: '收入' })).total).toBe(0);
+  });
+
   it('reconciles the index with its source: missing, stale and orphaned units are counted and repaired', async () => {
     const source = new ListSource([unit('a', '向量数据库入门'), unit('b', '全文检索原理'), unit('c', '缓存策略')]);
     const { search } = await service(source);

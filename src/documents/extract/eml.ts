@@ -1,10 +1,11 @@
-import { simpleParser } from 'mailparser';
 import { UnreadableDocumentError } from './errors.ts';
 import { htmlToBlocks } from './html.ts';
 import type { Block, ExtractedDocument } from './types.ts';
 
 /** An e-mail: the subject as its title and heading, the sender as author, the HTML (or text) body, attachment names. */
 export async function extractEml(bytes: Buffer): Promise<ExtractedDocument> {
+  // Imported on the first e-mail (in the extraction thread), not with the module the main thread re-exports.
+  const { simpleParser } = await import('mailparser');
   let mail;
   try {
     mail = await simpleParser(bytes, { skipImageLinks: true, skipTextToHtml: true });

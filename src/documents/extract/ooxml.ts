@@ -1,6 +1,5 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import mammoth from 'mammoth';
 import { UnreadableDocumentError } from './errors.ts';
 import { htmlToBlocks } from './html.ts';
 import type { Block, ExtractedDocument, ExtractLimits } from './types.ts';
@@ -83,6 +82,8 @@ export async function extractDocx(bytes: Buffer, limits: ExtractLimits): Promise
   const props = await coreProperties(zip);
   let html: string;
   try {
+    // Imported on the first DOCX (in the extraction thread), not with the module: the main thread re-exports this file.
+    const { default: mammoth } = await import('mammoth');
     html = (await mammoth.convertToHtml({ buffer: bytes })).value;
   } catch (error) {
     throw new UnreadableDocumentError(`the DOCX cannot be read: ${(error as Error).message}`, error);
@@ -107,7 +108,8 @@ function cellText(value: ExcelJS.CellValue): string {
 export async function extractXlsx(bytes: Buffer, limits: ExtractLimits): Promise<ExtractedDocument> {
   const zip = await openZip(bytes, limits);
   const props = await coreProperties(zip);
-  const workbook = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch (error) {

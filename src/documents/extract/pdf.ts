@@ -1,10 +1,13 @@
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import type * as PdfJs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { UnreadableDocumentError } from './errors.ts';
 import type { Block, ExtractedDocument, ExtractLimits, OutlineEntry } from './types.ts';
 
 // The legacy build is the one that runs in Node (the modern one needs DOMMatrix and other browser globals).
-const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+// Loaded on the first PDF, in the extraction thread: the main thread that only re-exports this never pays for it.
+let pdfjsLoading: Promise<typeof PdfJs> | undefined;
+const pdfjsLib = () => (pdfjsLoading ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
 const packageDir = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const assets = (name: string) => `${join(packageDir, name)}/`;
 
@@ -97,6 +100,7 @@ function flattenOutline(nodes: PdfOutlineNode[] | null, level = 1, out: OutlineE
 
 /** Text of every page with its page number, headings by font size, document info and outline (pdf.js). */
 export async function extractPdf(bytes: Buffer, limits: ExtractLimits): Promise<ExtractedDocument> {
+  const pdfjs = await pdfjsLib();
   const task = pdfjs.getDocument({
     // pdf.js transfers (detaches) the buffer it is given: hand it a copy so the caller's bytes stay readable.
     data: new Uint8Array(bytes),

@@ -1,14 +1,9 @@
-import * as openccModule from 'opencc-js';
-
-// opencc-js's typings do not resolve under NodeNext (extensionless relative imports); this is the part used.
-const OpenCC = openccModule as unknown as { Converter(options: { from: string; to: string }): (text: string) => string };
+import { openccConverter } from '../../shared/opencc.ts';
 
 export type Language = 'zh-Hans' | 'zh-Hant' | 'en' | 'mixed' | 'und';
 
 const HAN = /\p{Script=Han}/gu;
 const LATIN_WORD = /[A-Za-z]{2,}/g;
-const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
-const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
 const SAMPLE_CHARS = 20_000;
 /** Characters of a text that language detection looks at (the rest is not read). */
 export const LANGUAGE_SAMPLE_CHARS = SAMPLE_CHARS * 4;
@@ -29,13 +24,14 @@ export function detectLanguage(text: string): Language {
   if (hanShare < 0.15) return 'en';
   if (hanShare < 0.75) return 'mixed';
   const hanText = han.slice(0, SAMPLE_CHARS).join('');
-  const simplified = toSimplified(hanText);
-  const traditional = toTraditional(hanText);
+  const simplified = openccConverter('tw', 'cn')(hanText);
   let traditionalOnly = 0;
+  for (let i = 0; i < hanText.length; i++) if (simplified[i] !== hanText[i]) traditionalOnly++;
+  // Without a traditional-only character the answer is zh-Hans whatever the other count: the cn → tw tables
+  // (about 40 MB of heap, 80 MB resident) are built only for text that has some.
+  if (traditionalOnly === 0) return 'zh-Hans';
+  const traditional = openccConverter('cn', 'tw')(hanText);
   let simplifiedOnly = 0;
-  for (let i = 0; i < hanText.length; i++) {
-    if (simplified[i] !== hanText[i]) traditionalOnly++;
-    if (traditional[i] !== hanText[i]) simplifiedOnly++;
-  }
+  for (let i = 0; i < hanText.length; i++) if (traditional[i] !== hanText[i]) simplifiedOnly++;
   return traditionalOnly > simplifiedOnly ? 'zh-Hant' : 'zh-Hans';
 }

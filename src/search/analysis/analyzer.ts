@@ -1,6 +1,7 @@
-import { Jieba } from '@node-rs/jieba';
-import { dict as jiebaDictionary } from '@node-rs/jieba/dict.js';
-import { pinyin } from 'pinyin-pro';
+import { createRequire } from 'node:module';
+import type * as JiebaModule from '@node-rs/jieba';
+import type { Jieba } from '@node-rs/jieba';
+import type * as PinyinPro from 'pinyin-pro';
 import { stemmer } from 'stemmer';
 import { normalize, originalSpan, type NormalizedText } from './normalize.ts';
 import { ENGLISH_STOP_WORDS } from './stop-words.ts';
@@ -42,6 +43,21 @@ const USER_WORD_FREQUENCY = 100_000;
  */
 const TILE_MIN_LENGTH = 4;
 
+const load = createRequire(import.meta.url);
+/** pinyin-pro's tables (several MB of heap), loaded when a title or suggestion first needs pinyin. */
+function pinyinSyllables(word: string): string[] {
+  return (load('pinyin-pro') as typeof PinyinPro).pinyin(word, { toneType: 'none', type: 'array', v: true });
+}
+
+/** jieba with its bundled dictionary (read from disk on first use, then kept) plus the user's words. */
+function segmenter(userWords: Buffer | undefined): Jieba {
+  const { Jieba: JiebaClass } = load('@node-rs/jieba') as typeof JiebaModule;
+  const { dict } = load('@node-rs/jieba/dict.js') as { dict: Buffer };
+  const jieba = JiebaClass.withDict(dict);
+  if (userWords) jieba.loadDict(userWords);
+  return jieba;
+}
+
 /** The fewest dictionary words of 2–4 characters that cover `word` exactly, or null. */
 function tile(word: string, subWords: readonly string[]): string[] | null {
   const known = new Set(subWords.filter((s) => s !== word));
@@ -66,17 +82,17 @@ function tile(word: string, subWords: readonly string[]): string[] | null {
  * suggestions, and user dictionaries and synonyms that can be reloaded without a restart.
  */
 export class Analyzer {
-  #jieba: Jieba;
+  /** Built on the first Han text: jieba's dictionary costs tens of MB that a process without Chinese text never needs. */
+  #jieba: Jieba | undefined;
+  #userWords: Buffer | undefined;
   #synonyms = new Map<string, string[]>();
 
   constructor(settings: AnalyzerSettings = {}) {
-    this.#jieba = Jieba.withDict(jiebaDictionary);
     this.reload(settings);
   }
 
-  /** Replaces the user dictionary and synonyms (a new segmenter is built first, then swapped in). */
+  /** Replaces the user dictionary and synonyms (a segmenter in use is rebuilt first, then swapped in). */
   reload(settings: AnalyzerSettings): void {
-    const jieba = Jieba.withDict(jiebaDictionary);
     const words = [...(settings.dictionary ?? [])];
     const synonyms = new Map<string, string[]>();
     for (const group of settings.synonyms ?? []) {
@@ -92,9 +108,16 @@ export class Analyzer {
       .map((w) => normalize(w).text.trim())
       .filter((w) => w.length > 0)
       .map((w) => (/\s\d+/.test(w) ? w : `${w} ${USER_WORD_FREQUENCY}`));
-    if (lines.length > 0) jieba.loadDict(Buffer.from(lines.join('\n'), 'utf8'));
+    const userWords = lines.length > 0 ? Buffer.from(lines.join('\n'), 'utf8') : undefined;
+    const jieba = this.#jieba ? segmenter(userWords) : undefined;
+    this.#userWords = userWords;
     this.#jieba = jieba;
     this.#synonyms = synonyms;
+  }
+
+  get #segmenter(): Jieba {
+    this.#jieba ??= segmenter(this.#userWords);
+    return this.#jieba;
   }
 
   /** Tokens with their offsets into the original text. Index mode adds sub-words of long CJK words. */
@@ -105,7 +128,7 @@ export class Analyzer {
     const matches = [...normalized.text.matchAll(RUN)];
     // One segmenter call for all Han runs of the text (joined by newlines), not one native call per run.
     const hanRuns = matches.filter((m) => m.groups?.['cjk']).map((m) => m[0]);
-    const words = hanRuns.length > 0 ? this.#jieba.cut(hanRuns.join('\n'), true) : [];
+    const words = hanRuns.length > 0 ? this.#segmenter.cut(hanRuns.join('\n'), true) : [];
     let w = 0;
     for (const match of matches) {
       const at = match.index;
@@ -115,7 +138,7 @@ export class Analyzer {
         while (offset < runEnd && w < words.length) {
           const word = words[w++] as string;
           if (word === '\n') continue;
-          const subWords = word.length >= TILE_MIN_LENGTH || (mode === 'index' && word.length > 2) ? this.#jieba.cutForSearch(word, true) : [];
+          const subWords = word.length >= TILE_MIN_LENGTH || (mode === 'index' && word.length > 2) ? this.#segmenter.cutForSearch(word, true) : [];
           const pieces = word.length >= TILE_MIN_LENGTH ? (tile(word, subWords) ?? [word]) : [word];
           let at = offset;
           for (const piece of pieces) {
@@ -169,7 +192,7 @@ export class Analyzer {
     for (const token of this.analyze(text, 'query')) {
       if (token.kind !== 'cjk') continue;
       // Whole words, so polyphones read in context (重庆 → chongqing, not zhongqing).
-      const syllables = pinyin(token.term, { toneType: 'none', type: 'array', v: true });
+      const syllables = pinyinSyllables(token.term);
       full.push(syllables.join(''));
       initials.push(syllables.map((s) => s[0] ?? '').join(''));
     }

@@ -1,4 +1,4 @@
-import * as OpenCC from 'opencc-js';
+import { openccConverter } from '../../shared/opencc.ts';
 
 /**
  * Text in the analysis pipeline's normalized form, with a map back to the original: every UTF-16 unit of
@@ -16,14 +16,10 @@ export interface NormalizedText {
 const CJK_RUN = /[\p{Script=Han}\u3005\u3007]+/gu;
 const COMBINING = /^\p{M}$/u;
 
-type Convert = (text: string) => string;
-// opencc-js's .d.ts imports './core' without a file extension, which `nodenext` cannot resolve, so its
-// types arrive as errors: the one function used here is typed by hand.
-const converter = (OpenCC as unknown as { Converter: (options: { from: string; to: string }) => Convert }).Converter;
-/** Phrase-level traditional → simplified (twp → cn: 滑鼠 → 鼠标, 資料庫 → 数据库), built once. */
-const toSimplified = converter({ from: 'twp', to: 'cn' });
+/** Phrase-level traditional → simplified (twp → cn: 滑鼠 → 鼠标, 資料庫 → 数据库), built on first use. */
+const toSimplified = (text: string) => openccConverter('twp', 'cn')(text);
 /** Character-level conversion: same length as its input, the bridge for aligning phrase conversions. */
-const charsToSimplified = converter({ from: 'tw', to: 'cn' });
+const charsToSimplified = (text: string) => openccConverter('tw', 'cn')(text);
 /** Longest Han run aligned by diff; longer runs (rare: Chinese prose has punctuation) map proportionally. */
 const MAX_ALIGNED_RUN = 2_000;
 
