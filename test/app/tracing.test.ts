@@ -38,6 +38,9 @@ describe('OpenTelemetry tracing across the API, the queue and the worker', () =>
     await expect
       .poll(async () => ((await (await svc.call(`/api/v1/documents/${document.id}`)).json()) as { status: string }).status, { timeout: 30_000 })
       .toBe('ready');
+    // The task goes on after the document is ready (it indexes the chunks for search): wait for its run span to end.
+    const finished = (name: string) => exporter.getFinishedSpans().some((s) => s.spanContext().traceId === traceId && s.name === name);
+    await expect.poll(() => finished('run documents.process_document_upload'), { timeout: 30_000 }).toBe(true);
     await tracing?.flush();
 
     const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);

@@ -162,11 +162,11 @@ describe('the console scenario in a real browser', () => {
     await failedRow.waitFor();
     const failedId = (await failedRow.getAttribute('data-testid'))!.slice('job-'.length);
     const before = (await (await svc.call(`/admin/tasks/jobs/${failedId}`)).json()).startedAt as number;
-    await failedRow.getByRole('button', { name: 'Retry' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: `Task ${failedId} sent again.` })
-      .waitFor();
+    // The row of that job, not "the first failed row": the list may change between reading the id and clicking.
+    await page.getByTestId(`job-${failedId}`).getByRole('button', { name: 'Retry' }).click();
+    // What the page says (notice or error), so a failure shows it.
+    const said = async () => [...(await page.getByRole('status').allTextContents()), ...(await page.getByRole('alert').allTextContents())].join(' | ');
+    await expect.poll(said, { timeout: 60_000 }).toContain(`Task ${failedId} sent again.`);
     // The retried run starts afresh (and fails again: the file is still broken).
     await eventually(async () => (await (await svc.call(`/admin/tasks/jobs/${failedId}`)).json()).startedAt > before, STEP_MS, 'the retried run');
     await page.getByTestId('schedules').waitFor();
