@@ -81,9 +81,6 @@ export class SearchService {
     for await (const units of pages) {
       await this.engine.upsert(units);
       indexed += units.length;
-      // An embedded engine answers without I/O: without a turn of the event loop between batches, indexing a huge
-      // document kept the process's HTTP requests waiting for minutes (the 200 MB upload benchmark timed out).
-      await new Promise((resolve) => setImmediate(resolve));
     }
     return indexed;
   }
