@@ -347,7 +347,9 @@ export function queueScenarios(label: string, makeEnv: () => QueueEnv): void {
         order.push(job.name);
       });
       await until(() => order.length === 3);
-      expect(order.slice(0, 2)).toEqual(['a', 'b']);
+      // d is due 50 ms after changeDelay: on a slow machine the worker starts later than that, and a promoted
+      // job runs before prioritized ones (BullMQ's order too), so only a-before-b is fixed.
+      expect(order.filter((n) => n !== 'd')).toEqual(['a', 'b']);
       expect(order).toContain('d');
     });
 
