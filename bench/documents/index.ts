@@ -148,10 +148,9 @@ async function twoPagePdf(): Promise<Uint8Array> {
 }
 const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-docs-'));
 // The status polls below (every 5 ms) would pass the default 1,200 requests a minute: this measures the pipeline, not the limiter.
-const runtime = await createRuntime(
-  loadConfig({ PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', AI_STACK_RATE_LIMIT_PER_MINUTE: '10000000' }),
-  { logger: silentLogger },
-);
+const runtime = await createRuntime(loadConfig({ PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', AI_STACK_RATE_LIMIT_PER_MINUTE: '10000000' }), {
+  logger: silentLogger,
+});
 await runtime.startBackground();
 const base = (await runtime.listen()).replace('[::1]', '127.0.0.1');
 const auth = { authorization: `Bearer ${runtime.bootstrapKey}` };

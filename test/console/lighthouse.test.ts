@@ -23,12 +23,7 @@ describe('Lighthouse on every console route (mobile preset)', () => {
   afterAll(async () => svc?.cleanup());
 
   const meetsThresholds = (s: RouteScore): boolean =>
-    s.failedAccessibility.length === 0 &&
-    s.performance >= 95 &&
-    s.accessibility >= 95 &&
-    s.lcpMs <= 2_500 &&
-    s.cls <= 0.1 &&
-    s.tbtMs <= 200;
+    s.failedAccessibility.length === 0 && s.performance >= 95 && s.accessibility >= 95 && s.lcpMs <= 2_500 && s.cls <= 0.1 && s.tbtMs <= 200;
 
   it.each(CONSOLE_ROUTES)('%s: performance and accessibility ≥ 95, LCP ≤ 2.5 s, CLS ≤ 0.1, TBT ≤ 200 ms', (route) => {
     const score = scores.find((s) => s.route === route)!;

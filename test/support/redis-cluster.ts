@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort } from './process.ts';
+import { eventually } from './wait.ts';
 
 const run = promisify(execFile);
 
@@ -97,28 +98,29 @@ export class ThrowawayRedisCluster {
     }, 30_000);
   }
 
+  /** Every live node's check passes (each asked over its own short-lived connection). */
   async #waitFor(ready: (client: Redis) => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const live = this.seeds;
-      const checks = await Promise.all(
-        live.map(async (url) => {
-          const client = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
-          client.on('error', () => undefined);
-          try {
-            await client.connect();
-            return await ready(client);
-          } catch {
-            return false;
-          } finally {
-            client.disconnect();
-          }
-        }),
-      );
-      if (checks.length > 0 && checks.every(Boolean)) return;
-      if (Date.now() > deadline) throw new Error('the throwaway Redis Cluster did not become healthy in time');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(
+      async () => {
+        const checks = await Promise.all(this.seeds.map(async (url) => checkNode(url, ready)));
+        return checks.length > 0 && checks.every(Boolean);
+      },
+      timeoutMs,
+      'the throwaway Redis Cluster to become healthy',
+    );
+  }
+}
+
+async function checkNode(url: string, ready: (client: Redis) => Promise<boolean>): Promise<boolean> {
+  const client = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await ready(client);
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
   }
 }
 

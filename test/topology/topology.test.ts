@@ -8,6 +8,7 @@ import { openTestDatabase, type TestDatabase } from '../support/db.ts';
 import { LoadBalancer } from '../support/load-balancer.ts';
 import { freePort, runCli, type CliProcess } from '../support/process.ts';
 import { deleteKeysMatching, SHARED_REDIS_URL } from '../support/redis.ts';
+import { eventually } from '../support/wait.ts';
 
 /**
  * Many processes on PostgreSQL and Redis, as a deployment runs them: 2 API nodes behind a load balancer,
@@ -231,15 +232,14 @@ describe('topology: 2 API nodes + load balancer, 2 workers, 2 schedulers on Post
 });
 
 async function waitReady(node: Node): Promise<void> {
-  const deadline = Date.now() + 150_000;
-  while (Date.now() < deadline) {
-    if (node.process.child.exitCode !== null) throw new Error(`${node.name} exited: ${node.process.output().slice(-2_000)}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${node.port}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${node.name} not ready in time: ${node.process.output().slice(-2_000)}`);
+  const ready = async (): Promise<boolean> => {
+    if (node.process.child.exitCode !== null) throw new Error(`${node.name} exited`);
+    return fetch(`http://127.0.0.1:${node.port}/readyz`).then(
+      (res) => res.status === 200,
+      () => false, // not listening yet
+    );
+  };
+  await eventually(ready, 150_000, `${node.name} to be ready`).catch((error: unknown) => {
+    throw new Error(`${String(error)}: ${node.process.output().slice(-2_000)}`);
+  });
 }
