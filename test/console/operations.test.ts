@@ -182,6 +182,8 @@ describe('the console: overview, mail and alerts, settings', () => {
   it('lets the keyboard scroll a table wider than a narrow screen', async () => {
     const page = await signIn({ width: 320, height: 700 });
     try {
+      // A phone-width screen folds the navigation behind the Menu button.
+      await page.getByRole('button', { name: 'Menu' }).click();
       await page.getByRole('link', { name: 'Mail & alerts' }).click();
       const frame = page.getByRole('region', { name: 'Alert rules' });
       await frame.waitFor();

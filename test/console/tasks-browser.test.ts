@@ -95,6 +95,31 @@ describe('console: workers, attempt history and thumbnails in a real browser', (
     await page.context().close();
   }, 300_000);
 
+  it('sorts a table by a column header from the keyboard, and tells assistive technology the order', async () => {
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    const table = page.getByTestId('schedules');
+    const ids = () => table.locator('tbody th[scope="row"]').allTextContents();
+    await table.locator('tbody tr').first().waitFor();
+    const served = await ids();
+    expect(served.length).toBeGreaterThan(2);
+    const button = table.getByRole('button', { name: 'Schedule', exact: true });
+    // `has` is matched inside each header cell: a locator from the page, not from the table.
+    const header = table.locator('thead th', { has: page.getByRole('button', { name: 'Schedule', exact: true }) });
+    expect(await header.getAttribute('aria-sort')).toBeNull();
+    // The page's collation (en, digits as numbers), as the table sorts text.
+    const ascending = [...served].sort(new Intl.Collator('en', { numeric: true }).compare);
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(ids, { timeout: STEP_MS }).toEqual(ascending);
+    expect(await header.getAttribute('aria-sort')).toBe('ascending');
+    await page.keyboard.press('Enter');
+    await expect.poll(ids, { timeout: STEP_MS }).toEqual([...ascending].reverse());
+    expect(await header.getAttribute('aria-sort')).toBe('descending');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.context().close();
+  }, 300_000);
+
   it('lists a document with an AVIF/WebP thumbnail through <img srcset>', async () => {
     const page = await signIn();
     const images: { url: string; type: string | null; status: number }[] = [];

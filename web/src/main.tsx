@@ -1,5 +1,5 @@
 import { render, type ComponentType } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, session as sessionApi, setCsrfToken, type SessionInfo } from './api.ts';
 import { Console, type ConsoleContext } from './context.ts';
 import { initialLocale, LOCALES, saveLocale, translate, type Locale } from './i18n/index.ts';
@@ -76,7 +76,18 @@ function Shell() {
   );
   const t = context.t;
 
+  // Narrow screens fold the navigation and the account controls behind one button (a disclosure, not an ARIA
+  // menu: they stay ordinary links and buttons). Escape folds it again and gives focus back to that button.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuToggle = useRef<HTMLButtonElement>(null);
+  const closeOnEscape = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || !menuOpen) return;
+    setMenuOpen(false);
+    menuToggle.current?.focus();
+  };
+
   const signOut = async (everywhere: boolean) => {
+    setMenuOpen(false);
     await (everywhere ? sessionApi.logoutEverywhere() : sessionApi.logout());
     setCsrfToken('');
     setSession(null);
@@ -84,46 +95,64 @@ function Shell() {
 
   return (
     <Console.Provider value={context}>
-      <header class="bar">
+      <header class={`bar${session ? ' signed-in' : ''}${menuOpen ? ' open' : ''}`} onKeyDown={closeOnEscape}>
         <strong>{t('app.title')}</strong>
         {session && (
-          <nav aria-label={t('nav.main')}>
-            {NAV.map((item) => (
-              <a
-                key={item.path}
-                href={item.path}
-                aria-current={path === item.path ? 'page' : undefined}
-                onClick={(e) => (e.preventDefault(), navigate(item.path))}
-              >
-                {t(item.label)}
-              </a>
-            ))}
-          </nav>
+          <button
+            ref={menuToggle}
+            type="button"
+            class="menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="console-menu"
+            onClick={() => setMenuOpen((o) => !o)}
+          >
+            {t('nav.menu')}
+          </button>
         )}
-        <span class="spacer" />
-        <label>
-          {t('nav.language')}{' '}
-          <select data-testid="language" value={locale} onChange={(e) => setLocale(e.currentTarget.value as Locale)}>
-            {LOCALES.map((l) => (
-              <option key={l} value={l}>
-                {l === 'en' ? 'English' : '简体中文'}
-              </option>
-            ))}
-          </select>
-        </label>
-        {session && (
-          <>
-            <span data-testid="whoami">{t('nav.signedInAs', { name: session.user.username, role: session.user.role })}</span>
-            <button type="button" data-testid="sign-out" onClick={() => void signOut(false)}>
-              {t('nav.signOut')}
-            </button>
-            <button type="button" onClick={() => void signOut(true)}>
-              {t('nav.signOutEverywhere')}
-            </button>
-          </>
-        )}
+        <div id="console-menu" class="menu">
+          {session && (
+            <nav aria-label={t('nav.main')}>
+              {NAV.map((item) => (
+                <a
+                  key={item.path}
+                  href={item.path}
+                  aria-current={path === item.path ? 'page' : undefined}
+                  onClick={(e) => (e.preventDefault(), setMenuOpen(false), navigate(item.path))}
+                >
+                  {t(item.label)}
+                </a>
+              ))}
+            </nav>
+          )}
+          <div class="tools">
+            <label>
+              {t('nav.language')}{' '}
+              <select data-testid="language" value={locale} onChange={(e) => setLocale(e.currentTarget.value as Locale)}>
+                {LOCALES.map((l) => (
+                  <option key={l} value={l}>
+                    {l === 'en' ? 'English' : '简体中文'}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {session && (
+              <>
+                <span data-testid="whoami" class="whoami">
+                  {t('nav.signedInAs', { name: session.user.username, role: session.user.role })}
+                </span>
+                <button type="button" data-testid="sign-out" onClick={() => void signOut(false)}>
+                  {t('nav.signOut')}
+                </button>
+                <button type="button" onClick={() => void signOut(true)}>
+                  {t('nav.signOutEverywhere')}
+                </button>
+              </>
+            )}
+          </div>
+        </div>
       </header>
-      <main>{Page ? <Page /> : <p aria-busy="true">{t('app.loading')}</p>}</main>
+      {/* Nothing in main until the session is known: the header settles its height (navigation or not) first. */}
+      <main>{Page ? <Page /> : session !== undefined && <p aria-busy="true">{t('app.loading')}</p>}</main>
     </Console.Provider>
   );
 }

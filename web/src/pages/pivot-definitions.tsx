@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { SortableTable } from '../components/sortable-table.tsx';
 import { useConsole } from '../context.ts';
 import { formatTime } from '../i18n/index.ts';
 import type { Definition } from './pivot-model.ts';
@@ -99,26 +100,21 @@ export function PivotDefinitions({ current, loaded, onLoad, onSaved }: Definitio
           {t('app.error', { message: error })}
         </p>
       )}
-      {items?.length === 0 && <p>{t('pivot.noDefinitions')}</p>}
-      {items && items.length > 0 && (
-        <table data-testid="definition-list">
-          <thead>
-            <tr>
-              <th scope="col">{t('pivot.defName')}</th>
-              <th scope="col">{t('pivot.kind')}</th>
-              <th scope="col">{t('pivot.version')}</th>
-              <th scope="col">{t('pivot.updated')}</th>
-              <th scope="col">{t('pivot.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((d) => (
-              <tr key={d.id} data-testid={`definition-${d.id}`}>
-                <td class="definition-name">{d.name}</td>
-                <td>{t(d.kind === 'pivot' ? 'pivot.kind.pivot' : 'pivot.kind.report')}</td>
-                <td>{d.version}</td>
-                <td>{formatTime(locale, Date.parse(d.updated_at))}</td>
-                <td>
+      {items && (
+        <SortableTable
+          caption={t('pivot.definitions')}
+          hideCaption
+          testId="definition-list"
+          empty={t('pivot.noDefinitions')}
+          columns={[
+            { header: t('pivot.defName'), rowHeader: true, class: 'definition-name', sortValue: (d: SavedHead) => d.name, cell: (d) => d.name },
+            { header: t('pivot.kind'), sortValue: (d) => d.kind, cell: (d) => t(d.kind === 'pivot' ? 'pivot.kind.pivot' : 'pivot.kind.report') },
+            { header: t('pivot.version'), sortValue: (d) => d.version, cell: (d) => d.version },
+            { header: t('pivot.updated'), sortValue: (d) => d.updated_at, cell: (d) => formatTime(locale, Date.parse(d.updated_at)) },
+            {
+              header: t('pivot.actions'),
+              cell: (d) => (
+                <>
                   <button type="button" aria-label={t('pivot.loadNamed', { name: d.name })} onClick={() => void load(d.id)}>
                     {t('pivot.load')}
                   </button>{' '}
@@ -136,11 +132,14 @@ export function PivotDefinitions({ current, loaded, onLoad, onSaved }: Definitio
                       ))}
                     </ul>
                   )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+          ]}
+          rows={items}
+          rowKey={(d) => d.id}
+          rowTestId={(d) => `definition-${d.id}`}
+        />
       )}
     </div>
   );

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
 import type { Forecast } from './forecast-chart.tsx';
@@ -9,18 +10,24 @@ import type { PivotProps } from './pivot-builder.tsx';
 const TYPES = ['financial', 'sales', 'receivables'] as const;
 type ReportType = (typeof TYPES)[number];
 
+interface TableRow {
+  index: number;
+  values: (string | number | null)[];
+}
+
 interface Table {
+  type: ReportType;
   columns: string[];
-  rows: (string | number | null)[][];
+  rows: TableRow[];
 }
 
 /** A report's main table: the income statement by period, sales by month, or receivables by customer. */
-function mainTable(report: Record<string, unknown>): Table | null {
+function mainTable(type: ReportType, report: Record<string, unknown>): Table | null {
   const periods = (report.incomeStatement as { periods?: Record<string, unknown>[] } | undefined)?.periods;
   const rows = periods ?? (report.byMonth as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? (report.rows as Record<string, unknown>[] | undefined);
   if (!Array.isArray(rows) || rows.length === 0) return null;
   const columns = Object.keys(rows[0]!).filter((c) => rows.every((r) => r[c] === null || typeof r[c] !== 'object'));
-  return { columns, rows: rows.map((r) => columns.map((c) => r[c] as string | number | null)) };
+  return { type, columns, rows: rows.map((r, index) => ({ index, values: columns.map((c) => r[c] as string | number | null) })) };
 }
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -50,7 +57,7 @@ export default function Reports() {
     setBusy(true);
     setError(null);
     try {
-      setTable(mainTable(await api<Record<string, unknown>>(withQuery(`/api/v1/reports/erp/${type}`, query))));
+      setTable(mainTable(type, await api<Record<string, unknown>>(withQuery(`/api/v1/reports/erp/${type}`, query))));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
@@ -114,26 +121,22 @@ export default function Reports() {
       )}
       {table === null && <p>{t('reports.empty')}</p>}
       {table && (
-        <div class="scroll">
-          <table data-testid="report-table">
-            <thead>
-              <tr>
-                {table.columns.map((c) => (
-                  <th key={c}>{c}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {table.rows.map((row, i) => (
-                <tr key={i}>
-                  {row.map((v, j) => (
-                    <td key={j}>{typeof v === 'number' ? formatNumber(locale, v) : (v ?? '–')}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t(`reports.type.${table.type}`)}
+          testId="report-table"
+          // The first column names the row: the period, the month or the customer.
+          columns={table.columns.map((c, j) => ({
+            key: c,
+            header: c,
+            rowHeader: j === 0,
+            cell: (row: TableRow) => {
+              const v = row.values[j];
+              return typeof v === 'number' ? formatNumber(locale, v) : (v ?? '–');
+            },
+          }))}
+          rows={table.rows}
+          rowKey={(row) => row.index}
+        />
       )}
       {forecast && Chart && <Chart forecast={forecast} />}
       {Pivot ? (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { SortableTable } from '../components/sortable-table.tsx';
 import { useConsole } from '../context.ts';
 import { formatTime } from '../i18n/index.ts';
 
@@ -52,28 +53,27 @@ export function Schedules() {
           {t('app.error', { message: error })}
         </p>
       )}
-      {items && items.length === 0 && <p>{t('schedules.none')}</p>}
-      {items && items.length > 0 && (
-        <table data-testid="schedules">
-          <thead>
-            <tr>
-              <th>{t('schedules.id')}</th>
-              <th>{t('tasks.name')}</th>
-              <th>{t('schedules.when')}</th>
-              <th>{t('schedules.next')}</th>
-              <th>{t('schedules.source')}</th>
-              <th>{t('tasks.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id} data-testid={`schedule-${s.id}`}>
-                <td>{s.id}</td>
-                <td>{s.task}</td>
-                <td>{s.cron ? `${s.cron} (${s.tz ?? 'UTC'})` : t('schedules.every', { seconds: (s.every ?? 0) / 1000 })}</td>
-                <td>{s.enabled === false ? t('schedules.paused') : s.next ? formatTime(locale, s.next) : '–'}</td>
-                <td>{s.source === 'code' ? t('schedules.code') : t('schedules.edited')}</td>
-                <td>
+      {items && (
+        <SortableTable
+          caption={t('schedules.title')}
+          hideCaption
+          testId="schedules"
+          empty={t('schedules.none')}
+          columns={[
+            { header: t('schedules.id'), rowHeader: true, sortValue: (s: ScheduleView) => s.id, cell: (s) => s.id },
+            { header: t('tasks.name'), sortValue: (s) => s.task, cell: (s) => s.task },
+            { header: t('schedules.when'), cell: (s) => (s.cron ? `${s.cron} (${s.tz ?? 'UTC'})` : t('schedules.every', { seconds: (s.every ?? 0) / 1000 })) },
+            {
+              header: t('schedules.next'),
+              // Paused ones last, like a run that never comes.
+              sortValue: (s) => (s.enabled === false ? null : s.next),
+              cell: (s) => (s.enabled === false ? t('schedules.paused') : s.next ? formatTime(locale, s.next) : '–'),
+            },
+            { header: t('schedules.source'), sortValue: (s) => s.source, cell: (s) => (s.source === 'code' ? t('schedules.code') : t('schedules.edited')) },
+            {
+              header: t('tasks.actions'),
+              cell: (s) => (
+                <>
                   <button type="button" onClick={() => void put(s, { enabled: s.enabled === false })}>
                     {s.enabled === false ? t('schedules.resume') : t('schedules.pause')}
                   </button>{' '}
@@ -88,11 +88,14 @@ export function Schedules() {
                       </button>
                     </>
                   )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+          ]}
+          rows={items}
+          rowKey={(s) => s.id}
+          rowTestId={(s) => `schedule-${s.id}`}
+        />
       )}
       {current && <ScheduleForm key={current.id} schedule={current} onSave={(body) => put(current, body)} onClose={() => setEditing(null)} />}
     </>

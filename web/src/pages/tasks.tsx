@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
+import type { Column } from '../components/data-table.tsx';
+import { SortableTable } from '../components/sortable-table.tsx';
 import { ProgressBar } from '../components/progress.tsx';
 import { useConsole } from '../context.ts';
 import { formatNumber, formatTime } from '../i18n/index.ts';
@@ -73,57 +75,47 @@ export default function Tasks() {
         </p>
       )}
       {notice && <p role="status">{notice}</p>}
-      {queues && (
-        <table>
-          <thead>
-            <tr>
-              <th>{t('tasks.queue')}</th>
-              {STATES.map((s) => (
-                <th key={s}>{t(`tasks.${s}`)}</th>
-              ))}
-              <th>{t('tasks.paused')}</th>
-              <th>{t('tasks.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {queues.map((q) => (
-              <tr key={q.name}>
-                <td>{q.name}</td>
-                {STATES.map((s) => (
-                  <td key={s}>{formatNumber(locale, q.counts[s])}</td>
-                ))}
-                <td>{q.paused ? t('common.yes') : t('common.no')}</td>
-                <td>
-                  {purging === q.name ? (
-                    <>
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => (
-                          setPurging(null),
-                          void act(
-                            () => api(`/admin/tasks/queues/${encodeURIComponent(q.name)}/purge`, { method: 'POST' }),
-                            t('tasks.purged', { queue: q.name }),
-                          )
-                        )}
-                      >
-                        {t('tasks.confirmPurge', { queue: q.name })}
-                      </button>{' '}
-                      <button type="button" onClick={() => setPurging(null)}>
-                        {t('common.cancel')}
-                      </button>
-                    </>
-                  ) : (
-                    <button type="button" onClick={() => setPurging(q.name)}>
-                      {t('tasks.purge')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <SortableTable
+        caption={t('tasks.queues')}
+        testId="queues"
+        columns={[
+          { header: t('tasks.queue'), rowHeader: true, sortValue: (q: QueueInfo) => q.name, cell: (q) => q.name },
+          ...STATES.map((s): Column<QueueInfo> => ({
+            key: s,
+            header: t(`tasks.${s}`),
+            sortValue: (q) => q.counts[s],
+            cell: (q) => formatNumber(locale, q.counts[s]),
+          })),
+          { header: t('tasks.paused'), cell: (q) => (q.paused ? t('common.yes') : t('common.no')) },
+          {
+            header: t('tasks.actions'),
+            cell: (q) =>
+              purging === q.name ? (
+                <>
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => (
+                      setPurging(null),
+                      void act(() => api(`/admin/tasks/queues/${encodeURIComponent(q.name)}/purge`, { method: 'POST' }), t('tasks.purged', { queue: q.name }))
+                    )}
+                  >
+                    {t('tasks.confirmPurge', { queue: q.name })}
+                  </button>{' '}
+                  <button type="button" onClick={() => setPurging(null)}>
+                    {t('common.cancel')}
+                  </button>
+                </>
+              ) : (
+                <button type="button" onClick={() => setPurging(q.name)} aria-label={t('tasks.purgeOf', { queue: q.name })}>
+                  {t('tasks.purge')}
+                </button>
+              ),
+          },
+        ]}
+        rows={queues}
+        rowKey={(q) => q.name}
+      />
       <Workers workers={workers} />
       <h2>{t('tasks.recent')}</h2>
       <label>
@@ -137,76 +129,83 @@ export default function Tasks() {
           ))}
         </select>
       </label>
-      {jobs && jobs.length === 0 && <p>{t('tasks.none')}</p>}
-      {jobs && jobs.length > 0 && (
-        <table data-testid="jobs">
-          <thead>
-            <tr>
-              <th>{t('tasks.id')}</th>
-              <th>{t('tasks.name')}</th>
-              <th>{t('tasks.queue')}</th>
-              <th>{t('tasks.state')}</th>
-              <th>{t('tasks.progress')}</th>
-              <th>{t('tasks.args')}</th>
-              <th>{t('tasks.enqueued')}</th>
-              <th>{t('tasks.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.map((job) => (
-              <tr key={`${job.queue}:${job.id}`} data-testid={`job-${job.id}`}>
-                <td>{job.id}</td>
-                <td class="task-name">{job.name}</td>
-                <td>{job.queue}</td>
-                <td class="job-state">
+      {jobs && (
+        <SortableTable
+          caption={t('tasks.recent')}
+          hideCaption
+          testId="jobs"
+          empty={t('tasks.none')}
+          columns={[
+            { header: t('tasks.id'), rowHeader: true, sortValue: (job: TaskSummary) => job.id, cell: (job) => job.id },
+            { header: t('tasks.name'), class: 'task-name', sortValue: (job) => job.name, cell: (job) => job.name },
+            { header: t('tasks.queue'), sortValue: (job) => job.queue, cell: (job) => job.queue },
+            {
+              header: t('tasks.state'),
+              class: 'job-state',
+              sortValue: (job) => job.state,
+              cell: (job) => (
+                <>
                   {job.state}
                   {job.failedReason && <div class="error">{job.failedReason}</div>}
-                </td>
-                <td>
+                </>
+              ),
+            },
+            {
+              header: t('tasks.progress'),
+              sortValue: (job) => job.progress?.fraction,
+              cell: (job) => (
+                <>
                   {job.progress && (
                     <ProgressBar fraction={job.progress.fraction} remainingMs={job.progress.remainingMs} label={t('tasks.progressOf', { id: job.id })} />
                   )}
                   {job.progress?.message && <div class="muted">{job.progress.message}</div>}
-                </td>
-                <td>
-                  <code>{JSON.stringify(job.args)}</code>
-                </td>
-                <td>{formatTime(locale, job.enqueuedAt)}</td>
-                <td>
-                  <button type="button" onClick={() => setSelected(job.id)} aria-label={t('tasks.detailOf', { id: job.id })}>
-                    {t('tasks.details')}
-                  </button>{' '}
-                  {job.state === 'failed' && (
-                    <button
-                      type="button"
-                      onClick={() =>
-                        void act(() => api(`/admin/tasks/jobs/${encodeURIComponent(job.id)}/retry`, { method: 'POST' }), t('tasks.retried', { id: job.id }))
-                      }
-                    >
-                      {t('tasks.retry')}
-                    </button>
-                  )}
-                  {REVOCABLE.has(job.state) && (
-                    <button
-                      type="button"
-                      onClick={() =>
-                        void act(
-                          () => api(`/admin/tasks/jobs/${encodeURIComponent(job.id)}/revoke`, { method: 'POST', json: { terminate: job.state === 'active' } }),
-                          t('tasks.revoked', { id: job.id }),
-                        )
-                      }
-                    >
-                      {t('tasks.revoke')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: t('tasks.args'), cell: (job) => <code>{JSON.stringify(job.args)}</code> },
+            { header: t('tasks.enqueued'), sortValue: (job) => job.enqueuedAt, cell: (job) => formatTime(locale, job.enqueuedAt) },
+            { header: t('tasks.actions'), cell: (job) => <JobActions job={job} act={act} onDetails={() => setSelected(job.id)} /> },
+          ]}
+          rows={jobs}
+          rowKey={(job) => `${job.queue}:${job.id}`}
+          rowTestId={(job) => `job-${job.id}`}
+        />
       )}
       {selected !== null && <TaskDetail id={selected} onClose={() => setSelected(null)} />}
       <Schedules />
     </section>
+  );
+}
+
+/** A job's buttons: details always, retry once it failed, revoke while it may still run. */
+function JobActions({ job, act, onDetails }: { job: TaskSummary; act: (what: () => Promise<unknown>, done: string) => Promise<void>; onDetails: () => void }) {
+  const { t } = useConsole();
+  return (
+    <>
+      <button type="button" onClick={onDetails} aria-label={t('tasks.detailOf', { id: job.id })}>
+        {t('tasks.details')}
+      </button>{' '}
+      {job.state === 'failed' && (
+        <button
+          type="button"
+          onClick={() => void act(() => api(`/admin/tasks/jobs/${encodeURIComponent(job.id)}/retry`, { method: 'POST' }), t('tasks.retried', { id: job.id }))}
+        >
+          {t('tasks.retry')}
+        </button>
+      )}
+      {REVOCABLE.has(job.state) && (
+        <button
+          type="button"
+          onClick={() =>
+            void act(
+              () => api(`/admin/tasks/jobs/${encodeURIComponent(job.id)}/revoke`, { method: 'POST', json: { terminate: job.state === 'active' } }),
+              t('tasks.revoked', { id: job.id }),
+            )
+          }
+        >
+          {t('tasks.revoke')}
+        </button>
+      )}
+    </>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { SortableTable } from '../components/sortable-table.tsx';
 import { formatDuration } from '../components/progress.tsx';
 import { useConsole } from '../context.ts';
 import { formatNumber, formatTime } from '../i18n/index.ts';
@@ -34,40 +35,43 @@ export function Workers({ workers }: { workers: WorkerView[] }) {
   return (
     <>
       <h2>{t('workers.title')}</h2>
-      {workers.length === 0 ? (
-        <p>{t('workers.none')}</p>
-      ) : (
-        <table data-testid="workers">
-          <thead>
-            <tr>
-              <th>{t('workers.id')}</th>
-              <th>{t('workers.concurrency')}</th>
-              <th>{t('workers.lastSeen')}</th>
-              <th>{t('workers.running')}</th>
-              <th>{t('tasks.completed')}</th>
-              <th>{t('tasks.failed')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {workers.map((w) => (
-              <tr key={w.id} data-testid={`worker-${w.id}`}>
-                <td>
-                  {w.id}
-                  <div class="muted">{t('workers.since', { time: formatTime(locale, w.startedAt) })}</div>
-                </td>
-                <td>{w.queues.map((q) => `${q} × ${formatNumber(locale, w.concurrency[q] ?? 0)}`).join(', ')}</td>
-                <td data-testid="heartbeat">
-                  {formatTime(locale, w.lastSeen)}
-                  <div class="muted">{t('workers.ago', { time: formatDuration(locale, w.ageMs + Math.max(0, now - receivedAt)) })}</div>
-                </td>
-                <td>{formatNumber(locale, w.active.length)}</td>
-                <td>{formatNumber(locale, w.processed)}</td>
-                <td>{formatNumber(locale, w.failed)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <SortableTable
+        caption={t('workers.title')}
+        hideCaption
+        testId="workers"
+        empty={t('workers.none')}
+        columns={[
+          {
+            header: t('workers.id'),
+            rowHeader: true,
+            sortValue: (w: WorkerView) => w.id,
+            cell: (w) => (
+              <>
+                {w.id}
+                <div class="muted">{t('workers.since', { time: formatTime(locale, w.startedAt) })}</div>
+              </>
+            ),
+          },
+          { header: t('workers.concurrency'), cell: (w) => w.queues.map((q) => `${q} × ${formatNumber(locale, w.concurrency[q] ?? 0)}`).join(', ') },
+          {
+            header: t('workers.lastSeen'),
+            sortValue: (w) => w.ageMs,
+            cellAttributes: () => ({ 'data-testid': 'heartbeat' }),
+            cell: (w) => (
+              <>
+                {formatTime(locale, w.lastSeen)}
+                <div class="muted">{t('workers.ago', { time: formatDuration(locale, w.ageMs + Math.max(0, now - receivedAt)) })}</div>
+              </>
+            ),
+          },
+          { header: t('workers.running'), sortValue: (w) => w.active.length, cell: (w) => formatNumber(locale, w.active.length) },
+          { header: t('tasks.completed'), sortValue: (w) => w.processed, cell: (w) => formatNumber(locale, w.processed) },
+          { header: t('tasks.failed'), sortValue: (w) => w.failed, cell: (w) => formatNumber(locale, w.failed) },
+        ]}
+        rows={workers}
+        rowKey={(w) => w.id}
+        rowTestId={(w) => `worker-${w.id}`}
+      />
     </>
   );
 }
