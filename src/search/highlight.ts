@@ -13,11 +13,14 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESC
  */
 export function matchSpans(analyzer: Analyzer, plan: QueryPlan, text: string): Array<[number, number]> {
   const candidates: Array<[number, number]> = [];
-  for (const token of analyzer.analyze(text, 'index')) {
+  const normalized = normalize(text);
+  const needles = [...plan.highlightTerms, ...plan.highlightPrefixes];
+  // A word's tokens are all parts of it: one that contains no query term or prefix cannot be marked.
+  const splits = (word: string) => needles.some((needle) => word.includes(needle));
+  for (const token of analyzer.analyze(normalized, 'index', splits)) {
     if (plan.highlightTerms.has(token.term) || plan.highlightPrefixes.some((p) => token.term.startsWith(p))) candidates.push([token.start, token.end]);
   }
   if (plan.highlightStrings.length > 0) {
-    const normalized = normalize(text);
     for (const needle of plan.highlightStrings) {
       for (let at = normalized.text.indexOf(needle); at !== -1; at = normalized.text.indexOf(needle, at + 1)) {
         candidates.push([normalized.starts[at] ?? 0, normalized.ends[at + needle.length - 1] ?? 0]);

@@ -143,6 +143,12 @@ export function searchEngineSuite(name: string, open: () => Promise<{ engine: Se
       const second = await engine.search({ q: 'redis', limit: 1, offset: 1 });
       expect(first.total).toBe(2);
       expect(new Set([...first.hits, ...second.hits].map((h) => h.id)).size).toBe(2);
+      // The total counts every match on any page, also on a page past the last one.
+      expect(second.total).toBe(2);
+      const beyond = await engine.search({ q: 'redis', limit: 1, offset: 5 });
+      expect(beyond.hits).toEqual([]);
+      expect(beyond.total).toBe(2);
+      expect((await engine.search({ q: 'nosuchwordanywhere' })).total).toBe(0);
     });
 
     it('suggests titles from prefixes, pinyin initials and full pinyin', async () => {

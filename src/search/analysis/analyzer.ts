@@ -120,9 +120,15 @@ export class Analyzer {
     return this.#jieba;
   }
 
-  /** Tokens with their offsets into the original text. Index mode adds sub-words of long CJK words. */
-  analyze(text: string, mode: AnalysisMode = 'index'): Token[] {
-    const normalized = normalize(text);
+  /**
+   * Tokens with their offsets into the original text. Index mode adds sub-words of long CJK words.
+   * `text` may come already normalized (a caller that also searches the normalized text saves a second
+   * pass). `splits`, when given, says which CJK words are worth their sub-words and tiling: every token of
+   * a word is part of it, so a highlighter skips words that hold none of the query's terms (the per-word
+   * segmenter calls were most of a highlight's time); the others are kept whole.
+   */
+  analyze(text: string | NormalizedText, mode: AnalysisMode = 'index', splits?: (word: string) => boolean): Token[] {
+    const normalized = typeof text === 'string' ? normalize(text) : text;
     const tokens: Token[] = [];
     let position = 0;
     const matches = [...normalized.text.matchAll(RUN)];
@@ -138,6 +144,11 @@ export class Analyzer {
         while (offset < runEnd && w < words.length) {
           const word = words[w++] as string;
           if (word === '\n') continue;
+          if (splits && word.length > 2 && !splits(word)) {
+            this.#push(tokens, normalized, word, offset, position++, 'cjk');
+            offset += word.length;
+            continue;
+          }
           const subWords = word.length >= TILE_MIN_LENGTH || (mode === 'index' && word.length > 2) ? this.#segmenter.cutForSearch(word, true) : [];
           const pieces = word.length >= TILE_MIN_LENGTH ? (tile(word, subWords) ?? [word]) : [word];
           let at = offset;

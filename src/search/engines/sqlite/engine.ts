@@ -82,6 +82,7 @@ export class SqliteSearchEngine implements SearchEngine {
       const doc = stored.get(r.rowid);
       return doc ? [{ ...doc, score: r.score }] : [];
     });
+    // Counted apart: a window count in the ranking statement cost more than this second pass over the doclists.
     const total = await (
       needsDocs
         ? sql<{ n: number }>`select count(*) as n ${from} where ${where}`
