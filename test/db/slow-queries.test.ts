@@ -17,6 +17,7 @@ describe('SQL fingerprints', () => {
     expect(normalizeSql('insert into t (a, b) values (?, ?), (?, ?), (?, ?)')).toBe(normalizeSql('insert into t (a, b) values (?, ?), (?, ?)'));
     expect(normalizeSql('select col1, t2.x from t2 -- secret 42\nwhere y = -1.5e3')).toBe('select col1, t2.x from t2 where y = ?');
     expect(tablesOf('select * from "orders" o join customers c on c.id = o.customer_id')).toEqual(['orders', 'customers']);
+    expect(tablesOf('copy "ledger_entries" ("reference") from stdin')).toEqual(['ledger_entries']);
   });
 
   it('stays bounded with hostile input: huge statements and endless distinct fingerprints', () => {

@@ -9,6 +9,22 @@ export interface ConflictClause {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+const quote = (name: string) => `"${name}"`;
+
+function assertIdentifiers(names: readonly string[]): void {
+  const bad = names.find((name) => !IDENTIFIER.test(name));
+  if (bad !== undefined)
+    throw new ValidationError(`Not a plain identifier: ${JSON.stringify(bad.slice(0, 100))}`, [
+      { field: bad.slice(0, 100), message: 'must match [A-Za-z_][A-Za-z0-9_]*' },
+    ]);
+}
+
+/** `copy "t" ("a", "b") from stdin`: PostgreSQL's bulk path for plain inserts. */
+export function copyStatement(table: string, columns: readonly string[]): string {
+  assertIdentifiers([table, ...columns]);
+  return `copy ${quote(table)} (${columns.map(quote).join(', ')}) from stdin`;
+}
+
 /** `insert into t (a, b) values (?, ?), …` text for n rows, memoised per row count. */
 export function insertStatement(
   dialect: 'sqlite' | 'postgres',
@@ -16,13 +32,7 @@ export function insertStatement(
   columns: readonly string[],
   conflict: ConflictClause | undefined,
 ): (rows: number) => string {
-  const names = [table, ...columns, ...(conflict?.columns ?? []), ...(conflict?.update ?? [])];
-  const bad = names.find((name) => !IDENTIFIER.test(name));
-  if (bad !== undefined)
-    throw new ValidationError(`Not a plain identifier: ${JSON.stringify(bad.slice(0, 100))}`, [
-      { field: bad.slice(0, 100), message: 'must match [A-Za-z_][A-Za-z0-9_]*' },
-    ]);
-  const quote = (name: string) => `"${name}"`;
+  assertIdentifiers([table, ...columns, ...(conflict?.columns ?? []), ...(conflict?.update ?? [])]);
   let suffix = '';
   if (conflict) {
     suffix = ` on conflict (${conflict.columns.map(quote).join(', ')}) `;

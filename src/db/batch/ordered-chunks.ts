@@ -65,3 +65,55 @@ export async function writeChunksInOrder(
   }
   return failure;
 }
+
+/**
+ * Writes chunks `first…count-1` on one runner, several chunks per transaction: a transaction
+ * commits once it has been open `commitEveryMs` (checked after each chunk) and at the end, so a
+ * batch pays one durable commit (one WAL fsync) per interval instead of one per chunk. Each chunk
+ * runs under a savepoint: a failing chunk is undone alone, the chunks before it in the same
+ * transaction are still committed, and the first failure is returned. Committed rows therefore
+ * remain a prefix of the batch, ending just before the failed chunk, unless the engine ended the
+ * whole transaction itself (SQLite does on a full disk, for one): then the group's earlier chunks
+ * are lost with it, and `onCommitted` was never called for them.
+ */
+export async function writeChunksGrouped(
+  runner: ChunkRunner,
+  count: number,
+  first: number,
+  write: (runner: ChunkRunner, index: number) => Promise<void>,
+  onCommitted: (index: number) => void,
+  commitEveryMs: number,
+): Promise<ChunkFailure | undefined> {
+  let next = first;
+  while (next < count) {
+    await runner.begin();
+    const opened = performance.now();
+    let written: number[] = [];
+    let failure: ChunkFailure | undefined;
+    do {
+      const index = next++;
+      try {
+        await runner.savepoint();
+        await write(runner, index);
+        await runner.releaseSavepoint();
+        written.push(index);
+      } catch (error) {
+        failure = { index, error };
+        if (!(await runner.rollbackToSavepoint())) written = [];
+      }
+    } while (!failure && next < count && performance.now() - opened < commitEveryMs);
+    if (written.length === 0) {
+      await runner.exec('rollback');
+      return failure;
+    }
+    try {
+      await runner.exec('commit');
+    } catch (error) {
+      await runner.exec('rollback');
+      return { index: written[0]!, error };
+    }
+    for (const index of written) onCommitted(index);
+    if (failure) return failure;
+  }
+  return undefined;
+}

@@ -19,14 +19,16 @@ export function normalizeSql(text: string): string {
     .trim();
 }
 
-const TABLE_REFERENCE = /\b(?:from|join|into|update)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)/gi;
+const TABLE_REFERENCE = /\b(?:from|join|into|update|copy)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)/gi;
+/** Words after FROM that are not tables: a subquery's SELECT, and COPY's `from stdin` / `to stdout`. */
+const NOT_TABLES = new Set(['select', 'stdin', 'stdout']);
 
 /** Table names a statement reads or writes (best effort, for grouping, cache invalidation and redaction rules). */
 export function tablesOf(text: string): string[] {
   const tables = new Set<string>();
   for (const match of text.matchAll(TABLE_REFERENCE)) {
     const name = (match[1] ?? '').split('.').pop()?.replaceAll('"', '');
-    if (name && name.toLowerCase() !== 'select') tables.add(name);
+    if (name && !NOT_TABLES.has(name.toLowerCase())) tables.add(name);
   }
   return [...tables];
 }
