@@ -4,6 +4,7 @@ import { ensureConsoleBuilt } from '../../console/index.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { Command } from '../command.ts';
+import { boundHeapGrowth } from '../heap.ts';
 import { loadTasksOption, TASKS_OPTION, usageError } from './worker.ts';
 
 const USAGE = `Usage: ai-stack start [--roles api,worker,scheduler] [--tasks ./my-tasks.ts]
@@ -27,6 +28,7 @@ export const startCommand: Command = {
     } catch (err) {
       return usageError(ctx, USAGE, (err as Error).message);
     }
+    boundHeapGrowth();
     const user = await loadTasksOption(values.tasks);
     const config = ctx.loadConfig();
     if (roles.includes('api')) {

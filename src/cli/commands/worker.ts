@@ -16,6 +16,7 @@ import {
 import { createSqliteTaskBackend } from '../../tasks/backends/sqlite/index.ts';
 import { CLOSE_RESERVE_MS, runShutdownSteps, type ShutdownStep } from '../../app/index.ts';
 import type { CliContext, Command } from '../command.ts';
+import { boundHeapGrowth } from '../heap.ts';
 
 /** What `worker`, `scheduler` (and `start`) need: a task system with its tasks and schedules. */
 export interface TaskRuntime {
@@ -146,6 +147,7 @@ export function createWorkerCommand(makeRuntime: TaskRuntimeFactory = basicTaskR
       } catch (err) {
         return usageError(ctx, USAGE, (err as Error).message);
       }
+      boundHeapGrowth();
       const concurrency = parseConcurrency(values.concurrency ?? '10');
       if (concurrency === undefined) return usageError(ctx, USAGE, `--concurrency must be N or queue=N,queue=N (1..10000), got "${values.concurrency}"`);
       const timeoutMs = values['shutdown-timeout'] === undefined ? 30_000 : Number(values['shutdown-timeout']);
