@@ -49,12 +49,16 @@ const RECHECK_AFTER_WAIT_MS = 50;
  * next: after a crash the only rows sent again are those claimed and not yet accepted, except for
  * the instant between the server's 250 and the record (see docs/mail.md: receivers that
  * de-duplicate by Message-ID cover that instant, and the Message-ID is the same on every attempt).
- * Records commit without an fsync (DURABLE_EVERY_MS), so that instant is a commit, not a disk flush.
+ * Records commit without an fsync (DURABLE_EVERY_MS), so that instant is (the rest of a turn of the
+ * event loop and) a commit, not a disk flush.
  */
 export class MailDelivery {
   readonly #o: DeliveryOptions;
   readonly #outcomes: { id: number; set: Outcome; resolve: () => void; reject: (error: unknown) => void }[] = [];
   #flushing: Promise<void> | undefined;
+  /** A flush waiting for the end of this turn of the event loop; `#lanes`: lanes of all running deliver() calls. */
+  #flushAtTurnEnd: NodeJS.Immediate | undefined;
+  #lanes = 0;
   /** When a claim or record last waited for the disk; `#unflushed`: a relaxed commit happened since the last end of a run. */
   #durableAt = Number.NEGATIVE_INFINITY;
   #unflushed = false;
@@ -90,9 +94,14 @@ export class MailDelivery {
     try {
       await Promise.all(
         Array.from({ length: lanes }, async () => {
-          for (let row = await next(); row; row = await next()) {
-            stats[await this.#sendOne(row, scope.signal)] += 1;
-            scope.onSettled?.();
+          this.#lanes += 1;
+          try {
+            for (let row = await next(); row; row = await next()) {
+              stats[await this.#sendOne(row, scope.signal)] += 1;
+              scope.onSettled?.();
+            }
+          } finally {
+            this.#lanes -= 1;
           }
         }),
       );
@@ -221,13 +230,27 @@ export class MailDelivery {
   }
 
   /**
-   * Records an outcome. Outcomes of lanes finishing at the same moment share one transaction (one
-   * fsync), but each lane still waits for its own record before it sends again.
+   * Records an outcome; each lane waits for its own record before it sends again. Outcomes that arrive
+   * while a record is being written share the next transaction. With no more lanes than connections,
+   * the outcomes answered in one turn of the event loop share one transaction at the end of that turn
+   * (fewer commits, WAL pages and checkpoints): nodemailer's pool then never holds a queued message, so
+   * a connection starts its next message only once a lane sends it, after the record. With more lanes
+   * (several deliver() calls at once) a queued message could go out on a connection whose record waits
+   * for the turn's end, so each outcome is written at once, before nodemailer frees its connection.
    */
   #finish(row: OutboxRow, set: Outcome): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#outcomes.push({ id: row.id, set, resolve, reject });
-      if (this.#flushing === undefined) this.#flushing = this.#flush();
+      if (this.#flushing !== undefined) return;
+      if (this.#lanes > this.#o.transport.concurrency) {
+        this.#flushing = this.#flush();
+        return;
+      }
+      if (this.#flushAtTurnEnd !== undefined) return;
+      this.#flushAtTurnEnd = setImmediate(() => {
+        this.#flushAtTurnEnd = undefined;
+        if (this.#flushing === undefined && this.#outcomes.length > 0) this.#flushing = this.#flush();
+      });
     });
   }
 
