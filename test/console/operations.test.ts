@@ -96,6 +96,30 @@ describe('the console: overview, mail and alerts, settings', () => {
     }
   }, 300_000);
 
+  it('lists slow statements on the database page, each named by its statement, and sorts them by calls', async () => {
+    const page = await signIn();
+    try {
+      await page.getByRole('link', { name: 'Database' }).click();
+      const table = page.getByTestId('slow-queries');
+      await table.locator('tbody tr').first().waitFor();
+      expect(await table.locator('tbody th[scope="row"] code').count()).toBe(await table.locator('tbody tr').count());
+      // The second cell of each row (after the statement's row header), as numbers: "1,234" is 1234.
+      const calls = async () => (await table.locator('tbody tr > :nth-child(2)').allTextContents()).map((text) => Number(text.replace(/\D/g, '')));
+      const served = await calls();
+      expect(served.length).toBeGreaterThan(1);
+      const header = table.locator('thead th', { has: page.getByRole('button', { name: 'Calls', exact: true }) });
+      await table.getByRole('button', { name: 'Calls', exact: true }).click();
+      await expect.poll(calls, { timeout: STEP_MS }).toEqual([...served].sort((a, b) => a - b));
+      expect(await header.getAttribute('aria-sort')).toBe('ascending');
+      await table.getByRole('button', { name: 'Calls', exact: true }).click();
+      await expect.poll(calls, { timeout: STEP_MS }).toEqual([...served].sort((a, b) => b - a));
+      expect(await header.getAttribute('aria-sort')).toBe('descending');
+      await accessible(page, 'ops-01b-database');
+    } finally {
+      await page.context().close();
+    }
+  }, 300_000);
+
   it('lists the outbox per recipient and the .eml files, with a hostile subject shown as text', async () => {
     const page = await signIn();
     try {

@@ -120,6 +120,34 @@ describe('console: workers, attempt history and thumbnails in a real browser', (
     await page.context().close();
   }, 300_000);
 
+  it('sorts the cache keys (in SCAN order as served) by size, numbers by value, and by expiry with "never" last', async () => {
+    // Sizes and expiries that sort differently from the names, so each order is told apart.
+    await svc.runtime.cache.set('sort-probe-a', 'x'.repeat(20_000), { ttl: 600_000 });
+    await svc.runtime.cache.set('sort-probe-b', 'x', { ttl: 60_000 });
+    await svc.runtime.cache.set('sort-probe-c', 'x'.repeat(2_000), { ttl: Infinity });
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Cache' }).click();
+    await page.getByTestId('cache-pattern').fill('*sort-probe-*');
+    await page.getByRole('button', { name: 'Browse' }).click();
+    const table = page.getByTestId('cache-keys');
+    const names = async () => (await table.locator('tbody th[scope="row"]').allTextContents()).map((key) => key.slice(key.indexOf('sort-probe-')));
+    await expect.poll(async () => (await names()).length, { timeout: STEP_MS }).toBe(3);
+    const header = (name: string) => table.locator('thead th', { has: page.getByRole('button', { name, exact: true }) });
+
+    await table.getByRole('button', { name: 'Size (bytes)', exact: true }).click();
+    await expect.poll(names, { timeout: STEP_MS }).toEqual(['sort-probe-b', 'sort-probe-c', 'sort-probe-a']);
+    expect(await header('Size (bytes)').getAttribute('aria-sort')).toBe('ascending');
+    await table.getByRole('button', { name: 'Size (bytes)', exact: true }).click();
+    await expect.poll(names, { timeout: STEP_MS }).toEqual(['sort-probe-a', 'sort-probe-c', 'sort-probe-b']);
+    expect(await header('Size (bytes)').getAttribute('aria-sort')).toBe('descending');
+
+    await table.getByRole('button', { name: 'Expires in', exact: true }).click();
+    await expect.poll(names, { timeout: STEP_MS }).toEqual(['sort-probe-b', 'sort-probe-a', 'sort-probe-c']);
+    expect(await header('Size (bytes)').getAttribute('aria-sort')).toBeNull();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.context().close();
+  }, 300_000);
+
   it('lists a document with an AVIF/WebP thumbnail through <img srcset>', async () => {
     const page = await signIn();
     const images: { url: string; type: string | null; status: number }[] = [];

@@ -225,6 +225,7 @@ export const en = {
   'cache.pattern': 'Pattern',
   'cache.browse': 'Browse',
   'cache.none': 'No keys match.',
+  'cache.keys': 'Keys matching the pattern',
   'cache.key': 'Key',
   'cache.type': 'Type',
   'cache.ttl': 'Expires in',

@@ -226,6 +226,7 @@ export const zhCN: Record<MessageKey, string> = {
   'cache.pattern': '匹配模式',
   'cache.browse': '浏览',
   'cache.none': '没有匹配的键。',
+  'cache.keys': '匹配该模式的键',
   'cache.key': '键',
   'cache.type': '类型',
   'cache.ttl': '剩余有效期',

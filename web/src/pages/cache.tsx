@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
+import { SortableTable } from '../components/sortable-table.tsx';
 import { usePoll } from './use-poll.ts';
 
 interface KeyInfo {
@@ -21,6 +22,8 @@ interface Stats {
   counters: Record<string, number>;
   l1?: { size?: number } | null;
 }
+
+const keyPath = (key: string) => `/admin/cache/keys/${encodeURIComponent(key)}`;
 
 /** Redis Commander's role: stats, a SCAN key browser, the decoded value, delete, and a namespace version bump. */
 export default function Cache() {
@@ -75,54 +78,60 @@ export default function Cache() {
         </label>
         <button type="submit">{t('cache.browse')}</button>
       </form>
-      {keys && keys.length === 0 && <p>{t('cache.none')}</p>}
-      {keys && keys.length > 0 && (
-        <table data-testid="cache-keys">
-          <thead>
-            <tr>
-              <th>{t('cache.key')}</th>
-              <th>{t('cache.type')}</th>
-              <th>{t('cache.ttl')}</th>
-              <th>{t('cache.size')}</th>
-              <th>{t('tasks.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.key}>
-                <td>
-                  <button
-                    type="button"
-                    class="link cache-key"
-                    onClick={() => void guard(async () => setDetail(await api<KeyDetail>(`/admin/cache/keys/${encodeURIComponent(k.key)}`)))}
-                  >
-                    {k.key}
-                  </button>
-                </td>
-                <td>{k.type}</td>
-                <td>{ttl(k.ttlMs)}</td>
-                <td>{k.sizeBytes === null ? '–' : formatNumber(locale, k.sizeBytes)}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="danger"
-                    aria-label={t('cache.deleteKey', { key: k.key })}
-                    onClick={() =>
-                      void guard(async () => {
-                        await api(`/admin/cache/keys/${encodeURIComponent(k.key)}`, { method: 'DELETE' });
-                        setKeys((list) => list?.filter((x) => x.key !== k.key));
-                        if (detail?.key === k.key) setDetail(null);
-                        setNotice(t('cache.deleted', { key: k.key }));
-                      })
-                    }
-                  >
-                    {t('common.delete')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      {keys && (
+        <SortableTable
+          caption={t('cache.keys')}
+          testId="cache-keys"
+          empty={t('cache.none')}
+          columns={[
+            {
+              header: t('cache.key'),
+              rowHeader: true,
+              sortValue: (k: KeyInfo) => k.key,
+              cell: (k) => (
+                <button type="button" class="link cache-key" onClick={() => void guard(async () => setDetail(await api<KeyDetail>(keyPath(k.key))))}>
+                  {k.key}
+                </button>
+              ),
+            },
+            { header: t('cache.type'), sortValue: (k) => k.type, cell: (k) => k.type },
+            // No expiry sorts as the longest time left; a key gone since the scan (-2) as unknown.
+            {
+              header: t('cache.ttl'),
+              class: 'numeric',
+              sortValue: (k) => (k.ttlMs === -1 ? Number.MAX_SAFE_INTEGER : k.ttlMs < 0 ? null : k.ttlMs),
+              cell: (k) => ttl(k.ttlMs),
+            },
+            {
+              header: t('cache.size'),
+              class: 'numeric',
+              sortValue: (k) => k.sizeBytes,
+              cell: (k) => (k.sizeBytes === null ? '–' : formatNumber(locale, k.sizeBytes)),
+            },
+            {
+              header: t('tasks.actions'),
+              cell: (k) => (
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={t('cache.deleteKey', { key: k.key })}
+                  onClick={() =>
+                    void guard(async () => {
+                      await api(keyPath(k.key), { method: 'DELETE' });
+                      setKeys((list) => list?.filter((x) => x.key !== k.key));
+                      if (detail?.key === k.key) setDetail(null);
+                      setNotice(t('cache.deleted', { key: k.key }));
+                    })
+                  }
+                >
+                  {t('common.delete')}
+                </button>
+              ),
+            },
+          ]}
+          rows={keys}
+          rowKey={(k) => k.key}
+        />
       )}
       {cursor !== '0' && (
         <button type="button" onClick={() => void browse(cursor)}>

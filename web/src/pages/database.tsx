@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { SortableTable } from '../components/sortable-table.tsx';
 import { useConsole } from '../context.ts';
 import { formatNumber } from '../i18n/index.ts';
 
@@ -70,32 +71,20 @@ export default function Database() {
       {slow && !slow.enabled && <p>{t('database.slowOff')}</p>}
       {slow && slow.enabled && slow.data.length === 0 && <p>{t('database.noSlow')}</p>}
       {slow && slow.data.length > 0 && (
-        <div class="scroll">
-          <table data-testid="slow-queries">
-            <thead>
-              <tr>
-                <th>{t('database.query')}</th>
-                <th>{t('database.calls')}</th>
-                <th>{t('database.mean')}</th>
-                <th>{t('database.p95')}</th>
-                <th>{t('database.max')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {slow.data.map((q) => (
-                <tr key={q.fingerprint}>
-                  <td>
-                    <code>{q.query.slice(0, 300)}</code>
-                  </td>
-                  <td>{formatNumber(locale, q.calls)}</td>
-                  <td>{ms(q.meanMs)}</td>
-                  <td>{ms(q.p95Ms)}</td>
-                  <td>{ms(q.maxMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <SortableTable
+          caption={t('database.slow')}
+          hideCaption
+          testId="slow-queries"
+          columns={[
+            { header: t('database.query'), rowHeader: true, cell: (q: SlowQuery) => <code>{q.query.slice(0, 300)}</code> },
+            { header: t('database.calls'), class: 'numeric', sortValue: (q) => q.calls, cell: (q) => formatNumber(locale, q.calls) },
+            { header: t('database.mean'), class: 'numeric', sortValue: (q) => q.meanMs, cell: (q) => ms(q.meanMs) },
+            { header: t('database.p95'), class: 'numeric', sortValue: (q) => q.p95Ms, cell: (q) => ms(q.p95Ms) },
+            { header: t('database.max'), class: 'numeric', sortValue: (q) => q.maxMs, cell: (q) => ms(q.maxMs) },
+          ]}
+          rows={slow.data}
+          rowKey={(q) => q.fingerprint}
+        />
       )}
       <h2>{t('database.advice')}</h2>
       <button type="button" onClick={() => void api<Advice>('/admin/db/advise', { method: 'POST', json: {} }).then(setAdvice, fail)}>

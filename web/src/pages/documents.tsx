@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, upload, withQuery } from '../api.ts';
 import { ProgressBar } from '../components/progress.tsx';
+import { SortableTable } from '../components/sortable-table.tsx';
 import { Thumbnail, type ThumbnailLinks } from '../components/thumbnail.tsx';
 import { useConsole } from '../context.ts';
 import { formatNumber, formatTime } from '../i18n/index.ts';
@@ -28,7 +29,7 @@ interface Uploading {
 }
 
 const STATUSES = ['uploaded', 'processing', 'ready', 'failed', 'pending'] as const;
-/** Rows whose thumbnails load at once; later ones are usually below the fold and load as they are scrolled near. */
+/** Rows whose thumbnails load at once (the first in the server's order); later ones are usually below the fold and load as they are scrolled near. */
 const EAGER_ROWS = 4;
 
 /** Upload many files (chooser or drag and drop) with byte progress, then watch each one's processing task live. */
@@ -79,6 +80,8 @@ export default function Documents() {
   };
 
   if (!docs && !error) return <p aria-busy="true">{t('app.loading')}</p>;
+  // The newest rows, on top until a header sorts the list, are the ones in view when the page opens.
+  const eager = new Set(docs?.slice(0, EAGER_ROWS).map((d) => d.id));
   return (
     <section data-testid="documents">
       <h1>{t('documents.title')}</h1>
@@ -132,33 +135,36 @@ export default function Documents() {
           ))}
         </select>
       </label>
-      {docs && docs.length === 0 && <p>{t('documents.none')}</p>}
-      {docs && docs.length > 0 && (
-        <table data-testid="document-list">
-          <thead>
-            <tr>
-              <th>{t('documents.name')}</th>
-              <th>{t('documents.status')}</th>
-              <th>{t('documents.type')}</th>
-              <th>{t('documents.size')}</th>
-              <th>{t('documents.created')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {docs.map((d, index) => {
-              const job = d.task_id ? jobs[d.task_id] : undefined;
-              return (
-                <tr key={d.id} data-testid={`doc-${d.id}`}>
-                  <td>
-                    {d.thumbnail && (
-                      <Thumbnail thumb={d.thumbnail} width={64} sizes="64px" lazy={index >= EAGER_ROWS} alt={t('documents.thumbnailOf', { name: d.title })} />
-                    )}
-                    <button type="button" class="link doc-title" onClick={() => setSelected(d.id)}>
-                      {d.title}
-                    </button>
-                    <div class="muted">{d.filename}</div>
-                  </td>
-                  <td>
+      {docs && (
+        <SortableTable
+          caption={t('documents.title')}
+          hideCaption
+          testId="document-list"
+          empty={t('documents.none')}
+          columns={[
+            {
+              header: t('documents.name'),
+              rowHeader: true,
+              sortValue: (d: DocumentItem) => d.title,
+              cell: (d) => (
+                <>
+                  {d.thumbnail && (
+                    <Thumbnail thumb={d.thumbnail} width={64} sizes="64px" lazy={!eager.has(d.id)} alt={t('documents.thumbnailOf', { name: d.title })} />
+                  )}
+                  <button type="button" class="link doc-title" onClick={() => setSelected(d.id)}>
+                    {d.title}
+                  </button>
+                  <div class="muted">{d.filename}</div>
+                </>
+              ),
+            },
+            {
+              header: t('documents.status'),
+              sortValue: (d) => t(`documents.status.${d.status}`),
+              cell: (d) => {
+                const job = d.task_id ? jobs[d.task_id] : undefined;
+                return (
+                  <>
                     <span class={`status-${d.status}`} data-testid="doc-status">
                       {t(`documents.status.${d.status}`)}
                     </span>
@@ -169,15 +175,18 @@ export default function Documents() {
                         label={t('documents.processing', { name: d.title })}
                       />
                     )}
-                  </td>
-                  <td>{d.detected_type ?? '–'}</td>
-                  <td>{formatNumber(locale, d.size_bytes)}</td>
-                  <td>{formatTime(locale, Date.parse(d.created_at))}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                  </>
+                );
+              },
+            },
+            { header: t('documents.type'), sortValue: (d) => d.detected_type, cell: (d) => d.detected_type ?? '–' },
+            { header: t('documents.size'), sortValue: (d) => d.size_bytes, cell: (d) => formatNumber(locale, d.size_bytes) },
+            { header: t('documents.created'), sortValue: (d) => Date.parse(d.created_at), cell: (d) => formatTime(locale, Date.parse(d.created_at)) },
+          ]}
+          rows={docs}
+          rowKey={(d) => d.id}
+          rowTestId={(d) => `doc-${d.id}`}
+        />
       )}
       {selected !== null && <DocumentDetail id={selected} onClose={() => setSelected(null)} onChanged={() => void load()} />}
     </section>
