@@ -201,7 +201,14 @@ SECTIONS.push(
     about:
       'Our whole pipeline (detect + extract + metadata + chunk, no vectors) against the extraction libraries alone on the same mixed corpus; a 2-page PDF from upload to `ready`; peak RSS of the service during a 200 MB upload (issue 15).',
     goals: [
-      { text: 'extraction ≥ 0.8× the raw libraries', unit: 'x', value: (r) => againstPeer(r, 'extract_mb_per_s', 'ai-stack'), met: (v) => v >= 0.8 },
+      {
+        text: 'extraction ≥ 0.8× the raw libraries (median of per-round ratios)',
+        unit: 'x',
+        value: (r) =>
+          ratio(r, 'extract_mb_per_s: ai-stack / pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite')?.median ??
+          againstPeer(r, 'extract_mb_per_s', 'ai-stack'),
+        met: (v) => v >= 0.8,
+      },
       valueGoal('upload → ready p50 ≤ 300 ms (2-page PDF, embedded defaults)', 'upload_to_ready_p50_ms', 'ai-stack', 'ms', (v) => v <= 300),
       valueGoal('peak RSS ≤ 300 MB while a 200 MB file is uploaded and processed', 'peak_rss_mb_200mb_upload', 'ai-stack', 'mb', (v) => v <= 300),
     ],
