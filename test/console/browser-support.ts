@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type ViewportSize } from 'playwright-core';
 
 // Debian's chromium (installed by .ci/system-packages); never a downloaded browser.
 export const CHROMIUM = '/usr/bin/chromium';
@@ -57,4 +57,24 @@ export async function axeViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export interface SignInOptions {
+  viewport?: ViewportSize;
+  /** Runs on the sign-in page before the form is filled (e.g. a layout check of the signed-out page). */
+  onLoginPage?: (page: Page) => Promise<void>;
+}
+
+/** A new English browser context signed in through the console's own form, waiting for the overview. */
+export async function signIn(browser: Browser, baseUrl: string, username: string, password: string, options: SignInOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-US', ...(options.viewport ? { viewport: options.viewport } : {}) });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  await page.goto(`${baseUrl}/login`);
+  await options.onLoginPage?.(page);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('overview').waitFor();
+  return page;
 }

@@ -9,7 +9,7 @@ import { defineTask, type TaskDefinition } from '../../src/tasks/index.ts';
 import { settled, upload } from '../documents/support.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 import { eventually } from '../support/wait.ts';
-import { axeViolations, launch, STEP_MS } from './browser-support.ts';
+import { axeViolations, launch, STEP_MS, signIn as signInAs } from './browser-support.ts';
 
 const PASSWORD = 'a long hostile-input password';
 const HOSTILE_TITLE = '<svg onload="window.__xss=21">Board <b>minutes</b>';
@@ -64,17 +64,7 @@ describe('the console against hostile input, forged requests and planted session
     await svc?.cleanup();
   });
 
-  async function signIn(): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US' });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(`${svc.baseUrl}/login`);
-    await page.getByLabel('Username').fill('operator');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('overview').waitFor();
-    return page;
-  }
+  const signIn = (): Promise<Page> => signInAs(browser, svc.baseUrl, 'operator', PASSWORD);
 
   /** Nothing the server sent became markup, and no hostile handler ran. */
   const expectInert = async (page: Page, where: string) => {

@@ -1,10 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, ViewportSize } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_ROUTES } from '../../fixtures/console-lighthouse.ts';
 import { ensureConsoleBuilt } from '../../src/console/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
-import { axeViolations, launch, screenshot, STEP_MS } from './browser-support.ts';
+import { axeViolations, launch, screenshot, signIn as signInAs } from './browser-support.ts';
 
 const PASSWORD = 'a long navigation password';
 /** Every page in the navigation, in its order. */
@@ -93,18 +93,8 @@ describe('console navigation at desktop and phone widths', () => {
     await svc?.cleanup();
   });
 
-  async function signIn(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US', viewport });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(`${svc.baseUrl}/login`);
-    await expectFits(page, 'sign-in');
-    await page.getByLabel('Username').fill('navigator');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('overview').waitFor();
-    return page;
-  }
+  const signIn = (viewport: ViewportSize): Promise<Page> =>
+    signInAs(browser, svc.baseUrl, 'navigator', PASSWORD, { viewport, onLoginPage: (page) => expectFits(page, 'sign-in') });
 
   it('fits at 1280×800 on every page, in both languages: no horizontal overflow, every link visible and reachable by Tab', async () => {
     const page = await signIn({ width: 1280, height: 800 });

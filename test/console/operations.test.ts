@@ -1,10 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, ViewportSize } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuilt } from '../../src/console/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 import { eventually } from '../support/wait.ts';
-import { axeViolations, launch, screenshot, STEP_MS } from './browser-support.ts';
+import { axeViolations, launch, screenshot, STEP_MS, signIn as signInAs } from './browser-support.ts';
 
 const PASSWORD = 'a long console password';
 const HOSTILE_SUBJECT = '<img src=x onerror="window.__xss=7"><script>window.__xss=8</script>';
@@ -62,17 +62,7 @@ describe('the console: overview, mail and alerts, settings', () => {
   };
   const rules = async () => ((await (await svc.call('/admin/alerts/rules')).json()) as { items: Rule[] }).items;
 
-  async function signIn(viewport?: { width: number; height: number }): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US', ...(viewport ? { viewport } : {}) });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(`${svc.baseUrl}/login`);
-    await page.getByLabel('Username').fill('operator');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('overview').waitFor();
-    return page;
-  }
+  const signIn = (viewport?: ViewportSize): Promise<Page> => signInAs(browser, svc.baseUrl, 'operator', PASSWORD, viewport ? { viewport } : {});
 
   it('shows the slow-query count and a new alert on the overview as they happen, without a reload', async () => {
     const page = await signIn();

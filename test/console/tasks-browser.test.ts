@@ -8,7 +8,7 @@ import { settled, upload } from '../documents/support.ts';
 import { jpegPhoto } from '../images/hostile-images.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 import { eventually } from '../support/wait.ts';
-import { axeViolations, launch, screenshot, STEP_MS } from './browser-support.ts';
+import { axeViolations, launch, screenshot, STEP_MS, signIn as signInAs } from './browser-support.ts';
 
 const PASSWORD = 'a long monitor password';
 
@@ -46,17 +46,7 @@ describe('console: workers, attempt history and thumbnails in a real browser', (
     await svc?.cleanup();
   });
 
-  async function signIn(): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US' });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(`${svc.baseUrl}/login`);
-    await page.getByLabel('Username').fill('monitor');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('overview').waitFor();
-    return page;
-  }
+  const signIn = (): Promise<Page> => signInAs(browser, svc.baseUrl, 'monitor', PASSWORD);
 
   it('shows the worker with its heartbeat, and a failed task with each attempt, its error and traceback', async () => {
     const page = await signIn();
