@@ -3,14 +3,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forecast, mase, smape } from '../../src/analytics/index.ts';
 import type { Summary } from '../lib/results.ts';
-import { percentile, spread, tidy, type Spread } from '../lib/stats.ts';
+import { percentile, tidy } from '../lib/stats.ts';
 import { loadM3, sample } from './m3.ts';
 
 export interface ForecastPart {
   summary: Summary;
   settings: Record<string, unknown>;
   /** CPU ms of each of our fits, in series order. */
-  fitCpuMs: Spread;
+  rounds: { fitCpuMs: number[] };
 }
 
 /**
@@ -71,7 +71,7 @@ export function forecastPart(work: string, step: number): ForecastPart {
   console.error(summary);
   return {
     summary,
-    fitCpuMs: spread(cpuMs),
+    rounds: { fitCpuMs: cpuMs },
     settings: {
       set: `M3 (Mcomp data), every ${step}th series: ${n} of 3,003 (yearly, quarterly, monthly, other)`,
       series: n,

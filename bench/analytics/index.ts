@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machineFacts } from '../lib/machine.ts';
-import { beginRun, writeResults } from '../lib/results.ts';
+import { beginRun, writeResults, type Summary } from '../lib/results.ts';
+import type { Spread } from '../lib/stats.ts';
 import { chartPart } from './chart.ts';
 import { forecastPart } from './forecast.ts';
 import { pivotPart } from './pivot.ts';
@@ -30,47 +31,27 @@ const postgresUrl = 'postgres://root@127.0.0.1:5432/test';
 const facts = (packages: string[], withPostgres = false) => machineFacts({ packages, ...(withPostgres ? { postgresUrl } : {}) });
 const work = mkdtempSync(join(tmpdir(), 'ai-stack-bench-analytics-'));
 
+/** What each part measures: its summary keys, settings, per-round ratios and raw rounds. */
+interface PartResult {
+  summary: Summary;
+  settings: Record<string, unknown>;
+  ratios?: Record<string, Spread>;
+  rounds?: unknown;
+}
+
+/** Runs one part if asked for, between the machine facts of its start and end, into its own run record. */
+async function part(name: string, packages: string[], measure: () => PartResult | Promise<PartResult>, withPostgres = false): Promise<void> {
+  if (!parts.has(name)) return;
+  const run = await beginRun(command, facts(packages, withPostgres));
+  const { summary, settings, ratios, rounds } = await measure();
+  writeResults('analytics', name, summary, run.finish({ settings: { metrics: Object.keys(summary), ...settings }, ...(ratios ? { ratios } : {}), rounds }));
+}
+
 try {
-  if (parts.has('forecast')) {
-    const run = await beginRun(command, facts([]));
-    const result = forecastPart(work, Number(flag('m3-step', '10')));
-    writeResults(
-      'analytics',
-      'forecast',
-      result.summary,
-      run.finish({ settings: { metrics: Object.keys(result.summary), ...result.settings }, rounds: { fitCpuMs: result.fitCpuMs.values } }),
-    );
-  }
-  if (parts.has('xlsx')) {
-    const run = await beginRun(command, facts(['exceljs']));
-    const result = await xlsxPart(work, Number(flag('rows', '1000000')), rounds);
-    writeResults(
-      'analytics',
-      'xlsx',
-      result.summary,
-      run.finish({ settings: { metrics: Object.keys(result.summary), ...result.settings }, ratios: result.ratios, rounds: result.rounds }),
-    );
-  }
-  if (parts.has('pivot')) {
-    const run = await beginRun(command, facts(['kysely', 'pg'], true));
-    const result = await pivotPart(work, Number(flag('orders', '1000000')), rounds);
-    writeResults(
-      'analytics',
-      'pivot',
-      result.summary,
-      run.finish({ settings: { metrics: Object.keys(result.summary), ...result.settings }, ratios: result.ratios, rounds: result.rounds }),
-    );
-  }
-  if (parts.has('chart')) {
-    const run = await beginRun(command, facts(['echarts']));
-    const result = await chartPart(Math.max(rounds, 6));
-    writeResults(
-      'analytics',
-      'chart',
-      result.summary,
-      run.finish({ settings: { metrics: Object.keys(result.summary), ...result.settings }, ratios: result.ratios, rounds: result.rounds }),
-    );
-  }
+  await part('forecast', [], () => forecastPart(work, Number(flag('m3-step', '10'))));
+  await part('xlsx', ['exceljs'], () => xlsxPart(work, Number(flag('rows', '1000000')), rounds));
+  await part('pivot', ['kysely', 'pg'], () => pivotPart(work, Number(flag('orders', '1000000')), rounds), true);
+  await part('chart', ['echarts'], () => chartPart(Math.max(rounds, 6)));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
