@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { machineFacts } from '../../bench/lib/machine.ts';
+import { beginRun, writeResults, type Summary } from '../../bench/lib/results.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import type { Kysely } from 'kysely';
 import {
@@ -62,6 +64,7 @@ async function withEngine<T>(kind: 'sqlite' | 'postgres', use: (engine: SearchEn
   }
 }
 
+const run = await beginRun('npm run eval:search', machineFacts({ postgresUrl: POSTGRES, packages: ['@node-rs/jieba', 'opencc-js'] }));
 console.log('Word segmentation, UD Chinese GSD test split (500 sentences each)');
 const segmentation = segmentationTable('test');
 console.table(segmentation.map((r) => ({ system: r.system, set: r.set, precision: r.precision.toFixed(3), recall: r.recall.toFixed(3), f1: r.f1.toFixed(3) })));
@@ -97,3 +100,22 @@ for (const language of ['zh-cn', 'en'] as const) {
 }
 console.log('\nKnown-item retrieval, Debian Reference sections (query: the heading; answer: its section, heading removed)');
 console.table(retrieval);
+
+// Scores, not timings: the same on a busy machine. Written beside the benchmarks so docs/benchmarks.md judges the goals.
+const summary: Summary = {};
+const put = (metric: string, key: string, value: number) => {
+  if (Number.isFinite(value)) summary[metric] = { ...summary[metric], [key]: Number(value.toFixed(3)) };
+};
+for (const r of segmentation) put('segmentation_f1', `${r.system.startsWith('ai-stack') ? 'ai-stack' : 'jieba-cut'} (${r.set.split(' ')[0]})`, r.f1);
+for (const r of retrieval) {
+  const language = r.language === 'zh-cn' ? 'zh' : r.language;
+  put(`mrr10_${language}`, `${r.engine}-${r.mode}`, Number(r.mrr10));
+  put(`recall10_${language}`, `${r.engine}-${r.mode}`, Number(r.recall10));
+}
+const settings = {
+  segmentation: 'UD Chinese GSD test split, 500 sentences per script, word-level F1',
+  retrieval: 'Debian Reference sections (heading removed) as documents, the heading as the query, one right answer; top 10',
+  queries: Object.fromEntries(retrieval.filter((r) => r.mode === 'lexical' && r.engine === 'ai-stack-sqlite').map((r) => [r.language, r.queries])),
+  vectors: 'the documents module default: hashing-ngram-v1@384, exact cosine; hybrid = SearchService weighted RRF with hybridWeight()',
+};
+if (Object.keys(summary).length > 0) console.log(`wrote ${writeResults('search-quality', 'eval', summary, run.finish({ settings }))}`);

@@ -1,4 +1,4 @@
-import { createHashingEmbedder, type Embedder } from '../../src/documents/index.ts';
+import { createHashingEmbedder, hybridWeight, type Embedder } from '../../src/documents/index.ts';
 import type { SearchDocument, VectorSource } from '../../src/search/index.ts';
 
 /**
@@ -25,6 +25,10 @@ export class ExactVectorSource implements VectorSource {
       });
     }
     return source;
+  }
+
+  get weight(): number {
+    return hybridWeight(this.#embedder);
   }
 
   async nearest(text: string, k: number): Promise<string[]> {

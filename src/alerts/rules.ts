@@ -1,16 +1,7 @@
 import { Type, type Static } from 'typebox';
+import type { AlertKind, Severity } from './kinds.ts';
 
-/** What a rule measures; `disk_free_mb` fires below its threshold, every other kind above it. */
-export const ALERT_KINDS = [
-  'failed_tasks',
-  'queue_backlog',
-  'oldest_waiting_minutes',
-  'slow_queries',
-  'readiness_failures',
-  'disk_free_mb',
-  'backup_age_hours',
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+export { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity } from './kinds.ts';
 
 export const AlertRuleInput = Type.Object(
   {
@@ -56,7 +47,7 @@ export interface AlertRuleView {
   kind: AlertKind;
   threshold: number;
   queue: string | null;
-  severity: 'info' | 'warning' | 'critical';
+  severity: Severity;
   cooldown_seconds: number;
   emails: string[];
   webhook: { url: string; secret: '(set)' } | null;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Db } from '../db/index.ts';
-import type { DocumentsModule } from '../documents/index.ts';
+import { hybridWeight, type DocumentsModule } from '../documents/index.ts';
 import {
   Analyzer,
   PostgresSearchEngine,
@@ -105,6 +105,10 @@ class DocumentVectorSource implements VectorSource {
 
   constructor(documents: DocumentsModule) {
     this.#documents = documents;
+  }
+
+  get weight(): number {
+    return hybridWeight(this.#documents.embedder);
   }
 
   async nearest(text: string, k: number): Promise<string[]> {

@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
  * about 60 MB more but cost up to 23 % of req/s on cached API responses (`node [flag] bench/http/service.ts`, 18:00
  * UTC 2026-12-06: 10,530 req/s default, 10,474 at 16 MB, 8,065 at 8 MB).
  * Only a launch flag can set it (V8 sizes the heap before any code runs): bin/ai-stack.js's shebang and the npm
- * scripts pass it; keep them equal to this list.
+ * scripts pass it; test/cli/node-flags.test.ts keeps them equal to this list.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
 

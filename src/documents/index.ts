@@ -35,6 +35,7 @@ export {
   createOpenAiEmbedder,
   createOnnxEmbedder,
   embeddingSpace,
+  hybridWeight,
   EmbeddingError,
   type Embedder,
   type OpenAiEmbedderOptions,

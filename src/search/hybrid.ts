@@ -48,6 +48,8 @@ export interface FuseInput {
   units: ReadonlyMap<string, SearchDocument>;
   offset: number;
   limit: number;
+  /** The vector ranking's weight in the fusion, the lexical one's being 1 (weighted RRF). */
+  vectorWeight?: number;
 }
 
 /**
@@ -58,9 +60,10 @@ export interface FuseInput {
  */
 export function fuse(input: FuseInput): SearchResult {
   const scores = new Map<string, number>();
-  const add = (id: string, rank: number) => scores.set(id, (scores.get(id) ?? 0) + 1 / (RRF_K + rank + 1));
-  input.lexical?.hits.forEach((hit, rank) => add(hit.id, rank));
-  input.nearest.forEach((id, rank) => add(id, rank));
+  const add = (id: string, rank: number, weight: number) => scores.set(id, (scores.get(id) ?? 0) + weight / (RRF_K + rank + 1));
+  input.lexical?.hits.forEach((hit, rank) => add(hit.id, rank, 1));
+  const vectorWeight = input.vectorWeight ?? 1;
+  input.nearest.forEach((id, rank) => add(id, rank, vectorWeight));
   const ranked = [...scores].sort((a, b) => b[1] - a[1]);
   const known = new Map<string, SearchHit>((input.lexical?.hits ?? []).map((h) => [h.id, h]));
   const hits = ranked.slice(input.offset, input.offset + input.limit).flatMap(([id, score]) => {

@@ -28,6 +28,11 @@ export interface SearchSource {
 export interface VectorSource {
   /** Up to `k` unit ids, nearest first; none where nothing has been vectorised. */
   nearest(text: string, k: number): Promise<string[]>;
+  /**
+   * How much the vector ranking counts in hybrid fusion against the lexical one (1, the default: plain RRF).
+   * Below 1 for vectors that rank the same characters the lexical side already matches, only worse.
+   */
+  readonly weight?: number;
 }
 
 export type SearchMode = 'lexical' | 'vector' | 'hybrid';
@@ -139,7 +144,7 @@ export class SearchService {
     const units = new Map((await this.#units(candidates)).map((u) => [u.id, u]));
     // Vector neighbours obey the same filters and exclusions as lexical hits.
     const nearest = candidates.filter((id) => units.has(id) && admissible(this.analyzer, plan, units.get(id) as SearchDocument, query.filters));
-    return { ...fuse({ analyzer: this.analyzer, plan, lexical, nearest, units, offset, limit }), mode };
+    return { ...fuse({ analyzer: this.analyzer, plan, lexical, nearest, units, offset, limit, vectorWeight: this.#vectors.weight ?? 1 }), mode };
   }
 
   async suggest(prefix: string, limit?: number): Promise<Suggestion[]> {

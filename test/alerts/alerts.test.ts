@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALERT_KINDS, AlertRuleInput, SEVERITIES } from '../../src/alerts/rules.ts';
 import { DIALECTS } from '../support/db.ts';
 import { startTestService, type TestService } from '../support/runtime.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
@@ -17,6 +18,13 @@ function validSignature(headers: Record<string, string | string[] | undefined>, 
   const expected = `v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
   return headers['x-ai-stack-signature'] === expected && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
 }
+
+// The input schema spells its literals out (for the emitted .d.ts): they must be the lists the console offers.
+it('the rule schema accepts exactly the kinds and severities of src/alerts/kinds.ts', () => {
+  const literals = (schema: unknown) => ((schema as { anyOf: { const: string }[] }).anyOf ?? []).map((member) => member.const);
+  expect(literals(AlertRuleInput.properties.kind)).toEqual([...ALERT_KINDS]);
+  expect(literals(AlertRuleInput.properties.severity)).toEqual([...SEVERITIES]);
+});
 
 describe.each(DIALECTS)('alerts (%s)', (dialect) => {
   let smtp: TestSmtpServer;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Analyzer, SearchService, SqliteSearchEngine, type SearchDocument, type SearchSource } from '../../src/search/index.ts';
+import { Analyzer, SearchService, SqliteSearchEngine, type SearchDocument, type SearchSource, type VectorSource } from '../../src/search/index.ts';
 import { openTestDatabase, type TestDatabase } from '../support/db.ts';
 
 /** A source over an in-memory list: the documents module's adapter plays this role in the service. */
@@ -22,7 +22,7 @@ afterEach(async () => {
   for (const db of opened.splice(0)) await db.cleanup();
 });
 
-async function service(source: SearchSource, database?: TestDatabase, vectors?: { nearest(text: string, k: number): Promise<string[]> }) {
+async function service(source: SearchSource, database?: TestDatabase, vectors?: VectorSource) {
   const db = database ?? (await openTestDatabase('sqlite', { migrate: false }));
   if (!database) opened.push(db);
   const analyzer = new Analyzer();
@@ -105,6 +105,20 @@ describe('SearchService', () => {
     expect((await search.search({ q: '缓存', mode: 'vector' })).hits.map((h) => h.id)).toEqual(['b:0', 'c:0', 'a:0']);
     expect((await search.search({ q: '缓存', mode: 'vector', filters: { type: ['md'] } })).hits.map((h) => h.id)).toEqual(['b:0', 'a:0']);
     expect((await search.search({ q: '缓存', mode: 'lexical' })).hits.map((h) => h.id)).toEqual(['a:0']);
+  });
+
+  it("weighs the vector ranking by the source's weight: 0 keeps the lexical order and only appends what the words missed", async () => {
+    const units = [unit('a', '缓存 缓存 缓存'), unit('b', '内存不足时如何释放空间'), unit('c', '缓存之外还有很长的一段说明文字，讲内存回收的原理与实现细节')];
+    const equal = await service(new ListSource(units), undefined, { nearest: async () => ['c:0', 'b:0', 'a:0'] });
+    await equal.search.indexDocuments(['a', 'b', 'c']);
+    expect((await equal.search.search({ q: '缓存', mode: 'lexical' })).hits.map((h) => h.id)).toEqual(['a:0', 'c:0']);
+    // Plain RRF: c is first by vectors and second by words, a first by words and last by vectors.
+    expect((await equal.search.search({ q: '缓存' })).hits.map((h) => h.id)).toEqual(['c:0', 'a:0', 'b:0']);
+    const lexicalFirst = await service(new ListSource(units), undefined, { nearest: async () => ['c:0', 'b:0', 'a:0'], weight: 0 });
+    await lexicalFirst.search.indexDocuments(['a', 'b', 'c']);
+    const fused = await lexicalFirst.search.search({ q: '缓存' });
+    expect(fused.mode).toBe('hybrid');
+    expect(fused.hits.map((h) => h.id)).toEqual(['a:0', 'c:0', 'b:0']);
   });
 
   it('is lexical by default until vectors exist; vector neighbours get the words without syntax and obey exclusions', async () => {

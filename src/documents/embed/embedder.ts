@@ -6,6 +6,12 @@ export interface Embedder {
   readonly dimension: number;
   /** Largest number of texts one `embed` call should carry. */
   readonly batchSize: number;
+  /**
+   * False for vectors of surface features (the hashing embedder): they rank the characters the lexical search
+   * already matches, only worse, so hybrid search ranks by words and lets them add only what the words miss.
+   * Absent: a model of meaning.
+   */
+  readonly semantic?: boolean;
   /** One unit-length vector per text, in order. */
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
   close?(): Promise<void>;
@@ -17,6 +23,11 @@ export class EmbeddingError extends AiStackError {
     super(message, { code: 'embedding_failed', status: opts.status ?? 502, cause: opts.cause });
     this.retryable = opts.retryable ?? false;
   }
+}
+
+/** The weight of an embedder's ranking in hybrid search against the lexical ranking's 1 (docs/search.md, "Hybrid weights"). */
+export function hybridWeight(embedder: Pick<Embedder, 'semantic'>): number {
+  return embedder.semantic === false ? 0 : 1;
 }
 
 /** `model@dimension`, the key vectors are stored and searched under. */

@@ -47,6 +47,7 @@ export function createHashingEmbedder(options: { dimension?: number; batchSize?:
   return {
     model: 'hashing-ngram-v1',
     dimension,
+    semantic: false,
     batchSize: options.batchSize ?? 256,
     async embed(texts) {
       return texts.map((text) => {

@@ -4,7 +4,7 @@ import { createHashingEmbedder } from './hashing.ts';
 import { createOnnxEmbedder } from './onnx.ts';
 import { createOpenAiEmbedder } from './openai.ts';
 
-export { EmbeddingError, embeddingSpace, type Embedder } from './embedder.ts';
+export { EmbeddingError, embeddingSpace, hybridWeight, type Embedder } from './embedder.ts';
 export { createHashingEmbedder, features as hashingFeatures } from './hashing.ts';
 export { createOpenAiEmbedder, type OpenAiEmbedderOptions } from './openai.ts';
 export { createOnnxEmbedder, type OnnxEmbedderOptions } from './onnx.ts';

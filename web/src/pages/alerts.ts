@@ -1,22 +1,16 @@
-/** Alert rules and incidents as /admin/alerts returns them (and the `alerts` live event carries). */
-export const ALERT_KINDS = [
-  'failed_tasks',
-  'queue_backlog',
-  'oldest_waiting_minutes',
-  'slow_queries',
-  'readiness_failures',
-  'disk_free_mb',
-  'backup_age_hours',
-] as const;
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+import type { AlertKind, Severity } from '../../../src/alerts/kinds.ts';
 
+// The server's own lists (src/alerts/kinds.ts imports nothing): a kind added there reaches the form as well.
+export { ALERT_KINDS, SEVERITIES } from '../../../src/alerts/kinds.ts';
+
+/** Alert rules and incidents as /admin/alerts returns them (and the `alerts` live event carries). */
 export interface AlertRule {
   id: number;
   name: string;
-  kind: (typeof ALERT_KINDS)[number];
+  kind: AlertKind;
   threshold: number;
   queue: string | null;
-  severity: (typeof SEVERITIES)[number];
+  severity: Severity;
   cooldown_seconds: number;
   emails: string[];
   webhook: { url: string; secret: '(set)' } | null;
