@@ -5,7 +5,8 @@
 //  - index_mb_per_s: indexing a slice of the corpus from scratch, analysis/segmentation included, SQLite
 //    FTS5 (on disk) against MiniSearch (in memory).
 //  - mrr10_zh: known-item MRR@10 of the Chinese headings over the whole mixed corpus: ours hybrid
-//    (lexical + the documents module's hashing embedder, RRF), ours lexical, MiniSearch with bigrams.
+//    (lexical + the documents module's hashing embedder, weighted RRF as the app weighs it), ours lexical,
+//    MiniSearch with bigrams.
 // Needs the Debian Reference packages: bench/search/setup.sh installs them.
 // Run: npm run bench:search   (writes bench/results/search.json)
 import { randomBytes } from 'node:crypto';
@@ -199,7 +200,7 @@ try {
         boost: { title: 8 },
         combineWith: 'OR (default)',
       },
-      hybrid: { embedder: 'hashing-ngram-v1@384 (the documents module default), exact cosine', fusion: 'RRF k=60, depth 20' },
+      hybrid: { embedder: 'hashing-ngram-v1@384 (the documents module default), exact cosine', fusion: 'weighted RRF k=60, depth 20, vector weight hybridWeight(hashing) = 0 as in the app: lexical order, vectors append' },
       rounds: ROUNDS,
     },
     ratios: {
