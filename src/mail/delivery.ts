@@ -40,6 +40,12 @@ const CLAIM_PER_LANE = 16;
  * with the same Message-ID).
  */
 const DURABLE_EVERY_MS = 1000;
+/**
+ * Longest an outcome waits for the other lanes' outcomes to share its commit. A lane sends nothing
+ * while its record waits, so this bounds how much longer a crash can find a message accepted and
+ * not yet recorded (still at most one per lane); it turns ~1 commit per message into ~1 per lane-round.
+ */
+const GROUP_COMMIT_WAIT_MS = 1;
 /** A row whose domain slot made it wait longer than this is checked against the suppression list again. */
 const RECHECK_AFTER_WAIT_MS = 50;
 
@@ -49,15 +55,15 @@ const RECHECK_AFTER_WAIT_MS = 50;
  * next: after a crash the only rows sent again are those claimed and not yet accepted, except for
  * the instant between the server's 250 and the record (see docs/mail.md: receivers that
  * de-duplicate by Message-ID cover that instant, and the Message-ID is the same on every attempt).
- * Records commit without an fsync (DURABLE_EVERY_MS), so that instant is (the rest of a turn of the
- * event loop and) a commit, not a disk flush.
+ * Records commit without an fsync (DURABLE_EVERY_MS), so that instant is at most GROUP_COMMIT_WAIT_MS
+ * (waiting for the other lanes' outcomes) and a commit, not a disk flush.
  */
 export class MailDelivery {
   readonly #o: DeliveryOptions;
   readonly #outcomes: { id: number; set: Outcome; resolve: () => void; reject: (error: unknown) => void }[] = [];
   #flushing: Promise<void> | undefined;
-  /** A flush waiting for the end of this turn of the event loop; `#lanes`: lanes of all running deliver() calls. */
-  #flushAtTurnEnd: NodeJS.Immediate | undefined;
+  /** A flush waiting for more lanes' outcomes (GROUP_COMMIT_WAIT_MS at most); `#lanes`: lanes of all running deliver() calls. */
+  #flushSoon: NodeJS.Timeout | undefined;
   #lanes = 0;
   /** When a claim or record last waited for the disk; `#unflushed`: a relaxed commit happened since the last end of a run. */
   #durableAt = Number.NEGATIVE_INFINITY;
@@ -232,25 +238,28 @@ export class MailDelivery {
   /**
    * Records an outcome; each lane waits for its own record before it sends again. Outcomes that arrive
    * while a record is being written share the next transaction. With no more lanes than connections,
-   * the outcomes answered in one turn of the event loop share one transaction at the end of that turn
-   * (fewer commits, WAL pages and checkpoints): nodemailer's pool then never holds a queued message, so
-   * a connection starts its next message only once a lane sends it, after the record. With more lanes
-   * (several deliver() calls at once) a queued message could go out on a connection whose record waits
-   * for the turn's end, so each outcome is written at once, before nodemailer frees its connection.
+   * an outcome waits until every lane has one (or GROUP_COMMIT_WAIT_MS passed), and they share one
+   * transaction: one commit per round of the lanes instead of one per message (fewer commits, WAL pages
+   * and checkpoints; the CPU they cost was most of the outbox's overhead). nodemailer's pool then never
+   * holds a queued message, so a connection starts its next message only once a lane sends it, after
+   * the record. With more lanes (several deliver() calls at once) a queued message could go out on a
+   * connection whose record waits, so each outcome is written at once, before nodemailer frees its
+   * connection.
    */
   #finish(row: OutboxRow, set: Outcome): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#outcomes.push({ id: row.id, set, resolve, reject });
       if (this.#flushing !== undefined) return;
-      if (this.#lanes > this.#o.transport.concurrency) {
+      if (this.#lanes > this.#o.transport.concurrency || this.#outcomes.length >= this.#lanes) {
+        clearTimeout(this.#flushSoon);
+        this.#flushSoon = undefined;
         this.#flushing = this.#flush();
         return;
       }
-      if (this.#flushAtTurnEnd !== undefined) return;
-      this.#flushAtTurnEnd = setImmediate(() => {
-        this.#flushAtTurnEnd = undefined;
+      this.#flushSoon ??= setTimeout(() => {
+        this.#flushSoon = undefined;
         if (this.#flushing === undefined && this.#outcomes.length > 0) this.#flushing = this.#flush();
-      });
+      }, GROUP_COMMIT_WAIT_MS);
     });
   }
 

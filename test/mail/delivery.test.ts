@@ -174,6 +174,32 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
     expect(smtp.messages).toHaveLength(0);
   });
 
+  it('a message is accepted only after the previous message of its lane was recorded: at most one accepted and unrecorded per lane', async () => {
+    await enqueueMany(
+      t.db.kysely,
+      Array.from({ length: 80 }, (_, i) => ({ to: `r${i}@example.com`, subject: `n${i}`, text: 't' })),
+    );
+    // Just before the server accepts a message, every lane but this message's may hold one accepted message it has not recorded yet.
+    const unrecorded: number[] = [];
+    smtp.setBeforeAccept(async () => {
+      // Counted before the query: messages accepted meanwhile on other connections can only lower the figure.
+      const accepted = smtp.messages.length;
+      const row = await t.db.kysely
+        .selectFrom('mail_outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'sent')
+        .executeTakeFirstOrThrow();
+      unrecorded.push(accepted - Number(row.n));
+    });
+    try {
+      expect((await mail.delivery.deliver()).sent).toBe(80);
+    } finally {
+      smtp.setBeforeAccept(undefined);
+    }
+    expect(unrecorded).toHaveLength(80);
+    expect(Math.max(...unrecorded)).toBeLessThanOrEqual(mail.transport.concurrency - 1);
+  });
+
   it('two deliverers on one outbox send every message exactly once', async () => {
     const other = createMailService({ db: t.db, config: mail.config, dataDir, logger: silentLogger });
     await enqueueMany(

@@ -18,6 +18,8 @@ export interface TestSmtpServer {
   /** Messages received per recipient address (lower-cased). */
   countFor(address: string): number;
   setPolicy(policy: RcptPolicy | undefined): void;
+  /** Runs at the end of each message's DATA, before the server answers 250 (and before it counts in `messages`). */
+  setBeforeAccept(check: (() => Promise<void>) | undefined): void;
   /** While set, MAIL FROM waits for `release()`: lets a test stop every sender between messages. */
   hold(): void;
   release(): void;
@@ -31,6 +33,7 @@ export async function startTestSmtpServer(options: { tls?: { key: string; cert: 
   const messages: ReceivedMessage[] = [];
   const attempts = new Map<string, number>();
   let policy: RcptPolicy | undefined;
+  let beforeAccept: (() => Promise<void>) | undefined;
   let holding = false;
   const waiting = new Set<() => void>();
   const server = new SMTPServer({
@@ -61,14 +64,18 @@ export async function startTestSmtpServer(options: { tls?: { key: string; cert: 
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        const mailFrom = session.envelope.mailFrom;
-        messages.push({
-          from: mailFrom ? mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
-          raw: Buffer.concat(chunks),
-          secure: session.secure,
-        });
-        callback();
+        const accept = () => {
+          const mailFrom = session.envelope.mailFrom;
+          messages.push({
+            from: mailFrom ? mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+            raw: Buffer.concat(chunks),
+            secure: session.secure,
+          });
+          callback();
+        };
+        if (!beforeAccept) return accept();
+        beforeAccept().then(accept, (error: Error) => callback(error));
       });
     },
   });
@@ -82,6 +89,9 @@ export async function startTestSmtpServer(options: { tls?: { key: string; cert: 
     countFor: (addr) => messages.filter((m) => m.to.includes(addr.toLowerCase())).length,
     setPolicy(p) {
       policy = p;
+    },
+    setBeforeAccept(check) {
+      beforeAccept = check;
     },
     hold() {
       holding = true;
