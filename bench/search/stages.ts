@@ -46,7 +46,9 @@ if (!filled) {
     for (let k = 0; k < corpus.chunks.length; k += 500) await engine.upsert(corpus.chunks.slice(k, k + 500));
     console.log(`${engine.name} filled in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
-  await admin.query(`vacuum analyze ${SCHEMA}.search_docs_1`);
+  // Every table of the index (documents, terms, postings), as autovacuum would after the load.
+  const { rows: loaded } = await admin.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = $1`, [SCHEMA]);
+  for (const { name } of loaded) await admin.query(`vacuum analyze ${SCHEMA}.${name}`);
   (await import('node:fs')).writeFileSync(join(DIR, 'filled'), '');
 }
 

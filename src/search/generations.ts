@@ -46,6 +46,8 @@ export interface GenerationTables {
   create(db: AnyDb, g: number): Promise<void>;
   drop(db: AnyDb, g: number): Promise<void>;
   write(db: AnyDb, g: number, units: readonly SearchDocument[]): Promise<void>;
+  /** After the last batch, before the swap: e.g. statistics for the new tables, outside any transaction. */
+  ready?(db: AnyDb, g: number): Promise<void>;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function rebuildGeneration(
       if (batch.length > 0) await db.transaction().execute((trx) => tables.write(trx, next, batch));
       indexed += batch.length;
     }
+    await tables.ready?.(db, next);
     await db.transaction().execute(async (trx) => {
       await setGeneration(trx, 'active', next);
       await setGeneration(trx, 'building', null);

@@ -1,4 +1,6 @@
-import { Analyzer, PostgresSearchEngine } from '../../src/search/index.ts';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { Analyzer, PostgresSearchEngine, type SearchDocument } from '../../src/search/index.ts';
 import { searchEngineSuite } from '../conformance/search-engine-suite.ts';
 import { openTestDatabase } from '../support/db.ts';
 
@@ -9,3 +11,55 @@ searchEngineSuite('PostgreSQL full-text search', async () => {
   await engine.init();
   return { engine, close: () => database.cleanup() };
 });
+
+describe('PostgreSQL search: upgrading an index written before the postings table', () => {
+  it('writes every row again from its stored text on init, with the same results, hashes and document frequencies', async () => {
+    const database = await openTestDatabase('postgres', { migrate: false });
+    try {
+      const db = database.db.kysely;
+      const documents: SearchDocument[] = [
+        {
+          id: 'a:0',
+          documentId: 'a',
+          title: '数据分析平台',
+          body: '我们的数据分析平台支持实时报表。',
+          language: 'zh',
+          tags: ['x'],
+          date: '2024-05-01T00:00:00.000Z',
+        },
+        { id: 'b:0', documentId: 'b', title: 'Package management', body: 'Install packages with apt-get and aptitude.', language: 'en' },
+        { id: 'c:0', documentId: 'c', title: '报表', body: '分析数据，生成报表。Install 报表 tools.', type: 'note' },
+      ];
+      const before = new PostgresSearchEngine(db, analyzer);
+      await before.init();
+      await before.upsert(documents);
+      const queries = ['数据分析', 'install packages', '报表', '"数据分析"', 'pack*', '分析 -平台'];
+      const expected = await Promise.all(queries.map((q) => before.search({ q, limit: 10 })));
+      const entries = await collect(before.entries());
+      const terms = (await sql<{ term: string; df: number }>`select term, df from search_terms_1 order by term`.execute(db)).rows;
+      // The layout of the previous version: no postings, no row key, bigrams and unstemmed words unmarked.
+      await sql`drop table search_postings_1`.execute(db);
+      await sql`alter table search_docs_1 drop column rid`.execute(db);
+      await sql`update search_docs_1 set tsv = replace(tsv::text, ${'\u0001'}, '')::tsvector`.execute(db);
+      await sql`update search_terms_1 set df = 0`.execute(db);
+
+      const after = new PostgresSearchEngine(db, analyzer);
+      await after.init();
+      for (const [k, q] of queries.entries()) expect(await after.search({ q, limit: 10 }), q).toEqual(expected[k]);
+      expect(await collect(after.entries())).toEqual(entries);
+      expect((await sql<{ term: string; df: number }>`select term, df from search_terms_1 order by term`.execute(db)).rows).toEqual(terms);
+      // A second start finds nothing to upgrade; writes and deletes keep working.
+      await new PostgresSearchEngine(db, analyzer).init();
+      await after.remove(['c:0']);
+      expect((await after.search({ q: '报表', limit: 10 })).hits.map((h) => h.id)).toEqual(['a:0']);
+    } finally {
+      await database.cleanup();
+    }
+  });
+});
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}

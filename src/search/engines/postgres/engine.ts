@@ -5,25 +5,28 @@ import { ensureMeta, inEveryWriteTarget, readGenerations, rebuildGeneration } fr
 import { planQuery, type QueryPlan, type TermMatch } from '../../query/plan.ts';
 import type { IndexedEntry, IndexStats, SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from '../../types.ts';
 import { checkFilters, counts, distinctTitles, indexStats, nearSpellings, page, pagedEntries, toHit, type StoredRow, type Vocabulary } from '../shared.ts';
-import { createGeneration, dropGeneration, tables } from './schema.ts';
-import { compileTsquery, groupQuery, indexedLength, tsvectorLiteral } from './tsvector.ts';
+import { Bm25, TF_OF_WEIGHT, WEIGHTS } from './ranking.ts';
+import { createGeneration, dropGeneration, tables, vacuumGeneration, type Tables } from './schema.ts';
+import { upgradeGeneration } from './upgrade.ts';
+import { compileTsquery, D_MARK, indexedLength, tsvectorLiteral } from './tsvector.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
 type AnyDb = Kysely<any>;
 
-/** ts_rank weights {D, C, B, A}: bigrams and unstemmed words, sub-words, body, title (SQLite's bm25 column weights ÷ 8). */
-const WEIGHTS = '{0,0.0375,0.125,1}';
-/** ts_rank_cd of a term sums its occurrences' weights: ÷ the body weight, a body occurrence counts 1. */
-const RANK_TO_TF = 1 / 0.125;
-/** Lucene's and SQLite's BM25 defaults. */
-const BM25_K1 = 1.2;
-const BM25_B = 0.75;
 const CORPUS_STATS_MS = 2_000;
+
+/** One page of stored rows with their scores, and the total number of matches. */
+interface Page {
+  rows: Array<Omit<StoredRow, 'date'> & { date: Date | null }>;
+  total: number;
+}
+
+const STORED = sql`d.id, d.document_id, d.title, d.body, d.type, d.language, d.date, d.tags`;
 
 /**
  * PostgreSQL full-text search over our own tokens (a tsvector written from the shared analysis, GIN index).
- * Ranking is BM25-like: each query group's ts_rank (length-normalised term frequency) times its IDF,
- * from document frequencies kept with every write.
+ * Ranking is BM25 (ranking.ts), from each row's term frequencies kept in a postings table and document frequencies
+ * kept with every write.
  */
 export class PostgresSearchEngine implements SearchEngine {
   readonly name = 'postgres';
@@ -38,7 +41,11 @@ export class PostgresSearchEngine implements SearchEngine {
 
   async init(): Promise<void> {
     await ensureMeta(this.#db);
-    await createGeneration(this.#db, (await readGenerations(this.#db)).active);
+    const { active, building } = await readGenerations(this.#db);
+    for (const g of new Set([active, building ?? active])) {
+      await upgradeGeneration(this.#db, g, (db, target, documents, hashes) => this.#write(db, target, documents, hashes));
+    }
+    await createGeneration(this.#db, active);
   }
 
   async upsert(documents: readonly SearchDocument[]): Promise<void> {
@@ -63,44 +70,28 @@ export class PostgresSearchEngine implements SearchEngine {
     const t = tables(g);
     const extra = await nearSpellings(this.#analyzer, plan, this.#vocabulary(g));
     const tsquery = compileTsquery(plan, extra, query.match ?? 'any');
-    const where = sql`d.tsv @@ ${tsquery}::tsquery${this.#filters(query)}`;
-    const from = sql`from ${sql.table(t.docs)} d`;
-    const bm25 = await this.#score(plan, extra, g);
-    // Each group's rank is computed once per match in the fenced subquery (OFFSET 0 keeps PostgreSQL from inlining it
-    // and evaluating every ts_rank_cd twice), only ids and scores are sorted, and the stored text is read for the page.
-    // The total comes with the page, a window count over the rows already matched: a second statement counting them
-    // ran the scan and its recheck of every row's tsvector again. Only a page past the last match counts apart.
-    // (Measured and dropped: a one-call ts_rank_cd of all groups keeping the best 200 or 1,000 matches for exact BM25
-    // lowered MRR@10 on the benchmark's corpus, 0.588 → 0.550 / 0.583: it has no IDF.)
-    const ranks = bm25.ranks.map((rank, k) => sql`${rank} as ${sql.ref(`r${k}`)}`);
-    const score = bm25.combine((k) => sql.ref(`x.r${k}`), sql.ref('x.len'));
-    const scored = sql`select x.id, x.date, x.total, ${score} as score
-      from (select d.id, d.date, coalesce(d.len, length(d.tsv)) as len, count(*) over () as total${ranks.length > 0 ? sql`, ${sql.join(ranks)}` : sql``}
-      ${from} where ${where} offset 0) x`;
-    const order = query.sort === 'date' ? sql`date desc nulls last, score desc` : sql`score desc`;
-    const { rows: top } = await sql<{ id: string; score: number; total: string }>`select id, score, total
-      from (${scored}) s order by ${order}, id limit ${limit} offset ${offset}`.execute(this.#db);
-    const { rows: stored } =
-      top.length === 0
-        ? { rows: [] }
-        : await sql<Omit<StoredRow, 'score'> & { date: Date | null }>`select id, document_id, title, body, type, language, date, tags
-      from ${sql.table(t.docs)} where id = any(${top.map((r) => r.id)}::text[])`.execute(this.#db);
-    const byId = new Map(stored.map((r) => [r.id, r]));
-    const rows = top.flatMap((r) => {
-      const doc = byId.get(r.id);
-      return doc ? [{ ...doc, score: r.score }] : [];
-    });
-    const total =
-      top.length > 0 || offset === 0
-        ? Number(top[0]?.total ?? 0)
-        : Number((await sql<{ n: string }>`select count(*) as n ${from} where ${where}`.execute(this.#db)).rows[0]?.n ?? 0);
+    const filters = this.#filters(query);
+    const where = sql`d.tsv @@ ${tsquery}::tsquery${filters ?? sql``}`;
+    const bm25 = await this.#bm25(plan, extra, g);
+    const positive = plan.groups.filter((group) => !group.negate).length;
+    const scoredOnly =
+      bm25.ranked.length === 0 &&
+      bm25.terms.length > 0 &&
+      // A term in more rows than the cached count has a negative IDF: its rows may rank below unscored matches.
+      bm25.weights.every((w) => w > 0) &&
+      filters === null &&
+      query.sort !== 'date' &&
+      positive === plan.groups.length &&
+      (positive === 1 || (query.match ?? 'any') === 'any');
+    const scored = scoredOnly ? await this.#bestScored(t, bm25, where, limit, offset) : null;
+    const { rows, total } = scored ?? (await this.#byIndex((trx) => this.#allMatches(trx, t, bm25, where, limit, offset, query.sort === 'date')));
     const facets: SearchResult['facets'] = {};
     for (const facet of new Set(query.facets ?? [])) {
       const value = facet === 'tags' ? sql`unnest(d.tags)` : sql`d.${sql.ref(facet)}`;
       const { rows: facetRows } = await sql<{
         value: string;
         n: string;
-      }>`select value, count(*) as n from (select ${value} as value ${from} where ${where}) v group by value`.execute(this.#db);
+      }>`select value, count(*) as n from (select ${value} as value from ${sql.table(t.docs)} d where ${where}) v group by value`.execute(this.#db);
       facets[facet] = counts(facetRows);
     }
     const explain = query.explain ? { engine: this.name, engineQuery: tsquery } : undefined;
@@ -108,6 +99,65 @@ export class PostgresSearchEngine implements SearchEngine {
       toHit(this.#analyzer, plan, { ...r, date: r.date === null ? null : new Date(r.date).toISOString(), score: Number(r.score) }, explain),
     );
     return { total, hits, facets };
+  }
+
+  /**
+   * Most queries (any of their words, groups of single terms, no exclusion, filter or date order): every row with a
+   * posting of a query term matches, so the page is the best-scored rows of the postings alone (with the rows tied with
+   * the last, whose order is by id), and only the total reads the GIN index. A page this does not fill may still hold
+   * matches without a scored term (only a bigram of a word matched): null, and the general statement answers.
+   */
+  async #bestScored(t: Tables, bm25: Bm25, where: RawBuilder<unknown>, limit: number, offset: number): Promise<Page | null> {
+    // The count runs beside the page, on a second connection: on the benchmark's common queries each took 2-4 ms.
+    const [{ rows }, total] = await Promise.all([
+      sql<Page['rows'][number]>`select ${STORED}, s.score
+      from (select rid, score from ${bm25.postingScores(t.postings)} p order by score desc fetch first ${offset + limit} rows with ties) s
+      join ${sql.table(t.docs)} d on d.rid = s.rid order by s.score desc, d.id limit ${limit} offset ${offset}`.execute(this.#db),
+      this.#byIndex(async (trx) =>
+        Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)} d where ${where}`.execute(trx)).rows[0]?.n ?? 0),
+      ),
+    ]);
+    return rows.length < limit ? null : { rows, total };
+  }
+
+  /**
+   * Runs `work` with the planner's seq scans off. The GIN index finds the matches without reading their tsvectors (a
+   * query without weights or phrases needs no recheck), so a seq scan, which evaluates every row's tsvector, is never
+   * the cheaper one here, though the planner takes it for queries matching a third of the rows (13 ms where the index
+   * took 3 ms on the benchmark).
+   */
+  #byIndex<T>(work: (trx: AnyDb) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select set_config('enable_seqscan', 'off', true)`.execute(trx);
+      return work(trx);
+    });
+  }
+
+  /**
+   * Every match scored: groups of single terms from the postings, the others with ts_rank_cd of each match's tsvector
+   * in the fenced subquery (OFFSET 0 keeps PostgreSQL from inlining it and evaluating every ts_rank_cd twice). The total
+   * comes with the page, a window count over the rows already matched; only a page past the last match counts apart.
+   * (Measured and dropped: a one-call ts_rank_cd of all groups keeping the best 200 or 1,000 matches for exact BM25
+   * lowered MRR@10 on the benchmark's corpus, 0.588 → 0.550 / 0.583: it has no IDF.)
+   */
+  async #allMatches(db: AnyDb, t: Tables, bm25: Bm25, where: RawBuilder<unknown>, limit: number, offset: number, byDate: boolean): Promise<Page> {
+    const ranks = bm25.rankColumns();
+    const order = byDate ? sql`date desc nulls last, score desc` : sql`score desc`;
+    const { rows } = await sql<Page['rows'][number] & { total: string }>`select ${STORED}, top.score, top.total
+      from (select id, date, score, total
+        from (select x.id, x.date, x.total, coalesce(p.score, 0) + ${bm25.rankedScore(sql.ref('x.len'))} as score
+          from (select d.rid, d.id, d.date, d.len, count(*) over () as total${ranks.length > 0 ? sql`, ${sql.join(ranks)}` : sql``}
+            from ${sql.table(t.docs)} d where ${where} offset 0) x
+          left join ${bm25.postingScores(t.postings)} p on p.rid = x.rid) s
+        order by ${order}, id limit ${limit} offset ${offset}) top
+      join ${sql.table(t.docs)} d on d.id = top.id order by ${byDate ? sql`top.date desc nulls last, top.score desc` : sql`top.score desc`}, top.id`.execute(
+      db,
+    );
+    const total =
+      rows.length > 0 || offset === 0
+        ? Number(rows[0]?.total ?? 0)
+        : Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)} d where ${where}`.execute(db)).rows[0]?.n ?? 0);
+    return { rows, total };
   }
 
   async suggest(prefix: string, limit = 8): Promise<Suggestion[]> {
@@ -126,7 +176,11 @@ export class PostgresSearchEngine implements SearchEngine {
   }
 
   rebuild(source: () => AsyncIterable<readonly SearchDocument[]>): Promise<{ indexed: number }> {
-    return rebuildGeneration(this.#db, { create: createGeneration, drop: dropGeneration, write: (db, g, units) => this.#write(db, g, units) }, source);
+    return rebuildGeneration(
+      this.#db,
+      { create: createGeneration, drop: dropGeneration, write: (db, g, units) => this.#write(db, g, units), ready: vacuumGeneration },
+      source,
+    );
   }
 
   async *entries(): AsyncIterable<IndexedEntry[]> {
@@ -143,18 +197,24 @@ export class PostgresSearchEngine implements SearchEngine {
     return indexStats(this.#db, this.name, g, t.docs, sql<{ n: string }>`select count(*) as n from ${sql.table(t.terms)} where df > 0`);
   }
 
-  async #write(db: AnyDb, g: number, documents: readonly SearchDocument[]): Promise<void> {
+  /** `hashes`: the stored hash of each document an upgrade writes again from its stored row (see upgrade.ts). */
+  async #write(db: AnyDb, g: number, documents: readonly SearchDocument[], hashes?: ReadonlyMap<string, string>): Promise<void> {
     const t = tables(g);
     this.#corpusStats.delete(g);
     await this.#deleteWhere(db, g, sql`id = any(${documents.map((d) => d.id)}::text[])`);
     for (const doc of documents) {
       const fields = analyseDocument(this.#analyzer, doc);
       const tsv = tsvectorLiteral(fields);
-      await sql`insert into ${sql.table(t.docs)} (id, document_id, title, body, type, language, date, tags, pinyin, hash, tsv, len)
+      const len = indexedLength(fields);
+      // The postings come from the stored tsvector itself, so that they count exactly what ts_rank_cd counted.
+      await sql`with d as (insert into ${sql.table(t.docs)} (id, document_id, title, body, type, language, date, tags, pinyin, hash, tsv, len)
         values (${doc.id}, ${doc.documentId}, ${doc.title}, ${doc.body}, ${doc.type ?? null}, ${doc.language ?? null}, ${doc.date ?? null}, ${[...new Set(doc.tags ?? [])]}::text[],
-        ${fields.pinyin.join(' ')}, ${documentHash(doc)}, ${tsv}::tsvector, ${indexedLength(fields)})`.execute(db);
-      // Sorted, so concurrent writers lock term rows in the same order.
-      await sql`insert into ${sql.table(t.terms)} (term, df) select term, 1 from unnest(tsvector_to_array(${tsv}::tsvector)) as term order by term
+        ${fields.pinyin.join(' ')}, ${hashes?.get(doc.id) ?? documentHash(doc)}, ${tsv}::tsvector, ${len}) returning rid, tsv)
+        insert into ${sql.table(t.postings)} (term, rid, tf, len)
+        select u.lexeme, d.rid, sum(${TF_OF_WEIGHT})::float4::float8, ${len} from d, unnest(d.tsv) u, unnest(u.weights) w
+        where u.lexeme not like ${`${D_MARK}%`} group by u.lexeme, d.rid having sum(${TF_OF_WEIGHT}) > 0`.execute(db);
+      // Sorted, so concurrent writers lock term rows in the same order. A document frequency counts a term in any field.
+      await sql`insert into ${sql.table(t.terms)} (term, df) select distinct ltrim(term, ${D_MARK}) as term, 1 from unnest(tsvector_to_array(${tsv}::tsvector)) as term order by term
         on conflict (term) do update set df = ${sql.table(t.terms)}.df + 1`.execute(db);
     }
   }
@@ -167,15 +227,15 @@ export class PostgresSearchEngine implements SearchEngine {
   async #deleteWhere(db: AnyDb, g: number, condition: RawBuilder<unknown>): Promise<void> {
     const t = tables(g);
     this.#corpusStats.delete(g);
-    const { rows } = await sql<{ tsv: string }>`delete from ${sql.table(t.docs)} where ${condition} returning tsv::text as tsv`.execute(db);
+    const { rows } = await sql<{ rid: string; tsv: string }>`delete from ${sql.table(t.docs)} where ${condition} returning rid, tsv::text as tsv`.execute(db);
     for (const row of rows) {
-      await sql`update ${sql.table(t.terms)} set df = df - 1 where term in (select term from unnest(tsvector_to_array(${row.tsv}::tsvector)) as term order by term)`.execute(
-        db,
-      );
+      await sql`delete from ${sql.table(t.postings)} where term = any(tsvector_to_array(${row.tsv}::tsvector)) and rid = ${row.rid}`.execute(db);
+      await sql`update ${sql.table(t.terms)} set df = df - 1
+        where term in (select distinct ltrim(term, ${D_MARK}) as term from unnest(tsvector_to_array(${row.tsv}::tsvector)) as term order by term)`.execute(db);
     }
   }
 
-  #filters(query: SearchQuery): RawBuilder<unknown> {
+  #filters(query: SearchQuery): RawBuilder<unknown> | null {
     const f = query.filters ?? {};
     const parts: Array<RawBuilder<unknown>> = [];
     if (f.type?.length) parts.push(sql`d.type = any(${[...f.type]}::text[])`);
@@ -183,46 +243,15 @@ export class PostgresSearchEngine implements SearchEngine {
     if (f.tags?.length) parts.push(sql`d.tags @> ${[...f.tags]}::text[]`);
     if (f.dateFrom) parts.push(sql`d.date >= ${new Date(f.dateFrom).toISOString()}::timestamptz`);
     if (f.dateTo) parts.push(sql`d.date <= ${new Date(f.dateTo).toISOString()}::timestamptz`);
-    return parts.length === 0 ? sql`` : sql` and ${sql.join(parts, sql` and `)}`;
+    return parts.length === 0 ? null : sql` and ${sql.join(parts, sql` and `)}`;
   }
 
-  /**
-   * BM25 as SQLite's bm25() computes it: for each query group, IDF × f·(k1 + 1) / (f + k1·(1 − b + b·dl/avgdl)),
-   * where f is the group's weighted term frequency (a body occurrence 1, a title one 8, a sub-word 0.3),
-   * which ts_rank_cd gives for a single term or phrase (the sum of its occurrences' weights), and dl counts
-   * every indexed token as FTS5 does. Bigram alternatives widen the match but are left out of f, as their
-   * SQLite column weight is 0. Measured on the Debian Reference (npm run eval:search), Chinese MRR@10:
-   * ts_rank with log-length normalisation 0.684; without the bigrams in the rank query 0.692; this 0.712.
-   */
-  async #score(
-    plan: QueryPlan,
-    extra: ReadonlyMap<TermMatch, readonly string[]>,
-    g: number,
-  ): Promise<{ ranks: Array<RawBuilder<unknown>>; combine: (rank: (k: number) => RawBuilder<unknown>, len: RawBuilder<unknown>) => RawBuilder<unknown> }> {
-    const t = tables(g);
-    const groups = plan.groups.filter((group) => !group.negate);
-    const terms = [...new Set(groups.flatMap((group) => group.alternatives[0]?.terms ?? []))];
-    const { rows } = await sql<{ term: string; df: number }>`select term, df from ${sql.table(t.terms)} where term = any(${terms}::text[])`.execute(this.#db);
-    const { n, avgdl } = await this.#corpus(g);
-    const df = new Map(rows.map((r) => [r.term, Number(r.df)]));
-    const idf = (term: string) => Math.log(1 + (n - (df.get(term) ?? 0) + 0.5) / ((df.get(term) ?? 0) + 0.5));
-    const ranks = groups.map((group) => {
-      const ranked = group.alternatives.filter((a) => a.field === 'text');
-      return sql`(ts_rank_cd(${WEIGHTS}::float4[], d.tsv, ${groupQuery(ranked.length > 0 ? ranked : group.alternatives, extra)}::tsquery, 0) * ${RANK_TO_TF}::float8)`;
-    });
-    const weights = groups.map((group) => {
-      const primary = group.alternatives[0]?.terms ?? [];
-      return primary.length === 0 ? 1 : primary.reduce((sum, term) => sum + idf(term), 0) / primary.length;
-    });
-    const combine = (rank: (k: number) => RawBuilder<unknown>, len: RawBuilder<unknown>): RawBuilder<unknown> => {
-      if (weights.length === 0) return sql`0::float8`;
-      const lengthNorm = sql`${BM25_K1}::float8 * (1 - ${BM25_B}::float8 + ${BM25_B}::float8 * ${len} / ${avgdl}::float8)`;
-      return sql.join(
-        weights.map((weight, k) => sql`${weight}::float8 * ${rank(k)} * ${BM25_K1 + 1}::float8 / (${rank(k)} + ${lengthNorm})`),
-        sql` + `,
-      );
-    };
-    return { ranks, combine };
+  async #bm25(plan: QueryPlan, extra: ReadonlyMap<TermMatch, readonly string[]>, g: number): Promise<Bm25> {
+    const terms = Bm25.termsOf(plan);
+    const { rows } = await sql<{ term: string; df: number }>`select term, df from ${sql.table(tables(g).terms)} where term = any(${terms}::text[])`.execute(
+      this.#db,
+    );
+    return new Bm25(plan, extra, { ...(await this.#corpus(g)), df: new Map(rows.map((r) => [r.term, Number(r.df)])) });
   }
 
   /**

@@ -5,18 +5,22 @@ import type { QueryPlan, TermMatch } from '../../query/plan.ts';
  * Our own tokens written as a tsvector literal (never through PostgreSQL's text parser, which would
  * re-split Chinese by the server's locale). Fields get weights (A title, B body, C sub-words, D bigrams and
  * unstemmed words) and position ranges far apart, so a phrase never runs from one field into the next.
+ * D lexemes also carry a mark (a control character analysis never yields) so that a query tells the fields apart by
+ * lexeme, not by weight: a tsquery with weights makes the GIN index recheck every row it finds, reading its tsvector.
  */
 const quote = (term: string): string => `'${term.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 const MAX_POSITION = 16_383;
+export const D_MARK = '\u0001';
 
 export function tsvectorLiteral(fields: AnalysedFields): string {
   const entries = new Map<string, string[]>();
   let position = 1;
   const add = (terms: readonly string[], weight: 'A' | 'B' | 'C' | 'D'): void => {
     for (const term of terms) {
-      const list = entries.get(term) ?? [];
+      const lexeme = weight === 'D' ? `${D_MARK}${term}` : term;
+      const list = entries.get(lexeme) ?? [];
       list.push(`${Math.min(position++, MAX_POSITION)}${weight}`);
-      entries.set(term, list);
+      entries.set(lexeme, list);
     }
     position += 100;
   };
@@ -46,8 +50,8 @@ export function indexedLength(fields: AnalysedFields): number {
 }
 
 function matchOf(m: TermMatch): string {
-  const weights = m.field === 'text' ? 'ABC' : 'D';
-  return m.terms.map((term, k) => `${quote(term)}:${m.prefix && k === m.terms.length - 1 ? '*' : ''}${weights}`).join(' <-> ');
+  const mark = m.field === 'text' ? '' : D_MARK;
+  return m.terms.map((term, k) => `${quote(`${mark}${term}`)}${m.prefix && k === m.terms.length - 1 ? ':*' : ''}`).join(' <-> ');
 }
 
 /** One group's alternatives as a tsquery literal. */
