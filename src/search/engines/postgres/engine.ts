@@ -15,6 +15,17 @@ type AnyDb = Kysely<any>;
 
 const CORPUS_STATS_MS = 2_000;
 
+/**
+ * Writers of one generation take turns, for the rest of their transaction. Each locks the document frequency rows of
+ * every term it writes or deletes, a batch of documents at a time: sorted within a statement but not across a batch,
+ * so two concurrent batches deadlocked (test: postgres-engine.test.ts). Frequent terms are in nearly every row, so
+ * concurrent writers already waited for each other on those rows; this only makes the order one that cannot cycle.
+ * Live writes lock the active generation before the building one, a rebuild's batches only the building one.
+ */
+async function lockWriters(db: AnyDb, g: number): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${tables(g).terms}))`.execute(db);
+}
+
 /** One page of stored rows with their scores, and the total number of matches. */
 interface Page {
   rows: Array<Omit<StoredRow, 'date'> & { date: Date | null }>;
@@ -201,6 +212,7 @@ export class PostgresSearchEngine implements SearchEngine {
   async #write(db: AnyDb, g: number, documents: readonly SearchDocument[], hashes?: ReadonlyMap<string, string>): Promise<void> {
     const t = tables(g);
     this.#corpusStats.delete(g);
+    await lockWriters(db, g);
     await this.#deleteWhere(db, g, sql`id = any(${documents.map((d) => d.id)}::text[])`);
     for (const doc of documents) {
       const fields = analyseDocument(this.#analyzer, doc);
@@ -227,6 +239,7 @@ export class PostgresSearchEngine implements SearchEngine {
   async #deleteWhere(db: AnyDb, g: number, condition: RawBuilder<unknown>): Promise<void> {
     const t = tables(g);
     this.#corpusStats.delete(g);
+    await lockWriters(db, g);
     const { rows } = await sql<{ rid: string; tsv: string }>`delete from ${sql.table(t.docs)} where ${condition} returning rid, tsv::text as tsv`.execute(db);
     for (const row of rows) {
       await sql`delete from ${sql.table(t.postings)} where term = any(tsvector_to_array(${row.tsv}::tsvector)) and rid = ${row.rid}`.execute(db);

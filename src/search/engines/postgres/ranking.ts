@@ -11,6 +11,8 @@ export const TF_OF_WEIGHT = sql`(case w when 'A' then 8 when 'B' then 1 when 'C'
 /** Lucene's and SQLite's BM25 defaults. */
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
+/** Scores are sums of multiples of 1/GRID (see postingScores). */
+const GRID = 2 ** 32;
 
 export interface CorpusStats {
   n: number;
@@ -77,6 +79,10 @@ export class Bm25 {
    */
   postingScores(postings: string): RawBuilder<unknown> {
     if (this.terms.length === 0) return sql`(select null::bigint as rid, null::float8 as score where false)`;
+    // Each share is rounded to a multiple of 2⁻³² and summed as such, exactly in any order: a float sum in the order a
+    // plan delivers the postings differs in its last bits from one plan to another, enough to swap two rows tied to
+    // the 6th digit between a page and the next (test: postgres-engine.test.ts).
+    const sum = (share: RawBuilder<unknown>) => sql`sum(round(${share} * ${sql.lit(GRID)}::float8)) / ${sql.lit(GRID)}::float8`;
     // One term per group (most queries): each posting is its group's frequency, no sum per row and group first. The
     // saturation is folded into three factors per term, tf / (tf·a + b + len·c), for the fewest operations per posting.
     if (this.terms.length === this.weights.length) {
@@ -85,12 +91,12 @@ export class Bm25 {
         (BM25_K1 * (1 - BM25_B)) / (w * (BM25_K1 + 1)),
         (BM25_K1 * BM25_B) / (this.#avgdl * w * (BM25_K1 + 1)),
       ]);
-      return sql`(select p.rid, sum(p.tf / (p.tf * q.a + q.b + p.len * q.c)) as score
+      return sql`(select p.rid, ${sum(sql`p.tf / (p.tf * q.a + q.b + p.len * q.c)`)} as score
         from unnest(${this.terms}::text[], ${factors.map((f) => f[0])}::float8[], ${factors.map((f) => f[1])}::float8[], ${factors.map((f) => f[2])}::float8[])
           as q(term, a, b, c) join ${sql.table(postings)} p on p.term = q.term group by p.rid)`;
     }
-    const score = this.#saturate(sql`(${this.weights}::float8[])[f.k]`, sql.ref('f.f'), sql.ref('f.len'));
-    return sql`(select f.rid, sum(${score}) as score
+    const share = this.#saturate(sql`(${this.weights}::float8[])[f.k]`, sql.ref('f.f'), sql.ref('f.len'));
+    return sql`(select f.rid, ${sum(share)} as score
       from (select p.rid, q.k, sum(p.tf)::float4::float8 as f, min(p.len) as len
         from unnest(${this.terms}::text[], ${this.groups}::int[]) as q(term, k) join ${sql.table(postings)} p on p.term = q.term
         group by p.rid, q.k) f group by f.rid)`;
