@@ -1,10 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type NodemailerModule from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type StreamTransport from 'nodemailer/lib/stream-transport/index.js';
 import { classifySendError } from './errors.ts';
 import type { OutgoingMessage, SendResult } from './message.ts';
+
+type Nodemailer = typeof NodemailerModule;
+let nodemailer: Promise<Nodemailer> | undefined;
+/** nodemailer (about 5 MB of heap) loads with the first message sent, not with every process that could send one. */
+function loadNodemailer(): Promise<Nodemailer> {
+  nodemailer ??= import('nodemailer').then((m) => m.default);
+  return nodemailer;
+}
 
 /** Where messages leave the system: SMTP (nodemailer) or, embedded, `.eml` files in the data dir. */
 export interface MailTransport {
@@ -48,7 +58,7 @@ export interface SmtpTransportOptions {
 export function createSmtpTransport(options: SmtpTransportOptions): MailTransport {
   const url = new URL(options.url);
   const maxConnections = options.maxConnections ?? 4;
-  const transporter = nodemailer.createTransport({
+  const settings: SMTPPool.Options = {
     pool: true,
     maxConnections,
     maxMessages: Infinity,
@@ -62,12 +72,14 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,
-  });
+  };
+  let transporter: Mail<SMTPPool.SentMessageInfo, SMTPPool.Options> | undefined;
   return {
     kind: 'smtp',
     concurrency: maxConnections,
     async send(message) {
       try {
+        transporter ??= (await loadNodemailer()).createTransport(settings);
         const info = await transporter.sendMail(toNodemailer(message));
         return { response: String(info.response) };
       } catch (error) {
@@ -75,7 +87,7 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
       }
     },
     async close() {
-      transporter.close();
+      transporter?.close();
     },
   };
 }
@@ -94,12 +106,13 @@ export interface EmlTransport extends MailTransport {
 
 export function createEmlTransport(dir: string): EmlTransport {
   mkdirSync(dir, { recursive: true });
-  const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  let builder: Mail<StreamTransport.SentMessageInfo, StreamTransport.Options> | undefined;
   return {
     kind: 'eml',
     dir,
     concurrency: 1,
     async send(message) {
+      builder ??= (await loadNodemailer()).createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
       const info = await builder.sendMail(toNodemailer(message));
       const name = `${fileNameOf(message.messageId)}.eml`;
       // Write then rename: a crash never leaves half a file, and a re-send of the same Message-ID replaces it.

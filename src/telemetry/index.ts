@@ -1,9 +1,11 @@
+import { createRequire } from 'node:module';
 import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
+import type * as Core from '@opentelemetry/core';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /**
  * OpenTelemetry traces across processes: HTTP requests, the tasks they enqueue (W3C `traceparent` carried in
@@ -14,6 +16,10 @@ import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, TracerPro
 export { SpanKind } from '@opentelemetry/api';
 
 let enabled = false;
+// The SDK (about 180 modules, 4 MB of heap: exporters, protobuf transformers, metrics) loads only when tracing
+// starts; an untraced process needs the API alone. Its CommonJS build keeps startTracing synchronous; it shares the
+// API's global registry with the ES module build imported above.
+const load = createRequire(import.meta.url);
 const tracer = () => trace.getTracer('ai-stack');
 
 export interface Tracing {
@@ -33,6 +39,11 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env, exporter?: Sp
   const kind = env.OTEL_TRACES_EXPORTER?.trim();
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (exporter === undefined && (kind === undefined || kind === 'none') && endpoint === undefined) return undefined;
+  const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider } = load('@opentelemetry/sdk-trace') as typeof SdkTrace;
+  const { OTLPTraceExporter } = load('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
+  const { resourceFromAttributes } = load('@opentelemetry/resources') as typeof Resources;
+  const { AsyncLocalStorageContextManager } = load('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
+  const { W3CTraceContextPropagator } = load('@opentelemetry/core') as typeof Core;
   const processor =
     exporter !== undefined
       ? new SimpleSpanProcessor({ exporter })

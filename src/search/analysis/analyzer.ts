@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as JiebaModule from '@node-rs/jieba';
 import type { Jieba } from '@node-rs/jieba';
 import type * as PinyinPro from 'pinyin-pro';
@@ -49,11 +51,14 @@ function pinyinSyllables(word: string): string[] {
   return (load('pinyin-pro') as typeof PinyinPro).pinyin(word, { toneType: 'none', type: 'array', v: true });
 }
 
-/** jieba with its bundled dictionary (read from disk on first use, then kept) plus the user's words. */
+/**
+ * jieba with its bundled dictionary plus the user's words. The dictionary file is read here, not through the
+ * package's dict.js: that module keeps dict.txt and idf.txt (11 MB, idf unused) in its exports for the life of
+ * the process, while jieba copies what it needs into its own structures.
+ */
 function segmenter(userWords: Buffer | undefined): Jieba {
   const { Jieba: JiebaClass } = load('@node-rs/jieba') as typeof JiebaModule;
-  const { dict } = load('@node-rs/jieba/dict.js') as { dict: Buffer };
-  const jieba = JiebaClass.withDict(dict);
+  const jieba = JiebaClass.withDict(readFileSync(join(dirname(load.resolve('@node-rs/jieba/dict.js')), 'dict.txt')));
   if (userWords) jieba.loadDict(userWords);
   return jieba;
 }
