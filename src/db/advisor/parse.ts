@@ -1,4 +1,5 @@
-import { loadModule, parseSync, type Node, type SelectStmt } from 'libpg-query';
+import type * as LibPgQuery from 'libpg-query';
+import type { Node, SelectStmt } from 'libpg-query';
 import { ValidationError } from '../../shared/errors.ts';
 
 /**
@@ -17,11 +18,22 @@ export interface ParsedStatement {
   parameterCount: number;
 }
 
-let loaded: Promise<void> | undefined;
+let loaded: Promise<typeof LibPgQuery> | undefined;
+
+/**
+ * libpg-query instantiates its WASM (a 128 MB memory, about 16 MB of it resident) as soon as it is imported: it
+ * loads with the first statement the advisor reads, not with every process that might advise.
+ */
+function parser(): Promise<typeof LibPgQuery> {
+  loaded ??= import('libpg-query').then(async (module) => {
+    await module.loadModule();
+    return module;
+  });
+  return loaded;
+}
 
 export async function parseSelect(sqlText: string, dialect: 'sqlite' | 'postgres'): Promise<ParsedStatement> {
-  loaded ??= loadModule();
-  await loaded;
+  const { parseSync } = await parser();
   const { text, numbered, parameterCount } =
     dialect === 'sqlite' ? numberSqlitePlaceholders(sqlText) : { text: sqlText, numbered: sqlText, parameterCount: maxParam(sqlText) };
   let stmt: Node | undefined;
@@ -40,8 +52,7 @@ export async function parseSelect(sqlText: string, dialect: 'sqlite' | 'postgres
 
 /** Parses a view's stored definition (`CREATE VIEW … AS SELECT …` on SQLite, the bare SELECT on PostgreSQL). */
 export async function parseViewDefinition(definition: string, dialect: 'sqlite' | 'postgres'): Promise<SelectStmt | undefined> {
-  loaded ??= loadModule();
-  await loaded;
+  const { parseSync } = await parser();
   try {
     const text = dialect === 'sqlite' ? numberSqlitePlaceholders(definition).text : definition;
     const stmt = parseSync(text.trim().replace(/;\s*$/, '')).stmts?.[0]?.stmt;
