@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent } from 'undici';
 import { AiStackError } from '../shared/errors.ts';
 
 /** A request to a place outbound calls may not go (loopback, private, link-local, metadata), or that broke a limit. */
@@ -90,7 +91,8 @@ function hexMappedIpv4(address: string): string | undefined {
 export class OutboundClient {
   readonly #allowHosts = new Set<string>();
   readonly #allowRanges = new BlockList();
-  readonly #agent: Agent;
+  /** undici (6 MB of heap) is loaded, and its agent made, by the first request, not by every process that could send one. */
+  #undici: Promise<{ agent: Agent; fetch: typeof Undici.fetch }> | undefined;
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
   readonly #maxRedirects: number;
@@ -102,7 +104,14 @@ export class OutboundClient {
     this.#maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
     this.#maxRedirects = opts.maxRedirects ?? 5;
     this.#resolve = opts.resolve ?? ((hostname) => dnsLookup(hostname, { all: true }));
-    this.#agent = new Agent({ connect: { lookup: (hostname, options, callback) => this.#lookup(hostname, options, callback) } });
+  }
+
+  #client(): Promise<{ agent: Agent; fetch: typeof Undici.fetch }> {
+    this.#undici ??= import('undici').then(({ Agent, fetch }) => ({
+      agent: new Agent({ connect: { lookup: (hostname, options, callback) => this.#lookup(hostname, options, callback) } }),
+      fetch,
+    }));
+    return this.#undici;
   }
 
   async fetch(
@@ -112,9 +121,10 @@ export class OutboundClient {
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const { credentialHeaders = [], ...request } = init;
     let current = this.#checkUrl(url);
+    const { agent, fetch: undiciFetch } = await this.#client();
     try {
       for (let redirects = 0; ; redirects++) {
-        const response = await undiciFetch(current, { ...request, redirect: 'manual', dispatcher: this.#agent, signal });
+        const response = await undiciFetch(current, { ...request, redirect: 'manual', dispatcher: agent, signal });
         const location = response.headers.get('location');
         if (response.status >= 300 && response.status < 400 && location) {
           await response.body?.cancel();
@@ -146,8 +156,8 @@ export class OutboundClient {
     if (isIP(host) === 0) this.#refuseBlocked(host, await this.#resolve(host));
   }
 
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    if (this.#undici) await (await this.#undici).agent.close();
   }
 
   #allow(entry: string): void {
