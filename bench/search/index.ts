@@ -207,7 +207,10 @@ try {
         boost: { title: 8 },
         combineWith: 'OR (default)',
       },
-      hybrid: { embedder: 'hashing-ngram-v1@384 (the documents module default), exact cosine', fusion: 'weighted RRF k=60, depth 20, vector weight hybridWeight(hashing) = 0 as in the app: lexical order, vectors append' },
+      hybrid: {
+        embedder: 'hashing-ngram-v1@384 (the documents module default), exact cosine',
+        fusion: 'weighted RRF k=60, depth 20, vector weight hybridWeight(hashing) = 0 as in the app: lexical order, vectors append',
+      },
       rounds: ROUNDS,
     },
     ratios: {
