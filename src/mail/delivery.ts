@@ -69,8 +69,17 @@ export class MailDelivery {
   #durableAt = Number.NEGATIVE_INFINITY;
   #unflushed = false;
 
+  /**
+   * `status` in the conditional UPDATE that records a group's sent rows. On SQLite `+status` (not
+   * indexable): without statistics its planner answered `id in (…) and status = 'sending'` through the
+   * status index, scanning every row in flight (every stale one after a crash, every other worker's)
+   * for each record instead of looking up its few ids. (`id = ?` alone already takes the primary key.)
+   */
+  readonly #stillSending;
+
   constructor(options: DeliveryOptions) {
     this.#o = options;
+    this.#stillSending = options.dialect === 'sqlite' ? sql<OutboxRow['status']>`+status` : sql<OutboxRow['status']>`status`;
   }
 
   /** Delivers due rows (of one batch, or all) until none is due; returns what happened. `onSettled` hears each row's outcome. */
@@ -276,7 +285,7 @@ export class MailDelivery {
               .updateTable('mail_outbox')
               .set({ status: 'sent', sent_at: now, response_code: 250, last_error: null, lease_until: null, updated_at: now })
               .where('id', 'in', sent)
-              .where('status', '=', 'sending')
+              .where(this.#stillSending, '=', 'sending')
               .execute();
           }
           for (const o of batch.filter((b) => b.set.status !== 'sent')) {

@@ -212,6 +212,32 @@ describe.each(DIALECTS)('mail outbox and delivery over real SMTP (%s)', (dialect
     for (let i = 0; i < 60; i++) expect(smtp.countFor(`u${i}@example.com`)).toBe(1);
   });
 
+  // SQLite's planner has no statistics here: given `status = ?` beside `id in (…)` it took the status index
+  // and scanned every row in flight (every stale row after a crash) for each record.
+  it.runIf(dialect === 'sqlite')('records outcomes by primary key, not by scanning the rows in flight', async () => {
+    const recorded: string[] = [];
+    const hook = t.db.timing.onQuery;
+    t.db.timing.onQuery = (text, ...rest) => {
+      if (/^update "mail_outbox" set "status" = \?, "sent_at"/.test(text)) recorded.push(text);
+      hook?.(text, ...rest);
+    };
+    try {
+      await enqueueMany(t.db.kysely, [
+        { to: 'p1@example.com', subject: 's', text: 't' },
+        { to: 'p2@example.com', subject: 's', text: 't' },
+      ]);
+      expect((await mail.delivery.deliver()).sent).toBe(2);
+    } finally {
+      t.db.timing.onQuery = hook;
+    }
+    expect(recorded.length).toBeGreaterThan(0);
+    if (t.db.native.dialect !== 'sqlite') throw new Error('expected SQLite');
+    for (const text of new Set(recorded)) {
+      const plan = t.db.native.sqlite.writer.db.prepare(`explain query plan ${text}`).all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' | ')).toMatch(/^SEARCH mail_outbox USING INTEGER PRIMARY KEY \(rowid=\?\)$/);
+    }
+  });
+
   it('refuses header injection and oversized subjects at the boundary, storing nothing', async () => {
     await expect(enqueueMail(t.db.kysely, { to: 'a@example.com', subject: 'hi\r\nBcc: victim@example.com', text: 't' })).rejects.toThrow(
       /invalid mail message/,
