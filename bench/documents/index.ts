@@ -8,6 +8,8 @@
 // Each figure is the median of ≥ 5 rotated rounds after a warm-up (bench/lib/rounds.ts); the peak RSS is the worst of
 // BENCH_DOCUMENT_RSS_ROUNDS (default 3) service runs. Every round's raw figures and the machine go to `_runs.documents`.
 // Run: npm run bench:documents   (writes bench/results/documents.json through bench/lib/results.ts)
+//   --parts extract,embed,upload,rss   (default all) runs only those parts and prints their figures; a partial run
+//   writes no results file (the file holds one record of all four).
 // Sizes: BENCH_DOCUMENT_ROUNDS, BENCH_DOCUMENT_UPLOADS (30, spread over the rounds), BENCH_DOCUMENT_BIG_MB (200).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,8 +35,18 @@ const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5)); // below 5 only for smoke runs (bench:all --smoke)
 const UPLOADS = Number(process.env.BENCH_DOCUMENT_UPLOADS ?? 30);
 const BIG_MB = Number(process.env.BENCH_DOCUMENT_BIG_MB ?? 200);
+// Passes over the corpus each contender makes before the rounds. A fresh extraction thread needs about five to reach
+// its steady speed (JIT): thread CPU per pass ~450 ms, then ~100-130 for passes 2-4, ~70 from the fifth on. One
+// warm-up pass measured the thread while still warming, whereas the libraries in this thread warm twice as fast
+// (the raw and in-process contenders run the same modules). A deployed thread is reused for every document.
+const WARMUP_PASSES = Math.max(1, Number(process.env.BENCH_DOCUMENT_WARMUP_PASSES ?? 8));
 const RSS_ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_RSS_ROUNDS ?? 3));
 const RAW = 'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite';
+const ALL_PARTS = ['extract', 'embed', 'upload', 'rss'];
+const partsFlag = process.argv.indexOf('--parts');
+const parts = new Set(partsFlag >= 0 ? (process.argv[partsFlag + 1] ?? '').split(',') : ALL_PARTS);
+const unknownPart = [...parts].find((p) => !ALL_PARTS.includes(p));
+if (unknownPart) throw new Error(`--parts: unknown part "${unknownPart}" (known: ${ALL_PARTS.join(', ')})`);
 const openRun = await beginRun(
   `npm run bench:documents`,
   machineFacts({ packages: ['pdfjs-dist', 'mammoth', 'exceljs', 'node-html-parser', 'iconv-lite', 'gpt-tokenizer', 'opencc-js', '@node-rs/jieba'] }),
@@ -93,45 +105,57 @@ const pass = (fn: (f: { name: string; bytes: Buffer }) => Promise<number>) => as
 
 console.log(`corpus: ${mixed.length} files, ${corpusMb.toFixed(2)} MB, ${ROUNDS} rotated rounds after a warm-up`);
 // Warm-up (module loading and JIT are not what is measured), then ROUNDS rounds, the first contender rotating.
-const extraction = await rotatedRounds<number>(
-  [
-    { name: RAW, run: pass((f) => raw(f.name, f.bytes)) },
-    { name: 'ai-stack-in-process', run: pass((f) => ours(f.bytes, f.name, false)) },
-    { name: 'ai-stack', run: pass((f) => ours(f.bytes, f.name, true)) },
-  ],
-  {
-    rounds: ROUNDS,
-    onRound: (r, figures) =>
-      console.log(
-        `round ${r + 1}: ${Object.entries(figures)
-          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-          .join(', ')} MB/s`,
-      ),
-  },
-);
+const extractors = [
+  { name: RAW, run: pass((f) => raw(f.name, f.bytes)) },
+  { name: 'ai-stack-in-process', run: pass((f) => ours(f.bytes, f.name, false)) },
+  { name: 'ai-stack', run: pass((f) => ours(f.bytes, f.name, true)) },
+];
+if (parts.has('extract')) for (let p = 0; p < WARMUP_PASSES; p++) for (const e of extractors) await e.run();
+const extraction: Record<string, number[]> = !parts.has('extract')
+  ? {}
+  : await rotatedRounds<number>(extractors, {
+      rounds: ROUNDS,
+      warmup: false,
+      onRound: (r, figures) =>
+        console.log(
+          `round ${r + 1}: ${Object.entries(figures)
+            .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+            .join(', ')} MB/s`,
+        ),
+    });
 const extractMedians = mediansOf(extraction, (v) => v);
 for (const [name, mbPerS] of Object.entries(extractMedians)) console.log(`${name.padEnd(56)} ${mbPerS.toFixed(2)} MB/s (median)`);
+const extractRatio = ratioOfRounds(extraction, (v) => v, 'ai-stack', RAW);
+if (parts.has('extract'))
+  console.log(
+    `ai-stack / raw per-round ratio: median ${extractRatio.median.toFixed(3)} (min ${extractRatio.min.toFixed(3)}, max ${extractRatio.max.toFixed(3)})`,
+  );
 
 // embed_chunks_per_s
 const chunkSource = assemble((await extractDocument(files.bytes('long.pdf'))).blocks.concat((await extractDocument(files.bytes('docx/chinese.docx'))).blocks));
 const chunks = chunkText(chunkSource, { maxTokens: 400, overlapTokens: 0 }).map((c) => c.text);
 const texts = Array.from({ length: 5000 }, (_, i) => (chunks[i % chunks.length] ?? '') + ' ' + (chunks[(i * 7) % chunks.length] ?? '').repeat(6));
 const embedder = createHashingEmbedder();
-const embedding = await rotatedRounds<number>(
-  [
-    {
-      name: 'ai-stack-hashing',
-      async run() {
-        const started = performance.now();
-        for (let i = 0; i < texts.length; i += 256) await embedder.embed(texts.slice(i, i + 256));
-        return texts.length / ((performance.now() - started) / 1000);
-      },
-    },
-  ],
-  { rounds: ROUNDS },
-);
-const embedPerS = mediansOf(embedding, (v) => v)['ai-stack-hashing'] as number;
-console.log(`hashing embedder             ${embedPerS.toFixed(0)} chunks/s (avg ${Math.round(texts.reduce((s, t) => s + t.length, 0) / texts.length)} chars)`);
+const embedding: Record<string, number[]> = !parts.has('embed')
+  ? {}
+  : await rotatedRounds<number>(
+      [
+        {
+          name: 'ai-stack-hashing',
+          async run() {
+            const started = performance.now();
+            for (let i = 0; i < texts.length; i += 256) await embedder.embed(texts.slice(i, i + 256));
+            return texts.length / ((performance.now() - started) / 1000);
+          },
+        },
+      ],
+      { rounds: ROUNDS },
+    );
+const embedPerS = mediansOf(embedding, (v) => v)['ai-stack-hashing'] ?? NaN;
+if (parts.has('embed'))
+  console.log(
+    `hashing embedder             ${embedPerS.toFixed(0)} chunks/s (avg ${Math.round(texts.reduce((s, t) => s + t.length, 0) / texts.length)} chars)`,
+  );
 
 // upload_to_ready_p50_ms
 async function twoPagePdf(): Promise<Uint8Array> {
@@ -146,51 +170,58 @@ async function twoPagePdf(): Promise<Uint8Array> {
     });
   return pdf.save();
 }
-const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-docs-'));
-// The status polls below (every 5 ms) would pass the default 1,200 requests a minute: this measures the pipeline, not the limiter.
-const runtime = await createRuntime(loadConfig({ PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', AI_STACK_RATE_LIMIT_PER_MINUTE: '10000000' }), {
-  logger: silentLogger,
-});
-await runtime.startBackground();
-const base = (await runtime.listen()).replace('[::1]', '127.0.0.1');
-const auth = { authorization: `Bearer ${runtime.bootstrapKey}` };
 const latencies: number[] = [];
 const uploadRounds: number[][] = [];
 const perRound = Math.max(1, Math.round(UPLOADS / ROUNDS));
-for (let round = 0; round < ROUNDS; round++) {
-  const times: number[] = [];
-  for (let i = 0; i < perRound; i++) {
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(await twoPagePdf())]), `two-${round}-${i}.pdf`);
-    const started = performance.now();
-    const res = await fetch(`${base}/api/v1/documents`, { method: 'POST', body: form, headers: auth });
-    if (!res.ok) throw new Error(`upload ${round}/${i} answered ${res.status}: ${await res.text()}`);
-    const { document } = (await res.json()) as { document: { id: number } };
-    for (;;) {
-      const poll = await fetch(`${base}/api/v1/documents/${document.id}`, { headers: auth });
-      if (!poll.ok) throw new Error(`status of document ${document.id} answered ${poll.status}: ${await poll.text()}`);
-      const doc = (await poll.json()) as { status: string };
-      if (doc.status === 'ready' || doc.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 5));
+async function uploads(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-docs-'));
+  // The status polls below (every 5 ms) would pass the default 1,200 requests a minute: this measures the pipeline, not the limiter.
+  const runtime = await createRuntime(loadConfig({ PORT: '0', AI_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent', AI_STACK_RATE_LIMIT_PER_MINUTE: '10000000' }), {
+    logger: silentLogger,
+  });
+  await runtime.startBackground();
+  const base = (await runtime.listen()).replace('[::1]', '127.0.0.1');
+  const auth = { authorization: `Bearer ${runtime.bootstrapKey}` };
+  for (let round = 0; round < ROUNDS; round++) {
+    const times: number[] = [];
+    for (let i = 0; i < perRound; i++) {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(await twoPagePdf())]), `two-${round}-${i}.pdf`);
+      const started = performance.now();
+      const res = await fetch(`${base}/api/v1/documents`, { method: 'POST', body: form, headers: auth });
+      if (!res.ok) throw new Error(`upload ${round}/${i} answered ${res.status}: ${await res.text()}`);
+      const { document } = (await res.json()) as { document: { id: number } };
+      for (;;) {
+        const poll = await fetch(`${base}/api/v1/documents/${document.id}`, { headers: auth });
+        if (!poll.ok) throw new Error(`status of document ${document.id} answered ${poll.status}: ${await poll.text()}`);
+        const doc = (await poll.json()) as { status: string };
+        if (doc.status === 'ready' || doc.status === 'failed') break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      times.push(performance.now() - started);
     }
-    times.push(performance.now() - started);
+    uploadRounds.push(times);
+    latencies.push(...times);
   }
-  uploadRounds.push(times);
-  latencies.push(...times);
+  await runtime.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  console.log(`upload → ready (2-page PDF)  p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p95 ${percentile(latencies, 0.95).toFixed(0)} ms`);
 }
-await runtime.stop();
-rmSync(dataDir, { recursive: true, force: true });
-const p50 = percentile(latencies, 0.5);
-console.log(`upload → ready (2-page PDF)  p50 ${p50.toFixed(0)} ms, p95 ${percentile(latencies, 0.95).toFixed(0)} ms`);
+if (parts.has('upload')) await uploads();
 
+const p50 = latencies.length > 0 ? percentile(latencies, 0.5) : NaN;
 // peak_rss_mb_200mb_upload: a separate `ai-stack start` process per round, its VmHWM read from /proc (bench/documents/peak-rss.ts).
 const rssRuns: PeakRss[] = [];
-for (let round = 0; round < RSS_ROUNDS; round++) {
+for (let round = 0; round < (parts.has('rss') ? RSS_ROUNDS : 0); round++) {
   const r = await measurePeakRss(BIG_MB);
   rssRuns.push(r);
   console.log(
     `${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}): idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
   );
+}
+if (parts.size < ALL_PARTS.length) {
+  console.log(`partial run (--parts ${[...parts].join(',')}): no results file written`);
+  process.exit(0);
 }
 // A ceiling holds only if it holds in every run: the summary is the worst round, the spread is in the run record.
 const worst = rssRuns.reduce((a, b) => (b.peak > a.peak ? b : a));
@@ -218,12 +249,12 @@ const path = writeResults(
     settings: {
       corpus: { files: mixed.map((f) => f.name), mb: Number(corpusMb.toFixed(3)) },
       rounds: ROUNDS,
-      extraction: `one pass over the corpus per contender per round; ai-stack = detect + extract + metadata + chunk in a worker thread (as deployed), ai-stack-in-process the same in this thread, ${RAW} = the libraries alone`,
+      extraction: `${WARMUP_PASSES} warm-up passes per contender, then one pass over the corpus per contender per round; ai-stack = detect + extract + metadata + chunk in a worker thread (as deployed), ai-stack-in-process the same in this thread, ${RAW} = the libraries alone`,
       uploads: `${perRound} distinct 2-page PDFs per round through the HTTP API on the embedded defaults (SQLite, hashing embedder), until ready`,
       peak_rss: `${RSS_ROUNDS} run(s): \`ai-stack start\` as its own process, a ${BIG_MB} MB text file uploaded as streamed multipart, VmHWM after the document is ready`,
       embedder: '5000 chunks of ~400 tokens ×7, batches of 256, hashing embedder',
     },
-    ratios: { [`extract_mb_per_s: ai-stack / ${RAW}`]: ratioOfRounds(extraction, (v) => v, 'ai-stack', RAW) },
+    ratios: { [`extract_mb_per_s: ai-stack / ${RAW}`]: extractRatio },
     rounds: {
       extract_mb_per_s: extraction,
       embed_chunks_per_s: embedding,

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.ts';
 import { embeddingSpace, type Embedder } from './embed/index.ts';
 import { UnreadableDocumentError } from './extract/errors.ts';
 import type { IsolationOptions } from './extract/isolated.ts';
-import { MEDIA_TYPES, type Block } from './extract/types.ts';
+import { MEDIA_TYPES, type Block, type DocumentType } from './extract/types.ts';
 import { UnreadableImageError } from '../images/index.ts';
 import type { DocumentEvents } from './events.ts';
 import { openBlocks, readAll, type BlockSource } from './source.ts';
@@ -59,6 +59,12 @@ export function textKey(documentId: number): string {
 /** Chunk rows are written in batches of this many while the text streams past. */
 const CHUNK_BATCH = 200;
 
+/**
+ * Files up to this size get their thumbnail made while their text is read (see process()). A larger file waits
+ * for the scan to finish, so it is in memory once at a time, not once for the extraction and once for pdftoppm.
+ */
+const THUMBNAIL_BESIDE_SCAN_MAX_BYTES = 16 * 1024 * 1024;
+
 /** The extracted text streamed into the blob store as it is produced (with backpressure), committed atomically at the end. */
 class TextSink {
   readonly #stream = new PassThrough();
@@ -91,7 +97,7 @@ interface ScanResult {
   chunks: number;
 }
 
-/** detect → extract → metadata → chunk → vectorize. Every step can run again without duplicating anything. */
+/** detect → extract → metadata → chunk → vectorize, and the thumbnail beside them. Every step can run again without duplicating anything. */
 export class DocumentPipeline {
   readonly deps: PipelineDeps;
 
@@ -119,12 +125,13 @@ export class DocumentPipeline {
    * text goes to the blob store and chunk rows to the database in batches as they are made; nothing the
    * size of the file is held (for the streamed formats; see source.ts for the others).
    */
-  async #scan(row: DocumentRow & { blob_key: string }, write: boolean): Promise<ScanResult> {
+  async #scan(row: DocumentRow & { blob_key: string }, write: boolean, onDetected?: (type: DocumentType) => void): Promise<ScanResult> {
     const { store, blobs } = this.deps;
     const limits = this.deps.extraction.limits;
-    const { open } = await this.#step('detect', () =>
+    const { type, open } = await this.#step('detect', () =>
       openBlocks({ blobs, key: row.blob_key, size: Number(row.size_bytes), filename: row.filename, extraction: this.deps.extraction }),
     );
+    onDetected?.(type);
     const source: BlockSource = await this.#step('extract', open);
     const assembler = new TextAssembler(limits?.maxTextChars);
     const counter = new MetadataCounter();
@@ -194,20 +201,32 @@ export class DocumentPipeline {
   async process(documentId: number, onStep: (step: Step, index: number, steps: number) => Promise<void> = async () => {}): Promise<ProcessResult> {
     const row = await this.#load(documentId);
     await this.deps.store.markProcessing(documentId);
+    let thumbnail: Promise<string | undefined> | undefined;
     try {
       // Extraction, metadata and chunking are one streaming pass (#scan); progress reports it as one step.
+      // The thumbnail needs only the file and the type: it is made beside the scan (pdftoppm is its own process,
+      // sharp encodes on libuv's threads, extraction has its thread), not after it, and the document is ready
+      // when both are done.
       await onStep('extract', 0, 3);
-      const { type, warnings, chunks } = await this.#scan(row, true);
-      await onStep('thumbnail', 1, 3);
-      const thumbnailProblem = await this.#thumbnail(row, type);
-      if (thumbnailProblem) warnings.push(thumbnailProblem);
-      await onStep('vectorize', 2, 3);
+      const beside = Number(row.size_bytes) <= THUMBNAIL_BESIDE_SCAN_MAX_BYTES;
+      const { type, warnings, chunks } = await this.#scan(row, true, (detected) => {
+        if (!beside) return;
+        thumbnail = this.#thumbnail(row, detected);
+        // Observed below (and awaited on failure); a scan failure first must not leave it unhandled.
+        thumbnail.catch(() => undefined);
+      });
+      await onStep('vectorize', 1, 3);
       const vectors = await this.vectorize([documentId]);
+      await onStep('thumbnail', 2, 3);
+      const thumbnailProblem = await (thumbnail ?? this.#thumbnail(row, type));
+      if (thumbnailProblem) warnings.push(thumbnailProblem);
       const space = chunks > 0 ? embeddingSpace(this.deps.embedder) : null;
       await this.deps.store.markReady(documentId, { warnings, embedding_model: space });
       await this.deps.events.emitReady({ documentId, chunkCount: chunks, embeddingSpace: space });
       return { documentId, status: 'ready', type, chunks, vectors, warnings };
     } catch (error) {
+      // A thumbnail still being made finishes before the failure is recorded: a retry never runs beside it.
+      await thumbnail?.catch(() => undefined);
       const stepError = error instanceof DocumentStepError ? error : new DocumentStepError('extract', error);
       await this.deps.store
         .markFailed(documentId, stepError.step, stepError.message)

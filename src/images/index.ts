@@ -10,5 +10,5 @@ export {
   type Thumbnails,
   type ThumbnailOptions,
 } from './thumbnails.ts';
-export { rasterizeFirstPage, type RasterOptions } from './pdf.ts';
+export { parsePpm, rasterizeFirstPage, type RasterImage, type RasterOptions } from './pdf.ts';
 export { UnreadableImageError } from './errors.ts';

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { longPdf } from '../../fixtures/documents-corpus.ts';
-import { makeThumbnails, rasterizeFirstPage, UnreadableImageError } from '../../src/images/index.ts';
+import { makeThumbnails, parsePpm, rasterizeFirstPage, UnreadableImageError } from '../../src/images/index.ts';
 import { jpegPhoto, pngBomb } from './hostile-images.ts';
 
 describe('image thumbnails (sharp, poppler)', () => {
@@ -43,12 +43,20 @@ describe('image thumbnails (sharp, poppler)', () => {
     await expect(makeThumbnails(Buffer.alloc(0))).rejects.toBeInstanceOf(UnreadableImageError);
   });
 
-  it('renders the first page of a PDF as PNG, scaled to fit, and fails cleanly on a broken PDF', async () => {
-    const png = await rasterizeFirstPage(Buffer.from(await longPdf(3)), { maxSide: 400 });
-    const meta = await sharp(png).metadata();
-    expect(meta.format).toBe('png');
+  it('renders the first page of a PDF as pixels, scaled to fit, and fails cleanly on a broken PDF', async () => {
+    const page = await rasterizeFirstPage(Buffer.from(await longPdf(3)), { maxSide: 400 });
     // pdf-lib pages are 400 × 300 points: the longest side is scaled to 400 pixels.
-    expect([meta.width, meta.height]).toEqual([400, 300]);
+    expect([page.width, page.height, page.pixels.length]).toEqual([400, 300, 400 * 300 * 3]);
+    // A white page with dark text on it, not an empty or garbled buffer.
+    const [red] = (await sharp(page.pixels, { raw: page }).stats()).channels;
+    expect([red!.max, red!.min < 100, red!.mean > 200]).toEqual([255, true, true]);
     await expect(rasterizeFirstPage(Buffer.from('%PDF-1.7\nthis is not really a PDF'))).rejects.toThrow(/first page could not be rendered/);
+  });
+
+  it('reads only complete 8-bit PPM images', () => {
+    const pixels = Buffer.alloc(2 * 3 * 3, 7);
+    expect(parsePpm(Buffer.concat([Buffer.from('P6\n2 3\n255\n'), pixels]))).toMatchObject({ width: 2, height: 3, channels: 3, pixels });
+    for (const bad of ['P6\n2 3\n255\n', 'P6\n2 4\n255\n', 'P6\n2 3\n65535\n', 'P5\n2 3\n255\n', 'P6\n0 3\n255\n'])
+      expect(() => parsePpm(Buffer.concat([Buffer.from(bad), bad === 'P6\n2 3\n255\n' ? pixels.subarray(1) : pixels]))).toThrow(UnreadableImageError);
   });
 });
