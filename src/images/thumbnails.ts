@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { UnreadableImageError } from './errors.ts';
 import type { RasterImage } from './pdf.ts';
 
@@ -43,6 +42,8 @@ export interface ThumbnailOptions {
  * animation is read.
  */
 export async function makeThumbnails(input: Buffer | RasterImage, options: ThumbnailOptions = {}): Promise<Thumbnails> {
+  // Loaded by the first image rather than at start: libvips is about 25 MB resident that a text-only service never needs.
+  const { default: sharp } = await import('sharp');
   const limit = options.maxInputPixels ?? MAX_INPUT_PIXELS;
   const [data, raw] = Buffer.isBuffer(input) ? [input, {}] : [input.pixels, { raw: { width: input.width, height: input.height, channels: input.channels } }];
   const open = () => sharp(data, { ...raw, limitInputPixels: limit, failOn: 'warning', animated: false, sequentialRead: true });
