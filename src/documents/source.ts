@@ -20,6 +20,11 @@ export interface BlockSource {
 
 const STREAMED = new Set<DocumentType>(['text', 'markdown', 'csv']);
 
+/** Whether the service reads this type in its own thread, line by line, rather than in an extraction thread. */
+export function readsInServiceThread(type: DocumentType): boolean {
+  return STREAMED.has(type);
+}
+
 /** Reads a whole blob into one exactly-sized buffer (its ArrayBuffer is handed to the extraction thread, not copied). */
 export async function readAll(stream: Readable, size: number): Promise<Buffer> {
   const out = Buffer.allocUnsafeSlow(size);
@@ -71,7 +76,7 @@ export async function openBlocks(request: SourceRequest): Promise<{ type: Docume
   const open = async (): Promise<BlockSource> => {
     // An image has no text: nothing to read (its thumbnail is the pipeline's thumbnail step).
     if (type === 'image') return { type, blocks: noBlocks(), info: () => ({ type, warnings: [IMAGE_WARNING] }) };
-    if (STREAMED.has(type)) {
+    if (readsInServiceThread(type)) {
       const reader = lineReader(type as LineReader['type']);
       const encoding = guessEncoding(head, size === headSize).encoding;
       return {
