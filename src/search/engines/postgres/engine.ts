@@ -26,6 +26,11 @@ async function lockWriters(db: AnyDb, g: number): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${tables(g).terms}))`.execute(db);
 }
 
+/** How many rows of a generation match `where` (over its rows aliased `d`). */
+async function countMatches(db: AnyDb, t: Tables, where: RawBuilder<unknown>): Promise<number> {
+  return Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)} d where ${where}`.execute(db)).rows[0]?.n ?? 0);
+}
+
 /** One page of stored rows with their scores, and the total number of matches. */
 interface Page {
   rows: Array<Omit<StoredRow, 'date'> & { date: Date | null }>;
@@ -124,9 +129,7 @@ export class PostgresSearchEngine implements SearchEngine {
       sql<Page['rows'][number]>`select ${STORED}, s.score
       from (select rid, score from ${bm25.postingScores(t.postings)} p order by score desc fetch first ${offset + limit} rows with ties) s
       join ${sql.table(t.docs)} d on d.rid = s.rid order by s.score desc, d.id limit ${limit} offset ${offset}`.execute(this.#db),
-      this.#byIndex(async (trx) =>
-        Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)} d where ${where}`.execute(trx)).rows[0]?.n ?? 0),
-      ),
+      this.#byIndex(async (trx) => countMatches(trx, t, where)),
     ]);
     return rows.length < limit ? null : { rows, total };
   }
@@ -164,10 +167,7 @@ export class PostgresSearchEngine implements SearchEngine {
       join ${sql.table(t.docs)} d on d.id = top.id order by ${byDate ? sql`top.date desc nulls last, top.score desc` : sql`top.score desc`}, top.id`.execute(
       db,
     );
-    const total =
-      rows.length > 0 || offset === 0
-        ? Number(rows[0]?.total ?? 0)
-        : Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(t.docs)} d where ${where}`.execute(db)).rows[0]?.n ?? 0);
+    const total = rows.length > 0 || offset === 0 ? Number(rows[0]?.total ?? 0) : await countMatches(db, t, where);
     return { rows, total };
   }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { SearchDocument } from '../../types.ts';
+import type { StoredRow } from '../shared.ts';
 import { createPostings, needsUpgrade, tables } from './schema.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the search tables are not part of the app's typed schema
@@ -30,17 +31,9 @@ export async function upgradeGeneration(db: AnyDb, g: number, write: UpgradeWrit
     await createPostings(trx, g);
     await sql`delete from ${sql.table(t.terms)}`.execute(trx);
     for (let after = ''; ;) {
-      const { rows } = await sql<{
-        id: string;
-        document_id: string;
-        title: string;
-        body: string;
-        type: string | null;
-        language: string | null;
-        date: Date | null;
-        tags: string[];
-        hash: string;
-      }>`select id, document_id, title, body, type, language, date, tags, hash from ${sql.table(t.docs)}
+      const { rows } = await sql<
+        Omit<StoredRow, 'date' | 'score'> & { date: Date | null; hash: string }
+      >`select id, document_id, title, body, type, language, date, tags, hash from ${sql.table(t.docs)}
         where id collate "C" > ${after} order by id collate "C" limit ${PAGE}`.execute(trx);
       if (rows.length === 0) return true;
       after = rows.at(-1)?.id ?? after;
