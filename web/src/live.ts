@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /** One EventSource to /admin/events for the whole console, opened while some page listens. */
 type Listener = (data: unknown) => void;
@@ -58,7 +58,12 @@ export interface LiveJob {
   startedAt?: number;
 }
 
-/** Calls `onJob` for every job change the server pushes (progress, and the state a job ends in). */
+/**
+ * Calls `onJob` for every job change the server pushes (progress, and the state a job ends in). The newest `onJob`
+ * is called, not the one of the first render: a page's handler reads its current filter and list.
+ */
 export function useJobEvents(onJob: (job: LiveJob) => void): void {
-  useEffect(() => subscribe('job', (data) => onJob(data as LiveJob)), []);
+  const handler = useRef(onJob);
+  handler.current = onJob;
+  useEffect(() => subscribe('job', (data) => handler.current(data as LiveJob)), []);
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, upload, withQuery } from '../api.ts';
 import { ProgressBar } from '../components/progress.tsx';
 import { SortableTable } from '../components/sortable-table.tsx';
@@ -36,18 +36,24 @@ const EAGER_ROWS = 4;
 export default function Documents() {
   const { t, locale } = useConsole();
   const [status, setStatus] = useState('');
-  const [docs, setDocs] = useState<DocumentItem[] | undefined>(undefined);
+  // As on the tasks page: the list is shown only under the filter it was loaded for, and only the newest answer counts.
+  const [listed, setListed] = useState<{ status: string; docs: DocumentItem[] } | undefined>(undefined);
+  const docs = listed?.status === status ? listed.docs : undefined;
+  const lastRequest = useRef(0);
   const [uploads, setUploads] = useState<Uploading[]>([]);
   const [jobs, setJobs] = useState<Record<string, LiveJob>>({});
   const [selected, setSelected] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  const load = () =>
-    api<{ data: DocumentItem[] }>(withQuery('/api/v1/documents', { sort: 'id', order: 'desc', page_size: 50, status: status || undefined })).then(
-      (r) => setDocs(r.data),
-      (e: Error) => setError(e.message),
+  const load = () => {
+    const request = ++lastRequest.current;
+    const filter = status;
+    return api<{ data: DocumentItem[] }>(withQuery('/api/v1/documents', { sort: 'id', order: 'desc', page_size: 50, status: filter || undefined })).then(
+      (r) => request === lastRequest.current && setListed({ status: filter, docs: r.data }),
+      (e: Error) => request === lastRequest.current && setError(e.message),
     );
+  };
   useEffect(() => void load(), [status]);
   useJobEvents((job) => {
     setJobs((all) => ({ ...all, [job.id]: job }));
@@ -79,7 +85,7 @@ export default function Documents() {
     await load();
   };
 
-  if (!docs && !error) return <p aria-busy="true">{t('app.loading')}</p>;
+  if (!listed && !error) return <p aria-busy="true">{t('app.loading')}</p>;
   // The newest rows, on top until a header sorts the list, are the ones in view when the page opens.
   const eager = new Set(docs?.slice(0, EAGER_ROWS).map((d) => d.id));
   return (
@@ -135,7 +141,7 @@ export default function Documents() {
           ))}
         </select>
       </label>
-      {docs && (
+      {docs ? (
         <SortableTable
           caption={t('documents.title')}
           hideCaption
@@ -187,6 +193,8 @@ export default function Documents() {
           rowKey={(d) => d.id}
           rowTestId={(d) => `doc-${d.id}`}
         />
+      ) : (
+        <p aria-busy="true">{t('app.loading')}</p>
       )}
       {selected !== null && <DocumentDetail id={selected} onClose={() => setSelected(null)} onChanged={() => void load()} />}
     </section>

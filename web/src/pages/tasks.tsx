@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
 import type { Column } from '../components/data-table.tsx';
 import { SortableTable } from '../components/sortable-table.tsx';
@@ -29,28 +29,37 @@ export default function Tasks() {
   const workers = useLive<WorkerView[]>('workers');
   const [selected, setSelected] = useState<string | null>(null);
   const [state, setState] = useState('');
-  const [jobs, setJobs] = useState<TaskSummary[] | undefined>(undefined);
+  // The list remembers the filter it was loaded for: while another filter's list is on its way, none is shown, so a
+  // row never appears under a filter it does not match. Only the newest request's answer is kept.
+  const [listed, setListed] = useState<{ state: string; jobs: TaskSummary[] } | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [purging, setPurging] = useState<string | null>(null);
+  const lastRequest = useRef(0);
+  const jobs = listed?.state === state ? listed.jobs : undefined;
 
-  const load = () =>
-    api<TaskSummary[]>(withQuery('/admin/tasks/jobs', { limit: 50, state: state || undefined })).then(setJobs, (e: Error) => setError(e.message));
+  const load = () => {
+    const request = ++lastRequest.current;
+    const filter = state;
+    return api<TaskSummary[]>(withQuery('/admin/tasks/jobs', { limit: 50, state: filter || undefined })).then(
+      (list) => request === lastRequest.current && setListed({ state: filter, jobs: list }),
+      (e: Error) => request === lastRequest.current && setError(e.message),
+    );
+  };
   useEffect(() => void load(), [state]);
-  // Live: a pushed job replaces its row (progress, new state); a job not listed yet brings a reload.
-  useJobEvents((job) =>
-    setJobs((list) => {
-      if (!list) return list;
-      const i = list.findIndex((j) => j.id === job.id && j.queue === job.queue);
-      if (i < 0) {
-        void load();
-        return list;
-      }
-      const next = [...list];
-      next[i] = { ...next[i]!, ...job };
-      return next;
-    }),
-  );
+  // Live: a pushed job replaces its row (progress, new state); a job not listed yet, or one that left the filter's
+  // state, brings a reload.
+  useJobEvents((job) => {
+    if (!jobs) return;
+    const i = jobs.findIndex((j) => j.id === job.id && j.queue === job.queue);
+    if (i < 0 || (state && job.state !== state)) {
+      void load();
+      return;
+    }
+    const next = [...jobs];
+    next[i] = { ...next[i]!, ...job };
+    setListed({ state, jobs: next });
+  });
 
   const act = async (what: () => Promise<unknown>, done: string) => {
     setError(null);
@@ -65,7 +74,7 @@ export default function Tasks() {
 
   // Shown whole once queues, workers (same event stream, same tick) and tasks are in (schedules come last,
   // below): no layout shift as data arrives.
-  if (!queues || !workers || (!jobs && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
+  if (!queues || !workers || (!listed && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="tasks">
       <h1>{t('tasks.title')}</h1>
@@ -129,7 +138,7 @@ export default function Tasks() {
           ))}
         </select>
       </label>
-      {jobs && (
+      {jobs ? (
         <SortableTable
           caption={t('tasks.recent')}
           hideCaption
@@ -170,6 +179,8 @@ export default function Tasks() {
           rowKey={(job) => `${job.queue}:${job.id}`}
           rowTestId={(job) => `job-${job.id}`}
         />
+      ) : (
+        <p aria-busy="true">{t('app.loading')}</p>
       )}
       {selected !== null && <TaskDetail id={selected} onClose={() => setSelected(null)} />}
       <Schedules />
