@@ -20,6 +20,13 @@ const flaky = defineTask(
   },
 );
 
+const quick = defineTask('test.quick_check', { queue: 'sync', args: Type.Object({}, { additionalProperties: false }) }, () => 'fine');
+// Active for a few of the event stream's 1 s polls, so the console hears of it while it runs and when it fails.
+const slowFailure = defineTask('test.slow_failure', { queue: 'sync', args: Type.Object({}, { additionalProperties: false }) }, async () => {
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  throw new Error('gave up');
+});
+
 /** The console's Flower role and document thumbnails, in Debian's Chromium against the real service. */
 describe('console: workers, attempt history and thumbnails in a real browser', () => {
   let svc: TestService;
@@ -29,7 +36,7 @@ describe('console: workers, attempt history and thumbnails in a real browser', (
 
   beforeAll(async () => {
     await ensureConsoleBuilt(silentLogger);
-    svc = await startTestService('sqlite', {}, { tasks: { tasks: [flaky] as TaskDefinition[], schedules: [] } });
+    svc = await startTestService('sqlite', {}, { tasks: { tasks: [flaky, quick, slowFailure] as TaskDefinition[], schedules: [] } });
     await svc.runtime.startBackground();
     expect((await svc.call('/admin/users', { method: 'POST', json: { username: 'monitor', password: PASSWORD, role: 'admin' } })).status).toBe(201);
     const handle = await svc.runtime.tasks.system.send(flaky.name, {});
@@ -67,6 +74,23 @@ describe('console: workers, attempt history and thumbnails in a real browser', (
     expect(await detail.locator('pre').first().textContent()).toMatch(/^Error: the disk is on fire\n\s+at /);
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'tasks-monitor');
+    await page.context().close();
+  }, 300_000);
+
+  it('keeps the state filter while live events bring new jobs (only the filtered list is ever shown)', async () => {
+    const done = await svc.runtime.tasks.system.send(quick.name, {});
+    await eventually(async () => (await done.state()) === 'SUCCESS', 30_000, 'the quick task');
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByTestId('state-filter').selectOption('failed');
+    await page.getByTestId(`job-${failedId}`).waitFor();
+    // A job the list does not hold yet: each of its events reloads the list, which must keep the filter.
+    const again = await svc.runtime.tasks.system.send(slowFailure.name, {});
+    await page.getByTestId(`job-${again.id}`).waitFor({ timeout: STEP_MS });
+    const states = await page.getByTestId('jobs').locator('tbody td.job-state').allTextContents();
+    expect(states.length).toBeGreaterThan(1);
+    for (const state of states) expect(state).toMatch(/^failed/);
+    expect(await page.getByTestId(`job-${done.id}`).count()).toBe(0);
     await page.context().close();
   }, 300_000);
 
