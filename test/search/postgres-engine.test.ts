@@ -42,6 +42,7 @@ describe('PostgreSQL search: upgrading an index written before the postings tabl
       await sql`alter table search_docs_1 drop column rid`.execute(db);
       await sql`update search_docs_1 set tsv = replace(tsv::text, ${'\u0001'}, '')::tsvector`.execute(db);
       await sql`update search_terms_1 set df = 0`.execute(db);
+      await sql`drop function search_lookup, search_count`.execute(db);
 
       const after = new PostgresSearchEngine(db, analyzer);
       await after.init();
@@ -52,6 +53,36 @@ describe('PostgreSQL search: upgrading an index written before the postings tabl
       await new PostgresSearchEngine(db, analyzer).init();
       await after.remove(['c:0']);
       expect((await after.search({ q: '报表', limit: 10 })).hits.map((h) => h.id)).toEqual(['a:0']);
+    } finally {
+      await database.cleanup();
+    }
+  });
+});
+
+describe('PostgreSQL search: the functions a search calls', () => {
+  it('are replaced by nodes starting at once, and read the generation another node swapped in', async () => {
+    const database = await openTestDatabase('postgres', { migrate: false });
+    try {
+      const db = database.db.kysely;
+      const [a, b] = [new PostgresSearchEngine(db, analyzer), new PostgresSearchEngine(db, analyzer)];
+      // (A first start of several nodes at once on an empty database still races in ensureMeta's CREATE TABLE.)
+      await a.init();
+      await Promise.all([b.init(), new PostgresSearchEngine(db, analyzer).init(), new PostgresSearchEngine(db, analyzer).init()]);
+      const unit = (id: string, body: string): SearchDocument => ({ id, documentId: id, title: id, body });
+      await a.upsert([unit('old:0', 'replication lag'), unit('both:0', 'replication and backups')]);
+      const found = await b.search({ q: 'replication', limit: 10 });
+      expect([found.total, found.hits.map((h) => h.id).sort()]).toEqual([2, ['both:0', 'old:0']]);
+      // Node a rebuilds from a source without old:0: node b's next search reads the new generation and its counts.
+      const generation = (await b.stats()).generation;
+      await a.rebuild(async function* () {
+        yield [unit('both:0', 'replication and backups'), unit('new:0', 'replicaton typo, backups')];
+      });
+      expect((await b.stats()).generation).not.toBe(generation);
+      const after = await b.search({ q: 'replication', limit: 10 });
+      expect([after.total, after.hits.map((h) => h.id)]).toEqual([1, ['both:0']]);
+      // Typo tolerance looks the word up in the new generation's vocabulary: "backup" is there, "lag" no longer.
+      expect((await b.search({ q: 'backupz', limit: 10 })).hits.map((h) => h.id).sort()).toEqual(['both:0', 'new:0']);
+      expect((await b.search({ q: 'lag', limit: 10 })).total).toBe(0);
     } finally {
       await database.cleanup();
     }

@@ -82,12 +82,27 @@ export interface Vocabulary {
   candidates(first: string, min: number, max: number): Promise<string[]>;
 }
 
+/** Each typo-tolerant match of a plan with the words nearSpellings asks the vocabulary about (its term and its surface). */
+function fuzzyMatches(plan: QueryPlan): Array<{ match: TermMatch; surface: string; words: [string, string] }> {
+  return plan.groups
+    .flatMap((group) => group.alternatives)
+    .filter((a) => a.fuzzy)
+    .map((match) => {
+      const surface = match.surface ?? match.terms[0] ?? '';
+      return { match, surface, words: [match.terms[0] ?? surface, surface] };
+    });
+}
+
+/** Every word nearSpellings will look up with `has`: an engine may read them all at once beforehand. */
+export function fuzzyWords(plan: QueryPlan): string[] {
+  return [...new Set(fuzzyMatches(plan).flatMap((m) => m.words))];
+}
+
 /** Latin words missing from the index, widened with the near spellings that are in it (never CJK). */
 export async function nearSpellings(analyzer: Analyzer, plan: QueryPlan, vocabulary: Vocabulary): Promise<Map<TermMatch, string[]>> {
   const extra = new Map<TermMatch, string[]>();
-  for (const m of plan.groups.flatMap((group) => group.alternatives).filter((a) => a.fuzzy)) {
-    const surface = m.surface ?? m.terms[0] ?? '';
-    if (await vocabulary.has([m.terms[0] ?? surface, surface])) continue;
+  for (const { match: m, surface, words } of fuzzyMatches(plan)) {
+    if (await vocabulary.has(words)) continue;
     const candidates = await vocabulary.candidates(surface.slice(0, 1), surface.length - 2, surface.length + 2);
     // A near spelling of the word as typed, searched in the form indexing gave it (stemmed).
     const near = nearTerms(surface, candidates).flatMap((word) =>

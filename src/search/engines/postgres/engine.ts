@@ -2,11 +2,23 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Analyzer } from '../../analysis/index.ts';
 import { analyseDocument, documentHash } from '../../document-fields.ts';
 import { ensureMeta, inEveryWriteTarget, readGenerations, rebuildGeneration } from '../../generations.ts';
-import { planQuery, type QueryPlan, type TermMatch } from '../../query/plan.ts';
+import { planQuery } from '../../query/plan.ts';
 import type { IndexedEntry, IndexStats, SearchDocument, SearchEngine, SearchQuery, SearchResult, Suggestion } from '../../types.ts';
-import { checkFilters, counts, distinctTitles, indexStats, nearSpellings, page, pagedEntries, toHit, type StoredRow, type Vocabulary } from '../shared.ts';
+import {
+  checkFilters,
+  counts,
+  distinctTitles,
+  fuzzyWords,
+  indexStats,
+  nearSpellings,
+  page,
+  pagedEntries,
+  toHit,
+  type StoredRow,
+  type Vocabulary,
+} from '../shared.ts';
 import { Bm25, TF_OF_WEIGHT, WEIGHTS } from './ranking.ts';
-import { createGeneration, dropGeneration, tables, vacuumGeneration, type Tables } from './schema.ts';
+import { createFunctions, createGeneration, dropGeneration, tables, vacuumGeneration, type Tables } from './schema.ts';
 import { upgradeGeneration } from './upgrade.ts';
 import { compileTsquery, D_MARK, indexedLength, tsvectorLiteral } from './tsvector.ts';
 
@@ -62,6 +74,7 @@ export class PostgresSearchEngine implements SearchEngine {
       await upgradeGeneration(this.#db, g, (db, target, documents, hashes) => this.#write(db, target, documents, hashes));
     }
     await createGeneration(this.#db, active);
+    await createFunctions(this.#db);
   }
 
   async upsert(documents: readonly SearchDocument[]): Promise<void> {
@@ -82,13 +95,14 @@ export class PostgresSearchEngine implements SearchEngine {
     const { limit, offset } = page(query);
     checkFilters(query.filters);
     const plan = planQuery(this.#analyzer, query.q);
-    const g = (await readGenerations(this.#db)).active;
+    const fuzzy = fuzzyWords(plan);
+    const { g, df } = await this.#lookup([...Bm25.termsOf(plan), ...fuzzy]);
     const t = tables(g);
-    const extra = await nearSpellings(this.#analyzer, plan, this.#vocabulary(g));
+    const extra = await nearSpellings(this.#analyzer, plan, this.#vocabulary(g, new Set(fuzzy), df));
     const tsquery = compileTsquery(plan, extra, query.match ?? 'any');
     const filters = this.#filters(query);
     const where = sql`d.tsv @@ ${tsquery}::tsquery${filters ?? sql``}`;
-    const bm25 = await this.#bm25(plan, extra, g);
+    const bm25 = new Bm25(plan, extra, { ...(await this.#corpus(g)), df });
     const positive = plan.groups.filter((group) => !group.negate).length;
     const scoredOnly =
       bm25.ranked.length === 0 &&
@@ -99,7 +113,7 @@ export class PostgresSearchEngine implements SearchEngine {
       query.sort !== 'date' &&
       positive === plan.groups.length &&
       (positive === 1 || (query.match ?? 'any') === 'any');
-    const scored = scoredOnly ? await this.#bestScored(t, bm25, where, limit, offset) : null;
+    const scored = scoredOnly ? await this.#bestScored(g, bm25, tsquery, limit, offset) : null;
     const { rows, total } = scored ?? (await this.#byIndex((trx) => this.#allMatches(trx, t, bm25, where, limit, offset, query.sort === 'date')));
     const facets: SearchResult['facets'] = {};
     for (const facet of new Set(query.facets ?? [])) {
@@ -123,13 +137,15 @@ export class PostgresSearchEngine implements SearchEngine {
    * the last, whose order is by id), and only the total reads the GIN index. A page this does not fill may still hold
    * matches without a scored term (only a bigram of a word matched): null, and the general statement answers.
    */
-  async #bestScored(t: Tables, bm25: Bm25, where: RawBuilder<unknown>, limit: number, offset: number): Promise<Page | null> {
-    // The count runs beside the page, on a second connection: on the benchmark's common queries each took 2-4 ms.
+  async #bestScored(g: number, bm25: Bm25, tsquery: string, limit: number, offset: number): Promise<Page | null> {
+    const t = tables(g);
+    // The count runs beside the page, on a second connection: on the benchmark's common queries each took 2-4 ms. It
+    // is search_count (schema.ts), #byIndex's plan in one round trip.
     const [{ rows }, total] = await Promise.all([
       sql<Page['rows'][number]>`select ${STORED}, s.score
       from (select rid, score from ${bm25.postingScores(t.postings)} p order by score desc fetch first ${offset + limit} rows with ties) s
       join ${sql.table(t.docs)} d on d.rid = s.rid order by s.score desc, d.id limit ${limit} offset ${offset}`.execute(this.#db),
-      this.#byIndex(async (trx) => countMatches(trx, t, where)),
+      sql<{ n: string }>`select search_count(${g}, ${tsquery}::tsquery) as n`.execute(this.#db).then((r) => Number(r.rows[0]?.n ?? 0)),
     ]);
     return rows.length < limit ? null : { rows, total };
   }
@@ -259,12 +275,16 @@ export class PostgresSearchEngine implements SearchEngine {
     return parts.length === 0 ? null : sql` and ${sql.join(parts, sql` and `)}`;
   }
 
-  async #bm25(plan: QueryPlan, extra: ReadonlyMap<TermMatch, readonly string[]>, g: number): Promise<Bm25> {
-    const terms = Bm25.termsOf(plan);
-    const { rows } = await sql<{ term: string; df: number }>`select term, df from ${sql.table(tables(g).terms)} where term = any(${terms}::text[])`.execute(
-      this.#db,
-    );
-    return new Bm25(plan, extra, { ...(await this.#corpus(g)), df: new Map(rows.map((r) => [r.term, Number(r.df)])) });
+  /**
+   * The active generation and the document frequency of each of `words` found in it (0 for a term whose documents
+   * were all deleted; absent if never indexed), in one round trip (search_lookup, schema.ts).
+   */
+  async #lookup(words: readonly string[]): Promise<{ g: number; df: ReadonlyMap<string, number> }> {
+    const { rows } = await sql<{ generation: number; terms: string[] | null; dfs: number[] | null }>`select generation, terms, dfs
+      from search_lookup(${[...new Set(words)]}::text[])`.execute(this.#db);
+    const row = rows[0];
+    const dfs = row?.dfs ?? [];
+    return { g: Number(row?.generation ?? 1), df: new Map((row?.terms ?? []).map((term, k) => [term, Number(dfs[k] ?? 0)])) };
   }
 
   /**
@@ -285,14 +305,17 @@ export class PostgresSearchEngine implements SearchEngine {
     return stats;
   }
 
-  #vocabulary(g: number): Vocabulary {
+  /** `df`: the frequencies #lookup read of the words in `looked`, which answer `has` for them without a round trip. */
+  #vocabulary(g: number, looked: ReadonlySet<string>, df: ReadonlyMap<string, number>): Vocabulary {
     const terms = tables(g).terms;
     return {
       has: async (words) =>
-        Number(
-          (await sql<{ n: string }>`select count(*) as n from ${sql.table(terms)} where term = any(${[...words]}::text[]) and df > 0`.execute(this.#db)).rows[0]
-            ?.n,
-        ) > 0,
+        words.every((w) => looked.has(w))
+          ? words.some((w) => (df.get(w) ?? 0) > 0)
+          : Number(
+              (await sql<{ n: string }>`select count(*) as n from ${sql.table(terms)} where term = any(${[...words]}::text[]) and df > 0`.execute(this.#db))
+                .rows[0]?.n,
+            ) > 0,
       candidates: async (first, min, max) =>
         (
           await sql<{ term: string }>`select term from ${sql.table(terms)} where df > 0 and left(term, 1) = ${first}
