@@ -65,9 +65,8 @@ describe('PostgreSQL search: the functions a search calls', () => {
     try {
       const db = database.db.kysely;
       const [a, b] = [new PostgresSearchEngine(db, analyzer), new PostgresSearchEngine(db, analyzer)];
-      // (A first start of several nodes at once on an empty database still races in ensureMeta's CREATE TABLE.)
-      await a.init();
-      await Promise.all([b.init(), new PostgresSearchEngine(db, analyzer).init(), new PostgresSearchEngine(db, analyzer).init()]);
+      // A first start of several nodes at once on an empty database: they create the tables and functions in turn.
+      await Promise.all([a.init(), b.init(), new PostgresSearchEngine(db, analyzer).init(), new PostgresSearchEngine(db, analyzer).init()]);
       const unit = (id: string, body: string): SearchDocument => ({ id, documentId: id, title: id, body });
       await a.upsert([unit('old:0', 'replication lag'), unit('both:0', 'replication and backups')]);
       const found = await b.search({ q: 'replication', limit: 10 });

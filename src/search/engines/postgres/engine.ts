@@ -18,7 +18,7 @@ import {
   type Vocabulary,
 } from '../shared.ts';
 import { Bm25, TF_OF_WEIGHT, WEIGHTS } from './ranking.ts';
-import { createFunctions, createGeneration, dropGeneration, tables, vacuumGeneration, type Tables } from './schema.ts';
+import { createFunctions, createGeneration, dropGeneration, tables, underSchemaLock, vacuumGeneration, type Tables } from './schema.ts';
 import { upgradeGeneration } from './upgrade.ts';
 import { compileTsquery, D_MARK, indexedLength, tsvectorLiteral } from './tsvector.ts';
 
@@ -68,13 +68,15 @@ export class PostgresSearchEngine implements SearchEngine {
   }
 
   async init(): Promise<void> {
-    await ensureMeta(this.#db);
+    await underSchemaLock(this.#db, ensureMeta);
     const { active, building } = await readGenerations(this.#db);
     for (const g of new Set([active, building ?? active])) {
       await upgradeGeneration(this.#db, g, (db, target, documents, hashes) => this.#write(db, target, documents, hashes));
     }
-    await createGeneration(this.#db, active);
-    await createFunctions(this.#db);
+    await underSchemaLock(this.#db, async (trx) => {
+      await createGeneration(trx, active);
+      await createFunctions(trx);
+    });
   }
 
   async upsert(documents: readonly SearchDocument[]): Promise<void> {

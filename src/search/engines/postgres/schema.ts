@@ -62,36 +62,45 @@ export async function createPostings(db: AnyDb, g: number): Promise<void> {
  * The functions a search calls, one round trip each where plain statements took several (bench:search's PostgreSQL
  * p95 went from 9.3 to 8.3 / 7.8 ms, two runs beside main's on the same machine). Created or replaced at every
  * start, so that a database a previous version laid out gets them with no upgrade step; they take the generation as
- * an argument or read it themselves, so a rebuild's swap and drop need nothing of them. Two processes starting at once replace them in turn (concurrent CREATE OR REPLACE fails).
+ * an argument or read it themselves, so a rebuild's swap and drop need nothing of them. Called under the schema lock (underSchemaLock).
  *  - search_lookup(words): the active generation and the document frequency of each of `words` found in it (BM25's
  *    IDFs and the typo tolerance's vocabulary check), where reading the generation and the frequencies took two.
  *  - search_count(g, q): how many rows of generation `g` match `q`, with seq scans off for the call (see the engine's
  *    #byIndex), where a transaction setting it took four: BEGIN, set_config, the count, COMMIT.
  */
-export async function createFunctions(db: AnyDb): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext('search_functions'))`.execute(trx);
-    await sql
-      .raw(
-        `create or replace function search_lookup(words text[], out generation integer, out terms text[], out dfs integer[])
+export async function createFunctions(trx: AnyDb): Promise<void> {
+  await sql
+    .raw(
+      `create or replace function search_lookup(words text[], out generation integer, out terms text[], out dfs integer[])
     language plpgsql stable as $$
     begin
       generation := coalesce((select value from search_meta where name = 'active'), 1);
       execute format('select array_agg(term), array_agg(df) from %I where term = any($1)', 'search_terms_' || generation) into terms, dfs using words;
     end $$`,
-      )
-      .execute(trx);
-    await sql
-      .raw(
-        `create or replace function search_count(generation integer, q tsquery) returns bigint
+    )
+    .execute(trx);
+  await sql
+    .raw(
+      `create or replace function search_count(generation integer, q tsquery) returns bigint
     language plpgsql stable set enable_seqscan = off as $$
     declare n bigint;
     begin
       execute format('select count(*) from %I d where d.tsv @@ $1', 'search_docs_' || generation) into n using q;
       return n;
     end $$`,
-      )
-      .execute(trx);
+    )
+    .execute(trx);
+}
+
+/**
+ * Runs `work` in one transaction that holds the search schema's advisory lock, so that processes starting at once on
+ * the same database create its tables, indexes and functions in turn: concurrent CREATE TABLE IF NOT EXISTS and CREATE
+ * OR REPLACE FUNCTION fail with a unique violation in the catalogue instead of waiting for each other.
+ */
+export function underSchemaLock<T>(db: AnyDb, work: (trx: AnyDb) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('search_schema'))`.execute(trx);
+    return work(trx);
   });
 }
 
