@@ -181,7 +181,9 @@ export class ChunkStream {
       end: last.end,
       page: first.page ?? null,
       section: first.section ?? null,
-      tokenCount: tokenCount(text),
+      // One unit is exactly this text and was counted when it was cut: count a chunk again only when it joins units
+      // (separators and merges across them make a join's count differ from the sum).
+      tokenCount: this.#current.length === 1 ? first.tokens : tokenCount(text),
     });
     const keep: Unit[] = [];
     let kept = 0;
