@@ -3,7 +3,9 @@
 //    called alone (pdfjs-dist getTextContent, mammoth.extractRawText, exceljs load, node-html-parser text,
 //    iconv-lite decode) on the same mixed corpus; ours both isolated in a worker thread (as deployed) and in-process.
 //  - upload_to_ready_p50_ms: a distinct 2-page PDF uploaded through the HTTP API on the embedded defaults until ready.
-//  - peak_rss_mb_200mb_upload: peak RSS (VmHWM) of an `ai-stack start` process while a 200 MB file is uploaded and processed.
+//  - peak_rss_mb_200mb_upload: peak RSS (VmHWM) of an `ai-stack start` process while a 200 MB file is uploaded and processed,
+//    the service as shipped (the built package, dist/: `npm run build` runs first); beside it `ai-stack-src`, the
+//    same run from the TypeScript sources as `npm start` runs them in the repository (type stripping: ~40 MB more).
 //  - embed_chunks_per_s: the hashing embedder on ~400-token chunks.
 // Each figure is the median of ≥ 5 rotated rounds after a warm-up (bench/lib/rounds.ts); the peak RSS is the worst of
 // BENCH_DOCUMENT_RSS_ROUNDS (default 3) service runs. Every round's raw figures and the machine go to `_runs.documents`.
@@ -30,7 +32,7 @@ import { beginRun, writeResults, type Summary } from '../lib/results.ts';
 import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
 import { median, percentile, tidy } from '../lib/stats.ts';
 import { corpus } from '../../fixtures/documents-corpus.ts';
-import { measurePeakRss, type PeakRss } from './peak-rss.ts';
+import { buildPackage, measurePeakRss, SOURCE_ENTRY, type PeakRss } from './peak-rss.ts';
 
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5)); // below 5 only for smoke runs (bench:all --smoke)
@@ -217,12 +219,20 @@ if (parts.has('upload')) await uploads();
 
 const p50 = latencies.length > 0 ? percentile(latencies, 0.5) : NaN;
 // peak_rss_mb_200mb_upload: a separate `ai-stack start` process per round, its VmHWM read from /proc (bench/documents/peak-rss.ts).
+// Each round runs the built package, then the sources (the secondary figure).
 const rssRuns: PeakRss[] = [];
+const rssSourceRuns: PeakRss[] = [];
+if (parts.has('rss')) buildPackage();
 for (let round = 0; round < (parts.has('rss') ? RSS_ROUNDS : 0); round++) {
   const r = await measurePeakRss(BIG_MB);
   rssRuns.push(r);
   console.log(
-    `${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}): idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
+    `${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}), built package: idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
+  );
+  const fromSource = await measurePeakRss(BIG_MB, { entry: SOURCE_ENTRY });
+  rssSourceRuns.push(fromSource);
+  console.log(
+    `${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}), from src: idle RSS ${fromSource.idle.toFixed(0)} MB, peak ${fromSource.peak.toFixed(0)} MB, document ${fromSource.finalStatus}`,
   );
 }
 if (parts.size < ALL_PARTS.length) {
@@ -231,14 +241,16 @@ if (parts.size < ALL_PARTS.length) {
 }
 // A ceiling holds only if it holds in every run: the summary is the worst round, the spread is in the run record.
 const worst = rssRuns.reduce((a, b) => (b.peak > a.peak ? b : a));
-const failed = rssRuns.find((r) => r.finalStatus !== 'ready');
+const failed = [...rssRuns, ...rssSourceRuns].find((r) => r.finalStatus !== 'ready');
 
 const summary: Summary = {
   extract_mb_per_s: Object.fromEntries(Object.entries(extractMedians).map(([k, v]) => [k, tidy(v)])),
   upload_to_ready_p50_ms: { 'ai-stack': tidy(p50) },
   peak_rss_mb_200mb_upload: {
     'ai-stack': Math.round(worst.peak),
+    'ai-stack-src': Math.round(Math.max(...rssSourceRuns.map((r) => r.peak))),
     idle: Math.round(median(rssRuns.map((r) => r.idle))),
+    idle_src: Math.round(median(rssSourceRuns.map((r) => r.idle))),
     after_upload_only: Math.round(Math.max(...rssRuns.map((r) => r.afterUpload))),
     file_mb: Math.round(worst.size / 1024 / 1024),
     seconds: Math.round(median(rssRuns.map((r) => r.seconds))),
@@ -257,7 +269,7 @@ const path = writeResults(
       rounds: ROUNDS,
       extraction: `${Math.ceil(WARMUP_PASSES / PASSES_PER_ROUND) * PASSES_PER_ROUND} warm-up passes per contender, then ${PASSES_PER_ROUND} passes over the corpus per contender per round; ai-stack = detect + extract + metadata + chunk as deployed (PDF, Office, HTML in a worker thread; text, Markdown, CSV in this thread), ai-stack-in-process the same in this thread, ${RAW} = the libraries alone`,
       uploads: `${perRound} distinct 2-page PDFs per round through the HTTP API on the embedded defaults (SQLite, hashing embedder), until ready`,
-      peak_rss: `${RSS_ROUNDS} run(s): \`ai-stack start\` as its own process, a ${BIG_MB} MB text file uploaded as streamed multipart, VmHWM after the document is ready`,
+      peak_rss: `${RSS_ROUNDS} run(s) each of the built package (\`node dist/cli/main.js start\`, the figure) and of the sources (\`ai-stack-src\`): \`ai-stack start\` as its own process, a ${BIG_MB} MB text file uploaded as streamed multipart, VmHWM once its task has finished`,
       embedder: '5000 chunks of ~400 tokens ×7, batches of 256, hashing embedder',
     },
     ratios: { [`extract_mb_per_s: ai-stack / ${RAW}`]: extractRatio },
@@ -266,6 +278,7 @@ const path = writeResults(
       embed_chunks_per_s: embedding,
       upload_to_ready_ms: uploadRounds.map((times) => ({ p50: percentile(times, 0.5), values: times.map((t) => Number(t.toFixed(1))) })),
       peak_rss_mb_200mb_upload: rssRuns,
+      peak_rss_mb_200mb_upload_src: rssSourceRuns,
     },
   }),
 );

@@ -2,14 +2,29 @@
 // big text file through the HTTP API (streamed multipart), waits until the document is ready or failed, and
 // reads the process's peak RSS (VmHWM, which counts every thread: HTTP, task workers, extraction threads) once its
 // processing task has finished (search indexing included).
-// Alone: node bench/documents/peak-rss.ts [MB]   (prints the figures, writes nothing)
-import { spawn } from 'node:child_process';
+// The service runs as shipped: the built package (`dist/cli/main.js`, what the installed npm package's bin runs;
+// Node does not strip types under node_modules), built first with `npm run build`. Running the TypeScript sources
+// (`src/cli/main.ts`, as `npm start` in the repository does) costs about 40 MB more for Node's type stripping: that
+// figure is measured too and reported beside it, as the secondary `ai-stack-src`.
+// Alone: node bench/documents/peak-rss.ts [MB] [node flags…]   (builds dist, prints the figures for dist then src,
+// writes nothing; flags after the size are added to the service's, to try one: `… 200 --single-threaded-gc`)
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS } from '../../src/cli/heap.ts';
+
+/** The built package's entry, the service as the npm package ships it. */
+export const BUILT_ENTRY = 'dist/cli/main.js';
+/** The TypeScript entry `npm start` runs in the repository. */
+export const SOURCE_ENTRY = 'src/cli/main.ts';
+
+/** Builds dist from the current sources (`npm run build`, 15-45 s), so the figure is never of a stale build. */
+export function buildPackage(): void {
+  execFileSync('npm', ['run', 'build'], { cwd: new URL('../../', import.meta.url), stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 export interface PeakRss {
   /** Resident MB of the started service before the upload (VmRSS, after start-up settles). */
@@ -23,7 +38,14 @@ export interface PeakRss {
   seconds: number;
 }
 
-export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
+export interface PeakRssOptions {
+  /** The entry point the service runs from, relative to the repository: BUILT_ENTRY (default, built by the caller) or SOURCE_ENTRY. */
+  entry?: string;
+  /** Node flags added after SERVICE_NODE_FLAGS, to measure a candidate setting. */
+  nodeFlags?: readonly string[];
+}
+
+export async function measurePeakRss(megabytes: number, options: PeakRssOptions = {}): Promise<PeakRss> {
   const bigDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-big-'));
   const bigFile = join(bigDir, 'big.txt');
   // Paragraphs of a few lines, English and Chinese, numbered so that no two are the same.
@@ -49,8 +71,14 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
     AI_STACK_UPLOAD_MAX_BYTES: String(megabytes * 2 * 1024 * 1024),
     AI_STACK_EXTRACT_TIMEOUT_MS: '600000',
   };
-  // Launched as bin/ai-stack.js and `npm start` launch it: with the service's V8 flags (src/cli/heap.ts).
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, 'src/cli/main.ts', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Launched as bin/ai-stack.js launches the installed package: with the service's V8 flags (src/cli/heap.ts).
+  const entry = options.entry ?? BUILT_ENTRY;
+  if (!existsSync(new URL(`../../${entry}`, import.meta.url))) throw new Error(`${entry} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeFlags ?? []), entry, 'start'], {
+    cwd: new URL('../../', import.meta.url),
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   try {
     const url = `http://127.0.0.1:${port}`;
     // Start-up is slow on a busy machine: wait up to two minutes for the service to answer.
@@ -136,8 +164,12 @@ export async function measurePeakRss(megabytes: number): Promise<PeakRss> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const mb = Number(process.argv[2] ?? 200);
-  const r = await measurePeakRss(mb);
-  console.log(
-    `${mb} MB upload: idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
-  );
+  const nodeFlags = process.argv.slice(3);
+  buildPackage();
+  for (const entry of [BUILT_ENTRY, SOURCE_ENTRY]) {
+    const r = await measurePeakRss(mb, { entry, nodeFlags });
+    console.log(
+      `${entry}, ${mb} MB upload: idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
+    );
+  }
 }
