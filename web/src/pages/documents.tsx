@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, upload, withQuery } from '../api.ts';
 import { ProgressBar } from '../components/progress.tsx';
 import { SortableTable } from '../components/sortable-table.tsx';
@@ -7,6 +7,7 @@ import { useConsole } from '../context.ts';
 import { formatNumber, formatTime } from '../i18n/index.ts';
 import { useJobEvents, type LiveJob } from '../live.ts';
 import { DocumentDetail } from './document-detail.tsx';
+import { useFilteredList } from './use-filtered-list.ts';
 
 export interface DocumentItem {
   id: number;
@@ -36,25 +37,22 @@ const EAGER_ROWS = 4;
 export default function Documents() {
   const { t, locale } = useConsole();
   const [status, setStatus] = useState('');
-  // As on the tasks page: the list is shown only under the filter it was loaded for, and only the newest answer counts.
-  const [listed, setListed] = useState<{ status: string; docs: DocumentItem[] } | undefined>(undefined);
-  const docs = listed?.status === status ? listed.docs : undefined;
-  const lastRequest = useRef(0);
   const [uploads, setUploads] = useState<Uploading[]>([]);
   const [jobs, setJobs] = useState<Record<string, LiveJob>>({});
   const [selected, setSelected] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  const load = () => {
-    const request = ++lastRequest.current;
-    const filter = status;
-    return api<{ data: DocumentItem[] }>(withQuery('/api/v1/documents', { sort: 'id', order: 'desc', page_size: 50, status: filter || undefined })).then(
-      (r) => request === lastRequest.current && setListed({ status: filter, docs: r.data }),
-      (e: Error) => request === lastRequest.current && setError(e.message),
-    );
-  };
-  useEffect(() => void load(), [status]);
+  const {
+    list: docs,
+    loaded,
+    reload: load,
+  } = useFilteredList(
+    status,
+    async (filter) =>
+      (await api<{ data: DocumentItem[] }>(withQuery('/api/v1/documents', { sort: 'id', order: 'desc', page_size: 50, status: filter || undefined }))).data,
+    (e) => setError(e.message),
+  );
   useJobEvents((job) => {
     setJobs((all) => ({ ...all, [job.id]: job }));
     if (job.state !== 'active') void load();
@@ -85,7 +83,7 @@ export default function Documents() {
     await load();
   };
 
-  if (!listed && !error) return <p aria-busy="true">{t('app.loading')}</p>;
+  if (!loaded && !error) return <p aria-busy="true">{t('app.loading')}</p>;
   // The newest rows, on top until a header sorts the list, are the ones in view when the page opens.
   const eager = new Set(docs?.slice(0, EAGER_ROWS).map((d) => d.id));
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, withQuery } from '../api.ts';
 import type { Column } from '../components/data-table.tsx';
 import { SortableTable } from '../components/sortable-table.tsx';
@@ -9,6 +9,7 @@ import { useJobEvents, useLive, type LiveJob } from '../live.ts';
 import type { QueueInfo } from './queues.ts';
 import { Schedules } from './schedules.tsx';
 import { TaskDetail } from './task-detail.tsx';
+import { useFilteredList } from './use-filtered-list.ts';
 import { Workers, type WorkerView } from './workers.tsx';
 
 interface TaskSummary extends LiveJob {
@@ -29,24 +30,19 @@ export default function Tasks() {
   const workers = useLive<WorkerView[]>('workers');
   const [selected, setSelected] = useState<string | null>(null);
   const [state, setState] = useState('');
-  // The list remembers the filter it was loaded for: while another filter's list is on its way, none is shown, so a
-  // row never appears under a filter it does not match. Only the newest request's answer is kept.
-  const [listed, setListed] = useState<{ state: string; jobs: TaskSummary[] } | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [purging, setPurging] = useState<string | null>(null);
-  const lastRequest = useRef(0);
-  const jobs = listed?.state === state ? listed.jobs : undefined;
-
-  const load = () => {
-    const request = ++lastRequest.current;
-    const filter = state;
-    return api<TaskSummary[]>(withQuery('/admin/tasks/jobs', { limit: 50, state: filter || undefined })).then(
-      (list) => request === lastRequest.current && setListed({ state: filter, jobs: list }),
-      (e: Error) => request === lastRequest.current && setError(e.message),
-    );
-  };
-  useEffect(() => void load(), [state]);
+  const {
+    list: jobs,
+    loaded,
+    reload: load,
+    replace,
+  } = useFilteredList(
+    state,
+    (filter) => api<TaskSummary[]>(withQuery('/admin/tasks/jobs', { limit: 50, state: filter || undefined })),
+    (e) => setError(e.message),
+  );
   // Live: a pushed job replaces its row (progress, new state); a job not listed yet, or one that left the filter's
   // state, brings a reload.
   useJobEvents((job) => {
@@ -58,7 +54,7 @@ export default function Tasks() {
     }
     const next = [...jobs];
     next[i] = { ...next[i]!, ...job };
-    setListed({ state, jobs: next });
+    replace(next);
   });
 
   const act = async (what: () => Promise<unknown>, done: string) => {
@@ -74,7 +70,7 @@ export default function Tasks() {
 
   // Shown whole once queues, workers (same event stream, same tick) and tasks are in (schedules come last,
   // below): no layout shift as data arrives.
-  if (!queues || !workers || (!listed && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
+  if (!queues || !workers || (!loaded && !error)) return <p aria-busy="true">{t('app.loading')}</p>;
   return (
     <section data-testid="tasks">
       <h1>{t('tasks.title')}</h1>
