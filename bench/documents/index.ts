@@ -32,7 +32,7 @@ import { beginRun, writeResults, type Summary } from '../lib/results.ts';
 import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
 import { median, percentile, tidy } from '../lib/stats.ts';
 import { corpus } from '../../fixtures/documents-corpus.ts';
-import { buildPackage, measurePeakRss, SOURCE_ENTRY, type PeakRss } from './peak-rss.ts';
+import { buildPackage, describePeakRss, measurePeakRss, SOURCE_ENTRY, type PeakRss } from './peak-rss.ts';
 
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5)); // below 5 only for smoke runs (bench:all --smoke)
@@ -226,14 +226,10 @@ if (parts.has('rss')) buildPackage();
 for (let round = 0; round < (parts.has('rss') ? RSS_ROUNDS : 0); round++) {
   const r = await measurePeakRss(BIG_MB);
   rssRuns.push(r);
-  console.log(
-    `${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}), built package: idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
-  );
+  console.log(`${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}), built package: ${describePeakRss(r)}`);
   const fromSource = await measurePeakRss(BIG_MB, { entry: SOURCE_ENTRY });
   rssSourceRuns.push(fromSource);
-  console.log(
-    `${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}), from src: idle RSS ${fromSource.idle.toFixed(0)} MB, peak ${fromSource.peak.toFixed(0)} MB, document ${fromSource.finalStatus}`,
-  );
+  console.log(`${BIG_MB} MB upload (round ${round + 1}/${RSS_ROUNDS}), from src: ${describePeakRss(fromSource)}`);
 }
 if (parts.size < ALL_PARTS.length) {
   console.log(`partial run (--parts ${[...parts].join(',')}): no results file written`);

@@ -45,6 +45,11 @@ export interface PeakRssOptions {
   nodeFlags?: readonly string[];
 }
 
+/** One run as a line: idle, after the upload, the peak, and how the document ended. */
+export function describePeakRss(r: PeakRss): string {
+  return `idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`;
+}
+
 export async function measurePeakRss(megabytes: number, options: PeakRssOptions = {}): Promise<PeakRss> {
   const bigDir = mkdtempSync(join(tmpdir(), 'ai-stack-bench-big-'));
   const bigFile = join(bigDir, 'big.txt');
@@ -168,8 +173,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   buildPackage();
   for (const entry of [BUILT_ENTRY, SOURCE_ENTRY]) {
     const r = await measurePeakRss(mb, { entry, nodeFlags });
-    console.log(
-      `${entry}, ${mb} MB upload: idle RSS ${r.idle.toFixed(0)} MB, HTTP ${r.status}, peak RSS after upload ${r.afterUpload.toFixed(0)} MB, after processing ${r.peak.toFixed(0)} MB, document ${r.finalStatus} in ${r.seconds.toFixed(0)} s${r.finalError ? ` (${r.finalError})` : ''}`,
-    );
+    console.log(`${entry}, ${mb} MB upload: ${describePeakRss(r)}`);
   }
 }
