@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../shared/redis.ts';
 import type { Logger } from '../shared/logger.ts';
+import { isConnectionError, OutageLog } from '../shared/outage-log.ts';
 import type { DeadlineGuard } from './deadline.ts';
 
 /**
@@ -69,9 +70,12 @@ export class PubSubChannel<M extends object> {
   /** Set once the first connection attempt settled; later `ready` events mean a reconnect. */
   #booted = false;
   #subscribed = false;
+  /** Publishes that fail because Redis is unreachable: one line when it starts, summaries, one when it ends (no stack per write). */
+  readonly #publishOutage: OutageLog;
 
   constructor(options: ChannelOptions<M>) {
     this.#options = options;
+    this.#publishOutage = new OutageLog(options.logger, `Redis pub/sub publishing on ${options.channel}`);
     options.subscriber.on('message', this.#onMessage);
     options.subscriber.on('ready', this.#onReady);
     // Errors are reported by the reconnect cycle; without a listener ioredis would print them.
@@ -99,8 +103,10 @@ export class PubSubChannel<M extends object> {
       const sent = this.#options.publisher.publish(this.#options.channel, JSON.stringify({ v: 1, src: this.instanceId, ...message }));
       await (this.#options.guard === undefined ? sent : this.#options.guard.wrap(sent));
       this.#options.onCount?.('published');
+      this.#publishOutage.recovered();
     } catch (error) {
-      this.#options.logger.warn({ err: error, channel: this.#options.channel }, 'pub/sub publish failed');
+      if (isConnectionError(error)) this.#publishOutage.failed(error);
+      else this.#options.logger.warn({ err: error, channel: this.#options.channel }, 'pub/sub publish failed');
       this.#options.onCount?.('dropped');
     }
   }
