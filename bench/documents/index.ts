@@ -47,6 +47,8 @@ const WARMUP_PASSES = Math.max(1, Number(process.env.BENCH_DOCUMENT_WARMUP_PASSE
 // (0.79-1.66 MB/s for the raw libraries in one idle run): each round is several passes.
 const PASSES_PER_ROUND = Math.max(1, Number(process.env.BENCH_DOCUMENT_PASSES ?? 5));
 const RSS_ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_RSS_ROUNDS ?? 3));
+/** The extraction thread's heap limit as deployed (AI_STACK_EXTRACT_MEMORY_MB, its default unless set). */
+const EXTRACT_MEMORY_MB = loadConfig(process.env).documents.extractMemoryMb;
 const RAW = 'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite';
 const ALL_PARTS = ['extract', 'embed', 'upload', 'rss'];
 const partsFlag = process.argv.indexOf('--parts');
@@ -97,7 +99,7 @@ async function ours(bytes: Buffer, name: string, isolated: boolean): Promise<num
   // As deployed (src/documents/source.ts): text, Markdown and CSV are read in the service's thread, the rest in a worker thread.
   const extracted =
     isolated && !readsInServiceThread(type)
-      ? await runExtraction(Buffer.from(bytes), { type, filename: name, timeoutMs: 60_000, memoryMb: 512 })
+      ? await runExtraction(Buffer.from(bytes), { type, filename: name, timeoutMs: 60_000, memoryMb: EXTRACT_MEMORY_MB })
       : await extractDocument(bytes, { type, filename: name });
   const assembled = assemble(extracted.blocks);
   documentMetadata(extracted, assembled.text);

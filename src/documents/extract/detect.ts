@@ -1,6 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { decodeText, looksLikeText } from './decode.ts';
 import { UnsupportedDocumentError, UnreadableDocumentError } from './errors.ts';
+import { sniffCommonType } from './sniff.ts';
 import { MEDIA_TYPES, type DocumentType } from './types.ts';
 
 /** Every type but `image`: what the bytes are when they are not a picture. */
@@ -59,8 +60,9 @@ function looksLikeMarkdown(head: string): boolean {
 }
 
 /**
- * The document type from the bytes: magic numbers (file-type, which also tells DOCX/XLSX/PPTX apart by
- * their ZIP entries), then text sniffing. The file name only breaks ties between text formats
+ * The document type from the bytes: magic numbers (PDF and Office files first by sniff.ts, the same answer
+ * file-type gives, faster; then file-type, which also tells DOCX/XLSX/PPTX apart by their ZIP entries), then
+ * text sniffing. The file name only breaks ties between text formats
  * (a `.md` file without any Markdown syntax is still Markdown); it never overrides the bytes.
  */
 export async function detectType(head: Buffer, filename?: string): Promise<DocumentType> {
@@ -70,6 +72,8 @@ export async function detectType(head: Buffer, filename?: string): Promise<Docum
 /** The document type and the media type to store and serve the file with (an image's own, e.g. image/png). */
 export async function detectFile(head: Buffer, filename?: string): Promise<{ type: DocumentType; mediaType: string }> {
   if (head.length === 0) throw new UnreadableDocumentError('the file is empty (0 bytes)');
+  const common = sniffCommonType(head);
+  if (common) return { type: common, mediaType: MEDIA_TYPES[common] };
   const found = await fileTypeFromBuffer(head);
   if (found && IMAGES.has(found.ext)) return { type: 'image', mediaType: found.mime };
   const type = detectDocument(head, filename, found);
