@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer, normalize, type Token } from '../../src/search/analysis/index.ts';
 import { planQuery } from '../../src/search/index.ts';
+import { commonWords } from '../../src/search/analysis/analyzer.ts';
 
 const analyzer = new Analyzer();
 const terms = (tokens: Token[]): string[] => tokens.map((t) => t.term);
@@ -109,5 +110,13 @@ describe('hostile input', () => {
     const tokens = analyzer.analyze(long, 'index');
     expect(tokens.length).toBeGreaterThan(25_000);
     expect(tokens.every((t) => t.start >= 0 && t.end <= long.length && t.end > t.start)).toBe(true);
+  });
+});
+
+describe('the segmenter dictionary', () => {
+  it('keeps the words whose frequency reaches the minimum, and proper names whatever their count', () => {
+    const dictionary = Buffer.from('北京 34488 ns\n罕见词 3 n\n中文 9\n搜索引擎 10 n\n没有频率\n农业发展银行 4 nt\r\n张三丰 3 nr\n最后 120', 'utf8');
+    expect(commonWords(dictionary, 10).toString('utf8')).toBe('北京 34488 ns\n搜索引擎 10 n\n农业发展银行 4 nt\n最后 120\n');
+    expect(commonWords(Buffer.alloc(0), 10).length).toBe(0);
   });
 });

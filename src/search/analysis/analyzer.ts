@@ -52,13 +52,61 @@ function pinyinSyllables(word: string): string[] {
 }
 
 /**
- * jieba with its bundled dictionary plus the user's words. The dictionary file is read here, not through the
- * package's dict.js: that module keeps dict.txt and idf.txt (11 MB, idf unused) in its exports for the life of
- * the process, while jieba copies what it needs into its own structures.
+ * jieba's bundled dictionary holds 349,045 words, half of them seen only 3 times in its corpus (the minimum):
+ * rare compounds, idioms and personal names that segment just as well from their parts (HMM finds unknown names).
+ * The segmenter keeps the words seen at least MIN_WORD_FREQUENCY times, and every place, organisation and other
+ * proper name (tags ns, nt, nz) whatever its count, so that "农业发展银行" stays one searchable word: 127,346 words.
+ * Measured against the whole dictionary: jieba's resident memory +36 MB → +17 MB (a bare process building each);
+ * `npm run eval:search`: word-segmentation F1 on UD Chinese GSD 0.813 → 0.815 (simplified and traditional),
+ * known-item retrieval on the Chinese Debian Reference MRR@10 0.705 → 0.702 and recall@10 0.905 → 0.915 on
+ * SQLite, 0.715 → 0.715 and 0.912 → 0.917 on PostgreSQL.
+ */
+const MIN_WORD_FREQUENCY = 10;
+
+/** Whether the bytes from `start` to `end` are the tag ns, nt or nz. */
+function isProperNameTag(dictionary: Buffer, start: number, end: number): boolean {
+  const second = dictionary[start + 1];
+  return start >= 0 && end - start === 2 && dictionary[start] === 0x6e && (second === 0x73 || second === 0x74 || second === 0x7a);
+}
+
+/** The lines of a jieba dictionary (`word frequency [tag]`) that the segmenter keeps, in one pass over the bytes. */
+export function commonWords(dictionary: Buffer, min = MIN_WORD_FREQUENCY): Buffer {
+  const out = Buffer.allocUnsafe(dictionary.length + 1);
+  let written = 0;
+  let lineStart = 0;
+  let field = 0; // 0: the word, 1: its frequency, 2: the tag
+  let frequency = 0;
+  let tagStart = -1;
+  for (let i = 0; i <= dictionary.length; i++) {
+    const byte = i < dictionary.length ? (dictionary[i] as number) : 0x0a;
+    if (byte === 0x0a || byte === 0x0d) {
+      if (i > lineStart && field >= 1) {
+        if (frequency >= min || isProperNameTag(dictionary, tagStart, i)) {
+          written += dictionary.copy(out, written, lineStart, i);
+          out[written++] = 0x0a;
+        }
+      }
+      lineStart = i + 1;
+      field = 0;
+      frequency = 0;
+      tagStart = -1;
+    } else if (byte === 0x20) {
+      field = Math.min(field + 1, 2);
+      if (field === 2 && tagStart < 0) tagStart = i + 1;
+    } else if (field === 1 && byte >= 0x30 && byte <= 0x39) frequency = frequency * 10 + byte - 0x30;
+  }
+  return out.subarray(0, written);
+}
+
+/**
+ * jieba with the common words of its bundled dictionary plus the user's words. The dictionary file is read here,
+ * not through the package's dict.js: that module keeps dict.txt and idf.txt (11 MB, idf unused) in its exports
+ * for the life of the process, while jieba copies what it needs into its own structures.
  */
 function segmenter(userWords: Buffer | undefined): Jieba {
   const { Jieba: JiebaClass } = load('@node-rs/jieba') as typeof JiebaModule;
-  const jieba = JiebaClass.withDict(readFileSync(join(dirname(load.resolve('@node-rs/jieba/dict.js')), 'dict.txt')));
+  const bundled = readFileSync(join(dirname(load.resolve('@node-rs/jieba/dict.js')), 'dict.txt'));
+  const jieba = JiebaClass.withDict(commonWords(bundled));
   if (userWords) jieba.loadDict(userWords);
   return jieba;
 }
