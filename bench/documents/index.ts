@@ -2,6 +2,8 @@
 //  - extract_mb_per_s: our detect + extract + metadata + chunk (no vectors) vs the extraction libraries
 //    called alone (pdfjs-dist getTextContent, mammoth.extractRawText, exceljs load, node-html-parser text,
 //    iconv-lite decode) on the same mixed corpus; ours both isolated in a worker thread (as deployed) and in-process.
+//    Each contender runs in its own process (extract-contender.ts): ours with the service's V8 settings
+//    (SERVICE_NODE_FLAGS, heap growth bounded as `ai-stack start` does), the libraries with plain node.
 //  - upload_to_ready_p50_ms: a distinct 2-page PDF uploaded through the HTTP API on the embedded defaults until ready.
 //  - peak_rss_mb_200mb_upload: peak RSS (VmHWM) of an `ai-stack start` process while a 200 MB file is uploaded and processed,
 //    the service as shipped (the built package, dist/: `npm run build` runs first); beside it `ai-stack-src`, the
@@ -13,28 +15,25 @@
 //   --parts extract,embed,upload,rss   (default all) runs only those parts and prints their figures; a partial run
 //   writes no results file (the file holds one record of all four).
 // Sizes: BENCH_DOCUMENT_ROUNDS, BENCH_DOCUMENT_UPLOADS (30, spread over the rounds), BENCH_DOCUMENT_BIG_MB (200).
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
-import iconv from 'iconv-lite';
-import mammoth from 'mammoth';
-import { parse as parseHtml } from 'node-html-parser';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { createRuntime } from '../../src/app/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { readsInServiceThread } from '../../src/documents/source.ts';
-import { assemble, chunkText, createHashingEmbedder, detectType, documentMetadata, extractDocument, runExtraction } from '../../src/documents/index.ts';
+import { SERVICE_NODE_FLAGS } from '../../src/cli/heap.ts';
+import { assemble, chunkText, createHashingEmbedder, extractDocument } from '../../src/documents/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { machineFacts } from '../lib/machine.ts';
 import { beginRun, writeResults, type Summary } from '../lib/results.ts';
 import { mediansOf, ratioOfRounds, rotatedRounds } from '../lib/rounds.ts';
 import { median, percentile, tidy } from '../lib/stats.ts';
 import { corpus } from '../../fixtures/documents-corpus.ts';
+import { CONTENDERS, RAW } from './extract-contender.ts';
 import { buildPackage, describePeakRss, measurePeakRss, SOURCE_ENTRY, type PeakRss } from './peak-rss.ts';
 
-const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5)); // below 5 only for smoke runs (bench:all --smoke)
 const UPLOADS = Number(process.env.BENCH_DOCUMENT_UPLOADS ?? 30);
 const BIG_MB = Number(process.env.BENCH_DOCUMENT_BIG_MB ?? 200);
@@ -45,11 +44,8 @@ const BIG_MB = Number(process.env.BENCH_DOCUMENT_BIG_MB ?? 200);
 const WARMUP_PASSES = Math.max(1, Number(process.env.BENCH_DOCUMENT_WARMUP_PASSES ?? 8));
 // One pass over the 0.12 MB corpus takes ~0.1 s, so one collection more or less swung a round's figure by half
 // (0.79-1.66 MB/s for the raw libraries in one idle run): each round is several passes.
-const PASSES_PER_ROUND = Math.max(1, Number(process.env.BENCH_DOCUMENT_PASSES ?? 5));
+const PASSES_PER_ROUND = Math.max(1, Number(process.env.BENCH_DOCUMENT_PASSES ?? 10));
 const RSS_ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_RSS_ROUNDS ?? 3));
-/** The extraction thread's heap limit as deployed (AI_STACK_EXTRACT_MEMORY_MB, its default unless set). */
-const EXTRACT_MEMORY_MB = loadConfig(process.env).documents.extractMemoryMb;
-const RAW = 'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite';
 const ALL_PARTS = ['extract', 'embed', 'upload', 'rss'];
 const partsFlag = process.argv.indexOf('--parts');
 const parts = new Set(partsFlag >= 0 ? (process.argv[partsFlag + 1] ?? '').split(',') : ALL_PARTS);
@@ -75,64 +71,70 @@ const mixed = [
 ].map((name) => ({ name, bytes: files.bytes(name) }));
 const corpusMb = mixed.reduce((sum, f) => sum + f.bytes.length, 0) / 1024 / 1024;
 
-async function raw(name: string, bytes: Buffer): Promise<number> {
-  if (name.endsWith('.pdf')) {
-    const task = pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0 });
-    const doc = await task.promise;
-    let n = 0;
-    for (let p = 1; p <= doc.numPages; p++) n += (await (await doc.getPage(p)).getTextContent()).items.length;
-    await task.destroy();
-    return n;
-  }
-  if (name.endsWith('.docx')) return (await mammoth.extractRawText({ buffer: bytes })).value.length;
-  if (name.endsWith('.xlsx')) {
-    const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
-    return wb.worksheets.length;
-  }
-  if (name.endsWith('.html')) return parseHtml(bytes.toString('utf8')).text.length;
-  return iconv.decode(bytes, name.includes('gb') ? 'gb18030' : 'utf-8').length;
-}
-
-async function ours(bytes: Buffer, name: string, isolated: boolean): Promise<number> {
-  const type = await detectType(bytes, name);
-  // As deployed (src/documents/source.ts): text, Markdown and CSV are read in the service's thread, the rest in a worker thread.
-  const extracted =
-    isolated && !readsInServiceThread(type)
-      ? await runExtraction(Buffer.from(bytes), { type, filename: name, timeoutMs: 60_000, memoryMb: EXTRACT_MEMORY_MB })
-      : await extractDocument(bytes, { type, filename: name });
-  const assembled = assemble(extracted.blocks);
-  documentMetadata(extracted, assembled.text);
-  return chunkText(assembled).length;
-}
-
-/** One pass over the mixed corpus; MB/s of that pass. */
-const pass = (fn: (f: { name: string; bytes: Buffer }) => Promise<number>) => async (): Promise<number> => {
-  const started = performance.now();
-  for (let p = 0; p < PASSES_PER_ROUND; p++) for (const f of mixed) await fn(f);
-  return (corpusMb * PASSES_PER_ROUND) / ((performance.now() - started) / 1000);
-};
-
-console.log(`corpus: ${mixed.length} files, ${corpusMb.toFixed(2)} MB, ${ROUNDS} rotated rounds after a warm-up`);
-// Warm-up (module loading and JIT are not what is measured), then ROUNDS rounds, the first contender rotating.
-const extractors = [
-  { name: RAW, run: pass((f) => raw(f.name, f.bytes)) },
-  { name: 'ai-stack-in-process', run: pass((f) => ours(f.bytes, f.name, false)) },
-  { name: 'ai-stack', run: pass((f) => ours(f.bytes, f.name, true)) },
-];
-if (parts.has('extract')) for (let p = 0; p < Math.ceil(WARMUP_PASSES / PASSES_PER_ROUND); p++) for (const e of extractors) await e.run();
-const extraction: Record<string, number[]> = !parts.has('extract')
-  ? {}
-  : await rotatedRounds<number>(extractors, {
-      rounds: ROUNDS,
-      warmup: false,
-      onRound: (r, figures) =>
-        console.log(
-          `round ${r + 1}: ${Object.entries(figures)
-            .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-            .join(', ')} MB/s`,
-        ),
+/** A contender in its own process (extract-contender.ts), started once and asked for one pass at a time. */
+async function contenderProcess(name: string): Promise<{ name: string; run: () => Promise<number>; stop: () => void }> {
+  // Ours runs with the launch flags of `ai-stack start` (bin/ai-stack.js), the libraries with plain node.
+  const flags = name === RAW ? [] : [...SERVICE_NODE_FLAGS];
+  const child = fork(new URL('./extract-contender.ts', import.meta.url), [name, ...mixed.map((f) => files.path(f.name))], {
+    execArgv: flags,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let exited: Error | undefined;
+  let waiting: ((answer: { ready?: true; seconds?: number; error?: string }) => void) | undefined;
+  let failing: ((error: Error) => void) | undefined;
+  child.on('message', (answer: { ready?: true; seconds?: number; error?: string }) => waiting?.(answer));
+  child.on('exit', (code) => {
+    exited = new Error(`contender ${name} exited (code ${code})`);
+    failing?.(exited);
+  });
+  const next = () =>
+    new Promise<{ ready?: true; seconds?: number; error?: string }>((resolve, reject) => {
+      if (exited) return reject(exited);
+      waiting = resolve;
+      failing = reject;
     });
+  const ready = await next();
+  if (!ready.ready) throw new Error(`contender ${name} did not start: ${JSON.stringify(ready)}`);
+  return {
+    name,
+    async run() {
+      const answer = next();
+      child.send({ pass: true });
+      const { seconds, error } = await answer;
+      if (seconds === undefined) throw new Error(`contender ${name} failed: ${error}`);
+      return seconds;
+    },
+    stop: () => child.send({ stop: true }),
+  };
+}
+
+console.log(`corpus: ${mixed.length} files, ${corpusMb.toFixed(2)} MB, ${ROUNDS} rounds of ${PASSES_PER_ROUND} interleaved passes after a warm-up`);
+// Warm-up (module loading and JIT are not what is measured), then ROUNDS rounds. Within a round the contenders
+// take turns pass by pass, the first of each turn rotating: this machine's speed drifts by up to 2x over seconds,
+// and a round of one contender's passes after another's left each at a different speed (per-round ratios
+// 0.47-1.08 in one run); turns a pass long put the drift on every contender alike.
+const extractors = parts.has('extract') ? await Promise.all(CONTENDERS.map((name) => contenderProcess(name))) : [];
+if (parts.has('extract')) for (let p = 0; p < WARMUP_PASSES; p++) for (const e of extractors) await e.run();
+const passSeconds: Record<string, number[]> = !parts.has('extract')
+  ? {}
+  : await rotatedRounds<number>(extractors, { rounds: ROUNDS * PASSES_PER_ROUND, warmup: false });
+/** MB/s of each round: its passes' corpus over their summed seconds. */
+const extraction: Record<string, number[]> = Object.fromEntries(
+  Object.entries(passSeconds).map(([name, seconds]) => [
+    name,
+    Array.from(
+      { length: ROUNDS },
+      (_, r) => (corpusMb * PASSES_PER_ROUND) / seconds.slice(r * PASSES_PER_ROUND, (r + 1) * PASSES_PER_ROUND).reduce((a, b) => a + b, 0),
+    ),
+  ]),
+);
+for (let r = 0; parts.has('extract') && r < ROUNDS; r++)
+  console.log(
+    `round ${r + 1}: ${Object.entries(extraction)
+      .map(([k, v]) => `${k} ${(v[r] ?? NaN).toFixed(2)}`)
+      .join(', ')} MB/s`,
+  );
+for (const e of extractors) e.stop();
 const extractMedians = mediansOf(extraction, (v) => v);
 for (const [name, mbPerS] of Object.entries(extractMedians)) console.log(`${name.padEnd(56)} ${mbPerS.toFixed(2)} MB/s (median)`);
 const extractRatio = ratioOfRounds(extraction, (v) => v, 'ai-stack', RAW);
@@ -265,7 +267,7 @@ const path = writeResults(
     settings: {
       corpus: { files: mixed.map((f) => f.name), mb: Number(corpusMb.toFixed(3)) },
       rounds: ROUNDS,
-      extraction: `${Math.ceil(WARMUP_PASSES / PASSES_PER_ROUND) * PASSES_PER_ROUND} warm-up passes per contender, then ${PASSES_PER_ROUND} passes over the corpus per contender per round; ai-stack = detect + extract + metadata + chunk as deployed (PDF, Office, HTML in a worker thread; text, Markdown, CSV in this thread), ai-stack-in-process the same in this thread, ${RAW} = the libraries alone`,
+      extraction: `${WARMUP_PASSES} warm-up passes per contender, then rounds of ${PASSES_PER_ROUND} passes over the corpus per contender, the contenders taking turns pass by pass (first of each turn rotating); each contender in its own process (ai-stack ones launched with the service's V8 flags and heap-growth setting, the libraries with plain node); ai-stack = detect + extract + metadata + chunk as deployed (PDF, Office, HTML in a worker thread; text, Markdown, CSV in the process's thread), ai-stack-in-process the same in one thread, ${RAW} = the libraries alone`,
       uploads: `${perRound} distinct 2-page PDFs per round through the HTTP API on the embedded defaults (SQLite, hashing embedder), until ready`,
       peak_rss: `${RSS_ROUNDS} run(s) each of the built package (\`node dist/cli/main.js start\`, the figure) and of the sources (\`ai-stack-src\`): \`ai-stack start\` as its own process, a ${BIG_MB} MB text file uploaded as streamed multipart, VmHWM once its task has finished`,
       embedder: '5000 chunks of ~400 tokens ×7, batches of 256, hashing embedder',

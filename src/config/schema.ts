@@ -38,7 +38,7 @@ export interface DocumentsConfig {
   failedRetentionDays: number;
   /** Soft-deleted documents are purged after this many days. */
   deletedGraceDays: number;
-  /** Hard limits of one extraction (worker thread): wall time and old-generation heap. */
+  /** Hard limits of one extraction (its own process): wall time and old-generation heap. */
   extractTimeoutMs: number;
   extractMemoryMb: number;
   /** PDFs (and presentations) with more pages are refused. */

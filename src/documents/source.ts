@@ -20,12 +20,12 @@ export interface BlockSource {
 
 const STREAMED = new Set<DocumentType>(['text', 'markdown', 'csv']);
 
-/** Whether the service reads this type in its own thread, line by line, rather than in an extraction thread. */
+/** Whether the service reads this type in its own thread, line by line, rather than in an extraction process. */
 export function readsInServiceThread(type: DocumentType): boolean {
   return STREAMED.has(type);
 }
 
-/** Reads a whole blob into one exactly-sized buffer (its ArrayBuffer is handed to the extraction thread, not copied). */
+/** Reads a whole blob into one exactly-sized buffer (sent whole to the extraction process). */
 export async function readAll(stream: Readable, size: number): Promise<Buffer> {
   const out = Buffer.allocUnsafeSlow(size);
   let offset = 0;
@@ -64,8 +64,8 @@ export interface SourceRequest {
 /**
  * The blocks of a stored file. Text, Markdown and CSV are decoded and read line by line straight from the
  * blob store (memory: one line and one block, whatever the file's size). PDF and Office files, HTML and
- * e-mail need the whole file: they are read in the extraction thread, whose `resourceLimits` bound the
- * memory they may take (AI_STACK_EXTRACT_MEMORY_MB) and whose time is limited.
+ * e-mail need the whole file: they are read in an extraction process, whose heap limit bounds the memory
+ * they may take (AI_STACK_EXTRACT_MEMORY_MB) and whose time is limited.
  */
 export async function openBlocks(request: SourceRequest): Promise<{ type: DocumentType; open: () => Promise<BlockSource> }> {
   const { blobs, key, size, filename } = request;

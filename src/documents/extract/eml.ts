@@ -4,7 +4,7 @@ import type { Block, ExtractedDocument } from './types.ts';
 
 /** An e-mail: the subject as its title and heading, the sender as author, the HTML (or text) body, attachment names. */
 export async function extractEml(bytes: Buffer): Promise<ExtractedDocument> {
-  // Imported on the first e-mail (in the extraction thread), not with the module the main thread re-exports.
+  // Imported on the first e-mail (in the extraction process), not with the module the main thread re-exports.
   const { simpleParser } = await import('mailparser');
   let mail;
   try {

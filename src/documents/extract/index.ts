@@ -10,7 +10,7 @@ async function extractHtml(bytes: Buffer): Promise<ExtractedDocument> {
 }
 
 // The PDF, Office, HTML and e-mail libraries are imported when a file needs them: the service process
-// (which streams text formats itself and sends the rest to the extraction thread) never loads them.
+// (which streams text formats itself and sends the rest to an extraction process) never loads them.
 /** Reads `bytes` as `type` (detected from the bytes when omitted). Runs in the caller's thread: see runExtraction for isolation. */
 export async function extractDocument(
   bytes: Buffer,

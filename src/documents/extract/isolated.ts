@@ -1,14 +1,15 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import type { AiStackError } from '../../shared/errors.ts';
 import { siblingModule } from '../../shared/sibling-module.ts';
 import { UnreadableDocumentError, UnsupportedDocumentError } from './errors.ts';
 import { DEFAULT_EXTRACT_LIMITS, type DocumentType, type ExtractedDocument, type ExtractLimits } from './types.ts';
 
 export interface IsolationOptions {
-  /** Wall-clock limit of one extraction; the thread is terminated when it passes. */
+  /** Wall-clock limit of one extraction; the extraction process is killed when it passes. */
   timeoutMs: number;
-  /** Old-generation heap of the thread; a file needing more fails its document, not the process. */
+  /** Old-generation heap of the extraction process; a file needing more fails its document, not the service. */
   memoryMb: number;
   limits?: ExtractLimits;
 }
@@ -21,95 +22,130 @@ function rebuild(reply: Extract<Reply, { ok: false }>): AiStackError {
   return new UnreadableDocumentError(`extraction failed: ${reply.name}: ${reply.message}`);
 }
 
-interface Thread {
-  worker: Worker;
+/** What V8 prints when a heap limit is reached, before it aborts the process. */
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|allocation failed/i;
+
+interface Extractor {
+  child: ChildProcess;
   memoryMb: number;
-  /** Settles the job in flight when the thread dies under it (out of memory, crash). */
-  onDeath?: (error: Error & { code?: string }) => void;
+  /** The end of what the process wrote to stderr: V8's out-of-memory report, if it came to that. */
+  stderrTail: string;
+  /** Settles the job in flight when the process dies under it (out of memory, crash). */
+  onDeath?: (exit: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => void;
 }
 
 /**
- * Idle extraction threads, reused across documents so the PDF/Office libraries load once per thread,
- * not once per file. A thread that times out or dies is terminated and not reused.
+ * V8 settings of an extraction process. A process, not a worker thread: a thread shares the service's V8 flags
+ * (`--max-semi-space-size=16` and the heap growth bound of src/cli/heap.ts, which keep the service small), and
+ * under them the PDF and Office libraries took about a quarter longer (bench:documents, per-process contenders).
+ * The heap limit is `--max-old-space-size`; V8 also derives its heap growing factor from that limit (about 1.4
+ * at 512 MB, 4 from 2 GB up), which made a 512 MB process collect three times as often and extract 15-25 %
+ * slower than the same code under Node's default limit: `--heap-growing-percent=300` restores V8's factor for
+ * large heaps while the limit still stops a file that needs more. A process also keeps a crash in a native or
+ * WebAssembly decoder away from the service.
  */
-class ExtractionThreads {
-  readonly #idle: Thread[] = [];
+function extractorFlags(memoryMb: number): string[] {
+  const semiSpaceMb = Math.min(32, Math.max(1, Math.floor(memoryMb / 16)));
+  return [`--max-old-space-size=${memoryMb}`, `--max-semi-space-size=${semiSpaceMb}`, '--heap-growing-percent=300'];
+}
+
+/**
+ * Idle extraction processes, reused across documents so the PDF/Office libraries load once per process,
+ * not once per file. A process that times out or dies is killed and not reused.
+ */
+class ExtractionProcesses {
+  readonly #idle: Extractor[] = [];
   #free = Math.max(1, Math.min(4, availableParallelism()));
   readonly #waiting: (() => void)[] = [];
   #nextId = 1;
 
-  async #acquire(memoryMb: number): Promise<Thread> {
+  async #acquire(memoryMb: number): Promise<Extractor> {
     if (this.#free > 0) this.#free--;
     else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    const reusable = this.#idle.findIndex((t) => t.memoryMb === memoryMb);
-    if (reusable >= 0) return this.#idle.splice(reusable, 1)[0] as Thread;
-    const worker = new Worker(siblingModule(import.meta.url, 'worker'), {
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, memoryMb / 8)), stackSizeMb: 4 },
-      stdout: false,
-      stderr: false,
+    // A process that died while idle (killed from outside) is dropped here.
+    for (let i = this.#idle.length - 1; i >= 0; i--) if (!this.#idle[i]?.child.connected) this.#idle.splice(i, 1);
+    const reusable = this.#idle.findIndex((e) => e.memoryMb === memoryMb);
+    if (reusable >= 0) return this.#idle.splice(reusable, 1)[0] as Extractor;
+    const child = fork(fileURLToPath(siblingModule(import.meta.url, 'worker')), [], {
+      execArgv: extractorFlags(memoryMb),
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    // An idle thread must not keep the process alive.
-    worker.unref();
-    const thread: Thread = { worker, memoryMb };
-    worker.on('error', (error: Error & { code?: string }) => thread.onDeath?.(error));
-    worker.on('exit', (code) => thread.onDeath?.(Object.assign(new Error(`exit code ${code}`), { code: 'EXIT' })));
-    return thread;
+    const extractor: Extractor = { child, memoryMb, stderrTail: '' };
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      extractor.stderrTail = (extractor.stderrTail + text).slice(-4096);
+    });
+    child.on('error', (error) => extractor.onDeath?.({ code: null, signal: null, error }));
+    child.on('exit', (code, signal) => extractor.onDeath?.({ code, signal }));
+    return extractor;
   }
 
-  #release(thread: Thread | undefined): void {
-    if (thread) this.#idle.push(thread);
+  #release(extractor: Extractor | undefined): void {
+    if (extractor) this.#idle.push(extractor);
     const next = this.#waiting.shift();
     if (next) next();
     else this.#free++;
   }
 
+  /** An idle extraction process must not keep the service's process alive. */
+  #hold(extractor: Extractor, busy: boolean): void {
+    const handles = [extractor.child, extractor.child.channel, extractor.child.stderr];
+    for (const handle of handles) {
+      if (busy) (handle as { ref?: () => void } | null | undefined)?.ref?.();
+      else (handle as { unref?: () => void } | null | undefined)?.unref?.();
+    }
+  }
+
   async run(bytes: Buffer, options: IsolationOptions & { type?: DocumentType; filename?: string }): Promise<ExtractedDocument> {
-    const thread = await this.#acquire(options.memoryMb);
+    const extractor = await this.#acquire(options.memoryMb);
     const id = this.#nextId++;
     let reusable = false;
     try {
       return await new Promise<ExtractedDocument>((resolve, reject) => {
+        const { child } = extractor;
         const timer = setTimeout(() => {
-          thread.onDeath = undefined;
-          void thread.worker.terminate();
+          extractor.onDeath = undefined;
+          child.kill('SIGKILL');
           reject(new UnreadableDocumentError(`extraction took longer than ${options.timeoutMs} ms and was stopped`));
         }, options.timeoutMs);
-        thread.onDeath = (error) => {
+        extractor.onDeath = ({ code, signal, error }) => {
           clearTimeout(timer);
-          thread.onDeath = undefined;
-          const message =
-            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-              ? `extraction needed more than the ${options.memoryMb} MB memory limit and was stopped`
-              : `extraction stopped unexpectedly (${error.message})`;
+          extractor.onDeath = undefined;
+          child.removeListener('message', onMessage);
+          const message = OUT_OF_MEMORY.test(extractor.stderrTail)
+            ? `extraction needed more than the ${options.memoryMb} MB memory limit and was stopped`
+            : `extraction stopped unexpectedly (${error ? error.message : signal ? `signal ${signal}` : `exit code ${code}`})`;
           reject(new UnreadableDocumentError(message, error));
         };
-        thread.worker.once('message', (reply: Reply) => {
+        const onMessage = (reply: Reply) => {
           clearTimeout(timer);
-          thread.onDeath = undefined;
-          if (reply.id !== id) return reject(new UnreadableDocumentError('extraction thread answered another job'));
+          extractor.onDeath = undefined;
+          if (reply.id !== id) return reject(new UnreadableDocumentError('extraction process answered another job'));
           reusable = true;
           if (reply.ok) resolve(reply.result);
           else reject(rebuild(reply));
+        };
+        child.once('message', onMessage);
+        this.#hold(extractor, true);
+        child.send({ id, bytes, type: options.type, filename: options.filename, limits: options.limits ?? DEFAULT_EXTRACT_LIMITS }, (error) => {
+          if (error) extractor.onDeath?.({ code: null, signal: null, error });
         });
-        thread.worker.ref();
-        // A buffer that owns its whole ArrayBuffer is moved to the thread, not copied (large files).
-        const transfer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : [];
-        thread.worker.postMessage({ id, bytes, type: options.type, filename: options.filename, limits: options.limits ?? DEFAULT_EXTRACT_LIMITS }, transfer);
       });
     } finally {
-      thread.worker.unref();
-      if (!reusable) void thread.worker.terminate();
-      this.#release(reusable ? thread : undefined);
+      if (reusable) this.#hold(extractor, false);
+      else extractor.child.kill('SIGKILL');
+      this.#release(reusable ? extractor : undefined);
     }
   }
 }
 
-const threads = new ExtractionThreads();
+const processes = new ExtractionProcesses();
 
 /**
- * Extracts in a worker thread with `resourceLimits` and a hard time limit, so a hostile or broken file
- * fails with a clear error while the worker process and the service carry on.
+ * Extracts in a separate process with a heap limit and a hard time limit, so a hostile or broken file fails
+ * with a clear error while the worker process and the service carry on.
  */
 export function runExtraction(bytes: Buffer, options: IsolationOptions & { type?: DocumentType; filename?: string }): Promise<ExtractedDocument> {
-  return threads.run(bytes, options);
+  return processes.run(bytes, options);
 }

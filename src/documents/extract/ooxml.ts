@@ -16,7 +16,7 @@ const RATIO_CHECK_FROM_BYTES = 16 * 1024 * 1024;
 /**
  * Opens a DOCX/XLSX/PPTX container reading only its central directory, and refuses decompression bombs
  * before anything is inflated: too many entries, or more declared inflated bytes than the limit. (A file
- * that lies about its sizes still meets the worker thread's memory and time limits.)
+ * that lies about its sizes still meets the extraction process's memory and time limits.)
  */
 export async function openZip(bytes: Buffer, limits: ExtractLimits): Promise<JSZip> {
   let zip: JSZip;
@@ -82,7 +82,7 @@ export async function extractDocx(bytes: Buffer, limits: ExtractLimits): Promise
   const props = await coreProperties(zip);
   let html: string;
   try {
-    // Imported on the first DOCX (in the extraction thread), not with the module: the main thread re-exports this file.
+    // Imported on the first DOCX (in the extraction process), not with the module: the main thread re-exports this file.
     const { default: mammoth } = await import('mammoth');
     html = (await mammoth.convertToHtml({ buffer: bytes })).value;
   } catch (error) {

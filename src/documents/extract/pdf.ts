@@ -5,7 +5,7 @@ import { UnreadableDocumentError } from './errors.ts';
 import type { Block, ExtractedDocument, ExtractLimits, OutlineEntry } from './types.ts';
 
 // The legacy build is the one that runs in Node (the modern one needs DOMMatrix and other browser globals).
-// Loaded on the first PDF, in the extraction thread: the main thread that only re-exports this never pays for it.
+// Loaded on the first PDF, in the extraction process: the service that only re-exports this never pays for it.
 let pdfjsLoading: Promise<typeof PdfJs> | undefined;
 const pdfjsLib = () => (pdfjsLoading ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
 const packageDir = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));

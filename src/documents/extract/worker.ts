@@ -1,7 +1,6 @@
-// Extraction thread: a long-lived worker that extracts one document per message and answers with the
-// result or a typed error. It is reused across documents (the libraries load once) and terminated by
-// the parent on a time limit; its memory is capped by `resourceLimits`.
-import { parentPort } from 'node:worker_threads';
+// Extraction process: a long-lived child of the service (src/documents/extract/isolated.ts) that extracts one
+// document per message and answers with the result or a typed error. It is reused across documents (the
+// libraries load once), killed by the parent on a time limit, and its heap is capped by its launch flags.
 import { AiStackError } from '../../shared/errors.ts';
 import { extractDocument } from './index.ts';
 import type { DocumentType, ExtractLimits } from './types.ts';
@@ -14,7 +13,7 @@ export interface ExtractionJob {
   limits: ExtractLimits;
 }
 
-parentPort?.on('message', (job: ExtractionJob) => {
+process.on('message', (job: ExtractionJob) => {
   void (async () => {
     try {
       const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
@@ -23,10 +22,12 @@ parentPort?.on('message', (job: ExtractionJob) => {
         ...(job.type ? { type: job.type } : {}),
         ...(job.filename ? { filename: job.filename } : {}),
       });
-      parentPort?.postMessage({ id: job.id, ok: true, result });
+      process.send?.({ id: job.id, ok: true, result });
     } catch (error) {
       const e = error as Error;
-      parentPort?.postMessage({ id: job.id, ok: false, name: e.name, message: e.message, code: error instanceof AiStackError ? error.code : undefined });
+      process.send?.({ id: job.id, ok: false, name: e.name, message: e.message, code: error instanceof AiStackError ? error.code : undefined });
     }
   })();
 });
+// The service is gone (exited, or killed): nothing more will come.
+process.on('disconnect', () => process.exit(0));
