@@ -77,7 +77,8 @@ class ExtractionProcesses {
       extractor.stderrTail = (extractor.stderrTail + text).slice(-4096);
     });
     child.on('error', (error) => extractor.onDeath?.({ code: null, signal: null, error }));
-    child.on('exit', (code, signal) => extractor.onDeath?.({ code, signal }));
+    // 'close', not 'exit': it comes once stderr is read to the end, so V8's out-of-memory report is in stderrTail.
+    child.on('close', (code, signal) => extractor.onDeath?.({ code, signal }));
     return extractor;
   }
 
