@@ -128,6 +128,8 @@ class ExtractionProcesses {
           else reject(rebuild(reply));
         };
         child.once('message', onMessage);
+        // Only this job's output may decide whether its death was the memory limit.
+        extractor.stderrTail = '';
         this.#hold(extractor, true);
         child.send({ id, bytes, type: options.type, filename: options.filename, limits: options.limits ?? DEFAULT_EXTRACT_LIMITS }, (error) => {
           if (error) extractor.onDeath?.({ code: null, signal: null, error });
