@@ -22,6 +22,9 @@ function rebuild(reply: Extract<Reply, { ok: false }>): AiStackError {
   return new UnreadableDocumentError(`extraction failed: ${reply.name}: ${reply.message}`);
 }
 
+/** The extraction process ended without a limit being the cause: the job may be tried again in a new one. */
+class ExtractorDiedError extends UnreadableDocumentError {}
+
 /** What V8 prints when a heap limit is reached, before it aborts the process. */
 const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|allocation failed/i;
 
@@ -98,7 +101,21 @@ class ExtractionProcesses {
     }
   }
 
+  /**
+   * One extraction. A process that dies without the memory limit or the time limit being the cause (killed from
+   * outside, or already dead when the job was sent) gets the job again once, in a fresh process: a file that
+   * crashes its decoder fails on the second death, a document is not failed for someone else's `kill`.
+   */
   async run(bytes: Buffer, options: IsolationOptions & { type?: DocumentType; filename?: string }): Promise<ExtractedDocument> {
+    try {
+      return await this.#runOnce(bytes, options);
+    } catch (error) {
+      if (!(error instanceof ExtractorDiedError)) throw error;
+      return this.#runOnce(bytes, options);
+    }
+  }
+
+  async #runOnce(bytes: Buffer, options: IsolationOptions & { type?: DocumentType; filename?: string }): Promise<ExtractedDocument> {
     const extractor = await this.#acquire(options.memoryMb);
     const id = this.#nextId++;
     let reusable = false;
@@ -114,10 +131,12 @@ class ExtractionProcesses {
           clearTimeout(timer);
           extractor.onDeath = undefined;
           child.removeListener('message', onMessage);
-          const message = OUT_OF_MEMORY.test(extractor.stderrTail)
-            ? `extraction needed more than the ${options.memoryMb} MB memory limit and was stopped`
-            : `extraction stopped unexpectedly (${error ? error.message : signal ? `signal ${signal}` : `exit code ${code}`})`;
-          reject(new UnreadableDocumentError(message, error));
+          if (OUT_OF_MEMORY.test(extractor.stderrTail))
+            reject(new UnreadableDocumentError(`extraction needed more than the ${options.memoryMb} MB memory limit and was stopped`, error));
+          else
+            reject(
+              new ExtractorDiedError(`extraction stopped unexpectedly (${error ? error.message : signal ? `signal ${signal}` : `exit code ${code}`})`, error),
+            );
         };
         const onMessage = (reply: Reply) => {
           clearTimeout(timer);
