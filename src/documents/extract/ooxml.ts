@@ -1,7 +1,7 @@
 import type ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { UnreadableDocumentError } from './errors.ts';
-import { htmlToBlocks } from './html.ts';
+import { DocxBlockWriter, type DocxDocument } from './docx.ts';
 import type { Block, ExtractedDocument, ExtractLimits } from './types.ts';
 
 /** JSZip keeps each entry's declared sizes from the central directory in a private field (documented in its typings). */
@@ -80,16 +80,28 @@ export async function extractDocx(bytes: Buffer, limits: ExtractLimits): Promise
   const zip = await openZip(bytes, limits);
   if (!zip.file('word/document.xml')) throw new UnreadableDocumentError('the DOCX has no word/document.xml (not a Word document, or truncated)');
   const props = await coreProperties(zip);
-  let html: string;
+  const writer = new DocxBlockWriter();
   try {
     // Imported on the first DOCX (in the extraction process), not with the module: the main thread re-exports this file.
     const { default: mammoth } = await import('mammoth');
-    html = (await mammoth.convertToHtml({ buffer: bytes })).value;
+    // mammoth reads the document into its model and hands it to transformDocument; the blocks are made from that
+    // model, and mammoth is left an empty document to write, with no style maps to parse (see DocxBlockWriter).
+    await mammoth.convertToHtml(
+      { buffer: bytes },
+      {
+        includeDefaultStyleMap: false,
+        includeEmbeddedStyleMap: false,
+        transformDocument: (document: DocxDocument) => {
+          writer.write(document);
+          return { ...document, children: [] };
+        },
+      },
+    );
   } catch (error) {
     throw new UnreadableDocumentError(`the DOCX cannot be read: ${(error as Error).message}`, error);
   }
-  const { blocks, title } = htmlToBlocks(`<body>${html}</body>`);
-  return { type: 'docx', blocks, ...(title ? { title } : {}), ...props, warnings: [] };
+  const title = writer.blocks.find((b) => b.kind === 'heading')?.text;
+  return { type: 'docx', blocks: writer.blocks, ...(title ? { title } : {}), ...props, warnings: [] };
 }
 
 function cellText(value: ExcelJS.CellValue): string {
