@@ -3,7 +3,7 @@
 //    called alone (pdfjs-dist getTextContent, mammoth.extractRawText, exceljs load, node-html-parser text,
 //    iconv-lite decode) on the same mixed corpus; ours both isolated in a worker thread (as deployed) and in-process.
 //    Each contender runs in its own process (extract-contender.ts): ours with the service's V8 settings
-//    (SERVICE_NODE_FLAGS, heap growth bounded as `ai-stack start` does), the libraries with plain node.
+//    (SERVICE_NODE_FLAGS, heap growth bounded as `ai-stack start` bounds it), the libraries with plain node.
 //  - upload_to_ready_p50_ms: a distinct 2-page PDF uploaded through the HTTP API on the embedded defaults until ready.
 //  - peak_rss_mb_200mb_upload: peak RSS (VmHWM) of an `ai-stack start` process while a 200 MB file is uploaded and processed,
 //    the service as shipped (the built package, dist/: `npm run build` runs first); beside it `ai-stack-src`, the

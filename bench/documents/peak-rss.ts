@@ -1,6 +1,6 @@
 // peak_rss_mb_200mb_upload: starts `ai-stack start` as its own process on the embedded defaults, uploads a
 // big text file through the HTTP API (streamed multipart), waits until the document is ready or failed, and
-// reads the process's peak RSS (VmHWM, which counts every thread: HTTP, task workers, extraction threads) once its
+// reads the process's peak RSS (VmHWM, which counts every thread: HTTP, task workers, search indexing) once its
 // processing task has finished (search indexing included).
 // The service runs as shipped: the built package (`dist/cli/main.js`, what the installed npm package's bin runs;
 // Node does not strip types under node_modules), built first with `npm run build`. Running the TypeScript sources

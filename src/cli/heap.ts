@@ -12,12 +12,16 @@ import { setFlagsFromString } from 'node:v8';
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
 
 /**
- * Lets the old generation grow by half of what survived the last full collection before the next one,
+ * Lets the old generation grow by a fifth of what survived the last full collection before the next one,
  * instead of V8's default of up to four times as much under a high allocation rate: processing a large
  * document allocates hundreds of MB of short-lived strings, and with the default the heap of a 100 MB live
- * service grew to 300 MB before it was collected. Unlike the semi-space size, V8 reads this on every full
- * collection, so it can be set once the process runs.
+ * service grew to 300 MB before it was collected. A fifth rather than a half (7 December,
+ * `node bench/documents/peak-rss.ts 200`, built package): the 200 MB upload's peak 322, 322, 323 MB instead of
+ * 331, 346, 353 (and 319–360 over the day), at 3–5 % of uncached req/s (`node --max-semi-space-size=16
+ * --heap-growing-percent=N bench/http/service.ts`, two runs each: 1,373/1,330 vs 1,416/1,431 identity,
+ * cached responses unchanged). Unlike the semi-space size, V8 reads this on every full collection, so it can be
+ * set once the process runs.
  */
 export function boundHeapGrowth(): void {
-  setFlagsFromString('--heap-growing-percent=50');
+  setFlagsFromString('--heap-growing-percent=20');
 }
