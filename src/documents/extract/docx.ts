@@ -1,3 +1,4 @@
+import { cleanLines, collapse } from './html.ts';
 import type { Block } from './types.ts';
 
 /**
@@ -24,14 +25,6 @@ export interface DocxDocument extends DocxNode {
 
 const HEADING_STYLE_ID = /^Heading([1-6])$/;
 const HEADING_STYLE_NAME = /^heading ([1-6])$/i;
-const collapse = (text: string): string => text.replace(/[ \t\r\n\u00a0]+/g, ' ').trim();
-const cleanLines = (text: string): string =>
-  text
-    .split('\n')
-    .map(collapse)
-    .filter((line) => line !== '')
-    .join('\n');
-
 /** The heading level mammoth's default style map gives a paragraph style (Word's, LibreOffice's and Pages' names). */
 function headingLevel(paragraph: DocxNode): number | undefined {
   const byId = paragraph.styleId ? HEADING_STYLE_ID.exec(paragraph.styleId) : null;

@@ -60,7 +60,8 @@ const BLOCK = new Set([
 ]);
 
 const tag = (node: HTMLElement): string => node.rawTagName?.toLowerCase() ?? '';
-const collapse = (text: string): string => text.replace(/[ \t\r\n\u00a0]+/g, ' ').trim();
+/** White space runs as one space, trimmed (DOCX text is cleaned the same way). */
+export const collapse = (text: string): string => text.replace(/[ \t\r\n\u00a0]+/g, ' ').trim();
 
 function isBoilerplate(node: HTMLElement): boolean {
   if (DROP.has(tag(node))) return true;
@@ -82,7 +83,8 @@ function inlineText(node: Node): string {
   return element.childNodes.map(inlineText).join('');
 }
 
-const cleanLines = (text: string): string =>
+/** Each line collapsed, empty lines dropped: a paragraph with its `<br>` breaks. */
+export const cleanLines = (text: string): string =>
   text
     .split('\n')
     .map(collapse)
