@@ -16,9 +16,9 @@ import { assemble, chunkText, detectType, documentMetadata, extractDocument, run
 
 /** The libraries alone, each called the plain way for the text it yields. */
 export const RAW = 'pdfjs-dist+mammoth+exceljs+node-html-parser+iconv-lite';
-/** Our pipeline as deployed: PDF, Office, HTML and e-mail in an extraction thread, text formats in this one. */
+/** Our pipeline as deployed: PDF, Office, HTML and e-mail in an extraction process, text formats in this one. */
 export const OURS = 'ai-stack';
-/** The same pipeline with every format in this thread: what the thread costs. */
+/** The same pipeline with every format in this process: what the extraction process costs. */
 export const OURS_IN_PROCESS = 'ai-stack-in-process';
 export const CONTENDERS = [RAW, OURS_IN_PROCESS, OURS] as const;
 
@@ -43,7 +43,7 @@ async function raw(name: string, bytes: Buffer): Promise<number> {
   return iconv.decode(bytes, name.includes('gb') ? 'gb18030' : 'utf-8').length;
 }
 
-/** The extraction thread's heap limit as deployed (AI_STACK_EXTRACT_MEMORY_MB, its default unless set). */
+/** The extraction process's heap limit as deployed (AI_STACK_EXTRACT_MEMORY_MB, its default unless set). */
 const memoryMb = loadConfig(process.env).documents.extractMemoryMb;
 
 async function ours(bytes: Buffer, name: string, isolated: boolean): Promise<number> {

@@ -1,7 +1,7 @@
 // Benchmark: the documents pipeline.
 //  - extract_mb_per_s: our detect + extract + metadata + chunk (no vectors) vs the extraction libraries
 //    called alone (pdfjs-dist getTextContent, mammoth.extractRawText, exceljs load, node-html-parser text,
-//    iconv-lite decode) on the same mixed corpus; ours both isolated in a worker thread (as deployed) and in-process.
+//    iconv-lite decode) on the same mixed corpus; ours both with an extraction process (as deployed) and in-process.
 //    Each contender runs in its own process (extract-contender.ts): ours with the service's V8 settings
 //    (SERVICE_NODE_FLAGS, heap growth bounded as `ai-stack start` bounds it), the libraries with plain node.
 //  - upload_to_ready_p50_ms: a distinct 2-page PDF uploaded through the HTTP API on the embedded defaults until ready.
@@ -37,10 +37,10 @@ import { buildPackage, describePeakRss, measurePeakRss, SOURCE_ENTRY, type PeakR
 const ROUNDS = Math.max(1, Number(process.env.BENCH_DOCUMENT_ROUNDS ?? 5)); // below 5 only for smoke runs (bench:all --smoke)
 const UPLOADS = Number(process.env.BENCH_DOCUMENT_UPLOADS ?? 30);
 const BIG_MB = Number(process.env.BENCH_DOCUMENT_BIG_MB ?? 200);
-// Passes over the corpus each contender makes before the rounds. A fresh extraction thread needs about five to reach
-// its steady speed (JIT): thread CPU per pass ~450 ms, then ~100-130 for passes 2-4, ~70 from the fifth on. One
-// warm-up pass measured the thread while still warming, whereas the libraries in this thread warm twice as fast
-// (the raw and in-process contenders run the same modules). A deployed thread is reused for every document.
+// Passes over the corpus each contender makes before the rounds. A fresh extraction thread (as extraction ran until
+// 7 December) needed about five to reach its steady speed (JIT): CPU per pass ~450 ms, then ~100-130 for passes 2-4,
+// ~70 from the fifth on, while the libraries warmed twice as fast; one warm-up pass measured it still warming. The
+// extraction process now in its place starts as fresh, and a deployed one is reused for every document.
 const WARMUP_PASSES = Math.max(1, Number(process.env.BENCH_DOCUMENT_WARMUP_PASSES ?? 8));
 // One pass over the 0.12 MB corpus takes ~0.1 s, so one collection more or less swung a round's figure by half
 // (0.79-1.66 MB/s for the raw libraries in one idle run): each round is several passes.
