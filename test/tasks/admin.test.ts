@@ -67,6 +67,16 @@ describe('tasks admin API and metrics (redis)', () => {
     const boardApi = await app.inject('/admin/queues/api/queues');
     expect(boardApi.statusCode).toBe(200);
     expect(boardApi.json().queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(['documents', 'reports', 'emails', 'sync']));
+    // The board is built on its first request and answers through the service: its page's script, and a change.
+    const script = /<script[^>]+src="([^"]+\.js)"/.exec(board.body)?.[1];
+    expect(board.body).toContain('<base href="/admin/queues/"');
+    const asset = await app.inject(`/admin/queues/${script ?? 'missing.js'}`);
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/javascript/);
+    expect(asset.rawPayload.length).toBeGreaterThan(1000);
+    expect((await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/reports/pause' })).statusCode).toBe(200);
+    expect(await system.queue('reports').isPaused()).toBe(true);
+    await system.queue('reports').resume();
 
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/ai_stack_tasks_finished_total\{queue="documents",task="test.add",outcome="success"\} 1/);

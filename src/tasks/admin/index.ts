@@ -1,7 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
-import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { NotFoundError } from '../../shared/errors.ts';
@@ -9,6 +5,7 @@ import { WorkerRegistry } from '../registry.ts';
 import { Schedules, type ScheduleSpec } from '../scheduler.ts';
 import type { ApplyOptions } from '../queues.ts';
 import type { TaskSystem } from '../system.ts';
+import { LazyBoard } from './board.ts';
 import { withAge } from './events.ts';
 import { listTasks, retryTask, taskDetail } from './jobs.ts';
 
@@ -67,14 +64,15 @@ const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64
 export function tasksAdminRoutes(system: TaskSystem, opts: TasksAdminOptions = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const known = (): string[] => [...system.queueNames];
-    const board = new FastifyAdapter();
-    board.setBasePath(opts.basePath ?? '/queues');
-    createBullBoard({ queues: known().map((q) => new BullMQAdapter(system.queue(q) as unknown as Queue)), serverAdapter: board });
+    const board = new LazyBoard(system, opts.basePath ?? '/queues');
+    app.addHook('onClose', () => board.close());
     const schedules = new Schedules(system, opts.schedules);
     await app.register(
       async (scope) => {
         scope.addHook('preHandler', beatSchedulerGuard(schedules));
-        await scope.register(board.registerPlugin());
+        const route = { schema: { hide: true } };
+        scope.all('/', route, (request, reply) => board.handle(request, reply));
+        scope.all('/*', route, (request, reply) => board.handle(request, reply));
       },
       { prefix: '/queues' },
     );
