@@ -1,5 +1,5 @@
-import { cleanLines, collapse } from './html.ts';
 import type { Block } from './types.ts';
+import { cleanLines, collapse } from './whitespace.ts';
 
 /**
  * The parts of mammoth's document model (what its `transformDocument` option receives) that carry text and

@@ -1,5 +1,6 @@
 import { parse, NodeType, type HTMLElement, type Node } from 'node-html-parser';
 import type { Block } from './types.ts';
+import { cleanLines, collapse } from './whitespace.ts';
 
 const DROP = new Set([
   'script',
@@ -60,8 +61,6 @@ const BLOCK = new Set([
 ]);
 
 const tag = (node: HTMLElement): string => node.rawTagName?.toLowerCase() ?? '';
-/** White space runs as one space, trimmed (DOCX text is cleaned the same way). */
-export const collapse = (text: string): string => text.replace(/[ \t\r\n\u00a0]+/g, ' ').trim();
 
 function isBoilerplate(node: HTMLElement): boolean {
   if (DROP.has(tag(node))) return true;
@@ -82,14 +81,6 @@ function inlineText(node: Node): string {
   if (tag(element) === 'img') return element.getAttribute('alt') ?? '';
   return element.childNodes.map(inlineText).join('');
 }
-
-/** Each line collapsed, empty lines dropped: a paragraph with its `<br>` breaks. */
-export const cleanLines = (text: string): string =>
-  text
-    .split('\n')
-    .map(collapse)
-    .filter((line) => line !== '')
-    .join('\n');
 
 class BlockWriter {
   readonly blocks: Block[] = [];
