@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=16 --no-separate-gc-phases --no-allocation-site-pretenuring
 /* global process, URL */
 import { existsSync } from 'node:fs';
 import { nodeVersionProblem } from './require-node.js';
