@@ -1,3 +1,4 @@
+import { isUtf8 as isValidUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
 
@@ -46,14 +47,9 @@ export interface TextEncodingGuess {
 
 /** Whether `bytes` is UTF-8, allowing a sequence cut off at the end when `complete` is false (a sample of a longer file). */
 function isUtf8(bytes: Buffer, complete: boolean): boolean {
-  for (let cut = 0; cut <= (complete ? 0 : Math.min(3, bytes.length)); cut++) {
-    try {
-      utf8.decode(bytes.subarray(0, bytes.length - cut));
-      return true;
-    } catch {
-      // try without the last bytes: a multi-byte character may straddle the end of the sample
-    }
-  }
+  // Node's validator (no string made, unlike a fatal TextDecoder); without the last bytes, a multi-byte character
+  // may straddle the end of the sample.
+  for (let cut = 0; cut <= (complete ? 0 : Math.min(3, bytes.length)); cut++) if (isValidUtf8(bytes.subarray(0, bytes.length - cut))) return true;
   return false;
 }
 
