@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TaskSystem } from '../system.ts';
 
-/** Headers of the inner response that describe its transfer, not its content: the outer reply sets its own. */
+/** Headers that describe one hop's transfer, not the content: each side of the hand-over sets its own. */
 const HOP_BY_HOP = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding', 'date']);
 
 /**
@@ -49,9 +49,7 @@ export class LazyBoard {
   /** Answers one request under the board's path from the board's own routes. */
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const inner = await this.#instance();
-    const headers = { ...request.headers };
-    delete headers['content-length'];
-    delete headers['transfer-encoding'];
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
     const body = request.body;
     const answer = await inner.inject({
       method: request.method as 'GET',
