@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as PdfJs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { UnreadableDocumentError } from './errors.ts';
+import { inThreadPdfWorker } from './pdf-port.ts';
 import type { Block, ExtractedDocument, ExtractLimits, OutlineEntry } from './types.ts';
 
 // The legacy build is the one that runs in Node (the modern one needs DOMMatrix and other browser globals).
@@ -101,7 +102,9 @@ function flattenOutline(nodes: PdfOutlineNode[] | null, level = 1, out: OutlineE
 /** Text of every page with its page number, headings by font size, document info and outline (pdf.js). */
 export async function extractPdf(bytes: Buffer, limits: ExtractLimits): Promise<ExtractedDocument> {
   const pdfjs = await pdfjsLib();
+  const worker = await inThreadPdfWorker(pdfjs);
   const task = pdfjs.getDocument({
+    worker,
     // pdf.js transfers (detaches) the buffer it is given: hand it a copy so the caller's bytes stay readable.
     data: new Uint8Array(bytes),
     cMapUrl: assets('cmaps'),
@@ -120,6 +123,8 @@ export async function extractPdf(bytes: Buffer, limits: ExtractLimits): Promise<
   try {
     doc = await task.promise;
   } catch (error) {
+    await task.destroy().catch(() => undefined);
+    worker.destroy();
     throw new UnreadableDocumentError(`the PDF cannot be read (${(error as Error).name}: ${(error as Error).message})`, error);
   }
   try {
@@ -167,5 +172,6 @@ export async function extractPdf(bytes: Buffer, limits: ExtractLimits): Promise<
     };
   } finally {
     await task.destroy();
+    worker.destroy();
   }
 }
