@@ -21,11 +21,12 @@ function isTextContentChunk(data: unknown): data is TextContentChunk {
 /**
  * The port between pdf.js's API and its worker code when both run in this thread, as they do in Node (pdf.js calls
  * that a "fake worker"). pdf.js's own port copies every message with structuredClone, as a real worker boundary
- * would: for text extraction that copies every text item of every page once more, about a sixth of pdf.js's time
- * on a 200-page PDF (CPU profile, 7 December). This port hands a batch of text items over with a shallow copy of
- * the batch: the worker code replaces the batch's `items` and `styles` after sending it (`enqueueChunk` in
- * pdf.worker.mjs) and never changes an item it has sent, and the API side only reads them. Every other message is
- * copied with structuredClone, as before. test/documents/pdf-port.test.ts holds the text content through this port
+ * would: for text extraction that copies every text item of every page once more (structuredClone was about a
+ * tenth of the CPU time of the benchmark's libraries-alone contender, 7 December). This port hands a batch of
+ * text items over with a shallow copy of the batch: the worker code replaces the batch's `items` and `styles`
+ * after sending it (`enqueueChunk` in pdf.worker.mjs) and never changes an item it has sent, and the API side
+ * only reads them. Every other message is copied with structuredClone, as before. A PDF's extraction took 4-9 %
+ * less through this port (the same process, calls alternating). test/documents/pdf-port.test.ts holds the text content through this port
  * equal to pdf.js's own on the test PDFs, so a pdf.js update that starts changing sent items fails there.
  */
 export class InThreadPdfPort {
