@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { corpus } from '../../fixtures/documents-corpus.ts';
 import { InThreadPdfPort, inThreadPdfWorker } from '../../src/documents/extract/pdf-port.ts';
@@ -54,6 +55,47 @@ describe('documents: pdf.js through the in-thread port', () => {
       { stream: 4, chunk: { items: [{ str: 'a' }], styles: {} } },
     ]);
     expect((received[1] as typeof batch).chunk.items).toBe(items);
+  });
+
+  it('delivers every kind of message as structuredClone would copy it, sharing nothing with the sender', async () => {
+    class Point {
+      x = 1;
+      y = 2;
+    }
+    const cyclic: Record<string, unknown> = { name: 'cycle' };
+    cyclic.self = cyclic;
+    const nullPrototype = Object.assign(Object.create(null) as object, { a: 1 });
+    // eslint-disable-next-line no-sparse-arrays -- a hole is part of what is copied
+    const holes = [1, , 3];
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 40; i++) deep = { next: deep };
+    const messages: unknown[] = [
+      { sourceName: 'main', targetName: 'worker', action: 'GetPage', data: { pageIndex: 3 }, callbackId: 7 },
+      { values: [0, -0, NaN, Infinity, 'text', true, null, undefined, 10n], nested: { list: [[1], [{ deep: [] }]] } },
+      { nullPrototype, holes },
+      { bytes: new Uint8Array([1, 2, 3]), map: new Map([['k', 1]]), set: new Set([1]), date: new Date(0) },
+      { point: new Point() },
+      cyclic,
+      deep,
+      'a string',
+      42,
+    ];
+    const port = new InThreadPdfPort();
+    const received: unknown[] = [];
+    port.addEventListener('message', ({ data }) => received.push(data));
+    const expected = messages.map((message) => structuredClone(message));
+    for (const message of messages) port.postMessage(message);
+    // Changing what was sent changes nothing that was received.
+    (messages[0] as { data: { pageIndex: number } }).data.pageIndex = 99;
+    ((messages[1] as { nested: { list: unknown[][] } }).nested.list[0] as unknown[]).push(2);
+    (messages[3] as { bytes: Uint8Array }).bytes[0] = 9;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(received).toHaveLength(messages.length);
+    received.forEach((copy, i) => expect(isDeepStrictEqual(copy, expected[i]), `message ${i}`).toBe(true));
+    expect(Object.getPrototypeOf((received[2] as { nullPrototype: object }).nullPrototype)).toBe(Object.prototype);
+    expect(1 in (received[2] as { holes: unknown[] }).holes).toBe(false);
+    expect(received[5]).not.toBe(cyclic);
+    expect((received[5] as { self: unknown }).self).toBe(received[5]);
   });
 
   it('transfers what it is asked to transfer, as structuredClone does', async () => {
