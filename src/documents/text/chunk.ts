@@ -91,6 +91,49 @@ function splitLong(full: string, start: number, end: number, maxTokens: number):
   return out;
 }
 
+const NEWLINES_ONLY = /^[\r\n]+$/;
+const ENDS_IN_LETTER_OR_DIGIT = /[\p{L}\p{N}]$/u;
+const ENDS_IN_SPACE = /\s$/u;
+const STARTS_IN_SPACE = /^\s/u;
+/** What cl100k's pre-tokenizer makes one piece of at the end of a text: a run of punctuation, a space before it. */
+const PUNCTUATION_TAIL = / ?[^\s\p{L}\p{N}]+$/u;
+/** How much of a unit's end is looked at for its last piece; a longer punctuation run is counted the slow way. */
+const TAIL_CHARS = 64;
+
+/**
+ * How many tokens joining `before` and `after` with a separator of line breaks adds to their own counts, or
+ * undefined where that is not known without counting the whole. cl100k's pre-tokenizer (gpt-tokenizer's
+ * CL100K_TOKEN_SPLIT_PATTERN) cuts text into pieces and counts each piece alone; after a letter or digit the
+ * line breaks are a piece of their own, after punctuation they join its piece (".\n\n" is one piece), and a
+ * piece never carries line breaks into the following word. A space-separated join would attach the space to the
+ * next word, so only line-break separators are taken. test/documents/chunk-tokens.test.ts holds chunk counts made
+ * this way equal to counting the joined text, on random text and on the corpus.
+ */
+function joinTokens(before: string, separator: string, after: string): number | undefined {
+  if (!NEWLINES_ONLY.test(separator) || before === '' || after === '') return undefined;
+  const tail = before.length > TAIL_CHARS ? before.slice(-TAIL_CHARS) : before;
+  if (ENDS_IN_SPACE.test(tail) || STARTS_IN_SPACE.test(after)) return undefined;
+  if (ENDS_IN_LETTER_OR_DIGIT.test(tail)) return joinCount('', separator);
+  const punctuation = PUNCTUATION_TAIL.exec(tail)?.[0];
+  // A run that fills the whole window may go on before it.
+  if (punctuation === undefined || (punctuation.length === tail.length && tail.length < before.length)) return undefined;
+  return joinCount(punctuation, separator);
+}
+
+/** Joins seen so far (".", "\n\n" and the like: a document has a handful of kinds), so each is counted once. */
+const joinCounts = new Map<string, number>();
+
+function joinCount(punctuation: string, separator: string): number {
+  const key = `${punctuation}\u0000${separator}`;
+  let count = joinCounts.get(key);
+  if (count === undefined) {
+    count = tokenCount(punctuation + separator) - (punctuation === '' ? 0 : tokenCount(punctuation));
+    if (joinCounts.size >= 4096) joinCounts.clear();
+    joinCounts.set(key, count);
+  }
+  return count;
+}
+
 function trimRange(text: string, start: number, end: number): { start: number; end: number } {
   while (start < end && /\s/.test(text[start] ?? '')) start++;
   while (end > start && /\s/.test(text[end - 1] ?? '')) end--;
@@ -181,9 +224,9 @@ export class ChunkStream {
       end: last.end,
       page: first.page ?? null,
       section: first.section ?? null,
-      // One unit is exactly this text and was counted when it was cut: count a chunk again only when it joins units
-      // (separators and merges across them make a join's count differ from the sum).
-      tokenCount: this.#current.length === 1 ? first.tokens : tokenCount(text),
+      // One unit is exactly this text and was counted when it was cut; units joined by line breaks are counted
+      // from their own counts and their joins (joinTokens), anything else is counted again.
+      tokenCount: this.#current.length === 1 ? first.tokens : this.#joinedTokens(text, first.start),
     });
     const keep: Unit[] = [];
     let kept = 0;
@@ -198,6 +241,25 @@ export class ChunkStream {
     this.#current = keep;
     this.#tokens = kept;
     this.#fresh = 0;
+  }
+
+  /** Tokens of `text` (the current units' text, starting at offset `base`) from the units' own counts. */
+  #joinedTokens(text: string, base: number): number {
+    let total = 0;
+    for (let i = 0; i < this.#current.length; i++) {
+      const unit = this.#current[i] as Unit;
+      total += unit.tokens;
+      const next = this.#current[i + 1];
+      if (!next) break;
+      const join = joinTokens(
+        text.slice(unit.start - base, unit.end - base),
+        text.slice(unit.end - base, next.start - base),
+        text.slice(next.start - base, next.end - base),
+      );
+      if (join === undefined) return tokenCount(text);
+      total += join;
+    }
+    return total;
   }
 
   /** Appends the next piece of text (it continues the text exactly) and the span it holds; returns the chunks it completed. */
