@@ -120,7 +120,12 @@ export class DocumentStore {
     const tagsChanged = fields.tags !== undefined && JSON.stringify(metadata.tags) !== JSON.stringify(fields.tags);
     if (title === row.title && !tagsChanged) return row;
     const next = JSON.stringify(tagsChanged ? { ...metadata, tags: fields.tags } : metadata);
-    return this.db.updateTable('documents').set({ title, metadata: next, updated_at: now() }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    return this.db
+      .updateTable('documents')
+      .set((eb) => ({ title, metadata: next, updated_at: now(), version: eb('version', '+', 1) }))
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async setTask(id: number, taskId: string): Promise<void> {
@@ -167,34 +172,43 @@ export class DocumentStore {
     id: number,
     fields: { detected_type: string; media_type: string; extracted: Record<string, unknown>; title?: string | null },
   ): Promise<void> {
-    const row = await this.get(id, { includeDeleted: true });
-    if (!row) return;
-    const metadata = { ...(JSON.parse(String(row.metadata)) as Record<string, unknown>), extracted: fields.extracted };
-    await this.db
-      .updateTable('documents')
-      .set((eb) => ({
-        detected_type: fields.detected_type,
-        media_type: fields.media_type,
-        metadata: JSON.stringify(metadata),
-        ...(fields.title ? { title: fields.title.slice(0, 500) } : {}),
-        updated_at: now(),
-        version: eb('version', '+', 1),
-      }))
-      .where('id', '=', id)
-      .execute();
+    await this.#changeMetadata(id, (metadata) => ({ ...metadata, extracted: fields.extracted }), {
+      detected_type: fields.detected_type,
+      media_type: fields.media_type,
+      ...(fields.title ? { title: fields.title.slice(0, 500) } : {}),
+    });
   }
 
   /** Records the document's thumbnails under `metadata.thumbnail` (or removes the entry with `null`). */
   async saveThumbnail(id: number, thumbnail: Record<string, unknown> | null): Promise<void> {
-    const row = await this.get(id, { includeDeleted: true });
-    if (!row) return;
-    const { thumbnail: _old, ...rest } = JSON.parse(String(row.metadata)) as Record<string, unknown>;
-    const metadata = thumbnail === null ? rest : { ...rest, thumbnail };
-    await this.db
-      .updateTable('documents')
-      .set((eb) => ({ metadata: JSON.stringify(metadata), updated_at: now(), version: eb('version', '+', 1) }))
-      .where('id', '=', id)
-      .execute();
+    await this.#changeMetadata(id, ({ thumbnail: _old, ...rest }) => (thumbnail === null ? rest : { ...rest, thumbnail }));
+  }
+
+  /**
+   * Changes one entry of a row's metadata JSON without losing another's change: the metadata and the thumbnail are
+   * saved by two steps that run at the same time (the thumbnail is made beside the scan), and a plain read, change
+   * and write let the later write put back the entry the earlier one had just replaced (seen on PostgreSQL: a
+   * document ready with no extracted metadata). The write goes through only if the row's version is still the one
+   * read; otherwise it reads again.
+   */
+  async #changeMetadata(
+    id: number,
+    change: (metadata: Record<string, unknown>) => Record<string, unknown>,
+    columns: { detected_type?: string; media_type?: string; title?: string } = {},
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.get(id, { includeDeleted: true });
+      if (!row) return;
+      const metadata = change(JSON.parse(String(row.metadata)) as Record<string, unknown>);
+      const result = await this.db
+        .updateTable('documents')
+        .set((eb) => ({ ...columns, metadata: JSON.stringify(metadata), updated_at: now(), version: eb('version', '+', 1) }))
+        .where('id', '=', id)
+        .where('version', '=', row.version)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) return;
+      if (attempt >= 20) throw new Error(`the metadata of document ${id} changed under each of ${attempt} attempts to update it`);
+    }
   }
 
   /**
