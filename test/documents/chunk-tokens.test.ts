@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { corpus } from '../../fixtures/documents-corpus.ts';
 import { assemble, chunkText, extractDocument, tokenCount } from '../../src/documents/index.ts';
 import type { Block } from '../../src/documents/extract/types.ts';
-
-/** A small deterministic generator (mulberry32): the same documents on every run, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { SeededRandom } from '../../src/db/demo-data/random.ts';
 
 // Pieces that meet cl100k's pre-tokenizer at a join in every way: words, digit runs (split by 3), contractions,
 // punctuation runs (which swallow following line breaks), spaces and tabs, CJK, a combining mark, an emoji, a
@@ -44,12 +34,13 @@ const PIECES = [
   '3.14',
 ];
 
-function randomBlock(next: () => number): Block {
+const KINDS: Block['kind'][] = ['paragraph', 'paragraph', 'heading', 'list', 'table'];
+
+/** A random block from a seeded generator: the same documents on every run, so a failure can be replayed. */
+function randomBlock(random: SeededRandom): Block {
   let text = '';
-  const parts = 1 + Math.floor(next() * 8);
-  for (let i = 0; i < parts; i++) text += PIECES[Math.floor(next() * PIECES.length)] ?? '';
-  const kinds: Block['kind'][] = ['paragraph', 'paragraph', 'heading', 'list', 'table'];
-  return { kind: kinds[Math.floor(next() * kinds.length)] ?? 'paragraph', text: text.trim() || 'w', ...(next() < 0.2 ? { continues: true } : {}) };
+  for (let i = random.int(1, 8); i > 0; i--) text += random.pick(PIECES);
+  return { kind: random.pick(KINDS), text: text.trim() || 'w', ...(random.chance(0.2) ? { continues: true } : {}) };
 }
 
 function expectExactCounts(blocks: Block[], maxTokens: number): number {
@@ -60,11 +51,11 @@ function expectExactCounts(blocks: Block[], maxTokens: number): number {
 
 describe('documents: chunk token counts made from the units', () => {
   it('equal counting the chunk whole, on 400 random documents', () => {
-    const next = random(7);
+    const random = new SeededRandom(7);
     let chunks = 0;
     for (let doc = 0; doc < 400; doc++) {
-      const blocks = Array.from({ length: 2 + Math.floor(next() * 12) }, () => randomBlock(next));
-      chunks += expectExactCounts(blocks, 4 + Math.floor(next() * 30));
+      const blocks = Array.from({ length: random.int(2, 13) }, () => randomBlock(random));
+      chunks += expectExactCounts(blocks, random.int(4, 33));
     }
     expect(chunks).toBeGreaterThan(1000);
   });

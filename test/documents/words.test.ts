@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../src/db/demo-data/random.ts';
 import { countWords } from '../../src/documents/index.ts';
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
@@ -9,42 +10,32 @@ function icuCount(text: string): number {
   return words;
 }
 
-/** A small deterministic generator (mulberry32): the same strings on every run, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ASCII = [...'aZk09_.\',;:-/ \t\r\n!"#$%&()*+<=>?@[\\]^`{|}~\x00\x01\x0b\x0c\x7f'];
 // Non-ASCII the fast path must hand to ICU: CJK (dictionary words), accents precomposed and combining, a curly
 // apostrophe (MidNumLet), full-width punctuation, an emoji with a joiner, a no-break and an ideographic space.
 const OTHER = [...'中华人民共和国的收入增长了。，、’éü\u0301\u200d👍\u00a0\u3000'];
 
-function text(next: () => number, length: number, alphabet: string[]): string {
+/** Random strings from a seeded generator: the same on every run, so a failure can be replayed. */
+function text(random: SeededRandom, maxLength: number, alphabet: string[]): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)] ?? '';
+  for (let i = random.int(1, maxLength); i > 0; i--) out += random.pick(alphabet);
   return out;
 }
 
 describe('documents: word count', () => {
   it('counts ASCII text as ICU does, on 100,000 random strings', () => {
-    const next = random(1);
+    const random = new SeededRandom(1);
     for (let i = 0; i < 100_000; i++) {
-      const sample = text(next, 1 + Math.floor(next() * 24), ASCII);
+      const sample = text(random, 24, ASCII);
       expect(countWords(sample), JSON.stringify(sample)).toBe(icuCount(sample));
     }
   });
 
   it('counts text that mixes ASCII and other scripts as ICU does, line by line or whole', () => {
-    const next = random(2);
+    const random = new SeededRandom(2);
     const mixed = [...ASCII, ...ASCII, ...OTHER];
     for (let i = 0; i < 20_000; i++) {
-      const sample = text(next, 1 + Math.floor(next() * 40), mixed);
+      const sample = text(random, 40, mixed);
       expect(countWords(sample), JSON.stringify(sample)).toBe(icuCount(sample));
     }
   });
